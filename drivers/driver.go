@@ -1,0 +1,119 @@
+// Package drivers is the driver plugin SDK: the interface every task driver
+// implements, the types that cross the plugin boundary, and helpers to serve a
+// driver as a hashicorp/go-plugin subprocess and to dial one.
+package drivers
+
+import (
+	"context"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// Driver runs tasks. Built-in drivers (exec, raw_exec) and third-party ones
+// implement the same interface; the client only ever talks to a Driver
+// through a plugin client, so a driver crash never takes the agent down.
+type Driver interface {
+	// Name is the driver's name as used in a task's `driver` field.
+	Name() string
+	// Fingerprint reports whether the driver can run tasks on this node.
+	Fingerprint(ctx context.Context) (*Fingerprint, error)
+	// Capabilities describes optional features.
+	Capabilities() (*Capabilities, error)
+	// StartTask starts a task and returns a handle that can later be used to
+	// recover it (re-attach after an agent restart).
+	StartTask(cfg *TaskConfig) (*TaskHandle, error)
+	// WaitTask blocks until the task exits or ctx is done.
+	WaitTask(ctx context.Context, taskID string) (*ExitResult, error)
+	// StopTask sends signal (default SIGTERM), waits up to timeout, then kills
+	// the task's whole process tree.
+	StopTask(taskID string, timeout time.Duration, signal string) error
+	// DestroyTask releases everything the task holds; force kills it first
+	// if it still runs.
+	DestroyTask(taskID string, force bool) error
+	// InspectTask returns the task's current status.
+	InspectTask(taskID string) (*TaskStatus, error)
+	// RecoverTask re-attaches to a task started earlier from its handle.
+	RecoverTask(handle *TaskHandle) error
+	// SignalTask sends a signal (by name, e.g. "SIGHUP") to the task.
+	SignalTask(taskID string, signal string) error
+}
+
+// Fingerprint is a driver's health on this node.
+type Fingerprint struct {
+	Healthy           bool              `json:"healthy"`
+	HealthDescription string            `json:"health_description,omitempty"`
+	Attributes        map[string]string `json:"attributes,omitempty"`
+}
+
+// Capabilities lists optional features of a driver.
+type Capabilities struct {
+	SendSignals bool `json:"send_signals"`
+	Exec        bool `json:"exec"`
+	// FSIsolation is "none", "chroot" or "image".
+	FSIsolation string `json:"fs_isolation"`
+}
+
+// TaskConfig is everything a driver needs to start one task.
+type TaskConfig struct {
+	// ID identifies the task to the driver: "<alloc id>/<task name>".
+	ID       string `json:"id"`
+	AllocID  string `json:"alloc_id"`
+	TaskName string `json:"task_name"`
+	JobID    string `json:"job_id"`
+	Group    string `json:"group"`
+	// Config is the task's driver-specific `config` block.
+	Config    map[string]any     `json:"config"`
+	Env       map[string]string  `json:"env,omitempty"`
+	User      string             `json:"user,omitempty"`
+	Resources *structs.Resources `json:"resources,omitempty"`
+	// AllocDir is the allocation's directory; TaskDir the task's own
+	// working directory inside it (default working directory).
+	AllocDir string `json:"alloc_dir"`
+	TaskDir  string `json:"task_dir"`
+	// StdoutPath and StderrPath are the files the task's output goes to.
+	StdoutPath string `json:"stdout_path"`
+	StderrPath string `json:"stderr_path"`
+}
+
+// TaskHandle is returned by StartTask and stored by the client so that the
+// task can be recovered later.
+type TaskHandle struct {
+	ID        string      `json:"id"`
+	Driver    string      `json:"driver"`
+	Config    *TaskConfig `json:"config"`
+	PID       int         `json:"pid,omitempty"`
+	StartedAt time.Time   `json:"started_at"`
+	// DriverState is opaque, driver-owned recovery data.
+	DriverState []byte `json:"driver_state,omitempty"`
+}
+
+// ExitResult is how a task ended.
+type ExitResult struct {
+	ExitCode  int    `json:"exit_code"`
+	Signal    int    `json:"signal,omitempty"`
+	OOMKilled bool   `json:"oom_killed,omitempty"`
+	Err       string `json:"err,omitempty"`
+}
+
+// Successful reports a clean exit.
+func (r *ExitResult) Successful() bool {
+	return r.ExitCode == 0 && r.Signal == 0 && !r.OOMKilled && r.Err == ""
+}
+
+// Task states reported by InspectTask.
+const (
+	TaskStateUnknown = "unknown"
+	TaskStateRunning = "running"
+	TaskStateExited  = "exited"
+)
+
+// TaskStatus is a task's state as the driver sees it.
+type TaskStatus struct {
+	ID          string      `json:"id"`
+	State       string      `json:"state"`
+	PID         int         `json:"pid,omitempty"`
+	StartedAt   time.Time   `json:"started_at"`
+	CompletedAt time.Time   `json:"completed_at,omitempty"`
+	ExitResult  *ExitResult `json:"exit_result,omitempty"`
+}

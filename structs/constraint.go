@@ -1,0 +1,70 @@
+package structs
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/go-version"
+)
+
+// Constraint operators.
+const (
+	ConstraintEqual         = "="
+	ConstraintNotEqual      = "!="
+	ConstraintGreater       = ">"
+	ConstraintGreaterEq     = ">="
+	ConstraintLess          = "<"
+	ConstraintLessEq        = "<="
+	ConstraintRegex         = "regexp"
+	ConstraintVersion       = "version"
+	ConstraintGlob          = "glob"
+	ConstraintSetContains   = "set_contains"
+	ConstraintIsSet         = "is_set"
+	ConstraintIsNotSet      = "is_not_set"
+	ConstraintDistinctHosts = "distinct_hosts"
+)
+
+// Constraint filters the nodes a job or group may be placed on, e.g.
+// attribute = "${attr.kernel.name}", operator = "=", value = "linux".
+type Constraint struct {
+	Attribute string `json:"attribute,omitempty"`
+	Operator  string `json:"operator,omitempty"`
+	Value     string `json:"value,omitempty"`
+}
+
+func (c *Constraint) String() string {
+	return strings.TrimSpace(fmt.Sprintf("%s %s %s", c.Attribute, c.Operator, c.Value))
+}
+
+// Validate checks that the operator is known and its value well formed.
+func (c *Constraint) Validate() error {
+	v := &ValidationError{}
+	op := c.Operator
+	if op == "" {
+		op = ConstraintEqual
+	}
+	switch op {
+	case ConstraintEqual, ConstraintNotEqual, ConstraintGreater, ConstraintGreaterEq,
+		ConstraintLess, ConstraintLessEq, ConstraintGlob, ConstraintSetContains:
+		if c.Attribute == "" {
+			v.Add("", "attribute is required for operator %q", op)
+		}
+	case ConstraintRegex:
+		if _, err := regexp.Compile(c.Value); err != nil {
+			v.Add("", "value %q is not a valid regular expression: %v", c.Value, err)
+		}
+	case ConstraintVersion:
+		if _, err := version.NewConstraint(c.Value); err != nil {
+			v.Add("", "value %q is not a valid version constraint: %v", c.Value, err)
+		}
+	case ConstraintIsSet, ConstraintIsNotSet:
+		if c.Attribute == "" {
+			v.Add("", "attribute is required for operator %q", op)
+		}
+	case ConstraintDistinctHosts:
+	default:
+		v.Add("", "operator %q is unknown: use one of =, !=, >, >=, <, <=, regexp, version, glob, set_contains, is_set, is_not_set, distinct_hosts", c.Operator)
+	}
+	return v.ErrorOrNil()
+}

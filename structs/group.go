@@ -1,0 +1,96 @@
+package structs
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// TaskGroup is a set of tasks placed together on one node; `count` copies of
+// it run in the cluster.
+type TaskGroup struct {
+	Name        string            `json:"name" hcl:",label"`
+	Count       int               `json:"count"`
+	Constraints []*Constraint     `json:"constraints,omitempty" hcl:"constraint,block"`
+	Tasks       []*Task           `json:"tasks" hcl:"task,block"`
+	Meta        map[string]string `json:"meta,omitempty"`
+}
+
+// UnmarshalJSON defaults count to 1 when the key is absent, so that an
+// explicit `"count": 0` (scale to zero) stays distinguishable.
+func (g *TaskGroup) UnmarshalJSON(b []byte) error {
+	type plain TaskGroup
+	p := plain{Count: 1}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*g = TaskGroup(p)
+	return nil
+}
+
+// Canonicalize fills in defaults for the group and its tasks.
+func (g *TaskGroup) Canonicalize(job *Job) {
+	for _, t := range g.Tasks {
+		t.Canonicalize(job, g)
+	}
+}
+
+// Validate checks the group; problems are relative to the group.
+func (g *TaskGroup) Validate(job *Job) error {
+	v := &ValidationError{}
+	if g.Count < 0 {
+		v.Add("", "count must not be negative (got %d)", g.Count)
+	}
+	for i, c := range g.Constraints {
+		v.Merge(fmt.Sprintf("constraint %d", i+1), c.Validate())
+	}
+	if len(g.Tasks) == 0 {
+		v.Add("", "group must have at least one task")
+	}
+	seen := map[string]bool{}
+	for i, t := range g.Tasks {
+		if t.Name == "" {
+			v.Add(fmt.Sprintf("task %d", i+1), "name is required")
+			continue
+		}
+		if seen[t.Name] {
+			v.Add(fmt.Sprintf("task %q", t.Name), "defined more than once")
+		}
+		seen[t.Name] = true
+		v.Merge(fmt.Sprintf("task %q", t.Name), t.Validate())
+	}
+	return v.ErrorOrNil()
+}
+
+// LookupTask returns the task with the given name or nil.
+func (g *TaskGroup) LookupTask(name string) *Task {
+	for _, t := range g.Tasks {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Resources sums what the group's tasks ask for.
+func (g *TaskGroup) Resources() *Resources {
+	r := &Resources{}
+	for _, t := range g.Tasks {
+		r.Add(t.Resources)
+	}
+	return r
+}
+
+// Copy returns a deep copy of the group.
+func (g *TaskGroup) Copy() *TaskGroup {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Constraints = append([]*Constraint(nil), g.Constraints...)
+	c.Tasks = make([]*Task, len(g.Tasks))
+	for i, t := range g.Tasks {
+		c.Tasks[i] = t.Copy()
+	}
+	c.Meta = copyStringMap(g.Meta)
+	return &c
+}

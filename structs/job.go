@@ -1,0 +1,209 @@
+package structs
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Job types.
+const (
+	JobTypeService  = "service"
+	JobTypeBatch    = "batch"
+	JobTypeSystem   = "system"
+	JobTypeSysBatch = "sysbatch"
+)
+
+// Job statuses, derived from the job's allocations and evaluations.
+const (
+	JobStatusPending = "pending"
+	JobStatusRunning = "running"
+	JobStatusDead    = "dead"
+)
+
+const (
+	DefaultNamespace  = "default"
+	DefaultDatacenter = "dc1"
+	DefaultPriority   = 50
+	MinPriority       = 1
+	MaxPriority       = 100
+)
+
+var validJobID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-/]{0,127}$`)
+
+// Job is the unit a user submits: groups of tasks that the scheduler places
+// together. Fields tagged hcl:"-" are owned by the servers.
+type Job struct {
+	ID          string            `json:"id" hcl:",label"`
+	Name        string            `json:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Type        string            `json:"type,omitempty"`
+	Priority    int               `json:"priority,omitempty"`
+	Datacenters []string          `json:"datacenters,omitempty"`
+	Constraints []*Constraint     `json:"constraints,omitempty" hcl:"constraint,block"`
+	Groups      []*TaskGroup      `json:"groups" hcl:"group,block"`
+	Meta        map[string]string `json:"meta,omitempty"`
+
+	// Set by the servers.
+	Stop              bool   `json:"stop,omitempty" hcl:"-"`
+	Status            string `json:"status,omitempty" hcl:"-"`
+	StatusDescription string `json:"status_description,omitempty" hcl:"-"`
+	Version           uint64 `json:"version" hcl:"-"`
+	SubmitTime        int64  `json:"submit_time,omitempty" hcl:"-"`
+	CreateIndex       uint64 `json:"create_index,omitempty" hcl:"-"`
+	ModifyIndex       uint64 `json:"modify_index,omitempty" hcl:"-"`
+	JobModifyIndex    uint64 `json:"job_modify_index,omitempty" hcl:"-"`
+}
+
+// Canonicalize fills in defaults. It is idempotent and is called before
+// validation, both by the CLI and by the servers.
+func (j *Job) Canonicalize() {
+	if j == nil {
+		return
+	}
+	if j.Name == "" {
+		j.Name = j.ID
+	}
+	if j.Namespace == "" {
+		j.Namespace = DefaultNamespace
+	}
+	if j.Type == "" {
+		j.Type = JobTypeService
+	}
+	if j.Priority == 0 {
+		j.Priority = DefaultPriority
+	}
+	if len(j.Datacenters) == 0 {
+		j.Datacenters = []string{"*"}
+	}
+	for _, g := range j.Groups {
+		g.Canonicalize(j)
+	}
+}
+
+// Validate returns a *ValidationError naming every bad field, e.g.
+// `group "web": task "server": driver is required`.
+func (j *Job) Validate() error {
+	v := &ValidationError{}
+	if j == nil {
+		v.Add("", "job is required")
+		return v
+	}
+	switch {
+	case j.ID == "":
+		v.Add("", "job id is required")
+	case !validJobID.MatchString(j.ID):
+		v.Add("", "job id %q is invalid: use letters, digits, '_', '-', '.' and '/', at most 128 characters", j.ID)
+	}
+	switch j.Type {
+	case JobTypeService, JobTypeBatch, JobTypeSystem, JobTypeSysBatch:
+	default:
+		v.Add("", "type %q is invalid: must be one of service, batch, system, sysbatch", j.Type)
+	}
+	if j.Priority < MinPriority || j.Priority > MaxPriority {
+		v.Add("", "priority %d is out of range: must be between %d and %d", j.Priority, MinPriority, MaxPriority)
+	}
+	for i, c := range j.Constraints {
+		v.Merge(fmt.Sprintf("constraint %d", i+1), c.Validate())
+	}
+	if len(j.Groups) == 0 {
+		v.Add("", "job must have at least one group")
+	}
+	seen := map[string]bool{}
+	for i, g := range j.Groups {
+		name := g.Name
+		if name == "" {
+			v.Add(fmt.Sprintf("group %d", i+1), "name is required")
+			continue
+		}
+		if seen[name] {
+			v.Add(fmt.Sprintf("group %q", name), "defined more than once")
+		}
+		seen[name] = true
+		v.Merge(fmt.Sprintf("group %q", name), g.Validate(j))
+	}
+	return v.ErrorOrNil()
+}
+
+// LookupGroup returns the group with the given name or nil.
+func (j *Job) LookupGroup(name string) *TaskGroup {
+	for _, g := range j.Groups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// Stopped reports whether the job is stopped by the user.
+func (j *Job) Stopped() bool { return j == nil || j.Stop }
+
+// IsBatchLike reports whether allocations of the job run to completion.
+func (j *Job) IsBatchLike() bool {
+	return j.Type == JobTypeBatch || j.Type == JobTypeSysBatch
+}
+
+// Copy returns a deep copy through JSON-free manual cloning of the mutable
+// parts that servers change (groups are shared read-only otherwise).
+func (j *Job) Copy() *Job {
+	if j == nil {
+		return nil
+	}
+	c := *j
+	c.Datacenters = append([]string(nil), j.Datacenters...)
+	c.Constraints = append([]*Constraint(nil), j.Constraints...)
+	c.Groups = make([]*TaskGroup, len(j.Groups))
+	for i, g := range j.Groups {
+		c.Groups[i] = g.Copy()
+	}
+	c.Meta = copyStringMap(j.Meta)
+	return &c
+}
+
+// JobListStub is the summary returned when listing jobs.
+type JobListStub struct {
+	ID                string                   `json:"id"`
+	Name              string                   `json:"name"`
+	Namespace         string                   `json:"namespace"`
+	Type              string                   `json:"type"`
+	Priority          int                      `json:"priority"`
+	Status            string                   `json:"status"`
+	StatusDescription string                   `json:"status_description,omitempty"`
+	Stop              bool                     `json:"stop"`
+	Version           uint64                   `json:"version"`
+	SubmitTime        int64                    `json:"submit_time"`
+	Summary           map[string]*GroupSummary `json:"summary,omitempty"`
+	CreateIndex       uint64                   `json:"create_index"`
+	ModifyIndex       uint64                   `json:"modify_index"`
+	JobModifyIndex    uint64                   `json:"job_modify_index"`
+}
+
+// GroupSummary counts a group's allocations by client status.
+type GroupSummary struct {
+	Queued   int `json:"queued"`
+	Starting int `json:"starting"`
+	Running  int `json:"running"`
+	Complete int `json:"complete"`
+	Failed   int `json:"failed"`
+	Lost     int `json:"lost"`
+}
+
+// Stub returns the list form of the job.
+func (j *Job) Stub() *JobListStub {
+	return &JobListStub{
+		ID: j.ID, Name: j.Name, Namespace: j.Namespace, Type: j.Type, Priority: j.Priority,
+		Status: j.Status, StatusDescription: j.StatusDescription, Stop: j.Stop,
+		Version: j.Version, SubmitTime: j.SubmitTime, CreateIndex: j.CreateIndex,
+		ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex,
+	}
+}
+
+func copyStringMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

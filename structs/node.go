@@ -1,0 +1,110 @@
+package structs
+
+import "time"
+
+// Node statuses.
+const (
+	NodeStatusInit  = "initializing"
+	NodeStatusReady = "ready"
+	NodeStatusDown  = "down"
+)
+
+// Scheduling eligibility of a node.
+const (
+	NodeEligible   = "eligible"
+	NodeIneligible = "ineligible"
+)
+
+// DefaultHeartbeatTTL is how long a node may stay silent before the servers
+// mark it down (phase 1: fixed; later scaled with the cluster size).
+const DefaultHeartbeatTTL = 10 * time.Second
+
+// Node is a client machine that runs allocations.
+type Node struct {
+	ID                    string                 `json:"id"`
+	Name                  string                 `json:"name"`
+	Datacenter            string                 `json:"datacenter"`
+	HTTPAddr              string                 `json:"http_addr,omitempty"`
+	Attributes            map[string]string      `json:"attributes,omitempty"`
+	Meta                  map[string]string      `json:"meta,omitempty"`
+	Resources             *NodeResources         `json:"resources,omitempty"`
+	Reserved              *Resources             `json:"reserved,omitempty"`
+	Drivers               map[string]*DriverInfo `json:"drivers,omitempty"`
+	Status                string                 `json:"status"`
+	StatusDescription     string                 `json:"status_description,omitempty"`
+	SchedulingEligibility string                 `json:"scheduling_eligibility"`
+	StatusUpdatedAt       int64                  `json:"status_updated_at,omitempty"`
+	CreateIndex           uint64                 `json:"create_index,omitempty"`
+	ModifyIndex           uint64                 `json:"modify_index,omitempty"`
+}
+
+// DriverInfo is a driver's fingerprint on a node.
+type DriverInfo struct {
+	Detected          bool              `json:"detected"`
+	Healthy           bool              `json:"healthy"`
+	HealthDescription string            `json:"health_description,omitempty"`
+	Attributes        map[string]string `json:"attributes,omitempty"`
+}
+
+// Ready reports whether the node can receive new allocations.
+func (n *Node) Ready() bool {
+	return n.Status == NodeStatusReady && n.SchedulingEligibility != NodeIneligible
+}
+
+// Available returns the capacity left for allocations (total - reserved).
+func (n *Node) Available() *Resources {
+	r := n.Resources.Comparable()
+	r.Subtract(n.Reserved)
+	return r
+}
+
+// Copy returns a deep copy.
+func (n *Node) Copy() *Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Attributes = copyStringMap(n.Attributes)
+	c.Meta = copyStringMap(n.Meta)
+	if n.Resources != nil {
+		r := *n.Resources
+		c.Resources = &r
+	}
+	if n.Reserved != nil {
+		r := *n.Reserved
+		c.Reserved = &r
+	}
+	if n.Drivers != nil {
+		c.Drivers = make(map[string]*DriverInfo, len(n.Drivers))
+		for k, d := range n.Drivers {
+			dc := *d
+			dc.Attributes = copyStringMap(d.Attributes)
+			c.Drivers[k] = &dc
+		}
+	}
+	return &c
+}
+
+// NodeListStub is the summary returned when listing nodes.
+type NodeListStub struct {
+	ID                    string                 `json:"id"`
+	Name                  string                 `json:"name"`
+	Datacenter            string                 `json:"datacenter"`
+	HTTPAddr              string                 `json:"http_addr,omitempty"`
+	Status                string                 `json:"status"`
+	StatusDescription     string                 `json:"status_description,omitempty"`
+	SchedulingEligibility string                 `json:"scheduling_eligibility"`
+	Drivers               map[string]*DriverInfo `json:"drivers,omitempty"`
+	CreateIndex           uint64                 `json:"create_index"`
+	ModifyIndex           uint64                 `json:"modify_index"`
+}
+
+// Stub returns the list form of the node.
+func (n *Node) Stub() *NodeListStub {
+	return &NodeListStub{
+		ID: n.ID, Name: n.Name, Datacenter: n.Datacenter, HTTPAddr: n.HTTPAddr,
+		Status: n.Status, StatusDescription: n.StatusDescription,
+		SchedulingEligibility: n.SchedulingEligibility, Drivers: n.Drivers,
+		CreateIndex: n.CreateIndex, ModifyIndex: n.ModifyIndex,
+	}
+}

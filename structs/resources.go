@@ -1,0 +1,68 @@
+package structs
+
+// Resources are what a task asks for: CPU in MHz and memory in MB.
+type Resources struct {
+	CPU      int `json:"cpu"`
+	MemoryMB int `json:"memory"`
+}
+
+// Validate checks the resources.
+func (r *Resources) Validate() error {
+	v := &ValidationError{}
+	if r.CPU < 0 {
+		v.Add("", "cpu must not be negative (got %d)", r.CPU)
+	}
+	if r.MemoryMB < 0 {
+		v.Add("", "memory must not be negative (got %d)", r.MemoryMB)
+	}
+	return v.ErrorOrNil()
+}
+
+// Add adds o to r; a nil o adds nothing.
+func (r *Resources) Add(o *Resources) {
+	if o == nil {
+		return
+	}
+	r.CPU += o.CPU
+	r.MemoryMB += o.MemoryMB
+}
+
+// Subtract removes o from r.
+func (r *Resources) Subtract(o *Resources) {
+	if o == nil {
+		return
+	}
+	r.CPU -= o.CPU
+	r.MemoryMB -= o.MemoryMB
+}
+
+// Superset reports whether r can hold o and, if not, which dimension is
+// short ("cpu" or "memory").
+func (r *Resources) Superset(o *Resources) (bool, string) {
+	if o == nil {
+		return true, ""
+	}
+	if r.CPU < o.CPU {
+		return false, "cpu"
+	}
+	if r.MemoryMB < o.MemoryMB {
+		return false, "memory"
+	}
+	return true, ""
+}
+
+// NodeResources are what a node offers to the scheduler.
+type NodeResources struct {
+	CPU      int `json:"cpu"`    // total MHz (cores × MHz per core)
+	Cores    int `json:"cores"`  // logical cores
+	MemoryMB int `json:"memory"` // total MB
+	DiskMB   int `json:"disk,omitempty"`
+}
+
+// Comparable returns the node's capacity as Resources.
+func (n *NodeResources) Comparable() *Resources {
+	if n == nil {
+		return &Resources{}
+	}
+	return &Resources{CPU: n.CPU, MemoryMB: n.MemoryMB}
+}

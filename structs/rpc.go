@@ -1,0 +1,239 @@
+package structs
+
+import "time"
+
+// RPC method names. Endpoints are "Service.Method"; the same names are used
+// in-process and, from phase 2, over the network.
+const (
+	JobRegisterRPC      = "Job.Register"
+	JobDeregisterRPC    = "Job.Deregister"
+	JobGetJobRPC        = "Job.GetJob"
+	JobGetVersionRPC    = "Job.GetJobVersion"
+	JobListRPC          = "Job.List"
+	JobAllocationsRPC   = "Job.Allocations"
+	JobEvaluationsRPC   = "Job.Evaluations"
+	AllocListRPC        = "Alloc.List"
+	AllocGetAllocRPC    = "Alloc.GetAlloc"
+	NodeRegisterRPC     = "Node.Register"
+	NodeHeartbeatRPC    = "Node.Heartbeat"
+	NodeGetNodeRPC      = "Node.GetNode"
+	NodeListRPC         = "Node.List"
+	NodeGetClientAllocs = "Node.GetClientAllocs"
+	NodeUpdateAllocRPC  = "Node.UpdateAlloc"
+	EvalListRPC         = "Eval.List"
+	EvalGetEvalRPC      = "Eval.GetEval"
+	StatusLeaderRPC     = "Status.Leader"
+	StatusPeersRPC      = "Status.Peers"
+)
+
+// MaxBlockingQueryTime caps ?wait=.
+const (
+	DefaultBlockingQueryTime = 5 * time.Minute
+	MaxBlockingQueryTime     = 10 * time.Minute
+)
+
+// QueryOptions are common to every read.
+type QueryOptions struct {
+	Namespace string `json:"namespace,omitempty"`
+	// MinQueryIndex > 0 makes the read block until the state index of the
+	// queried data exceeds it, or MaxQueryTime passes.
+	MinQueryIndex uint64        `json:"min_query_index,omitempty"`
+	MaxQueryTime  time.Duration `json:"max_query_time,omitempty"`
+	AllowStale    bool          `json:"allow_stale,omitempty"`
+	Prefix        string        `json:"prefix,omitempty"`
+	AuthToken     string        `json:"-"`
+}
+
+// QueryMeta comes back with every read.
+type QueryMeta struct {
+	Index       uint64 `json:"index"`
+	KnownLeader bool   `json:"known_leader"`
+}
+
+// WriteRequest is common to every write.
+type WriteRequest struct {
+	Namespace string `json:"namespace,omitempty"`
+	AuthToken string `json:"-"`
+}
+
+// WriteMeta comes back with every write.
+type WriteMeta struct {
+	Index uint64 `json:"index"`
+}
+
+// --- Jobs ---
+
+type JobRegisterRequest struct {
+	Job *Job `json:"job"`
+	// EnforceIndex makes the register fail unless the job's current
+	// JobModifyIndex equals JobModifyIndex (0: the job must not exist).
+	EnforceIndex   bool   `json:"enforce_index,omitempty"`
+	JobModifyIndex uint64 `json:"job_modify_index,omitempty"`
+	WriteRequest
+}
+
+type JobRegisterResponse struct {
+	EvalID          string `json:"eval_id"`
+	EvalCreateIndex uint64 `json:"eval_create_index"`
+	JobModifyIndex  uint64 `json:"job_modify_index"`
+	Warnings        string `json:"warnings,omitempty"`
+	WriteMeta
+}
+
+type JobDeregisterRequest struct {
+	JobID string `json:"job_id"`
+	Purge bool   `json:"purge,omitempty"`
+	WriteRequest
+}
+
+type JobDeregisterResponse struct {
+	EvalID         string `json:"eval_id"`
+	JobModifyIndex uint64 `json:"job_modify_index"`
+	WriteMeta
+}
+
+type JobSpecificRequest struct {
+	JobID string `json:"job_id"`
+	// Version selects a version for Job.GetJobVersion.
+	Version uint64 `json:"version,omitempty"`
+	// All includes terminal allocations/evaluations where relevant.
+	All bool `json:"all,omitempty"`
+	QueryOptions
+}
+
+type SingleJobResponse struct {
+	Job *Job `json:"job"`
+	QueryMeta
+}
+
+type JobListRequest struct {
+	QueryOptions
+}
+
+type JobListResponse struct {
+	Jobs []*JobListStub `json:"jobs"`
+	QueryMeta
+}
+
+type JobAllocationsResponse struct {
+	Allocations []*AllocListStub `json:"allocations"`
+	QueryMeta
+}
+
+type JobEvaluationsResponse struct {
+	Evaluations []*Evaluation `json:"evaluations"`
+	QueryMeta
+}
+
+// --- Allocations ---
+
+type AllocListRequest struct {
+	QueryOptions
+}
+
+type AllocListResponse struct {
+	Allocations []*AllocListStub `json:"allocations"`
+	QueryMeta
+}
+
+type AllocSpecificRequest struct {
+	AllocID string `json:"alloc_id"`
+	QueryOptions
+}
+
+type SingleAllocResponse struct {
+	Alloc *Allocation `json:"alloc"`
+	QueryMeta
+}
+
+// --- Nodes ---
+
+type NodeRegisterRequest struct {
+	Node *Node `json:"node"`
+	WriteRequest
+}
+
+type NodeUpdateResponse struct {
+	// HeartbeatTTL is how long the servers wait for the next heartbeat.
+	HeartbeatTTL time.Duration `json:"heartbeat_ttl"`
+	// LeaderRPCAddr and Servers let clients rediscover the server set.
+	LeaderRPCAddr string   `json:"leader_rpc_addr,omitempty"`
+	Servers       []string `json:"servers,omitempty"`
+	EvalIDs       []string `json:"eval_ids,omitempty"`
+	WriteMeta
+}
+
+type NodeHeartbeatRequest struct {
+	NodeID string `json:"node_id"`
+	Status string `json:"status"`
+	WriteRequest
+}
+
+type NodeSpecificRequest struct {
+	NodeID string `json:"node_id"`
+	QueryOptions
+}
+
+type SingleNodeResponse struct {
+	Node *Node `json:"node"`
+	QueryMeta
+}
+
+type NodeListRequest struct {
+	QueryOptions
+}
+
+type NodeListResponse struct {
+	Nodes []*NodeListStub `json:"nodes"`
+	QueryMeta
+}
+
+// NodeClientAllocsResponse maps a node's allocation IDs to their
+// AllocModifyIndex, so the client fetches only what changed.
+type NodeClientAllocsResponse struct {
+	Allocs map[string]uint64 `json:"allocs"`
+	QueryMeta
+}
+
+type AllocUpdateRequest struct {
+	// Allocs carries client status updates (batched).
+	Allocs []*AllocStatusUpdate `json:"allocs"`
+	NodeID string               `json:"node_id"`
+	WriteRequest
+}
+
+type GenericResponse struct {
+	WriteMeta
+}
+
+// --- Evaluations ---
+
+type EvalListRequest struct {
+	QueryOptions
+}
+
+type EvalListResponse struct {
+	Evaluations []*Evaluation `json:"evaluations"`
+	QueryMeta
+}
+
+type EvalSpecificRequest struct {
+	EvalID string `json:"eval_id"`
+	QueryOptions
+}
+
+type SingleEvalResponse struct {
+	Eval *Evaluation `json:"eval"`
+	QueryMeta
+}
+
+// --- Status ---
+
+type GenericRequest struct {
+	QueryOptions
+}
+
+// StatusPeersResponse lists Raft peers.
+type StatusPeersResponse struct {
+	Peers []string `json:"peers"`
+}

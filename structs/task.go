@@ -1,0 +1,87 @@
+package structs
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+var validTaskName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,127}$`)
+
+const (
+	DefaultKillTimeout = 5 * time.Second
+	DefaultTaskCPU     = 100 // MHz
+	DefaultTaskMemory  = 300 // MB
+)
+
+// Task is one program run by a driver.
+type Task struct {
+	Name        string            `json:"name" hcl:",label"`
+	Driver      string            `json:"driver"`
+	User        string            `json:"user,omitempty"`
+	Config      map[string]any    `json:"config,omitempty" hcl:"config,block"`
+	Env         map[string]string `json:"env,omitempty"`
+	Resources   *Resources        `json:"resources,omitempty" hcl:"resources,block"`
+	KillTimeout Duration          `json:"kill_timeout,omitempty"`
+	KillSignal  string            `json:"kill_signal,omitempty"`
+	Meta        map[string]string `json:"meta,omitempty"`
+}
+
+// Canonicalize fills in defaults for the task.
+func (t *Task) Canonicalize(job *Job, g *TaskGroup) {
+	if t.Resources == nil {
+		t.Resources = &Resources{}
+	}
+	if t.Resources.CPU == 0 {
+		t.Resources.CPU = DefaultTaskCPU
+	}
+	if t.Resources.MemoryMB == 0 {
+		t.Resources.MemoryMB = DefaultTaskMemory
+	}
+	if t.KillTimeout == 0 {
+		t.KillTimeout = Duration(DefaultKillTimeout)
+	}
+}
+
+// Validate checks the task; problems are relative to the task.
+func (t *Task) Validate() error {
+	v := &ValidationError{}
+	if !validTaskName.MatchString(t.Name) {
+		v.Add("", "name %q is invalid: use letters, digits, '_', '-' and '.'", t.Name)
+	}
+	if t.Driver == "" {
+		v.Add("", "driver is required")
+	}
+	if t.KillTimeout < 0 {
+		v.Add("", "kill_timeout must not be negative")
+	}
+	if t.Resources != nil {
+		v.Merge("resources", t.Resources.Validate())
+	}
+	return v.ErrorOrNil()
+}
+
+// Copy returns a deep copy of the task. Config values are treated as
+// immutable once decoded, so the map itself is copied shallowly.
+func (t *Task) Copy() *Task {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	if t.Config != nil {
+		c.Config = make(map[string]any, len(t.Config))
+		for k, v := range t.Config {
+			c.Config[k] = v
+		}
+	}
+	c.Env = copyStringMap(t.Env)
+	c.Meta = copyStringMap(t.Meta)
+	if t.Resources != nil {
+		r := *t.Resources
+		c.Resources = &r
+	}
+	return &c
+}
+
+// String names the task for logs.
+func (t *Task) String() string { return fmt.Sprintf("task %q (%s)", t.Name, t.Driver) }
