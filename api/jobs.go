@@ -1,0 +1,97 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// Jobs is the /v1/jobs and /v1/job/<id> part of the API.
+type Jobs struct{ c *Client }
+
+// Jobs returns the jobs endpoints.
+func (c *Client) Jobs() *Jobs { return &Jobs{c: c} }
+
+// RegisterOptions tune a job registration.
+type RegisterOptions struct {
+	// EnforceIndex makes the registration fail unless the job's current
+	// job_modify_index equals ModifyIndex (0: the job must not exist yet).
+	EnforceIndex bool
+	ModifyIndex  uint64
+}
+
+// Register submits a new job or a new version of a job.
+func (j *Jobs) Register(job *structs.Job, opts *RegisterOptions) (*structs.JobRegisterResponse, *WriteMeta, error) {
+	req := &structs.JobRegisterRequest{Job: job}
+	if opts != nil {
+		req.EnforceIndex = opts.EnforceIndex
+		req.JobModifyIndex = opts.ModifyIndex
+	}
+	var out structs.JobRegisterResponse
+	wm, err := j.c.write(http.MethodPut, "/v1/jobs", nil, req, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, wm, nil
+}
+
+// List returns the jobs with their per-group allocation summaries.
+func (j *Jobs) List(q *QueryOptions) ([]*structs.JobListStub, *QueryMeta, error) {
+	var out []*structs.JobListStub
+	qm, err := j.c.query("/v1/jobs", nil, q, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, qm, nil
+}
+
+// Info returns one job.
+func (j *Jobs) Info(id string, q *QueryOptions) (*structs.Job, *QueryMeta, error) {
+	var out structs.Job
+	qm, err := j.c.query("/v1/job/"+escapeID(id), nil, q, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, qm, nil
+}
+
+// Allocations returns the job's allocations; all includes those of older
+// versions of the job.
+func (j *Jobs) Allocations(id string, all bool, q *QueryOptions) ([]*structs.AllocListStub, *QueryMeta, error) {
+	params := url.Values{}
+	if all {
+		params.Set("all", "true")
+	}
+	var out []*structs.AllocListStub
+	qm, err := j.c.query("/v1/job/"+escapeID(id)+"/allocations", params, q, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, qm, nil
+}
+
+// Evaluations returns the job's evaluations.
+func (j *Jobs) Evaluations(id string, q *QueryOptions) ([]*structs.Evaluation, *QueryMeta, error) {
+	var out []*structs.Evaluation
+	qm, err := j.c.query("/v1/job/"+escapeID(id)+"/evaluations", nil, q, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, qm, nil
+}
+
+// Deregister stops a job; purge also removes it from the state so that its ID
+// can be reused from scratch.
+func (j *Jobs) Deregister(id string, purge bool) (*structs.JobDeregisterResponse, *WriteMeta, error) {
+	params := url.Values{}
+	if purge {
+		params.Set("purge", "true")
+	}
+	var out structs.JobDeregisterResponse
+	wm, err := j.c.write(http.MethodDelete, "/v1/job/"+escapeID(id), params, nil, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, wm, nil
+}

@@ -1,0 +1,217 @@
+// Package allocrunner runs one allocation on the client: it lays out the
+// allocation directory, runs a task runner per task (all tasks of the group
+// start together), derives the allocation's client status from the task
+// states and reports every change.
+package allocrunner
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/client/allocdir"
+	"github.com/appmesh/appmesh/client/taskrunner"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Config is what an alloc runner needs.
+type Config struct {
+	Alloc *structs.Allocation
+	// Job is the job at the version the allocation references.
+	Job     *structs.Job
+	DataDir string
+	Drivers taskrunner.Dispenser
+	Logger  hclog.Logger
+	// OnUpdate receives the allocation's client state after every change.
+	// Calls are serialised (so updates arrive in order); it must not block
+	// and must not call back into the runner.
+	OnUpdate func(*structs.AllocStatusUpdate)
+}
+
+// AllocRunner runs one allocation. Run blocks until every task is dead;
+// Update, Kill, Destroy and the getters may be called from anywhere.
+type AllocRunner struct {
+	id       string
+	logger   hclog.Logger
+	allocDir *allocdir.AllocDir
+	onUpdate func(*structs.AllocStatusUpdate)
+	tasks    []*taskrunner.TaskRunner // in group order
+	waitCh   chan struct{}
+
+	// updateMu serialises state snapshots so updates leave in order.
+	updateMu      sync.Mutex
+	siblingKilled bool
+
+	mu           sync.Mutex
+	alloc        *structs.Allocation // latest version from the servers
+	clientStatus string
+	clientDesc   string
+}
+
+// New builds the runner and its task runners; nothing runs until Run.
+func New(cfg *Config) (*AllocRunner, error) {
+	if cfg.Alloc == nil || cfg.Job == nil {
+		return nil, fmt.Errorf("alloc runner: allocation and job are required")
+	}
+	group := cfg.Job.LookupGroup(cfg.Alloc.TaskGroup)
+	if group == nil {
+		return nil, fmt.Errorf("alloc runner: job %q version %d has no group %q",
+			cfg.Job.ID, cfg.Job.Version, cfg.Alloc.TaskGroup)
+	}
+	dir, err := allocdir.New(cfg.DataDir, cfg.Alloc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("alloc runner: %w", err)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	ar := &AllocRunner{
+		id:           cfg.Alloc.ID,
+		logger:       logger.With("alloc_id", cfg.Alloc.ID),
+		allocDir:     dir,
+		onUpdate:     cfg.OnUpdate,
+		waitCh:       make(chan struct{}),
+		alloc:        cfg.Alloc.Copy(),
+		clientStatus: structs.AllocClientPending,
+	}
+	for _, task := range group.Tasks {
+		tr, err := taskrunner.New(&taskrunner.Config{
+			Alloc:         ar.alloc,
+			Task:          task.Copy(),
+			AllocDir:      dir,
+			Drivers:       cfg.Drivers,
+			Logger:        ar.logger,
+			OnStateChange: ar.taskStateChanged,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("alloc runner: task %q: %w", task.Name, err)
+		}
+		ar.tasks = append(ar.tasks, tr)
+	}
+	return ar, nil
+}
+
+// ID is the allocation's ID.
+func (ar *AllocRunner) ID() string { return ar.id }
+
+// AllocDir is the allocation's directory layout.
+func (ar *AllocRunner) AllocDir() *allocdir.AllocDir { return ar.allocDir }
+
+// WaitCh is closed once every task of the allocation is dead.
+func (ar *AllocRunner) WaitCh() <-chan struct{} { return ar.waitCh }
+
+// Run starts all tasks together and returns when all of them are dead.
+func (ar *AllocRunner) Run() {
+	defer close(ar.waitCh)
+	if err := ar.allocDir.Build(); err != nil {
+		// Each task's own prestart fails on the missing directory and
+		// records a Setup Failure, so the allocation ends up failed.
+		ar.logger.Error("failed to build allocation directory", "error", err)
+	}
+	ar.report()
+	var wg sync.WaitGroup
+	for _, tr := range ar.tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr.Run()
+		}()
+	}
+	wg.Wait()
+}
+
+// Update takes a newer version of the allocation from the servers. A
+// desired stop kills every task.
+func (ar *AllocRunner) Update(alloc *structs.Allocation) {
+	ar.mu.Lock()
+	ar.alloc = alloc.Copy()
+	ar.mu.Unlock()
+	if alloc.DesiredStatus == structs.AllocDesiredStop {
+		ar.Kill("allocation stopped by the servers")
+	}
+}
+
+// Kill asks every task to stop and returns at once.
+func (ar *AllocRunner) Kill(reason string) {
+	for _, tr := range ar.tasks {
+		tr.Kill(reason)
+	}
+}
+
+// Destroy kills every task and waits until all are dead. The allocation
+// directory (with the logs) stays on disk; garbage collection is a later
+// issue.
+func (ar *AllocRunner) Destroy() {
+	ar.Kill("allocation destroyed")
+	<-ar.waitCh
+}
+
+// AllocModifyIndex is the index of the allocation version the runner has.
+func (ar *AllocRunner) AllocModifyIndex() uint64 {
+	ar.mu.Lock()
+	defer ar.mu.Unlock()
+	return ar.alloc.AllocModifyIndex
+}
+
+// Alloc returns the allocation with the client's view filled in.
+func (ar *AllocRunner) Alloc() *structs.Allocation {
+	states := ar.taskStates()
+	ar.mu.Lock()
+	defer ar.mu.Unlock()
+	a := ar.alloc.Copy()
+	a.ClientStatus, a.ClientDescription = ar.clientStatus, ar.clientDesc
+	a.TaskStates = states
+	return a
+}
+
+// TaskState returns a copy of one task's state; ok is false for an
+// unknown task.
+func (ar *AllocRunner) TaskState(task string) (state *structs.TaskState, ok bool) {
+	for _, tr := range ar.tasks {
+		if tr.TaskName() == task {
+			return tr.State(), true
+		}
+	}
+	return nil, false
+}
+
+func (ar *AllocRunner) taskStates() map[string]*structs.TaskState {
+	states := make(map[string]*structs.TaskState, len(ar.tasks))
+	for _, tr := range ar.tasks {
+		states[tr.TaskName()] = tr.State()
+	}
+	return states
+}
+
+// taskStateChanged is the task runners' callback.
+func (ar *AllocRunner) taskStateChanged(task string) {
+	ar.report()
+}
+
+// report recomputes the client status and hands it to OnUpdate. When a
+// task failed, its siblings are killed: a group runs together or not at all.
+func (ar *AllocRunner) report() {
+	ar.updateMu.Lock()
+	defer ar.updateMu.Unlock()
+	states := ar.taskStates()
+	status, desc := ClientStatus(states)
+	ar.mu.Lock()
+	ar.clientStatus, ar.clientDesc = status, desc
+	ar.mu.Unlock()
+
+	if status == structs.AllocClientFailed && !ar.siblingKilled {
+		ar.siblingKilled = true
+		ar.Kill("a sibling task failed")
+	}
+	if ar.onUpdate != nil {
+		ar.onUpdate(&structs.AllocStatusUpdate{
+			ID:                ar.id,
+			ClientStatus:      status,
+			ClientDescription: desc,
+			TaskStates:        states,
+			ModifyTime:        time.Now().UnixNano(),
+		})
+	}
+}

@@ -1,0 +1,33 @@
+package allocrunner
+
+import "github.com/appmesh/appmesh/structs"
+
+// ClientStatus derives an allocation's client status from its task states:
+// failed as soon as any task failed; pending until every task has started;
+// running while any task runs; complete once all tasks finished cleanly.
+// A missing (nil) state counts as pending.
+func ClientStatus(states map[string]*structs.TaskState) (status, description string) {
+	if len(states) == 0 {
+		return structs.AllocClientPending, "No tasks have started"
+	}
+	var pending, running int
+	for _, s := range states {
+		switch {
+		case s == nil:
+			pending++
+		case s.Failed:
+			return structs.AllocClientFailed, "Failed tasks"
+		case s.State == structs.TaskStatePending || s.State == "":
+			pending++
+		case s.State == structs.TaskStateRunning:
+			running++
+		}
+	}
+	switch {
+	case pending > 0:
+		return structs.AllocClientPending, "Tasks are starting"
+	case running > 0:
+		return structs.AllocClientRunning, "Tasks are running"
+	}
+	return structs.AllocClientComplete, "All tasks have completed"
+}

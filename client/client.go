@@ -1,0 +1,251 @@
+// Package client is the node agent: it fingerprints the machine, registers
+// the node and heartbeats, watches the node's allocations with a blocking
+// query, runs an alloc runner per allocation and reports their state back
+// in batches.
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/client/allocrunner"
+	"github.com/appmesh/appmesh/client/fingerprint"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
+)
+
+// finalFlushTimeout bounds the last status report sent during Shutdown.
+const finalFlushTimeout = 2 * time.Second
+
+// Config configures a client.
+type Config struct {
+	NodeName   string // default: the hostname
+	Datacenter string // default: structs.DefaultDatacenter
+	// DataDir holds the node ID and the allocation directories. Required.
+	DataDir  string
+	HTTPAddr string
+	Meta     map[string]string
+	// RawExecEnabled allows the raw_exec driver, which runs tasks without
+	// any isolation.
+	RawExecEnabled bool
+	// Reserved is capacity kept back for the host itself.
+	Reserved *structs.Resources
+	Logger   hclog.Logger
+	// RPC reaches the servers. Required.
+	RPC RPCer
+	// Drivers defaults to NewPluginDriverManager with this executable.
+	Drivers DriverManager
+}
+
+// Client is the node agent.
+type Client struct {
+	cfg     Config
+	logger  hclog.Logger
+	rpcer   RPCer
+	drivers DriverManager
+	nodeID  string
+	updater *updater
+
+	nodeMu sync.Mutex
+	node   *structs.Node
+
+	// ctx ends the heartbeat and alloc watch loops (owned by wg).
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// updaterCancel stops the updater, which outlives the other loops so
+	// that the final task states of a shutdown still go out.
+	updaterCancel context.CancelFunc
+	updaterDone   chan struct{}
+	// runnerWG tracks alloc runner goroutines and destroys.
+	runnerWG sync.WaitGroup
+
+	registered     chan struct{}
+	registeredOnce sync.Once
+
+	allocMu sync.RWMutex
+	allocs  map[string]*allocrunner.AllocRunner
+
+	// Owned by the alloc watcher goroutine.
+	ignored   map[string]uint64 // allocs seen terminal with no runner → AllocModifyIndex
+	jobs      map[jobKey]*structs.Job
+	allocJobs map[string]jobKey
+
+	startOnce    sync.Once
+	shutdownOnce sync.Once
+	started      bool
+}
+
+// New checks the configuration, loads or creates the node ID and
+// fingerprints the host. Drivers are fingerprinted by Start, because that
+// launches their plugin processes.
+func New(cfg *Config) (*Client, error) {
+	if cfg == nil {
+		return nil, errors.New("client: config is required")
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("client: data dir is required")
+	}
+	if cfg.RPC == nil {
+		return nil, errors.New("client: RPC is required")
+	}
+	c := &Client{
+		cfg:        *cfg,
+		logger:     cfg.Logger,
+		rpcer:      cfg.RPC,
+		drivers:    cfg.Drivers,
+		registered: make(chan struct{}),
+		allocs:     map[string]*allocrunner.AllocRunner{},
+		ignored:    map[string]uint64{},
+		jobs:       map[jobKey]*structs.Job{},
+		allocJobs:  map[string]jobKey{},
+	}
+	if c.logger == nil {
+		c.logger = hclog.NewNullLogger()
+	}
+	c.logger = c.logger.Named("client")
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("client: create data dir: %w", err)
+	}
+	id, err := loadOrCreateNodeID(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	c.nodeID = id
+	if c.drivers == nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("client: find own executable for driver plugins: %w", err)
+		}
+		c.drivers = NewPluginDriverManager(exe, c.logger)
+	}
+	host, err := fingerprint.Fingerprint(context.Background(), cfg.DataDir, c.logger.Named("fingerprint"))
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	c.node = c.buildNode(host)
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.updater = newUpdater(c.logger.Named("updater"), c.sendUpdates)
+	return c, nil
+}
+
+// NodeID is this node's persistent ID.
+func (c *Client) NodeID() string { return c.nodeID }
+
+// Node returns a copy of the node as registered with the servers.
+func (c *Client) Node() *structs.Node {
+	c.nodeMu.Lock()
+	defer c.nodeMu.Unlock()
+	return c.node.Copy()
+}
+
+// Start fingerprints the drivers and starts registration, heartbeats, the
+// alloc watcher and the status updater. It does not wait for the servers:
+// registration is retried in the background until they answer.
+func (c *Client) Start() error {
+	err := errors.New("client: already started or shut down")
+	c.startOnce.Do(func() {
+		err = nil
+		c.fingerprintDrivers()
+		c.started = true
+		updCtx, updCancel := context.WithCancel(context.Background())
+		c.updaterCancel = updCancel
+		c.updaterDone = make(chan struct{})
+		go func() {
+			defer close(c.updaterDone)
+			c.updater.run(updCtx)
+		}()
+		c.wg.Add(2)
+		go c.heartbeatLoop()
+		go c.watchAllocs()
+		c.logger.Info("client started", "node_id", c.nodeID, "node_name", c.node.Name)
+	})
+	return err
+}
+
+// Shutdown stops this node's work. Phase 1: it kills every task of the
+// node, reports their final state once (best effort) and stops the driver
+// plugins. Surviving agent restarts (persisting task handles in BoltDB and
+// re-attaching with RecoverTask instead of killing) is a later issue.
+func (c *Client) Shutdown() error {
+	// Claiming startOnce waits for a Start in progress and keeps a later
+	// Start from running, so c.started is safe to read below.
+	c.startOnce.Do(func() {})
+	c.shutdownOnce.Do(func() {
+		c.logger.Info("client shutting down")
+		c.cancel()
+		c.wg.Wait()
+
+		c.allocMu.Lock()
+		runners := make([]*allocrunner.AllocRunner, 0, len(c.allocs))
+		for _, ar := range c.allocs {
+			runners = append(runners, ar)
+		}
+		c.allocMu.Unlock()
+		for _, ar := range runners {
+			ar.Kill("client shutting down")
+		}
+		c.runnerWG.Wait()
+
+		if c.started {
+			c.updaterCancel()
+			<-c.updaterDone
+			ctx, cancel := context.WithTimeout(context.Background(), finalFlushTimeout)
+			if err := c.updater.flush(ctx); err != nil {
+				c.logger.Warn("could not report final allocation states", "error", err)
+			}
+			cancel()
+		}
+		c.drivers.Shutdown()
+	})
+	return nil
+}
+
+// fingerprintDrivers adds the drivers' fingerprints to the node.
+func (c *Client) fingerprintDrivers() {
+	infos := fingerprint.Drivers(c.ctx, c.drivers, c.cfg.RawExecEnabled, c.logger.Named("fingerprint"))
+	c.nodeMu.Lock()
+	defer c.nodeMu.Unlock()
+	c.node.Drivers = infos
+	for k, v := range fingerprint.DriverAttributes(infos) {
+		c.node.Attributes[k] = v
+	}
+}
+
+// buildNode assembles the node from the configuration and the host
+// fingerprint.
+func (c *Client) buildNode(host *fingerprint.Host) *structs.Node {
+	name := c.cfg.NodeName
+	if name == "" {
+		name = host.Attributes["unique.hostname"]
+	}
+	dc := c.cfg.Datacenter
+	if dc == "" {
+		dc = structs.DefaultDatacenter
+	}
+	meta := make(map[string]string, len(c.cfg.Meta))
+	for k, v := range c.cfg.Meta {
+		meta[k] = v
+	}
+	var reserved *structs.Resources
+	if c.cfg.Reserved != nil {
+		r := *c.cfg.Reserved
+		reserved = &r
+	}
+	return &structs.Node{
+		ID:                    c.nodeID,
+		Name:                  name,
+		Datacenter:            dc,
+		HTTPAddr:              c.cfg.HTTPAddr,
+		Attributes:            host.Attributes,
+		Meta:                  meta,
+		Resources:             host.Resources,
+		Reserved:              reserved,
+		Status:                structs.NodeStatusReady,
+		SchedulingEligibility: structs.NodeEligible,
+	}
+}

@@ -1,0 +1,83 @@
+package client
+
+import (
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// Retry delays while the servers cannot be reached.
+const (
+	retryMin = 250 * time.Millisecond
+	retryMax = 30 * time.Second
+)
+
+// heartbeatLoop registers the node, then heartbeats at about half the TTL
+// the servers asked for. When the servers no longer know the node (their
+// state was reset, or the node was garbage collected) it registers again.
+func (c *Client) heartbeatLoop() {
+	defer c.wg.Done()
+	b := newBackoff(retryMin, retryMax)
+	registered := false
+	for {
+		var ttl time.Duration
+		var err error
+		if registered {
+			ttl, err = c.heartbeat()
+			if err != nil && structs.IsNotFound(err) {
+				c.logger.Info("servers do not know this node; registering again")
+				registered = false
+				continue
+			}
+		} else {
+			ttl, err = c.register()
+			if err == nil {
+				registered = true
+				c.registeredOnce.Do(func() { close(c.registered) })
+			}
+		}
+		if c.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			d := b.next()
+			c.logger.Warn("cannot reach the servers; retrying", "registered", registered, "error", err, "retry_in", d)
+			if !sleep(c.ctx, d) {
+				return
+			}
+			continue
+		}
+		b.reset()
+		if !sleep(c.ctx, heartbeatInterval(ttl)) {
+			return
+		}
+	}
+}
+
+// heartbeatInterval is half the TTL, ±10%, so that one lost heartbeat does
+// not yet mark the node down and many nodes do not beat in lockstep.
+func heartbeatInterval(ttl time.Duration) time.Duration {
+	if ttl <= 0 {
+		ttl = structs.DefaultHeartbeatTTL
+	}
+	return jitter(ttl/2, 0.1)
+}
+
+func (c *Client) register() (time.Duration, error) {
+	req := &structs.NodeRegisterRequest{Node: c.Node()}
+	var resp structs.NodeUpdateResponse
+	if err := c.rpc(c.ctx, structs.NodeRegisterRPC, req, &resp); err != nil {
+		return 0, err
+	}
+	c.logger.Info("node registered", "node_id", c.nodeID, "heartbeat_ttl", resp.HeartbeatTTL)
+	return resp.HeartbeatTTL, nil
+}
+
+func (c *Client) heartbeat() (time.Duration, error) {
+	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady}
+	var resp structs.NodeUpdateResponse
+	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {
+		return 0, err
+	}
+	return resp.HeartbeatTTL, nil
+}

@@ -1,0 +1,230 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/appmesh/appmesh/client/allocrunner"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// allocWatchWait is how long one blocking query for the node's allocations
+// may wait for a change.
+const allocWatchWait = 5 * time.Minute
+
+// jobKey identifies one version of a job.
+type jobKey struct {
+	namespace, id string
+	version       uint64
+}
+
+// watchAllocs holds a blocking query for this node's allocations and
+// applies every answer. The next query goes out as soon as an answer is
+// handled: a new allocation reaches its runner without any poll delay.
+func (c *Client) watchAllocs() {
+	defer c.wg.Done()
+	select {
+	case <-c.registered:
+	case <-c.ctx.Done():
+		return
+	}
+	b := newBackoff(retryMin, retryMax)
+	var index uint64
+	for {
+		req := &structs.NodeSpecificRequest{
+			NodeID:       c.nodeID,
+			QueryOptions: structs.QueryOptions{MinQueryIndex: index, MaxQueryTime: allocWatchWait},
+		}
+		var resp structs.NodeClientAllocsResponse
+		err := c.rpc(c.ctx, structs.NodeGetClientAllocs, req, &resp)
+		if c.ctx.Err() != nil {
+			return
+		}
+		if err == nil && resp.Index == index && index > 0 {
+			continue // the wait timed out: nothing changed
+		}
+		if err == nil {
+			if resp.Index < index {
+				c.logger.Info("allocation index went backwards; resyncing", "old", index, "new", resp.Index)
+			}
+			err = c.syncAllocs(resp.Allocs)
+		}
+		if err != nil {
+			// The index is not advanced, so the next query answers at
+			// once and the sync is retried after the back-off.
+			d := b.next()
+			c.logger.Warn("cannot sync allocations; retrying", "error", err, "retry_in", d)
+			if !sleep(c.ctx, d) {
+				return
+			}
+			continue
+		}
+		b.reset()
+		index = resp.Index
+	}
+}
+
+// syncAllocs makes the runners match the servers' list: destroy runners of
+// allocations no longer listed, fetch the allocations whose modify index
+// moved, then start or update their runners.
+func (c *Client) syncAllocs(allocs map[string]uint64) error {
+	c.removeStale(allocs)
+	var errs []error
+	for id, modifyIndex := range allocs {
+		if !c.needsFetch(id, modifyIndex) {
+			continue
+		}
+		if err := c.fetchAndApply(id); err != nil {
+			errs = append(errs, fmt.Errorf("allocation %s: %w", structs.ShortID(id), err))
+		}
+	}
+	c.pruneJobs()
+	return errors.Join(errs...)
+}
+
+// removeStale destroys the runners of allocations the servers dropped from
+// this node. Destroying waits for the tasks to die, so it runs in the
+// background (tracked by runnerWG) to keep the watcher responsive.
+func (c *Client) removeStale(allocs map[string]uint64) {
+	var stale []*allocrunner.AllocRunner
+	c.allocMu.Lock()
+	for id, ar := range c.allocs {
+		if _, ok := allocs[id]; !ok {
+			delete(c.allocs, id)
+			stale = append(stale, ar)
+		}
+	}
+	c.allocMu.Unlock()
+	for id := range c.ignored {
+		if _, ok := allocs[id]; !ok {
+			delete(c.ignored, id)
+		}
+	}
+	for _, ar := range stale {
+		delete(c.allocJobs, ar.ID())
+		c.logger.Debug("destroying allocation no longer assigned", "alloc_id", ar.ID())
+		c.runnerWG.Add(1)
+		go func() {
+			defer c.runnerWG.Done()
+			ar.Destroy()
+		}()
+	}
+}
+
+func (c *Client) needsFetch(id string, modifyIndex uint64) bool {
+	if ar := c.runner(id); ar != nil {
+		return ar.AllocModifyIndex() < modifyIndex
+	}
+	seen, ok := c.ignored[id]
+	return !ok || seen < modifyIndex
+}
+
+func (c *Client) runner(id string) *allocrunner.AllocRunner {
+	c.allocMu.RLock()
+	defer c.allocMu.RUnlock()
+	return c.allocs[id]
+}
+
+// fetchAndApply reads one allocation and starts or updates its runner.
+func (c *Client) fetchAndApply(id string) error {
+	req := &structs.AllocSpecificRequest{AllocID: id}
+	var resp structs.SingleAllocResponse
+	if err := c.rpc(c.ctx, structs.AllocGetAllocRPC, req, &resp); err != nil {
+		if structs.IsNotFound(err) {
+			return nil // gone meanwhile; the next list drops it
+		}
+		return fmt.Errorf("get allocation: %w", err)
+	}
+	alloc := resp.Alloc
+	if alloc == nil {
+		return nil
+	}
+	if ar := c.runner(id); ar != nil {
+		ar.Update(alloc)
+		return nil
+	}
+	if alloc.TerminalStatus() {
+		// Stopped or finished before this client ran it: nothing to do.
+		c.ignored[id] = alloc.AllocModifyIndex
+		return nil
+	}
+	return c.startRunner(alloc)
+}
+
+// startRunner creates and runs the runner of a new allocation. Errors that
+// retrying cannot fix fail the allocation instead of being retried.
+func (c *Client) startRunner(alloc *structs.Allocation) error {
+	job, err := c.jobVersion(alloc)
+	if err != nil && !structs.IsNotFound(err) {
+		return err
+	}
+	var ar *allocrunner.AllocRunner
+	if err == nil {
+		ar, err = allocrunner.New(&allocrunner.Config{
+			Alloc:    alloc,
+			Job:      job,
+			DataDir:  c.cfg.DataDir,
+			Drivers:  c.taskDrivers(),
+			Logger:   c.logger,
+			OnUpdate: c.updater.put,
+		})
+	}
+	if err != nil {
+		c.logger.Error("cannot run allocation", "alloc_id", alloc.ID, "error", err)
+		c.ignored[alloc.ID] = alloc.AllocModifyIndex
+		c.updater.put(&structs.AllocStatusUpdate{
+			ID:                alloc.ID,
+			ClientStatus:      structs.AllocClientFailed,
+			ClientDescription: err.Error(),
+			ModifyTime:        time.Now().UnixNano(),
+		})
+		return nil
+	}
+	c.allocMu.Lock()
+	c.allocs[alloc.ID] = ar
+	c.allocMu.Unlock()
+	c.allocJobs[alloc.ID] = jobKey{alloc.Namespace, alloc.JobID, alloc.JobVersion}
+	c.runnerWG.Add(1)
+	go func() {
+		defer c.runnerWG.Done()
+		ar.Run()
+	}()
+	return nil
+}
+
+// jobVersion returns the job version an allocation references, from the
+// cache when possible: all allocations of a job version share one fetch.
+func (c *Client) jobVersion(alloc *structs.Allocation) (*structs.Job, error) {
+	key := jobKey{alloc.Namespace, alloc.JobID, alloc.JobVersion}
+	if job, ok := c.jobs[key]; ok {
+		return job, nil
+	}
+	req := &structs.JobSpecificRequest{
+		JobID:        alloc.JobID,
+		Version:      alloc.JobVersion,
+		QueryOptions: structs.QueryOptions{Namespace: alloc.Namespace},
+	}
+	var resp structs.SingleJobResponse
+	if err := c.rpc(c.ctx, structs.JobGetVersionRPC, req, &resp); err != nil {
+		return nil, fmt.Errorf("get job %q version %d: %w", alloc.JobID, alloc.JobVersion, err)
+	}
+	if resp.Job == nil {
+		return nil, fmt.Errorf("job %q version %d: %w", alloc.JobID, alloc.JobVersion, structs.ErrNotFound)
+	}
+	c.jobs[key] = resp.Job
+	return resp.Job, nil
+}
+
+// pruneJobs drops cached job versions no running allocation references.
+func (c *Client) pruneJobs() {
+	used := make(map[jobKey]bool, len(c.allocJobs))
+	for _, k := range c.allocJobs {
+		used[k] = true
+	}
+	for k := range c.jobs {
+		if !used[k] {
+			delete(c.jobs, k)
+		}
+	}
+}

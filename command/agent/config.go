@@ -1,0 +1,171 @@
+package agent
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclsimple"
+)
+
+// Config is the agent's configuration, read from an HCL or JSON file
+// (-config) and then overridden by the flags given on the command line.
+type Config struct {
+	Name       string `hcl:"name,optional"`
+	Datacenter string `hcl:"datacenter,optional"`
+	DataDir    string `hcl:"data_dir,optional"`
+	BindAddr   string `hcl:"bind_addr,optional"`
+	LogLevel   string `hcl:"log_level,optional"`
+	PluginDir  string `hcl:"plugin_dir,optional"`
+
+	Ports  *Ports        `hcl:"ports,block"`
+	Server *ServerConfig `hcl:"server,block"`
+	Client *ClientConfig `hcl:"client,block"`
+
+	// DevMode is set by -dev only: server and client in one process with
+	// in-memory state on 127.0.0.1.
+	DevMode bool
+}
+
+// Ports are the agent's listening ports.
+type Ports struct {
+	HTTP   int `hcl:"http,optional"`
+	RPC    int `hcl:"rpc,optional"`
+	Gossip int `hcl:"gossip,optional"`
+}
+
+// ServerConfig enables and tunes the server.
+type ServerConfig struct {
+	Enabled         bool     `hcl:"enabled,optional"`
+	BootstrapExpect int      `hcl:"bootstrap_expect,optional"`
+	Join            []string `hcl:"join,optional"`
+	NumSchedulers   int      `hcl:"num_schedulers,optional"`
+}
+
+// ClientConfig enables and tunes the client.
+type ClientConfig struct {
+	Enabled bool              `hcl:"enabled,optional"`
+	Servers []string          `hcl:"servers,optional"`
+	Meta    map[string]string `hcl:"meta,optional"`
+	// RawExec enables the raw_exec driver (no isolation), off by default.
+	RawExec bool `hcl:"raw_exec_enabled,optional"`
+}
+
+// DefaultConfig is what an agent runs with before the file and flags.
+func DefaultConfig() *Config {
+	host, _ := os.Hostname()
+	return &Config{
+		Name:       host,
+		Datacenter: "dc1",
+		BindAddr:   "0.0.0.0",
+		LogLevel:   "INFO",
+		Ports:      &Ports{HTTP: 6060, RPC: 6061, Gossip: 6062},
+		Server:     &ServerConfig{},
+		Client:     &ClientConfig{},
+	}
+}
+
+// DevConfig is the -dev configuration: everything on 127.0.0.1, in memory,
+// raw_exec enabled.
+func DevConfig() *Config {
+	c := DefaultConfig()
+	c.DevMode = true
+	c.BindAddr = "127.0.0.1"
+	c.LogLevel = "DEBUG"
+	c.Server.Enabled = true
+	c.Server.BootstrapExpect = 1
+	c.Client.Enabled = true
+	c.Client.RawExec = true
+	return c
+}
+
+// LoadConfigFile reads an HCL or JSON agent configuration over base. Unknown
+// settings are errors with their file and line.
+func LoadConfigFile(path string, base *Config) error {
+	var file Config
+	if err := hclsimple.DecodeFile(path, nil, &file); err != nil {
+		return fmt.Errorf("read agent config: %w", err)
+	}
+	// Only what the file sets replaces the base values: scalars when not
+	// zero, blocks field by field.
+	overlay(base, &file)
+	return nil
+}
+
+func overlay(base, f *Config) {
+	setString(&base.Name, f.Name)
+	setString(&base.Datacenter, f.Datacenter)
+	setString(&base.DataDir, f.DataDir)
+	setString(&base.BindAddr, f.BindAddr)
+	setString(&base.LogLevel, f.LogLevel)
+	setString(&base.PluginDir, f.PluginDir)
+	if f.Ports != nil {
+		setInt(&base.Ports.HTTP, f.Ports.HTTP)
+		setInt(&base.Ports.RPC, f.Ports.RPC)
+		setInt(&base.Ports.Gossip, f.Ports.Gossip)
+	}
+	if f.Server != nil {
+		base.Server = f.Server
+	}
+	if f.Client != nil {
+		base.Client = f.Client
+	}
+}
+
+func setString(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func setInt(dst *int, v int) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+// Validate checks the final configuration.
+func (c *Config) Validate() error {
+	var problems []string
+	if !c.Server.Enabled && !c.Client.Enabled {
+		problems = append(problems, "enable at least one of -server, -client (or use -dev)")
+	}
+	if c.Client.Enabled && !c.Server.Enabled {
+		problems = append(problems, "a client-only agent needs network RPC to servers, which this version does not have yet: run -server -client together, or -dev")
+	}
+	if net.ParseIP(c.BindAddr) == nil {
+		problems = append(problems, fmt.Sprintf("bind address %q is not an IP address", c.BindAddr))
+	}
+	for name, p := range map[string]int{"http": c.Ports.HTTP, "rpc": c.Ports.RPC, "gossip": c.Ports.Gossip} {
+		if p < 0 || p > 65535 {
+			problems = append(problems, fmt.Sprintf("%s port %d is out of range", name, p))
+		}
+	}
+	if !c.DevMode && c.Server.Enabled && c.DataDir == "" {
+		problems = append(problems, "a server needs -data-dir (or use -dev for in-memory state)")
+	}
+	if c.Name == "" {
+		problems = append(problems, "node name is empty: set -node")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid agent configuration:\n  * %s", strings.Join(problems, "\n  * "))
+	}
+	return nil
+}
+
+// advertiseIP is the address others use to reach this agent.
+func (c *Config) advertiseIP() string {
+	if c.BindAddr == "0.0.0.0" || c.BindAddr == "::" {
+		return "127.0.0.1"
+	}
+	return c.BindAddr
+}
+
+func (c *Config) serverDataDir() string {
+	if c.DataDir == "" {
+		return ""
+	}
+	return filepath.Join(c.DataDir, "server")
+}

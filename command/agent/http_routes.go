@@ -1,0 +1,30 @@
+package agent
+
+import "net/http"
+
+// registerRoutes wires every /v1 endpoint. Job IDs may contain '/'
+// (periodic children such as "backup/periodic-1700000000"), so everything
+// under /v1/job/ goes to one handler that splits off the sub-resource.
+func (s *HTTPServer) registerRoutes() {
+	get := http.MethodGet
+	s.route("/v1/jobs", map[string]endpoint{
+		get:             s.jobList,
+		http.MethodPut:  s.jobRegister,
+		http.MethodPost: s.jobRegister,
+	})
+	s.route("/v1/job/{rest...}", map[string]endpoint{
+		get:               s.jobGetSpecific,
+		http.MethodDelete: s.jobDeregister,
+	})
+	s.route("/v1/allocations", map[string]endpoint{get: s.allocList})
+	s.route("/v1/allocation/{id}", map[string]endpoint{get: s.allocGet})
+	s.route("/v1/nodes", map[string]endpoint{get: s.nodeList})
+	s.route("/v1/node/{id}", map[string]endpoint{get: s.nodeGet})
+	s.route("/v1/evaluations", map[string]endpoint{get: s.evalList})
+	s.route("/v1/evaluation/{id}", map[string]endpoint{get: s.evalGet})
+	s.route("/v1/status/leader", map[string]endpoint{get: s.statusLeader})
+	s.route("/v1/status/peers", map[string]endpoint{get: s.statusPeers})
+	s.route("/v1/agent/self", map[string]endpoint{get: s.agentSelf})
+	s.route("/v1/client/fs/logs/{alloc}", map[string]endpoint{get: s.allocLogs})
+	s.mux.HandleFunc("/", s.notFound)
+}

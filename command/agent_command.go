@@ -1,0 +1,205 @@
+package command
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/appmesh/appmesh/command/agent"
+	"github.com/hashicorp/go-hclog"
+	"github.com/mitchellh/cli"
+)
+
+func agentCommandFactory(ui cli.Ui) cli.CommandFactory {
+	return func() (cli.Command, error) { return &AgentCommand{UI: ui}, nil }
+}
+
+// AgentCommand runs an agent in the foreground until interrupted.
+type AgentCommand struct {
+	UI cli.Ui
+}
+
+func (c *AgentCommand) Synopsis() string { return "Run an appmesh agent (server, client, or both)" }
+
+func (c *AgentCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: appmesh agent [options]
+
+  Runs an agent. -dev starts a server and a client in one process on
+  127.0.0.1 with in-memory state, ready to run jobs.
+
+Options:
+  -dev                   Development mode: server + client, in memory, 127.0.0.1.
+  -server                Run a server.
+  -client                Run a client (needs -server in this version).
+  -config FILE           Read an HCL or JSON configuration file first.
+  -data-dir DIR          Where state is kept across restarts.
+  -bind ADDR             Address to listen on (default 0.0.0.0; -dev: 127.0.0.1).
+  -http-port N           HTTP API port (default 6060).
+  -rpc-port N            RPC and Raft port (default 6061).
+  -gossip-port N         Gossip port (default 6062).
+  -node NAME             Node name (default: the hostname).
+  -dc NAME               Datacenter (default dc1).
+  -bootstrap-expect N    Servers to wait for before bootstrapping (default 1).
+  -join ADDR             Server to join (repeatable).
+  -servers ADDR          Server a client connects to (repeatable).
+  -plugin-dir DIR        Directory of third-party driver plugins.
+  -log-level LEVEL       TRACE, DEBUG, INFO, WARN or ERROR.
+  -meta KEY=VALUE        Client node metadata (repeatable).
+`)
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type agentFlags struct {
+	dev, server, client                 bool
+	configFile, dataDir, bind, node, dc string
+	pluginDir, logLevel                 string
+	httpPort, rpcPort, gossipPort       int
+	bootstrapExpect                     int
+	join, servers, meta                 multiFlag
+}
+
+func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
+	var f agentFlags
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.Usage = func() { c.UI.Error(c.Help()) }
+	fs.BoolVar(&f.dev, "dev", false, "")
+	fs.BoolVar(&f.server, "server", false, "")
+	fs.BoolVar(&f.client, "client", false, "")
+	fs.StringVar(&f.configFile, "config", "", "")
+	fs.StringVar(&f.dataDir, "data-dir", "", "")
+	fs.StringVar(&f.bind, "bind", "", "")
+	fs.StringVar(&f.node, "node", "", "")
+	fs.StringVar(&f.dc, "dc", "", "")
+	fs.StringVar(&f.pluginDir, "plugin-dir", "", "")
+	fs.StringVar(&f.logLevel, "log-level", "", "")
+	fs.IntVar(&f.httpPort, "http-port", 0, "")
+	fs.IntVar(&f.rpcPort, "rpc-port", 0, "")
+	fs.IntVar(&f.gossipPort, "gossip-port", 0, "")
+	fs.IntVar(&f.bootstrapExpect, "bootstrap-expect", 0, "")
+	fs.Var(&f.join, "join", "")
+	fs.Var(&f.servers, "servers", "")
+	fs.Var(&f.meta, "meta", "")
+	if err := fs.Parse(args); err != nil {
+		return nil, errAgentUsage
+	}
+	if fs.NArg() > 0 {
+		c.UI.Error(fmt.Sprintf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+		return nil, errAgentUsage
+	}
+	cfg := agent.DefaultConfig()
+	if f.dev {
+		cfg = agent.DevConfig()
+	}
+	if f.configFile != "" {
+		if err := agent.LoadConfigFile(f.configFile, cfg); err != nil {
+			return nil, err
+		}
+	}
+	// Flags given on the command line win over the file.
+	var err error
+	fs.Visit(func(fl *flag.Flag) {
+		if err == nil {
+			err = applyAgentFlag(cfg, &f, fl.Name)
+		}
+	})
+	return cfg, err
+}
+
+func applyAgentFlag(cfg *agent.Config, f *agentFlags, name string) error {
+	switch name {
+	case "server":
+		cfg.Server.Enabled = f.server
+	case "client":
+		cfg.Client.Enabled = f.client
+	case "data-dir":
+		cfg.DataDir = f.dataDir
+	case "bind":
+		cfg.BindAddr = f.bind
+	case "node":
+		cfg.Name = f.node
+	case "dc":
+		cfg.Datacenter = f.dc
+	case "plugin-dir":
+		cfg.PluginDir = f.pluginDir
+	case "log-level":
+		cfg.LogLevel = f.logLevel
+	case "http-port":
+		cfg.Ports.HTTP = f.httpPort
+	case "rpc-port":
+		cfg.Ports.RPC = f.rpcPort
+	case "gossip-port":
+		cfg.Ports.Gossip = f.gossipPort
+	case "bootstrap-expect":
+		cfg.Server.BootstrapExpect = f.bootstrapExpect
+	case "join":
+		cfg.Server.Join = f.join
+	case "servers":
+		cfg.Client.Servers = f.servers
+	case "meta":
+		if cfg.Client.Meta == nil {
+			cfg.Client.Meta = map[string]string{}
+		}
+		for _, kv := range f.meta {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return fmt.Errorf("-meta %q: expected KEY=VALUE", kv)
+			}
+			cfg.Client.Meta[k] = v
+		}
+	}
+	return nil
+}
+
+func (c *AgentCommand) Run(args []string) int {
+	cfg, err := c.parseFlags(args)
+	if err == errAgentUsage {
+		return 2
+	}
+	if err != nil {
+		c.UI.Error(err.Error())
+		return 1
+	}
+	level := hclog.LevelFromString(cfg.LogLevel)
+	if level == hclog.NoLevel {
+		c.UI.Error(fmt.Sprintf("unknown log level %q: use TRACE, DEBUG, INFO, WARN or ERROR", cfg.LogLevel))
+		return 1
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "agent", Level: level, Output: os.Stderr, TimeFormat: "2006-01-02T15:04:05.000Z07:00"})
+	a, err := agent.NewAgent(cfg, logger)
+	if err != nil {
+		c.UI.Error(fmt.Sprintf("Error starting agent: %v", err))
+		return 1
+	}
+	c.UI.Output(fmt.Sprintf("==> appmesh agent started: HTTP API on http://%s", a.HTTPAddr()))
+
+	sigCh := make(chan os.Signal, 2)
+	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM)
+	sig := <-sigCh
+	c.UI.Output(fmt.Sprintf("==> caught %v, shutting down (again to force)", sig))
+	done := make(chan error, 1)
+	go func() { done <- a.Shutdown() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			c.UI.Error(fmt.Sprintf("shutdown: %v", err))
+			return 1
+		}
+	case <-sigCh:
+		c.UI.Error("forced exit")
+		return 1
+	}
+	return 0
+}
+
+// errAgentUsage marks bad flags or arguments (exit code 2).
+var errAgentUsage = errors.New("usage error")

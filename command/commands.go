@@ -1,0 +1,130 @@
+// Package command is the appmesh CLI: one file per subcommand, all talking to
+// an agent through package api.
+package command
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/appmesh/appmesh/version"
+	"github.com/mitchellh/cli"
+)
+
+// Run runs the CLI on args (without the program name) and returns the exit
+// code: 0 success, 1 error, 2 usage error.
+func Run(args []string) int {
+	ui := &cli.BasicUi{Reader: os.Stdin, Writer: os.Stdout, ErrorWriter: os.Stderr}
+	return run(args, ui, os.Stdout, os.Stderr)
+}
+
+// run is Run with the UI and help writers given, for tests.
+func run(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
+	c := &cli.CLI{
+		Name:        "appmesh",
+		Version:     version.String(),
+		Args:        args,
+		Commands:    Commands(ui),
+		HelpFunc:    cli.BasicHelpFunc("appmesh"),
+		HelpWriter:  helpOut,
+		ErrorWriter: errOut,
+	}
+	code, err := c.Run()
+	if err != nil {
+		ui.Error(fmt.Sprintf("Error: %v", err))
+		return exitError
+	}
+	if code == 127 {
+		// mitchellh/cli's code for an unknown command, which is a usage error.
+		return exitUsage
+	}
+	return code
+}
+
+// Commands is the registry of subcommands.
+func Commands(ui cli.Ui) map[string]cli.CommandFactory {
+	meta := func() Meta { return Meta{Ui: ui} }
+	return map[string]cli.CommandFactory{
+		"agent": agentCommandFactory(ui),
+
+		"job":          func() (cli.Command, error) { return &JobCommand{Meta: meta()}, nil },
+		"job run":      func() (cli.Command, error) { return &JobRunCommand{Meta: meta()}, nil },
+		"job status":   func() (cli.Command, error) { return &JobStatusCommand{Meta: meta()}, nil },
+		"job stop":     func() (cli.Command, error) { return &JobStopCommand{Meta: meta()}, nil },
+		"job inspect":  func() (cli.Command, error) { return &JobInspectCommand{Meta: meta()}, nil },
+		"job validate": func() (cli.Command, error) { return &JobValidateCommand{Meta: meta()}, nil },
+
+		"alloc":        func() (cli.Command, error) { return &AllocCommand{Meta: meta()}, nil },
+		"alloc status": func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta()}, nil },
+		"alloc logs":   func() (cli.Command, error) { return &AllocLogsCommand{Meta: meta()}, nil },
+
+		"node":        func() (cli.Command, error) { return &NodeCommand{Meta: meta()}, nil },
+		"node status": func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta()}, nil },
+
+		"version": func() (cli.Command, error) { return &VersionCommand{Meta: meta()}, nil },
+	}
+}
+
+// namespace is a command that only groups subcommands ("job", "alloc").
+// Run without a valid subcommand, it prints the list and exits 2.
+type namespace struct {
+	Meta
+	name     string
+	synopsis string
+}
+
+func (n *namespace) Synopsis() string { return n.synopsis }
+
+func (n *namespace) Help() string {
+	return fmt.Sprintf("Usage: appmesh %s <subcommand> [options] [args]\n\n  %s.", n.name, n.synopsis)
+}
+
+func (n *namespace) Run(args []string) int {
+	var subs []string
+	for name, f := range Commands(n.Ui) {
+		rest, ok := strings.CutPrefix(name, n.name+" ")
+		if !ok {
+			continue
+		}
+		cmd, _ := f()
+		subs = append(subs, fmt.Sprintf("    %-10s %s", rest, cmd.Synopsis()))
+	}
+	sort.Strings(subs)
+	if len(args) > 0 {
+		n.Ui.Error(fmt.Sprintf("Unknown subcommand %q.\n", args[0]))
+	}
+	n.Ui.Error(n.Help() + "\n\nSubcommands:\n" + strings.Join(subs, "\n"))
+	return exitUsage
+}
+
+// JobCommand groups the job subcommands.
+type JobCommand struct{ Meta }
+
+func (c *JobCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "job", synopsis: "Submit, inspect and stop jobs"}
+}
+func (c *JobCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *JobCommand) Help() string          { return c.ns().Help() }
+func (c *JobCommand) Run(args []string) int { return c.ns().Run(args) }
+
+// AllocCommand groups the allocation subcommands.
+type AllocCommand struct{ Meta }
+
+func (c *AllocCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "alloc", synopsis: "Inspect allocations and read their logs"}
+}
+func (c *AllocCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *AllocCommand) Help() string          { return c.ns().Help() }
+func (c *AllocCommand) Run(args []string) int { return c.ns().Run(args) }
+
+// NodeCommand groups the node subcommands.
+type NodeCommand struct{ Meta }
+
+func (c *NodeCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "node", synopsis: "Inspect client nodes"}
+}
+func (c *NodeCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *NodeCommand) Help() string          { return c.ns().Help() }
+func (c *NodeCommand) Run(args []string) int { return c.ns().Run(args) }

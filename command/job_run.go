@@ -1,0 +1,84 @@
+package command
+
+import (
+	"strings"
+
+	"github.com/appmesh/appmesh/api"
+)
+
+// JobRunCommand submits a job and follows its placement.
+type JobRunCommand struct{ Meta }
+
+func (c *JobRunCommand) Synopsis() string { return "Submit a job and watch it get placed" }
+
+func (c *JobRunCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: appmesh job run [options] FILE
+
+  Parses the job file (HCL or JSON), checks it and submits it. Unless
+  -detach is given, it then follows the evaluation and prints where each
+  allocation was placed, until all are running (exit 0) or placement fails
+  (exit 1, with the scheduler's reasons).
+
+Run Options:
+
+  -detach
+    Print the evaluation ID and return without waiting.
+
+  -check-index=<index>
+    Submit only if the job's current job_modify_index equals <index>; 0
+    means the job must not exist yet. Guards against concurrent changes.
+
+  -timeout=<duration>
+    How long to wait for the placement. Default: 30s.
+
+  -json
+    Print the registration result as JSON and return without waiting.
+
+` + generalOptions)
+}
+
+func (c *JobRunCommand) Run(args []string) int {
+	fs := c.flagSet("job run", true)
+	var detach bool
+	var checkIndex optionalUint
+	fs.BoolVar(&detach, "detach", false, "")
+	fs.Var(&checkIndex, "check-index", "")
+	timeout := fs.Duration("timeout", defaultMonitorTimeout, "")
+	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
+		return code
+	}
+	if *timeout <= 0 {
+		return c.usageError(c.Help(), "-timeout must be positive, got %s", *timeout)
+	}
+	job, err := loadJob(fs.Arg(0))
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	client, err := c.client()
+	if err != nil {
+		return c.errorf("Error: %v", err)
+	}
+	opts := &api.RegisterOptions{EnforceIndex: checkIndex.set, ModifyIndex: checkIndex.value}
+	resp, _, err := client.Jobs().Register(job, opts)
+	if err != nil {
+		return c.errorf("Error submitting job: %v", err)
+	}
+	if c.json {
+		if err := printJSON(c.Ui, resp); err != nil {
+			return c.errorf("%v", err)
+		}
+		return exitOK
+	}
+	if resp.Warnings != "" {
+		c.Ui.Warn("Job warnings:\n" + resp.Warnings)
+	}
+	if detach {
+		c.Ui.Output("Job registration successful")
+		c.Ui.Output("Evaluation ID: " + resp.EvalID)
+		return exitOK
+	}
+	mon, cancel := newMonitor(c.Ui, client, *timeout)
+	defer cancel()
+	return mon.monitorRun(resp.EvalID, job)
+}

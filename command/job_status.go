@@ -1,0 +1,185 @@
+package command
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/appmesh/appmesh/api"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// JobStatusCommand lists jobs or shows one job in detail.
+type JobStatusCommand struct{ Meta }
+
+func (c *JobStatusCommand) Synopsis() string { return "List jobs or show a job's status" }
+
+func (c *JobStatusCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: appmesh job status [options] [ID]
+
+  Without ID, lists every job. With ID (or a unique ID prefix), shows the
+  job, a summary of its allocations per group, why the latest evaluation
+  could not place allocations (if so) and its allocations.
+
+` + generalOptions + jsonOption)
+}
+
+// jobStatusJSON is the -json form of one job's status.
+type jobStatusJSON struct {
+	Job              *structs.Job                     `json:"job"`
+	Summary          map[string]*structs.GroupSummary `json:"summary,omitempty"`
+	LatestEvaluation *structs.Evaluation              `json:"latest_evaluation,omitempty"`
+	Allocations      []*structs.AllocListStub         `json:"allocations"`
+}
+
+func (c *JobStatusCommand) Run(args []string) int {
+	fs := c.flagSet("job status", true)
+	if code := c.parseFlags(fs, args, c.Help(), 0, 1); code >= 0 {
+		return code
+	}
+	client, err := c.client()
+	if err != nil {
+		return c.errorf("Error: %v", err)
+	}
+	if fs.NArg() == 0 {
+		return c.list(client)
+	}
+	return c.show(client, fs.Arg(0))
+}
+
+func (c *JobStatusCommand) list(client *api.Client) int {
+	jobs, _, err := client.Jobs().List(nil)
+	if err != nil {
+		return c.errorf("Error querying jobs: %v", err)
+	}
+	if c.json {
+		return c.printJSON(jobs)
+	}
+	if len(jobs) == 0 {
+		c.Ui.Output("No jobs")
+		return exitOK
+	}
+	c.Ui.Output(jobTable(jobs))
+	return exitOK
+}
+
+func jobTable(jobs []*structs.JobListStub) string {
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].ID < jobs[j].ID })
+	rows := [][]string{{"ID", "Type", "Priority", "Status", "Submit Date"}}
+	for _, j := range jobs {
+		rows = append(rows, []string{j.ID, j.Type, fmt.Sprint(j.Priority), j.Status, formatTime(j.SubmitTime)})
+	}
+	return formatTable(rows)
+}
+
+func (c *JobStatusCommand) show(client *api.Client, id string) int {
+	stub, code := c.findJob(client, id)
+	if stub == nil {
+		return code
+	}
+	job, _, err := client.Jobs().Info(stub.ID, nil)
+	if err != nil {
+		return c.errorf("Error querying job %q: %v", stub.ID, err)
+	}
+	allocs, _, err := client.Jobs().Allocations(job.ID, false, nil)
+	if err != nil {
+		return c.errorf("Error querying allocations of job %q: %v", job.ID, err)
+	}
+	evals, _, err := client.Jobs().Evaluations(job.ID, nil)
+	if err != nil {
+		return c.errorf("Error querying evaluations of job %q: %v", job.ID, err)
+	}
+	sort.Slice(allocs, func(i, j int) bool { return allocs[i].CreateIndex > allocs[j].CreateIndex })
+	eval := evalToExplain(evals)
+	if c.json {
+		return c.printJSON(&jobStatusJSON{Job: job, Summary: stub.Summary, LatestEvaluation: eval, Allocations: allocs})
+	}
+	c.Ui.Output(formatKV(
+		"ID", job.ID, "Name", job.Name, "Type", job.Type,
+		"Priority", fmt.Sprint(job.Priority), "Datacenters", strings.Join(job.Datacenters, ","),
+		"Status", jobStatusText(job), "Version", fmt.Sprint(job.Version),
+		"Submit Date", formatTime(job.SubmitTime)))
+	if len(stub.Summary) > 0 {
+		c.Ui.Output("\nSummary")
+		c.Ui.Output(summaryTable(stub.Summary))
+	}
+	if eval != nil && len(eval.FailedTGAllocs) > 0 {
+		c.Ui.Output("\nPlacement Failure")
+		c.Ui.Output(strings.Join(placementFailures(eval, groupCounts(job)), "\n"))
+	}
+	c.Ui.Output("\nAllocations")
+	if len(allocs) == 0 {
+		c.Ui.Output("No allocations placed")
+	} else {
+		c.Ui.Output(allocTable(allocs, true))
+	}
+	return exitOK
+}
+
+// findJob resolves an exact job ID or a unique prefix. It returns the list
+// stub, which carries the per-group summary, or nil and an exit code.
+func (c *JobStatusCommand) findJob(client *api.Client, id string) (*structs.JobListStub, int) {
+	jobs, _, err := client.Jobs().List(&api.QueryOptions{Prefix: id})
+	if err != nil {
+		return nil, c.errorf("Error querying jobs: %v", err)
+	}
+	var matches []*structs.JobListStub
+	for _, j := range jobs {
+		if j.ID == id {
+			return j, exitOK
+		}
+		if strings.HasPrefix(j.ID, id) {
+			matches = append(matches, j)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, c.errorf("No job with ID or prefix %q", id)
+	case 1:
+		return matches[0], exitOK
+	}
+	c.Ui.Error(fmt.Sprintf("Prefix %q matches %d jobs; give the full ID:\n", id, len(matches)))
+	c.Ui.Error(jobTable(matches))
+	return nil, exitError
+}
+
+// evalToExplain picks the evaluation whose placement failures matter now:
+// a blocked evaluation (still waiting for capacity) if any, else the latest.
+func evalToExplain(evals []*structs.Evaluation) *structs.Evaluation {
+	var latest *structs.Evaluation
+	for _, e := range evals {
+		if e.Status == structs.EvalStatusBlocked {
+			return e
+		}
+		if latest == nil || e.CreateIndex > latest.CreateIndex {
+			latest = e
+		}
+	}
+	return latest
+}
+
+func jobStatusText(job *structs.Job) string {
+	s := orDash(job.Status)
+	if job.Stop {
+		s += " (stopped)"
+	}
+	return s
+}
+
+func summaryTable(summary map[string]*structs.GroupSummary) string {
+	rows := [][]string{{"Group", "Queued", "Starting", "Running", "Failed", "Complete", "Lost"}}
+	for _, g := range sortedKeys(summary) {
+		s := summary[g]
+		rows = append(rows, []string{g, fmt.Sprint(s.Queued), fmt.Sprint(s.Starting), fmt.Sprint(s.Running),
+			fmt.Sprint(s.Failed), fmt.Sprint(s.Complete), fmt.Sprint(s.Lost)})
+	}
+	return formatTable(rows)
+}
+
+func (c *JobStatusCommand) printJSON(v any) int {
+	if err := printJSON(c.Ui, v); err != nil {
+		return c.errorf("%v", err)
+	}
+	return exitOK
+}

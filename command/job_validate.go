@@ -1,0 +1,48 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/appmesh/appmesh/jobspec"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// JobValidateCommand checks a job file without submitting it.
+type JobValidateCommand struct{ Meta }
+
+func (c *JobValidateCommand) Synopsis() string { return "Check a job file for errors" }
+
+func (c *JobValidateCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: appmesh job validate FILE
+
+  Parses the job file (HCL or JSON) and checks it, listing every problem.
+  Nothing is sent to the agent.`)
+}
+
+func (c *JobValidateCommand) Run(args []string) int {
+	fs := c.flagSet("job validate", false)
+	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
+		return code
+	}
+	if _, err := loadJob(fs.Arg(0)); err != nil {
+		return c.errorf("%v", err)
+	}
+	c.Ui.Output("Job validation successful")
+	return exitOK
+}
+
+// loadJob parses, canonicalizes and validates a job file, with errors
+// worded for the command line.
+func loadJob(path string) (*structs.Job, error) {
+	job, err := jobspec.ParseFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("Error parsing job file %s:\n%v", path, err)
+	}
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		return nil, fmt.Errorf("Job validation errors:\n%v", err)
+	}
+	return job, nil
+}

@@ -1,0 +1,250 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/appmesh/appmesh/api"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/mitchellh/cli"
+)
+
+// defaultMonitorTimeout bounds how long job run/stop wait for the cluster.
+const defaultMonitorTimeout = 30 * time.Second
+
+// idleRetry spaces out blocking queries whose index did not move, so that a
+// misbehaving agent cannot turn the monitor into a busy loop.
+const idleRetry = 200 * time.Millisecond
+
+// monitor follows an evaluation and the allocations it touches with
+// blocking queries (no polling) and prints what happens.
+type monitor struct {
+	ui       cli.Ui
+	client   *api.Client
+	ctx      context.Context
+	timeout  time.Duration
+	deadline time.Time
+	status   map[string]string // allocation ID → last client status printed
+}
+
+func newMonitor(ui cli.Ui, client *api.Client, timeout time.Duration) (*monitor, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	deadline, _ := ctx.Deadline()
+	return &monitor{ui: ui, client: client, ctx: ctx, timeout: timeout,
+		deadline: deadline, status: map[string]string{}}, cancel
+}
+
+// query returns blocking-query options that never outlive the deadline.
+func (m *monitor) query(index uint64) *api.QueryOptions {
+	return &api.QueryOptions{WaitIndex: index, WaitTime: time.Until(m.deadline), Context: m.ctx}
+}
+
+// next returns the index for the next blocking query, pausing briefly when
+// the last one came back without progress.
+func (m *monitor) next(old, got uint64) uint64 {
+	if got > old {
+		return got
+	}
+	select {
+	case <-time.After(idleRetry):
+	case <-m.ctx.Done():
+	}
+	return old
+}
+
+// waitEval blocks until the evaluation is processed.
+func (m *monitor) waitEval(id string) (*structs.Evaluation, error) {
+	m.ui.Output(fmt.Sprintf("==> Monitoring evaluation %q", structs.ShortID(id)))
+	var index uint64
+	last := ""
+	for {
+		eval, qm, err := m.client.Evaluations().Info(id, m.query(index))
+		if err != nil {
+			return nil, err
+		}
+		if eval.Status != last {
+			if last == "" {
+				m.ui.Output(fmt.Sprintf("    Evaluation triggered by %s of job %q", eval.TriggeredBy, eval.JobID))
+			} else {
+				m.ui.Output(fmt.Sprintf("    Evaluation status changed: %q -> %q", last, eval.Status))
+			}
+			last = eval.Status
+		}
+		if eval.TerminalStatus() || eval.Status == structs.EvalStatusBlocked {
+			m.ui.Output(fmt.Sprintf("==> Evaluation %q finished with status %q", structs.ShortID(id), eval.Status))
+			return eval, nil
+		}
+		index = m.next(index, qm.LastIndex)
+	}
+}
+
+// report prints new allocations and client status changes.
+func (m *monitor) report(allocs []*structs.AllocListStub) {
+	sort.Slice(allocs, func(i, j int) bool { return allocs[i].CreateIndex < allocs[j].CreateIndex })
+	for _, a := range allocs {
+		prev, seen := m.status[a.ID]
+		switch {
+		case !seen:
+			m.ui.Output(fmt.Sprintf("    Allocation %q created: node %q, group %q, status %q",
+				structs.ShortID(a.ID), a.NodeName, a.TaskGroup, a.ClientStatus))
+		case prev != a.ClientStatus:
+			m.ui.Output(fmt.Sprintf("    Allocation %q status changed: %q -> %q",
+				structs.ShortID(a.ID), prev, a.ClientStatus))
+		}
+		m.status[a.ID] = a.ClientStatus
+	}
+}
+
+// watchAllocs blocks on the job's allocations until settled(allocs) holds
+// for those that keep(alloc) selects. A purged job counts as no allocations.
+func (m *monitor) watchAllocs(jobID string, keep func(*structs.AllocListStub) bool,
+	settled func([]*structs.AllocListStub) bool) ([]*structs.AllocListStub, error) {
+	var index uint64
+	for {
+		all, qm, err := m.client.Jobs().Allocations(jobID, false, m.query(index))
+		if api.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var mine []*structs.AllocListStub
+		for _, a := range all {
+			if keep(a) {
+				mine = append(mine, a)
+			}
+		}
+		m.report(mine)
+		if settled(mine) {
+			return mine, nil
+		}
+		index = m.next(index, qm.LastIndex)
+	}
+}
+
+// monitorRun follows a registration: the evaluation, then the allocations
+// it placed until each is running or finished. Exit 0 when all is placed
+// and running, 1 when placement or an allocation failed, or on timeout.
+func (m *monitor) monitorRun(evalID string, job *structs.Job) int {
+	eval, err := m.waitEval(evalID)
+	if err != nil {
+		return m.failed(err, job.ID)
+	}
+	if code, done := m.evalProblem(eval, job); done {
+		return code
+	}
+	placed := func(a *structs.AllocListStub) bool { return a.EvalID == evalID }
+	allocs, err := m.watchAllocs(job.ID, placed, func(allocs []*structs.AllocListStub) bool {
+		for _, a := range allocs {
+			if a.ClientStatus == structs.AllocClientPending {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return m.failed(err, job.ID)
+	}
+	if len(allocs) == 0 {
+		m.ui.Output("==> No allocation was created or changed: the job is up to date")
+		return exitOK
+	}
+	m.ui.Output("")
+	m.ui.Output(allocTable(allocs, false))
+	bad := 0
+	for _, a := range allocs {
+		if a.ClientStatus == structs.AllocClientFailed || a.ClientStatus == structs.AllocClientLost {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return m.errorf("==> %d of %d allocation(s) failed; see \"appmesh alloc status <id>\"", bad, len(allocs))
+	}
+	m.ui.Output(fmt.Sprintf("==> Job %q: %d allocation(s) placed and running", job.ID, len(allocs)))
+	return exitOK
+}
+
+// evalProblem reports a failed or canceled evaluation and placements that
+// did not fit, with the scheduler's reasons.
+func (m *monitor) evalProblem(eval *structs.Evaluation, job *structs.Job) (int, bool) {
+	switch eval.Status {
+	case structs.EvalStatusFailed, structs.EvalStatusCanceled:
+		return m.errorf("==> Evaluation %s: %s", eval.Status, orDash(eval.StatusDescription)), true
+	}
+	if len(eval.FailedTGAllocs) == 0 {
+		return 0, false
+	}
+	m.ui.Error("==> Placement failed:")
+	for _, line := range placementFailures(eval, groupCounts(job)) {
+		m.ui.Error("    " + line)
+	}
+	if eval.BlockedEval != "" || eval.Status == structs.EvalStatusBlocked {
+		m.ui.Error("    The missing allocations are queued and will be placed when capacity frees up.")
+	}
+	return exitError, true
+}
+
+// monitorStop follows a deregistration until every allocation of the job
+// has stopped on its client.
+func (m *monitor) monitorStop(evalID, jobID string) int {
+	if _, err := m.waitEval(evalID); err != nil {
+		return m.failed(err, jobID)
+	}
+	everyAlloc := func(*structs.AllocListStub) bool { return true }
+	allocs, err := m.watchAllocs(jobID, everyAlloc, func(allocs []*structs.AllocListStub) bool {
+		for _, a := range allocs {
+			if !isClientTerminal(a.ClientStatus) {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return m.failed(err, jobID)
+	}
+	m.ui.Output(fmt.Sprintf("==> Job %q stopped: %d allocation(s) stopped", jobID, len(allocs)))
+	return exitOK
+}
+
+func isClientTerminal(status string) bool {
+	switch status {
+	case structs.AllocClientComplete, structs.AllocClientFailed, structs.AllocClientLost:
+		return true
+	}
+	return false
+}
+
+// failed explains a monitor error; a timeout is not fatal for the job.
+func (m *monitor) failed(err error, jobID string) int {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return m.errorf("==> Timed out after %s; the work continues in the background.\n"+
+			"    Follow it with: appmesh job status %s", m.timeout, jobID)
+	}
+	return m.errorf("==> Error while monitoring: %v", err)
+}
+
+func (m *monitor) errorf(format string, args ...any) int {
+	m.ui.Error(fmt.Sprintf(format, args...))
+	return exitError
+}
+
+// allocTable renders allocations; long adds version, desired status and age.
+func allocTable(allocs []*structs.AllocListStub, long bool) string {
+	rows := [][]string{{"ID", "Node", "Group", "Status"}}
+	if long {
+		rows[0] = []string{"ID", "Node", "Group", "Version", "Desired", "Status", "Created"}
+	}
+	now := time.Now()
+	for _, a := range allocs {
+		row := []string{structs.ShortID(a.ID), orDash(a.NodeName), a.TaskGroup, a.ClientStatus}
+		if long {
+			row = []string{structs.ShortID(a.ID), orDash(a.NodeName), a.TaskGroup,
+				fmt.Sprint(a.JobVersion), a.DesiredStatus, a.ClientStatus, formatAge(a.CreateTime, now)}
+		}
+		rows = append(rows, row)
+	}
+	return formatTable(rows)
+}

@@ -1,0 +1,110 @@
+package drivers
+
+import (
+	"fmt"
+	"net/rpc"
+	"os"
+	"os/exec"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// Handshake is what the agent and a driver plugin check before talking: a
+// binary that is not an appmesh driver plugin, or speaks another protocol
+// version, is refused with a clear error instead of a hang.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  1,
+	MagicCookieKey:   "APPMESH_PLUGIN",
+	MagicCookieValue: "a3f1c9e27b5d4e08-appmesh-driver",
+}
+
+// PluginName is the name the driver is dispensed under.
+const PluginName = "driver"
+
+// DriverPlugin is the go-plugin glue for a Driver over net/rpc. The plugin
+// side sets Impl; the host side leaves it nil.
+type DriverPlugin struct {
+	Impl Driver
+}
+
+var _ plugin.Plugin = (*DriverPlugin)(nil)
+
+// Server implements plugin.Plugin (plugin side).
+func (p *DriverPlugin) Server(*plugin.MuxBroker) (any, error) {
+	if p.Impl == nil {
+		return nil, fmt.Errorf("driver plugin: no driver to serve")
+	}
+	return &RPCServer{impl: p.Impl}, nil
+}
+
+// Client implements plugin.Plugin (host side). It asks for the driver's
+// name once, since Name cannot report an error later.
+func (p *DriverPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) {
+	var name string
+	if err := c.Call("Plugin.Name", new(any), &name); err != nil {
+		return nil, fmt.Errorf("driver plugin: asking its name: %w", err)
+	}
+	return &RPCClient{client: c, name: name}, nil
+}
+
+// Serve serves d as a driver plugin from the current process and returns
+// when the host goes away. It is what `appmesh driver-plugin NAME` and a
+// third-party driver binary's main call. A nil logger logs JSON to stderr,
+// which the host picks up and re-logs.
+func Serve(d Driver, logger hclog.Logger) {
+	if logger == nil {
+		logger = hclog.New(&hclog.LoggerOptions{
+			Name:       "driver." + d.Name(),
+			Level:      hclog.Info,
+			Output:     os.Stderr,
+			JSONFormat: true,
+		})
+	}
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: Handshake,
+		Plugins:         plugin.PluginSet{PluginName: &DriverPlugin{Impl: d}},
+		Logger:          logger,
+	})
+}
+
+// Launch starts cmd as a driver plugin and returns the driver it serves and
+// the go-plugin client that owns the subprocess: Kill it to stop the plugin,
+// and keep its ReattachConfig to reconnect to the plugin after an agent
+// restart (see Reattach).
+func Launch(cmd *exec.Cmd, logger hclog.Logger) (Driver, *plugin.Client, error) {
+	return dispense(&plugin.ClientConfig{Cmd: cmd}, logger)
+}
+
+// Reattach connects to a driver plugin that is still running from an
+// earlier Launch, using the ReattachConfig saved from that client.
+func Reattach(rc *plugin.ReattachConfig, logger hclog.Logger) (Driver, *plugin.Client, error) {
+	return dispense(&plugin.ClientConfig{Reattach: rc}, logger)
+}
+
+func dispense(cfg *plugin.ClientConfig, logger hclog.Logger) (Driver, *plugin.Client, error) {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	cfg.HandshakeConfig = Handshake
+	cfg.Plugins = plugin.PluginSet{PluginName: &DriverPlugin{}}
+	cfg.AllowedProtocols = []plugin.Protocol{plugin.ProtocolNetRPC}
+	cfg.Logger = logger
+	client := plugin.NewClient(cfg)
+	rpcClient, err := client.Client()
+	if err != nil {
+		client.Kill()
+		return nil, nil, fmt.Errorf("starting driver plugin: %w", err)
+	}
+	raw, err := rpcClient.Dispense(PluginName)
+	if err != nil {
+		client.Kill()
+		return nil, nil, fmt.Errorf("dispensing driver plugin: %w", err)
+	}
+	d, ok := raw.(Driver)
+	if !ok {
+		client.Kill()
+		return nil, nil, fmt.Errorf("driver plugin: dispensed %T, not a Driver", raw)
+	}
+	return d, client, nil
+}

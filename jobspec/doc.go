@@ -1,0 +1,22 @@
+// Package jobspec reads job files written in HCL2 or JSON into a
+// structs.Job, and provides the strict JSON decoder that the HTTP API uses
+// for every request body.
+//
+// Both formats are decoded from the same Go types in package structs: an
+// HCL argument is named like the field's JSON key, a field tagged
+// `hcl:"name,block"` is written as repeated `name { ... }` blocks (JSON: a
+// list under the plural key), a field tagged `hcl:",label"` takes the block
+// label (JSON: "id" or "name"), and fields tagged `hcl:"-"` are owned by the
+// servers and cannot be written in HCL.
+//
+// Strings keep `${...}` literally in both formats: `"${meta.rack}"` is
+// interpolated on the client or by the scheduler at run time, never while
+// parsing. HCL functions, variables and `%{...}` template directives are not
+// supported.
+//
+// Parse neither canonicalizes nor validates the job: callers run
+// job.Canonicalize() and job.Validate() so that the same checks run on the
+// CLI and on the servers. The only default applied here is a task group's
+// count of 1 when `count` is absent, which the JSON decoding of
+// structs.TaskGroup applies too.
+package jobspec

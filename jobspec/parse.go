@@ -1,0 +1,102 @@
+package jobspec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// Formats accepted by Parse.
+const (
+	FormatHCL  = "hcl"
+	FormatJSON = "json"
+)
+
+// utf8BOM is dropped from the start of a file: some editors on Windows add
+// it and neither the HCL nor the JSON parser accepts it.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// ParseFile reads a job file and parses it. A ".json" file is JSON; any
+// other file is HCL unless its content starts with '{', in which case it is
+// JSON too (e.g. the output of `appmesh job inspect` saved as "web.job").
+func ParseFile(path string) (*structs.Job, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read job file: %w", err)
+	}
+	format := ""
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		format = FormatJSON
+	}
+	return Parse(path, src, format)
+}
+
+// Parse parses a job from src. format is "hcl", "json" or "" to detect it
+// from the content. filename is only used in error messages.
+//
+// Errors are *structs.ValidationError (JSON) or *DiagnosticsError (HCL,
+// which unwraps to a *structs.ValidationError), so structs.IsValidation
+// reports true for any problem in the input.
+func Parse(filename string, src []byte, format string) (*structs.Job, error) {
+	src = bytes.TrimPrefix(src, utf8BOM)
+	switch strings.ToLower(format) {
+	case "":
+		if looksLikeJSON(src) {
+			return parseJSONJob(filename, src)
+		}
+		return parseHCL(filename, src)
+	case FormatHCL:
+		return parseHCL(filename, src)
+	case FormatJSON:
+		return parseJSONJob(filename, src)
+	default:
+		return nil, fmt.Errorf("unknown job file format %q: use %q or %q", format, FormatHCL, FormatJSON)
+	}
+}
+
+// looksLikeJSON reports whether the first non-space byte opens a JSON
+// object; an HCL file can never start with '{'.
+func looksLikeJSON(src []byte) bool {
+	trimmed := bytes.TrimLeft(src, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// parseJSONJob accepts both the body of PUT /v1/jobs (`{"job": {...}}`) and
+// a bare job object. A Job has no "job" key, so its presence decides.
+func parseJSONJob(filename string, src []byte) (*structs.Job, error) {
+	if !hasTopLevelKey(src, "job") {
+		job := &structs.Job{}
+		if err := StrictDecodeJSON(filename, src, job); err != nil {
+			return nil, err
+		}
+		return job, nil
+	}
+	var wrapped struct {
+		Job *structs.Job `json:"job"`
+	}
+	if err := StrictDecodeJSON(filename, src, &wrapped); err != nil {
+		return nil, err
+	}
+	if wrapped.Job == nil {
+		return nil, &structs.ValidationError{Problems: []string{
+			fmt.Sprintf("%s: \"job\" is null: expected the job object, as in {\"job\": {\"id\": \"web\", ...}}", filename),
+		}}
+	}
+	return wrapped.Job, nil
+}
+
+// hasTopLevelKey reports whether src is a JSON object with the given key.
+// Invalid JSON reports false; the strict decoder then explains the error.
+func hasTopLevelKey(src []byte, key string) bool {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(src, &top); err != nil {
+		return false
+	}
+	_, ok := top[key]
+	return ok
+}

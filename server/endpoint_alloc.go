@@ -1,0 +1,49 @@
+package server
+
+import (
+	"fmt"
+
+	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Alloc is the RPC endpoint for allocations.
+type Alloc struct{ srv *Server }
+
+// List returns every allocation (optionally those whose ID has a prefix).
+func (a *Alloc) List(args *structs.AllocListRequest, reply *structs.AllocListResponse) error {
+	return a.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		allocs, err := st.Allocs(ws)
+		if err != nil {
+			return 0, err
+		}
+		reply.Allocations = make([]*structs.AllocListStub, 0, len(allocs))
+		for _, al := range allocs {
+			if args.Prefix != "" && !hasPrefix(al.ID, args.Prefix) {
+				continue
+			}
+			reply.Allocations = append(reply.Allocations, al.Stub())
+		}
+		sortAllocStubs(reply.Allocations)
+		return st.Index("allocs")
+	})
+}
+
+// GetAlloc returns one allocation (nil when missing).
+func (a *Alloc) GetAlloc(args *structs.AllocSpecificRequest, reply *structs.SingleAllocResponse) error {
+	if args.AllocID == "" {
+		return fmt.Errorf("invalid: allocation ID is required")
+	}
+	return a.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		alloc, err := st.AllocByID(ws, args.AllocID)
+		if err != nil {
+			return 0, err
+		}
+		reply.Alloc = alloc
+		if alloc != nil {
+			return alloc.ModifyIndex, nil
+		}
+		return st.Index("allocs")
+	})
+}

@@ -1,0 +1,211 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Job is the RPC endpoint for jobs.
+type Job struct{ srv *Server }
+
+// Register writes a new version of a job and its evaluation in one Raft entry.
+func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegisterResponse) error {
+	job := args.Job
+	if job == nil {
+		return fmt.Errorf("invalid: job is required")
+	}
+	job = job.Copy()
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		return fmt.Errorf("invalid: %w", err)
+	}
+	if args.Namespace != "" && args.Namespace != job.Namespace {
+		job.Namespace = args.Namespace
+	}
+	st := j.srv.State()
+	existing, err := st.JobByID(nil, job.Namespace, job.ID)
+	if err != nil {
+		return fmt.Errorf("register job %q: %w", job.ID, err)
+	}
+	if args.EnforceIndex {
+		var current uint64
+		if existing != nil {
+			current = existing.JobModifyIndex
+		}
+		if current != args.JobModifyIndex {
+			return fmt.Errorf("%w: job %q modify index is %d, not %d: it changed since it was read",
+				structs.ErrConflict, job.ID, current, args.JobModifyIndex)
+		}
+	}
+	// Server-owned fields are never taken from the request.
+	job.Stop = false
+	job.Status, job.StatusDescription = "", ""
+	job.SubmitTime = time.Now().UnixNano()
+
+	now := time.Now().UnixNano()
+	eval := &structs.Evaluation{
+		ID: structs.GenerateID(), Namespace: job.Namespace, Priority: job.Priority,
+		Type: job.Type, TriggeredBy: structs.EvalTriggerJobRegister, JobID: job.ID,
+		Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
+	}
+	index, err := j.srv.raftApply(structs.JobRegisterRequestType, &structs.JobRegisterEntry{Job: job, Eval: eval})
+	if err != nil {
+		return fmt.Errorf("register job %q: %w", job.ID, err)
+	}
+	stored, err := j.srv.State().JobByID(nil, job.Namespace, job.ID)
+	if err != nil || stored == nil {
+		return fmt.Errorf("register job %q: read back: %v", job.ID, err)
+	}
+	reply.EvalID = eval.ID
+	reply.EvalCreateIndex = index
+	reply.JobModifyIndex = stored.JobModifyIndex
+	reply.Index = index
+	return nil
+}
+
+// Deregister stops a job (or purges it) and evaluates it so that its
+// allocations are stopped.
+func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobDeregisterResponse) error {
+	ns := namespaceOf(args.Namespace)
+	existing, err := j.srv.State().JobByID(nil, ns, args.JobID)
+	if err != nil {
+		return fmt.Errorf("deregister job %q: %w", args.JobID, err)
+	}
+	if existing == nil {
+		return fmt.Errorf("job %q: %w", args.JobID, structs.ErrNotFound)
+	}
+	now := time.Now().UnixNano()
+	eval := &structs.Evaluation{
+		ID: structs.GenerateID(), Namespace: ns, Priority: existing.Priority,
+		Type: existing.Type, TriggeredBy: structs.EvalTriggerJobDeregister, JobID: args.JobID,
+		Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
+	}
+	entry := &structs.JobDeregisterEntry{Namespace: ns, JobID: args.JobID, Purge: args.Purge, Eval: eval, Time: now}
+	index, err := j.srv.raftApply(structs.JobDeregisterRequestType, entry)
+	if err != nil {
+		return fmt.Errorf("deregister job %q: %w", args.JobID, err)
+	}
+	reply.EvalID = eval.ID
+	reply.JobModifyIndex = index
+	reply.Index = index
+	return nil
+}
+
+// GetJob returns the current version of a job (nil when missing).
+func (j *Job) GetJob(args *structs.JobSpecificRequest, reply *structs.SingleJobResponse) error {
+	ns := namespaceOf(args.Namespace)
+	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		job, err := st.JobByID(ws, ns, args.JobID)
+		if err != nil {
+			return 0, err
+		}
+		reply.Job = job
+		if job != nil {
+			return job.ModifyIndex, nil
+		}
+		return st.Index("jobs")
+	})
+}
+
+// GetJobVersion returns one version of a job; clients use it to learn the
+// spec an allocation references.
+func (j *Job) GetJobVersion(args *structs.JobSpecificRequest, reply *structs.SingleJobResponse) error {
+	ns := namespaceOf(args.Namespace)
+	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		job, err := st.JobByIDAndVersion(ws, ns, args.JobID, args.Version)
+		if err != nil {
+			return 0, err
+		}
+		reply.Job = job
+		return st.Index("job_versions")
+	})
+}
+
+// List returns every job with a summary of its allocations.
+func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse) error {
+	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		jobs, err := st.Jobs(ws)
+		if err != nil {
+			return 0, err
+		}
+		reply.Jobs = make([]*structs.JobListStub, 0, len(jobs))
+		for _, job := range jobs {
+			if args.Prefix != "" && !hasPrefix(job.ID, args.Prefix) {
+				continue
+			}
+			stub := job.Stub()
+			allocs, err := st.AllocsByJob(ws, job.Namespace, job.ID)
+			if err != nil {
+				return 0, err
+			}
+			stub.Summary = summarize(job, allocs)
+			reply.Jobs = append(reply.Jobs, stub)
+		}
+		return maxTableIndex(st, "jobs", "allocs")
+	})
+}
+
+// Allocations lists a job's allocations.
+func (j *Job) Allocations(args *structs.JobSpecificRequest, reply *structs.JobAllocationsResponse) error {
+	ns := namespaceOf(args.Namespace)
+	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		allocs, err := st.AllocsByJob(ws, ns, args.JobID)
+		if err != nil {
+			return 0, err
+		}
+		reply.Allocations = make([]*structs.AllocListStub, 0, len(allocs))
+		for _, a := range allocs {
+			reply.Allocations = append(reply.Allocations, a.Stub())
+		}
+		sortAllocStubs(reply.Allocations)
+		return st.Index("allocs")
+	})
+}
+
+// Evaluations lists a job's evaluations.
+func (j *Job) Evaluations(args *structs.JobSpecificRequest, reply *structs.JobEvaluationsResponse) error {
+	ns := namespaceOf(args.Namespace)
+	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		evals, err := st.EvalsByJob(ws, ns, args.JobID)
+		if err != nil {
+			return 0, err
+		}
+		reply.Evaluations = evals
+		sortEvals(reply.Evaluations)
+		return st.Index("evals")
+	})
+}
+
+// summarize counts a job's allocations per group and client status.
+func summarize(job *structs.Job, allocs []*structs.Allocation) map[string]*structs.GroupSummary {
+	out := make(map[string]*structs.GroupSummary, len(job.Groups))
+	for _, g := range job.Groups {
+		out[g.Name] = &structs.GroupSummary{}
+	}
+	for _, a := range allocs {
+		s := out[a.TaskGroup]
+		if s == nil {
+			s = &structs.GroupSummary{}
+			out[a.TaskGroup] = s
+		}
+		switch a.ClientStatus {
+		case structs.AllocClientPending:
+			if a.DesiredStatus == structs.AllocDesiredRun {
+				s.Starting++
+			}
+		case structs.AllocClientRunning:
+			s.Running++
+		case structs.AllocClientComplete:
+			s.Complete++
+		case structs.AllocClientFailed:
+			s.Failed++
+		case structs.AllocClientLost:
+			s.Lost++
+		}
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Node is the RPC endpoint for client nodes.
+type Node struct{ srv *Server }
+
+// Register upserts a node, marks it ready and starts its heartbeat timer.
+func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUpdateResponse) error {
+	node := args.Node
+	if node == nil || node.ID == "" || node.Name == "" {
+		return fmt.Errorf("invalid: node with an id and a name is required")
+	}
+	node = node.Copy()
+	node.Status = structs.NodeStatusReady
+	node.StatusDescription = ""
+	node.StatusUpdatedAt = time.Now().UnixNano()
+	if node.Datacenter == "" {
+		node.Datacenter = structs.DefaultDatacenter
+	}
+	index, err := n.srv.raftApply(structs.NodeRegisterRequestType, &structs.NodeRegisterEntry{Node: node})
+	if err != nil {
+		return fmt.Errorf("register node %q: %w", node.Name, err)
+	}
+	n.srv.heartbeats.reset(node.ID)
+	n.fillUpdateResponse(reply, index)
+	return nil
+}
+
+// Heartbeat keeps a node alive; a node that was marked down becomes ready.
+func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.NodeUpdateResponse) error {
+	node, err := n.srv.State().NodeByID(nil, args.NodeID)
+	if err != nil {
+		return fmt.Errorf("heartbeat of node %q: %w", args.NodeID, err)
+	}
+	if node == nil {
+		return fmt.Errorf("node %q: %w", args.NodeID, structs.ErrNotFound)
+	}
+	index := node.ModifyIndex
+	if node.Status != structs.NodeStatusReady {
+		entry := &structs.NodeStatusEntry{NodeID: node.ID, Status: structs.NodeStatusReady, UpdatedAt: time.Now().UnixNano()}
+		if index, err = n.srv.raftApply(structs.NodeUpdateStatusRequestType, entry); err != nil {
+			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
+		}
+	}
+	if !n.srv.IsLeader() {
+		return structs.ErrNoLeader
+	}
+	n.srv.heartbeats.reset(node.ID)
+	n.fillUpdateResponse(reply, index)
+	return nil
+}
+
+func (n *Node) fillUpdateResponse(reply *structs.NodeUpdateResponse, index uint64) {
+	reply.HeartbeatTTL = n.srv.config.HeartbeatTTL
+	reply.LeaderRPCAddr = n.srv.Leader()
+	reply.Servers = []string{n.srv.config.RPCAddr}
+	reply.Index = index
+}
+
+// GetNode returns one node (nil when missing).
+func (n *Node) GetNode(args *structs.NodeSpecificRequest, reply *structs.SingleNodeResponse) error {
+	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		node, err := st.NodeByID(ws, args.NodeID)
+		if err != nil {
+			return 0, err
+		}
+		reply.Node = node
+		if node != nil {
+			return node.ModifyIndex, nil
+		}
+		return st.Index("nodes")
+	})
+}
+
+// List returns every node.
+func (n *Node) List(args *structs.NodeListRequest, reply *structs.NodeListResponse) error {
+	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		nodes, err := st.Nodes(ws)
+		if err != nil {
+			return 0, err
+		}
+		reply.Nodes = make([]*structs.NodeListStub, 0, len(nodes))
+		for _, node := range nodes {
+			if args.Prefix != "" && !hasPrefix(node.ID, args.Prefix) {
+				continue
+			}
+			reply.Nodes = append(reply.Nodes, node.Stub())
+		}
+		return st.Index("nodes")
+	})
+}
+
+// GetClientAllocs returns the node's allocation IDs with their
+// AllocModifyIndex. Its index only moves on server-side changes to the
+// node's allocations, so a client's own status reports do not wake it.
+func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeClientAllocsResponse) error {
+	if args.NodeID == "" {
+		return fmt.Errorf("invalid: node ID is required")
+	}
+	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		allocs, err := st.AllocsByNode(ws, args.NodeID)
+		if err != nil {
+			return 0, err
+		}
+		reply.Allocs = make(map[string]uint64, len(allocs))
+		var idx uint64
+		for _, a := range allocs {
+			reply.Allocs[a.ID] = a.AllocModifyIndex
+			idx = maxIndex(idx, a.AllocModifyIndex)
+		}
+		return idx, nil
+	})
+}
+
+// UpdateAlloc applies a batch of client-reported allocation statuses.
+func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.GenericResponse) error {
+	if len(args.Allocs) == 0 {
+		return fmt.Errorf("invalid: at least one allocation update is required")
+	}
+	index, err := n.srv.raftApply(structs.AllocClientUpdateRequestType, &structs.AllocClientUpdateEntry{Allocs: args.Allocs})
+	if err != nil {
+		return fmt.Errorf("update %d allocation(s) of node %q: %w", len(args.Allocs), args.NodeID, err)
+	}
+	reply.Index = index
+	return nil
+}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// heartbeater keeps one timer per node on the leader. A node whose timer
+// fires is marked down and its jobs are evaluated, so that lost work is
+// placed elsewhere.
+type heartbeater struct {
+	srv *Server
+
+	mu      sync.Mutex
+	enabled bool
+	timers  map[string]*time.Timer
+}
+
+func newHeartbeater(s *Server) *heartbeater {
+	return &heartbeater{srv: s, timers: map[string]*time.Timer{}}
+}
+
+// setEnabled starts (leader) or stops every timer.
+func (h *heartbeater) setEnabled(on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.enabled = on
+	for id, t := range h.timers {
+		t.Stop()
+		delete(h.timers, id)
+	}
+}
+
+// reset (re)starts a node's timer.
+func (h *heartbeater) reset(nodeID string) {
+	h.resetWithTTL(nodeID, h.srv.config.HeartbeatTTL)
+}
+
+func (h *heartbeater) resetWithTTL(nodeID string, ttl time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.enabled {
+		return
+	}
+	if t, ok := h.timers[nodeID]; ok {
+		t.Reset(ttl)
+		return
+	}
+	h.timers[nodeID] = time.AfterFunc(ttl, func() { h.expire(nodeID) })
+}
+
+// initialize gives every live node a fresh timer after a leadership change,
+// with extra grace because clients may not have noticed the new leader.
+func (h *heartbeater) initialize() error {
+	nodes, err := h.srv.State().Nodes(nil)
+	if err != nil {
+		return fmt.Errorf("list nodes for heartbeats: %w", err)
+	}
+	for _, n := range nodes {
+		if n.Status != structs.NodeStatusDown {
+			h.resetWithTTL(n.ID, 2*h.srv.config.HeartbeatTTL)
+		}
+	}
+	return nil
+}
+
+func (h *heartbeater) expire(nodeID string) {
+	h.mu.Lock()
+	delete(h.timers, nodeID)
+	on := h.enabled
+	h.mu.Unlock()
+	if !on {
+		return
+	}
+	log := h.srv.logger.With("node_id", nodeID)
+	log.Warn("node missed its heartbeat, marking it down")
+	evals, err := h.srv.nodeEvals(nodeID, structs.EvalTriggerNodeUpdate)
+	if err != nil {
+		log.Error("create evaluations for down node", "error", err)
+	}
+	entry := &structs.NodeStatusEntry{NodeID: nodeID, Status: structs.NodeStatusDown, UpdatedAt: time.Now().UnixNano(), Evals: evals}
+	if _, err := h.srv.raftApply(structs.NodeUpdateStatusRequestType, entry); err != nil {
+		log.Error("mark node down", "error", err)
+	}
+}
+
+// nodeEvals returns one evaluation for every job with live allocations on
+// the node.
+func (s *Server) nodeEvals(nodeID, trigger string) ([]*structs.Evaluation, error) {
+	st := s.State()
+	allocs, err := st.AllocsByNode(nil, nodeID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[jobKey]bool{}
+	now := time.Now().UnixNano()
+	var evals []*structs.Evaluation
+	for _, a := range allocs {
+		key := jobKey{a.Namespace, a.JobID}
+		if a.TerminalStatus() || seen[key] {
+			continue
+		}
+		seen[key] = true
+		job, err := st.JobByID(nil, a.Namespace, a.JobID)
+		if err != nil {
+			return nil, err
+		}
+		prio, typ := structs.DefaultPriority, structs.JobTypeService
+		if job != nil {
+			prio, typ = job.Priority, job.Type
+		}
+		evals = append(evals, &structs.Evaluation{
+			ID: structs.GenerateID(), Namespace: a.Namespace, Priority: prio, Type: typ,
+			TriggeredBy: trigger, JobID: a.JobID, NodeID: nodeID,
+			Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
+		})
+	}
+	return evals, nil
+}

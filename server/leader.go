@@ -1,0 +1,159 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// monitorLeadership starts and stops the leader's duties as Raft tells us
+// about leadership changes.
+func (s *Server) monitorLeadership() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.shutdownCtx.Done():
+			return
+		case isLeader := <-s.raftNotifyCh:
+			if isLeader {
+				if err := s.establishLeadership(); err != nil {
+					s.logger.Error("establish leadership failed, stepping down", "error", err)
+					s.revokeLeadership()
+					_ = s.raft.LeadershipTransfer()
+				}
+			} else {
+				s.revokeLeadership()
+			}
+		}
+	}
+}
+
+// establishLeadership waits until the FSM has applied everything committed,
+// then starts the broker, blocked evals, plan applier, workers and heartbeat
+// timers, rebuilding their state from the store.
+func (s *Server) establishLeadership() error {
+	s.leaderMu.Lock()
+	defer s.leaderMu.Unlock()
+	if s.leaderCancel != nil {
+		return nil
+	}
+	if err := s.raft.Barrier(raftApplyTimeout).Error(); err != nil {
+		return fmt.Errorf("raft barrier: %w", err)
+	}
+	s.logger.Info("cluster leadership acquired")
+	ctx, cancel := context.WithCancel(s.shutdownCtx)
+	s.leaderCancel = cancel
+
+	s.broker.SetEnabled(true)
+	s.blocked.SetEnabled(true)
+	s.planQueue.SetEnabled(true)
+	s.heartbeats.setEnabled(true)
+	s.fsm.SetListener(s)
+	if err := s.restoreEvals(); err != nil {
+		return err
+	}
+	if err := s.heartbeats.initialize(); err != nil {
+		return err
+	}
+	s.goLeader(ctx, s.planApplier)
+	s.goLeader(ctx, s.reapSupersededEvals)
+	for i := 0; i < s.config.NumSchedulers; i++ {
+		w := &worker{srv: s, logger: s.logger.Named("worker").With("worker", i), ctx: ctx}
+		s.goLeader(ctx, func(context.Context) { w.run() })
+	}
+	return nil
+}
+
+func (s *Server) goLeader(ctx context.Context, fn func(context.Context)) {
+	s.leaderWG.Add(1)
+	go func() {
+		defer s.leaderWG.Done()
+		fn(ctx)
+	}()
+}
+
+// revokeLeadership stops every leader duty and waits for their goroutines.
+func (s *Server) revokeLeadership() {
+	s.leaderMu.Lock()
+	defer s.leaderMu.Unlock()
+	if s.leaderCancel == nil {
+		return
+	}
+	s.logger.Info("cluster leadership lost")
+	s.fsm.SetListener(nil)
+	s.leaderCancel()
+	s.leaderCancel = nil
+	s.planQueue.SetEnabled(false)
+	s.broker.SetEnabled(false)
+	s.blocked.SetEnabled(false)
+	s.heartbeats.setEnabled(false)
+	s.leaderWG.Wait()
+}
+
+// restoreEvals hands pending evaluations to the broker and blocked ones to
+// the blocked tracker.
+func (s *Server) restoreEvals() error {
+	evals, err := s.State().Evals(nil)
+	if err != nil {
+		return fmt.Errorf("restore evaluations: %w", err)
+	}
+	for _, e := range evals {
+		switch e.Status {
+		case structs.EvalStatusPending:
+			s.broker.Enqueue(e)
+		case structs.EvalStatusBlocked:
+			s.blocked.Block(e)
+		}
+	}
+	return nil
+}
+
+// EvalsUpserted is called by the FSM (leader only) after evaluations were
+// written: new pending ones go to the broker, blocked ones to the tracker.
+func (s *Server) EvalsUpserted(evals []*structs.Evaluation) {
+	for _, e := range evals {
+		switch e.Status {
+		case structs.EvalStatusPending:
+			s.blocked.Untrack(e.Namespace, e.JobID)
+			s.broker.Enqueue(e)
+		case structs.EvalStatusBlocked:
+			s.blocked.Block(e)
+		}
+	}
+}
+
+// CapacityChanged is called by the FSM (leader only) when capacity may have
+// appeared, so blocked evaluations get another chance.
+func (s *Server) CapacityChanged(index uint64) { s.blocked.Unblock(index) }
+
+// reapSupersededEvals marks blocked evaluations that newer ones replaced as
+// canceled, so they do not linger as "blocked" in the state.
+func (s *Server) reapSupersededEvals(ctx context.Context) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		old := s.blocked.TakeSuperseded()
+		if len(old) == 0 {
+			continue
+		}
+		now := time.Now().UnixNano()
+		upd := make([]*structs.Evaluation, 0, len(old))
+		for _, e := range old {
+			c := e.Copy()
+			c.Status = structs.EvalStatusCanceled
+			c.StatusDescription = "superseded by a newer evaluation"
+			c.ModifyTime = now
+			upd = append(upd, c)
+		}
+		if _, err := s.raftApply(structs.EvalUpdateRequestType, &structs.EvalUpdateEntry{Evals: upd}); err != nil {
+			s.logger.Warn("cancel superseded evaluations", "error", err)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/server/scheduler"
+	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// PlanQueue carries plans from workers to the single plan applier.
+type PlanQueue struct {
+	mu      sync.Mutex
+	enabled bool
+	ch      chan *pendingPlan
+}
+
+type pendingPlan struct {
+	plan   *structs.Plan
+	result chan planOutcome
+}
+
+type planOutcome struct {
+	result *structs.PlanResult
+	err    error
+}
+
+// NewPlanQueue returns a disabled queue.
+func NewPlanQueue() *PlanQueue { return &PlanQueue{ch: make(chan *pendingPlan, 64)} }
+
+// SetEnabled opens (leader) or closes the queue.
+func (q *PlanQueue) SetEnabled(on bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.enabled = on
+}
+
+// Submit queues a plan and waits for its outcome.
+func (q *PlanQueue) Submit(ctx context.Context, plan *structs.Plan) (*structs.PlanResult, error) {
+	q.mu.Lock()
+	on := q.enabled
+	q.mu.Unlock()
+	if !on {
+		return nil, errPlanQueueDisabled
+	}
+	p := &pendingPlan{plan: plan, result: make(chan planOutcome, 1)}
+	select {
+	case q.ch <- p:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case out := <-p.result:
+		return out.result, out.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// planApplier is the leader's single goroutine that re-checks each plan
+// against the latest state and commits what still fits. Being the only
+// writer of placements, it makes the scheduler's optimism safe.
+func (s *Server) planApplier(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-s.planQueue.ch:
+			result, err := s.applyPlan(p.plan)
+			p.result <- planOutcome{result: result, err: err}
+		}
+	}
+}
+
+func (s *Server) applyPlan(plan *structs.Plan) (*structs.PlanResult, error) {
+	snap, err := s.State().Snapshot()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot for plan of eval %s: %w", plan.EvalID, err)
+	}
+	result, err := evaluatePlan(snap, plan)
+	if err != nil {
+		return nil, err
+	}
+	entry := &structs.ApplyPlanResultsEntry{EvalID: plan.EvalID, Time: time.Now().UnixNano()}
+	for _, allocs := range result.NodeUpdate {
+		entry.AllocsStopped = append(entry.AllocsStopped, allocs...)
+	}
+	for _, allocs := range result.NodeAllocation {
+		entry.AllocsPlaced = append(entry.AllocsPlaced, allocs...)
+	}
+	if len(entry.AllocsStopped)+len(entry.AllocsPlaced) == 0 {
+		return result, nil
+	}
+	index, err := s.raftApply(structs.ApplyPlanResultsRequestType, entry)
+	if err != nil {
+		return nil, fmt.Errorf("commit plan of eval %s: %w", plan.EvalID, err)
+	}
+	result.AllocIndex = index
+	if result.RefreshIndex != 0 {
+		result.RefreshIndex = index
+	}
+	return result, nil
+}
+
+// evaluatePlan keeps every stop and the placements of each node that still
+// has room; a rejected node makes the result ask for a refresh.
+func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan) (*structs.PlanResult, error) {
+	result := &structs.PlanResult{
+		NodeUpdate:     plan.NodeUpdate,
+		NodeAllocation: make(map[string][]*structs.Allocation, len(plan.NodeAllocation)),
+	}
+	for nodeID, placed := range plan.NodeAllocation {
+		ok, err := nodeFits(snap, plan, nodeID, placed)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			latest, err := snap.LatestIndex()
+			if err != nil {
+				return nil, err
+			}
+			result.RefreshIndex = maxIndex(latest, 1)
+			continue
+		}
+		result.NodeAllocation[nodeID] = placed
+	}
+	return result, nil
+}
+
+func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, placed []*structs.Allocation) (bool, error) {
+	node, err := snap.NodeByID(nil, nodeID)
+	if err != nil {
+		return false, fmt.Errorf("read node %s: %w", nodeID, err)
+	}
+	if node == nil || !node.Ready() {
+		return false, nil
+	}
+	existing, err := snap.AllocsByNode(nil, nodeID)
+	if err != nil {
+		return false, fmt.Errorf("read allocations of node %s: %w", nodeID, err)
+	}
+	remove := make(map[string]bool, len(plan.NodeUpdate[nodeID])+len(placed))
+	for _, a := range plan.NodeUpdate[nodeID] {
+		remove[a.ID] = true
+	}
+	for _, a := range placed {
+		remove[a.ID] = true // in-place updates replace the old copy
+	}
+	proposed := make([]*structs.Allocation, 0, len(existing)+len(placed))
+	for _, a := range existing {
+		if !remove[a.ID] && !a.TerminalStatus() {
+			proposed = append(proposed, a)
+		}
+	}
+	proposed = append(proposed, placed...)
+	fit, _, _ := scheduler.AllocsFit(node, proposed)
+	return fit, nil
+}

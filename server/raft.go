@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// raftApplyTimeout bounds how long a write waits for Raft.
+const raftApplyTimeout = 30 * time.Second
+
+func (s *Server) raftConfig(id string) *raft.Config {
+	c := raft.DefaultConfig()
+	c.LocalID = raft.ServerID(id)
+	c.Logger = s.logger.Named("raft")
+	c.NotifyCh = s.raftNotifyCh
+	if s.config.DevMode {
+		// A single in-memory voter: elect at once.
+		c.HeartbeatTimeout = 50 * time.Millisecond
+		c.ElectionTimeout = 50 * time.Millisecond
+		c.LeaderLeaseTimeout = 50 * time.Millisecond
+		c.CommitTimeout = 5 * time.Millisecond
+	} else {
+		c.HeartbeatTimeout = 500 * time.Millisecond
+		c.ElectionTimeout = 500 * time.Millisecond
+		c.LeaderLeaseTimeout = 250 * time.Millisecond
+		c.CommitTimeout = 10 * time.Millisecond
+	}
+	c.SnapshotThreshold = 8192
+	c.TrailingLogs = 10240
+	return c
+}
+
+// setupRaft opens the log, stable and snapshot stores and starts Raft,
+// bootstrapping a single-server cluster when that is what is configured.
+func (s *Server) setupRaft() error {
+	id, err := s.persistedID()
+	if err != nil {
+		return err
+	}
+	conf := s.raftConfig(id)
+
+	var (
+		logs    raft.LogStore
+		stable  raft.StableStore
+		snaps   raft.SnapshotStore
+		trans   raft.Transport
+		closers []func() error
+	)
+	if s.config.DataDir == "" {
+		store := raft.NewInmemStore()
+		logs, stable = store, store
+		snaps = raft.NewInmemSnapshotStore()
+		addr, t := raft.NewInmemTransport(raft.ServerAddress(s.config.RPCAddr))
+		trans = t
+		_ = addr
+	} else {
+		dir := filepath.Join(s.config.DataDir, "raft")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create raft dir: %w", err)
+		}
+		bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+		if err != nil {
+			return fmt.Errorf("open raft log %s: %w", filepath.Join(dir, "raft.db"), err)
+		}
+		closers = append(closers, bolt.Close)
+		logs, stable = bolt, bolt
+		fss, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, s.logger.Named("snapshots"))
+		if err != nil {
+			return fmt.Errorf("open raft snapshots: %w", err)
+		}
+		snaps = fss
+		t, err := s.newRaftTransport()
+		if err != nil {
+			return err
+		}
+		closers = append(closers, t.Close)
+		trans = t
+	}
+	s.raftCloser = func() error {
+		var first error
+		for _, c := range closers {
+			if err := c(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}
+
+	if s.config.BootstrapExpect == 1 {
+		has, err := raft.HasExistingState(logs, stable, snaps)
+		if err != nil {
+			return fmt.Errorf("check raft state: %w", err)
+		}
+		if !has {
+			cfg := raft.Configuration{Servers: []raft.Server{{
+				ID: conf.LocalID, Address: trans.LocalAddr(), Suffrage: raft.Voter,
+			}}}
+			if err := raft.BootstrapCluster(conf, logs, stable, snaps, trans, cfg); err != nil {
+				return fmt.Errorf("bootstrap raft: %w", err)
+			}
+		}
+	}
+	r, err := raft.NewRaft(conf, s.fsm, logs, stable, snaps, trans)
+	if err != nil {
+		return fmt.Errorf("start raft: %w", err)
+	}
+	s.raft = r
+	return nil
+}
+
+// newRaftTransport listens for Raft traffic on the RPC address. The single
+// multiplexed RPC port (first byte selects Raft or RPC) replaces this when
+// servers talk to each other over the network.
+func (s *Server) newRaftTransport() (*raft.NetworkTransport, error) {
+	addr, err := net.ResolveTCPAddr("tcp", s.config.RPCAddr)
+	if err != nil {
+		return nil, fmt.Errorf("resolve rpc address %q: %w", s.config.RPCAddr, err)
+	}
+	t, err := raft.NewTCPTransportWithLogger(s.config.RPCAddr, addr, 3, 10*time.Second, s.logger.Named("raft-net"))
+	if err != nil {
+		return nil, fmt.Errorf("listen for raft on %s: %w", s.config.RPCAddr, err)
+	}
+	return t, nil
+}
+
+// raftApply writes one typed entry through Raft and returns the FSM's
+// response and the entry's index. An error returned by the FSM is returned
+// as the error.
+func (s *Server) raftApply(t structs.MessageType, msg any) (uint64, error) {
+	if s.raft.State() != raft.Leader {
+		return 0, structs.ErrNoLeader
+	}
+	buf, err := structs.Encode(t, msg)
+	if err != nil {
+		return 0, fmt.Errorf("encode raft entry type %d: %w", t, err)
+	}
+	f := s.raft.Apply(buf, raftApplyTimeout)
+	if err := f.Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
+			return 0, structs.ErrNoLeader
+		}
+		return 0, fmt.Errorf("raft apply: %w", err)
+	}
+	if err, ok := f.Response().(error); ok && err != nil {
+		return f.Index(), err
+	}
+	return f.Index(), nil
+}
+
+// waitForIndex blocks until the local state has applied index.
+func (s *Server) waitForIndex(ctx context.Context, index uint64) error {
+	for {
+		latest, err := s.State().LatestIndex()
+		if err != nil {
+			return err
+		}
+		if latest >= index {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for state index %d (at %d): %w", index, latest, ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}

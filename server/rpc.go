@@ -1,0 +1,110 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/rpc"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// setupRPC registers every endpoint with a net/rpc server. In-process callers
+// (the HTTP API and the local client of an agent) go through RPC below; the
+// network transport reuses the same registrations.
+func (s *Server) setupRPC() error {
+	s.rpcServer = rpc.NewServer()
+	endpoints := map[string]any{
+		"Job":    &Job{srv: s},
+		"Node":   &Node{srv: s},
+		"Alloc":  &Alloc{srv: s},
+		"Eval":   &Eval{srv: s},
+		"Status": &Status{srv: s},
+	}
+	for name, e := range endpoints {
+		if err := s.rpcServer.RegisterName(name, e); err != nil {
+			return fmt.Errorf("register %s endpoint: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// RPC calls an endpoint in-process. Errors keep their meaning across the call:
+// "not found" and "invalid: ..." messages are recognised by the structs
+// helpers (IsNotFound, IsValidation).
+func (s *Server) RPC(method string, args any, reply any) error {
+	codec := inmemCodecPool.Get().(*inmemCodec)
+	defer inmemCodecPool.Put(codec)
+	codec.reset(method, args, reply)
+	if err := s.rpcServer.ServeRequest(codec); err != nil {
+		return fmt.Errorf("rpc %s: %w", method, err)
+	}
+	if codec.err != nil {
+		return restoreError(codec.err)
+	}
+	return nil
+}
+
+// restoreError maps well-known error texts back to sentinel errors so that
+// callers can use errors.Is after an RPC hop.
+func restoreError(err error) error {
+	msg := err.Error()
+	switch {
+	case msg == structs.ErrNoLeader.Error():
+		return structs.ErrNoLeader
+	case strings.HasSuffix(msg, structs.ErrNotFound.Error()):
+		return fmt.Errorf("%s%w", strings.TrimSuffix(msg, structs.ErrNotFound.Error()), structs.ErrNotFound)
+	}
+	return err
+}
+
+var inmemCodecPool = sync.Pool{New: func() any { return new(inmemCodec) }}
+
+// inmemCodec hands args and reply values straight to net/rpc without
+// serialising them.
+type inmemCodec struct {
+	method string
+	args   any
+	reply  any
+	err    error
+}
+
+func (c *inmemCodec) reset(method string, args, reply any) {
+	c.method, c.args, c.reply, c.err = method, args, reply, nil
+}
+
+func (c *inmemCodec) ReadRequestHeader(req *rpc.Request) error {
+	req.ServiceMethod = c.method
+	return nil
+}
+
+func (c *inmemCodec) ReadRequestBody(args any) error {
+	if args == nil {
+		return nil
+	}
+	dst := reflect.Indirect(reflect.ValueOf(args))
+	src := reflect.Indirect(reflect.ValueOf(c.args))
+	if dst.Type() != src.Type() {
+		return fmt.Errorf("rpc %s: args of type %s, want %s", c.method, src.Type(), dst.Type())
+	}
+	dst.Set(src)
+	return nil
+}
+
+func (c *inmemCodec) WriteResponse(resp *rpc.Response, reply any) error {
+	if resp.Error != "" {
+		c.err = errors.New(resp.Error)
+		return nil
+	}
+	dst := reflect.Indirect(reflect.ValueOf(c.reply))
+	src := reflect.Indirect(reflect.ValueOf(reply))
+	if dst.Type() != src.Type() {
+		return fmt.Errorf("rpc %s: reply of type %s, want %s", c.method, src.Type(), dst.Type())
+	}
+	dst.Set(src)
+	return nil
+}
+
+func (c *inmemCodec) Close() error { return nil }

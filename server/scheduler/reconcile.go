@@ -1,0 +1,241 @@
+package scheduler
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// Desired descriptions written on stopped allocations.
+const (
+	descJobStopped      = "job stopped"
+	descJobDeregistered = "job deregistered"
+	descGroupRemoved    = "alloc not needed: group removed from job"
+	descScaledDown      = "alloc not needed: group count lowered"
+	descDuplicate       = "alloc not needed: another allocation has the same name"
+	descNodeDown        = "alloc lost: node is down"
+	descNodeMissing     = "alloc lost: node no longer exists"
+	descUpdated         = "alloc replaced: job was updated"
+)
+
+// stopRequest asks the plan to stop an allocation.
+type stopRequest struct {
+	alloc        *structs.Allocation
+	desc         string
+	clientStatus string // "" keeps the allocation's client status
+}
+
+// placeRequest asks for one new allocation at a name index.
+type placeRequest struct {
+	group    *structs.TaskGroup
+	index    int
+	previous *structs.Allocation // the allocation this one replaces, if any
+	// stopPrevious marks a destructive update: previous still runs and is
+	// stopped only if its replacement finds a node, so that a job update
+	// that does not fit leaves the old version running.
+	stopPrevious bool
+}
+
+type reconcileResult struct {
+	stops  []stopRequest
+	places []placeRequest
+}
+
+// nodeTaint says why allocations on a node must be replaced ("" if they
+// need not).
+type nodeTaint func(nodeID string) (desc string)
+
+// reconciler compares a job's desired state with its allocations.
+type reconciler struct {
+	job     *structs.Job // nil when the job was deregistered
+	batch   bool
+	tainted nodeTaint
+}
+
+func (r *reconciler) reconcile(allocs []*structs.Allocation) *reconcileResult {
+	res := &reconcileResult{}
+	if r.job.Stopped() {
+		desc := descJobDeregistered
+		if r.job != nil {
+			desc = descJobStopped
+		}
+		for _, a := range allocs {
+			if !a.TerminalStatus() {
+				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc})
+			}
+		}
+		return res
+	}
+	// Sorted so that the plan does not depend on the state's return order.
+	allocs = slices.Clone(allocs)
+	slices.SortFunc(allocs, func(a, b *structs.Allocation) int { return strings.Compare(a.ID, b.ID) })
+	byGroup := map[string][]*structs.Allocation{}
+	for _, a := range allocs {
+		if r.job.LookupGroup(a.TaskGroup) == nil {
+			if !a.TerminalStatus() {
+				res.stops = append(res.stops, stopRequest{alloc: a, desc: descGroupRemoved})
+			}
+			continue
+		}
+		byGroup[a.TaskGroup] = append(byGroup[a.TaskGroup], a)
+	}
+	for _, tg := range r.job.Groups {
+		r.reconcileGroup(tg, byGroup[tg.Name], res)
+	}
+	return res
+}
+
+// groupSlots sorts a group's allocations by name index.
+type groupSlots struct {
+	// live: running or pending allocations on healthy nodes.
+	live map[int]*structs.Allocation
+	// settled: terminal allocations that keep their index: completed batch
+	// work, and failed allocations of the current job version. Failed
+	// allocations are NOT replaced in this phase; rescheduling with a
+	// policy and back-off is a later step, and placing a crashing
+	// allocation again at once would only loop.
+	settled map[int]*structs.Allocation
+	// replace: allocations whose index is free again and that a new
+	// placement should name as its predecessor (lost ones, failed ones of
+	// an older job version, service allocations that completed).
+	replace map[int]*structs.Allocation
+}
+
+func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) {
+	s := r.classify(allocs, res)
+	// A live allocation owns its index over any terminal one.
+	for idx := range s.live {
+		delete(s.settled, idx)
+		delete(s.replace, idx)
+	}
+	for idx := range s.settled {
+		delete(s.replace, idx)
+	}
+	occupied := len(s.live) + len(s.settled)
+
+	// Scale down: stop the highest indexes first.
+	liveIdx := sortedKeys(s.live)
+	for i := len(liveIdx) - 1; i >= 0 && occupied > tg.Count; i-- {
+		res.stops = append(res.stops, stopRequest{alloc: s.live[liveIdx[i]], desc: descScaledDown})
+		delete(s.live, liveIdx[i])
+		occupied--
+	}
+
+	// Allocations of another job version are replaced one for one. Their
+	// old spec is not available, so every version change is destructive.
+	for _, idx := range sortedKeys(s.live) {
+		if a := s.live[idx]; a.JobVersion != r.job.Version {
+			res.places = append(res.places, placeRequest{group: tg, index: idx, previous: a, stopPrevious: true})
+		}
+	}
+
+	r.fillFreeSlots(tg, s, tg.Count-occupied, res)
+}
+
+// fillFreeSlots places `free` new allocations: first at indexes whose
+// previous allocation must be replaced, then at the lowest unused indexes.
+func (r *reconciler) fillFreeSlots(tg *structs.TaskGroup, s *groupSlots, free int, res *reconcileResult) {
+	taken := map[int]bool{}
+	for idx := range s.live {
+		taken[idx] = true
+	}
+	for idx := range s.settled {
+		taken[idx] = true
+	}
+	for _, idx := range sortedKeys(s.replace) {
+		if free == 0 || idx >= tg.Count {
+			break
+		}
+		res.places = append(res.places, placeRequest{group: tg, index: idx, previous: s.replace[idx]})
+		taken[idx] = true
+		free--
+	}
+	for idx := 0; free > 0; idx++ {
+		if taken[idx] {
+			continue
+		}
+		res.places = append(res.places, placeRequest{group: tg, index: idx})
+		free--
+	}
+}
+
+// classify buckets a group's allocations, stopping those on lost nodes and
+// duplicates of one name along the way.
+func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult) *groupSlots {
+	s := &groupSlots{
+		live:    map[int]*structs.Allocation{},
+		settled: map[int]*structs.Allocation{},
+		replace: map[int]*structs.Allocation{},
+	}
+	for _, a := range allocs {
+		idx := a.Index()
+		switch {
+		case !a.TerminalStatus():
+			if desc := r.tainted(a.NodeID); desc != "" {
+				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc, clientStatus: structs.AllocClientLost})
+				keepNewest(s.replace, idx, a)
+				continue
+			}
+			if cur, ok := s.live[idx]; ok {
+				keep, drop := r.preferred(cur, a)
+				s.live[idx] = keep
+				res.stops = append(res.stops, stopRequest{alloc: drop, desc: descDuplicate})
+				continue
+			}
+			s.live[idx] = a
+		case a.DesiredStatus == structs.AllocDesiredStop:
+			// Stopped on purpose; whatever replaced it is live already.
+		case a.ClientStatus == structs.AllocClientComplete && r.batch:
+			keepNewest(s.settled, idx, a) // batch work done, whatever its version
+		case a.ClientStatus == structs.AllocClientFailed && a.JobVersion == r.job.Version:
+			keepNewest(s.settled, idx, a)
+		default:
+			// Lost, failed under an older version, or a service that exited.
+			keepNewest(s.replace, idx, a)
+		}
+	}
+	return s
+}
+
+// preferred picks which of two live allocations with one name to keep:
+// the current job version, then the newer one.
+func (r *reconciler) preferred(a, b *structs.Allocation) (keep, drop *structs.Allocation) {
+	av, bv := a.JobVersion == r.job.Version, b.JobVersion == r.job.Version
+	if av != bv {
+		if av {
+			return a, b
+		}
+		return b, a
+	}
+	if newer(b, a) {
+		return b, a
+	}
+	return a, b
+}
+
+func keepNewest(m map[int]*structs.Allocation, idx int, a *structs.Allocation) {
+	if cur, ok := m[idx]; !ok || newer(a, cur) {
+		m[idx] = a
+	}
+}
+
+// newer orders allocations by creation, with the ID as a stable tie-break.
+func newer(a, b *structs.Allocation) bool {
+	if a.CreateIndex != b.CreateIndex {
+		return a.CreateIndex > b.CreateIndex
+	}
+	if a.CreateTime != b.CreateTime {
+		return a.CreateTime > b.CreateTime
+	}
+	return strings.Compare(a.ID, b.ID) > 0
+}
+
+func sortedKeys(m map[int]*structs.Allocation) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,192 @@
+// Package server is the control plane: the Raft-replicated state, the RPC
+// endpoints, and the leader's duties (eval broker, scheduler workers, plan
+// applier, blocked evaluations, heartbeat timers).
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/rpc"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/server/fsm"
+	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+// Config configures a server.
+type Config struct {
+	// NodeName names this server; it is also its Raft server ID when no ID
+	// was persisted yet.
+	NodeName string
+	// DataDir holds the Raft log, stable store and snapshots. Empty with
+	// DevMode means everything stays in memory.
+	DataDir string
+	// DevMode runs a single in-memory server tuned to be ready at once.
+	DevMode bool
+	// RPCAddr is the address Raft advertises (bind address:rpc port).
+	RPCAddr string
+	// BootstrapExpect is the number of servers to wait for before
+	// bootstrapping; 1 bootstraps a single-server cluster at once.
+	BootstrapExpect int
+	// NumSchedulers is the number of scheduler workers on the leader.
+	NumSchedulers int
+	// HeartbeatTTL is how long a node may stay silent before it is down.
+	HeartbeatTTL time.Duration
+	Logger       hclog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.NumSchedulers <= 0 {
+		c.NumSchedulers = runtime.NumCPU()
+	}
+	if c.HeartbeatTTL <= 0 {
+		c.HeartbeatTTL = structs.DefaultHeartbeatTTL
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	if c.BootstrapExpect <= 0 {
+		c.BootstrapExpect = 1
+	}
+	if c.RPCAddr == "" {
+		c.RPCAddr = "127.0.0.1:6061"
+	}
+}
+
+// Server is one appmesh server.
+type Server struct {
+	config *Config
+	logger hclog.Logger
+
+	fsm  *fsm.FSM
+	raft *raft.Raft
+	// raftCloser releases the Raft stores and transport on shutdown.
+	raftCloser   func() error
+	raftNotifyCh chan bool
+
+	rpcServer *rpc.Server
+
+	broker     *EvalBroker
+	blocked    *BlockedEvals
+	planQueue  *PlanQueue
+	heartbeats *heartbeater
+
+	leaderMu     sync.Mutex
+	leaderCancel context.CancelFunc
+	leaderWG     sync.WaitGroup
+
+	shutdownCtx    context.Context
+	shutdownCancel context.CancelFunc
+	shutdownOnce   sync.Once
+	wg             sync.WaitGroup
+}
+
+// NewServer builds a server, opens its Raft stores and starts Raft.
+func NewServer(cfg *Config) (*Server, error) {
+	cfg.setDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		config:         cfg,
+		logger:         cfg.Logger.Named("server"),
+		shutdownCtx:    ctx,
+		shutdownCancel: cancel,
+		raftNotifyCh:   make(chan bool, 10),
+	}
+	f, err := fsm.New(s.logger)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("create FSM: %w", err)
+	}
+	s.fsm = f
+	s.broker = NewEvalBroker(s.logger, 3)
+	s.blocked = NewBlockedEvals(s.logger, s.broker)
+	s.planQueue = NewPlanQueue()
+	s.heartbeats = newHeartbeater(s)
+
+	if err := s.setupRPC(); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := s.setupRaft(); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.wg.Add(1)
+	go s.monitorLeadership()
+	return s, nil
+}
+
+// State returns the current state store (it is swapped on snapshot restore).
+func (s *Server) State() *state.StateStore { return s.fsm.State() }
+
+// IsLeader reports whether this server is the Raft leader.
+func (s *Server) IsLeader() bool { return s.raft.State() == raft.Leader }
+
+// Leader returns the leader's RPC address or "" when there is none.
+func (s *Server) Leader() string {
+	addr, _ := s.raft.LeaderWithID()
+	return string(addr)
+}
+
+// WaitForLeader blocks until a leader is known or ctx is done.
+func (s *Server) WaitForLeader(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for s.Leader() == "" {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for leader: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Shutdown stops leader duties and Raft and closes the stores.
+func (s *Server) Shutdown() error {
+	var err error
+	s.shutdownOnce.Do(func() {
+		s.logger.Info("shutting down server")
+		s.shutdownCancel()
+		s.revokeLeadership()
+		if s.raft != nil {
+			if e := s.raft.Shutdown().Error(); e != nil {
+				err = fmt.Errorf("shutdown raft: %w", e)
+			}
+		}
+		s.wg.Wait()
+		if s.raftCloser != nil {
+			if e := s.raftCloser(); e != nil && err == nil {
+				err = e
+			}
+		}
+	})
+	return err
+}
+
+// serverIDPath is where a server keeps its Raft ID across restarts.
+func (s *Server) persistedID() (string, error) {
+	if s.config.DataDir == "" {
+		return s.config.NodeName, nil
+	}
+	path := filepath.Join(s.config.DataDir, "server-id")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	id := structs.GenerateID()
+	if err := os.MkdirAll(s.config.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("persist server id: %w", err)
+	}
+	return id, nil
+}

@@ -1,0 +1,186 @@
+package state
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-msgpack/v2/codec"
+)
+
+// RecordType tags each record of a state snapshot. Values are only ever
+// appended, never renumbered: old snapshots must stay readable.
+type RecordType uint8
+
+const (
+	// EndRecord closes a snapshot, so that a truncated stream is detected.
+	EndRecord        RecordType = 0
+	JobRecord        RecordType = 1
+	JobVersionRecord RecordType = 2
+	NodeRecord       RecordType = 3
+	EvalRecord       RecordType = 4
+	AllocRecord      RecordType = 5
+	IndexRecord      RecordType = 6
+)
+
+// IgnoreUnknownRecordFlag set on a record type lets an older server skip a
+// record it does not know instead of refusing the snapshot.
+const IgnoreUnknownRecordFlag RecordType = 128
+
+// snapshotMagic starts every state snapshot, followed by the format version.
+var snapshotMagic = []byte("appmesh-state\n")
+
+const snapshotFormat = 1
+
+// snapshotHeader follows the magic; it helps operators inspecting a file.
+type snapshotHeader struct {
+	LatestIndex uint64 `json:"latest_index"`
+}
+
+// persistTables lists what a snapshot holds, in write order.
+var persistTables = []struct {
+	table string
+	rec   RecordType
+}{
+	{TableJobs, JobRecord},
+	{TableJobVersions, JobVersionRecord},
+	{TableNodes, NodeRecord},
+	{TableEvals, EvalRecord},
+	{TableAllocs, AllocRecord},
+	{TableIndex, IndexRecord},
+}
+
+// Persist writes the snapshot: a header, then one record (type byte +
+// msgpack object) per row of every table, then an end record.
+func (s *StateSnapshot) Persist(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64*1024)
+	enc := codec.NewEncoder(bw, structs.MsgpackHandle)
+	latest, err := s.LatestIndex()
+	if err != nil {
+		return err
+	}
+	// bufio.Writer errors are sticky: a failed write here surfaces from the
+	// encoder or from the final Flush.
+	bw.Write(snapshotMagic)
+	bw.WriteByte(snapshotFormat)
+	if err := enc.Encode(&snapshotHeader{LatestIndex: latest}); err != nil {
+		return fmt.Errorf("write snapshot header: %w", err)
+	}
+	txn := s.db.Txn(false)
+	for _, t := range persistTables {
+		it, err := txn.Get(t.table, indexID)
+		if err != nil {
+			return fmt.Errorf("snapshot table %q: %w", t.table, err)
+		}
+		for raw := it.Next(); raw != nil; raw = it.Next() {
+			bw.WriteByte(byte(t.rec))
+			if err := enc.Encode(raw); err != nil {
+				return fmt.Errorf("snapshot table %q: %w", t.table, err)
+			}
+		}
+	}
+	bw.WriteByte(byte(EndRecord))
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	return nil
+}
+
+// Restore builds a new store from a stream written by Persist.
+func Restore(r io.Reader, logger hclog.Logger) (*StateStore, error) {
+	s, err := NewStateStore(logger)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(r, 64*1024)
+	if err := readSnapshotHeader(br); err != nil {
+		return nil, err
+	}
+	// The decoder reads through br's ByteScanner, so it consumes exactly one
+	// object and the type bytes can be read from br in between.
+	dec := codec.NewDecoder(br, structs.MsgpackHandle)
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	for n := 0; ; n++ {
+		b, err := br.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("restore state: snapshot truncated after %d records", n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("restore state: read record %d: %w", n, err)
+		}
+		rec := RecordType(b)
+		if rec == EndRecord {
+			break
+		}
+		table, obj, err := decodeRecord(dec, rec)
+		if err != nil {
+			return nil, fmt.Errorf("restore state: record %d: %w", n, err)
+		}
+		if obj == nil {
+			s.logger.Warn("skipped unknown snapshot record", "type", b)
+			continue
+		}
+		if err := txn.Insert(table, obj); err != nil {
+			return nil, fmt.Errorf("restore state: record %d into %q: %w", n, table, err)
+		}
+	}
+	txn.Commit()
+	return s, nil
+}
+
+func readSnapshotHeader(br *bufio.Reader) error {
+	magic := make([]byte, len(snapshotMagic)+1)
+	if _, err := io.ReadFull(br, magic); err != nil {
+		return fmt.Errorf("restore state: read snapshot header: %w", err)
+	}
+	if !bytes.Equal(magic[:len(snapshotMagic)], snapshotMagic) {
+		return fmt.Errorf("restore state: not an appmesh state snapshot")
+	}
+	if f := magic[len(snapshotMagic)]; f != snapshotFormat {
+		return fmt.Errorf("restore state: snapshot format %d is not supported (this server reads %d)", f, snapshotFormat)
+	}
+	var h snapshotHeader
+	if err := codec.NewDecoder(br, structs.MsgpackHandle).Decode(&h); err != nil {
+		return fmt.Errorf("restore state: decode snapshot header: %w", err)
+	}
+	return nil
+}
+
+// decodeRecord decodes one record body. It returns a nil object for an
+// unknown record that is flagged as ignorable.
+func decodeRecord(dec *codec.Decoder, rec RecordType) (string, any, error) {
+	var table string
+	var obj any
+	switch rec {
+	case JobRecord:
+		table, obj = TableJobs, new(structs.Job)
+	case JobVersionRecord:
+		table, obj = TableJobVersions, new(structs.Job)
+	case NodeRecord:
+		table, obj = TableNodes, new(structs.Node)
+	case EvalRecord:
+		table, obj = TableEvals, new(structs.Evaluation)
+	case AllocRecord:
+		table, obj = TableAllocs, new(structs.Allocation)
+	case IndexRecord:
+		table, obj = TableIndex, new(IndexEntry)
+	default:
+		if rec&IgnoreUnknownRecordFlag == 0 {
+			return "", nil, fmt.Errorf("unknown record type %d (snapshot from a newer server?)", rec)
+		}
+		var skip any
+		if err := dec.Decode(&skip); err != nil {
+			return "", nil, fmt.Errorf("skip record type %d: %w", rec, err)
+		}
+		return "", nil, nil
+	}
+	if err := dec.Decode(obj); err != nil {
+		return "", nil, fmt.Errorf("decode %s record: %w", table, err)
+	}
+	return table, obj, nil
+}

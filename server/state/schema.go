@@ -1,0 +1,89 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Table names. They double as keys of the index table and appear in
+// snapshots, so they must not be renamed.
+const (
+	TableJobs        = "jobs"
+	TableJobVersions = "job_versions"
+	TableAllocs      = "allocs"
+	TableEvals       = "evals"
+	TableNodes       = "nodes"
+	TableIndex       = "index"
+)
+
+// Index names used by the tables above.
+const (
+	indexID   = "id"
+	indexJob  = "job"
+	indexNode = "node"
+	indexEval = "eval"
+	indexName = "name"
+)
+
+// JobVersionsToKeep bounds the history kept per job; older versions are
+// dropped when a new one is stored.
+const JobVersionsToKeep = 6
+
+// IndexEntry records the Raft index of the last write to a table.
+type IndexEntry struct {
+	Key   string `json:"key"`
+	Value uint64 `json:"value"`
+}
+
+// nsIDIndex indexes an object by namespace and an ID field; the namespace
+// comes first so that one namespace's objects are contiguous.
+func nsIDIndex(field string) *memdb.CompoundIndex {
+	return &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+		&memdb.StringFieldIndex{Field: "Namespace"},
+		&memdb.StringFieldIndex{Field: field},
+	}}
+}
+
+func stateSchema() *memdb.DBSchema {
+	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		TableJobs: {Name: TableJobs, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: nsIDIndex("ID")},
+		}},
+		TableJobVersions: {Name: TableJobVersions, Indexes: map[string]*memdb.IndexSchema{
+			// The version is encoded big-endian, so a job's versions iterate
+			// in ascending order.
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.CompoundIndex{Indexes: []memdb.Indexer{
+				&memdb.StringFieldIndex{Field: "Namespace"},
+				&memdb.StringFieldIndex{Field: "ID"},
+				&memdb.UintFieldIndex{Field: "Version"},
+			}}},
+			indexJob: {Name: indexJob, Indexer: nsIDIndex("ID")},
+		}},
+		TableAllocs: {Name: TableAllocs, Indexes: map[string]*memdb.IndexSchema{
+			indexID:   {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			indexJob:  {Name: indexJob, Indexer: nsIDIndex("JobID")},
+			indexNode: {Name: indexNode, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "NodeID"}},
+			indexEval: {Name: indexEval, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "EvalID"}},
+		}},
+		TableEvals: {Name: TableEvals, Indexes: map[string]*memdb.IndexSchema{
+			indexID:  {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			indexJob: {Name: indexJob, Indexer: nsIDIndex("JobID")},
+		}},
+		TableNodes: {Name: TableNodes, Indexes: map[string]*memdb.IndexSchema{
+			indexID:   {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			indexName: {Name: indexName, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Name"}},
+		}},
+		TableIndex: {Name: TableIndex, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
+		}},
+	}}
+}
+
+func newMemDB() (*memdb.MemDB, error) {
+	db, err := memdb.NewMemDB(stateSchema())
+	if err != nil {
+		return nil, fmt.Errorf("create state database: %w", err)
+	}
+	return db, nil
+}
