@@ -180,6 +180,21 @@ func (c *Client) Shutdown() error {
 		c.cancel()
 		c.wg.Wait()
 
+		// Report what happened before the shutdown, then stop the updater
+		// before killing tasks: the agent is going away, not the work. The
+		// kills are not reported, so a restarted agent finds the allocations
+		// still desired and running and starts them again. (Re-attaching to
+		// the still-running tasks instead is a later issue.)
+		if c.started {
+			c.updaterCancel()
+			<-c.updaterDone
+			ctx, cancel := context.WithTimeout(context.Background(), finalFlushTimeout)
+			if err := c.updater.flush(ctx); err != nil {
+				c.logger.Warn("could not report final allocation states", "error", err)
+			}
+			cancel()
+		}
+
 		c.allocMu.Lock()
 		runners := make([]*allocrunner.AllocRunner, 0, len(c.allocs))
 		for _, ar := range c.allocs {
@@ -190,16 +205,6 @@ func (c *Client) Shutdown() error {
 			ar.Kill("client shutting down")
 		}
 		c.runnerWG.Wait()
-
-		if c.started {
-			c.updaterCancel()
-			<-c.updaterDone
-			ctx, cancel := context.WithTimeout(context.Background(), finalFlushTimeout)
-			if err := c.updater.flush(ctx); err != nil {
-				c.logger.Warn("could not report final allocation states", "error", err)
-			}
-			cancel()
-		}
 		c.drivers.Shutdown()
 	})
 	return nil

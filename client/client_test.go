@@ -166,8 +166,10 @@ func TestClient_ShutdownKillsTasks(t *testing.T) {
 	if !processGone(pid)() {
 		t.Fatalf("process %s survived Shutdown", pid)
 	}
-	if s := srv.alloc(alloc.ID).ClientStatus; s != structs.AllocClientComplete {
-		t.Fatalf("final status %q", s)
+	// The kill is not reported: the agent is going away, not the work, so
+	// the servers keep the allocation running and a restarted agent runs it.
+	if s := srv.alloc(alloc.ID).ClientStatus; s != structs.AllocClientRunning {
+		t.Fatalf("status after shutdown %q, want it left at running", s)
 	}
 }
 

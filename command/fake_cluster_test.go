@@ -30,6 +30,8 @@ type fakeCluster struct {
 	nodes   map[string]*structs.Node
 	logs    map[string]string // "allocID/task/type" → content
 
+	lastRegister *structs.JobRegisterRequest
+
 	// schedule plays the scheduler on register: it returns the evaluation
 	// and the allocations to store. Called with mu held.
 	schedule func(job *structs.Job, evalID string) (*structs.Evaluation, []*structs.Allocation)
@@ -83,7 +85,11 @@ func (f *fakeCluster) write(fn func(index uint64)) uint64 {
 // read waits while the index is not above min (a blocking query), then
 // runs fn under the lock.
 func (f *fakeCluster) read(q *structs.QueryOptions, meta *structs.QueryMeta, fn func()) {
-	deadline := time.After(max(q.MaxQueryTime, time.Second))
+	wait := q.MaxQueryTime
+	if wait <= 0 {
+		wait = time.Second
+	}
+	deadline := time.After(wait)
 	for {
 		f.mu.Lock()
 		if q.MinQueryIndex < f.index {
@@ -191,6 +197,7 @@ func (f *fakeCluster) readRPC(method string, args, reply any) error {
 func (f *fakeCluster) register(a *structs.JobRegisterRequest, out *structs.JobRegisterResponse) error {
 	evalID := structs.GenerateID()
 	out.Index = f.write(func(index uint64) {
+		f.lastRegister = a
 		job := a.Job.Copy()
 		job.Status, job.JobModifyIndex, job.SubmitTime = structs.JobStatusRunning, index, time.Now().UnixNano()
 		f.jobs[job.ID] = job
@@ -226,6 +233,13 @@ func (f *fakeCluster) deregister(a *structs.JobDeregisterRequest, out *structs.J
 	})
 	out.EvalID = evalID
 	return nil
+}
+
+// locked runs fn with the cluster's lock held, for assertions.
+func (f *fakeCluster) locked(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn()
 }
 
 // setAllocStatus plays a client reporting on every allocation of a job.

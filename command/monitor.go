@@ -67,7 +67,7 @@ func (m *monitor) waitEval(id string) (*structs.Evaluation, error) {
 		}
 		if eval.Status != last {
 			if last == "" {
-				m.ui.Output(fmt.Sprintf("    Evaluation triggered by %s of job %q", eval.TriggeredBy, eval.JobID))
+				m.ui.Output(fmt.Sprintf("    Evaluation of job %q, triggered by %s", eval.JobID, orDash(eval.TriggeredBy)))
 			} else {
 				m.ui.Output(fmt.Sprintf("    Evaluation status changed: %q -> %q", last, eval.Status))
 			}

@@ -109,14 +109,31 @@ func (w *jsonWalker) syntaxError(err error, off int) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		// Offset counts the bytes read including the offending one.
-		w.problemAt(int(se.Offset)-1, "", "invalid JSON: %s", se.Error())
+		w.problemAt(syntaxErrorOffset(w.data, se), "", "invalid JSON: %s", se.Error())
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 		w.problemAt(len(w.data), "", "invalid JSON: unexpected end of input (a closing '}' or ']' may be missing)")
 	default:
 		w.problemAt(off, "", "invalid JSON: %v", err)
 	}
 	return errStopWalk
+}
+
+// syntaxErrorOffset finds the offending byte. json.Decoder.Token sets
+// Offset to the bad byte itself for a misplaced delimiter, but to the end of
+// the previous token when a value cannot start; skip to the value then.
+func syntaxErrorOffset(data []byte, se *json.SyntaxError) int {
+	off := int(se.Offset)
+	skipSpace := func() {
+		for off < len(data) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
+			off++
+		}
+	}
+	skipSpace()
+	if off < len(data) && (data[off] == ':' || data[off] == ',') && strings.Contains(se.Error(), "beginning of value") {
+		off++
+		skipSpace()
+	}
+	return off
 }
 
 // value reads one value that will be decoded into t.

@@ -142,10 +142,14 @@ func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse)
 			if err != nil {
 				return 0, err
 			}
-			stub.Summary = summarize(job, allocs)
+			evals, err := st.EvalsByJob(ws, job.Namespace, job.ID)
+			if err != nil {
+				return 0, err
+			}
+			stub.Summary = summarize(job, allocs, evals)
 			reply.Jobs = append(reply.Jobs, stub)
 		}
-		return maxTableIndex(st, "jobs", "allocs")
+		return maxTableIndex(st, "jobs", "allocs", "evals")
 	})
 }
 
@@ -181,7 +185,8 @@ func (j *Job) Evaluations(args *structs.JobSpecificRequest, reply *structs.JobEv
 }
 
 // summarize counts a job's allocations per group and client status.
-func summarize(job *structs.Job, allocs []*structs.Allocation) map[string]*structs.GroupSummary {
+// Queued counts come from the job's newest blocked evaluation.
+func summarize(job *structs.Job, allocs []*structs.Allocation, evals []*structs.Evaluation) map[string]*structs.GroupSummary {
 	out := make(map[string]*structs.GroupSummary, len(job.Groups))
 	for _, g := range job.Groups {
 		out[g.Name] = &structs.GroupSummary{}
@@ -205,6 +210,19 @@ func summarize(job *structs.Job, allocs []*structs.Allocation) map[string]*struc
 			s.Failed++
 		case structs.AllocClientLost:
 			s.Lost++
+		}
+	}
+	var blocked *structs.Evaluation
+	for _, e := range evals {
+		if e.Status == structs.EvalStatusBlocked && (blocked == nil || e.CreateIndex > blocked.CreateIndex) {
+			blocked = e
+		}
+	}
+	if blocked != nil {
+		for group, n := range blocked.QueuedAllocations {
+			if s := out[group]; s != nil {
+				s.Queued = n
+			}
 		}
 	}
 	return out

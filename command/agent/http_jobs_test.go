@@ -2,7 +2,9 @@ package agent
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -198,4 +200,24 @@ func TestJobDeregister(t *testing.T) {
 	}
 	rec = do(t, h, "DELETE", "/v1/job/web?purge=maybe", "")
 	wantStatus(t, rec, 400)
+}
+
+// TestJobRegisterTooLargeOverNetwork checks that a real client gets the 413
+// even though the server stops reading the body half-way.
+func TestJobRegisterTooLargeOverNetwork(t *testing.T) {
+	b, h := newTestServer(t)
+	onRegister(b)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := `{"job": {"id": "` + strings.Repeat("a", 10<<20) + `"}}`
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v1/jobs", strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(data), "limit is 4 MiB") {
+		t.Fatalf("status %d body %s", resp.StatusCode, data)
+	}
 }

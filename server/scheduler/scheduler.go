@@ -253,6 +253,7 @@ func (s *genericScheduler) finish(status, desc, blockedTrigger string) error {
 	if len(s.failed) > 0 || status == structs.EvalStatusFailed {
 		blocked := s.eval.CreateBlockedEval(copyMetrics(s.failed), now)
 		blocked.TriggeredBy = blockedTrigger
+		blocked.QueuedAllocations = copyCounts(s.queued)
 		// Capacity freed after this index must wake the blocked evaluation.
 		blocked.SnapshotIndex = s.snapshotIndex
 		if err := s.planner.CreateEval(blocked); err != nil {
@@ -314,4 +315,15 @@ func copyMetrics(m map[string]*structs.AllocMetric) map[string]*structs.AllocMet
 // different evaluations spread their work.
 func seedFromID(id string) uint64 {
 	return entryHash('s', id, "")
+}
+
+func copyCounts(m map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]int, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
