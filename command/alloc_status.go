@@ -41,17 +41,19 @@ func (c *AllocStatusCommand) Run(args []string) int {
 		}
 		return exitOK
 	}
-	c.Ui.Output(formatKV(
+	pairs := []string{
 		"ID", alloc.ID, "Eval ID", structs.ShortID(alloc.EvalID), "Name", alloc.Name,
 		"Node ID", structs.ShortID(alloc.NodeID), "Node Name", orDash(alloc.NodeName),
 		"Job ID", alloc.JobID, "Job Version", fmt.Sprint(alloc.JobVersion),
 		"Client Status", alloc.ClientStatus, "Client Description", orDash(alloc.ClientDescription),
 		"Desired Status", alloc.DesiredStatus, "Desired Description", orDash(alloc.DesiredDescription),
-		"Created", formatTime(alloc.CreateTime), "Modified", formatTime(alloc.ModifyTime)))
-	if alloc.Metrics != nil && alloc.Metrics.NodesEvaluated > 0 {
-		c.Ui.Output(fmt.Sprintf("Placement       = %d node(s) evaluated, %d filtered, %d exhausted",
-			alloc.Metrics.NodesEvaluated, alloc.Metrics.NodesFiltered, alloc.Metrics.NodesExhausted))
+		"Created", formatTime(alloc.CreateTime), "Modified", formatTime(alloc.ModifyTime),
 	}
+	if m := alloc.Metrics; m != nil && m.NodesEvaluated > 0 {
+		pairs = append(pairs, "Placement", fmt.Sprintf("%d node(s) evaluated, %d filtered, %d exhausted",
+			m.NodesEvaluated, m.NodesFiltered, m.NodesExhausted))
+	}
+	c.Ui.Output(formatKV(pairs...))
 	for _, name := range sortedKeys(alloc.TaskStates) {
 		c.Ui.Output("")
 		c.Ui.Output(taskStateText(name, alloc.TaskStates[name]))

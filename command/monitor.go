@@ -28,6 +28,7 @@ type monitor struct {
 	timeout  time.Duration
 	deadline time.Time
 	status   map[string]string // allocation ID → last client status printed
+	stopping bool              // following a stop: allocations are not new
 }
 
 func newMonitor(ui cli.Ui, client *api.Client, timeout time.Duration) (*monitor, context.CancelFunc) {
@@ -87,6 +88,9 @@ func (m *monitor) report(allocs []*structs.AllocListStub) {
 	for _, a := range allocs {
 		prev, seen := m.status[a.ID]
 		switch {
+		case !seen && m.stopping:
+			m.ui.Output(fmt.Sprintf("    Allocation %q on node %q is %q, stopping",
+				structs.ShortID(a.ID), a.NodeName, a.ClientStatus))
 		case !seen:
 			m.ui.Output(fmt.Sprintf("    Allocation %q created: node %q, group %q, status %q",
 				structs.ShortID(a.ID), a.NodeName, a.TaskGroup, a.ClientStatus))
@@ -190,6 +194,7 @@ func (m *monitor) evalProblem(eval *structs.Evaluation, job *structs.Job) (int, 
 // monitorStop follows a deregistration until every allocation of the job
 // has stopped on its client.
 func (m *monitor) monitorStop(evalID, jobID string) int {
+	m.stopping = true
 	if _, err := m.waitEval(evalID); err != nil {
 		return m.failed(err, jobID)
 	}

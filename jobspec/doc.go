@@ -9,6 +9,11 @@
 // label (JSON: "id" or "name"), and fields tagged `hcl:"-"` are owned by the
 // servers and cannot be written in HCL.
 //
+// HCL files follow HCL2 with one relaxation, because the appmesh docs use it:
+// a block written on one line may hold several arguments and nested blocks,
+// as in `constraint { attribute = "${meta.rack}"  operator = "glob"  value = "r[12]" }`
+// (see hcl_oneline.go).
+//
 // Strings keep `${...}` literally in both formats: `"${meta.rack}"` is
 // interpolated on the client or by the scheduler at run time, never while
 // parsing. HCL functions, variables and `%{...}` template directives are not

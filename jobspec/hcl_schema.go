@@ -89,7 +89,7 @@ func (s *hclSchema) labelNames() string {
 	return strings.Join(names, ", ")
 }
 
-// argumentNames lists what may be written as an argument, for suggestions.
+// names lists the arguments and blocks a user may write, for suggestions.
 func (s *hclSchema) names() []string {
 	out := make([]string, 0, len(s.fields))
 	for name, f := range s.fields {

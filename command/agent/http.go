@@ -54,13 +54,14 @@ type HTTPServer struct {
 }
 
 // NewHTTPServer builds the API and, when ln is not nil, starts serving on it.
-// Handler() gives the same API for tests without a listener.
+// Handler() gives the same API for tests without a listener. The caller
+// names the logger (the agent passes logger.Named("http")).
 func NewHTTPServer(logger hclog.Logger, backend Backend, ln net.Listener) *HTTPServer {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
 	s := &HTTPServer{
-		logger:  logger.Named("http"),
+		logger:  logger,
 		backend: backend,
 		mux:     http.NewServeMux(),
 		ln:      ln,
