@@ -13,6 +13,9 @@ type Alloc struct{ srv *Server }
 
 // List returns every allocation (optionally those whose ID has a prefix).
 func (a *Alloc) List(args *structs.AllocListRequest, reply *structs.AllocListResponse) error {
+	if done, err := a.srv.forward("Alloc.List", args.AllowStale, args, reply); done {
+		return err
+	}
 	return a.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		allocs, err := st.Allocs(ws)
 		if err != nil {
@@ -32,6 +35,9 @@ func (a *Alloc) List(args *structs.AllocListRequest, reply *structs.AllocListRes
 
 // GetAlloc returns one allocation (nil when missing).
 func (a *Alloc) GetAlloc(args *structs.AllocSpecificRequest, reply *structs.SingleAllocResponse) error {
+	if done, err := a.srv.forward("Alloc.GetAlloc", args.AllowStale, args, reply); done {
+		return err
+	}
 	if args.AllocID == "" {
 		return fmt.Errorf("invalid: allocation ID is required")
 	}

@@ -13,6 +13,9 @@ type Eval struct{ srv *Server }
 
 // List returns every evaluation, newest first.
 func (e *Eval) List(args *structs.EvalListRequest, reply *structs.EvalListResponse) error {
+	if done, err := e.srv.forward("Eval.List", args.AllowStale, args, reply); done {
+		return err
+	}
 	return e.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		evals, err := st.Evals(ws)
 		if err != nil {
@@ -32,6 +35,9 @@ func (e *Eval) List(args *structs.EvalListRequest, reply *structs.EvalListRespon
 
 // GetEval returns one evaluation (nil when missing).
 func (e *Eval) GetEval(args *structs.EvalSpecificRequest, reply *structs.SingleEvalResponse) error {
+	if done, err := e.srv.forward("Eval.GetEval", args.AllowStale, args, reply); done {
+		return err
+	}
 	if args.EvalID == "" {
 		return fmt.Errorf("invalid: evaluation ID is required")
 	}

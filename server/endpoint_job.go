@@ -14,6 +14,9 @@ type Job struct{ srv *Server }
 
 // Register writes a new version of a job and its evaluation in one Raft entry.
 func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegisterResponse) error {
+	if done, err := j.srv.forward("Job.Register", false, args, reply); done {
+		return err
+	}
 	job := args.Job
 	if job == nil {
 		return fmt.Errorf("invalid: job is required")
@@ -70,6 +73,9 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 // Deregister stops a job (or purges it) and evaluates it so that its
 // allocations are stopped.
 func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobDeregisterResponse) error {
+	if done, err := j.srv.forward("Job.Deregister", false, args, reply); done {
+		return err
+	}
 	ns := namespaceOf(args.Namespace)
 	existing, err := j.srv.State().JobByID(nil, ns, args.JobID)
 	if err != nil {
@@ -97,6 +103,9 @@ func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobD
 
 // GetJob returns the current version of a job (nil when missing).
 func (j *Job) GetJob(args *structs.JobSpecificRequest, reply *structs.SingleJobResponse) error {
+	if done, err := j.srv.forward("Job.GetJob", args.AllowStale, args, reply); done {
+		return err
+	}
 	ns := namespaceOf(args.Namespace)
 	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		job, err := st.JobByID(ws, ns, args.JobID)
@@ -114,6 +123,9 @@ func (j *Job) GetJob(args *structs.JobSpecificRequest, reply *structs.SingleJobR
 // GetJobVersion returns one version of a job; clients use it to learn the
 // spec an allocation references.
 func (j *Job) GetJobVersion(args *structs.JobSpecificRequest, reply *structs.SingleJobResponse) error {
+	if done, err := j.srv.forward("Job.GetJobVersion", args.AllowStale, args, reply); done {
+		return err
+	}
 	ns := namespaceOf(args.Namespace)
 	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		job, err := st.JobByIDAndVersion(ws, ns, args.JobID, args.Version)
@@ -127,6 +139,9 @@ func (j *Job) GetJobVersion(args *structs.JobSpecificRequest, reply *structs.Sin
 
 // List returns every job with a summary of its allocations.
 func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse) error {
+	if done, err := j.srv.forward("Job.List", args.AllowStale, args, reply); done {
+		return err
+	}
 	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		jobs, err := st.Jobs(ws)
 		if err != nil {
@@ -155,6 +170,9 @@ func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse)
 
 // Allocations lists a job's allocations.
 func (j *Job) Allocations(args *structs.JobSpecificRequest, reply *structs.JobAllocationsResponse) error {
+	if done, err := j.srv.forward("Job.Allocations", args.AllowStale, args, reply); done {
+		return err
+	}
 	ns := namespaceOf(args.Namespace)
 	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		allocs, err := st.AllocsByJob(ws, ns, args.JobID)
@@ -172,6 +190,9 @@ func (j *Job) Allocations(args *structs.JobSpecificRequest, reply *structs.JobAl
 
 // Evaluations lists a job's evaluations.
 func (j *Job) Evaluations(args *structs.JobSpecificRequest, reply *structs.JobEvaluationsResponse) error {
+	if done, err := j.srv.forward("Job.Evaluations", args.AllowStale, args, reply); done {
+		return err
+	}
 	ns := namespaceOf(args.Namespace)
 	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		evals, err := st.EvalsByJob(ws, ns, args.JobID)

@@ -14,6 +14,9 @@ type Node struct{ srv *Server }
 
 // Register upserts a node, marks it ready and starts its heartbeat timer.
 func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUpdateResponse) error {
+	if done, err := n.srv.forward("Node.Register", false, args, reply); done {
+		return err
+	}
 	node := args.Node
 	if node == nil || node.ID == "" || node.Name == "" {
 		return fmt.Errorf("invalid: node with an id and a name is required")
@@ -36,6 +39,9 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 
 // Heartbeat keeps a node alive; a node that was marked down becomes ready.
 func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.NodeUpdateResponse) error {
+	if done, err := n.srv.forward("Node.Heartbeat", false, args, reply); done {
+		return err
+	}
 	node, err := n.srv.State().NodeByID(nil, args.NodeID)
 	if err != nil {
 		return fmt.Errorf("heartbeat of node %q: %w", args.NodeID, err)
@@ -61,12 +67,15 @@ func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.Node
 func (n *Node) fillUpdateResponse(reply *structs.NodeUpdateResponse, index uint64) {
 	reply.HeartbeatTTL = n.srv.config.HeartbeatTTL
 	reply.LeaderRPCAddr = n.srv.Leader()
-	reply.Servers = []string{n.srv.config.RPCAddr}
+	reply.Servers = n.srv.aliveServerAddrs()
 	reply.Index = index
 }
 
 // GetNode returns one node (nil when missing).
 func (n *Node) GetNode(args *structs.NodeSpecificRequest, reply *structs.SingleNodeResponse) error {
+	if done, err := n.srv.forward("Node.GetNode", args.AllowStale, args, reply); done {
+		return err
+	}
 	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		node, err := st.NodeByID(ws, args.NodeID)
 		if err != nil {
@@ -82,6 +91,9 @@ func (n *Node) GetNode(args *structs.NodeSpecificRequest, reply *structs.SingleN
 
 // List returns every node.
 func (n *Node) List(args *structs.NodeListRequest, reply *structs.NodeListResponse) error {
+	if done, err := n.srv.forward("Node.List", args.AllowStale, args, reply); done {
+		return err
+	}
 	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		nodes, err := st.Nodes(ws)
 		if err != nil {
@@ -102,6 +114,9 @@ func (n *Node) List(args *structs.NodeListRequest, reply *structs.NodeListRespon
 // AllocModifyIndex. Its index only moves on server-side changes to the
 // node's allocations, so a client's own status reports do not wake it.
 func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs.NodeClientAllocsResponse) error {
+	if done, err := n.srv.forward("Node.GetClientAllocs", args.AllowStale, args, reply); done {
+		return err
+	}
 	if args.NodeID == "" {
 		return fmt.Errorf("invalid: node ID is required")
 	}
@@ -122,6 +137,9 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 
 // UpdateAlloc applies a batch of client-reported allocation statuses.
 func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.GenericResponse) error {
+	if done, err := n.srv.forward("Node.UpdateAlloc", false, args, reply); done {
+		return err
+	}
 	if len(args.Allocs) == 0 {
 		return fmt.Errorf("invalid: at least one allocation update is required")
 	}

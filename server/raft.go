@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 )
@@ -59,9 +60,6 @@ func (s *Server) setupRaft() error {
 		store := raft.NewInmemStore()
 		logs, stable = store, store
 		snaps = raft.NewInmemSnapshotStore()
-		addr, t := raft.NewInmemTransport(raft.ServerAddress(s.config.RPCAddr))
-		trans = t
-		_ = addr
 	} else {
 		dir := filepath.Join(s.config.DataDir, "raft")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -78,13 +76,13 @@ func (s *Server) setupRaft() error {
 			return fmt.Errorf("open raft snapshots: %w", err)
 		}
 		snaps = fss
-		t, err := s.newRaftTransport()
-		if err != nil {
-			return err
-		}
-		closers = append(closers, t.Close)
-		trans = t
 	}
+	t, err := s.newRaftTransport()
+	if err != nil {
+		return err
+	}
+	closers = append([]func() error{t.Close}, closers...)
+	trans = t
 	s.raftCloser = func() error {
 		var first error
 		for _, c := range closers {
@@ -114,22 +112,23 @@ func (s *Server) setupRaft() error {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	s.raft = r
-	return nil
+	return s.setupMembership(id)
 }
 
-// newRaftTransport listens for Raft traffic on the RPC address. The single
-// multiplexed RPC port (first byte selects Raft or RPC) replaces this when
-// servers talk to each other over the network.
+// newRaftTransport runs Raft over the shared RPC port: the accept loop
+// hands connections that start with ConnRaft to the Raft layer.
 func (s *Server) newRaftTransport() (*raft.NetworkTransport, error) {
 	addr, err := net.ResolveTCPAddr("tcp", s.config.RPCAddr)
 	if err != nil {
 		return nil, fmt.Errorf("resolve rpc address %q: %w", s.config.RPCAddr, err)
 	}
-	t, err := raft.NewTCPTransportWithLogger(s.config.RPCAddr, addr, 3, 10*time.Second, s.logger.Named("raft-net"))
-	if err != nil {
-		return nil, fmt.Errorf("listen for raft on %s: %w", s.config.RPCAddr, err)
-	}
-	return t, nil
+	s.raftLayer = transport.NewRaftLayer(addr)
+	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  s.raftLayer,
+		MaxPool: 3,
+		Timeout: 10 * time.Second,
+		Logger:  s.logger.Named("raft-net"),
+	}), nil
 }
 
 // raftApply writes one typed entry through Raft and returns the FSM's

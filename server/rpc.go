@@ -17,11 +17,12 @@ import (
 func (s *Server) setupRPC() error {
 	s.rpcServer = rpc.NewServer()
 	endpoints := map[string]any{
-		"Job":    &Job{srv: s},
-		"Node":   &Node{srv: s},
-		"Alloc":  &Alloc{srv: s},
-		"Eval":   &Eval{srv: s},
-		"Status": &Status{srv: s},
+		"Job":      &Job{srv: s},
+		"Node":     &Node{srv: s},
+		"Alloc":    &Alloc{srv: s},
+		"Eval":     &Eval{srv: s},
+		"Status":   &Status{srv: s},
+		"Operator": &Operator{srv: s},
 	}
 	for name, e := range endpoints {
 		if err := s.rpcServer.RegisterName(name, e); err != nil {

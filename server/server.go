@@ -6,17 +6,20 @@ package server
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/rpc"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/appmesh/appmesh/server/fsm"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
@@ -31,13 +34,23 @@ type Config struct {
 	DataDir string
 	// DevMode runs a single in-memory server tuned to be ready at once.
 	DevMode bool
-	// RPCAddr is the address Raft advertises (bind address:rpc port).
+	// RPCAddr is the address other agents use to reach this server's RPC
+	// and Raft port (advertise address:rpc port).
 	RPCAddr string
+	// RPCBindAddr is where the RPC port listens (default: RPCAddr).
+	RPCBindAddr string
 	// BootstrapExpect is the number of servers to wait for before
 	// bootstrapping; 1 bootstraps a single-server cluster at once.
 	BootstrapExpect int
 	// NumSchedulers is the number of scheduler workers on the leader.
 	NumSchedulers int
+	// GossipAddr is where gossip membership listens (host:port); empty
+	// disables gossip (a lone server).
+	GossipAddr string
+	// Join lists gossip addresses of servers to join.
+	Join []string
+	// Datacenter scopes membership and bootstrapping.
+	Datacenter string
 	// HeartbeatTTL is how long a node may stay silent before it is down.
 	HeartbeatTTL time.Duration
 	Logger       hclog.Logger
@@ -59,6 +72,12 @@ func (c *Config) setDefaults() {
 	if c.RPCAddr == "" {
 		c.RPCAddr = "127.0.0.1:6061"
 	}
+	if c.Datacenter == "" {
+		c.Datacenter = structs.DefaultDatacenter
+	}
+	if c.RPCBindAddr == "" {
+		c.RPCBindAddr = c.RPCAddr
+	}
 }
 
 // Server is one appmesh server.
@@ -73,6 +92,13 @@ type Server struct {
 	raftNotifyCh chan bool
 
 	rpcServer *rpc.Server
+	listener  net.Listener
+	raftLayer *transport.RaftLayer
+	connPool  *transport.Pool
+	clients   clientSessions
+	members   *membership
+	// bootstrapped is set once the Raft configuration is known to exist.
+	bootstrapped atomic.Bool
 
 	broker     *EvalBroker
 	blocked    *BlockedEvals
@@ -111,11 +137,17 @@ func NewServer(cfg *Config) (*Server, error) {
 	s.planQueue = NewPlanQueue()
 	s.heartbeats = newHeartbeater(s)
 
+	s.connPool = transport.NewPool(s.logger)
 	if err := s.setupRPC(); err != nil {
 		cancel()
 		return nil, err
 	}
+	if err := s.setupListener(); err != nil {
+		cancel()
+		return nil, err
+	}
 	if err := s.setupRaft(); err != nil {
+		s.listener.Close()
 		cancel()
 		return nil, err
 	}
@@ -157,6 +189,11 @@ func (s *Server) Shutdown() error {
 		s.logger.Info("shutting down server")
 		s.shutdownCancel()
 		s.revokeLeadership()
+		if s.listener != nil {
+			s.listener.Close()
+		}
+		s.connPool.Close()
+		s.shutdownMembership()
 		if s.raft != nil {
 			if e := s.raft.Shutdown().Error(); e != nil {
 				err = fmt.Errorf("shutdown raft: %w", e)

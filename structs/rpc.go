@@ -237,3 +237,47 @@ type GenericRequest struct {
 type StatusPeersResponse struct {
 	Peers []string `json:"peers"`
 }
+
+// ServerMember is one server as seen by gossip membership.
+type ServerMember struct {
+	Name       string `json:"name"`
+	Addr       string `json:"addr"` // gossip address
+	RPCAddr    string `json:"rpc_addr"`
+	ID         string `json:"id"` // Raft server ID
+	Datacenter string `json:"datacenter"`
+	Status     string `json:"status"` // alive, suspect, failed, left
+	Leader     bool   `json:"leader"`
+}
+
+// ServerMembersResponse lists the servers this server knows of.
+type ServerMembersResponse struct {
+	Members []*ServerMember `json:"members"`
+}
+
+// RaftPeer is one server of the Raft configuration.
+type RaftPeer struct {
+	ID      string `json:"id"`
+	Address string `json:"address"`
+	Node    string `json:"node"`
+	Leader  bool   `json:"leader"`
+	Voter   bool   `json:"voter"`
+}
+
+// RaftConfigurationResponse lists the Raft peers.
+type RaftConfigurationResponse struct {
+	Servers []*RaftPeer `json:"servers"`
+	Index   uint64      `json:"index"`
+}
+
+// RaftPeerRequest names a peer by ID or address.
+type RaftPeerRequest struct {
+	ID      string `json:"id,omitempty"`
+	Address string `json:"address,omitempty"`
+	WriteRequest
+}
+
+// ForceLeaveRequest names a server to remove.
+type ForceLeaveRequest struct {
+	Node string `json:"node"`
+	WriteRequest
+}

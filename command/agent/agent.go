@@ -15,6 +15,8 @@ import (
 
 	"github.com/appmesh/appmesh/client"
 	"github.com/appmesh/appmesh/server"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 	"github.com/appmesh/appmesh/version"
 	"github.com/hashicorp/go-hclog"
 )
@@ -27,6 +29,8 @@ type Agent struct {
 	server *server.Server
 	client *client.Client
 	http   *HTTPServer
+	// remote reaches the servers when this agent runs no server itself.
+	remote *serverRPC
 
 	httpAddr string
 	tempDir  string // dev-mode data directory, removed on shutdown
@@ -80,15 +84,24 @@ func (a *Agent) startServer() error {
 		DataDir:         cfg.serverDataDir(),
 		DevMode:         cfg.DevMode,
 		RPCAddr:         net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.RPC)),
+		RPCBindAddr:     net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.RPC)),
+		Datacenter:      cfg.Datacenter,
+		Join:            cfg.Server.Join,
 		BootstrapExpect: cfg.Server.BootstrapExpect,
 		NumSchedulers:   cfg.Server.NumSchedulers,
 		Logger:          a.logger,
+	}
+	if !cfg.DevMode {
+		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
 	}
 	s, err := server.NewServer(srvCfg)
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)
 	}
 	a.server = s
+	if cfg.Server.BootstrapExpect > 1 {
+		return nil // the leader appears once the other servers join
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.WaitForLeader(ctx); err != nil {
@@ -107,6 +120,11 @@ func (a *Agent) startClient() error {
 	if err != nil {
 		return fmt.Errorf("find own executable for driver plugins: %w", err)
 	}
+	var rpc client.RPCer = a
+	if a.server == nil {
+		a.remote = newServerRPC(a.logger, cfg.Client.Servers)
+		rpc = a.remote
+	}
 	c, err := client.New(&client.Config{
 		NodeName:       cfg.Name,
 		Datacenter:     cfg.Datacenter,
@@ -115,11 +133,19 @@ func (a *Agent) startClient() error {
 		Meta:           cfg.Client.Meta,
 		RawExecEnabled: cfg.Client.RawExec,
 		Logger:         a.logger,
-		RPC:            a,
+		RPC:            rpc,
 		Drivers:        client.NewPluginDriverManager(self, a.logger),
 	})
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
+	}
+	if a.remote != nil {
+		a.remote.mu.Lock()
+		a.remote.nodeID = c.NodeID
+		a.remote.logs = func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
+			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
+		}
+		a.remote.mu.Unlock()
 	}
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("start client: %w", err)
@@ -137,20 +163,81 @@ func (a *Agent) Server() *server.Server { return a.server }
 // Client returns the agent's client, or nil.
 func (a *Agent) Client() *client.Client { return a.client }
 
-// RPC serves the HTTP API's and the local client's calls.
+// RPC serves the HTTP API's and the local client's calls: in-process when
+// this agent runs a server, over the network otherwise.
 func (a *Agent) RPC(method string, args any, reply any) error {
-	if a.server == nil {
-		return fmt.Errorf("rpc %s: this agent runs no server", method)
+	switch {
+	case a.server != nil:
+		return a.server.RPC(method, args, reply)
+	case a.remote != nil:
+		return a.remote.RPC(method, args, reply)
 	}
-	return a.server.RPC(method, args, reply)
+	return fmt.Errorf("rpc %s: this agent has no server to ask", method)
 }
 
-// StreamLogs streams a task's output from the local client.
+// StreamLogs streams a task's output: from the local client when the
+// allocation is here, otherwise from its node through the servers.
 func (a *Agent) StreamLogs(ctx context.Context, allocID, task, logType string, follow bool, offset int64, w io.Writer) error {
-	if a.client == nil {
-		return errors.New("this agent runs no client: ask the agent of the allocation's node")
+	if a.client != nil {
+		err := a.client.StreamLogs(ctx, allocID, task, logType, follow, offset, w)
+		if err == nil || !structs.IsNotFound(err) || !a.isRemoteAlloc(allocID) {
+			return err
+		}
 	}
-	return a.client.StreamLogs(ctx, allocID, task, logType, follow, offset, w)
+	req := &transport.LogsRequest{AllocID: allocID, Task: task, Type: logType, Follow: follow, Offset: offset}
+	if a.server != nil {
+		return a.server.StreamClientLogs(ctx, req, w)
+	}
+	if a.remote == nil {
+		return errors.New("this agent runs no client and reaches no server")
+	}
+	return a.remote.forwardLogs(ctx, req, w)
+}
+
+// isRemoteAlloc reports whether the allocation exists and runs on another
+// node than this agent's client.
+func (a *Agent) isRemoteAlloc(allocID string) bool {
+	var reply structs.SingleAllocResponse
+	if err := a.RPC(structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: allocID}, &reply); err != nil {
+		return false
+	}
+	return reply.Alloc != nil && (a.client == nil || reply.Alloc.NodeID != a.client.NodeID())
+}
+
+// Members lists the servers this agent's server knows through gossip.
+func (a *Agent) Members() ([]*structs.ServerMember, error) {
+	if a.server == nil {
+		var reply structs.ServerMembersResponse
+		if err := a.RPC("Status.Members", &structs.GenericRequest{}, &reply); err != nil {
+			return nil, err
+		}
+		return reply.Members, nil
+	}
+	return a.server.Members(), nil
+}
+
+// Join makes this agent's server join others through gossip.
+func (a *Agent) Join(addrs []string) (int, error) {
+	if a.server == nil {
+		return 0, &httpError{code: 400, msg: "this agent runs no server: join servers with -join, clients find servers with -servers"}
+	}
+	return a.server.Join(addrs)
+}
+
+// SnapshotSave writes the cluster state as this agent's server has it.
+func (a *Agent) SnapshotSave(w io.Writer) error {
+	if a.server == nil {
+		return &httpError{code: 400, msg: "this agent runs no server: send snapshot requests to a server's agent"}
+	}
+	return a.server.SnapshotSave(w)
+}
+
+// SnapshotRestore restores a saved state through Raft.
+func (a *Agent) SnapshotRestore(r io.Reader) error {
+	if a.server == nil {
+		return &httpError{code: 400, msg: "this agent runs no server: send the restore to the leader's agent"}
+	}
+	return a.server.SnapshotRestore(r)
 }
 
 // Self describes the agent for GET /v1/agent/self.
@@ -189,6 +276,9 @@ func (a *Agent) Shutdown() error {
 	}
 	if a.server != nil {
 		errs = append(errs, a.server.Shutdown())
+	}
+	if a.remote != nil {
+		a.remote.close()
 	}
 	if a.tempDir != "" {
 		errs = append(errs, os.RemoveAll(a.tempDir))

@@ -132,9 +132,10 @@ func (c *Config) Validate() error {
 	if !c.Server.Enabled && !c.Client.Enabled {
 		problems = append(problems, "enable at least one of -server, -client (or use -dev)")
 	}
-	if c.Client.Enabled && !c.Server.Enabled {
-		problems = append(problems, "a client-only agent needs network RPC to servers, which this version does not have yet: run -server -client together, or -dev")
+	if c.Client.Enabled && !c.Server.Enabled && len(c.Client.Servers) == 0 {
+		problems = append(problems, "a client-only agent needs -servers ADDR (a server's RPC address, repeatable)")
 	}
+
 	if net.ParseIP(c.BindAddr) == nil {
 		problems = append(problems, fmt.Sprintf("bind address %q is not an IP address", c.BindAddr))
 	}

@@ -26,5 +26,6 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/status/peers", map[string]endpoint{get: s.statusPeers})
 	s.route("/v1/agent/self", map[string]endpoint{get: s.agentSelf})
 	s.route("/v1/client/fs/logs/{alloc}", map[string]endpoint{get: s.allocLogs})
+	s.registerOperatorRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -1,0 +1,139 @@
+package agent
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// ClusterBackend is what the operator routes need beyond RPC: things that
+// act on this agent's own server (gossip, snapshots).
+type ClusterBackend interface {
+	Members() ([]*structs.ServerMember, error)
+	Join(addrs []string) (int, error)
+	SnapshotSave(w io.Writer) error
+	SnapshotRestore(r io.Reader) error
+}
+
+// maxSnapshotBody caps a restore upload.
+const maxSnapshotBody = 1 << 30
+
+func (s *HTTPServer) registerOperatorRoutes() {
+	s.route("/v1/agent/members", map[string]endpoint{http.MethodGet: s.agentMembers})
+	s.route("/v1/agent/join", map[string]endpoint{http.MethodPut: s.agentJoin, http.MethodPost: s.agentJoin})
+	s.route("/v1/agent/force-leave", map[string]endpoint{http.MethodPut: s.agentForceLeave, http.MethodPost: s.agentForceLeave})
+	s.route("/v1/operator/raft/configuration", map[string]endpoint{http.MethodGet: s.raftConfiguration})
+	s.route("/v1/operator/raft/peer", map[string]endpoint{http.MethodDelete: s.raftRemovePeer})
+	s.route("/v1/operator/snapshot", map[string]endpoint{http.MethodGet: s.snapshotSave, http.MethodPut: s.snapshotRestore})
+}
+
+func (s *HTTPServer) cluster() (ClusterBackend, error) {
+	cb, ok := s.backend.(ClusterBackend)
+	if !ok {
+		return nil, badRequest("this agent cannot do cluster operations")
+	}
+	return cb, nil
+}
+
+// GET /v1/agent/members → the servers this agent's gossip knows.
+func (s *HTTPServer) agentMembers(w http.ResponseWriter, r *http.Request) (any, error) {
+	cb, err := s.cluster()
+	if err != nil {
+		return nil, err
+	}
+	m, err := cb.Members()
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(m), nil
+}
+
+// PUT /v1/agent/join?address=A&address=B → {"num_joined": N}.
+func (s *HTTPServer) agentJoin(w http.ResponseWriter, r *http.Request) (any, error) {
+	addrs := r.URL.Query()["address"]
+	if len(addrs) == 0 {
+		return nil, badRequest("missing ?address= (the gossip address of a server to join)")
+	}
+	cb, err := s.cluster()
+	if err != nil {
+		return nil, err
+	}
+	n, err := cb.Join(addrs)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"num_joined": n}, nil
+}
+
+// PUT /v1/agent/force-leave?node=NAME removes a failed server.
+func (s *HTTPServer) agentForceLeave(w http.ResponseWriter, r *http.Request) (any, error) {
+	node := r.URL.Query().Get("node")
+	if node == "" {
+		return nil, badRequest("missing ?node= (the name of the server to remove)")
+	}
+	var out structs.GenericResponse
+	if err := s.backend.RPC("Operator.ForceLeave", &structs.ForceLeaveRequest{Node: node}, &out); err != nil {
+		return nil, err
+	}
+	return map[string]uint64{"index": out.Index}, nil
+}
+
+// GET /v1/operator/raft/configuration → the Raft peers.
+func (s *HTTPServer) raftConfiguration(w http.ResponseWriter, r *http.Request) (any, error) {
+	var args structs.GenericRequest
+	if err := parseQuery(r, &args.QueryOptions); err != nil {
+		return nil, err
+	}
+	var out structs.RaftConfigurationResponse
+	if err := s.backend.RPC("Operator.RaftGetConfiguration", &args, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DELETE /v1/operator/raft/peer?address=A (or ?id=ID).
+func (s *HTTPServer) raftRemovePeer(w http.ResponseWriter, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	args := structs.RaftPeerRequest{ID: q.Get("id"), Address: q.Get("address")}
+	if (args.ID == "") == (args.Address == "") {
+		return nil, badRequest("give exactly one of ?id= or ?address=")
+	}
+	var out structs.GenericResponse
+	if err := s.backend.RPC("Operator.RaftRemovePeer", &args, &out); err != nil {
+		return nil, err
+	}
+	return map[string]uint64{"index": out.Index}, nil
+}
+
+// GET /v1/operator/snapshot streams the whole state.
+func (s *HTTPServer) snapshotSave(w http.ResponseWriter, r *http.Request) (any, error) {
+	cb, err := s.cluster()
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if err := cb.SnapshotSave(w); err != nil {
+		// Headers may be out already; the truncated body fails to restore.
+		s.logger.Error("snapshot save", "error", err)
+		if !strings.Contains(w.Header().Get("Content-Type"), "octet") {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// PUT /v1/operator/snapshot restores a saved snapshot (leader only).
+func (s *HTTPServer) snapshotRestore(w http.ResponseWriter, r *http.Request) (any, error) {
+	cb, err := s.cluster()
+	if err != nil {
+		return nil, err
+	}
+	body := http.MaxBytesReader(w, r.Body, maxSnapshotBody)
+	if err := cb.SnapshotRestore(body); err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	return map[string]bool{"restored": true}, nil
+}

@@ -1,0 +1,124 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
+)
+
+// StreamClientLogs streams a task's output from the client that runs the
+// allocation, over the connection that client opened to a server. If the
+// client is connected to another server, that server is asked.
+func (s *Server) StreamClientLogs(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
+	alloc, err := s.State().AllocByID(nil, req.AllocID)
+	if err != nil {
+		return fmt.Errorf("look up allocation %s: %w", req.AllocID, err)
+	}
+	if alloc == nil {
+		return fmt.Errorf("allocation %q: %w", req.AllocID, structs.ErrNotFound)
+	}
+	if sess := s.clients.get(alloc.NodeID); sess != nil {
+		st, err := sess.OpenStream()
+		if err != nil {
+			return fmt.Errorf("reach node %s: %w", alloc.NodeName, err)
+		}
+		if _, err := st.Write([]byte{transport.StreamLogs}); err != nil {
+			st.Close()
+			return fmt.Errorf("reach node %s: %w", alloc.NodeName, err)
+		}
+		return pipeLogs(ctx, st, req, w)
+	}
+	if req.NoForward {
+		return fmt.Errorf("node %s: %w", alloc.NodeName, errNoClientSession)
+	}
+	return s.forwardLogs(ctx, alloc, req, w)
+}
+
+// forwardLogs asks the other servers, one after another, for a client
+// session to the allocation's node.
+func (s *Server) forwardLogs(ctx context.Context, alloc *structs.Allocation, req *transport.LogsRequest, w io.Writer) error {
+	f := s.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return err
+	}
+	fwd := *req
+	fwd.NoForward = true
+	for _, peer := range f.Configuration().Servers {
+		addr := string(peer.Address)
+		if addr == s.config.RPCAddr {
+			continue
+		}
+		st, err := s.connPool.OpenStream(ctx, addr, transport.StreamForward)
+		if err != nil {
+			continue
+		}
+		err = pipeLogs(ctx, st, &fwd, w)
+		if err == nil || !isNoSession(err) {
+			return err
+		}
+	}
+	return fmt.Errorf("node %s is not connected to any server: its client may be down", alloc.NodeName)
+}
+
+func isNoSession(err error) bool {
+	return err != nil && strings.Contains(err.Error(), errNoClientSession.Error())
+}
+
+// pipeLogs sends req on st and copies the output to w until the stream ends
+// or ctx is done.
+func pipeLogs(ctx context.Context, st net.Conn, req *transport.LogsRequest, w io.Writer) error {
+	defer st.Close()
+	stop := context.AfterFunc(ctx, func() { st.Close() })
+	defer stop()
+	if err := transport.WriteLogsRequest(st, req); err != nil {
+		return err
+	}
+	r, err := transport.ReadStreamStatus(st)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("copy logs: %w", err)
+	}
+	return nil
+}
+
+// serveForwardedStream answers a logs request another server forwarded.
+func (s *Server) serveForwardedStream(st net.Conn) {
+	defer st.Close()
+	req, err := transport.ReadLogsRequest(st)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(s.shutdownCtx)
+	defer cancel()
+	sw := &statusWriter{w: st}
+	err = s.StreamClientLogs(ctx, req, sw)
+	if !sw.started {
+		// Nothing was written yet, so the status can still carry the error
+		// (or say "ok" for empty output). Once output started, an error can
+		// only end the stream.
+		_ = transport.WriteStreamStatus(st, err)
+	}
+}
+
+// statusWriter writes the "ok" status before the first output byte.
+type statusWriter struct {
+	w       io.Writer
+	started bool
+}
+
+func (s *statusWriter) Write(p []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		if err := transport.WriteStreamStatus(s.w, nil); err != nil {
+			return 0, err
+		}
+	}
+	return s.w.Write(p)
+}

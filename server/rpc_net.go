@@ -1,0 +1,170 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
+	"github.com/hashicorp/yamux"
+)
+
+// leaderWaitTimeout is how long a request waits for an election to finish
+// before it fails with "no cluster leader".
+const leaderWaitTimeout = 5 * time.Second
+
+// setupListener opens the server's single TCP port for Raft and RPC.
+func (s *Server) setupListener() error {
+	ln, err := net.Listen("tcp", s.config.RPCBindAddr)
+	if err != nil {
+		return fmt.Errorf("listen for RPC on %s: %w", s.config.RPCBindAddr, err)
+	}
+	s.listener = ln
+	s.wg.Add(1)
+	go s.acceptLoop(ln)
+	return nil
+}
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if s.shutdownCtx.Err() != nil {
+				return
+			}
+			s.logger.Warn("accept RPC connection", "error", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		go s.handleConn(conn)
+	}
+}
+
+// handleConn reads the connection kind and hands the connection over.
+func (s *Server) handleConn(conn net.Conn) {
+	var kind [1]byte
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(conn, kind[:]); err != nil {
+		conn.Close()
+		return
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	switch kind[0] {
+	case transport.ConnRaft:
+		if err := s.raftLayer.Handoff(conn); err != nil {
+			conn.Close()
+		}
+	case transport.ConnRPC:
+		sess, err := yamux.Server(conn, transport.YamuxConfig())
+		if err != nil {
+			conn.Close()
+			return
+		}
+		transport.AcceptStreams(sess, func(k byte, st net.Conn) { s.handleStream(sess, k, st) }, s.logger)
+		s.clients.dropSession(sess)
+	default:
+		s.logger.Warn("unknown connection kind", "kind", kind[0], "remote", conn.RemoteAddr())
+		conn.Close()
+	}
+}
+
+// handleStream serves one stream of an RPC session.
+func (s *Server) handleStream(sess *yamux.Session, kind byte, st net.Conn) {
+	switch kind {
+	case transport.StreamRPC:
+		s.rpcServer.ServeCodec(transport.NewServerCodec(st))
+	case transport.StreamHello:
+		defer st.Close()
+		line, err := bufio.NewReader(st).ReadString('\n')
+		if err != nil {
+			return
+		}
+		s.clients.add(strings.TrimSpace(line), sess)
+	case transport.StreamForward:
+		s.serveForwardedStream(st)
+	default:
+		st.Close()
+	}
+}
+
+// forward sends a call to the leader when this server is not the leader.
+// It reports whether the call was handled remotely.
+func (s *Server) forward(method string, allowStale bool, args, reply any) (bool, error) {
+	if allowStale || s.IsLeader() {
+		return false, nil
+	}
+	leader, err := s.waitLeaderAddr()
+	if err != nil {
+		return true, err
+	}
+	if leader == s.config.RPCAddr {
+		return false, nil // we just became the leader
+	}
+	ctx, cancel := context.WithTimeout(s.shutdownCtx, structs.MaxBlockingQueryTime+time.Minute)
+	defer cancel()
+	if err := s.connPool.RPC(ctx, leader, method, args, reply); err != nil {
+		return true, restoreError(err)
+	}
+	return true, nil
+}
+
+// waitLeaderAddr returns the leader's address, waiting out an election.
+func (s *Server) waitLeaderAddr() (string, error) {
+	deadline := time.Now().Add(leaderWaitTimeout)
+	for {
+		if l := s.Leader(); l != "" {
+			return l, nil
+		}
+		if time.Now().After(deadline) || s.shutdownCtx.Err() != nil {
+			return "", structs.ErrNoLeader
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// clientSessions maps node IDs to the session their client opened to this
+// server, so the server can reach the client back (logs, exec).
+type clientSessions struct {
+	mu     sync.Mutex
+	byNode map[string]*yamux.Session
+}
+
+func (c *clientSessions) add(nodeID string, s *yamux.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byNode == nil {
+		c.byNode = map[string]*yamux.Session{}
+	}
+	c.byNode[nodeID] = s
+}
+
+func (c *clientSessions) get(nodeID string) *yamux.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.byNode[nodeID]
+	if s != nil && s.IsClosed() {
+		delete(c.byNode, nodeID)
+		return nil
+	}
+	return s
+}
+
+func (c *clientSessions) dropSession(s *yamux.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, cur := range c.byNode {
+		if cur == s {
+			delete(c.byNode, id)
+		}
+	}
+}
+
+var errNoClientSession = errors.New("the node's client is not connected to this server")

@@ -1,0 +1,69 @@
+package transport
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// RaftLayer is a raft.StreamLayer over the shared RPC port: inbound Raft
+// connections are handed to it by the port's accept loop, and outbound ones
+// announce themselves with ConnRaft.
+type RaftLayer struct {
+	addr    net.Addr
+	connCh  chan net.Conn
+	closeCh chan struct{}
+	once    sync.Once
+}
+
+var _ raft.StreamLayer = (*RaftLayer)(nil)
+
+// NewRaftLayer returns a layer advertising addr.
+func NewRaftLayer(addr net.Addr) *RaftLayer {
+	return &RaftLayer{addr: addr, connCh: make(chan net.Conn), closeCh: make(chan struct{})}
+}
+
+// Handoff gives an inbound Raft connection to Raft.
+func (l *RaftLayer) Handoff(c net.Conn) error {
+	select {
+	case l.connCh <- c:
+		return nil
+	case <-l.closeCh:
+		return errors.New("raft layer closed")
+	}
+}
+
+// Accept returns the next inbound Raft connection.
+func (l *RaftLayer) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.connCh:
+		return c, nil
+	case <-l.closeCh:
+		return nil, errors.New("raft layer closed")
+	}
+}
+
+// Close stops Accept.
+func (l *RaftLayer) Close() error {
+	l.once.Do(func() { close(l.closeCh) })
+	return nil
+}
+
+// Addr is the advertised address.
+func (l *RaftLayer) Addr() net.Addr { return l.addr }
+
+// Dial opens a Raft connection to another server.
+func (l *RaftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	conn, err := net.DialTimeout("tcp", string(address), timeout)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write([]byte{ConnRaft}); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
