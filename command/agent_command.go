@@ -39,6 +39,8 @@ Options:
   -config FILE           Read an HCL or JSON configuration file first.
   -data-dir DIR          Where state is kept across restarts.
   -bind ADDR             Address to listen on (default 0.0.0.0; -dev: 127.0.0.1).
+  -advertise ADDR        Address other agents use to reach this one (default:
+                         the bind address, or the first private IP for 0.0.0.0).
   -http-port N           HTTP API port (default 6060).
   -rpc-port N            RPC and Raft port (default 6061).
   -gossip-port N         Gossip port (default 6062).
@@ -62,6 +64,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 type agentFlags struct {
 	dev, server, client                 bool
 	configFile, dataDir, bind, node, dc string
+	advertise                           string
 	pluginDir, logLevel                 string
 	httpPort, rpcPort, gossipPort       int
 	bootstrapExpect                     int
@@ -78,6 +81,7 @@ func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
 	fs.StringVar(&f.configFile, "config", "", "")
 	fs.StringVar(&f.dataDir, "data-dir", "", "")
 	fs.StringVar(&f.bind, "bind", "", "")
+	fs.StringVar(&f.advertise, "advertise", "", "")
 	fs.StringVar(&f.node, "node", "", "")
 	fs.StringVar(&f.dc, "dc", "", "")
 	fs.StringVar(&f.pluginDir, "plugin-dir", "", "")
@@ -125,6 +129,8 @@ func applyAgentFlag(cfg *agent.Config, f *agentFlags, name string) error {
 		cfg.DataDir = f.dataDir
 	case "bind":
 		cfg.BindAddr = f.bind
+	case "advertise":
+		cfg.AdvertiseAddr = f.advertise
 	case "node":
 		cfg.Name = f.node
 	case "dc":

@@ -32,8 +32,7 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	if err != nil {
 		return fmt.Errorf("register node %q: %w", node.Name, err)
 	}
-	n.srv.heartbeats.reset(node.ID)
-	n.fillUpdateResponse(reply, index)
+	n.fillUpdateResponse(reply, index, n.srv.heartbeats.reset(node.ID))
 	return nil
 }
 
@@ -59,13 +58,12 @@ func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.Node
 	if !n.srv.IsLeader() {
 		return structs.ErrNoLeader
 	}
-	n.srv.heartbeats.reset(node.ID)
-	n.fillUpdateResponse(reply, index)
+	n.fillUpdateResponse(reply, index, n.srv.heartbeats.reset(node.ID))
 	return nil
 }
 
-func (n *Node) fillUpdateResponse(reply *structs.NodeUpdateResponse, index uint64) {
-	reply.HeartbeatTTL = n.srv.config.HeartbeatTTL
+func (n *Node) fillUpdateResponse(reply *structs.NodeUpdateResponse, index uint64, ttl time.Duration) {
+	reply.HeartbeatTTL = ttl
 	reply.LeaderRPCAddr = n.srv.Leader()
 	reply.Servers = n.srv.aliveServerAddrs()
 	reply.Index = index

@@ -34,9 +34,27 @@ func (h *heartbeater) setEnabled(on bool) {
 	}
 }
 
-// reset (re)starts a node's timer.
-func (h *heartbeater) reset(nodeID string) {
-	h.resetWithTTL(nodeID, h.srv.config.HeartbeatTTL)
+// maxHeartbeatsPerSecond caps the heartbeat load on the leader: the TTL
+// handed to clients grows with the number of nodes so that, on average,
+// no more than this many heartbeats arrive per second.
+const maxHeartbeatsPerSecond = 50.0
+
+// ttl is the heartbeat TTL to give clients now.
+func (h *heartbeater) ttl() time.Duration {
+	h.mu.Lock()
+	n := len(h.timers)
+	h.mu.Unlock()
+	scaled := time.Duration(float64(n) / maxHeartbeatsPerSecond * float64(time.Second))
+	return max(h.srv.config.HeartbeatTTL, scaled)
+}
+
+// reset (re)starts a node's timer and returns the TTL the node is given.
+// The timer waits the TTL plus a grace period, so one late heartbeat does
+// not mark a healthy node down.
+func (h *heartbeater) reset(nodeID string) time.Duration {
+	ttl := h.ttl()
+	h.resetWithTTL(nodeID, ttl+h.srv.config.HeartbeatGrace)
+	return ttl
 }
 
 func (h *heartbeater) resetWithTTL(nodeID string, ttl time.Duration) {

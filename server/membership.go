@@ -101,17 +101,22 @@ func (s *Server) setupMembership(raftID string) error {
 	if s.config.GossipAddr == "" {
 		return nil // single in-process server without gossip (tests)
 	}
-	host, portStr, err := net.SplitHostPort(s.config.GossipAddr)
+	host, port, err := splitHostPort(s.config.GossipAddr)
 	if err != nil {
-		return fmt.Errorf("gossip address %q: %w", s.config.GossipAddr, err)
+		return err
 	}
-	port, _ := strconv.Atoi(portStr)
+	bindHost, bindPort := host, port
+	if s.config.GossipBindAddr != "" {
+		if bindHost, bindPort, err = splitHostPort(s.config.GossipBindAddr); err != nil {
+			return err
+		}
+	}
 	meta, _ := json.Marshal(memberMeta{ID: raftID, RPCAddr: s.config.RPCAddr, Datacenter: s.config.Datacenter, BootstrapExpect: s.config.BootstrapExpect})
 	s.members = &membership{eventCh: make(chan struct{}, 1), members: map[string]*memberState{}}
 
 	mc := memberlist.DefaultLANConfig()
 	mc.Name = s.config.NodeName
-	mc.BindAddr, mc.BindPort = host, port
+	mc.BindAddr, mc.BindPort = bindHost, bindPort
 	mc.AdvertiseAddr, mc.AdvertisePort = host, port
 	mc.Delegate = &gossipDelegate{meta: meta}
 	mc.Events = gossipEvents{s.members}
@@ -293,4 +298,16 @@ func (s *Server) aliveServerAddrs() []string {
 		}
 	}
 	return out
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("gossip address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return "", 0, fmt.Errorf("gossip address %q: port is not a number", addr)
+	}
+	return host, port, nil
 }

@@ -47,13 +47,18 @@ type Config struct {
 	// GossipAddr is where gossip membership listens (host:port); empty
 	// disables gossip (a lone server).
 	GossipAddr string
+	// GossipBindAddr is where gossip listens (default: GossipAddr).
+	GossipBindAddr string
 	// Join lists gossip addresses of servers to join.
 	Join []string
 	// Datacenter scopes membership and bootstrapping.
 	Datacenter string
 	// HeartbeatTTL is how long a node may stay silent before it is down.
 	HeartbeatTTL time.Duration
-	Logger       hclog.Logger
+	// HeartbeatGrace is added to the TTL before a silent node is marked
+	// down (default: a quarter of the TTL).
+	HeartbeatGrace time.Duration
+	Logger         hclog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -62,6 +67,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HeartbeatTTL <= 0 {
 		c.HeartbeatTTL = structs.DefaultHeartbeatTTL
+	}
+	if c.HeartbeatGrace <= 0 {
+		c.HeartbeatGrace = c.HeartbeatTTL / 4
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()

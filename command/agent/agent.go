@@ -93,6 +93,7 @@ func (a *Agent) startServer() error {
 	}
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
+		srvCfg.GossipBindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Gossip))
 	}
 	s, err := server.NewServer(srvCfg)
 	if err != nil {

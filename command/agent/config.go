@@ -17,8 +17,12 @@ type Config struct {
 	Datacenter string `hcl:"datacenter,optional"`
 	DataDir    string `hcl:"data_dir,optional"`
 	BindAddr   string `hcl:"bind_addr,optional"`
-	LogLevel   string `hcl:"log_level,optional"`
-	PluginDir  string `hcl:"plugin_dir,optional"`
+	// AdvertiseAddr is the IP other agents use to reach this one; by
+	// default the bind address, or when that is 0.0.0.0 the first private
+	// address of this host.
+	AdvertiseAddr string `hcl:"advertise_addr,optional"`
+	LogLevel      string `hcl:"log_level,optional"`
+	PluginDir     string `hcl:"plugin_dir,optional"`
 
 	Ports  *Ports        `hcl:"ports,block"`
 	Server *ServerConfig `hcl:"server,block"`
@@ -99,6 +103,7 @@ func overlay(base, f *Config) {
 	setString(&base.Datacenter, f.Datacenter)
 	setString(&base.DataDir, f.DataDir)
 	setString(&base.BindAddr, f.BindAddr)
+	setString(&base.AdvertiseAddr, f.AdvertiseAddr)
 	setString(&base.LogLevel, f.LogLevel)
 	setString(&base.PluginDir, f.PluginDir)
 	if f.Ports != nil {
@@ -139,6 +144,9 @@ func (c *Config) Validate() error {
 	if net.ParseIP(c.BindAddr) == nil {
 		problems = append(problems, fmt.Sprintf("bind address %q is not an IP address", c.BindAddr))
 	}
+	if c.AdvertiseAddr != "" && net.ParseIP(c.AdvertiseAddr) == nil {
+		problems = append(problems, fmt.Sprintf("advertise address %q is not an IP address", c.AdvertiseAddr))
+	}
 	for name, p := range map[string]int{"http": c.Ports.HTTP, "rpc": c.Ports.RPC, "gossip": c.Ports.Gossip} {
 		if p < 0 || p > 65535 {
 			problems = append(problems, fmt.Sprintf("%s port %d is out of range", name, p))
@@ -158,10 +166,34 @@ func (c *Config) Validate() error {
 
 // advertiseIP is the address others use to reach this agent.
 func (c *Config) advertiseIP() string {
-	if c.BindAddr == "0.0.0.0" || c.BindAddr == "::" {
-		return "127.0.0.1"
+	if c.AdvertiseAddr != "" {
+		return c.AdvertiseAddr
 	}
-	return c.BindAddr
+	ip := net.ParseIP(c.BindAddr)
+	if ip == nil || !ip.IsUnspecified() {
+		return c.BindAddr
+	}
+	if a := firstPrivateIP(); a != "" {
+		return a
+	}
+	return "127.0.0.1"
+}
+
+// firstPrivateIP returns the first non-loopback IPv4 address of this host
+// (in a container: the address on its network).
+func firstPrivateIP() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || ipn.IP.To4() == nil || ipn.IP.IsLinkLocalUnicast() {
+			continue
+		}
+		return ipn.IP.String()
+	}
+	return ""
 }
 
 func (c *Config) serverDataDir() string {
