@@ -14,6 +14,7 @@ import (
 
 	"github.com/appmesh/appmesh/client/allocrunner"
 	"github.com/appmesh/appmesh/client/fingerprint"
+	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -39,6 +40,14 @@ type Config struct {
 	RPC RPCer
 	// Drivers defaults to NewPluginDriverManager with this executable.
 	Drivers DriverManager
+	// PluginDir holds third-party driver plugins: every executable named
+	// appmesh-driver-<name> serves the driver <name> (see
+	// drivermanager_plugin.go). Empty: built-in drivers only.
+	PluginDir string
+	// KillTasksOnShutdown makes Shutdown kill every task and driver plugin
+	// (the dev agent). Otherwise tasks and plugins outlive the agent and
+	// the next agent on the same data dir re-attaches to them.
+	KillTasksOnShutdown bool
 }
 
 // Client is the node agent.
@@ -47,6 +56,7 @@ type Client struct {
 	logger  hclog.Logger
 	rpcer   RPCer
 	drivers DriverManager
+	db      *state.DB
 	nodeID  string
 	updater *updater
 
@@ -123,8 +133,15 @@ func New(cfg *Config) (*Client, error) {
 		}
 		c.drivers = NewPluginDriverManager(exe, c.logger)
 	}
+	if c.db, err = state.Open(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	if pm, ok := c.drivers.(*pluginDriverManager); ok {
+		pm.configure(c.db, cfg.DataDir, cfg.PluginDir)
+	}
 	host, err := fingerprint.Fingerprint(context.Background(), cfg.DataDir, c.logger.Named("fingerprint"))
 	if err != nil {
+		c.db.Close()
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	c.node = c.buildNode(host)
@@ -151,6 +168,7 @@ func (c *Client) Start() error {
 	c.startOnce.Do(func() {
 		err = nil
 		c.fingerprintDrivers()
+		c.restoreAllocs()
 		c.started = true
 		updCtx, updCancel := context.WithCancel(context.Background())
 		c.updaterCancel = updCancel
@@ -167,24 +185,21 @@ func (c *Client) Start() error {
 	return err
 }
 
-// Shutdown stops this node's work. Phase 1: it kills every task of the
-// node, reports their final state once (best effort) and stops the driver
-// plugins. Surviving agent restarts (persisting task handles in BoltDB and
-// re-attaching with RecoverTask instead of killing) is a later issue.
+// Shutdown stops the agent's side of this node's work: the heartbeat and
+// alloc watch loops, the runners and the state database, after one last
+// status report. Tasks keep running, and so do the driver plugins that own
+// them: a new agent on the same data dir re-attaches to them. With
+// KillTasksOnShutdown (the dev agent) every task and plugin is killed
+// instead; the kills are not reported, so a restarted agent finds the
+// allocations still desired and starts them again.
 func (c *Client) Shutdown() error {
 	// Claiming startOnce waits for a Start in progress and keeps a later
 	// Start from running, so c.started is safe to read below.
 	c.startOnce.Do(func() {})
 	c.shutdownOnce.Do(func() {
-		c.logger.Info("client shutting down")
+		c.logger.Info("client shutting down", "kill_tasks", c.cfg.KillTasksOnShutdown)
 		c.cancel()
 		c.wg.Wait()
-
-		// Report what happened before the shutdown, then stop the updater
-		// before killing tasks: the agent is going away, not the work. The
-		// kills are not reported, so a restarted agent finds the allocations
-		// still desired and running and starts them again. (Re-attaching to
-		// the still-running tasks instead is a later issue.)
 		if c.started {
 			c.updaterCancel()
 			<-c.updaterDone
@@ -194,20 +209,42 @@ func (c *Client) Shutdown() error {
 			}
 			cancel()
 		}
-
-		c.allocMu.Lock()
-		runners := make([]*allocrunner.AllocRunner, 0, len(c.allocs))
-		for _, ar := range c.allocs {
-			runners = append(runners, ar)
+		c.stopRunners()
+		if c.cfg.KillTasksOnShutdown {
+			c.drivers.Shutdown()
+		} else if d, ok := c.drivers.(interface{ Detach() }); ok {
+			d.Detach()
 		}
-		c.allocMu.Unlock()
-		for _, ar := range runners {
-			ar.Kill("client shutting down")
+		if err := c.db.Close(); err != nil {
+			c.logger.Warn("closing the client state", "error", err)
 		}
-		c.runnerWG.Wait()
-		c.drivers.Shutdown()
 	})
 	return nil
+}
+
+// stopRunners kills or detaches every runner and waits for them.
+func (c *Client) stopRunners() {
+	c.allocMu.Lock()
+	runners := make([]*allocrunner.AllocRunner, 0, len(c.allocs))
+	for _, ar := range c.allocs {
+		runners = append(runners, ar)
+	}
+	c.allocMu.Unlock()
+	for _, ar := range runners {
+		if c.cfg.KillTasksOnShutdown {
+			ar.Kill("client shutting down")
+		} else {
+			ar.Detach()
+		}
+	}
+	c.runnerWG.Wait()
+	if c.cfg.KillTasksOnShutdown {
+		// Nothing is left to re-attach to: a later agent on this data dir
+		// starts the allocations afresh.
+		for _, ar := range runners {
+			c.forgetAlloc(ar.ID())
+		}
+	}
 }
 
 // fingerprintDrivers adds the drivers' fingerprints to the node.

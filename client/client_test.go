@@ -36,6 +36,8 @@ func newTestClient(t *testing.T, srv *testServer, dataDir string) *Client {
 		Logger:         logger,
 		RPC:            srv,
 		Drivers:        NewInProcessDriverManager(map[string]drivers.Driver{rawexec.Name: rawexec.New(logger)}),
+		// The in-process driver dies with the test: nothing could re-attach.
+		KillTasksOnShutdown: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -47,10 +49,11 @@ func newTestClient(t *testing.T, srv *testServer, dataDir string) *Client {
 	return c
 }
 
-// shJob is a one-task raw_exec job running sh -c script.
+// shJob is a one-task raw_exec job running sh -c script, never restarted.
 func shJob(id, script string) *structs.Job {
+	noRestart := 0
 	return &structs.Job{ID: id, Namespace: structs.DefaultNamespace, Groups: []*structs.TaskGroup{{
-		Name: "g", Count: 1, Tasks: []*structs.Task{{
+		Name: "g", Count: 1, Restart: &structs.RestartPolicy{Attempts: &noRestart}, Tasks: []*structs.Task{{
 			Name: "web", Driver: rawexec.Name, KillTimeout: structs.Duration(2 * time.Second),
 			Config: map[string]any{"command": "/bin/sh", "args": []any{"-c", script}},
 		}},
@@ -192,7 +195,12 @@ func TestClient_NodeIDPersists(t *testing.T) {
 		t.Cleanup(func() { c.Shutdown() })
 		return c
 	}
-	a, b := newClient(dir), newClient(dir)
+	a := newClient(dir)
+	if _, err := New(&Config{DataDir: dir, RPC: srv, Drivers: NewInProcessDriverManager(nil)}); err == nil || !strings.Contains(err.Error(), "locked by another agent") {
+		t.Fatalf("second client on a data dir in use: want a lock error, got %v", err)
+	}
+	a.Shutdown()
+	b := newClient(dir)
 	if a.NodeID() == "" || a.NodeID() != b.NodeID() {
 		t.Fatalf("node IDs differ across restarts: %q vs %q", a.NodeID(), b.NodeID())
 	}

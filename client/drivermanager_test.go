@@ -15,6 +15,9 @@ import (
 // TestMain lets the test binary stand in for the appmesh binary when the
 // plugin driver manager re-executes it as "<exe> driver-plugin <name>".
 func TestMain(m *testing.M) {
+	if len(os.Args) == 5 && os.Args[1] == testAgentArg {
+		os.Exit(runTestAgent(os.Args[2], os.Args[3], os.Args[4]))
+	}
 	if len(os.Args) == 3 && os.Args[1] == "driver-plugin" {
 		if err := builtin.ServePlugin(os.Args[2]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -58,7 +61,7 @@ func TestPluginDriverManager(t *testing.T) {
 // plugin subprocess, the way the agent does.
 func TestClient_PluginDrivers(t *testing.T) {
 	srv := newTestServer(t)
-	c, err := New(&Config{DataDir: t.TempDir(), RPC: srv, RawExecEnabled: true, Logger: testLogger(t)})
+	c, err := New(&Config{DataDir: t.TempDir(), RPC: srv, RawExecEnabled: true, Logger: testLogger(t), KillTasksOnShutdown: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,67 @@ func TestLogs_FollowStopsOnCancel(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("follow ignored cancellation")
+	}
+}
+
+// TestLogs_RotatedFiles reads <task>.stdout.0, .1, .2 as one stream:
+// offsets and tails across files, and a follower moving on to a new file.
+func TestLogs_RotatedFiles(t *testing.T) {
+	srv := newTestServer(t)
+	c, err := New(&Config{DataDir: t.TempDir(), RPC: srv, Drivers: NewInProcessDriverManager(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Shutdown()
+	id := structs.GenerateID()
+	writeLog(t, c, id, "aaaa")
+	dir, _ := allocdir.New(c.cfg.DataDir, id)
+	base := strings.TrimSuffix(dir.LogPath("web", allocdir.LogStdout), ".0")
+	for i, s := range []string{"bbbb", "cc"} {
+		if err := os.WriteFile(fmt.Sprintf("%s.%d", base, i+1), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		offset int64
+		want   string
+	}{{0, "aaaabbbbcc"}, {3, "abbbbcc"}, {4, "bbbbcc"}, {9, "c"}, {-3, "bcc"}, {-100, "aaaabbbbcc"}, {LogOffsetEnd, ""}, {100, ""}}
+	for _, tc := range cases {
+		var out bytes.Buffer
+		if err := c.StreamLogs(context.Background(), id, "web", allocdir.LogStdout, false, tc.offset, &out); err != nil {
+			t.Fatalf("offset %d: %v", tc.offset, err)
+		}
+		if out.String() != tc.want {
+			t.Errorf("offset %d: got %q, want %q", tc.offset, out.String(), tc.want)
+		}
+	}
+	// Purged oldest file: the stream starts at the oldest one left.
+	os.Remove(base + ".0")
+	var out bytes.Buffer
+	if err := c.StreamLogs(context.Background(), id, "web", allocdir.LogStdout, false, 0, &out); err != nil || out.String() != "bbbbcc" {
+		t.Fatalf("after purge: %q, %v", out.String(), err)
+	}
+}
+
+// TestLogReader_FollowsIntoNextFile reads to the end of a file, then a new
+// file appears: the reader sends the rest of the old one and moves on.
+func TestLogReader_FollowsIntoNextFile(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "web.stdout")
+	os.WriteFile(base+".0", []byte("one\n"), 0o644)
+	r := &logReader{base: base}
+	defer r.close()
+	if ok, err := r.seek(0); !ok || err != nil {
+		t.Fatalf("seek: %v %v", ok, err)
+	}
+	var out bytes.Buffer
+	if err := r.copyAll(&out); err != nil || out.String() != "one\n" {
+		t.Fatalf("first read %q %v", out.String(), err)
+	}
+	f, _ := os.OpenFile(base+".0", os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("two\n")
+	f.Close()
+	os.WriteFile(base+".1", []byte("three\n"), 0o644)
+	if err := r.copyAll(&out); err != nil || out.String() != "one\ntwo\nthree\n" {
+		t.Fatalf("after rotation %q %v", out.String(), err)
 	}
 }

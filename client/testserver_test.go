@@ -28,6 +28,14 @@ type testServer struct {
 }
 
 func newTestServer(t *testing.T) *testServer {
+	s := newBareTestServer()
+	t.Cleanup(s.close)
+	return s
+}
+
+// newBareTestServer is a test server outside of a test (the test agent
+// subprocess); the caller closes it.
+func newBareTestServer() *testServer {
 	s := &testServer{
 		ttl:    200 * time.Millisecond,
 		index:  1,
@@ -36,7 +44,6 @@ func newTestServer(t *testing.T) *testServer {
 		jobs:   map[string]*structs.Job{},
 	}
 	s.cond = sync.NewCond(&s.mu)
-	t.Cleanup(s.close)
 	return s
 }
 

@@ -108,6 +108,7 @@ func (c *Client) removeStale(allocs map[string]uint64) {
 		go func() {
 			defer c.runnerWG.Done()
 			ar.Destroy()
+			c.forgetAlloc(ar.ID())
 		}()
 	}
 }
@@ -161,14 +162,7 @@ func (c *Client) startRunner(alloc *structs.Allocation) error {
 	}
 	var ar *allocrunner.AllocRunner
 	if err == nil {
-		ar, err = allocrunner.New(&allocrunner.Config{
-			Alloc:    alloc,
-			Job:      job,
-			DataDir:  c.cfg.DataDir,
-			Drivers:  c.taskDrivers(),
-			Logger:   c.logger,
-			OnUpdate: c.updater.put,
-		})
+		ar, err = c.newAllocRunner(alloc, job, nil)
 	}
 	if err != nil {
 		c.logger.Error("cannot run allocation", "alloc_id", alloc.ID, "error", err)
@@ -181,15 +175,7 @@ func (c *Client) startRunner(alloc *structs.Allocation) error {
 		})
 		return nil
 	}
-	c.allocMu.Lock()
-	c.allocs[alloc.ID] = ar
-	c.allocMu.Unlock()
-	c.allocJobs[alloc.ID] = jobKey{alloc.Namespace, alloc.JobID, alloc.JobVersion}
-	c.runnerWG.Add(1)
-	go func() {
-		defer c.runnerWG.Done()
-		ar.Run()
-	}()
+	c.runAllocRunner(ar, jobKey{alloc.Namespace, alloc.JobID, alloc.JobVersion})
 	return nil
 }
 

@@ -92,7 +92,7 @@ func eventDescription(e *structs.TaskEvent) string {
 	if e.Message != "" {
 		parts = append(parts, e.Message)
 	}
-	if e.ExitCode != nil {
+	if e.ExitCode != nil && !strings.Contains(e.Message, "Exit Code") {
 		parts = append(parts, fmt.Sprintf("exit code %d", *e.ExitCode))
 	}
 	if e.Signal != 0 {

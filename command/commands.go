@@ -55,6 +55,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"job stop":     func() (cli.Command, error) { return &JobStopCommand{Meta: meta()}, nil },
 		"job inspect":  func() (cli.Command, error) { return &JobInspectCommand{Meta: meta()}, nil },
 		"job validate": func() (cli.Command, error) { return &JobValidateCommand{Meta: meta()}, nil },
+		"job plan":     func() (cli.Command, error) { return &JobPlanCommand{Meta: meta()}, nil },
+		"job history":  func() (cli.Command, error) { return &JobHistoryCommand{Meta: meta()}, nil },
+		"job revert":   func() (cli.Command, error) { return &JobRevertCommand{Meta: meta()}, nil },
 
 		"alloc":        func() (cli.Command, error) { return &AllocCommand{Meta: meta()}, nil },
 		"alloc status": func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta()}, nil },
@@ -62,6 +65,23 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 
 		"node":        func() (cli.Command, error) { return &NodeCommand{Meta: meta()}, nil },
 		"node status": func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta()}, nil },
+		"node drain":  func() (cli.Command, error) { return &NodeDrainCommand{Meta: meta()}, nil },
+		"node eligibility": func() (cli.Command, error) {
+			return &NodeEligibilityCommand{Meta: meta()}, nil
+		},
+
+		"server":             func() (cli.Command, error) { return &ServerCommand{Meta: meta()}, nil },
+		"server members":     func() (cli.Command, error) { return &ServerMembersCommand{Meta: meta()}, nil },
+		"server join":        func() (cli.Command, error) { return &ServerJoinCommand{Meta: meta()}, nil },
+		"server force-leave": func() (cli.Command, error) { return &ServerForceLeaveCommand{Meta: meta()}, nil },
+
+		"operator":                  func() (cli.Command, error) { return &OperatorCommand{Meta: meta()}, nil },
+		"operator raft":             func() (cli.Command, error) { return &OperatorRaftCommand{Meta: meta()}, nil },
+		"operator raft list-peers":  func() (cli.Command, error) { return &OperatorRaftListPeersCommand{Meta: meta()}, nil },
+		"operator raft remove-peer": func() (cli.Command, error) { return &OperatorRaftRemovePeerCommand{Meta: meta()}, nil },
+		"operator snapshot":         func() (cli.Command, error) { return &OperatorSnapshotCommand{Meta: meta()}, nil },
+		"operator snapshot save":    func() (cli.Command, error) { return &OperatorSnapshotSaveCommand{Meta: meta()}, nil },
+		"operator snapshot restore": func() (cli.Command, error) { return &OperatorSnapshotRestoreCommand{Meta: meta()}, nil },
 
 		"version": func() (cli.Command, error) { return &VersionCommand{Meta: meta()}, nil },
 	}

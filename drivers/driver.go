@@ -37,6 +37,12 @@ type Driver interface {
 	RecoverTask(handle *TaskHandle) error
 	// SignalTask sends a signal (by name, e.g. "SIGHUP") to the task.
 	SignalTask(taskID string, signal string) error
+	// ExecTask runs cmd inside the task's context (same cgroup or
+	// container, user, environment and working directory), waits for it up
+	// to timeout (0: no limit) and returns its output and exit code.
+	ExecTask(taskID string, cmd []string, timeout time.Duration) (*ExecResult, error)
+	// TaskStats reports the task's current CPU and memory usage.
+	TaskStats(taskID string) (*TaskResourceUsage, error)
 }
 
 // Fingerprint is a driver's health on this node.
@@ -74,6 +80,14 @@ type TaskConfig struct {
 	// StdoutPath and StderrPath are the files the task's output goes to.
 	StdoutPath string `json:"stdout_path"`
 	StderrPath string `json:"stderr_path"`
+	// LogMaxFiles and LogMaxFileSizeMB rotate the output: StdoutPath and
+	// StderrPath name the first file ("<task>.stdout.0"); when the newest
+	// file reaches LogMaxFileSizeMB the next index is started, and only the
+	// LogMaxFiles newest files are kept. 0 disables rotation.
+	LogMaxFiles      int `json:"log_max_files,omitempty"`
+	LogMaxFileSizeMB int `json:"log_max_file_size_mb,omitempty"`
+	// Ports maps the allocation's port labels to host ports.
+	Ports map[string]int `json:"ports,omitempty"`
 }
 
 // TaskHandle is returned by StartTask and stored by the client so that the

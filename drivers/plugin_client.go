@@ -157,3 +157,23 @@ func (c *RPCClient) SignalTask(taskID string, signal string) error {
 	args := &RPCSignalArgs{TaskID: taskID, Signal: signal}
 	return c.call(context.Background(), "SignalTask", args, new(struct{}))
 }
+
+// ExecTask implements Driver. The call is bounded by the command's own
+// timeout in the plugin; the host waits for it.
+func (c *RPCClient) ExecTask(taskID string, cmd []string, timeout time.Duration) (*ExecResult, error) {
+	var res ExecResult
+	args := &RPCExecArgs{TaskID: taskID, Cmd: cmd, Timeout: timeout}
+	if err := c.callJSON(context.Background(), "ExecTask", args, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// TaskStats implements Driver.
+func (c *RPCClient) TaskStats(taskID string) (*TaskResourceUsage, error) {
+	var u TaskResourceUsage
+	if err := c.callJSON(context.Background(), "TaskStats", &RPCTaskID{TaskID: taskID}, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}

@@ -138,3 +138,28 @@ func (s *RPCServer) RecoverTask(args *RPCJSON, _ *struct{}) error {
 func (s *RPCServer) SignalTask(args *RPCSignalArgs, _ *struct{}) error {
 	return s.impl.SignalTask(args.TaskID, args.Signal)
 }
+
+// RPCExecArgs are ExecTask's arguments.
+type RPCExecArgs struct {
+	TaskID  string
+	Cmd     []string
+	Timeout time.Duration
+}
+
+// ExecTask serves Driver.ExecTask.
+func (s *RPCServer) ExecTask(args *RPCExecArgs, reply *RPCJSON) error {
+	res, err := s.impl.ExecTask(args.TaskID, args.Cmd, args.Timeout)
+	if err != nil {
+		return err
+	}
+	return toJSON(res, reply)
+}
+
+// TaskStats serves Driver.TaskStats.
+func (s *RPCServer) TaskStats(args *RPCTaskID, reply *RPCJSON) error {
+	u, err := s.impl.TaskStats(args.TaskID)
+	if err != nil {
+		return err
+	}
+	return toJSON(u, reply)
+}

@@ -90,7 +90,7 @@ func TestPluginFingerprintAndCapabilities(t *testing.T) {
 		t.Fatalf("Fingerprint = %+v, %v", fp, err)
 	}
 	caps, err := d.Capabilities()
-	if err != nil || !caps.SendSignals || caps.Exec || caps.FSIsolation != "none" {
+	if err != nil || !caps.SendSignals || !caps.Exec || caps.FSIsolation != "none" {
 		t.Fatalf("Capabilities = %+v, %v", caps, err)
 	}
 }

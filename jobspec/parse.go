@@ -90,13 +90,27 @@ func parseJSONJob(filename string, src []byte) (*structs.Job, error) {
 	return wrapped.Job, nil
 }
 
-// hasTopLevelKey reports whether src is a JSON object with the given key.
-// Invalid JSON reports false; the strict decoder then explains the error.
+// hasTopLevelKey reports whether src is a JSON object with the given key
+// among its top-level keys. It reads tokens only as far as it must, so a
+// syntax error later in the file does not hide a leading "job" key (the
+// strict decoder then explains that error alone).
 func hasTopLevelKey(src []byte, key string) bool {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(src, &top); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return false
 	}
-	_, ok := top[key]
-	return ok
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k, ok := tok.(string); ok && k == key {
+			return true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
+	}
+	return false
 }

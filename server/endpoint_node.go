@@ -28,7 +28,11 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	if node.Datacenter == "" {
 		node.Datacenter = structs.DefaultDatacenter
 	}
-	index, err := n.srv.raftApply(structs.NodeRegisterRequestType, &structs.NodeRegisterEntry{Node: node})
+	evals, err := systemJobEvals(n.srv.State(), node.ID)
+	if err != nil {
+		return fmt.Errorf("register node %q: %w", node.Name, err)
+	}
+	index, err := n.srv.raftApply(structs.NodeRegisterRequestType, &structs.NodeRegisterEntry{Node: node, Evals: evals})
 	if err != nil {
 		return fmt.Errorf("register node %q: %w", node.Name, err)
 	}
@@ -51,6 +55,9 @@ func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.Node
 	index := node.ModifyIndex
 	if node.Status != structs.NodeStatusReady {
 		entry := &structs.NodeStatusEntry{NodeID: node.ID, Status: structs.NodeStatusReady, UpdatedAt: time.Now().UnixNano()}
+		if entry.Evals, err = systemJobEvals(n.srv.State(), node.ID); err != nil {
+			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
+		}
 		if index, err = n.srv.raftApply(structs.NodeUpdateStatusRequestType, entry); err != nil {
 			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
 		}
@@ -141,7 +148,11 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 	if len(args.Allocs) == 0 {
 		return fmt.Errorf("invalid: at least one allocation update is required")
 	}
-	index, err := n.srv.raftApply(structs.AllocClientUpdateRequestType, &structs.AllocClientUpdateEntry{Allocs: args.Allocs})
+	evals, err := rollingUpdateEvals(n.srv.State(), args.Allocs)
+	if err != nil {
+		return fmt.Errorf("update allocations of node %q: %w", args.NodeID, err)
+	}
+	index, err := n.srv.raftApply(structs.AllocClientUpdateRequestType, &structs.AllocClientUpdateEntry{Allocs: args.Allocs, Evals: evals})
 	if err != nil {
 		return fmt.Errorf("update %d allocation(s) of node %q: %w", len(args.Allocs), args.NodeID, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/raft"
 )
@@ -127,6 +128,15 @@ func (s *Server) SnapshotRestore(r io.Reader) error {
 	size, err := io.Copy(tmp, br)
 	if err != nil {
 		return fmt.Errorf("read snapshot: %w", err)
+	}
+	// Raft panics if the FSM cannot restore a user snapshot, so the whole
+	// stream is decoded into a throwaway store first: a corrupt or
+	// truncated file is refused with nothing changed.
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if _, err := state.Restore(bufio.NewReader(tmp), s.logger); err != nil {
+		return fmt.Errorf("invalid: snapshot is corrupt or truncated: %w", err)
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -224,6 +225,11 @@ func (s *Server) maybeBootstrap() error {
 	if len(servers) < s.config.BootstrapExpect {
 		return nil
 	}
+	if s.peersAlreadyBootstrapped(servers) {
+		// Joining a running cluster: its leader adds us as a voter.
+		s.bootstrapped.Store(true)
+		return nil
+	}
 	sort.Slice(servers, func(i, j int) bool { return servers[i].ID < servers[j].ID })
 	s.logger.Info("bootstrapping raft cluster", "servers", len(servers))
 	if err := s.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error(); err != nil && err != raft.ErrCantBootstrap {
@@ -310,4 +316,22 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("gossip address %q: port is not a number", addr)
 	}
 	return host, port, nil
+}
+
+// peersAlreadyBootstrapped asks the other servers whether they already form
+// a cluster, so a server added later never bootstraps one of its own.
+func (s *Server) peersAlreadyBootstrapped(servers []raft.Server) bool {
+	for _, srv := range servers {
+		if string(srv.Address) == s.config.RPCAddr {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(s.shutdownCtx, 2*time.Second)
+		var reply structs.StatusPeersResponse
+		err := s.connPool.RPC(ctx, string(srv.Address), structs.StatusPeersRPC, &structs.GenericRequest{}, &reply)
+		cancel()
+		if err == nil && len(reply.Peers) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -18,6 +18,9 @@ func (v stateView) NodeByID(id string) (*structs.Node, error) {
 func (v stateView) JobByID(ns, id string) (*structs.Job, error) {
 	return v.snap.JobByID(nil, ns, id)
 }
+func (v stateView) JobByIDAndVersion(ns, id string, version uint64) (*structs.Job, error) {
+	return v.snap.JobByIDAndVersion(nil, ns, id, version)
+}
 func (v stateView) AllocsByJob(ns, jobID string) ([]*structs.Allocation, error) {
 	return v.snap.AllocsByJob(nil, ns, jobID)
 }

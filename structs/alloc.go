@@ -43,6 +43,13 @@ type Allocation struct {
 	AllocModifyIndex   uint64                `json:"alloc_modify_index"`
 	CreateTime         int64                 `json:"create_time"`
 	ModifyTime         int64                 `json:"modify_time"`
+
+	// AllocatedPorts are the ports the allocation holds on its node.
+	AllocatedPorts []AllocatedPort `json:"allocated_ports,omitempty"`
+	// PreemptedAllocations are the lower-priority allocations this one
+	// evicted; PreemptedByAllocation is set on each of them.
+	PreemptedAllocations  []string `json:"preempted_allocations,omitempty"`
+	PreemptedByAllocation string   `json:"preempted_by_allocation,omitempty"`
 }
 
 // Index parses the allocation's index out of its name ("job.group[3]").
@@ -94,6 +101,8 @@ func (a *Allocation) Copy() *Allocation {
 			c.TaskResources[k] = &rc
 		}
 	}
+	c.AllocatedPorts = append([]AllocatedPort(nil), a.AllocatedPorts...)
+	c.PreemptedAllocations = append([]string(nil), a.PreemptedAllocations...)
 	if a.TaskStates != nil {
 		c.TaskStates = make(map[string]*TaskState, len(a.TaskStates))
 		for k, s := range a.TaskStates {

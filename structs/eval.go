@@ -14,6 +14,7 @@ const (
 	EvalTriggerJobRegister   = "job-register"
 	EvalTriggerJobDeregister = "job-deregister"
 	EvalTriggerNodeUpdate    = "node-update"
+	EvalTriggerNodeDrain     = "node-drain"
 	EvalTriggerAllocStop     = "alloc-stop"
 	EvalTriggerQueuedAllocs  = "queued-allocs"
 	EvalTriggerRetryFailed   = "failed-follow-up"

@@ -13,6 +13,13 @@ type TaskGroup struct {
 	Constraints []*Constraint     `json:"constraints,omitempty" hcl:"constraint,block"`
 	Tasks       []*Task           `json:"tasks" hcl:"task,block"`
 	Meta        map[string]string `json:"meta,omitempty"`
+	// Phase 2 scheduling: ports, soft preferences, spread, update strategy.
+	Network    *NetworkResource `json:"network,omitempty" hcl:"network,block"`
+	Affinities []*Affinity      `json:"affinities,omitempty" hcl:"affinity,block"`
+	Spreads    []*Spread        `json:"spreads,omitempty" hcl:"spread,block"`
+	Update     *UpdateStrategy  `json:"update,omitempty" hcl:"update,block"`
+	// Restart applies to every task of the group unless a task has its own.
+	Restart *RestartPolicy `json:"restart,omitempty" hcl:"restart,block"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -43,6 +50,10 @@ func (g *TaskGroup) Validate(job *Job) error {
 	for i, c := range g.Constraints {
 		v.Merge(fmt.Sprintf("constraint %d", i+1), c.Validate())
 	}
+	v.Merge("network", g.Network.Validate())
+	v.Merge("update", g.Update.Validate())
+	v.Merge("restart", g.Restart.Validate())
+	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	if len(g.Tasks) == 0 {
 		v.Add("", "group must have at least one task")
 	}
@@ -92,5 +103,10 @@ func (g *TaskGroup) Copy() *TaskGroup {
 		c.Tasks[i] = t.Copy()
 	}
 	c.Meta = copyStringMap(g.Meta)
+	c.Network = g.Network.Copy()
+	c.Update = g.Update.Copy()
+	c.Restart = g.Restart.Copy()
+	c.Affinities = append([]*Affinity(nil), g.Affinities...)
+	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c
 }

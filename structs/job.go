@@ -42,6 +42,10 @@ type Job struct {
 	Constraints []*Constraint     `json:"constraints,omitempty" hcl:"constraint,block"`
 	Groups      []*TaskGroup      `json:"groups" hcl:"group,block"`
 	Meta        map[string]string `json:"meta,omitempty"`
+	Affinities  []*Affinity       `json:"affinities,omitempty" hcl:"affinity,block"`
+	Spreads     []*Spread         `json:"spreads,omitempty" hcl:"spread,block"`
+	// Update is the default update strategy of groups without their own.
+	Update *UpdateStrategy `json:"update,omitempty" hcl:"update,block"`
 
 	// Set by the servers.
 	Stop              bool   `json:"stop,omitempty" hcl:"-"`
@@ -105,6 +109,8 @@ func (j *Job) Validate() error {
 	for i, c := range j.Constraints {
 		v.Merge(fmt.Sprintf("constraint %d", i+1), c.Validate())
 	}
+	v.Merge("update", j.Update.Validate())
+	validateAffinitiesSpreads(v, j.Affinities, j.Spreads)
 	if len(j.Groups) == 0 {
 		v.Add("", "job must have at least one group")
 	}
@@ -156,6 +162,9 @@ func (j *Job) Copy() *Job {
 		c.Groups[i] = g.Copy()
 	}
 	c.Meta = copyStringMap(j.Meta)
+	c.Affinities = append([]*Affinity(nil), j.Affinities...)
+	c.Spreads = append([]*Spread(nil), j.Spreads...)
+	c.Update = j.Update.Copy()
 	return &c
 }
 

@@ -33,6 +33,7 @@ type Node struct {
 	Status                string                 `json:"status"`
 	StatusDescription     string                 `json:"status_description,omitempty"`
 	SchedulingEligibility string                 `json:"scheduling_eligibility"`
+	DrainStrategy         *DrainStrategy         `json:"drain_strategy,omitempty"`
 	StatusUpdatedAt       int64                  `json:"status_updated_at,omitempty"`
 	CreateIndex           uint64                 `json:"create_index,omitempty"`
 	ModifyIndex           uint64                 `json:"modify_index,omitempty"`
@@ -74,6 +75,10 @@ func (n *Node) Copy() *Node {
 		r := *n.Reserved
 		c.Reserved = &r
 	}
+	if n.DrainStrategy != nil {
+		d := *n.DrainStrategy
+		c.DrainStrategy = &d
+	}
 	if n.Drivers != nil {
 		c.Drivers = make(map[string]*DriverInfo, len(n.Drivers))
 		for k, d := range n.Drivers {
@@ -94,6 +99,7 @@ type NodeListStub struct {
 	Status                string                 `json:"status"`
 	StatusDescription     string                 `json:"status_description,omitempty"`
 	SchedulingEligibility string                 `json:"scheduling_eligibility"`
+	Drain                 bool                   `json:"drain"`
 	Drivers               map[string]*DriverInfo `json:"drivers,omitempty"`
 	CreateIndex           uint64                 `json:"create_index"`
 	ModifyIndex           uint64                 `json:"modify_index"`
@@ -104,7 +110,7 @@ func (n *Node) Stub() *NodeListStub {
 	return &NodeListStub{
 		ID: n.ID, Name: n.Name, Datacenter: n.Datacenter, HTTPAddr: n.HTTPAddr,
 		Status: n.Status, StatusDescription: n.StatusDescription,
-		SchedulingEligibility: n.SchedulingEligibility, Drivers: n.Drivers,
+		SchedulingEligibility: n.SchedulingEligibility, Drain: n.DrainStrategy != nil, Drivers: n.Drivers,
 		CreateIndex: n.CreateIndex, ModifyIndex: n.ModifyIndex,
 	}
 }

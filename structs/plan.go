@@ -17,6 +17,8 @@ type Plan struct {
 	NodeAllocation map[string][]*Allocation `json:"node_allocation,omitempty"`
 	// SnapshotIndex is the state index the scheduler worked from.
 	SnapshotIndex uint64 `json:"snapshot_index"`
+	// Annotations summarise the plan per group (for `job plan`).
+	Annotations *PlanAnnotations `json:"annotations,omitempty"`
 }
 
 // AppendStop adds an allocation stop to the plan.

@@ -14,6 +14,8 @@ const (
 	ApplyPlanResultsRequestType  MessageType = 6
 	EvalDeleteRequestType        MessageType = 7
 	NodeDeregisterRequestType    MessageType = 8
+	// 9 is reserved for allocation stops.
+	NodeUpdateRequestType MessageType = 10
 )
 
 // IgnoreUnknownTypeFlag set on a message type lets older servers skip

@@ -1,9 +1,14 @@
 package structs
 
 // Resources are what a task asks for: CPU in MHz and memory in MB.
+// MemoryMB is the hard limit unless MemoryMaxMB is set; then MemoryMB is the
+// reservation the scheduler counts (and the driver's soft limit) and
+// MemoryMaxMB the hard limit. Cores reserves whole cores for the task.
 type Resources struct {
-	CPU      int `json:"cpu"`
-	MemoryMB int `json:"memory"`
+	CPU         int `json:"cpu"`
+	MemoryMB    int `json:"memory"`
+	MemoryMaxMB int `json:"memory_max,omitempty"`
+	Cores       int `json:"cores,omitempty"`
 }
 
 // Validate checks the resources.
@@ -14,6 +19,14 @@ func (r *Resources) Validate() error {
 	}
 	if r.MemoryMB < 0 {
 		v.Add("", "memory must not be negative (got %d)", r.MemoryMB)
+	}
+	if r.MemoryMaxMB < 0 {
+		v.Add("", "memory_max must not be negative (got %d)", r.MemoryMaxMB)
+	} else if r.MemoryMaxMB > 0 && r.MemoryMaxMB < r.MemoryMB {
+		v.Add("", "memory_max (%d) must be at least memory (%d)", r.MemoryMaxMB, r.MemoryMB)
+	}
+	if r.Cores < 0 {
+		v.Add("", "cores must not be negative (got %d)", r.Cores)
 	}
 	return v.ErrorOrNil()
 }

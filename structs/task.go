@@ -25,6 +25,9 @@ type Task struct {
 	KillTimeout Duration          `json:"kill_timeout,omitempty"`
 	KillSignal  string            `json:"kill_signal,omitempty"`
 	Meta        map[string]string `json:"meta,omitempty"`
+	// Restart overrides the group's restart policy field by field.
+	Restart *RestartPolicy `json:"restart,omitempty" hcl:"restart,block"`
+	Logs    *LogConfig     `json:"logs,omitempty" hcl:"logs,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -41,6 +44,10 @@ func (t *Task) Canonicalize(job *Job, g *TaskGroup) {
 	if t.KillTimeout == 0 {
 		t.KillTimeout = Duration(DefaultKillTimeout)
 	}
+	if t.Logs == nil {
+		t.Logs = &LogConfig{}
+	}
+	t.Logs.Canonicalize()
 }
 
 // Validate checks the task; problems are relative to the task.
@@ -57,6 +64,12 @@ func (t *Task) Validate() error {
 	}
 	if t.Resources != nil {
 		v.Merge("resources", t.Resources.Validate())
+	}
+	if t.Logs != nil {
+		v.Merge("logs", t.Logs.Validate())
+	}
+	if t.Restart != nil {
+		v.Merge("restart", t.Restart.Validate())
 	}
 	return v.ErrorOrNil()
 }
@@ -80,6 +93,8 @@ func (t *Task) Copy() *Task {
 		r := *t.Resources
 		c.Resources = &r
 	}
+	c.Logs = t.Logs.Copy()
+	c.Restart = t.Restart.Copy()
 	return &c
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocdir"
+	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
@@ -27,6 +28,20 @@ type Config struct {
 	// Calls are serialised (so updates arrive in order); it must not block
 	// and must not call back into the runner.
 	OnUpdate func(*structs.AllocStatusUpdate)
+	// State persists the allocation and its tasks; nil keeps nothing.
+	State StateDB
+	// Restore holds the tasks as an earlier agent left them, or nil for a
+	// new allocation.
+	Restore *state.RestoredAlloc
+	// OnRemove is called (once, in its own goroutine) when a task's exit
+	// action asks to stop the allocation's job.
+	OnRemove func(alloc *structs.Allocation, reason string)
+}
+
+// StateDB persists allocations and tasks (client/state.DB).
+type StateDB interface {
+	taskrunner.StateDB
+	PutAlloc(rec *state.AllocRecord) error
 }
 
 // AllocRunner runs one allocation. Run blocks until every task is dead;
@@ -38,6 +53,12 @@ type AllocRunner struct {
 	onUpdate func(*structs.AllocStatusUpdate)
 	tasks    []*taskrunner.TaskRunner // in group order
 	waitCh   chan struct{}
+	job      *structs.Job
+	db       StateDB
+	restored bool
+	onRemove func(*structs.Allocation, string)
+	// removeOnce guards the single job stop an exit action may ask for.
+	removeOnce sync.Once
 
 	// updateMu serialises state snapshots so updates leave in order.
 	updateMu      sync.Mutex
@@ -75,16 +96,30 @@ func New(cfg *Config) (*AllocRunner, error) {
 		waitCh:       make(chan struct{}),
 		alloc:        cfg.Alloc.Copy(),
 		clientStatus: structs.AllocClientPending,
+		job:          cfg.Job,
+		db:           cfg.State,
+		restored:     cfg.Restore != nil,
+		onRemove:     cfg.OnRemove,
 	}
 	for _, task := range group.Tasks {
-		tr, err := taskrunner.New(&taskrunner.Config{
+		var restore *state.TaskRecord
+		if cfg.Restore != nil {
+			restore = cfg.Restore.Tasks[task.Name]
+		}
+		tcfg := &taskrunner.Config{
 			Alloc:         ar.alloc,
 			Task:          task.Copy(),
 			AllocDir:      dir,
 			Drivers:       cfg.Drivers,
 			Logger:        ar.logger,
 			OnStateChange: ar.taskStateChanged,
-		})
+			Restart:       structs.EffectiveRestartPolicy(cfg.Job.Type, group.Restart, task.Restart),
+			JobType:       cfg.Job.Type,
+			Restore:       restore,
+			OnRemove:      ar.taskRemove,
+			State:         ar.db,
+		}
+		tr, err := taskrunner.New(tcfg)
 		if err != nil {
 			return nil, fmt.Errorf("alloc runner: task %q: %w", task.Name, err)
 		}
@@ -105,6 +140,9 @@ func (ar *AllocRunner) WaitCh() <-chan struct{} { return ar.waitCh }
 // Run starts all tasks together and returns when all of them are dead.
 func (ar *AllocRunner) Run() {
 	defer close(ar.waitCh)
+	if !ar.restored {
+		ar.persistAlloc()
+	}
 	if err := ar.allocDir.Build(); err != nil {
 		// Each task's own prestart fails on the missing directory and
 		// records a Setup Failure, so the allocation ends up failed.
@@ -128,6 +166,7 @@ func (ar *AllocRunner) Update(alloc *structs.Allocation) {
 	ar.mu.Lock()
 	ar.alloc = alloc.Copy()
 	ar.mu.Unlock()
+	ar.persistAlloc()
 	if alloc.DesiredStatus == structs.AllocDesiredStop {
 		ar.Kill("allocation stopped by the servers")
 	}

@@ -90,7 +90,10 @@ func TestAllocRunner_StopCompletes(t *testing.T) {
 }
 
 func TestAllocRunner_FailedTaskKillsSiblings(t *testing.T) {
-	ar, _ := newAllocRunner(t, shTask("bad", "exit 1"), shTask("long", "exec sleep 600"))
+	noRestart := 0
+	bad := shTask("bad", "exit 1")
+	bad.Restart = &structs.RestartPolicy{Attempts: &noRestart}
+	ar, _ := newAllocRunner(t, bad, shTask("long", "exec sleep 600"))
 	select {
 	case <-ar.WaitCh():
 	case <-time.After(10 * time.Second):

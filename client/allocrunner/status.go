@@ -3,7 +3,9 @@ package allocrunner
 import "github.com/appmesh/appmesh/structs"
 
 // ClientStatus derives an allocation's client status from its task states:
-// failed as soon as any task failed; pending until every task has started;
+// failed as soon as any task failed for good (dead and failed: a task that
+// exited non-zero but has not finished its exit path, or will be restarted,
+// is still running); pending until every task has started;
 // running while any task runs; complete once all tasks finished cleanly.
 // A missing (nil) state counts as pending.
 func ClientStatus(states map[string]*structs.TaskState) (status, description string) {
@@ -15,7 +17,7 @@ func ClientStatus(states map[string]*structs.TaskState) (status, description str
 		switch {
 		case s == nil:
 			pending++
-		case s.Failed:
+		case s.Failed && s.State == structs.TaskStateDead:
 			return structs.AllocClientFailed, "Failed tasks"
 		case s.State == structs.TaskStatePending || s.State == "":
 			pending++

@@ -7,6 +7,7 @@ import (
 
 	"github.com/appmesh/appmesh/client/allocdir"
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // The task runner's life is a fixed sequence of phases; everything that is
@@ -66,6 +67,7 @@ func (h *taskDirHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error
 type logsHook struct {
 	allocDir *allocdir.AllocDir
 	task     string
+	logs     *structs.LogConfig // rotation; nil: none
 }
 
 func (h *logsHook) Name() string { return "logs" }
@@ -73,6 +75,9 @@ func (h *logsHook) Name() string { return "logs" }
 func (h *logsHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error {
 	cfg.StdoutPath = h.allocDir.LogPath(h.task, allocdir.LogStdout)
 	cfg.StderrPath = h.allocDir.LogPath(h.task, allocdir.LogStderr)
+	if h.logs != nil {
+		cfg.LogMaxFiles, cfg.LogMaxFileSizeMB = h.logs.MaxFiles, h.logs.MaxFileSizeMB
+	}
 	for _, p := range []string{cfg.StdoutPath, cfg.StderrPath} {
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {

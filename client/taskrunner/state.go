@@ -15,33 +15,26 @@ func (tr *TaskRunner) State() *structs.TaskState {
 	return tr.state.Copy()
 }
 
-// update changes the state under the lock and then tells the owner, outside
-// the lock, so that the owner may call State() from the callback.
+// update changes the state under the lock, saves it and then tells the
+// owner, outside the lock, so that the owner may call State() from the
+// callback.
 func (tr *TaskRunner) update(fn func(s *structs.TaskState)) {
 	tr.mu.Lock()
 	fn(tr.state)
 	tr.mu.Unlock()
+	tr.persist()
 	if tr.onStateChange != nil {
 		tr.onStateChange(tr.task.Name)
 	}
 }
 
 // emit records an event without changing the state.
-func (tr *TaskRunner) emit(typ, msg string) {
-	tr.update(func(s *structs.TaskState) { s.AddEvent(newEvent(typ, msg)) })
+func (tr *TaskRunner) emit(ev *structs.TaskEvent) {
+	tr.update(func(s *structs.TaskState) { s.AddEvent(ev) })
 }
 
 func newEvent(typ, msg string) *structs.TaskEvent {
 	return &structs.TaskEvent{Type: typ, Time: time.Now().UnixNano(), Message: msg}
-}
-
-// setRunning marks the task started.
-func (tr *TaskRunner) setRunning(startedAt time.Time) {
-	tr.update(func(s *structs.TaskState) {
-		s.State = structs.TaskStateRunning
-		s.StartedAt = startedAt.UnixNano()
-		s.AddEvent(newEvent(structs.TaskEventStarted, "Task started by client"))
-	})
 }
 
 // setDead marks the task finished for good, with a last event (may be nil).
@@ -56,10 +49,9 @@ func (tr *TaskRunner) setDead(failed bool, ev *structs.TaskEvent) {
 	})
 }
 
-// setTerminated records how the process ended. A task that was killed on
-// purpose is not failed, whatever its exit code (SIGTERM usually makes it
-// non-zero).
-func (tr *TaskRunner) setTerminated(res *drivers.ExitResult, killed bool) {
+// setTerminated records how the process ended. Whether that fails the
+// task is for the restart policy to say (see next and finish).
+func (tr *TaskRunner) setTerminated(res *drivers.ExitResult) {
 	ev := newEvent(structs.TaskEventTerminated, exitMessage(res))
 	code := res.ExitCode
 	ev.ExitCode = &code
@@ -68,7 +60,7 @@ func (tr *TaskRunner) setTerminated(res *drivers.ExitResult, killed bool) {
 	tr.update(func(s *structs.TaskState) {
 		c := code
 		s.ExitCode = &c
-		s.Failed = s.Failed || (!killed && !res.Successful())
+		s.FinishedAt = time.Now().UnixNano()
 		s.AddEvent(ev)
 	})
 }

@@ -1,7 +1,8 @@
 // Package taskrunner runs one task of an allocation through its driver:
-// prestart hooks, start, poststart hooks, wait, exited hooks, stop. There are
-// no restarts in this phase (the restart policy is a later issue): a task
-// that exits is dead.
+// prestart hooks, start, poststart hooks, wait, exited hooks, then the
+// restart policy decides between another round and the end (stop hooks,
+// dead). The runner persists the driver's handle and the task's state so
+// that a restarted agent re-attaches to the running task (see recover.go).
 package taskrunner
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocdir"
+	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
@@ -26,6 +28,11 @@ type Dispenser interface {
 	Dispense(name string) (drivers.Driver, error)
 }
 
+// StateDB persists a task's handle and state (client/state.DB).
+type StateDB interface {
+	PutTask(allocID, task string, rec *state.TaskRecord) error
+}
+
 // Config is what a task runner needs.
 type Config struct {
 	Alloc    *structs.Allocation
@@ -36,10 +43,31 @@ type Config struct {
 	// OnStateChange is called after every change of the task's state, with
 	// no lock of the runner held.
 	OnStateChange func(task string)
+	// Restart is the effective restart policy; nil never restarts.
+	Restart *structs.RestartPolicy
+	// JobType decides whether a clean exit completes the task (batch).
+	JobType string
+	// State persists the task; nil keeps nothing.
+	State StateDB
+	// Restore is the task as persisted by an earlier agent, or nil.
+	Restore *state.TaskRecord
+	// OnRemove is called when an exit action asks to stop the whole job.
+	OnRemove func(task, reason string)
 }
 
+// exitKind says why waiting for a task ended.
+type exitKind int
+
+const (
+	exitNatural  exitKind = iota // the task exited on its own
+	exitKilled                   // Kill stopped it
+	exitRestart                  // Restart stopped it to start it again
+	exitDetached                 // Detach: the task keeps running, the runner leaves
+)
+
 // TaskRunner runs one task. Run does all the work in the caller's
-// goroutine; Kill and State may be called from anywhere.
+// goroutine; Kill, Restart, Detach, Signal, Exec, Stats and State may be
+// called from anywhere.
 type TaskRunner struct {
 	alloc         *structs.Allocation
 	task          *structs.Task
@@ -47,26 +75,37 @@ type TaskRunner struct {
 	dispenser     Dispenser
 	logger        hclog.Logger
 	onStateChange func(string)
+	onRemove      func(task, reason string)
 	hooks         []hook
+	restarts      *restartTracker
+	db            StateDB
+	restore       *state.TaskRecord
 
-	// ctx lives as long as Run; cancelling it ends the driver wait.
+	// ctx lives as long as Run; cancelling it ends driver waits.
 	ctx    context.Context
 	cancel context.CancelFunc
 
 	killCh     chan struct{}
 	killOnce   sync.Once
 	killReason string // set once, before killCh closes
+	detachCh   chan struct{}
+	detachOnce sync.Once
+	restartCh  chan string // user restart requests (reason), buffered 1
+	// restartReason is the last request's reason (Run goroutine only).
+	restartReason string
 	waitCh     chan struct{}
 
-	mu    sync.Mutex
-	state *structs.TaskState
+	// persistMu orders writes of the state to the database.
+	persistMu sync.Mutex
 
-	// Owned by the Run goroutine.
-	driver drivers.Driver
-	handle *drivers.TaskHandle
+	mu     sync.Mutex
+	state  *structs.TaskState
+	driver drivers.Driver      // set once the task started or was recovered
+	handle *drivers.TaskHandle // nil when no process of the task exists
 }
 
-// New creates a task runner in the pending state with a Received event.
+// New creates a task runner: pending with a Received event, or in the
+// state restored from an earlier agent.
 func New(cfg *Config) (*TaskRunner, error) {
 	if cfg.Alloc == nil || cfg.Task == nil || cfg.AllocDir == nil || cfg.Drivers == nil {
 		return nil, errors.New("task runner: alloc, task, alloc dir and drivers are required")
@@ -83,18 +122,27 @@ func New(cfg *Config) (*TaskRunner, error) {
 		dispenser:     cfg.Drivers,
 		logger:        logger.With("task", cfg.Task.Name),
 		onStateChange: cfg.OnStateChange,
+		onRemove:      cfg.OnRemove,
+		restarts:      newRestartTracker(cfg.Restart, cfg.JobType),
+		db:            cfg.State,
+		restore:       cfg.Restore,
 		ctx:           ctx,
 		cancel:        cancel,
 		killCh:        make(chan struct{}),
+		detachCh:      make(chan struct{}),
+		restartCh:     make(chan string, 1),
 		waitCh:        make(chan struct{}),
 		state: &structs.TaskState{
 			State:  structs.TaskStatePending,
 			Events: []*structs.TaskEvent{newEvent(structs.TaskEventReceived, "Task received by client")},
 		},
 	}
+	if r := cfg.Restore; r != nil && r.State != nil {
+		tr.state = r.State.Copy()
+	}
 	tr.hooks = []hook{
 		&taskDirHook{allocDir: cfg.AllocDir, task: cfg.Task.Name},
-		&logsHook{allocDir: cfg.AllocDir, task: cfg.Task.Name},
+		&logsHook{allocDir: cfg.AllocDir, task: cfg.Task.Name, logs: cfg.Task.Logs},
 		&envHook{tr: tr},
 	}
 	return tr, nil
@@ -106,16 +154,23 @@ func (tr *TaskRunner) TaskName() string { return tr.task.Name }
 // TaskID is the ID the driver knows the task by.
 func (tr *TaskRunner) TaskID() string { return tr.alloc.ID + "/" + tr.task.Name }
 
-// WaitCh is closed when Run has returned: the task is dead and released.
+// WaitCh is closed when Run has returned: the task is dead and released,
+// or the runner detached from it.
 func (tr *TaskRunner) WaitCh() <-chan struct{} { return tr.waitCh }
 
-// Kill asks the task to stop and returns at once; Run does the killing.
-// Only the first reason is kept.
+// Kill asks the task to stop for good and returns at once; Run does the
+// killing. Only the first reason is kept.
 func (tr *TaskRunner) Kill(reason string) {
 	tr.killOnce.Do(func() {
 		tr.killReason = reason
 		close(tr.killCh)
 	})
+}
+
+// Detach makes Run return without touching the task, which keeps running
+// (agent shutdown): a later agent re-attaches to it from the saved state.
+func (tr *TaskRunner) Detach() {
+	tr.detachOnce.Do(func() { close(tr.detachCh) })
 }
 
 func (tr *TaskRunner) killRequested() bool {
@@ -127,49 +182,145 @@ func (tr *TaskRunner) killRequested() bool {
 	}
 }
 
-// Run drives the task from pending to dead. It returns when the task has
-// exited and the driver released it.
+// Run drives the task until it is dead for good, or until Detach.
 func (tr *TaskRunner) Run() {
 	defer close(tr.waitCh)
 	defer tr.cancel()
-
-	if tr.killRequested() {
-		tr.setDead(false, newEvent(structs.TaskEventKilled, "Task killed before it started: "+tr.killReason))
+	if tr.restoredDead() {
 		return
 	}
+	res, kind, ok := tr.recoverTask()
+	for {
+		if !ok {
+			if tr.killRequested() {
+				tr.setDead(false, newEvent(structs.TaskEventKilled, "Task killed before it started: "+tr.killReason))
+				return
+			}
+			var d restartDecision
+			if res, kind, d, ok = tr.startAndWait(); !ok {
+				if !tr.next(d) {
+					return
+				}
+				continue
+			}
+		}
+		ok = false
+		if kind == exitDetached {
+			tr.logger.Debug("detached from running task")
+			return
+		}
+		if !tr.next(tr.afterExit(res, kind)) {
+			return
+		}
+	}
+}
+
+// startAndWait runs one attempt: prestart, start, poststart, wait. ok is
+// false when the task could not be started; d then says what follows.
+func (tr *TaskRunner) startAndWait() (res *drivers.ExitResult, kind exitKind, d restartDecision, ok bool) {
 	cfg, err := tr.prestart()
 	if err != nil {
 		tr.logger.Error("task setup failed", "error", err)
 		ev := newEvent(structs.TaskEventSetupFailure, err.Error())
 		ev.Error = err.Error()
-		tr.setDead(true, ev)
-		return
+		tr.emit(ev)
+		return nil, 0, restartDecision{failed: true}, false
 	}
 	if err := tr.start(cfg); err != nil {
 		tr.logger.Error("driver failed to start task", "driver", tr.task.Driver, "error", err)
 		ev := newEvent(structs.TaskEventDriverFailure, err.Error())
 		ev.Error = err.Error()
-		tr.setDead(true, ev)
-		return
+		tr.emit(ev)
+		return nil, 0, tr.restarts.onStartFailure(), false
 	}
 	tr.runPoststart()
+	res, kind = tr.waitOrKill()
+	return res, kind, restartDecision{}, true
+}
 
-	res, killed := tr.waitOrKill()
-	tr.setTerminated(res, killed)
-	if killed {
-		tr.emit(structs.TaskEventKilled, "Task successfully killed")
+// afterExit records the exit, releases the task in the driver and decides
+// what comes next.
+func (tr *TaskRunner) afterExit(res *drivers.ExitResult, kind exitKind) restartDecision {
+	ranFor := time.Since(time.Unix(0, tr.State().StartedAt))
+	tr.setTerminated(res)
+	if kind == exitKilled {
+		tr.emit(newEvent(structs.TaskEventKilled, "Task successfully killed"))
 	}
 	tr.runExited(res)
-	if err := tr.driver.DestroyTask(tr.TaskID(), true); err != nil {
+	tr.release()
+	switch kind {
+	case exitKilled:
+		return restartDecision{}
+	case exitRestart:
+		return restartDecision{restart: true, reason: "Restart requested: " + tr.restartReason}
+	}
+	return tr.restarts.onExit(res, ranFor)
+}
+
+// release lets the driver free the task and forgets the handle.
+func (tr *TaskRunner) release() {
+	drv := tr.currentDriver()
+	if drv == nil {
+		return
+	}
+	if err := drv.DestroyTask(tr.TaskID(), true); err != nil && !errors.Is(err, drivers.ErrTaskNotFound) {
 		tr.logger.Warn("driver failed to release task", "error", err)
 	}
+	tr.mu.Lock()
+	tr.handle = nil
+	tr.mu.Unlock()
+	tr.persist()
+}
+
+// next carries out a decision: the end of the task (false), or a restart
+// after its delay (true). A kill during the delay ends the task; a detach
+// leaves it pending for the next agent.
+func (tr *TaskRunner) next(d restartDecision) bool {
+	if !d.restart {
+		tr.finish(d)
+		return false
+	}
+	ev := newEvent(structs.TaskEventRestarting, d.reason)
+	tr.update(func(s *structs.TaskState) {
+		s.State = structs.TaskStatePending
+		s.Restarts++
+		s.AddEvent(ev)
+	})
+	tr.logger.Info("restarting task", "reason", d.reason, "delay", d.delay)
+	if d.delay <= 0 {
+		return true
+	}
+	t := time.NewTimer(d.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case reason := <-tr.restartCh:
+		tr.logger.Info("restart delay skipped on request", "reason", reason)
+	case <-tr.killCh:
+		tr.setDead(false, newEvent(structs.TaskEventKilled, "Task killed while waiting to restart: "+tr.killReason))
+		return false
+	case <-tr.detachCh:
+		return false
+	}
+	return true
+}
+
+// finish ends the task for good.
+func (tr *TaskRunner) finish(d restartDecision) {
 	tr.runStop()
-	tr.setDead(false, nil)
+	var ev *structs.TaskEvent
+	if d.reason != "" {
+		ev = newEvent(structs.TaskEventNotRestarting, d.reason)
+	}
+	tr.setDead(d.failed, ev)
+	if d.remove && tr.onRemove != nil {
+		tr.onRemove(tr.task.Name, d.reason)
+	}
 }
 
 // prestart builds the driver's task config through the prestart hooks.
 func (tr *TaskRunner) prestart() (*drivers.TaskConfig, error) {
-	tr.emit(structs.TaskEventSetup, "Building task directory")
+	tr.emit(newEvent(structs.TaskEventSetup, "Building task directory"))
 	res := tr.task.Resources
 	if r, ok := tr.alloc.TaskResources[tr.task.Name]; ok && r != nil {
 		res = r
@@ -204,69 +355,38 @@ func (tr *TaskRunner) start(cfg *drivers.TaskConfig) error {
 	if err != nil {
 		return fmt.Errorf("start task: %w", err)
 	}
-	tr.driver, tr.handle = drv, handle
+	if handle.Driver == "" {
+		handle.Driver = tr.task.Driver
+	}
 	startedAt := handle.StartedAt
 	if startedAt.IsZero() {
 		startedAt = time.Now()
 	}
 	tr.logger.Debug("task started", "pid", handle.PID)
-	tr.setRunning(startedAt)
+	tr.update(func(s *structs.TaskState) {
+		tr.driver, tr.handle = drv, handle
+		s.State = structs.TaskStateRunning
+		s.StartedAt = startedAt.UnixNano()
+		s.FinishedAt = 0
+		s.AddEvent(newEvent(structs.TaskEventStarted, "Task started by client"))
+	})
 	return nil
 }
 
-// waitOrKill waits for the task to exit, or for a kill request, in which
-// case it stops the task and then waits for the exit. killed reports which.
-func (tr *TaskRunner) waitOrKill() (res *drivers.ExitResult, killed bool) {
-	// The wait goroutine ends when the task exits or when Run returns
-	// (tr.ctx is cancelled then); resCh is buffered so it never blocks.
-	resCh := make(chan *drivers.ExitResult, 1)
-	go func() { resCh <- tr.waitTask() }()
-
-	select {
-	case res := <-resCh:
-		return res, false
-	case <-tr.killCh:
-	}
-
-	timeout := tr.task.KillTimeout.Std()
-	if timeout <= 0 {
-		timeout = structs.DefaultKillTimeout
-	}
-	tr.emit(structs.TaskEventKilling, fmt.Sprintf("Sent interrupt, waiting %s before force killing (%s)", timeout, tr.killReason))
-	if err := tr.driver.StopTask(tr.TaskID(), timeout, tr.task.KillSignal); err != nil {
-		tr.logger.Warn("driver failed to stop task", "error", err)
-	}
-	select {
-	case res := <-resCh:
-		return res, true
-	case <-time.After(timeout + killGrace):
-		// The driver did not report the exit; force it and stop waiting so
-		// that the allocation does not hang forever.
-		tr.logger.Error("task did not exit after it was stopped; forcing", "timeout", timeout)
-		if err := tr.driver.DestroyTask(tr.TaskID(), true); err != nil {
-			tr.logger.Warn("driver failed to force-destroy task", "error", err)
-		}
-		tr.cancel()
-		return <-resCh, true
-	}
-}
-
-// waitTask turns driver wait errors into an exit result.
-func (tr *TaskRunner) waitTask() *drivers.ExitResult {
-	res, err := tr.driver.WaitTask(tr.ctx, tr.TaskID())
-	if err != nil {
-		return &drivers.ExitResult{ExitCode: -1, Err: fmt.Sprintf("wait for task: %v", err)}
-	}
-	if res == nil {
-		return &drivers.ExitResult{ExitCode: -1, Err: "driver returned no exit result"}
-	}
-	return res
+// currentDriver returns the driver of the running task, or nil.
+func (tr *TaskRunner) currentDriver() drivers.Driver {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.driver
 }
 
 func (tr *TaskRunner) runPoststart() {
+	tr.mu.Lock()
+	handle := tr.handle
+	tr.mu.Unlock()
 	for _, h := range tr.hooks {
 		if p, ok := h.(poststartHook); ok {
-			if err := p.Poststart(tr.ctx, tr.handle); err != nil {
+			if err := p.Poststart(tr.ctx, handle); err != nil {
 				tr.logger.Warn("poststart hook failed", "hook", h.Name(), "error", err)
 			}
 		}

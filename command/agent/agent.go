@@ -136,6 +136,9 @@ func (a *Agent) startClient() error {
 		Logger:         a.logger,
 		RPC:            rpc,
 		Drivers:        client.NewPluginDriverManager(self, a.logger),
+		PluginDir:      cfg.PluginDir,
+		// The dev agent's state is temporary: nothing could re-attach.
+		KillTasksOnShutdown: cfg.DevMode,
 	})
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)

@@ -1,10 +1,8 @@
 package agent
 
 import (
-	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -108,21 +106,42 @@ func (s *HTTPServer) raftRemovePeer(w http.ResponseWriter, r *http.Request) (any
 	return map[string]uint64{"index": out.Index}, nil
 }
 
-// GET /v1/operator/snapshot streams the whole state.
+// GET /v1/operator/snapshot streams the whole state. An error before the
+// first byte is a normal JSON error; one after it aborts the response so
+// the client sees a broken transfer, never a short "successful" file.
 func (s *HTTPServer) snapshotSave(w http.ResponseWriter, r *http.Request) (any, error) {
 	cb, err := s.cluster()
 	if err != nil {
 		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	if err := cb.SnapshotSave(w); err != nil {
-		// Headers may be out already; the truncated body fails to restore.
-		s.logger.Error("snapshot save", "error", err)
-		if !strings.Contains(w.Header().Get("Content-Type"), "octet") {
+	lw := &lazyHeaderWriter{w: w, contentType: "application/octet-stream"}
+	if err := cb.SnapshotSave(lw); err != nil {
+		if !lw.started {
 			return nil, err
 		}
+		s.logger.Error("snapshot save failed part-way", "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	if !lw.started {
+		lw.Write(nil)
 	}
 	return nil, nil
+}
+
+// lazyHeaderWriter sends the headers with the first write.
+type lazyHeaderWriter struct {
+	w           http.ResponseWriter
+	contentType string
+	started     bool
+}
+
+func (l *lazyHeaderWriter) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.Header().Set("Content-Type", l.contentType)
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
 }
 
 // PUT /v1/operator/snapshot restores a saved snapshot (leader only).
@@ -133,7 +152,7 @@ func (s *HTTPServer) snapshotRestore(w http.ResponseWriter, r *http.Request) (an
 	}
 	body := http.MaxBytesReader(w, r.Body, maxSnapshotBody)
 	if err := cb.SnapshotRestore(body); err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+		return nil, err
 	}
 	return map[string]bool{"restored": true}, nil
 }

@@ -13,8 +13,9 @@ func (s *HTTPServer) registerRoutes() {
 		http.MethodPost: s.jobRegister,
 	})
 	s.route("/v1/job/{rest...}", map[string]endpoint{
-		get:               s.jobGetSpecific,
+		get:               s.jobGetWithVersions,
 		http.MethodDelete: s.jobDeregister,
+		http.MethodPut:    s.jobPutSpecific, // plan, revert
 	})
 	s.route("/v1/allocations", map[string]endpoint{get: s.allocList})
 	s.route("/v1/allocation/{id}", map[string]endpoint{get: s.allocGet})
@@ -26,6 +27,12 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/status/peers", map[string]endpoint{get: s.statusPeers})
 	s.route("/v1/agent/self", map[string]endpoint{get: s.agentSelf})
 	s.route("/v1/client/fs/logs/{alloc}", map[string]endpoint{get: s.allocLogs})
+	s.route("/v1/client/allocation/{id}/signal", map[string]endpoint{http.MethodPost: s.allocSignal, http.MethodPut: s.allocSignal})
+	s.route("/v1/client/allocation/{id}/restart", map[string]endpoint{http.MethodPost: s.allocRestart, http.MethodPut: s.allocRestart})
+	s.route("/v1/client/allocation/{id}/exec", map[string]endpoint{http.MethodPost: s.allocExec, http.MethodPut: s.allocExec})
+	s.route("/v1/client/allocation/{id}/stats", map[string]endpoint{get: s.allocStats})
+	s.route("/v1/allocation/{id}/stop", map[string]endpoint{http.MethodPut: s.allocStop, http.MethodPost: s.allocStop})
 	s.registerOperatorRoutes()
+	s.registerNodeUpdateRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }

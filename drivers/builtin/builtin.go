@@ -14,11 +14,13 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/drivers/docker"
 	"github.com/appmesh/appmesh/drivers/exec"
 	"github.com/appmesh/appmesh/drivers/rawexec"
 )
 
 var factories = map[string]func(hclog.Logger) drivers.Driver{
+	docker.Name:  docker.New,
 	exec.Name:    exec.New,
 	rawexec.Name: rawexec.New,
 }

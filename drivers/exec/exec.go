@@ -1,14 +1,20 @@
 // Package exec is the exec driver: it runs a task's command as a chosen OS
-// user in its own process group, through the shared executor.
+// user in its own process group and its own cgroup, with the task's memory
+// and CPU limits, through the shared executor.
 //
-// Resource isolation comes from cgroups, which plug in as the executor's
-// Isolation: this package will pass an Isolation whose Prepare creates the
-// task's cgroup (memory and CPU limits from TaskConfig.Resources) and starts
-// the child inside it, and whose Cleanup kills and removes the cgroup. Until
-// then exec runs tasks exactly as raw_exec does.
+// Each task gets the cgroup appmesh/<alloc id>-<task name>, created before
+// the process starts (cgroup v2: the child is born in it with
+// CLONE_INTO_CGROUP; v1: it is moved in right after start). `memory` is the
+// hard limit, or the soft limit (v2 memory.low, v1 soft_limit_in_bytes) when
+// `memory_max` is set, which is then the hard one; `cpu` (MHz) sets
+// cpu.shares / cpu.weight; `cores` pins the task to that many reserved
+// cores. A task killed for exceeding memory ends with OOMKilled. Stopping
+// kills the whole cgroup; destroying removes it.
 package exec
 
 import (
+	"context"
+
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/appmesh/appmesh/drivers"
@@ -18,7 +24,35 @@ import (
 // Name is the driver's name in a task's `driver` field.
 const Name = "exec"
 
-// New returns the exec driver.
+// Driver is the exec driver: the executor with cgroup isolation.
+type Driver struct {
+	*executor.Driver
+	iso    *cgroupIsolation
+	isoErr error
+}
+
+// New returns the exec driver. Without usable cgroups it still returns a
+// driver, which fingerprints unhealthy and refuses to start tasks.
 func New(logger hclog.Logger) drivers.Driver {
-	return executor.NewDriver(Name, logger, nil)
+	iso, err := newCgroupIsolation()
+	d := &Driver{iso: iso, isoErr: err}
+	if err != nil {
+		d.Driver = executor.NewDriver(Name, logger, refuse{err})
+		return d
+	}
+	d.Driver = executor.NewDriver(Name, logger, iso)
+	return d
+}
+
+// Fingerprint adds the cgroup version, or reports why exec cannot run.
+func (d *Driver) Fingerprint(ctx context.Context) (*drivers.Fingerprint, error) {
+	if d.isoErr != nil {
+		return &drivers.Fingerprint{HealthDescription: "cgroups unavailable: " + d.isoErr.Error()}, nil
+	}
+	fp, err := d.Driver.Fingerprint(ctx)
+	if err != nil || !fp.Healthy {
+		return fp, err
+	}
+	fp.Attributes["driver.exec.cgroup"] = d.iso.be.version()
+	return fp, nil
 }

@@ -19,7 +19,7 @@ func TestDriver(t *testing.T) {
 		t.Fatalf("Name = %q", d.Name())
 	}
 	caps, err := d.Capabilities()
-	if err != nil || !caps.SendSignals || caps.Exec || caps.FSIsolation != "none" {
+	if err != nil || !caps.SendSignals || !caps.Exec || caps.FSIsolation != "none" {
 		t.Fatalf("Capabilities = %+v, %v", caps, err)
 	}
 	fp, err := d.Fingerprint(context.Background())

@@ -21,6 +21,7 @@ var appliers = map[structs.MessageType]applyFunc{
 	structs.ApplyPlanResultsRequestType:  (*FSM).applyPlanResults,
 	structs.EvalDeleteRequestType:        (*FSM).applyEvalDelete,
 	structs.NodeDeregisterRequestType:    (*FSM).applyNodeDeregister,
+	structs.NodeUpdateRequestType:        (*FSM).applyNodeUpdate,
 }
 
 func (f *FSM) applyNodeRegister(index uint64, body []byte) error {

@@ -88,10 +88,13 @@ type groupChecker struct {
 	jobDistinct      bool // no two allocations of the job on one node
 	groupDistinct    bool // no two allocations of this group on one node
 	memo             map[uint64]classVerdict
+	ports            *portAsk     // nil when the group asks for no port
+	scorer           *groupScorer // nil without affinity and spread
 }
 
 func newGroupChecker(job *structs.Job, tg *structs.TaskGroup) *groupChecker {
-	g := &groupChecker{group: tg, memo: map[uint64]classVerdict{}}
+	g := &groupChecker{group: tg, memo: map[uint64]classVerdict{},
+		ports: newPortAsk(tg), scorer: newGroupScorer(job, tg)}
 	seen := map[string]bool{}
 	for _, t := range tg.Tasks {
 		if !seen[t.Driver] {

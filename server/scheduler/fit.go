@@ -14,7 +14,8 @@ const (
 
 // AllocsFit reports whether the non-terminal allocations together fit in
 // the node's available capacity (total minus reserved). On failure,
-// dimension names the exhausted resource ("cpu" or "memory"). used is the
+// dimension names the exhausted resource ("cpu", "memory", or "ports" when
+// two allocations hold one port). used is the
 // sum of what the counted allocations ask for.
 //
 // The plan applier calls it with the node's current allocations, minus the
@@ -28,6 +29,9 @@ func AllocsFit(node *structs.Node, allocs []*structs.Allocation) (fit bool, dime
 		addAllocResources(used, a)
 	}
 	fit, dimension = node.Available().Superset(used)
+	if fit && portCollision(allocs) != 0 {
+		return false, dimensionPorts, used
+	}
 	return fit, dimension, used
 }
 

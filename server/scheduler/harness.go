@@ -22,6 +22,7 @@ type Harness struct {
 	nodes     map[string]*structs.Node
 	nodeList  []*structs.Node // sorted by ID, like the state store's index
 	jobs      map[string]*structs.Job
+	versions  map[string]*structs.Job // jobKey + version
 	allocs    map[string]*structs.Allocation
 	allocsJob map[string]map[string]*structs.Allocation
 	allocsNod map[string]map[string]*structs.Allocation
@@ -44,6 +45,7 @@ type Harness struct {
 func NewHarness() *Harness {
 	return &Harness{
 		index: 1, nodes: map[string]*structs.Node{}, jobs: map[string]*structs.Job{},
+		versions:  map[string]*structs.Job{},
 		allocs:    map[string]*structs.Allocation{},
 		allocsJob: map[string]map[string]*structs.Allocation{},
 		allocsNod: map[string]map[string]*structs.Allocation{},
@@ -96,6 +98,18 @@ func (h *Harness) UpsertJob(job *structs.Job) {
 	c := job.Copy()
 	c.ModifyIndex, c.JobModifyIndex = h.index, h.index
 	h.jobs[jobKey(c.Namespace, c.ID)] = c
+	h.versions[versionKey(c.Namespace, c.ID, c.Version)] = c
+}
+
+func versionKey(ns, id string, version uint64) string {
+	return fmt.Sprintf("%s\x00%d", jobKey(ns, id), version)
+}
+
+// JobByIDAndVersion implements State.
+func (h *Harness) JobByIDAndVersion(ns, id string, version uint64) (*structs.Job, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.versions[versionKey(ns, id, version)], nil
 }
 
 // DeleteJob removes a job (deregistration with purge).
@@ -246,6 +260,9 @@ func (h *Harness) applyStop(st *structs.Allocation) error {
 	}
 	c := cur.Copy()
 	c.DesiredStatus, c.DesiredDescription = st.DesiredStatus, st.DesiredDescription
+	if st.PreemptedByAllocation != "" {
+		c.PreemptedByAllocation = st.PreemptedByAllocation
+	}
 	if st.ClientStatus != "" {
 		c.ClientStatus = st.ClientStatus
 	}
@@ -264,8 +281,14 @@ func (h *Harness) nodeAccepts(plan *structs.Plan, nodeID string, placed []*struc
 		return false
 	}
 	all := make([]*structs.Allocation, 0, len(h.allocsNod[nodeID])+len(placed))
+	updated := make(map[string]bool, len(placed))
+	for _, a := range placed {
+		updated[a.ID] = true // in-place updates replace the stored copy
+	}
 	for _, a := range h.allocsNod[nodeID] {
-		all = append(all, a) // the plan's stops are applied already
+		if !updated[a.ID] {
+			all = append(all, a) // the plan's stops are applied already
+		}
 	}
 	all = append(all, placed...)
 	fit, _, _ := AllocsFit(node, all)

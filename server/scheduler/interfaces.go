@@ -18,6 +18,9 @@ type State interface {
 	NodeByID(id string) (*structs.Node, error)
 	// JobByID returns the current version of a job or nil.
 	JobByID(namespace, id string) (*structs.Job, error)
+	// JobByIDAndVersion returns one stored version of a job, or nil when
+	// that version is unknown or was dropped.
+	JobByIDAndVersion(namespace, id string, version uint64) (*structs.Job, error)
 	// AllocsByJob returns all of the job's allocations, terminal included.
 	AllocsByJob(namespace, jobID string) ([]*structs.Allocation, error)
 	// AllocsByNode returns all allocations on a node, terminal included.

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -21,6 +22,7 @@ type nodeEntry struct {
 	avail    structs.Resources // node.Available()
 	used     structs.Resources // existing allocations - plan stops + plan placements
 	loaded   bool              // used has been read from the state
+	ports    portSet           // ports taken (loaded with used)
 }
 
 // placer picks nodes for the placements of one scheduling attempt. It keeps
@@ -50,6 +52,17 @@ type placer struct {
 	distinct     bool
 	jobOnNode    map[string]int
 	groupOnNode  map[string]map[string]int
+	// sameJob counts, per node, this job's live and planned allocations:
+	// the job anti-affinity penalty spreads a job's copies over nodes
+	// unless packing them wins clearly (nil: no penalty, e.g. system jobs).
+	sameJob map[string]int
+	// jobAllocs are the job's allocations in the state (spread counts).
+	jobAllocs []*structs.Allocation
+	// Preemption: the placing job's priority (0 disables preemption),
+	// job priorities by job key, and the victims chosen so far.
+	priority   int
+	priorities map[string]int
+	preempted  []preemption
 }
 
 // newPlacer prepares the candidate nodes: ready, in one of the job's
@@ -108,7 +121,29 @@ func (p *placer) trackDistinct(allocs []*structs.Allocation) {
 	}
 }
 
+// trackSameJob seeds the job anti-affinity counts.
+func (p *placer) trackSameJob(allocs []*structs.Allocation) {
+	p.sameJob = map[string]int{}
+	for _, a := range allocs {
+		if !a.TerminalStatus() && !p.stopped[a.ID] {
+			p.sameJob[a.NodeID]++
+		}
+	}
+}
+
+// antiAffinity is the score penalty for putting one more copy of the job
+// on a node that already holds `on` of the group's `count` copies.
+func antiAffinity(on, count int) float64 {
+	if on <= 0 {
+		return 0
+	}
+	return float64(on) / float64(max(count, 1))
+}
+
 func (p *placer) countOnNode(group, nodeID string, delta int) {
+	if p.sameJob != nil {
+		p.sameJob[nodeID] += delta
+	}
 	if !p.distinct {
 		return
 	}
@@ -126,6 +161,7 @@ func (p *placer) checker(tg *structs.TaskGroup) *groupChecker {
 	if gc == nil {
 		gc = newGroupChecker(p.job, tg)
 		p.checkers[tg.Name] = gc
+		gc.scorer.init(p, tg.Name)
 	}
 	return gc
 }
@@ -143,9 +179,16 @@ func (p *placer) place(req placeRequest) (*structs.Allocation, *structs.AllocMet
 	}
 	need := tg.Resources()
 	metric := &structs.AllocMetric{NodesAvailable: p.available}
-	best, err := p.selectNode(p.checker(tg), need, metric)
+	gc := p.checker(tg)
+	best, err := p.selectNode(gc, need, metric)
 	if err != nil {
 		return nil, nil, err
+	}
+	var victims []*structs.Allocation
+	if best == nil && p.priority > 0 {
+		if best, victims, err = p.preemptFor(gc, need); err != nil {
+			return nil, nil, err
+		}
 	}
 	if best == nil {
 		if req.stopPrevious {
@@ -154,19 +197,42 @@ func (p *placer) place(req placeRequest) (*structs.Allocation, *structs.AllocMet
 		p.failedAt[tg.Name] = p.releaseEpoch
 		return nil, metric, nil
 	}
+	alloc, err := p.commit(req, gc, best, need, metric, victims)
+	return alloc, metric, err
+}
+
+// commit takes the chosen node's capacity and ports for the request and
+// builds the allocation.
+func (p *placer) commit(req placeRequest, gc *groupChecker, best *nodeEntry, need *structs.Resources,
+	metric *structs.AllocMetric, victims []*structs.Allocation) (*structs.Allocation, error) {
+	tg := req.group
+	name := structs.AllocName(p.job.ID, tg.Name, req.index)
+	ports, err := gc.ports.assign(&best.ports, entryHash('p', best.node.ID, name))
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", best.node.Name, err)
+	}
 	best.used.Add(need)
 	p.countOnNode(tg.Name, best.node.ID, 1)
-	return p.newAlloc(req, best.node, need, metric), metric, nil
+	gc.scorer.placed(best.node)
+	alloc := p.newAlloc(req, best.node, need, metric)
+	alloc.AllocatedPorts = ports
+	p.recordVictims(alloc, victims)
+	return alloc, nil
 }
 
 // selectNode walks the shuffled nodes from where the previous placement
 // stopped and scores the first `limit` that are feasible and fit.
 func (p *placer) selectNode(gc *groupChecker, need *structs.Resources, metric *structs.AllocMetric) (*nodeEntry, error) {
+	count := 1
+	if gc.group != nil {
+		count = gc.group.Count
+	}
 	var best *nodeEntry
 	bestScore := math.Inf(-1)
 	found := 0
 	n := len(p.entries)
-	for seen := 0; seen < n && found < p.limit; seen++ {
+	limit := gc.scorer.candidates(p.limit)
+	for seen := 0; seen < n && found < limit; seen++ {
 		e := &p.entries[p.cursor]
 		if p.cursor++; p.cursor == n {
 			p.cursor = 0
@@ -183,8 +249,16 @@ func (p *placer) selectNode(gc *groupChecker, need *structs.Resources, metric *s
 			metric.ExhaustedNode(dim)
 			continue
 		}
+		if !gc.ports.fits(e.ports) {
+			metric.ExhaustedNode(dimensionPorts)
+			continue
+		}
 		found++
-		if score := binPackScore(&e.avail, &e.used, need); score > bestScore {
+		score := gc.scorer.score(p.cc, e, binPackScore(&e.avail, &e.used, need))
+		if p.sameJob != nil {
+			score -= antiAffinity(p.sameJob[e.node.ID], count)
+		}
+		if score > bestScore {
 			best, bestScore = e, score
 		}
 	}
@@ -238,6 +312,7 @@ func (p *placer) loadUsage(e *nodeEntry) error {
 	for _, a := range allocs {
 		if !a.TerminalStatus() && !p.stopped[a.ID] {
 			addAllocResources(&e.used, a)
+			e.ports = e.ports.addAlloc(a)
 		}
 	}
 	e.loaded = true
@@ -254,6 +329,12 @@ func (p *placer) release(a *structs.Allocation) {
 		var r structs.Resources
 		addAllocResources(&r, a)
 		e.used.Subtract(&r)
+		e.ports.removeAlloc(a)
+	}
+	if e := p.entry(a.NodeID); e != nil && a.JobID == p.job.ID {
+		if gc := p.checkers[a.TaskGroup]; gc != nil {
+			gc.scorer.removed(e.node)
+		}
 	}
 }
 
@@ -262,6 +343,12 @@ func (p *placer) restore(a *structs.Allocation) {
 	p.countOnNode(a.TaskGroup, a.NodeID, 1)
 	if e := p.entry(a.NodeID); e != nil && e.loaded {
 		addAllocResources(&e.used, a)
+		e.ports = e.ports.addAlloc(a)
+	}
+	if e := p.entry(a.NodeID); e != nil && a.JobID == p.job.ID {
+		if gc := p.checkers[a.TaskGroup]; gc != nil {
+			gc.scorer.placed(e.node)
+		}
 	}
 }
 

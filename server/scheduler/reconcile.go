@@ -16,6 +16,7 @@ const (
 	descDuplicate       = "alloc not needed: another allocation has the same name"
 	descNodeDown        = "alloc lost: node is down"
 	descNodeMissing     = "alloc lost: node no longer exists"
+	descNodeDraining    = "alloc migrated: node is draining"
 	descUpdated         = "alloc replaced: job was updated"
 )
 
@@ -40,6 +41,13 @@ type placeRequest struct {
 type reconcileResult struct {
 	stops  []stopRequest
 	places []placeRequest
+	// inPlace: live allocations that move to the current version without
+	// a restart.
+	inPlace []*structs.Allocation
+	// deferred counts destructive updates left for a later evaluation by
+	// a rolling update's max_parallel.
+	deferred       int
+	deferredGroups []string // one entry per deferred update
 }
 
 // nodeTaint says why allocations on a node must be replaced ("" if they
@@ -51,6 +59,9 @@ type reconciler struct {
 	job     *structs.Job // nil when the job was deregistered
 	batch   bool
 	tainted nodeTaint
+	// versions are the older job versions that live allocations run
+	// (nil entries: dropped versions).
+	versions map[uint64]*structs.Job
 }
 
 func (r *reconciler) reconcile(allocs []*structs.Allocation) *reconcileResult {
@@ -122,10 +133,21 @@ func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.All
 		occupied--
 	}
 
-	// Allocations of another job version are replaced one for one. Their
-	// old spec is not available, so every version change is destructive.
+	// Allocations of another job version are updated in place when only
+	// non-destructive fields changed, and replaced one for one otherwise,
+	// at most max_parallel at a time under a rolling update.
+	budget := r.rollingBudget(tg, s.live)
 	for _, idx := range sortedKeys(s.live) {
-		if a := s.live[idx]; a.JobVersion != r.job.Version {
+		a := s.live[idx]
+		switch {
+		case a.JobVersion == r.job.Version:
+		case r.updateInPlace(a, tg):
+			res.inPlace = append(res.inPlace, a)
+		case budget == 0:
+			res.deferred++
+			res.deferredGroups = append(res.deferredGroups, tg.Name)
+		default:
+			budget--
 			res.places = append(res.places, placeRequest{group: tg, index: idx, previous: a, stopPrevious: true})
 		}
 	}
@@ -173,7 +195,11 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 		switch {
 		case !a.TerminalStatus():
 			if desc := r.tainted(a.NodeID); desc != "" {
-				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc, clientStatus: structs.AllocClientLost})
+				lost := structs.AllocClientLost
+				if desc == descNodeDraining {
+					lost = "" // moved on purpose: its client stops it normally
+				}
+				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc, clientStatus: lost})
 				keepNewest(s.replace, idx, a)
 				continue
 			}

@@ -320,7 +320,9 @@ func TestReconcile_VersionChangeReusesCapacityOfStoppedAllocs(t *testing.T) {
 	h.UpsertJob(job)
 	placeAndRun(t, h, job)
 
+	job = job.Copy()
 	job.Version = 1
+	job.Groups[0].Tasks[0].Config = map[string]any{"command": "/bin/true"} // destructive
 	h.UpsertJob(job)
 	got := process(t, h, testEval(job))
 	if len(got.FailedTGAllocs) != 0 {

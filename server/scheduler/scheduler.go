@@ -11,18 +11,16 @@ import (
 
 // BuiltinSchedulers maps a job type to its scheduler.
 var BuiltinSchedulers = map[string]Factory{
-	structs.JobTypeService: NewServiceScheduler,
-	structs.JobTypeBatch:   NewBatchScheduler,
+	structs.JobTypeService:  NewServiceScheduler,
+	structs.JobTypeBatch:    NewBatchScheduler,
+	structs.JobTypeSystem:   NewSystemScheduler,
+	structs.JobTypeSysBatch: NewSysBatchScheduler,
 }
 
 // NewScheduler returns the scheduler for a job type.
 func NewScheduler(jobType string, logger hclog.Logger, state State, planner Planner) (Scheduler, error) {
 	if f, ok := BuiltinSchedulers[jobType]; ok {
 		return f(logger, state, planner), nil
-	}
-	switch jobType {
-	case structs.JobTypeSystem, structs.JobTypeSysBatch:
-		return nil, fmt.Errorf("scheduler for %q jobs is not implemented yet", jobType)
 	}
 	return nil, fmt.Errorf("no scheduler for job type %q: expected service, batch, system or sysbatch", jobType)
 }
@@ -50,11 +48,15 @@ type genericScheduler struct {
 	state   State
 	planner Planner
 	batch   bool
+	system  bool // one allocation per eligible node (system, sysbatch)
 
 	eval          *structs.Evaluation // our copy, written back by UpdateEval
 	snapshotIndex uint64
 	failed        map[string]*structs.AllocMetric // per group, of the last attempt
 	queued        map[string]int
+	// preemptedJobs are jobs that lost allocations to this evaluation's
+	// placements; each gets an evaluation once the plan is committed.
+	preemptedJobs map[string]*structs.Allocation
 }
 
 func newGenericScheduler(logger hclog.Logger, state State, planner Planner, batch bool) *genericScheduler {
@@ -107,15 +109,32 @@ func (s *genericScheduler) attempt() (bool, error) {
 		return false, fmt.Errorf("read allocations: %w", err)
 	}
 	s.snapshotIndex = index
-	s.failed, s.queued = nil, nil
+	s.failed, s.queued, s.preemptedJobs = nil, nil, nil
+	versions, err := loadVersions(s.state, job, allocs)
+	if err != nil {
+		return false, err
+	}
 
-	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup()}
+	if s.system && !job.Stopped() {
+		plan := s.newPlan(job, index)
+		plan.Annotations = &structs.PlanAnnotations{}
+		if err := s.attemptSystem(job, allocs, plan); err != nil {
+			return false, err
+		}
+		return s.submitAndFollowUp(plan)
+	}
+	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), versions: versions}
 	res := rec.reconcile(allocs)
 	plan := s.newPlan(job, index)
+	plan.Annotations = annotate(res)
 	stopped := make(map[string]bool, len(res.stops))
 	for _, st := range res.stops {
 		appendStop(plan, st)
 		stopped[st.alloc.ID] = true
+	}
+	now := time.Now().UnixNano()
+	for _, a := range res.inPlace {
+		plan.AppendAlloc(inPlaceCopy(a, job, s.eval.ID, now))
 	}
 	if job != nil && !job.Stopped() {
 		s.queued = make(map[string]int, len(job.Groups))
@@ -128,10 +147,44 @@ func (s *genericScheduler) attempt() (bool, error) {
 	}
 	s.logger.Debug("planned", "eval_id", s.eval.ID, "job_id", jobID,
 		"stops", len(res.stops), "placements", len(res.places), "unplaced", len(s.failed))
+	return s.submitAndFollowUp(plan)
+}
+
+// submitAndFollowUp submits a plan (unless empty) and, once it is fully
+// committed, evaluates the jobs it preempted.
+func (s *genericScheduler) submitAndFollowUp(plan *structs.Plan) (bool, error) {
 	if plan.IsNoOp() {
 		return true, nil
 	}
-	return s.submit(plan)
+	done, err := s.submit(plan)
+	if err != nil || !done {
+		return done, err
+	}
+	return true, s.evalPreemptedJobs()
+}
+
+// evalPreemptedJobs creates an evaluation for every job that lost
+// allocations to preemption, so that they are placed again elsewhere.
+func (s *genericScheduler) evalPreemptedJobs() error {
+	for _, victim := range s.preemptedJobs {
+		job, err := s.state.JobByID(victim.Namespace, victim.JobID)
+		if err != nil {
+			return fmt.Errorf("read preempted job %q: %w", victim.JobID, err)
+		}
+		if job == nil {
+			continue
+		}
+		now := time.Now().UnixNano()
+		eval := &structs.Evaluation{
+			ID: structs.GenerateID(), Namespace: job.Namespace, Priority: job.Priority, Type: job.Type,
+			TriggeredBy: structs.EvalTriggerPreemption, JobID: job.ID, Status: structs.EvalStatusPending,
+			PreviousEval: s.eval.ID, CreateTime: now, ModifyTime: now,
+		}
+		if err := s.planner.CreateEval(eval); err != nil {
+			return fmt.Errorf("create evaluation for preempted job %q: %w", job.ID, err)
+		}
+	}
+	return nil
 }
 
 func (s *genericScheduler) newPlan(job *structs.Job, index uint64) *structs.Plan {
@@ -166,6 +219,10 @@ func (s *genericScheduler) taintLookup() nodeTaint {
 			desc = descNodeMissing
 		case node.Status == structs.NodeStatusDown:
 			desc = descNodeDown
+		case node.IsDraining() && (!s.batch || time.Now().UnixNano() >= node.DrainStrategy.ForceDeadline):
+			// Service work moves at once; batch work may finish until
+			// the drain deadline.
+			desc = descNodeDraining
 		}
 		memo[nodeID] = desc
 		return desc
@@ -185,9 +242,11 @@ func (s *genericScheduler) placeAll(job *structs.Job, jobAllocs []*structs.Alloc
 	}
 	p := newPlacer(s.state, job, nodes, stopped, seedFromID(s.eval.ID), s.batch)
 	p.ns, p.evalID, p.now = s.eval.Namespace, s.eval.ID, time.Now().UnixNano()
+	p.jobAllocs, p.priority = jobAllocs, job.Priority
 	if wantsDistinctHosts(job) {
 		p.trackDistinct(jobAllocs)
 	}
+	p.trackSameJob(jobAllocs)
 	for _, req := range places {
 		alloc, metric, err := p.place(req)
 		if err != nil {
@@ -195,13 +254,16 @@ func (s *genericScheduler) placeAll(job *structs.Job, jobAllocs []*structs.Alloc
 		}
 		if alloc == nil {
 			s.recordFailure(req.group.Name, metric)
+			plan.Annotations.Group(req.group.Name).Unplaced++
 			continue
 		}
 		if req.stopPrevious {
 			appendStop(plan, stopRequest{alloc: req.previous, desc: descUpdated})
 		}
 		plan.AppendAlloc(alloc)
+		plan.Annotations.Group(req.group.Name).Preempt += len(alloc.PreemptedAllocations)
 	}
+	s.preemptedJobs = appendPreemptions(plan, p.preempted)
 	return nil
 }
 

@@ -304,15 +304,13 @@ func TestService_ReproducibleForOneEval(t *testing.T) {
 
 func TestNewScheduler(t *testing.T) {
 	h := NewHarness()
-	for _, typ := range []string{structs.JobTypeService, structs.JobTypeBatch} {
+	for _, typ := range []string{structs.JobTypeService, structs.JobTypeBatch, structs.JobTypeSystem, structs.JobTypeSysBatch} {
 		if s, err := NewScheduler(typ, nil, h, h); err != nil || s == nil {
 			t.Fatalf("%s: %v", typ, err)
 		}
 	}
 	for typ, want := range map[string]string{
-		structs.JobTypeSystem:   "not implemented",
-		structs.JobTypeSysBatch: "not implemented",
-		"cron":                  `no scheduler for job type "cron"`,
+		"cron": `no scheduler for job type "cron"`,
 	} {
 		if _, err := NewScheduler(typ, nil, h, h); err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("%s: err = %v, want %q", typ, err, want)

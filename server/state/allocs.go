@@ -62,6 +62,9 @@ func (tx *WriteTxn) stopAlloc(stop *structs.Allocation, now int64) error {
 		c.DesiredStatus = structs.AllocDesiredStop
 	}
 	c.DesiredDescription = stop.DesiredDescription
+	if stop.PreemptedByAllocation != "" {
+		c.PreemptedByAllocation = stop.PreemptedByAllocation
+	}
 	if stop.ClientStatus == structs.AllocClientLost {
 		c.ClientStatus = structs.AllocClientLost
 	}

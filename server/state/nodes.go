@@ -46,6 +46,8 @@ func (tx *WriteTxn) UpsertNode(node *structs.Node) error {
 		if old.SchedulingEligibility != "" {
 			c.SchedulingEligibility = old.SchedulingEligibility
 		}
+		// A drain, like eligibility, survives a client restart.
+		c.DrainStrategy = old.DrainStrategy
 	}
 	if c.SchedulingEligibility == "" {
 		c.SchedulingEligibility = structs.NodeEligible

@@ -51,7 +51,7 @@ func (d *Driver) Fingerprint(context.Context) (*drivers.Fingerprint, error) {
 
 // Capabilities implements drivers.Driver.
 func (d *Driver) Capabilities() (*drivers.Capabilities, error) {
-	return &drivers.Capabilities{SendSignals: true, Exec: false, FSIsolation: "none"}, nil
+	return &drivers.Capabilities{SendSignals: true, Exec: true, FSIsolation: "none"}, nil
 }
 
 // StartTask implements drivers.Driver.
@@ -85,3 +85,11 @@ func (d *Driver) RecoverTask(h *drivers.TaskHandle) error { return d.exec.Recove
 
 // SignalTask implements drivers.Driver.
 func (d *Driver) SignalTask(id string, signal string) error { return d.exec.Signal(id, signal) }
+
+// ExecTask implements drivers.Driver.
+func (d *Driver) ExecTask(id string, cmd []string, timeout time.Duration) (*drivers.ExecResult, error) {
+	return d.exec.Exec(id, cmd, timeout)
+}
+
+// TaskStats implements drivers.Driver.
+func (d *Driver) TaskStats(id string) (*drivers.TaskResourceUsage, error) { return d.exec.Stats(id) }

@@ -24,22 +24,6 @@ import (
 // seen gone; only a process stuck in the kernel can take longer.
 const killWait = 10 * time.Second
 
-// Isolation confines a task's processes beyond a process group. It is where
-// the exec driver's cgroups hook in: Prepare creates the task's cgroup and
-// sets sys.UseCgroupFD/CgroupFD so the child is born inside it (clone3 with
-// CLONE_INTO_CGROUP, so no process of the task ever runs outside it), and
-// Cleanup kills whatever is left in the cgroup and removes it.
-type Isolation interface {
-	Prepare(cfg *drivers.TaskConfig, sys *syscall.SysProcAttr) error
-	Cleanup(taskID string) error
-}
-
-// noIsolation is raw_exec's: the process group is the whole boundary.
-type noIsolation struct{}
-
-func (noIsolation) Prepare(*drivers.TaskConfig, *syscall.SysProcAttr) error { return nil }
-func (noIsolation) Cleanup(string) error                                    { return nil }
-
 // Executor starts, watches and stops task processes.
 type Executor struct {
 	logger    hclog.Logger
@@ -111,19 +95,55 @@ func (e *Executor) release(id string) {
 
 func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec) (*task, error) {
 	sys := &syscall.SysProcAttr{}
-	if err := e.isolation.Prepare(cfg, sys); err != nil {
+	started, err := e.isolation.Prepare(cfg, sys)
+	if err != nil {
 		return nil, fmt.Errorf("preparing isolation: %w", err)
 	}
-	proc, pidfd, err := startProcess(spec, cfg.StdoutPath, cfg.StderrPath, sys)
+	out, err := openOutputs(cfg)
 	if err != nil {
-		if cerr := e.isolation.Cleanup(cfg.ID); cerr != nil {
-			e.logger.Warn("isolation cleanup failed", "task_id", cfg.ID, "error", cerr)
+		started(0)
+		e.cleanupIsolation(cfg.ID)
+		return nil, err
+	}
+	var proc *os.Process
+	pidfd := -1
+	_, err = startInIsolation(sys, started, func() (int, error) {
+		var err error
+		if proc, pidfd, err = startProcess(spec, out.child[0], out.child[1], sys); err != nil {
+			return 0, err
 		}
+		return proc.Pid, nil
+	})
+	out.closeChild()
+	if err != nil && proc != nil {
+		_ = unix.Kill(proc.Pid, unix.SIGKILL)
+		_, _ = proc.Wait()
+		unix.Close(pidfd)
+	}
+	if err != nil {
+		out.stop()
+		e.cleanupIsolation(cfg.ID)
 		return nil, err
 	}
 	// The child is still a zombie at worst here, so /proc/<pid> exists.
 	ticks, _ := processStartTicks(proc.Pid)
-	return newTask(cfg, proc.Pid, ticks, proc, newPidWatcher(proc.Pid, pidfd)), nil
+	t := newTask(cfg, proc.Pid, ticks, proc, newPidWatcher(proc.Pid, pidfd))
+	t.spec, t.out = spec, out
+	return t, nil
+}
+
+func (e *Executor) cleanupIsolation(id string) {
+	if err := e.isolation.Cleanup(id); err != nil {
+		e.logger.Warn("isolation cleanup failed", "task_id", id, "error", err)
+	}
+}
+
+// killAll SIGKILLs the task's process group and everything in its isolation.
+func (e *Executor) killAll(t *task) error {
+	if err := t.signalGroup(unix.SIGKILL); err != nil {
+		return err
+	}
+	return e.isolation.Kill(t.id)
 }
 
 // watchChild waits for a started task's process and records how it ended.
@@ -138,6 +158,7 @@ func (e *Executor) watchChild(t *task) {
 	if err := signalGroup(t.pgid, unix.SIGKILL); err != nil {
 		e.logger.Warn("killing leftover processes failed", "task_id", t.id, "error", err)
 	}
+	e.killIsolated(t)
 	t.markGone()
 	state, err := t.process.Wait()
 	t.watcher.close()
@@ -147,7 +168,30 @@ func (e *Executor) watchChild(t *task) {
 	} else {
 		res.ExitCode, res.Signal = exitStatus(state)
 	}
-	e.logger.Debug("task exited", "task_id", t.id, "exit_code", res.ExitCode, "signal", res.Signal)
+	e.finishTask(t, res)
+}
+
+// killIsolated kills what is left in the task's isolation (processes that
+// left its process group) once its leader is gone.
+func (e *Executor) killIsolated(t *task) {
+	if err := e.isolation.Kill(t.id); err != nil {
+		e.logger.Warn("killing leftover processes in isolation failed", "task_id", t.id, "error", err)
+	}
+}
+
+// finishTask records how a task ended once all its processes are gone: an
+// unclean end with an OOM kill recorded by the isolation is an OOM kill.
+func (e *Executor) finishTask(t *task, res *drivers.ExitResult) {
+	if !res.Successful() && e.isolation.OOMKilled(t.id) {
+		res.OOMKilled, res.Err = true, "OOM killed"
+	}
+	// Nothing of the task runs any more: its cgroup goes now, not only at
+	// Destroy, so that a task the client never destroys leaves nothing.
+	e.cleanupIsolation(t.id)
+	if t.out != nil {
+		t.out.stop()
+	}
+	e.logger.Debug("task exited", "task_id", t.id, "exit_code", res.ExitCode, "signal", res.Signal, "oom_killed", res.OOMKilled)
 	t.finish(res)
 }
 
@@ -215,7 +259,7 @@ func (e *Executor) Stop(id string, timeout time.Duration, signal string) error {
 	case <-timer.C:
 	}
 	e.logger.Debug("task ignored stop signal, killing", "task_id", id, "signal", sig)
-	return t.kill()
+	return e.kill(t)
 }
 
 // Destroy forgets the task, killing it first when force is set.
@@ -228,7 +272,7 @@ func (e *Executor) Destroy(id string, force bool) error {
 		if !force {
 			return fmt.Errorf("task %s: still running; stop it first or destroy with force", id)
 		}
-		if err := t.kill(); err != nil {
+		if err := e.kill(t); err != nil {
 			return err
 		}
 	}
@@ -271,4 +315,18 @@ func marshalState(s driverState) ([]byte, error) {
 		return nil, fmt.Errorf("encoding driver state: %w", err)
 	}
 	return b, nil
+}
+
+// kill SIGKILLs the task's whole group and isolation and waits until the
+// task is seen gone.
+func (e *Executor) kill(t *task) error {
+	if err := e.killAll(t); err != nil {
+		return fmt.Errorf("task %s: kill: %w", t.id, err)
+	}
+	select {
+	case <-t.done:
+		return nil
+	case <-time.After(killWait):
+		return fmt.Errorf("task %s: pid %d still running %s after SIGKILL", t.id, t.pid, killWait)
+	}
 }

@@ -12,26 +12,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startProcess forks the task in its own process group. The output files are
-// opened here and handed to the child as fds 1 and 2, so the task writes
-// straight to disk: no copying goroutine, no helper process. It returns the
-// process and a pidfd for it (-1 when the kernel has none).
-func startProcess(spec *launchSpec, stdoutPath, stderrPath string, sys *syscall.SysProcAttr) (*os.Process, int, error) {
+// startProcess forks the task in its own process group with stdout and
+// stderr as its fds 1 and 2 (see taskOutput). It returns the process and a
+// pidfd for it (-1 when the kernel has none).
+func startProcess(spec *launchSpec, stdout, stderr *os.File, sys *syscall.SysProcAttr) (*os.Process, int, error) {
 	stdin, err := os.Open(os.DevNull)
 	if err != nil {
 		return nil, -1, fmt.Errorf("opening stdin: %w", err)
 	}
 	defer stdin.Close()
-	stdout, err := openOutput(stdoutPath)
-	if err != nil {
-		return nil, -1, fmt.Errorf("opening stdout: %w", err)
-	}
-	defer stdout.Close()
-	stderr, err := openOutput(stderrPath)
-	if err != nil {
-		return nil, -1, fmt.Errorf("opening stderr: %w", err)
-	}
-	defer stderr.Close()
 
 	pidfd := -1
 	sys.Setpgid = true
@@ -50,15 +39,6 @@ func startProcess(spec *launchSpec, stdoutPath, stderrPath string, sys *syscall.
 		return nil, -1, fmt.Errorf("starting %s: %w", spec.path, err)
 	}
 	return proc, pidfd, nil
-}
-
-// openOutput opens a task's output file for appending, so that a restarted
-// task adds to the same log; an empty path discards the output.
-func openOutput(path string) (*os.File, error) {
-	if path == "" {
-		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 }
 
 // pidWatcher reports when a process has exited, without reaping it. When a

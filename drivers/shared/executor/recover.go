@@ -36,8 +36,16 @@ func (e *Executor) Recover(h *drivers.TaskHandle) error {
 	if cfg == nil {
 		cfg = &drivers.TaskConfig{ID: h.ID}
 	}
+	out, err := reopenOutputs(cfg)
+	if err != nil {
+		e.mu.Unlock()
+		return fmt.Errorf("task %s: recover: output: %w", h.ID, err)
+	}
 	t := newTask(cfg, st.PID, st.StartTicks, nil, openPidWatcher(st.PID))
-	t.id, t.pgid, t.startedAt = h.ID, st.PGID, h.StartedAt
+	t.id, t.pgid, t.startedAt, t.out = h.ID, st.PGID, h.StartedAt, out
+	// The spec only serves ExecTask; a config that no longer resolves (the
+	// binary was replaced) leaves exec with the defaults.
+	t.spec, _ = buildLaunchSpec(cfg)
 	e.tasks[h.ID] = t
 	e.mu.Unlock()
 	go e.watchForeign(t)
@@ -77,8 +85,9 @@ func (e *Executor) watchForeign(t *task) {
 			e.logger.Warn("killing leftover processes failed", "task_id", t.id, "error", err)
 		}
 	}
+	e.killIsolated(t)
 	e.logger.Debug("recovered task exited", "task_id", t.id)
-	t.finish(&drivers.ExitResult{ExitCode: -1, Err: errForeignExit})
+	e.finishTask(t, &drivers.ExitResult{ExitCode: -1, Err: errForeignExit})
 }
 
 // groupStillOurs guards the leftover kill of a recovered task, whose leader

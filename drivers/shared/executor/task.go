@@ -23,6 +23,12 @@ type task struct {
 	process    *os.Process // nil for a recovered task: not our child
 	watcher    *pidWatcher
 	done       chan struct{} // closed once result is set
+	spec       *launchSpec   // env, user and dir for ExecTask; nil if unknown
+	out        *taskOutput   // nil when the task writes straight to files
+
+	statsMu  sync.Mutex
+	lastCPU  uint64 // ns of CPU time at lastSeen, for CPUPercent
+	lastSeen time.Time
 
 	mu          sync.Mutex
 	gone        bool      // the leader's pid may be reused: never signal it again
@@ -125,19 +131,6 @@ func (t *task) signalLeader(sig unix.Signal) error {
 		return fmt.Errorf("task %s: sending %s to pid %d: %w", t.id, unix.SignalName(sig), t.pid, err)
 	}
 	return nil
-}
-
-// kill SIGKILLs the whole group and waits until the task is seen gone.
-func (t *task) kill() error {
-	if err := t.signalGroup(unix.SIGKILL); err != nil {
-		return fmt.Errorf("task %s: kill: %w", t.id, err)
-	}
-	select {
-	case <-t.done:
-		return nil
-	case <-time.After(killWait):
-		return fmt.Errorf("task %s: pid %d still running %s after SIGKILL", t.id, t.pid, killWait)
-	}
 }
 
 // beginStop records the end of a Stop's grace period.
