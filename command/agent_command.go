@@ -35,7 +35,7 @@ Usage: appmesh agent [options]
 Options:
   -dev                   Development mode: server + client, in memory, 127.0.0.1.
   -server                Run a server.
-  -client                Run a client (needs -server in this version).
+  -client                Run a client; alone, it needs -servers.
   -config FILE           Read an HCL or JSON configuration file first.
   -data-dir DIR          Where state is kept across restarts.
   -bind ADDR             Address to listen on (default 0.0.0.0; -dev: 127.0.0.1).
@@ -46,7 +46,8 @@ Options:
   -gossip-port N         Gossip port (default 6062).
   -node NAME             Node name (default: the hostname).
   -dc NAME               Datacenter (default dc1).
-  -bootstrap-expect N    Servers to wait for before bootstrapping (default 1).
+  -bootstrap-expect N    Servers to wait for before bootstrapping (0 or 1: a
+                         single server that elects itself at once).
   -join ADDR             Server to join (repeatable).
   -servers ADDR          Server a client connects to (repeatable).
   -plugin-dir DIR        Directory of third-party driver plugins.

@@ -45,7 +45,7 @@ func (c *Constraint) Validate() error {
 		op = ConstraintEqual
 	}
 	switch op {
-	case ConstraintEqual, ConstraintNotEqual, ConstraintGreater, ConstraintGreaterEq,
+	case ConstraintEqual, "==", "is", ConstraintNotEqual, "not", ConstraintGreater, ConstraintGreaterEq,
 		ConstraintLess, ConstraintLessEq, ConstraintGlob, ConstraintSetContains:
 		if c.Attribute == "" {
 			v.Add("", "attribute is required for operator %q", op)
@@ -64,7 +64,7 @@ func (c *Constraint) Validate() error {
 		}
 	case ConstraintDistinctHosts:
 	default:
-		v.Add("", "operator %q is unknown: use one of =, !=, >, >=, <, <=, regexp, version, glob, set_contains, is_set, is_not_set, distinct_hosts", c.Operator)
+		v.Add("", "operator %q is unknown: use one of =, == (is), != (not), >, >=, <, <=, regexp, version, glob, set_contains, is_set, is_not_set, distinct_hosts", c.Operator)
 	}
 	return v.ErrorOrNil()
 }
