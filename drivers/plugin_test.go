@@ -16,16 +16,22 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/appmesh/appmesh/drivers"
+	execdriver "github.com/appmesh/appmesh/drivers/exec"
 	"github.com/appmesh/appmesh/drivers/rawexec"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // pluginEnv switches the test binary into a raw_exec plugin when re-executed.
 const pluginEnv = "APPMESH_DRIVERS_TEST_PLUGIN"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(pluginEnv) == "1" {
+	if v := os.Getenv(pluginEnv); v != "" {
 		logger := hclog.New(&hclog.LoggerOptions{Output: os.Stderr, JSONFormat: true, Level: hclog.Warn})
-		drivers.Serve(rawexec.New(logger), logger)
+		d := rawexec.New(logger)
+		if v == "exec" {
+			d = execdriver.New(logger)
+		}
+		drivers.Serve(d, logger)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -34,12 +40,19 @@ func TestMain(m *testing.M) {
 // launch starts the test binary as a real raw_exec plugin subprocess.
 func launch(tb testing.TB) (drivers.Driver, *plugin.Client) {
 	tb.Helper()
+	return launchDriver(tb, "1")
+}
+
+// launchDriver starts the test binary as a plugin serving raw_exec ("1") or
+// exec ("exec").
+func launchDriver(tb testing.TB, which string) (drivers.Driver, *plugin.Client) {
+	tb.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), pluginEnv+"=1")
+	cmd.Env = append(os.Environ(), pluginEnv+"="+which)
 	d, client, err := drivers.Launch(cmd, hclog.NewNullLogger())
 	if err != nil {
 		tb.Fatalf("Launch: %v", err)
@@ -241,14 +254,27 @@ func vmRSSKB(tb testing.TB, pid int) int {
 }
 
 // TestPluginMemoryPerTask checks the budget of at most 2 MB per running task
-// beyond the task itself, measured on the plugin process.
+// beyond the task itself, measured on the plugin process: raw_exec writing
+// straight to files, and exec with cgroups and rotated output copied by the
+// plugin.
 func TestPluginMemoryPerTask(t *testing.T) {
+	t.Run("raw_exec", func(t *testing.T) { memoryPerTask(t, "1", false) })
+	t.Run("exec_cgroups_rotated_logs", func(t *testing.T) { memoryPerTask(t, "exec", true) })
+}
+
+func memoryPerTask(t *testing.T, which string, rotate bool) {
 	const n = 50
-	d, client := launch(t)
+	d, client := launchDriver(t, which)
 	pid := pluginPID(t, client)
 	idle := vmRSSKB(t, pid)
 	for i := range n {
-		cfg := shTask(t, "mem/"+strconv.Itoa(i), "exec sleep 300")
+		cfg := shTask(t, "mem/"+strconv.Itoa(i), "echo started; echo oops >&2; exec sleep 300")
+		if rotate {
+			cfg.StdoutPath = filepath.Join(cfg.TaskDir, "t.stdout.0")
+			cfg.StderrPath = filepath.Join(cfg.TaskDir, "t.stderr.0")
+			cfg.LogMaxFiles, cfg.LogMaxFileSizeMB = 10, 10
+			cfg.Resources = &structs.Resources{CPU: 100, MemoryMB: 32}
+		}
 		if _, err := d.StartTask(cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +282,7 @@ func TestPluginMemoryPerTask(t *testing.T) {
 	}
 	loaded := vmRSSKB(t, pid)
 	perTask := float64(loaded-idle) / n
-	t.Logf("plugin VmRSS: %d kB idle, %d kB with %d sleeping tasks (%.1f kB per task)", idle, loaded, n, perTask)
+	t.Logf("%s plugin VmRSS: %d kB idle, %d kB with %d sleeping tasks (%.1f kB per task)", d.Name(), idle, loaded, n, perTask)
 	if perTask > 2048 {
 		t.Fatalf("plugin grows %.0f kB per task, budget is 2048 kB", perTask)
 	}

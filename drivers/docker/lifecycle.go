@@ -64,7 +64,7 @@ func (d *Driver) release(id string) {
 }
 
 // run creates the container (replacing a leftover of the same name), starts
-// following its logs, then starts it.
+// it and follows its logs.
 func (d *Driver) run(c *client.Client, cfg *drivers.TaskConfig, opts client.ContainerCreateOptions) (*task, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
@@ -74,14 +74,15 @@ func (d *Driver) run(c *client.Client, cfg *drivers.TaskConfig, opts client.Cont
 		return nil, fmt.Errorf("creating container %s: %w", opts.Name, err)
 	}
 	t := &task{id: cfg.ID, cfg: cfg, containerID: created.ID, done: make(chan struct{})}
-	if err := d.followLogs(c, t, time.Time{}); err != nil {
-		d.remove(c, created.ID)
-		return nil, err
-	}
 	if _, err := c.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
-		t.stopLogs()
-		d.remove(c, created.ID)
+		_ = d.remove(c, created.ID)
 		return nil, fmt.Errorf("starting container %s: %w", opts.Name, err)
+	}
+	// Following a container that has not started yet ends at once; once
+	// started, the engine replays its output from the beginning.
+	if err := d.followLogs(c, t, time.Time{}); err != nil {
+		_ = d.remove(c, created.ID)
+		return nil, err
 	}
 	t.startedAt = time.Now()
 	go d.watch(c, t)
