@@ -24,13 +24,27 @@ func (m *pluginDriverManager) launch(name string, argv []string) (drivers.Driver
 		return nil, nil, fmt.Errorf("launch driver plugin %q: create log dir: %w", name, err)
 	}
 	logPath := m.logPath(name)
-	// sh puts the plugin's stderr (its log) into a file and then becomes
-	// the plugin (exec): go-plugin insists on owning stderr as a pipe,
-	// and a pipe into a dead agent would kill the plugin with SIGPIPE.
-	cmd := exec.Command("/bin/sh", append([]string{"-c", `exec "$@" 2>>"$APPMESH_PLUGIN_LOG_FILE"`, "appmesh-plugin"}, argv...)...)
-	cmd.Env = []string{"APPMESH_PLUGIN_LOG_FILE=" + logPath}
+	// The plugin moves its own stderr (its log) into the file (see
+	// drivers.Serve): go-plugin owns stderr as a pipe into this agent,
+	// which the plugin must outlive. No shell is needed, so this works in
+	// a FROM scratch image too.
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = []string{drivers.PluginLogFileEnv + "=" + logPath}
+	if m.logDir != "" {
+		// go-plugin puts the plugin's socket in TMPDIR; a FROM scratch
+		// image has no /tmp, the data dir always exists.
+		cmd.Env = append(cmd.Env, "TMPDIR="+m.logDir)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	drv, client, err := drivers.Launch(cmd, m.logger.Named(name))
+	// Plugins built on drivers.Serve move stderr into the log file
+	// themselves; anything written before that (a plugin that fails to
+	// start) is copied there too.
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open plugin log %s: %w", logPath, err)
+	}
+	defer logFile.Close()
+	drv, client, err := drivers.LaunchWithStderr(cmd, m.logger.Named(name), logFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("launch driver plugin %q (%s): %w%s", name, argv[0], err, logTail(logPath))
 	}

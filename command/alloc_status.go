@@ -19,11 +19,18 @@ Usage: appmesh alloc status [options] ID
   Shows the allocation with the given ID or unique ID prefix: where it runs,
   its status and, for each task, its state, exit code and recent events.
 
+Status Options:
+
+  -stats
+    Also show each running task's CPU and memory usage (asks the agent of
+    the allocation's node).
+
 ` + generalOptions + jsonOption)
 }
 
 func (c *AllocStatusCommand) Run(args []string) int {
 	fs := c.flagSet("alloc status", true)
+	stats := fs.Bool("stats", false, "")
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
 	}
@@ -60,6 +67,9 @@ func (c *AllocStatusCommand) Run(args []string) int {
 	}
 	if len(alloc.TaskStates) == 0 {
 		c.Ui.Output("\nNo task has reported a state yet")
+	}
+	if *stats {
+		c.Ui.Output("\n" + allocStatsText(client, alloc.ID))
 	}
 	return exitOK
 }

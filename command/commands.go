@@ -59,9 +59,13 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"job history":  func() (cli.Command, error) { return &JobHistoryCommand{Meta: meta()}, nil },
 		"job revert":   func() (cli.Command, error) { return &JobRevertCommand{Meta: meta()}, nil },
 
-		"alloc":        func() (cli.Command, error) { return &AllocCommand{Meta: meta()}, nil },
-		"alloc status": func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta()}, nil },
-		"alloc logs":   func() (cli.Command, error) { return &AllocLogsCommand{Meta: meta()}, nil },
+		"alloc":         func() (cli.Command, error) { return &AllocCommand{Meta: meta()}, nil },
+		"alloc status":  func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta()}, nil },
+		"alloc logs":    func() (cli.Command, error) { return &AllocLogsCommand{Meta: meta()}, nil },
+		"alloc signal":  func() (cli.Command, error) { return &AllocSignalCommand{Meta: meta()}, nil },
+		"alloc restart": func() (cli.Command, error) { return &AllocRestartCommand{Meta: meta()}, nil },
+		"alloc stop":    func() (cli.Command, error) { return &AllocStopCommand{Meta: meta()}, nil },
+		"alloc exec":    func() (cli.Command, error) { return &AllocExecCommand{Meta: meta()}, nil },
 
 		"node":        func() (cli.Command, error) { return &NodeCommand{Meta: meta()}, nil },
 		"node status": func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta()}, nil },

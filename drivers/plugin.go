@@ -2,9 +2,12 @@ package drivers
 
 import (
 	"fmt"
+	"io"
 	"net/rpc"
 	"os"
 	"os/exec"
+	"os/signal"
+	"syscall"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -53,6 +56,10 @@ func (p *DriverPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) {
 // third-party driver binary's main call. A nil logger logs JSON to stderr,
 // which the host picks up and re-logs.
 func Serve(d Driver, logger hclog.Logger) {
+	// A plugin outlives the agent that started it (tasks survive agent
+	// restarts); writing to the dead agent's stderr pipe must not kill it.
+	signal.Ignore(syscall.SIGPIPE)
+	redirectStderr()
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{
 			Name:       "driver." + d.Name(),
@@ -74,6 +81,12 @@ func Serve(d Driver, logger hclog.Logger) {
 // restart (see Reattach).
 func Launch(cmd *exec.Cmd, logger hclog.Logger) (Driver, *plugin.Client, error) {
 	return dispense(&plugin.ClientConfig{Cmd: cmd}, logger)
+}
+
+// LaunchWithStderr is Launch that also copies what the plugin writes to
+// its stderr pipe (e.g. why it failed to start) into stderr.
+func LaunchWithStderr(cmd *exec.Cmd, logger hclog.Logger, stderr io.Writer) (Driver, *plugin.Client, error) {
+	return dispense(&plugin.ClientConfig{Cmd: cmd, Stderr: stderr}, logger)
 }
 
 // Reattach connects to a driver plugin that is still running from an
@@ -107,4 +120,23 @@ func dispense(cfg *plugin.ClientConfig, logger hclog.Logger) (Driver, *plugin.Cl
 		return nil, nil, fmt.Errorf("driver plugin: dispensed %T, not a Driver", raw)
 	}
 	return d, client, nil
+}
+
+// PluginLogFileEnv names the file a plugin appends its log (stderr) to.
+// The agent sets it so that a plugin's log survives the agent: stderr is
+// otherwise a pipe into the agent, which may be gone.
+const PluginLogFileEnv = "APPMESH_PLUGIN_LOG_FILE"
+
+// redirectStderr points fd 2 at the log file named by PluginLogFileEnv.
+func redirectStderr() {
+	path := os.Getenv(PluginLogFileEnv)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return // keep logging to the pipe
+	}
+	_ = syscall.Dup2(int(f.Fd()), 2)
+	f.Close()
 }

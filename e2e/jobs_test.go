@@ -33,11 +33,16 @@ func serviceHCL(id string, count int, script string) string {
 }
 
 // batchHCL is a one-task batch job running script under /bin/sh.
+// batchHCL is a one-task batch job. restart attempts = 0 makes a failing
+// task fail its allocation at once instead of after the default retries.
 func batchHCL(id, script string) string {
 	return fmt.Sprintf(`job %q {
   type = "batch"
   group "g" {
     count = 1
+    restart {
+      attempts = 0
+    }
     task "t" {
       driver = "exec"
       config {

@@ -189,6 +189,7 @@ func (s *Server) membershipLoop() {
 		if err := s.maybeBootstrap(); err != nil {
 			s.logger.Error("bootstrap", "error", err)
 		}
+		s.reconnectFailed()
 		if s.IsLeader() {
 			if err := s.reconcilePeers(); err != nil {
 				s.logger.Warn("reconcile raft peers", "error", err)
@@ -334,4 +335,35 @@ func (s *Server) peersAlreadyBootstrapped(servers []raft.Server) bool {
 		}
 	}
 	return false
+}
+
+// reconnectInterval is how often failed servers are contacted again.
+const reconnectInterval = 3 * time.Second
+
+// reconnectFailed tries to rejoin servers gossip declared failed: after a
+// partition heals, both sides consider the other dead and memberlist never
+// contacts a dead node again by itself.
+func (s *Server) reconnectFailed() {
+	if time.Since(s.lastReconnect) < reconnectInterval || !s.reconnecting.CompareAndSwap(false, true) {
+		return
+	}
+	s.lastReconnect = time.Now()
+	var addrs []string
+	for _, m := range s.members.snapshot() {
+		if m.status == "failed" {
+			addrs = append(addrs, m.node.Address())
+		}
+	}
+	if len(addrs) == 0 {
+		s.reconnecting.Store(false)
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.reconnecting.Store(false)
+		if n, err := s.members.list.Join(addrs); err == nil && n > 0 {
+			s.logger.Info("reconnected to failed servers", "contacted", n)
+		}
+	}()
 }

@@ -20,16 +20,21 @@ import (
 // before it fails with "no cluster leader".
 const leaderWaitTimeout = 5 * time.Second
 
-// setupListener opens the server's single TCP port for Raft and RPC.
+// setupListener binds the server's single TCP port for Raft and RPC, so a
+// taken port fails the start early. Connections wait in the backlog until
+// startAccepting, which runs once Raft exists to serve them.
 func (s *Server) setupListener() error {
 	ln, err := net.Listen("tcp", s.config.RPCBindAddr)
 	if err != nil {
 		return fmt.Errorf("listen for RPC on %s: %w", s.config.RPCBindAddr, err)
 	}
 	s.listener = ln
-	s.wg.Add(1)
-	go s.acceptLoop(ln)
 	return nil
+}
+
+func (s *Server) startAccepting() {
+	s.wg.Add(1)
+	go s.acceptLoop(s.listener)
 }
 
 func (s *Server) acceptLoop(ln net.Listener) {
@@ -96,24 +101,46 @@ func (s *Server) handleStream(sess *yamux.Session, kind byte, st net.Conn) {
 }
 
 // forward sends a call to the leader when this server is not the leader.
-// It reports whether the call was handled remotely.
+// It reports whether the call was handled remotely. When the leader cannot
+// be reached (it just died), the call waits for the next leader and is
+// retried, within leaderWaitTimeout: endpoints are idempotent upserts, so a
+// retry after a lost answer is safe, and users see no error for a failover.
 func (s *Server) forward(method string, allowStale bool, args, reply any) (bool, error) {
 	if allowStale || s.IsLeader() {
 		return false, nil
 	}
-	leader, err := s.waitLeaderAddr()
-	if err != nil {
-		return true, err
+	deadline := time.Now().Add(leaderWaitTimeout)
+	for {
+		leader, err := s.waitLeaderAddr()
+		if err != nil {
+			return true, err
+		}
+		if leader == s.config.RPCAddr {
+			return false, nil // we just became the leader
+		}
+		ctx, cancel := context.WithTimeout(s.shutdownCtx, structs.MaxBlockingQueryTime+time.Minute)
+		err = s.connPool.RPC(ctx, leader, method, args, reply)
+		cancel()
+		if err == nil {
+			return true, nil
+		}
+		if transport.IsServerError(err) || time.Now().After(deadline) || s.shutdownCtx.Err() != nil {
+			return true, restoreError(err)
+		}
+		s.logger.Debug("leader unreachable, waiting for the next one", "leader", leader, "method", method, "error", err)
+		s.awaitLeaderChange(leader, deadline)
 	}
-	if leader == s.config.RPCAddr {
-		return false, nil // we just became the leader
+}
+
+// awaitLeaderChange waits until the known leader is no longer `old` (or
+// the deadline passes).
+func (s *Server) awaitLeaderChange(old string, deadline time.Time) {
+	for time.Now().Before(deadline) && s.shutdownCtx.Err() == nil {
+		if l := s.Leader(); l != old {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
-	ctx, cancel := context.WithTimeout(s.shutdownCtx, structs.MaxBlockingQueryTime+time.Minute)
-	defer cancel()
-	if err := s.connPool.RPC(ctx, leader, method, args, reply); err != nil {
-		return true, restoreError(err)
-	}
-	return true, nil
 }
 
 // waitLeaderAddr returns the leader's address, waiting out an election.

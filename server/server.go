@@ -107,6 +107,10 @@ type Server struct {
 	members   *membership
 	// bootstrapped is set once the Raft configuration is known to exist.
 	bootstrapped atomic.Bool
+	// reconnecting guards the background rejoin of failed servers;
+	// lastReconnect is only touched by the membership loop.
+	reconnecting  atomic.Bool
+	lastReconnect time.Time
 
 	broker     *EvalBroker
 	blocked    *BlockedEvals
@@ -159,6 +163,7 @@ func NewServer(cfg *Config) (*Server, error) {
 		cancel()
 		return nil, err
 	}
+	s.startAccepting()
 	s.wg.Add(1)
 	go s.monitorLeadership()
 	return s, nil

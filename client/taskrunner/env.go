@@ -1,6 +1,11 @@
 package taskrunner
 
-import "github.com/appmesh/appmesh/structs"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/appmesh/appmesh/structs"
+)
 
 // Environment variables that every task gets.
 const (
@@ -25,5 +30,22 @@ func buildEnv(task *structs.Task, alloc *structs.Allocation, allocDir, taskDir s
 	env[EnvGroupName] = alloc.TaskGroup
 	env[EnvAllocDir] = allocDir
 	env[EnvTaskDir] = taskDir
+	for _, p := range alloc.AllocatedPorts {
+		addPortEnv(env, p)
+	}
 	return env
+}
+
+// addPortEnv sets APPMESH_PORT_<label> (the port the task listens on: the
+// mapped "to" port when set, else the host port) and
+// APPMESH_HOST_PORT_<label> (the port on the node). A '-' in the label
+// becomes '_' so that shells can read the variable.
+func addPortEnv(env map[string]string, p structs.AllocatedPort) {
+	label := strings.ReplaceAll(p.Label, "-", "_")
+	port := p.Value
+	if p.To > 0 {
+		port = p.To
+	}
+	env["APPMESH_PORT_"+label] = strconv.Itoa(port)
+	env["APPMESH_HOST_PORT_"+label] = strconv.Itoa(p.Value)
 }

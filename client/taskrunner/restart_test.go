@@ -165,3 +165,15 @@ func TestTaskRunner_UserRestart(t *testing.T) {
 		t.Fatalf("first process %s still alive after the restart", pid)
 	}
 }
+
+func TestBuildEnv_Ports(t *testing.T) {
+	alloc := &structs.Allocation{ID: "a", AllocatedPorts: []structs.AllocatedPort{
+		{Label: "http", Value: 23456}, {Label: "admin-ui", Value: 23457, To: 8080}}}
+	env := buildEnv(&structs.Task{Name: "web"}, alloc, "/a", "/a/web")
+	for k, want := range map[string]string{"APPMESH_PORT_http": "23456", "APPMESH_HOST_PORT_http": "23456",
+		"APPMESH_PORT_admin_ui": "8080", "APPMESH_HOST_PORT_admin_ui": "23457"} {
+		if env[k] != want {
+			t.Errorf("%s = %q, want %q", k, env[k], want)
+		}
+	}
+}

@@ -93,7 +93,7 @@ type TaskRunner struct {
 	restartCh  chan string // user restart requests (reason), buffered 1
 	// restartReason is the last request's reason (Run goroutine only).
 	restartReason string
-	waitCh     chan struct{}
+	waitCh        chan struct{}
 
 	// persistMu orders writes of the state to the database.
 	persistMu sync.Mutex

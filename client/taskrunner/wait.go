@@ -71,7 +71,6 @@ func (tr *TaskRunner) stopAndWait(resCh <-chan *drivers.ExitResult, waitCancel c
 	}
 }
 
-
 // waitTask waits for the task's exit through the driver. When the wait
 // fails (typically: the driver plugin crashed), it gets the driver again,
 // which relaunches the plugin, re-attaches to the task and waits again.

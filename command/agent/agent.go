@@ -130,7 +130,7 @@ func (a *Agent) startClient() error {
 		NodeName:       cfg.Name,
 		Datacenter:     cfg.Datacenter,
 		DataDir:        dataDir,
-		HTTPAddr:       a.httpAddr,
+		HTTPAddr:       net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.HTTP)),
 		Meta:           cfg.Client.Meta,
 		RawExecEnabled: cfg.Client.RawExec,
 		Logger:         a.logger,

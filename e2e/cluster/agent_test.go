@@ -157,6 +157,13 @@ func (c *procCluster) startServers(n int) []*procAgent {
 // start starts the agent's process (again, after a kill: same ports, same
 // data dir) and waits until its HTTP API answers.
 func (a *procAgent) start() {
+	a.c.t.Helper()
+	a.launch()
+	a.waitHTTP()
+}
+
+// launch starts the agent's process and returns at once.
+func (a *procAgent) launch() {
 	t := a.c.t
 	t.Helper()
 	if err := os.MkdirAll(a.dataDir, 0o755); err != nil {
@@ -184,12 +191,20 @@ func (a *procAgent) start() {
 	a.mu.Lock()
 	a.cmd, a.done = cmd, done
 	a.mu.Unlock()
+}
 
+// waitHTTP waits until the agent's HTTP API answers.
+func (a *procAgent) waitHTTP() {
+	t := a.c.t
+	t.Helper()
+	a.mu.Lock()
+	cmd, done := a.cmd, a.done
+	a.mu.Unlock()
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		select {
 		case <-done:
-			t.Fatalf("agent %s exited during startup: %v\n%s", a.name, cmd.ProcessState, a.logTail())
+			t.Fatalf("agent %s exited during startup: %v (its log follows at the end)", a.name, cmd.ProcessState)
 		default:
 		}
 		// Any HTTP answer, even an error, means the API is up.
@@ -198,7 +213,7 @@ func (a *procAgent) start() {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("agent %s: HTTP API not up after %v: %v\n%s", a.name, waitTimeout, err, a.logTail())
+			t.Fatalf("agent %s: HTTP API not up after %v: %v (its log follows at the end)", a.name, waitTimeout, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -301,7 +316,8 @@ func (c *procCluster) cleanup() {
 }
 
 // leftovers scans /proc for this test's processes: those whose environment
-// carries its tag, and tasks whose first argument is a tracked marker.
+// carries its tag or a path in its directory, and tasks whose first
+// argument is a tracked marker.
 func (c *procCluster) leftovers() []int {
 	c.mu.Lock()
 	markers := make(map[string]bool, len(c.markers))
@@ -310,6 +326,7 @@ func (c *procCluster) leftovers() []int {
 	}
 	c.mu.Unlock()
 	tag := []byte(tagEnv + "=" + c.tag)
+	dirInEnv := []byte("=" + c.dir + "/")
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range entries {
@@ -317,7 +334,10 @@ func (c *procCluster) leftovers() []int {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err == nil && bytes.Contains(env, tag) {
+		// Driver plugins get a clean environment, but it names their log
+		// file in the agent's data dir, under this test's directory.
+		if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err == nil &&
+			(bytes.Contains(env, tag) || bytes.Contains(env, dirInEnv)) {
 			pids = append(pids, pid)
 			continue
 		}

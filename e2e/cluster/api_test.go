@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -298,4 +299,33 @@ func jobIDs(jobs []jobStub) map[string]bool {
 		m[j.ID] = true
 	}
 	return m
+}
+
+// httpSnapshotSave writes GET /v1/operator/snapshot to path.
+func httpSnapshotSave(c *apiClient, path string) error {
+	resp, err := c.hc.Get(c.base + "/v1/operator/snapshot")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("reading the snapshot: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return &httpError{Method: "GET", URL: c.base + "/v1/operator/snapshot", Code: resp.StatusCode, Body: string(data)}
+	}
+	if len(data) == 0 {
+		return fmt.Errorf("empty snapshot")
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
+// httpSnapshotRestore sends the file at path to PUT /v1/operator/snapshot.
+func httpSnapshotRestore(c *apiClient, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return c.do(http.MethodPut, "/v1/operator/snapshot", bytes.NewReader(data), nil)
 }

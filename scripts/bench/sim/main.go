@@ -1,0 +1,284 @@
+// Command sim is the end-to-end scheduling benchmark: it starts real
+// appmesh servers in this process, registers N simulated client nodes over
+// real network RPC, submits service jobs through the HTTP API until the
+// wanted number of allocations run, and prints placements per second,
+// time to all running, submit-to-placed latency and peak memory.
+//
+// See README.md for flags and how to read the figures.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
+	"github.com/hashicorp/go-hclog"
+)
+
+type options struct {
+	nodes       int
+	allocs      int
+	full        bool
+	servers     int
+	jobSize     int
+	inflight    int
+	taskCPU     int
+	taskMem     int
+	ackMode     string
+	ackBatch    int
+	ackSenders  int
+	conns       int
+	registerPar int
+	schedulers  int
+	cpuProfile  string
+	memProfile  string
+	timeout     time.Duration
+	logLevel    string
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.IntVar(&o.nodes, "nodes", 5000, "simulated client nodes")
+	fs.IntVar(&o.allocs, "allocs", 100_000, "allocations to place and run")
+	fs.BoolVar(&o.full, "full", false, "place 1,000,000 allocations (overrides -allocs)")
+	fs.IntVar(&o.servers, "servers", 1, "in-process servers (1, or 3 for a cluster with gossip and bootstrap-expect)")
+	fs.IntVar(&o.jobSize, "job-size", 1000, "allocations per job (group count)")
+	fs.IntVar(&o.inflight, "inflight", 0, "most jobs submitted but not fully placed at once (0: submit all at once)")
+	fs.IntVar(&o.taskCPU, "task-cpu", 20, "task CPU (MHz)")
+	fs.IntVar(&o.taskMem, "task-memory", 32, "task memory (MB)")
+	fs.StringVar(&o.ackMode, "ack", "global", `acknowledgements: "global" batches across nodes, "node" sends one call per node and answer`)
+	fs.IntVar(&o.ackBatch, "ack-batch", 5000, "most allocation updates per Node.UpdateAlloc call with -ack=global")
+	fs.IntVar(&o.ackSenders, "ack-senders", 2, "concurrent Node.UpdateAlloc calls with -ack=global")
+	fs.IntVar(&o.conns, "conns", 1, "connections (yamux sessions) per server shared by the nodes")
+	fs.IntVar(&o.registerPar, "register-parallel", 64, "concurrent node registrations")
+	fs.IntVar(&o.schedulers, "schedulers", 0, "scheduler workers per server (0: server default, one per CPU)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the placement phase to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile at the end to this file")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
+	fs.StringVar(&o.logLevel, "log-level", "error", "server log level")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.full {
+		o.allocs = 1_000_000
+	}
+	switch {
+	case o.nodes <= 0 || o.allocs <= 0 || o.jobSize <= 0:
+		return nil, errors.New("-nodes, -allocs and -job-size must be positive")
+	case o.servers != 1 && o.servers < 3:
+		return nil, errors.New("-servers must be 1 or at least 3")
+	case o.ackMode != "global" && o.ackMode != "node":
+		return nil, fmt.Errorf("-ack must be global or node, not %q", o.ackMode)
+	case o.conns <= 0:
+		return nil, errors.New("-conns must be positive")
+	}
+	return o, nil
+}
+
+func main() {
+	o, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "sim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o *options) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	mem := startMemSampler(250 * time.Millisecond)
+	logf("starting %d server(s)", o.servers)
+	t0 := time.Now()
+	c, err := startCluster(o.servers, o.schedulers, o.logLevel)
+	if err != nil {
+		return err
+	}
+	defer c.Shutdown()
+	logf("cluster ready in %v; HTTP %s, RPC %v", time.Since(t0).Round(time.Millisecond), c.httpURL, c.rpcAddrs)
+
+	simCtx, cancelSim := context.WithCancel(ctx)
+	defer cancelSim()
+	s := &sim{
+		ctx:     simCtx,
+		addrs:   c.rpcAddrs,
+		task:    "t",
+		ackMode: o.ackMode,
+		tracker: newJobTracker(),
+	}
+	poolLog := hclog.NewNullLogger()
+	for range o.conns {
+		s.pools = append(s.pools, transport.NewPool(poolLog))
+	}
+	defer func() {
+		for _, p := range s.pools {
+			p.Close()
+		}
+	}()
+	s.acker = newAcker(o.ackBatch, s.sendGlobal)
+	s.acker.onSent = func(b []*structs.AllocStatusUpdate) { s.acked(len(b)) }
+	s.acker.onErr = func(err error) {
+		s.rpcErrors.Add(1)
+		s.errOnce.Do(func() { s.firstErr.Store("Node.UpdateAlloc: " + err.Error()) })
+	}
+	ackWG := s.acker.run(simCtx, o.ackSenders)
+
+	logf("registering %d nodes", o.nodes)
+	t0 = time.Now()
+	if _, err := s.startNodes(o.nodes, o.registerPar); err != nil {
+		return err
+	}
+	regTime := time.Since(t0)
+	logf("registered %d nodes in %v (%.0f/s)", o.nodes, regTime.Round(time.Millisecond), rate(o.nodes, regTime))
+
+	// Let the first heartbeat-free moments pass and the watches block.
+	sleepCtx(ctx, 500*time.Millisecond)
+
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+
+	nJobs, lastSize := jobCount(o.allocs, o.jobSize)
+	var sem chan struct{}
+	if o.inflight > 0 {
+		sem = make(chan struct{}, o.inflight)
+		s.tracker.onDone = func(string) { <-sem }
+	}
+	sub := &submitter{url: c.httpURL, client: &http.Client{Timeout: time.Minute}}
+	runCtx, cancelRun := context.WithTimeout(ctx, o.timeout)
+	defer cancelRun()
+
+	logf("submitting %d jobs of %d allocations (%d in all)", nJobs, o.jobSize, o.allocs)
+	submitErr := make(chan error, 1)
+	var submitDone time.Time
+	var subMu sync.Mutex
+	go func() {
+		for i := range nJobs {
+			if sem != nil {
+				select {
+				case sem <- struct{}{}:
+				case <-runCtx.Done():
+					submitErr <- runCtx.Err()
+					return
+				}
+			}
+			size := o.jobSize
+			if i == nJobs-1 {
+				size = lastSize
+			}
+			id := fmt.Sprintf("sim-%05d", i)
+			s.tracker.submitted(id, size, time.Now())
+			if err := sub.submit(runCtx, jobSpec(id, s.task, size, o.taskCPU, o.taskMem)); err != nil {
+				submitErr <- fmt.Errorf("job %s: %w", id, err)
+				return
+			}
+		}
+		subMu.Lock()
+		submitDone = time.Now()
+		subMu.Unlock()
+		submitErr <- nil
+	}()
+
+	progress := time.NewTicker(5 * time.Second)
+	defer progress.Stop()
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	var runErr error
+wait:
+	for s.running.Load() < int64(o.allocs) {
+		select {
+		case err := <-submitErr:
+			if err != nil {
+				runErr = err
+				break wait
+			}
+		case <-progress.C:
+			placed, first, _, _, _ := s.tracker.summary()
+			logf("%6.1fs placed %d, running %d, watch answers %d, fetches %d, ack calls %d, rpc errors %d",
+				time.Since(first).Seconds(), placed, s.running.Load(), s.watches.Load(), s.fetched.Load(), s.ackCalls.Load(), s.rpcErrors.Load())
+		case <-runCtx.Done():
+			runErr = fmt.Errorf("gave up: %w", runCtx.Err())
+			break wait
+		case <-poll.C:
+		}
+	}
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	peak := mem.Stop()
+
+	placed, first, last, lat, unfinished := s.tracker.summary()
+	lastRun := time.Unix(0, s.lastRunning.Load())
+	subMu.Lock()
+	subEnd := submitDone
+	subMu.Unlock()
+
+	r := &report{
+		opts: o, nodes: o.nodes, placed: placed, running: int(s.running.Load()),
+		regTime: regTime, placeTime: last.Sub(first), runTime: lastRun.Sub(first),
+		lat: lat, unfinished: unfinished, peak: peak,
+		watches: s.watches.Load(), fetches: s.fetched.Load(), ackCalls: s.ackCalls.Load(),
+		heartbeats: s.heartbeats.Load(), rpcErrors: s.rpcErrors.Load(),
+	}
+	if !subEnd.IsZero() {
+		r.submitTime = subEnd.Sub(first)
+	}
+	if e, ok := s.firstErr.Load().(string); ok {
+		r.firstErr = e
+	}
+	if l := c.leader(); l != nil {
+		r.serverRunning, r.serverAllocs = countRunning(l)
+	}
+	r.print(os.Stdout)
+
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return err
+		}
+	}
+	cancelSim()
+	ackWG.Wait()
+	return runErr
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/appmesh/appmesh/server"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// report is what one run measured.
+type report struct {
+	opts       *options
+	nodes      int
+	placed     int // allocations first seen by their node
+	running    int // allocations acknowledged running
+	regTime    time.Duration
+	submitTime time.Duration // first submit → last PUT answered
+	placeTime  time.Duration // first submit → last placement seen by a node
+	runTime    time.Duration // first submit → last running acknowledgement
+	lat        []time.Duration
+	unfinished int
+	peak       memPeak
+
+	watches, fetches, ackCalls, heartbeats, rpcErrors int64
+	firstErr                                          string
+
+	serverRunning, serverAllocs int
+}
+
+func (r *report) print(w io.Writer) {
+	o := r.opts
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("")
+	p("appmesh end-to-end scheduling benchmark")
+	p("  setup:                 %d server(s), %d simulated nodes, %d allocations in jobs of %d, %d CPUs (GOMAXPROCS %d)",
+		o.servers, r.nodes, o.allocs, o.jobSize, runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	p("                         acks %s, inflight jobs %s, %d connection(s) per server", o.ackMode, inflightText(o.inflight), o.conns)
+	p("  node registration:     %v (%.0f nodes/s)", r.regTime.Round(time.Millisecond), rate(r.nodes, r.regTime))
+	p("  placed:                %d allocations", r.placed)
+	p("  placements per second: %.0f  (placed / first submit → last placement seen by a node)", rate(r.placed, r.placeTime))
+	p("  time to all placed:    %v", r.placeTime.Round(time.Millisecond))
+	p("  time to all running:   %v  (%d acknowledged running; server state: %d of %d allocations running)",
+		r.runTime.Round(time.Millisecond), r.running, r.serverRunning, r.serverAllocs)
+	if r.submitTime > 0 {
+		p("  all jobs submitted in: %v", r.submitTime.Round(time.Millisecond))
+	}
+	lat := append([]time.Duration(nil), r.lat...)
+	p("  submit → placed, per job: p50 %v, p99 %v, max %v (%d jobs finished, %d not)",
+		percentile(lat, 50).Round(time.Millisecond), percentile(lat, 99).Round(time.Millisecond),
+		percentile(lat, 100).Round(time.Millisecond), len(lat), r.unfinished)
+	p("  peak memory (process: servers + simulator): heap in use %s, Go sys %s, VmHWM %s",
+		mb(r.peak.HeapInuse), mb(r.peak.Sys), mb(r.peak.VmHWM))
+	p("  RPCs by nodes: %d watch answers, %d alloc fetches, %d UpdateAlloc calls, %d heartbeats, %d errors",
+		r.watches, r.fetches, r.ackCalls, r.heartbeats, r.rpcErrors)
+	if r.firstErr != "" {
+		p("  first RPC error: %s", r.firstErr)
+	}
+}
+
+func inflightText(n int) string {
+	if n <= 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(n)
+}
+
+// countRunning counts, in the leader's state, the allocations the servers
+// want running and the clients reported running.
+func countRunning(s *server.Server) (running, total int) {
+	allocs, err := s.State().Allocs(nil)
+	if err != nil {
+		return 0, 0
+	}
+	for _, a := range allocs {
+		total++
+		if a.DesiredStatus == structs.AllocDesiredRun && a.ClientStatus == structs.AllocClientRunning {
+			running++
+		}
+	}
+	return running, total
+}
