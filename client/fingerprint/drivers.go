@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -57,15 +58,21 @@ func Drivers(ctx context.Context, src DriverSource, rawExecEnabled bool, logger 
 	return out
 }
 
+// InProcessFingerprinter is implemented by driver sources that can
+// fingerprint some drivers without starting their plugin process.
+type InProcessFingerprinter interface {
+	FingerprintDriver(ctx context.Context, name string) (fp *drivers.Fingerprint, handled bool, err error)
+}
+
 func driverInfo(ctx context.Context, src DriverSource, name string, logger hclog.Logger) *structs.DriverInfo {
-	drv, err := src.Dispense(name)
-	if err != nil {
-		logger.Warn("driver unavailable", "driver", name, "error", err)
-		return &structs.DriverInfo{HealthDescription: "unavailable: " + err.Error()}
-	}
 	ctx, cancel := context.WithTimeout(ctx, driverTimeout)
 	defer cancel()
-	fp, err := drv.Fingerprint(ctx)
+	fp, err := fingerprintOne(ctx, src, name)
+	var unavailable *unavailableError
+	if errors.As(err, &unavailable) {
+		logger.Warn("driver unavailable", "driver", name, "error", unavailable.err)
+		return &structs.DriverInfo{HealthDescription: "unavailable: " + unavailable.err.Error()}
+	}
 	if err != nil || fp == nil {
 		logger.Warn("driver fingerprint failed", "driver", name, "error", err)
 		desc := "fingerprint failed"
@@ -100,4 +107,25 @@ func DriverAttributes(infos map[string]*structs.DriverInfo) map[string]string {
 		}
 	}
 	return attrs
+}
+
+// unavailableError says the driver could not even be dispensed (its
+// plugin failed to start), as opposed to a failed fingerprint.
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string { return "unavailable: " + e.err.Error() }
+
+// fingerprintOne asks the source directly when it can (no plugin process
+// needed), else through the dispensed driver.
+func fingerprintOne(ctx context.Context, src DriverSource, name string) (*drivers.Fingerprint, error) {
+	if ipf, ok := src.(InProcessFingerprinter); ok {
+		if fp, handled, err := ipf.FingerprintDriver(ctx, name); handled {
+			return fp, err
+		}
+	}
+	drv, err := src.Dispense(name)
+	if err != nil {
+		return nil, &unavailableError{err: err}
+	}
+	return drv.Fingerprint(ctx)
 }
