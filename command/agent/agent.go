@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -256,6 +257,8 @@ func (a *Agent) Self() map[string]any {
 		"server":     cfg.Server.Enabled,
 		"client":     cfg.Client.Enabled,
 		"ports":      map[string]int{"http": cfg.Ports.HTTP, "rpc": cfg.Ports.RPC, "gossip": cfg.Ports.Gossip},
+		// For operators and leak checks (scripts/bench/node -only leaks).
+		"stats": map[string]int{"goroutines": runtime.NumGoroutine(), "open_fds": openFDs()},
 	}
 	if a.server != nil {
 		out["leader"] = a.server.Leader()
@@ -288,4 +291,13 @@ func (a *Agent) Shutdown() error {
 		errs = append(errs, os.RemoveAll(a.tempDir))
 	}
 	return errors.Join(errs...)
+}
+
+// openFDs counts this process's open file descriptors (-1 if unknown).
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
 }

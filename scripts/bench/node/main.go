@@ -30,7 +30,7 @@ import (
 
 // figures, in the order they run. idle runs whenever pertask does: it is
 // pertask's baseline.
-var figureNames = []string{"api", "cli", "idle", "pertask", "thousand", "failover"}
+var figureNames = []string{"api", "cli", "idle", "pertask", "thousand", "leaks", "failover"}
 
 type bench struct {
 	src      string // the binary given by -bin
@@ -121,6 +121,9 @@ func run() int {
 	}
 	if b.only["thousand"] {
 		b.step(ctx, "1,000 tasks", b.thousandFigure)
+	}
+	if b.only["leaks"] {
+		b.step(ctx, "1,000 short tasks", b.leaksFigure)
 	}
 	if b.only["failover"] {
 		b.step(ctx, "leader failover", b.failoverFigure)
