@@ -18,7 +18,7 @@ func testServer(t *testing.T, mut func(*Config)) *Server {
 		NodeName: "test-server",
 		DevMode:  true,
 		RPCAddr:  freeAddr(t),
-		Logger:   hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Warn, Output: testWriter{t}}),
+		Logger:   testLogger(t),
 	}
 	if mut != nil {
 		mut(cfg)
@@ -150,4 +150,8 @@ func describe(allocs []*structs.AllocListStub) string {
 		out += fmt.Sprintf("%s node=%s desired=%s client=%s; ", a.Name, a.NodeName, a.DesiredStatus, a.ClientStatus)
 	}
 	return out
+}
+
+func testLogger(t *testing.T) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Warn, Output: testWriter{t}})
 }
