@@ -22,6 +22,9 @@ func (s *Server) StreamClientLogs(ctx context.Context, req *transport.LogsReques
 	if alloc == nil {
 		return fmt.Errorf("allocation %q: %w", req.AllocID, structs.ErrNotFound)
 	}
+	if c := s.localClientFor(alloc.NodeID); c != nil {
+		return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
+	}
 	if sess := s.clients.get(alloc.NodeID); sess != nil {
 		st, err := sess.OpenStream()
 		if err != nil {

@@ -104,6 +104,7 @@ type Server struct {
 	raftLayer *transport.RaftLayer
 	connPool  *transport.Pool
 	clients   clientSessions
+	local     localClientSlot
 	members   *membership
 	// bootstrapped is set once the Raft configuration is known to exist.
 	bootstrapped atomic.Bool

@@ -150,12 +150,16 @@ func (a *Agent) startClient() error {
 		a.remote.logs = func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
 			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 		}
+		a.remote.calls = a.HandleClientCall
 		a.remote.mu.Unlock()
+	}
+	a.client = c
+	if a.server != nil {
+		a.server.SetLocalClient(localClient{a})
 	}
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("start client: %w", err)
 	}
-	a.client = c
 	return nil
 }
 

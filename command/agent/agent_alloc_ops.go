@@ -10,36 +10,32 @@ import (
 // errNoClient answers allocation operations on an agent without a client.
 var errNoClient = &httpError{code: 400, msg: "this agent runs no client: send allocation operations (signal, restart, exec, stats) to the agent of the node that runs the allocation"}
 
-// SignalAlloc implements AllocOps through the local client.
+// SignalAlloc signals an allocation's task(s) on whichever node runs it.
 func (a *Agent) SignalAlloc(allocID, task, signal string) error {
-	if a.client == nil {
-		return errNoClient
-	}
-	return a.client.SignalAlloc(allocID, task, signal)
+	return a.relayAllocOp(opSignal, allocOpArgs{AllocID: allocID, Task: task, Signal: signal}, nil)
 }
 
-// RestartAlloc implements AllocOps through the local client.
+// RestartAlloc restarts an allocation's task(s) on whichever node runs it.
 func (a *Agent) RestartAlloc(allocID, task string) error {
-	if a.client == nil {
-		return errNoClient
-	}
-	return a.client.RestartAlloc(allocID, task)
+	return a.relayAllocOp(opRestart, allocOpArgs{AllocID: allocID, Task: task}, nil)
 }
 
-// ExecAlloc implements AllocOps through the local client.
+// ExecAlloc runs a command in a task's context on whichever node runs it.
 func (a *Agent) ExecAlloc(allocID, task string, cmd []string, timeout time.Duration) (*drivers.ExecResult, error) {
-	if a.client == nil {
-		return nil, errNoClient
+	var out drivers.ExecResult
+	if err := a.relayAllocOp(opExec, allocOpArgs{AllocID: allocID, Task: task, Cmd: cmd, Timeout: timeout}, &out); err != nil {
+		return nil, err
 	}
-	return a.client.ExecAlloc(allocID, task, cmd, timeout)
+	return &out, nil
 }
 
-// AllocStats implements AllocOps through the local client.
+// AllocStats reads an allocation's resource usage on whichever node runs it.
 func (a *Agent) AllocStats(allocID, task string) (map[string]*drivers.TaskResourceUsage, error) {
-	if a.client == nil {
-		return nil, errNoClient
+	out := map[string]*drivers.TaskResourceUsage{}
+	if err := a.relayAllocOp(opStats, allocOpArgs{AllocID: allocID, Task: task}, &out); err != nil {
+		return nil, err
 	}
-	return a.client.AllocStats(allocID, task)
+	return out, nil
 }
 
 var _ AllocOps = (*Agent)(nil)

@@ -30,8 +30,10 @@ type serverRPC struct {
 	servers []string
 	current int
 	nodeID  func() string
-	// logs serves the log streams servers open back to this client.
-	logs func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error
+	// logs serves the log streams servers open back to this client;
+	// calls serves relayed operations (signal, exec ...).
+	logs  func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error
+	calls func(op string, body []byte) ([]byte, error)
 }
 
 func newServerRPC(logger hclog.Logger, servers []string) *serverRPC {
@@ -167,6 +169,15 @@ func (r *serverRPC) hello(addr string, s *yamux.Session) {
 // serveStream answers streams a server opens back to this client.
 func (r *serverRPC) serveStream(kind byte, st net.Conn) {
 	defer st.Close()
+	r.mu.Lock()
+	calls := r.calls
+	r.mu.Unlock()
+	if kind == transport.StreamClientCall && calls != nil {
+		if err := transport.ServeClientCall(st, calls); err != nil {
+			r.logger.Warn("relayed operation", "error", err)
+		}
+		return
+	}
 	if kind != transport.StreamLogs || r.logs == nil {
 		return
 	}

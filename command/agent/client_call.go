@@ -1,0 +1,103 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// Operations relayed to the agent of the node that runs an allocation.
+const (
+	opSignal  = "alloc.signal"
+	opRestart = "alloc.restart"
+	opExec    = "alloc.exec"
+	opStats   = "alloc.stats"
+)
+
+// allocOpArgs is the body of every relayed allocation operation.
+type allocOpArgs struct {
+	AllocID string        `json:"alloc_id"`
+	Task    string        `json:"task,omitempty"`
+	Signal  string        `json:"signal,omitempty"`
+	Cmd     []string      `json:"cmd,omitempty"`
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// HandleClientCall runs a relayed operation on this agent's client.
+func (a *Agent) HandleClientCall(op string, body []byte) ([]byte, error) {
+	if a.client == nil {
+		return nil, errNoClient
+	}
+	var args allocOpArgs
+	if err := json.Unmarshal(body, &args); err != nil {
+		return nil, fmt.Errorf("invalid: decode %s arguments: %w", op, err)
+	}
+	var out any
+	var err error
+	switch op {
+	case opSignal:
+		err = a.client.SignalAlloc(args.AllocID, args.Task, args.Signal)
+	case opRestart:
+		err = a.client.RestartAlloc(args.AllocID, args.Task)
+	case opExec:
+		out, err = a.client.ExecAlloc(args.AllocID, args.Task, args.Cmd, args.Timeout)
+	case opStats:
+		out, err = a.client.AllocStats(args.AllocID, args.Task)
+	default:
+		return nil, fmt.Errorf("invalid: unknown client operation %q", op)
+	}
+	if err != nil || out == nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}
+
+// relayAllocOp runs op on the allocation's node: locally when it runs
+// here, otherwise through the servers, which reach the node's client over
+// the connection it opened. out (may be nil) receives the JSON answer.
+func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
+	if a.client != nil && !a.isRemoteAlloc(args.AllocID) {
+		body, _ := json.Marshal(args)
+		answer, err := a.HandleClientCall(op, body)
+		return decodeAnswer(answer, err, out)
+	}
+	var alloc structs.SingleAllocResponse
+	if err := a.RPC(structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: args.AllocID}, &alloc); err != nil {
+		return err
+	}
+	if alloc.Alloc == nil {
+		return fmt.Errorf("allocation %q: %w", args.AllocID, structs.ErrNotFound)
+	}
+	body, _ := json.Marshal(args)
+	var reply structs.ClientCallResponse
+	err := a.RPC("Node.ClientCall", &structs.ClientCallRequest{NodeID: alloc.Alloc.NodeID, Op: op, Body: body}, &reply)
+	return decodeAnswer(reply.Body, err, out)
+}
+
+func decodeAnswer(body []byte, err error, out any) error {
+	if err != nil || out == nil || len(body) == 0 {
+		return err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decode the node's answer: %w", err)
+	}
+	return nil
+}
+
+// localClient adapts the agent to server.LocalClient: logs and operations
+// of this agent's own node, served in-process.
+type localClient struct{ a *Agent }
+
+func (l localClient) NodeID() string { return l.a.client.NodeID() }
+
+func (l localClient) StreamLogs(ctx context.Context, allocID, task, logType string, follow bool, offset int64, w io.Writer) error {
+	return l.a.client.StreamLogs(ctx, allocID, task, logType, follow, offset, w)
+}
+
+func (l localClient) HandleClientCall(op string, body []byte) ([]byte, error) {
+	return l.a.HandleClientCall(op, body)
+}

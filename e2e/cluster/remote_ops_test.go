@@ -1,0 +1,75 @@
+package cluster
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRemoteAllocOperations checks that any agent serves logs, exec and
+// stats of an allocation on another node: the servers reach the node's
+// client over the connection it opened (clients have no inbound port).
+func TestRemoteAllocOperations(t *testing.T) {
+	t.Parallel()
+	c := newProcCluster(t)
+	secs := 3000 + int(time.Now().UnixNano()%600)
+	c.track(secs)
+	servers := c.startServers(1)
+	c1 := c.newClient("c1", servers...)
+	c2 := c.newClient("c2", servers...)
+	c1.start()
+	c2.start()
+	waitFor(t, 30*time.Second, "two ready nodes", func() error {
+		nodes, err := servers[0].api.nodes()
+		if err != nil {
+			return err
+		}
+		ready := 0
+		for _, n := range nodes {
+			if n.Status == "ready" {
+				ready++
+			}
+		}
+		if ready != 2 {
+			return fmt.Errorf("%d ready", ready)
+		}
+		return nil
+	}, nil)
+
+	job := execJob("remote", "service", 1, 32, "/bin/sh", "-c", fmt.Sprintf("echo remote-hello; exec sleep %d", secs))
+	if err := servers[0].api.register(job); err != nil {
+		t.Fatal(err)
+	}
+	var a alloc
+	waitFor(t, 30*time.Second, "the allocation running", func() error {
+		allocs, err := servers[0].api.jobAllocs("remote")
+		if err != nil {
+			return err
+		}
+		if r := running(allocs); len(r) == 1 {
+			a = r[0]
+			return nil
+		}
+		return fmt.Errorf("allocations: %s", allocSummary(allocs))
+	}, nil)
+	other := c2
+	if a.NodeName == "c2" {
+		other = c1
+	}
+
+	for _, via := range []*procAgent{servers[0], other} {
+		out, err := cli(t, via, "alloc", "logs", a.ID)
+		if err != nil || !strings.Contains(out, "remote-hello") {
+			t.Fatalf("alloc logs through %s: %v\n%s", via.name, err, out)
+		}
+		out, err = cli(t, via, "alloc", "exec", a.ID, "--", "/bin/echo", "exec-through-"+via.name)
+		if err != nil || !strings.Contains(out, "exec-through-"+via.name) {
+			t.Fatalf("alloc exec through %s: %v\n%s", via.name, err, out)
+		}
+		out, err = cli(t, via, "alloc", "status", "-stats", a.ID)
+		if err != nil || !strings.Contains(strings.ToLower(out), "memory") {
+			t.Fatalf("alloc status -stats through %s: %v\n%s", via.name, err, out)
+		}
+	}
+}
