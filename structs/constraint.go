@@ -3,6 +3,7 @@ package structs
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-version"
@@ -23,6 +24,9 @@ const (
 	ConstraintIsSet         = "is_set"
 	ConstraintIsNotSet      = "is_not_set"
 	ConstraintDistinctHosts = "distinct_hosts"
+	// ConstraintDistinctProperty limits how many allocations share one
+	// value of the attribute (value: the limit, default 1).
+	ConstraintDistinctProperty = "distinct_property"
 )
 
 // Constraint filters the nodes a job or group may be placed on, e.g.
@@ -63,8 +67,17 @@ func (c *Constraint) Validate() error {
 			v.Add("", "attribute is required for operator %q", op)
 		}
 	case ConstraintDistinctHosts:
+	case ConstraintDistinctProperty:
+		if c.Attribute == "" {
+			v.Add("", "attribute is required for operator %q", op)
+		}
+		if c.Value != "" {
+			if n, err := strconv.Atoi(c.Value); err != nil || n < 1 {
+				v.Add("", "value %q of distinct_property must be a whole number of at least 1 (the most allocations per attribute value)", c.Value)
+			}
+		}
 	default:
-		v.Add("", "operator %q is unknown: use one of =, == (is), != (not), >, >=, <, <=, regexp, version, glob, set_contains, is_set, is_not_set, distinct_hosts", c.Operator)
+		v.Add("", "operator %q is unknown: use one of =, == (is), != (not), >, >=, <, <=, regexp, version, glob, set_contains, is_set, is_not_set, distinct_hosts, distinct_property", c.Operator)
 	}
 	return v.ErrorOrNil()
 }

@@ -73,7 +73,7 @@ func newConstraintChecker() *constraintChecker {
 // meets reports whether the node satisfies the constraint. distinct_hosts
 // depends on other placements, not on the node, and is checked elsewhere.
 func (cc *constraintChecker) meets(c *structs.Constraint, node *structs.Node) bool {
-	if c.Operator == structs.ConstraintDistinctHosts {
+	if c.Operator == structs.ConstraintDistinctHosts || c.Operator == structs.ConstraintDistinctProperty {
 		return true
 	}
 	l, lok := resolveTarget(c.Attribute, node)

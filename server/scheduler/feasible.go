@@ -87,6 +87,7 @@ type groupChecker struct {
 	nodeReasons      []string
 	jobDistinct      bool // no two allocations of the job on one node
 	groupDistinct    bool // no two allocations of this group on one node
+	distinctProps    []distinctProp
 	memo             map[uint64]classVerdict
 	ports            *portAsk     // nil when the group asks for no port
 	scorer           *groupScorer // nil without affinity and spread
@@ -109,6 +110,8 @@ func newGroupChecker(job *structs.Job, tg *structs.TaskGroup) *groupChecker {
 			case c == nil:
 			case c.Operator == structs.ConstraintDistinctHosts:
 				*distinct = *distinct || distinctHostsEnabled(c)
+			case c.Operator == structs.ConstraintDistinctProperty:
+				g.distinctProps = append(g.distinctProps, newDistinctProp(c, distinct == &g.groupDistinct, tg.Name))
 			case isNodeUnique(c):
 				g.nodeConstraints = append(g.nodeConstraints, c)
 				g.nodeReasons = append(g.nodeReasons, c.String())

@@ -56,6 +56,9 @@ type placer struct {
 	// the job anti-affinity penalty spreads a job's copies over nodes
 	// unless packing them wins clearly (nil: no penalty, e.g. system jobs).
 	sameJob map[string]int
+	// props and propDefs track distinct_property constraints.
+	props    propertyCounts
+	propDefs []distinctProp
 	// jobAllocs are the job's allocations in the state (spread counts).
 	jobAllocs []*structs.Allocation
 	// Preemption: the placing job's priority (0 disables preemption),
@@ -144,6 +147,7 @@ func (p *placer) countOnNode(group, nodeID string, delta int) {
 	if p.sameJob != nil {
 		p.sameJob[nodeID] += delta
 	}
+	p.countProperties(group, nodeID, delta)
 	if !p.distinct {
 		return
 	}
@@ -158,6 +162,13 @@ func (p *placer) countOnNode(group, nodeID string, delta int) {
 
 func (p *placer) checker(tg *structs.TaskGroup) *groupChecker {
 	gc := p.checkers[tg.Name]
+	defer func() {
+		if len(gc.distinctProps) > 0 {
+			// Errors reading a node leave that allocation uncounted; the
+			// plan applier's fit check still guards capacity.
+			_ = p.trackProperties(p.jobAllocs, gc.distinctProps)
+		}
+	}()
 	if gc == nil {
 		gc = newGroupChecker(p.job, tg)
 		p.checkers[tg.Name] = gc
@@ -285,7 +296,7 @@ func (p *placer) infeasible(gc *groupChecker, e *nodeEntry) string {
 	if gc.groupDistinct && p.groupOnNode[gc.group.Name][e.node.ID] > 0 {
 		return reasonDistinctHosts
 	}
-	return ""
+	return p.propertyBlocked(gc, e.node)
 }
 
 // exhausted names the first dimension in which need does not fit, or "".

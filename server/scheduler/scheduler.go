@@ -108,6 +108,13 @@ func (s *genericScheduler) attempt() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read allocations: %w", err)
 	}
+	if ok, why := job.RunnableAt(time.Now()); job != nil && !ok {
+		// A periodic/parameterized parent, or a job outside its
+		// start_time/end_time: place nothing and stop what runs.
+		s.logger.Debug("job not runnable now", "job_id", jobID, "reason", why)
+		job = job.Copy()
+		job.Stop = true
+	}
 	s.snapshotIndex = index
 	s.failed, s.queued, s.preemptedJobs = nil, nil, nil
 	versions, err := loadVersions(s.state, job, allocs)
