@@ -13,16 +13,8 @@ import (
 // so the job runs exactly count copies again.
 func TestNodeReturnsAndStopsReplacedWork(t *testing.T) {
 	t.Parallel()
-	c := newProcCluster(t)
-	secs := 3600 + int(time.Now().UnixNano()%600)
-	c.track(secs)
-	servers := c.startServers(1)
-	c1 := c.newClient("c1", servers...)
-	c2 := c.newClient("c2", servers...)
-	c1.start()
-	c2.start()
+	_, servers, c1, c2, secs := serverAndTwoClients(t, 3600)
 	api := servers[0].api
-	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(api, 2) }, nil)
 
 	if err := api.register(sleepJob("back", 2, 32, secs)); err != nil {
 		t.Fatal(err)
@@ -99,4 +91,21 @@ func readyNodes(api *apiClient, want int) error {
 		return fmt.Errorf("%d of %d nodes ready", ready, want)
 	}
 	return nil
+}
+
+// serverAndTwoClients starts one server and clients c1 and c2, waits until
+// both nodes are ready, and returns a unique task sleep duration (from
+// base) that cleanup tracks.
+func serverAndTwoClients(t *testing.T, base int) (c *procCluster, servers []*procAgent, c1, c2 *procAgent, secs int) {
+	t.Helper()
+	c = newProcCluster(t)
+	secs = base + int(time.Now().UnixNano()%600)
+	c.track(secs)
+	servers = c.startServers(1)
+	c1 = c.newClient("c1", servers...)
+	c2 = c.newClient("c2", servers...)
+	c1.start()
+	c2.start()
+	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(servers[0].api, 2) }, nil)
+	return c, servers, c1, c2, secs
 }

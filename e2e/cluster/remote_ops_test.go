@@ -12,30 +12,7 @@ import (
 // client over the connection it opened (clients have no inbound port).
 func TestRemoteAllocOperations(t *testing.T) {
 	t.Parallel()
-	c := newProcCluster(t)
-	secs := 3000 + int(time.Now().UnixNano()%600)
-	c.track(secs)
-	servers := c.startServers(1)
-	c1 := c.newClient("c1", servers...)
-	c2 := c.newClient("c2", servers...)
-	c1.start()
-	c2.start()
-	waitFor(t, 30*time.Second, "two ready nodes", func() error {
-		nodes, err := servers[0].api.nodes()
-		if err != nil {
-			return err
-		}
-		ready := 0
-		for _, n := range nodes {
-			if n.Status == "ready" {
-				ready++
-			}
-		}
-		if ready != 2 {
-			return fmt.Errorf("%d ready", ready)
-		}
-		return nil
-	}, nil)
+	_, servers, c1, c2, secs := serverAndTwoClients(t, 3000)
 
 	job := execJob("remote", "service", 1, 32, "/bin/sh", "-c", fmt.Sprintf("echo remote-hello; exec sleep %d", secs))
 	if err := servers[0].api.register(job); err != nil {
