@@ -21,6 +21,7 @@ type cluster struct {
 	rpcAddrs []string
 	httpURL  string
 	http     *agent.HTTPServer
+	logger   hclog.Logger
 }
 
 // startCluster starts n in-process servers: one dev-mode server (in-memory
@@ -29,7 +30,7 @@ type cluster struct {
 // server; it forwards writes to the leader like any agent.
 func startCluster(n, schedulers int, logLevel string) (*cluster, error) {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "sim", Level: hclog.LevelFromString(logLevel), Output: os.Stderr})
-	c := &cluster{}
+	c := &cluster{logger: logger}
 	var gossip []string
 	for i := 0; i < n; i++ {
 		rpcAddr, err := freeAddr("tcp")
@@ -92,8 +93,10 @@ func (c *cluster) leader() *server.Server {
 	return nil
 }
 
-// Shutdown stops the HTTP API and every server.
+// Shutdown stops the HTTP API and every server. Workers cut off mid-plan
+// log errors on the way down; they are not findings, so logging stops first.
 func (c *cluster) Shutdown() {
+	c.logger.SetLevel(hclog.Off)
 	if c.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = c.http.Shutdown(ctx)

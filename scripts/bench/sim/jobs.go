@@ -44,10 +44,10 @@ type jobTracker struct {
 }
 
 type jobStat struct {
-	submit  time.Time
-	want    int
-	placed  int
-	done    time.Time
+	submit time.Time
+	want   int
+	placed int
+	done   time.Time
 }
 
 func newJobTracker() *jobTracker {
@@ -146,4 +146,44 @@ func jobCount(allocs, jobSize int) (n, last int) {
 	n = (allocs + jobSize - 1) / jobSize
 	last = allocs - (n-1)*jobSize
 	return n, last
+}
+
+// submitAll calls submit(i) for i in [0, n) from par goroutines, in order
+// of i, and returns the first error (the remaining jobs are then skipped).
+func submitAll(ctx context.Context, par, n int, submit func(i int) error) error {
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+	)
+	for range max(1, par) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if first != nil || next >= n || ctx.Err() != nil {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				if err := submit(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return first
 }

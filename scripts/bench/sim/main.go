@@ -32,6 +32,7 @@ type options struct {
 	servers     int
 	jobSize     int
 	inflight    int
+	submitters  int
 	taskCPU     int
 	taskMem     int
 	ackMode     string
@@ -55,14 +56,15 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.servers, "servers", 1, "in-process servers (1, or 3 for a cluster with gossip and bootstrap-expect)")
 	fs.IntVar(&o.jobSize, "job-size", 1000, "allocations per job (group count)")
 	fs.IntVar(&o.inflight, "inflight", 0, "most jobs submitted but not fully placed at once (0: submit all at once)")
+	fs.IntVar(&o.submitters, "submitters", 4, "concurrent PUT /v1/jobs calls")
 	fs.IntVar(&o.taskCPU, "task-cpu", 20, "task CPU (MHz)")
 	fs.IntVar(&o.taskMem, "task-memory", 32, "task memory (MB)")
 	fs.StringVar(&o.ackMode, "ack", "global", `acknowledgements: "global" batches across nodes, "node" sends one call per node and answer`)
-	fs.IntVar(&o.ackBatch, "ack-batch", 5000, "most allocation updates per Node.UpdateAlloc call with -ack=global")
+	fs.IntVar(&o.ackBatch, "ack-batch", 250, "most allocation updates per Node.UpdateAlloc call with -ack=global (larger batches make one memdb commit touch more than 8,192 radix nodes, which falls back to a full-tree notify walk)")
 	fs.IntVar(&o.ackSenders, "ack-senders", 2, "concurrent Node.UpdateAlloc calls with -ack=global")
-	fs.IntVar(&o.conns, "conns", 1, "connections (yamux sessions) per server shared by the nodes")
+	fs.IntVar(&o.conns, "conns", 16, "connections (yamux sessions) per server shared by the nodes")
 	fs.IntVar(&o.registerPar, "register-parallel", 64, "concurrent node registrations")
-	fs.IntVar(&o.schedulers, "schedulers", 0, "scheduler workers per server (0: server default, one per CPU)")
+	fs.IntVar(&o.schedulers, "schedulers", 0, "scheduler workers per server (0: the server default, max(4, 2×CPUs))")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the placement phase to this file")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile at the end to this file")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
@@ -80,8 +82,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-servers must be 1 or at least 3")
 	case o.ackMode != "global" && o.ackMode != "node":
 		return nil, fmt.Errorf("-ack must be global or node, not %q", o.ackMode)
-	case o.conns <= 0:
-		return nil, errors.New("-conns must be positive")
+	case o.conns <= 0 || o.submitters <= 0:
+		return nil, errors.New("-conns and -submitters must be positive")
 	}
 	return o, nil
 }
@@ -114,6 +116,12 @@ func run(o *options) error {
 	}
 	defer c.Shutdown()
 	logf("cluster ready in %v; HTTP %s, RPC %v", time.Since(t0).Round(time.Millisecond), c.httpURL, c.rpcAddrs)
+
+	// Everything started from here on (nodes, pools, acker, submitters) is
+	// the simulator: label it so that a CPU profile tells it from the
+	// servers (go tool pprof -tagignore role=simulator shows the servers).
+	ctx = pprof.WithLabels(ctx, pprof.Labels("role", "simulator"))
+	pprof.SetGoroutineLabels(ctx)
 
 	simCtx, cancelSim := context.WithCancel(ctx)
 	defer cancelSim()
@@ -181,13 +189,12 @@ func run(o *options) error {
 	var submitDone time.Time
 	var subMu sync.Mutex
 	go func() {
-		for i := range nJobs {
+		err := submitAll(runCtx, o.submitters, nJobs, func(i int) error {
 			if sem != nil {
 				select {
 				case sem <- struct{}{}:
 				case <-runCtx.Done():
-					submitErr <- runCtx.Err()
-					return
+					return runCtx.Err()
 				}
 			}
 			size := o.jobSize
@@ -197,14 +204,14 @@ func run(o *options) error {
 			id := fmt.Sprintf("sim-%05d", i)
 			s.tracker.submitted(id, size, time.Now())
 			if err := sub.submit(runCtx, jobSpec(id, s.task, size, o.taskCPU, o.taskMem)); err != nil {
-				submitErr <- fmt.Errorf("job %s: %w", id, err)
-				return
+				return fmt.Errorf("job %s: %w", id, err)
 			}
-		}
+			return nil
+		})
 		subMu.Lock()
 		submitDone = time.Now()
 		subMu.Unlock()
-		submitErr <- nil
+		submitErr <- err
 	}()
 
 	progress := time.NewTicker(5 * time.Second)
