@@ -15,6 +15,7 @@ import (
 	"github.com/appmesh/appmesh/client/allocrunner"
 	"github.com/appmesh/appmesh/client/fingerprint"
 	"github.com/appmesh/appmesh/client/state"
+	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -48,6 +49,9 @@ type Config struct {
 	// (the dev agent). Otherwise tasks and plugins outlive the agent and
 	// the next agent on the same data dir re-attaches to them.
 	KillTasksOnShutdown bool
+	// Services registers the allocations' services with the local Consul
+	// agent (client/consul.ServiceClient); nil: no Consul.
+	Services taskrunner.ServiceRegistrar
 }
 
 // Client is the node agent.

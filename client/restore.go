@@ -59,6 +59,7 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		OnUpdate: c.updater.put,
 		Restore:  restore,
 		OnRemove: c.removeJob,
+		Services: c.cfg.Services,
 	}
 	if c.db != nil {
 		cfg.State = c.db

@@ -162,6 +162,7 @@ func (s *testServer) updateAllocs(req *structs.AllocUpdateRequest) error {
 			continue
 		}
 		a.ClientStatus, a.ClientDescription, a.TaskStates = u.ClientStatus, u.ClientDescription, u.TaskStates
+		a.Healthy = u.Healthy
 		a.ModifyIndex = s.bump()
 	}
 	return nil

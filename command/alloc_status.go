@@ -55,6 +55,7 @@ func (c *AllocStatusCommand) Run(args []string) int {
 		"Client Status", alloc.ClientStatus, "Client Description", orDash(alloc.ClientDescription),
 		"Desired Status", alloc.DesiredStatus, "Desired Description", orDash(alloc.DesiredDescription),
 		"Created", formatTime(alloc.CreateTime), "Modified", formatTime(alloc.ModifyTime),
+		"Health", healthText(alloc.Healthy),
 	}
 	if m := alloc.Metrics; m != nil && m.NodesEvaluated > 0 {
 		pairs = append(pairs, "Placement", fmt.Sprintf("%d node(s) evaluated, %d filtered, %d exhausted",
@@ -81,8 +82,10 @@ func taskStateText(name string, s *structs.TaskState) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Task %q is %q\n", name, s.State)
-	b.WriteString(formatKV("Failed", fmt.Sprint(s.Failed), "Restarts", fmt.Sprint(s.Restarts),
-		"Exit Code", exit, "Started At", formatTime(s.StartedAt), "Finished At", formatTime(s.FinishedAt)))
+	b.WriteString(formatKV(append([]string{"Failed", fmt.Sprint(s.Failed), "Restarts", fmt.Sprint(s.Restarts),
+		"Exit Code", exit, "Started At", formatTime(s.StartedAt), "Finished At", formatTime(s.FinishedAt)},
+		taskStatusPairs(s)...)...))
+	b.WriteString(checksText(s))
 	if len(s.Events) == 0 {
 		return b.String()
 	}

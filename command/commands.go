@@ -51,6 +51,7 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 
 		"job":          func() (cli.Command, error) { return &JobCommand{Meta: meta()}, nil },
 		"job run":      func() (cli.Command, error) { return &JobRunCommand{Meta: meta()}, nil },
+		"run":          func() (cli.Command, error) { return &RunCommand{Meta: meta()}, nil },
 		"job status":   func() (cli.Command, error) { return &JobStatusCommand{Meta: meta()}, nil },
 		"job stop":     func() (cli.Command, error) { return &JobStopCommand{Meta: meta()}, nil },
 		"job inspect":  func() (cli.Command, error) { return &JobInspectCommand{Meta: meta()}, nil },
@@ -58,6 +59,11 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"job plan":     func() (cli.Command, error) { return &JobPlanCommand{Meta: meta()}, nil },
 		"job history":  func() (cli.Command, error) { return &JobHistoryCommand{Meta: meta()}, nil },
 		"job revert":   func() (cli.Command, error) { return &JobRevertCommand{Meta: meta()}, nil },
+		"job dispatch": func() (cli.Command, error) { return &JobDispatchCommand{Meta: meta()}, nil },
+		"job periodic": func() (cli.Command, error) { return &JobPeriodicCommand{Meta: meta()}, nil },
+		"job periodic force": func() (cli.Command, error) {
+			return &JobPeriodicForceCommand{Meta: meta()}, nil
+		},
 
 		"alloc":         func() (cli.Command, error) { return &AllocCommand{Meta: meta()}, nil },
 		"alloc status":  func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta()}, nil },
@@ -109,8 +115,8 @@ func (n *namespace) Run(args []string) int {
 	var subs []string
 	for name, f := range Commands(n.Ui) {
 		rest, ok := strings.CutPrefix(name, n.name+" ")
-		if !ok {
-			continue
+		if !ok || strings.Contains(rest, " ") {
+			continue // not ours, or a nested namespace's subcommand
 		}
 		cmd, _ := f()
 		subs = append(subs, fmt.Sprintf("    %-10s %s", rest, cmd.Synopsis()))

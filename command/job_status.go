@@ -31,6 +31,8 @@ type jobStatusJSON struct {
 	Summary          map[string]*structs.GroupSummary `json:"summary,omitempty"`
 	LatestEvaluation *structs.Evaluation              `json:"latest_evaluation,omitempty"`
 	Allocations      []*structs.AllocListStub         `json:"allocations"`
+	// Periodic is set for periodic and parameterized jobs.
+	Periodic *structs.PeriodicStatus `json:"periodic,omitempty"`
 }
 
 func (c *JobStatusCommand) Run(args []string) int {
@@ -92,14 +94,22 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 	}
 	sort.Slice(allocs, func(i, j int) bool { return allocs[i].CreateIndex > allocs[j].CreateIndex })
 	eval := evalToExplain(evals)
-	if c.json {
-		return c.printJSON(&jobStatusJSON{Job: job, Summary: stub.Summary, LatestEvaluation: eval, Allocations: allocs})
+	sched, err := jobSchedule(client, job)
+	if err != nil {
+		return c.errorf("Error: %v", err)
 	}
-	c.Ui.Output(formatKV(
+	if c.json {
+		return c.printJSON(&jobStatusJSON{Job: job, Summary: stub.Summary, LatestEvaluation: eval, Allocations: allocs, Periodic: sched})
+	}
+	c.Ui.Output(formatKV(append([]string{
 		"ID", job.ID, "Name", job.Name, "Type", job.Type,
 		"Priority", fmt.Sprint(job.Priority), "Datacenters", strings.Join(job.Datacenters, ","),
 		"Status", jobStatusText(job), "Version", fmt.Sprint(job.Version),
-		"Submit Date", formatTime(job.SubmitTime)))
+		"Submit Date", formatTime(job.SubmitTime)}, scheduleKV(job, sched)...)...))
+	if sched != nil {
+		c.Ui.Output("\nChildren")
+		c.Ui.Output(childrenTable(sched))
+	}
 	if len(stub.Summary) > 0 {
 		c.Ui.Output("\nSummary")
 		c.Ui.Output(summaryTable(stub.Summary))

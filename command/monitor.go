@@ -240,14 +240,15 @@ func (m *monitor) errorf(format string, args ...any) int {
 func allocTable(allocs []*structs.AllocListStub, long bool) string {
 	rows := [][]string{{"ID", "Node", "Group", "Status"}}
 	if long {
-		rows[0] = []string{"ID", "Node", "Group", "Version", "Desired", "Status", "Created"}
+		rows[0] = []string{"ID", "Node", "Group", "Version", "Desired", "Status", "Health", "Next Start", "Created"}
 	}
 	now := time.Now()
 	for _, a := range allocs {
 		row := []string{structs.ShortID(a.ID), orDash(a.NodeName), a.TaskGroup, a.ClientStatus}
 		if long {
 			row = []string{structs.ShortID(a.ID), orDash(a.NodeName), a.TaskGroup,
-				fmt.Sprint(a.JobVersion), a.DesiredStatus, a.ClientStatus, formatAge(a.CreateTime, now)}
+				fmt.Sprint(a.JobVersion), a.DesiredStatus, a.ClientStatus, healthText(a.Healthy),
+				nextStartText(a.TaskStates), formatAge(a.CreateTime, now)}
 		}
 		rows = append(rows, row)
 	}

@@ -88,6 +88,9 @@ type TaskConfig struct {
 	LogMaxFileSizeMB int `json:"log_max_file_size_mb,omitempty"`
 	// Ports maps the allocation's port labels to host ports.
 	Ports map[string]int `json:"ports,omitempty"`
+	// Stdin gives the task a standard input fed through a FIFO in its log
+	// directory (StdinFIFOPath) instead of /dev/null.
+	Stdin bool `json:"stdin,omitempty"`
 }
 
 // TaskHandle is returned by StartTask and stored by the client so that the

@@ -86,6 +86,8 @@ type agentOptions struct {
 	dev bool
 	// dataDir is the agent's -data-dir; a fresh temporary one if empty.
 	dataDir string
+	// config is an agent config file (-config), if any.
+	config string
 }
 
 // agent is one running `appmesh agent` process.
@@ -147,6 +149,9 @@ func (a *agent) args() []string {
 		args = append(args, "-dev")
 	} else {
 		args = append(args, "-server", "-client", "-bind", "127.0.0.1")
+	}
+	if a.opts.config != "" {
+		args = append(args, "-config", a.opts.config)
 	}
 	return append(args,
 		"-data-dir", a.dataDir,

@@ -43,15 +43,6 @@ func TestHCLErrors(t *testing.T) {
 			want: []string{`test.hcl:4,7-13: Unsupported argument`, `Did you mean "driver"?`},
 		},
 		{
-			// network is supported since ports landed; service comes with
-			// the Consul work.
-			name: "service blocks are not supported yet",
-			src:  mustRead(t, "testdata/api.hcl"),
-			want: []string{
-				`test.hcl:13,5-12: Unsupported block type; Blocks of type "service" are not expected here.`,
-			},
-		},
-		{
 			name: "syntax error",
 			src:  "job \"j\" {\n  group \"web\" {\n    count = \n  }\n}\n",
 			want: []string{`test.hcl:3,`, `Invalid expression`},

@@ -98,6 +98,10 @@ func (s *Server) serveForwardedStream(st net.Conn) {
 	if err != nil {
 		return
 	}
+	if req.Type == transport.LogTypeStdin {
+		s.serveForwardedStdin(st, req)
+		return
+	}
 	ctx, cancel := context.WithCancel(s.shutdownCtx)
 	defer cancel()
 	sw := &statusWriter{w: st}

@@ -77,10 +77,13 @@ func TestCluster_WritesThroughFollowersSurviveLeaderLoss(t *testing.T) {
 	if leader == nil || len(followers) != 2 {
 		t.Fatalf("want 1 leader and 2 followers")
 	}
-	var peers structs.StatusPeersResponse
-	if err := followers[0].RPC(structs.StatusPeersRPC, &structs.GenericRequest{}, &peers); err != nil || len(peers.Peers) != 3 {
-		t.Fatalf("raft peers %v (err %v), want 3", peers.Peers, err)
-	}
+	// A server that joined a bootstrapped cluster learns the peer set from
+	// the leader's log shortly after the election.
+	waitFor(t, "3 raft peers seen by a follower", func() bool {
+		var peers structs.StatusPeersResponse
+		err := followers[0].RPC(structs.StatusPeersRPC, &structs.GenericRequest{}, &peers)
+		return err == nil && len(peers.Peers) == 3
+	})
 
 	// Writes through a follower are forwarded to the leader.
 	registerNode(t, followers[0], testNode("n1", 4000, 4096))

@@ -59,6 +59,9 @@ func (s *Server) establishLeadership() error {
 	}
 	s.goLeader(ctx, s.planApplier)
 	s.goLeader(ctx, s.reapSupersededEvals)
+	s.startConsulLeader(ctx)
+	s.goLeader(ctx, s.runSchedules)
+	s.goLeader(ctx, s.gcRuns)
 	for i := 0; i < s.config.NumSchedulers; i++ {
 		w := &worker{srv: s, logger: s.logger.Named("worker").With("worker", i), ctx: ctx}
 		s.goLeader(ctx, func(context.Context) { w.run() })

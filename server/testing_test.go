@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,10 +47,24 @@ func waitLeader(t *testing.T, s *Server) {
 	})
 }
 
-type testWriter struct{ t *testing.T }
+// testWriter sends logs to the test, and drops them once the test ended:
+// background goroutines of a shut-down server (gossip) may still log, and
+// t.Log after the end panics.
+type testWriter struct {
+	t    *testing.T
+	done *atomic.Bool
+}
+
+func newTestWriter(t *testing.T) testWriter {
+	w := testWriter{t: t, done: &atomic.Bool{}}
+	t.Cleanup(func() { w.done.Store(true) })
+	return w
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
+	if !w.done.Load() {
+		w.t.Log(string(p))
+	}
 	return len(p), nil
 }
 
@@ -153,5 +168,5 @@ func describe(allocs []*structs.AllocListStub) string {
 }
 
 func testLogger(t *testing.T) hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Warn, Output: testWriter{t}})
+	return hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Warn, Output: newTestWriter(t)})
 }

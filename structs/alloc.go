@@ -50,6 +50,9 @@ type Allocation struct {
 	// evicted; PreemptedByAllocation is set on each of them.
 	PreemptedAllocations  []string `json:"preempted_allocations,omitempty"`
 	PreemptedByAllocation string   `json:"preempted_by_allocation,omitempty"`
+	// Healthy is set by the client from the tasks' health checks (see
+	// AllocHealth); nil while unknown or without checks.
+	Healthy *bool `json:"healthy,omitempty"`
 }
 
 // Index parses the allocation's index out of its name ("job.group[3]").
@@ -101,6 +104,10 @@ func (a *Allocation) Copy() *Allocation {
 			c.TaskResources[k] = &rc
 		}
 	}
+	if a.Healthy != nil {
+		h := *a.Healthy
+		c.Healthy = &h
+	}
 	c.AllocatedPorts = append([]AllocatedPort(nil), a.AllocatedPorts...)
 	c.PreemptedAllocations = append([]string(nil), a.PreemptedAllocations...)
 	if a.TaskStates != nil {
@@ -132,6 +139,7 @@ type AllocListStub struct {
 	ModifyIndex        uint64                `json:"modify_index"`
 	CreateTime         int64                 `json:"create_time"`
 	ModifyTime         int64                 `json:"modify_time"`
+	Healthy            *bool                 `json:"healthy,omitempty"`
 }
 
 // Stub returns the list form of the allocation.
@@ -142,7 +150,7 @@ func (a *Allocation) Stub() *AllocListStub {
 		DesiredStatus: a.DesiredStatus, DesiredDescription: a.DesiredDescription,
 		ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
 		TaskStates: a.TaskStates, CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex,
-		CreateTime: a.CreateTime, ModifyTime: a.ModifyTime,
+		CreateTime: a.CreateTime, ModifyTime: a.ModifyTime, Healthy: a.Healthy,
 	}
 }
 
@@ -188,4 +196,6 @@ type AllocStatusUpdate struct {
 	ClientDescription string                `json:"client_description,omitempty"`
 	TaskStates        map[string]*TaskState `json:"task_states,omitempty"`
 	ModifyTime        int64                 `json:"modify_time"`
+	// Healthy is the allocation's health from its checks (nil: unknown).
+	Healthy *bool `json:"healthy,omitempty"`
 }

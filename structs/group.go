@@ -20,6 +20,8 @@ type TaskGroup struct {
 	Update     *UpdateStrategy  `json:"update,omitempty" hcl:"update,block"`
 	// Restart applies to every task of the group unless a task has its own.
 	Restart *RestartPolicy `json:"restart,omitempty" hcl:"restart,block"`
+	// Services are registered with Consul while the allocation runs.
+	Services []*Service `json:"services,omitempty" hcl:"service,block"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -38,6 +40,9 @@ func (g *TaskGroup) UnmarshalJSON(b []byte) error {
 func (g *TaskGroup) Canonicalize(job *Job) {
 	for _, t := range g.Tasks {
 		t.Canonicalize(job, g)
+	}
+	for _, s := range g.Services {
+		s.Canonicalize(job.ID + "-" + g.Name)
 	}
 }
 
@@ -68,7 +73,11 @@ func (g *TaskGroup) Validate(job *Job) error {
 		}
 		seen[t.Name] = true
 		v.Merge(fmt.Sprintf("task %q", t.Name), t.Validate())
+		tv := &ValidationError{}
+		validateServices(tv, t.Services, g.Network)
+		v.Merge(fmt.Sprintf("task %q", t.Name), tv.ErrorOrNil())
 	}
+	validateServices(v, g.Services, g.Network)
 	return v.ErrorOrNil()
 }
 
@@ -106,6 +115,7 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.Network = g.Network.Copy()
 	c.Update = g.Update.Copy()
 	c.Restart = g.Restart.Copy()
+	c.Services = CopyServices(g.Services)
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

@@ -46,6 +46,13 @@ type Job struct {
 	Spreads     []*Spread         `json:"spreads,omitempty" hcl:"spread,block"`
 	// Update is the default update strategy of groups without their own.
 	Update *UpdateStrategy `json:"update,omitempty" hcl:"update,block"`
+	// Periodic and Parameterized make the job a template whose children
+	// run (structs/periodic.go, structs/parameterized.go).
+	Periodic      *PeriodicConfig      `json:"periodic,omitempty" hcl:"periodic,block"`
+	Parameterized *ParameterizedConfig `json:"parameterized,omitempty" hcl:"parameterized,block"`
+	// StartTime and EndTime (RFC 3339) bound when the job may run.
+	StartTime string `json:"start_time,omitempty"`
+	EndTime   string `json:"end_time,omitempty"`
 
 	// Set by the servers.
 	Stop              bool   `json:"stop,omitempty" hcl:"-"`
@@ -56,6 +63,10 @@ type Job struct {
 	CreateIndex       uint64 `json:"create_index,omitempty" hcl:"-"`
 	ModifyIndex       uint64 `json:"modify_index,omitempty" hcl:"-"`
 	JobModifyIndex    uint64 `json:"job_modify_index,omitempty" hcl:"-"`
+	// ParentID names the periodic or parameterized job that launched this
+	// child; Payload is a dispatched child's input (base64 in JSON).
+	ParentID string `json:"parent_id,omitempty" hcl:"-"`
+	Payload  []byte `json:"payload,omitempty" hcl:"-"`
 }
 
 // Canonicalize fills in defaults. It is idempotent and is called before
@@ -82,6 +93,7 @@ func (j *Job) Canonicalize() {
 	for _, g := range j.Groups {
 		g.Canonicalize(j)
 	}
+	j.Parameterized.Canonicalize()
 }
 
 // Validate returns a *ValidationError naming every bad field, e.g.
@@ -110,6 +122,7 @@ func (j *Job) Validate() error {
 		v.Merge(fmt.Sprintf("constraint %d", i+1), c.Validate())
 	}
 	v.Merge("update", j.Update.Validate())
+	j.validateSchedule(v)
 	validateAffinitiesSpreads(v, j.Affinities, j.Spreads)
 	if len(j.Groups) == 0 {
 		v.Add("", "job must have at least one group")
@@ -165,6 +178,8 @@ func (j *Job) Copy() *Job {
 	c.Affinities = append([]*Affinity(nil), j.Affinities...)
 	c.Spreads = append([]*Spread(nil), j.Spreads...)
 	c.Update = j.Update.Copy()
+	c.Periodic = j.Periodic.Copy()
+	c.Parameterized = j.Parameterized.Copy()
 	return &c
 }
 
@@ -184,6 +199,9 @@ type JobListStub struct {
 	CreateIndex       uint64                   `json:"create_index"`
 	ModifyIndex       uint64                   `json:"modify_index"`
 	JobModifyIndex    uint64                   `json:"job_modify_index"`
+	ParentID          string                   `json:"parent_id,omitempty"`
+	Periodic          bool                     `json:"periodic,omitempty"`
+	Parameterized     bool                     `json:"parameterized,omitempty"`
 }
 
 // GroupSummary counts a group's allocations by client status.
@@ -203,6 +221,7 @@ func (j *Job) Stub() *JobListStub {
 		Status: j.Status, StatusDescription: j.StatusDescription, Stop: j.Stop,
 		Version: j.Version, SubmitTime: j.SubmitTime, CreateIndex: j.CreateIndex,
 		ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex,
+		ParentID: j.ParentID, Periodic: j.Periodic != nil, Parameterized: j.Parameterized != nil,
 	}
 }
 

@@ -28,6 +28,17 @@ type Task struct {
 	// Restart overrides the group's restart policy field by field.
 	Restart *RestartPolicy `json:"restart,omitempty" hcl:"restart,block"`
 	Logs    *LogConfig     `json:"logs,omitempty" hcl:"logs,block"`
+	// DailyWindow limits the task to a time of day (see window.go).
+	DailyWindow *DailyWindow `json:"daily_window,omitempty" hcl:"daily_window,block"`
+	// Checks are health checks run by the client (see check.go).
+	Checks []*Check `json:"checks,omitempty" hcl:"check,block"`
+	// Services are registered with Consul while the task runs (service.go).
+	Services []*Service `json:"services,omitempty" hcl:"service,block"`
+	// ShutdownDelay is the pause between deregistering the task's services
+	// and killing it, so that clients stop sending it traffic first.
+	ShutdownDelay Duration `json:"shutdown_delay,omitempty"`
+	// Upstreams are other services the task finds through Consul.
+	Upstreams []*Upstream `json:"upstreams,omitempty" hcl:"upstream,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -48,6 +59,12 @@ func (t *Task) Canonicalize(job *Job, g *TaskGroup) {
 		t.Logs = &LogConfig{}
 	}
 	t.Logs.Canonicalize()
+	for _, s := range t.Services {
+		s.Canonicalize(job.ID + "-" + g.Name + "-" + t.Name)
+	}
+	for _, u := range t.Upstreams {
+		u.Canonicalize()
+	}
 }
 
 // Validate checks the task; problems are relative to the task.
@@ -59,6 +76,10 @@ func (t *Task) Validate() error {
 	if t.Driver == "" {
 		v.Add("", "driver is required")
 	}
+	if t.ShutdownDelay < 0 {
+		v.Add("", "shutdown_delay must not be negative")
+	}
+	validateUpstreams(v, t.Upstreams)
 	if t.KillTimeout < 0 {
 		v.Add("", "kill_timeout must not be negative")
 	}
@@ -71,6 +92,10 @@ func (t *Task) Validate() error {
 	if t.Restart != nil {
 		v.Merge("restart", t.Restart.Validate())
 	}
+	if t.DailyWindow != nil {
+		v.Merge("daily_window", t.DailyWindow.Validate())
+	}
+	validateChecks(v, t.Checks)
 	return v.ErrorOrNil()
 }
 
@@ -95,6 +120,15 @@ func (t *Task) Copy() *Task {
 	}
 	c.Logs = t.Logs.Copy()
 	c.Restart = t.Restart.Copy()
+	c.DailyWindow = t.DailyWindow.Copy()
+	c.Services = CopyServices(t.Services)
+	c.Upstreams = CopyUpstreams(t.Upstreams)
+	if t.Checks != nil {
+		c.Checks = make([]*Check, len(t.Checks))
+		for i, ck := range t.Checks {
+			c.Checks[i] = ck.Copy()
+		}
+	}
 	return &c
 }
 

@@ -33,6 +33,16 @@ type TaskState struct {
 	StartedAt  int64        `json:"started_at,omitempty"`  // unix nanoseconds
 	FinishedAt int64        `json:"finished_at,omitempty"` // unix nanoseconds
 	Events     []*TaskEvent `json:"events,omitempty"`
+
+	// App Mesh-style status. ExitCode, StartedAt and FinishedAt above are
+	// the last exit code, start and exit.
+	Starts    int    `json:"starts,omitempty"`     // times the task was started
+	NextStart int64  `json:"next_start,omitempty"` // unix nanos; set while waiting for a daily window
+	LastError string `json:"last_error,omitempty"` // the last event error
+	// Health is healthy or unhealthy from the task's checks, "" without
+	// checks or before every check ran once.
+	Health string         `json:"health,omitempty"`
+	Checks []*CheckStatus `json:"checks,omitempty"`
 }
 
 // TaskEvent is one step in a task's life.
@@ -48,6 +58,9 @@ type TaskEvent struct {
 // AddEvent appends an event, dropping the oldest beyond MaxTaskEvents.
 func (s *TaskState) AddEvent(e *TaskEvent) {
 	s.Events = append(s.Events, e)
+	if e.Error != "" {
+		s.LastError = e.Error
+	}
 	if len(s.Events) > MaxTaskEvents {
 		s.Events = s.Events[len(s.Events)-MaxTaskEvents:]
 	}
@@ -62,6 +75,13 @@ func (s *TaskState) Copy() *TaskState {
 	if s.ExitCode != nil {
 		v := *s.ExitCode
 		c.ExitCode = &v
+	}
+	if s.Checks != nil {
+		c.Checks = make([]*CheckStatus, len(s.Checks))
+		for i, ck := range s.Checks {
+			cc := *ck
+			c.Checks[i] = &cc
+		}
 	}
 	c.Events = make([]*TaskEvent, len(s.Events))
 	for i, e := range s.Events {

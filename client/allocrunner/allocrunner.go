@@ -7,6 +7,7 @@ package allocrunner
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocdir"
@@ -36,6 +37,8 @@ type Config struct {
 	// OnRemove is called (once, in its own goroutine) when a task's exit
 	// action asks to stop the allocation's job.
 	OnRemove func(alloc *structs.Allocation, reason string)
+	// Services registers group and task services with Consul; nil: none.
+	Services taskrunner.ServiceRegistrar
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -59,6 +62,10 @@ type AllocRunner struct {
 	onRemove func(*structs.Allocation, string)
 	// removeOnce guards the single job stop an exit action may ask for.
 	removeOnce sync.Once
+	// Consul services of the group (services.go); nil without any.
+	groupSvc   *groupServices
+	groupName  string
+	killedFlag atomic.Bool
 
 	// updateMu serialises state snapshots so updates leave in order.
 	updateMu      sync.Mutex
@@ -101,6 +108,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 		restored:     cfg.Restore != nil,
 		onRemove:     cfg.OnRemove,
 	}
+	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	for _, task := range group.Tasks {
 		var restore *state.TaskRecord
 		if cfg.Restore != nil {
@@ -118,6 +126,8 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Restore:       restore,
 			OnRemove:      ar.taskRemove,
 			State:         ar.db,
+			Services:      cfg.Services,
+			Payload:       cfg.Job.Payload,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
@@ -174,6 +184,10 @@ func (ar *AllocRunner) Update(alloc *structs.Allocation) {
 
 // Kill asks every task to stop and returns at once.
 func (ar *AllocRunner) Kill(reason string) {
+	// The group's services leave Consul before any task gets a signal.
+	if !ar.killedFlag.Swap(true) {
+		ar.removeGroupServices()
+	}
 	for _, tr := range ar.tasks {
 		tr.Kill(reason)
 	}
@@ -202,6 +216,7 @@ func (ar *AllocRunner) Alloc() *structs.Allocation {
 	a := ar.alloc.Copy()
 	a.ClientStatus, a.ClientDescription = ar.clientStatus, ar.clientDesc
 	a.TaskStates = states
+	a.Healthy = structs.AllocHealth(states)
 	return a
 }
 
@@ -236,6 +251,7 @@ func (ar *AllocRunner) report() {
 	defer ar.updateMu.Unlock()
 	states := ar.taskStates()
 	status, desc := ClientStatus(states)
+	ar.syncGroupServices(status)
 	ar.mu.Lock()
 	ar.clientStatus, ar.clientDesc = status, desc
 	ar.mu.Unlock()
@@ -251,6 +267,7 @@ func (ar *AllocRunner) report() {
 			ClientDescription: desc,
 			TaskStates:        states,
 			ModifyTime:        time.Now().UnixNano(),
+			Healthy:           structs.AllocHealth(states),
 		})
 	}
 }

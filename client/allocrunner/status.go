@@ -12,8 +12,11 @@ func ClientStatus(states map[string]*structs.TaskState) (status, description str
 	if len(states) == 0 {
 		return structs.AllocClientPending, "No tasks have started"
 	}
-	var pending, running int
+	var pending, running, waiting int
 	for _, s := range states {
+		if s != nil && s.NextStart > 0 && s.State == structs.TaskStatePending {
+			waiting++
+		}
 		switch {
 		case s == nil:
 			pending++
@@ -26,6 +29,8 @@ func ClientStatus(states map[string]*structs.TaskState) (status, description str
 		}
 	}
 	switch {
+	case pending > 0 && waiting == pending:
+		return structs.AllocClientPending, "Waiting for the daily window"
 	case pending > 0:
 		return structs.AllocClientPending, "Tasks are starting"
 	case running > 0:

@@ -42,6 +42,7 @@ func (tr *TaskRunner) recoverTask() (res *drivers.ExitResult, kind exitKind, ok 
 		s.AddEvent(newEvent(EventReattached, "Task re-attached after an agent restart"))
 	})
 	tr.logger.Info("re-attached to task", "pid", r.Handle.PID)
+	tr.runReattached()
 	res, kind = tr.waitOrKill()
 	return res, kind, true
 }

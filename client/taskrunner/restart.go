@@ -26,6 +26,8 @@ type restartDecision struct {
 	failed bool
 	// remove asks for the task's job to be stopped (on_exit "remove").
 	remove bool
+	// window: the daily window closed; the task starts again when it opens.
+	window bool
 }
 
 // restartTracker applies a restart policy to a task's exits: attempts

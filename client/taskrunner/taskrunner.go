@@ -47,12 +47,19 @@ type Config struct {
 	Restart *structs.RestartPolicy
 	// JobType decides whether a clean exit completes the task (batch).
 	JobType string
+	// Payload is a dispatched job's input, given to the task as the file
+	// local/payload in its directory.
+	Payload []byte
 	// State persists the task; nil keeps nothing.
 	State StateDB
 	// Restore is the task as persisted by an earlier agent, or nil.
 	Restore *state.TaskRecord
 	// OnRemove is called when an exit action asks to stop the whole job.
 	OnRemove func(task, reason string)
+	// Services registers the task's services with Consul; nil: none.
+	Services ServiceRegistrar
+	// Clock drives the daily window; nil is the wall clock.
+	Clock Clock
 }
 
 // exitKind says why waiting for a task ended.
@@ -63,6 +70,7 @@ const (
 	exitKilled                   // Kill stopped it
 	exitRestart                  // Restart stopped it to start it again
 	exitDetached                 // Detach: the task keeps running, the runner leaves
+	exitWindow                   // the daily window closed: stopped until it opens
 )
 
 // TaskRunner runs one task. Run does all the work in the caller's
@@ -80,6 +88,7 @@ type TaskRunner struct {
 	restarts      *restartTracker
 	db            StateDB
 	restore       *state.TaskRecord
+	clock         Clock
 
 	// ctx lives as long as Run; cancelling it ends driver waits.
 	ctx    context.Context
@@ -126,6 +135,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		restarts:      newRestartTracker(cfg.Restart, cfg.JobType),
 		db:            cfg.State,
 		restore:       cfg.Restore,
+		clock:         cfg.Clock,
 		ctx:           ctx,
 		cancel:        cancel,
 		killCh:        make(chan struct{}),
@@ -137,6 +147,9 @@ func New(cfg *Config) (*TaskRunner, error) {
 			Events: []*structs.TaskEvent{newEvent(structs.TaskEventReceived, "Task received by client")},
 		},
 	}
+	if tr.clock == nil {
+		tr.clock = realClock{}
+	}
 	if r := cfg.Restore; r != nil && r.State != nil {
 		tr.state = r.State.Copy()
 	}
@@ -144,6 +157,13 @@ func New(cfg *Config) (*TaskRunner, error) {
 		&taskDirHook{allocDir: cfg.AllocDir, task: cfg.Task.Name},
 		&logsHook{allocDir: cfg.AllocDir, task: cfg.Task.Name, logs: cfg.Task.Logs},
 		&envHook{tr: tr},
+		&healthHook{tr: tr},
+		&payloadHook{payload: cfg.Payload},
+	}
+	for _, h := range []hook{servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
+		if h != nil {
+			tr.hooks = append(tr.hooks, h)
+		}
 	}
 	return tr, nil
 }
@@ -194,6 +214,9 @@ func (tr *TaskRunner) Run() {
 		if !ok {
 			if tr.killRequested() {
 				tr.setDead(false, newEvent(structs.TaskEventKilled, "Task killed before it started: "+tr.killReason))
+				return
+			}
+			if !tr.waitForWindow() {
 				return
 			}
 			var d restartDecision
@@ -253,6 +276,8 @@ func (tr *TaskRunner) afterExit(res *drivers.ExitResult, kind exitKind) restartD
 		return restartDecision{}
 	case exitRestart:
 		return restartDecision{restart: true, reason: "Restart requested: " + tr.restartReason}
+	case exitWindow:
+		return restartDecision{restart: true, window: true, reason: "Daily window closed"}
 	}
 	return tr.restarts.onExit(res, ranFor)
 }
@@ -279,6 +304,9 @@ func (tr *TaskRunner) next(d restartDecision) bool {
 	if !d.restart {
 		tr.finish(d)
 		return false
+	}
+	if d.window { // not a restart: waitForWindow waits for the opening
+		return true
 	}
 	ev := newEvent(structs.TaskEventRestarting, d.reason)
 	tr.update(func(s *structs.TaskState) {
@@ -367,6 +395,7 @@ func (tr *TaskRunner) start(cfg *drivers.TaskConfig) error {
 		tr.driver, tr.handle = drv, handle
 		s.State = structs.TaskStateRunning
 		s.StartedAt = startedAt.UnixNano()
+		s.Starts++
 		s.FinishedAt = 0
 		s.AddEvent(newEvent(structs.TaskEventStarted, "Task started by client"))
 	})

@@ -39,6 +39,8 @@ func (tr *TaskRunner) waitOrKill() (*drivers.ExitResult, exitKind) {
 	case r := <-tr.restartCh:
 		kind, reason = exitRestart, r
 		tr.restartReason = r
+	case <-tr.windowCloseCh():
+		kind, reason = exitWindow, "daily window closed"
 	}
 	return tr.stopAndWait(resCh, waitCancel, reason), kind
 }
@@ -49,6 +51,8 @@ func (tr *TaskRunner) stopAndWait(resCh <-chan *drivers.ExitResult, waitCancel c
 	if timeout <= 0 {
 		timeout = structs.DefaultKillTimeout
 	}
+	// Services leave Consul (then shutdown_delay) before the signal.
+	tr.runPreKill()
 	tr.emit(newEvent(structs.TaskEventKilling, fmt.Sprintf("Sent interrupt, waiting %s before force killing (%s)", timeout, reason)))
 	drv := tr.currentDriver()
 	if err := drv.StopTask(tr.TaskID(), timeout, tr.task.KillSignal); err != nil {

@@ -32,6 +32,8 @@ type Agent struct {
 	http   *HTTPServer
 	// remote reaches the servers when this agent runs no server itself.
 	remote *serverRPC
+	// consul is the Consul integration (consul.go); nil when off.
+	consul *consulAgent
 
 	httpAddr string
 	tempDir  string // dev-mode data directory, removed on shutdown
@@ -61,6 +63,10 @@ func NewAgent(cfg *Config, logger hclog.Logger) (a *Agent, err error) {
 		return nil, fmt.Errorf("listen for HTTP on %s:%d: %w", cfg.BindAddr, cfg.Ports.HTTP, err)
 	}
 	a.httpAddr = ln.Addr().String()
+	if err := a.setupConsul(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	if cfg.Server.Enabled {
 		if err := a.startServer(); err != nil {
 			ln.Close()
@@ -74,6 +80,9 @@ func NewAgent(cfg *Config, logger hclog.Logger) (a *Agent, err error) {
 		}
 	}
 	a.http = NewHTTPServer(logger.Named("http"), a, ln)
+	if err := a.startConsulAdvertise(); err != nil {
+		return nil, err
+	}
 	logger.Info("agent started", "http", a.httpAddr, "server", cfg.Server.Enabled, "client", cfg.Client.Enabled, "dev", cfg.DevMode)
 	return a, nil
 }
@@ -90,7 +99,9 @@ func (a *Agent) startServer() error {
 		Join:            cfg.Server.Join,
 		BootstrapExpect: cfg.Server.BootstrapExpect,
 		NumSchedulers:   cfg.Server.NumSchedulers,
+		RunGCAfter:      runGCAfter(cfg.Server.RunGCAfter),
 		Logger:          a.logger,
+		Consul:          a.consulServer(),
 	}
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
@@ -140,6 +151,7 @@ func (a *Agent) startClient() error {
 		PluginDir:      cfg.PluginDir,
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
+		Services:            a.consulServices(),
 	})
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
@@ -151,6 +163,9 @@ func (a *Agent) startClient() error {
 			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 		}
 		a.remote.calls = a.HandleClientCall
+		a.remote.stdin = func(req *transport.LogsRequest, r io.Reader) error {
+			return c.WriteStdin(context.Background(), req.AllocID, req.Task, r)
+		}
 		a.remote.mu.Unlock()
 	}
 	a.client = c
@@ -277,6 +292,7 @@ func (a *Agent) Self() map[string]any {
 // Shutdown stops the HTTP API, then the client, then the server.
 func (a *Agent) Shutdown() error {
 	var errs []error
+	a.shutdownConsul()
 	if a.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, a.http.Shutdown(ctx))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/hclsimple"
 )
@@ -27,6 +28,8 @@ type Config struct {
 	Ports  *Ports        `hcl:"ports,block"`
 	Server *ServerConfig `hcl:"server,block"`
 	Client *ClientConfig `hcl:"client,block"`
+	// Consul is the Consul integration (config_consul.go); nil: off.
+	Consul *ConsulConfig `hcl:"consul,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -46,6 +49,8 @@ type ServerConfig struct {
 	BootstrapExpect int      `hcl:"bootstrap_expect,optional"`
 	Join            []string `hcl:"join,optional"`
 	NumSchedulers   int      `hcl:"num_schedulers,optional"`
+	// RunGCAfter is how long finished remote runs are kept ("1h" default).
+	RunGCAfter string `hcl:"run_gc_after,optional"`
 }
 
 // ClientConfig enables and tunes the client.
@@ -117,6 +122,9 @@ func overlay(base, f *Config) {
 	if f.Client != nil {
 		base.Client = f.Client
 	}
+	if f.Consul != nil {
+		base.Consul = f.Consul
+	}
 }
 
 func setString(dst *string, v string) {
@@ -144,6 +152,9 @@ func (c *Config) Validate() error {
 	if net.ParseIP(c.BindAddr) == nil {
 		problems = append(problems, fmt.Sprintf("bind address %q is not an IP address", c.BindAddr))
 	}
+	if d, err := time.ParseDuration(c.Server.RunGCAfter); c.Server.RunGCAfter != "" && (err != nil || d <= 0) {
+		problems = append(problems, fmt.Sprintf("server run_gc_after %q is not a positive duration", c.Server.RunGCAfter))
+	}
 	if c.AdvertiseAddr != "" && net.ParseIP(c.AdvertiseAddr) == nil {
 		problems = append(problems, fmt.Sprintf("advertise address %q is not an IP address", c.AdvertiseAddr))
 	}
@@ -157,6 +168,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Name == "" {
 		problems = append(problems, "node name is empty: set -node")
+	}
+	if c.Consul.On() {
+		c.Consul.canonicalize()
+		if _, _, err := c.Consul.durations(); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid agent configuration:\n  * %s", strings.Join(problems, "\n  * "))

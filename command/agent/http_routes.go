@@ -13,9 +13,9 @@ func (s *HTTPServer) registerRoutes() {
 		http.MethodPost: s.jobRegister,
 	})
 	s.route("/v1/job/{rest...}", map[string]endpoint{
-		get:               s.jobGetWithVersions,
+		get:               s.jobGetWithSchedules, // periodic, versions, ...
 		http.MethodDelete: s.jobDeregister,
-		http.MethodPut:    s.jobPutSpecific, // plan, revert
+		http.MethodPut:    s.jobPutWithSchedules, // dispatch, periodic/force, plan, revert
 	})
 	s.route("/v1/allocations", map[string]endpoint{get: s.allocList})
 	s.route("/v1/allocation/{id}", map[string]endpoint{get: s.allocGet})
@@ -31,6 +31,8 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/client/allocation/{id}/restart", map[string]endpoint{http.MethodPost: s.allocRestart, http.MethodPut: s.allocRestart})
 	s.route("/v1/client/allocation/{id}/exec", map[string]endpoint{http.MethodPost: s.allocExec, http.MethodPut: s.allocExec})
 	s.route("/v1/client/allocation/{id}/stats", map[string]endpoint{get: s.allocStats})
+	s.route("/v1/client/allocation/{id}/stdin", map[string]endpoint{http.MethodPost: s.allocStdin, http.MethodPut: s.allocStdin})
+	s.route("/v1/run/{id}", map[string]endpoint{get: s.runGet})
 	s.route("/v1/allocation/{id}/stop", map[string]endpoint{http.MethodPut: s.allocStop, http.MethodPost: s.allocStop})
 	s.registerOperatorRoutes()
 	s.registerNodeUpdateRoutes()

@@ -34,6 +34,8 @@ type serverRPC struct {
 	// calls serves relayed operations (signal, exec ...).
 	logs  func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error
 	calls func(op string, body []byte) ([]byte, error)
+	// stdin serves the task input streams servers open back (remote run).
+	stdin func(req *transport.LogsRequest, r io.Reader) error
 }
 
 func newServerRPC(logger hclog.Logger, servers []string) *serverRPC {
@@ -171,7 +173,12 @@ func (r *serverRPC) serveStream(kind byte, st net.Conn) {
 	defer st.Close()
 	r.mu.Lock()
 	calls := r.calls
+	stdin := r.stdin
 	r.mu.Unlock()
+	if kind == transport.StreamStdin && stdin != nil {
+		_ = transport.ServeStdin(st, stdin)
+		return
+	}
 	if kind == transport.StreamClientCall && calls != nil {
 		if err := transport.ServeClientCall(st, calls); err != nil {
 			r.logger.Warn("relayed operation", "error", err)

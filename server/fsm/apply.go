@@ -22,6 +22,7 @@ var appliers = map[structs.MessageType]applyFunc{
 	structs.EvalDeleteRequestType:        (*FSM).applyEvalDelete,
 	structs.NodeDeregisterRequestType:    (*FSM).applyNodeDeregister,
 	structs.NodeUpdateRequestType:        (*FSM).applyNodeUpdate,
+	structs.PeriodicLaunchRequestType:    (*FSM).applyPeriodicLaunch,
 }
 
 func (f *FSM) applyNodeRegister(index uint64, body []byte) error {

@@ -122,6 +122,7 @@ func (tx *WriteTxn) UpdateAllocsFromClient(updates []*structs.AllocStatusUpdate)
 			c.ClientStatus = u.ClientStatus
 		}
 		c.ClientDescription = u.ClientDescription
+		c.Healthy = u.Healthy
 		if len(u.TaskStates) > 0 && c.TaskStates == nil {
 			c.TaskStates = make(map[string]*structs.TaskState, len(u.TaskStates))
 		}

@@ -48,6 +48,14 @@ func (tx *WriteTxn) refreshJobStatus(k jobKey, live bool) error {
 //   - pending: otherwise (waiting for placement, or a service whose
 //     allocations all ended and that waits to be rescheduled).
 func (tx *WriteTxn) jobStatus(job *structs.Job) (string, error) {
+	// A periodic or parameterized parent runs through its children: it is
+	// running until stopped.
+	if job.IsParent() {
+		if job.Stop {
+			return structs.JobStatusDead, nil
+		}
+		return structs.JobStatusRunning, nil
+	}
 	it, err := tx.txn.Get(TableAllocs, indexJob, job.Namespace, job.ID)
 	if err != nil {
 		return "", fmt.Errorf("list allocations of job %q: %w", job.ID, err)

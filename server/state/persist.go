@@ -25,6 +25,8 @@ const (
 	EvalRecord       RecordType = 4
 	AllocRecord      RecordType = 5
 	IndexRecord      RecordType = 6
+	// PeriodicLaunchRecord is flagged ignorable: an older server skips it.
+	PeriodicLaunchRecord RecordType = 7 | IgnoreUnknownRecordFlag
 )
 
 // IgnoreUnknownRecordFlag set on a record type lets an older server skip a
@@ -51,6 +53,7 @@ var persistTables = []struct {
 	{TableNodes, NodeRecord},
 	{TableEvals, EvalRecord},
 	{TableAllocs, AllocRecord},
+	{TablePeriodicLaunch, PeriodicLaunchRecord},
 	{TableIndex, IndexRecord},
 }
 
@@ -169,6 +172,8 @@ func decodeRecord(dec *codec.Decoder, rec RecordType) (string, any, error) {
 		table, obj = TableAllocs, new(structs.Allocation)
 	case IndexRecord:
 		table, obj = TableIndex, new(IndexEntry)
+	case PeriodicLaunchRecord:
+		table, obj = TablePeriodicLaunch, new(structs.PeriodicLaunch)
 	default:
 		if rec&IgnoreUnknownRecordFlag == 0 {
 			return "", nil, fmt.Errorf("unknown record type %d (snapshot from a newer server?)", rec)

@@ -15,6 +15,8 @@ const (
 	TableEvals       = "evals"
 	TableNodes       = "nodes"
 	TableIndex       = "index"
+	// TablePeriodicLaunch holds the last launch of each periodic job.
+	TablePeriodicLaunch = "periodic_launch"
 )
 
 // Index names used by the tables above.
@@ -73,6 +75,9 @@ func stateSchema() *memdb.DBSchema {
 		TableNodes: {Name: TableNodes, Indexes: map[string]*memdb.IndexSchema{
 			indexID:   {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
 			indexName: {Name: indexName, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "Name"}},
+		}},
+		TablePeriodicLaunch: {Name: TablePeriodicLaunch, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: nsIDIndex("ID")},
 		}},
 		TableIndex: {Name: TableIndex, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},

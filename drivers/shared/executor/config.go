@@ -20,7 +20,7 @@ import (
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // configKeys are the keys a task's `config` block may hold.
-var configKeys = []string{"args", "command", "work_dir"}
+var configKeys = []string{"args", "command", "stdin", "work_dir"}
 
 // launchSpec is a task's process as the kernel will see it: everything is
 // resolved and checked before fork so that errors carry a clear message

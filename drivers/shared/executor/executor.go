@@ -109,7 +109,7 @@ func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec) (*task, err
 	pidfd := -1
 	_, err = startInIsolation(sys, started, func() (int, error) {
 		var err error
-		if proc, pidfd, err = startProcess(spec, out.child[0], out.child[1], sys); err != nil {
+		if proc, pidfd, err = startProcess(spec, out.stdinChild(), out.child[0], out.child[1], sys); err != nil {
 			return 0, err
 		}
 		return proc.Pid, nil

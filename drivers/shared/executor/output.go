@@ -15,6 +15,15 @@ import (
 type taskOutput struct {
 	child   [2]*os.File // handed to the child as fds 1 and 2; closed after start
 	streams []*logStream
+	stdin   *taskStdin // nil: the task's stdin is /dev/null
+}
+
+// stdinChild is the task's fd 0, or nil for /dev/null.
+func (o *taskOutput) stdinChild() *os.File {
+	if o.stdin == nil {
+		return nil
+	}
+	return o.stdin.child
 }
 
 type logStream struct {
@@ -39,6 +48,13 @@ func openOutputs(cfg *drivers.TaskConfig) (*taskOutput, error) {
 		}
 		out.child[i] = f
 	}
+	stdin, err := openStdin(cfg)
+	if err != nil {
+		out.closeChild()
+		out.stop()
+		return nil, err
+	}
+	out.stdin = stdin
 	return out, nil
 }
 
@@ -110,6 +126,7 @@ func (o *taskOutput) closeChild() {
 			o.child[i] = nil
 		}
 	}
+	o.stdin.closeChild()
 }
 
 // stop copies what is left and closes everything; call it once every
@@ -121,4 +138,6 @@ func (o *taskOutput) stop() {
 		os.Remove(s.fifo)
 	}
 	o.streams = nil
+	o.stdin.stop()
+	o.stdin = nil
 }

@@ -13,15 +13,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startProcess forks the task in its own process group with stdout and
-// stderr as its fds 1 and 2 (see taskOutput). It returns the process and a
-// pidfd for it (-1 when the kernel has none).
-func startProcess(spec *launchSpec, stdout, stderr *os.File, sys *syscall.SysProcAttr) (*os.Process, int, error) {
-	stdin, err := os.Open(os.DevNull)
-	if err != nil {
-		return nil, -1, fmt.Errorf("opening stdin: %w", err)
+// startProcess forks the task in its own process group with stdin (nil:
+// /dev/null), stdout and stderr as its fds 0, 1 and 2 (see taskOutput). It
+// returns the process and a pidfd for it (-1 when the kernel has none).
+func startProcess(spec *launchSpec, stdin, stdout, stderr *os.File, sys *syscall.SysProcAttr) (*os.Process, int, error) {
+	if stdin == nil {
+		devNull, err := os.Open(os.DevNull)
+		if err != nil {
+			return nil, -1, fmt.Errorf("opening stdin: %w", err)
+		}
+		defer devNull.Close()
+		stdin = devNull
 	}
-	defer stdin.Close()
 
 	pidfd := -1
 	sys.Setpgid = true

@@ -1,0 +1,47 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// DispatchRequest is the body of PUT /v1/job/<id>/dispatch.
+type DispatchRequest struct {
+	Meta    map[string]string `json:"meta,omitempty"`
+	Payload []byte            `json:"payload,omitempty"`
+}
+
+// Dispatch launches a parameterized job with meta and a payload (at most
+// 16 KiB); the reply names the child job and says whether it is queued
+// behind max_concurrent.
+func (j *Jobs) Dispatch(id string, meta map[string]string, payload []byte) (*structs.JobDispatchResponse, *WriteMeta, error) {
+	var out structs.JobDispatchResponse
+	wm, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(id)+"/dispatch", nil,
+		&DispatchRequest{Meta: meta, Payload: payload}, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, wm, nil
+}
+
+// PeriodicForce launches a periodic job now.
+func (j *Jobs) PeriodicForce(id string) (*structs.PeriodicForceResponse, *WriteMeta, error) {
+	var out structs.PeriodicForceResponse
+	wm, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(id)+"/periodic/force", nil, nil, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, wm, nil
+}
+
+// Periodic returns a periodic or parameterized job's next launch, last
+// launch and children.
+func (j *Jobs) Periodic(id string, q *QueryOptions) (*structs.PeriodicStatus, *QueryMeta, error) {
+	var out structs.PeriodicStatus
+	qm, err := j.c.query("/v1/job/"+escapeID(id)+"/periodic", nil, q, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, qm, nil
+}

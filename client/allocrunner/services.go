@@ -1,0 +1,58 @@
+package allocrunner
+
+import (
+	"github.com/appmesh/appmesh/client/consul"
+	"github.com/appmesh/appmesh/client/taskrunner"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// groupServices registers the group's services with Consul while the
+// allocation runs, and removes them before its tasks are killed and when
+// it ends. Task services are the task runners' (client/taskrunner).
+type groupServices struct {
+	reg      taskrunner.ServiceRegistrar
+	services []*structs.Service
+	// registered is only touched under the runner's updateMu.
+	registered bool
+}
+
+// syncGroupServices follows the client status; updateMu is held.
+func (ar *AllocRunner) syncGroupServices(status string) {
+	gs := ar.groupSvc
+	if gs == nil {
+		return
+	}
+	switch {
+	case status == structs.AllocClientRunning && !gs.registered && !ar.killed():
+		gs.registered = true
+		ar.mu.Lock()
+		a := ar.alloc
+		ar.mu.Unlock()
+		w := &consul.Workload{AllocID: a.ID, JobID: a.JobID, Group: a.TaskGroup,
+			Services: gs.services, Ports: a.AllocatedPorts}
+		if err := gs.reg.RegisterWorkload(w); err != nil {
+			ar.logger.Error("cannot register the group's services with consul", "error", err)
+		}
+	case status != structs.AllocClientRunning && status != structs.AllocClientPending && gs.registered:
+		gs.registered = false
+		ar.removeGroupServices()
+	}
+}
+
+// removeGroupServices deregisters the group's services (idempotent).
+func (ar *AllocRunner) removeGroupServices() {
+	if gs := ar.groupSvc; gs != nil {
+		gs.reg.RemoveWorkload(ar.id, ar.groupName)
+	}
+}
+
+// killed reports whether Kill was called.
+func (ar *AllocRunner) killed() bool { return ar.killedFlag.Load() }
+
+// newGroupServices returns the group's services state, or nil.
+func newGroupServices(reg taskrunner.ServiceRegistrar, g *structs.TaskGroup) *groupServices {
+	if reg == nil || len(g.Services) == 0 {
+		return nil
+	}
+	return &groupServices{reg: reg, services: g.Services}
+}

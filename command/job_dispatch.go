@@ -1,0 +1,125 @@
+package command
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// JobDispatchCommand dispatches a parameterized job.
+type JobDispatchCommand struct{ Meta }
+
+func (c *JobDispatchCommand) Synopsis() string { return "Dispatch a parameterized job" }
+
+func (c *JobDispatchCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: appmesh job dispatch [options] ID [INPUT_FILE|-]
+
+  Launches a child of the parameterized job ID, named
+  "<ID>/dispatch-<unix time>-<short id>". The payload is read from
+  INPUT_FILE, or from standard input when it is "-" (at most 16 KiB). The
+  task receives it as the file local/payload and on its standard input.
+  Children beyond the job's max_concurrent wait queued, oldest first.
+
+Dispatch Options:
+
+  -meta KEY=VALUE
+    Meta of the child; repeatable. Keys must be listed in the job's
+    meta_required or meta_optional.
+
+` + generalOptions + jsonOption)
+}
+
+func (c *JobDispatchCommand) Run(args []string) int {
+	fs := c.flagSet("job dispatch", true)
+	var metaFlags stringList
+	fs.Var(&metaFlags, "meta", "")
+	if code := c.parseFlags(fs, args, c.Help(), 1, 2); code >= 0 {
+		return code
+	}
+	meta, err := parseMetaFlags(metaFlags)
+	if err != nil {
+		return c.usageError(c.Help(), "%v", err)
+	}
+	payload, err := readPayload(fs.Arg(1))
+	if err != nil {
+		return c.errorf("Error reading the payload: %v", err)
+	}
+	client, err := c.client()
+	if err != nil {
+		return c.errorf("Error: %v", err)
+	}
+	resp, _, err := client.Jobs().Dispatch(fs.Arg(0), meta, payload)
+	if err != nil {
+		return c.errorf("Error dispatching job %q: %v", fs.Arg(0), err)
+	}
+	if c.json {
+		if err := printJSON(c.Ui, resp); err != nil {
+			return c.errorf("%v", err)
+		}
+		return exitOK
+	}
+	c.Ui.Output("Dispatched Job ID = " + resp.DispatchedJobID)
+	if resp.Queued {
+		c.Ui.Output("Queued: the job's max_concurrent children are running; it starts when one finishes")
+	}
+	return exitOK
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func parseMetaFlags(flags []string) (map[string]string, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	meta := make(map[string]string, len(flags))
+	for _, f := range flags {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-meta %q is not KEY=VALUE", f)
+		}
+		meta[k] = v
+	}
+	return meta, nil
+}
+
+// readPayload reads the payload from a file, or stdin for "-"; none for "".
+// It reads one byte past the limit so that an oversize payload is reported.
+func readPayload(path string) ([]byte, error) {
+	var r io.Reader
+	switch path {
+	case "":
+		return nil, nil
+	case "-":
+		r = os.Stdin
+	default:
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, structs.DispatchPayloadSizeLimit+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > structs.DispatchPayloadSizeLimit {
+		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", orStdin(path), structs.DispatchPayloadSizeLimit)
+	}
+	return data, nil
+}
+
+func orStdin(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
+}

@@ -1,0 +1,44 @@
+package jobspec
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The service block of DESIGN.md (testdata/api.hcl) parses, and its JSON
+// is the one DESIGN.md shows.
+func TestServiceBlock(t *testing.T) {
+	job := parseHCLString(t, mustRead(t, "testdata/api.hcl"))
+	g := job.Groups[0]
+	if len(g.Services) != 1 {
+		t.Fatalf("want 1 service on the group, got %d", len(g.Services))
+	}
+	s := g.Services[0]
+	if s.Name != "api" || s.Port != "http" || len(s.Checks) != 1 {
+		t.Fatalf("service %+v", s)
+	}
+	c := s.Checks[0]
+	if c.Type != "http" || c.Path != "/health" || c.Interval.Std().String() != "5s" || c.Timeout.Std().String() != "1s" {
+		t.Fatalf("check %+v", c)
+	}
+	b, err := json.Marshal(g.Services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"name":"api","port":"http","checks":[{"type":"http","path":"/health","interval":"5s","timeout":"1s"}]}]`
+	if string(b) != want {
+		t.Fatalf("JSON of the service:\n got %s\nwant %s", b, want)
+	}
+	if err := s.Validate(g.Network); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+}
+
+func TestServiceValidation(t *testing.T) {
+	job := parseHCLString(t, strings.Replace(mustRead(t, "testdata/api.hcl"), `port = "http"`, `port = "nope"`, 1))
+	err := job.Groups[0].Validate(job)
+	if err == nil || !strings.Contains(err.Error(), `port "nope" is not a port label`) {
+		t.Fatalf("want an error about the unknown port label, got %v", err)
+	}
+}

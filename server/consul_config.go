@@ -1,0 +1,70 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/consul/api"
+	"github.com/hashicorp/go-hclog"
+)
+
+// ConsulConfig turns on the leader's Consul duties: the topology under
+// <kv_prefix>/topology/ (consul_topology.go) and, with WatchTasks, jobs
+// defined under <kv_prefix>/cluster/tasks/ (consul_tasks.go).
+type ConsulConfig struct {
+	API        *api.Client
+	KVPrefix   string
+	WatchTasks bool
+}
+
+// consulRetryMax caps the back-off of the leader's Consul loops.
+const consulRetryMax = 30 * time.Second
+
+// startConsulLeader starts the leader's Consul loops, if configured.
+func (s *Server) startConsulLeader(ctx context.Context) {
+	cc := s.config.Consul
+	if cc == nil || cc.API == nil {
+		return
+	}
+	s.goLeader(ctx, s.publishTopology)
+	if cc.WatchTasks {
+		s.goLeader(ctx, s.watchConsulTasks)
+	}
+}
+
+// consulBackoff doubles d up to consulRetryMax and waits it out; false
+// when ctx ended.
+func consulBackoff(ctx context.Context, d *time.Duration) bool {
+	if *d == 0 {
+		*d = time.Second
+	} else {
+		*d = min(2**d, consulRetryMax)
+	}
+	t := time.NewTimer(*d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// consulOutage logs a Consul outage once and its end once.
+type consulOutage struct {
+	down bool
+}
+
+func (o *consulOutage) fail(logger hclog.Logger, msg string, err error) {
+	if !o.down {
+		logger.Warn(msg+"; retrying with back-off", "error", err)
+	}
+	o.down = true
+}
+
+func (o *consulOutage) ok(logger hclog.Logger) {
+	if o.down {
+		logger.Info("consul reachable again")
+	}
+	o.down = false
+}

@@ -1,0 +1,165 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/consul/api"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Meta keys marking the jobs that come from Consul KV.
+const (
+	MetaConsulSource = "appmesh_source" // = "consul"
+	MetaConsulKey    = "appmesh_consul_key"
+	MetaConsulIndex  = "appmesh_consul_index" // ModifyIndex of the key
+)
+
+// consulTaskWait is how long one blocking query on the tasks waits.
+const consulTaskWait = 5 * time.Minute
+
+// ConsulTask is an application defined as JSON under
+// <kv_prefix>/cluster/tasks/<name> (App Mesh's cluster mode).
+type ConsulTask struct {
+	Replication  *int              `json:"replication,omitempty"` // default 1
+	Command      string            `json:"command"`
+	Driver       string            `json:"driver,omitempty"` // default raw_exec
+	Port         int               `json:"port,omitempty"`   // static port, label "http"
+	Memory       int               `json:"memory,omitempty"` // MB
+	CPU          int               `json:"cpu,omitempty"`    // MHz
+	Env          map[string]string `json:"env,omitempty"`
+	NodeSelector map[string]string `json:"node_selector,omitempty"`
+}
+
+// watchConsulTasks (leader) keeps one job per key under
+// <kv_prefix>/cluster/tasks/: registered when the key appears, updated
+// when it changes, stopped when it goes.
+func (s *Server) watchConsulTasks(ctx context.Context) {
+	logger := s.logger.Named("consul_tasks")
+	kv := s.config.Consul.API.KV()
+	prefix := s.config.Consul.KVPrefix + "/cluster/tasks/"
+	var index uint64
+	var backoff time.Duration
+	var outage consulOutage
+	for ctx.Err() == nil {
+		opts := (&api.QueryOptions{WaitIndex: index, WaitTime: consulTaskWait}).WithContext(ctx)
+		pairs, meta, err := kv.List(prefix, opts)
+		if err != nil {
+			if ctx.Err() == nil {
+				outage.fail(logger, "cannot watch tasks under "+prefix+" in consul", err)
+			}
+			if !consulBackoff(ctx, &backoff) {
+				return
+			}
+			continue
+		}
+		backoff = 0
+		outage.ok(logger)
+		if meta.LastIndex < index {
+			index = 0 // Consul's index went back (restart): start over
+		} else {
+			index = meta.LastIndex
+		}
+		s.syncConsulTasks(logger, prefix, pairs)
+	}
+}
+
+// syncConsulTasks registers, updates and stops jobs to match the keys.
+func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs) {
+	want := map[string]bool{}
+	for _, p := range pairs {
+		name := strings.TrimPrefix(p.Key, prefix)
+		if name == "" || strings.Contains(name, "/") {
+			continue
+		}
+		want[name] = true
+		if err := s.applyConsulTask(name, p); err != nil {
+			logger.Error("cannot run task from consul", "key", p.Key, "error", err)
+		}
+	}
+	jobs, err := s.State().Jobs(nil)
+	if err != nil {
+		logger.Error("list jobs", "error", err)
+		return
+	}
+	for _, j := range jobs {
+		if j.Meta[MetaConsulSource] != "consul" || want[j.ID] || j.Stop {
+			continue
+		}
+		var reply structs.JobDeregisterResponse
+		if err := s.RPC(structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: j.ID}, &reply); err != nil {
+			logger.Error("cannot stop job whose consul key was deleted", "job", j.ID, "error", err)
+			continue
+		}
+		logger.Info("stopped job: its consul key was deleted", "job", j.ID)
+	}
+}
+
+// applyConsulTask registers the key's job unless it is up to date.
+func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
+	idx := strconv.FormatUint(p.ModifyIndex, 10)
+	cur, err := s.State().JobByID(nil, structs.DefaultNamespace, name)
+	if err != nil {
+		return fmt.Errorf("look up job: %w", err)
+	}
+	if cur != nil && cur.Meta[MetaConsulSource] != "consul" {
+		return fmt.Errorf("a job %q not defined in consul exists; leaving it alone", name)
+	}
+	if cur != nil && !cur.Stop && cur.Meta[MetaConsulIndex] == idx {
+		return nil
+	}
+	var t ConsulTask
+	if err := json.Unmarshal(p.Value, &t); err != nil {
+		return fmt.Errorf("decode task JSON: %w", err)
+	}
+	job := t.Job(name)
+	job.Meta = map[string]string{MetaConsulSource: "consul", MetaConsulKey: p.Key, MetaConsulIndex: idx}
+	var reply structs.JobRegisterResponse
+	if err := s.RPC(structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &reply); err != nil {
+		return fmt.Errorf("register job: %w", err)
+	}
+	s.logger.Named("consul_tasks").Info("registered job from consul", "job", name, "count", job.Groups[0].Count)
+	return nil
+}
+
+// Job turns the task into a service job named name with one group and
+// one task.
+func (t *ConsulTask) Job(name string) *structs.Job {
+	driver := t.Driver
+	if driver == "" {
+		driver = "raw_exec"
+	}
+	task := &structs.Task{
+		Name: name, Driver: driver, Env: t.Env,
+		Config:    map[string]any{"command": "/bin/sh", "args": []any{"-c", t.Command}},
+		Resources: &structs.Resources{CPU: t.CPU, MemoryMB: t.Memory},
+	}
+	count := 1
+	if t.Replication != nil {
+		count = *t.Replication
+	}
+	g := &structs.TaskGroup{Name: name, Count: count, Tasks: []*structs.Task{task}}
+	if t.Port > 0 {
+		g.Network = &structs.NetworkResource{Ports: []*structs.Port{{Label: "http", Static: t.Port}}}
+	}
+	keys := make([]string, 0, len(t.NodeSelector))
+	for k := range t.NodeSelector {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // a stable job for a stable key
+	for _, k := range keys {
+		v := t.NodeSelector[k]
+		attr := k
+		if !strings.HasPrefix(k, "${") {
+			attr = "${meta." + k + "}"
+		}
+		g.Constraints = append(g.Constraints, &structs.Constraint{Attribute: attr, Operator: structs.ConstraintEqual, Value: v})
+	}
+	return &structs.Job{ID: name, Type: structs.JobTypeService, Groups: []*structs.TaskGroup{g}}
+}

@@ -1,0 +1,150 @@
+package structs
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// CheckTypeGRPC is a gRPC health check; only services (run by Consul)
+// have it. The other check types are in check.go.
+const CheckTypeGRPC = "grpc"
+
+var validServiceName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9\-]{0,62}[a-zA-Z0-9])?$`)
+
+// Service is a `service` block of a group or a task: registered with the
+// node's Consul agent while the allocation runs.
+//
+//	service {
+//	  name = "api"
+//	  port = "http"           # a port label of the group's network block
+//	  tags = ["v1"]
+//	  check { type = "http"  path = "/health"  interval = "5s"  timeout = "1s" }
+//	}
+type Service struct {
+	Name   string            `json:"name" hcl:"name,optional"`
+	Port   string            `json:"port,omitempty" hcl:"port,optional"`
+	Tags   []string          `json:"tags,omitempty" hcl:"tags,optional"`
+	Meta   map[string]string `json:"meta,omitempty" hcl:"meta,optional"`
+	Checks []*Check          `json:"checks,omitempty" hcl:"check,block"`
+}
+
+// Canonicalize fills in the service's defaults; owner names the service
+// when it has no name ("<job>-<group>" or "<job>-<group>-<task>").
+func (s *Service) Canonicalize(owner string) {
+	if s.Name == "" {
+		s.Name = owner
+	}
+	for _, c := range s.Checks {
+		if c.Interval == 0 {
+			c.Interval = Duration(DefaultCheckInterval)
+		}
+		if c.Timeout == 0 {
+			c.Timeout = Duration(DefaultCheckTimeout)
+		}
+		if c.Type == CheckTypeHTTP && c.Path == "" {
+			c.Path = "/"
+		}
+	}
+}
+
+// Validate checks the service against the group's ports.
+func (s *Service) Validate(net *NetworkResource) error {
+	v := &ValidationError{}
+	if s.Name != "" && !validServiceName.MatchString(s.Name) {
+		v.Add("", "name %q is invalid: use letters, digits and '-' (a DNS label)", s.Name)
+	}
+	if s.Port != "" && !hasPortLabel(net, s.Port) {
+		v.Add("", "port %q is not a port label of the group's network block", s.Port)
+	}
+	for i, c := range s.Checks {
+		v.Merge(fmt.Sprintf("check %d", i+1), validateServiceCheck(c, s, net))
+	}
+	return v.ErrorOrNil()
+}
+
+// validateServiceCheck checks a service's check: like a task's check,
+// plus grpc, and the port defaults to the service's.
+func validateServiceCheck(c *Check, s *Service, net *NetworkResource) error {
+	if c == nil {
+		return fmt.Errorf("empty block")
+	}
+	v := &ValidationError{}
+	port := c.Port
+	if port == "" {
+		port = s.Port
+	}
+	switch c.Type {
+	case CheckTypeHTTP, CheckTypeTCP, CheckTypeGRPC:
+		if port == "" {
+			v.Add("", "a %s check needs a port: set the service's or the check's port", c.Type)
+		} else if _, err := strconv.Atoi(port); err != nil && !hasPortLabel(net, port) {
+			v.Add("", "port %q is not a port label of the group's network block", port)
+		}
+	case CheckTypeScript:
+		if c.Command == "" {
+			v.Add("", "a script check needs a command")
+		}
+	default:
+		v.Add("", "type %q is invalid: use http, tcp, grpc or script", c.Type)
+	}
+	if c.Interval < 0 || c.Timeout < 0 {
+		v.Add("", "interval and timeout must not be negative")
+	}
+	return v.ErrorOrNil()
+}
+
+func hasPortLabel(net *NetworkResource, label string) bool {
+	if net == nil {
+		return false
+	}
+	for _, p := range net.Ports {
+		if p != nil && p.Label == label {
+			return true
+		}
+	}
+	return false
+}
+
+// Copy returns a deep copy.
+func (s *Service) Copy() *Service {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Tags = append([]string(nil), s.Tags...)
+	c.Meta = copyStringMap(s.Meta)
+	c.Checks = make([]*Check, len(s.Checks))
+	for i, ch := range s.Checks {
+		c.Checks[i] = ch.Copy()
+	}
+	return &c
+}
+
+// CopyServices deep-copies a list of services.
+func CopyServices(in []*Service) []*Service {
+	if in == nil {
+		return nil
+	}
+	out := make([]*Service, len(in))
+	for i, s := range in {
+		out[i] = s.Copy()
+	}
+	return out
+}
+
+// validateServices checks a list of services; duplicate names are errors.
+func validateServices(v *ValidationError, services []*Service, net *NetworkResource) {
+	seen := map[string]bool{}
+	for i, s := range services {
+		if s == nil {
+			v.Add(fmt.Sprintf("service %d", i+1), "service is empty")
+			continue
+		}
+		v.Merge(fmt.Sprintf("service %d", i+1), s.Validate(net))
+		if s.Name != "" && seen[s.Name] {
+			v.Add(fmt.Sprintf("service %q", s.Name), "defined more than once")
+		}
+		seen[s.Name] = true
+	}
+}
