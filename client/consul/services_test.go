@@ -1,12 +1,15 @@
 package consul_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/appmesh/appmesh/client/consul/consultest"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/consul/api"
+	"github.com/hashicorp/go-hclog"
 )
 
 // waitUntil polls cond; the bound only keeps a broken run from hanging
@@ -196,4 +200,65 @@ func TestScriptCheckReportsTTL(t *testing.T) {
 		return s == api.HealthCritical, info
 	})
 	sc.RemoveWorkload("a4", "api")
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) count(s string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), s)
+}
+
+// While Consul is down the outage is logged once, the failed calls are
+// retried with back-off, and everything is registered when it is back.
+func TestOutageLoggedOnceAndRepaired(t *testing.T) {
+	ca := consultest.Start(t)
+	c := ca.API()
+	logs := &syncBuffer{}
+	sc := consul.NewServiceClient(consul.ServiceConfig{
+		API: c, Node: "node-1", Address: "127.0.0.1", ReconcileInterval: 200 * time.Millisecond,
+		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Info}),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	ca.Stop()
+	for i := 0; i < 3; i++ { // three registrations fail while it is down
+		if err := sc.RegisterWorkload(workload(fmt.Sprintf("o%d", i), 8080)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca.Relaunch()
+	waitUntil(t, "all services registered after the outage", func() (bool, string) {
+		svcs, err := c.Agent().Services()
+		if err != nil {
+			return false, err.Error()
+		}
+		n := 0
+		for id := range svcs {
+			if strings.HasPrefix(id, "_appmesh-o") {
+				n++
+			}
+		}
+		return n == 3, fmt.Sprintf("%d of 3", n)
+	})
+	if n := logs.count("consul agent unreachable"); n != 1 {
+		t.Errorf("outage logged %d times, want once:\n%s", n, logs.buf.String())
+	}
+	waitUntil(t, "the recovery to be logged", func() (bool, string) {
+		return logs.count("reachable again") == 1, "not yet"
+	})
 }

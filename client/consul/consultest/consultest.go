@@ -147,6 +147,12 @@ func (a *Agent) Restart() {
 	a.start()
 }
 
+// Relaunch starts a stopped agent again on the same ports.
+func (a *Agent) Relaunch() {
+	a.t.Helper()
+	a.start()
+}
+
 // API is a client of the agent.
 func (a *Agent) API() *api.Client {
 	cfg := api.DefaultNonPooledConfig()
