@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mitchellh/cli"
@@ -18,6 +20,9 @@ import (
 
 // exitTimeout is the exit code of a run that hit -timeout (like timeout(1)).
 const exitTimeout = 124
+
+// exitInterrupted is the exit code of a run stopped by Ctrl-C (128+SIGINT).
+const exitInterrupted = 130
 
 // runPlacementTimeout bounds the wait for a run to be placed and started.
 const runPlacementTimeout = 60 * time.Second
@@ -39,6 +44,8 @@ Usage: appmesh run [options] -- COMMAND [ARGS...]
   streamed to the command's standard input, its stdout and stderr stream
   back as they are written, and this command exits with the command's exit
   code (1 with a message if it could not run, 124 after -timeout).
+
+  Ctrl-C stops the remote command as well (exit 130).
 
   With -async it prints the run ID and returns; "appmesh run -attach ID"
   then prints the output (from byte -offset of stdout) and exits with the
@@ -203,6 +210,10 @@ func (c *RunCommand) sync(client *api.Client, id string, timeout time.Duration) 
 		code int
 		err  error
 	}
+	// Ctrl-C stops the remote command too instead of leaving it behind.
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(interrupted)
 	done := make(chan result, 1)
 	go func() {
 		code, err := c.follow(ctx, client, id)
@@ -214,6 +225,13 @@ func (c *RunCommand) sync(client *api.Client, id string, timeout time.Duration) 
 			return c.errorf("appmesh run %s: %v", id, r.err)
 		}
 		return r.code
+	case sig := <-interrupted:
+		cancel()
+		if _, _, err := client.Jobs().Deregister(id, false); err != nil {
+			c.Ui.Error(fmt.Sprintf("appmesh run %s: stopping after %s: %v", id, sig, err))
+		}
+		c.Ui.Error(fmt.Sprintf("appmesh run %s: interrupted: the command was stopped", id))
+		return exitInterrupted
 	case <-timedOut:
 		cancel()
 		if _, _, err := client.Jobs().Deregister(id, false); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -140,4 +141,49 @@ func TestRemoteRunGC(t *testing.T) {
 	if r := a.request("GET", "/v1/run/"+id, nil); r.status != 404 {
 		a.fatalf("GET /v1/run of a purged run: status %d, want 404", r.status)
 	}
+}
+
+// TestRemoteRunInterrupt: Ctrl-C on a sync run stops the remote command
+// and exits 130.
+func TestRemoteRunInterrupt(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, appmeshBin, "run", "-address", a.addr, "--", "/bin/sleep", "300")
+	cmd.Env = cleanEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe() // stays open: the run waits on its input
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var runID string
+	a.waitFor("the run to be running", func() (bool, string) {
+		var jobs []struct {
+			ID string `json:"id"`
+		}
+		a.getJSON("/v1/jobs?prefix=run-", &jobs)
+		if len(jobs) != 1 {
+			return false, strconv.Itoa(len(jobs)) + " run jobs"
+		}
+		runID = jobs[0].ID
+		var allocs []alloc
+		a.getJSON("/v1/job/"+runID+"/allocations", &allocs)
+		return countStatus(allocs, "run", "running") == 1, describeAllocs(allocs)
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 || !strings.Contains(stderr.String(), "interrupted") {
+		a.fatalf("interrupted run: %v, want exit 130; stderr: %s", err, stderr.String())
+	}
+	a.waitAllocs(runID, "the interrupted run to be stopped", func(allocs []alloc) (bool, string) {
+		return len(allocs) == 1 && allocs[0].DesiredStatus == "stop" && allocs[0].ClientStatus != "running", describeAllocs(allocs)
+	})
 }

@@ -91,9 +91,13 @@ func (n *Node) forwardClientCall(args *structs.ClientCallRequest, reply *structs
 		ctx, cancel := context.WithTimeout(n.srv.shutdownCtx, clientCallTimeout)
 		err := n.srv.connPool.RPC(ctx, addr, "Node.ClientCall", &fwd, reply)
 		cancel()
-		if err == nil || !isNoSession(err) && transport.IsServerError(err) {
-			return restoreError(err)
+		switch {
+		case err == nil:
+			return nil
+		case transport.IsServerError(err) && !isNoSession(err):
+			return restoreError(err) // the node answered with an error
 		}
+		// Not connected to that server, or it is unreachable: next one.
 	}
 	return fmt.Errorf("node %s is not connected to any server: its client may be down", args.NodeID)
 }

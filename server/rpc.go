@@ -51,6 +51,9 @@ func (s *Server) RPC(method string, args any, reply any) error {
 // restoreError maps well-known error texts back to sentinel errors so that
 // callers can use errors.Is after an RPC hop.
 func restoreError(err error) error {
+	if err == nil {
+		return nil
+	}
 	msg := err.Error()
 	switch {
 	case msg == structs.ErrNoLeader.Error():

@@ -42,7 +42,8 @@ func TestStdinStream(t *testing.T) {
 				})
 			}()
 			req := &LogsRequest{AllocID: "a1", Task: "run", Type: LogTypeStdin}
-			err := SendStdin(context.Background(), halfCloser{a}, req, strings.NewReader("line1\nline2\n"))
+			err := SendStdin(context.Background(), a, req, strings.NewReader("line1\nline2\n"))
+			a.Close() // as the callers do: the end of the input
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Fatalf("SendStdin: %v", err)
@@ -55,8 +56,3 @@ func TestStdinStream(t *testing.T) {
 		})
 	}
 }
-
-// halfCloser stands in for a yamux stream whose Close only ends the
-// writing side: net.Pipe has no half close, so the test closes after
-// SendStdin returned... SendStdin itself does not close, the caller does.
-type halfCloser struct{ net.Conn }

@@ -97,11 +97,16 @@ func readyNodes(api *apiClient, want int) error {
 // both nodes are ready, and returns a unique task sleep duration (from
 // base) that cleanup tracks.
 func serverAndTwoClients(t *testing.T, base int) (c *procCluster, servers []*procAgent, c1, c2 *procAgent, secs int) {
+	return serversAndTwoClients(t, 1, base)
+}
+
+// serversAndTwoClients is serverAndTwoClients with n servers.
+func serversAndTwoClients(t *testing.T, n, base int) (c *procCluster, servers []*procAgent, c1, c2 *procAgent, secs int) {
 	t.Helper()
 	c = newProcCluster(t)
 	secs = base + int(time.Now().UnixNano()%600)
 	c.track(secs)
-	servers = c.startServers(1)
+	servers = c.startServers(n)
 	c1 = c.newClient("c1", servers...)
 	c2 = c.newClient("c2", servers...)
 	c1.start()

@@ -12,7 +12,9 @@ import (
 // client over the connection it opened (clients have no inbound port).
 func TestRemoteAllocOperations(t *testing.T) {
 	t.Parallel()
-	_, servers, c1, c2, secs := serverAndTwoClients(t, 3000)
+	// Three servers: each client is connected to one of them, so calls
+	// through the others must be relayed server to server.
+	_, servers, c1, c2, secs := serversAndTwoClients(t, 3, 3000)
 
 	job := execJob("remote", "service", 1, 32, "/bin/sh", "-c", fmt.Sprintf("echo remote-hello; exec sleep %d", secs))
 	if err := servers[0].api.register(job); err != nil {
@@ -35,7 +37,7 @@ func TestRemoteAllocOperations(t *testing.T) {
 		other = c1
 	}
 
-	for _, via := range []*procAgent{servers[0], other} {
+	for _, via := range append(append([]*procAgent{}, servers...), other) {
 		out, err := cli(t, via, "alloc", "logs", a.ID)
 		if err != nil || !strings.Contains(out, "remote-hello") {
 			t.Fatalf("alloc logs through %s: %v\n%s", via.name, err, out)

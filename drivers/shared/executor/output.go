@@ -100,6 +100,11 @@ func (o *taskOutput) attach(cfg *drivers.TaskConfig, path, fifo string) error {
 // Missing FIFOs (a task started without rotation) are not an error.
 func reopenOutputs(cfg *drivers.TaskConfig) (*taskOutput, error) {
 	out := &taskOutput{}
+	if cfg.WantsStdin() {
+		// The stdin pipe died with the earlier plugin (the task read end
+		// of file): nobody reads the FIFO any more.
+		os.Remove(stdinFIFOPath(cfg))
+	}
 	if !rotationEnabled(cfg) {
 		return out, nil
 	}

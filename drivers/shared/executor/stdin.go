@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -101,6 +102,8 @@ func (s *taskStdin) closeChild() {
 }
 
 // stop ends the copy and removes the FIFO; call it once the task is gone.
+// It does not wait forever: a goroutine that cannot be released (see
+// below) is left behind rather than blocking the task's exit.
 func (s *taskStdin) stop() {
 	if s == nil {
 		return
@@ -109,17 +112,29 @@ func (s *taskStdin) stop() {
 	s.mu.Lock()
 	already := s.stopped
 	s.stopped = true
-	src := s.src
 	s.mu.Unlock()
 	if already {
 		return
 	}
-	if src != nil {
-		src.Close()
-	} else if f, err := os.OpenFile(s.fifo, os.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
-		// Nobody ever wrote: release the goroutine blocked in open.
-		f.Close()
+	// Unblocks a write into the pipe (a leftover process of the task may
+	// still hold its read end without reading).
+	s.w.Close()
+	defer os.Remove(s.fifo)
+	for i := 0; i < 200; i++ {
+		s.mu.Lock()
+		src := s.src
+		s.mu.Unlock()
+		if src != nil {
+			src.Close() // unblocks the copy's read
+		} else if f, err := os.OpenFile(s.fifo, os.O_WRONLY|unix.O_NONBLOCK, 0); err == nil {
+			// Nobody ever wrote: release the goroutine blocked in open.
+			// (ENXIO means it is not in open yet, or not any more.)
+			f.Close()
+		}
+		select {
+		case <-s.done:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	os.Remove(s.fifo)
-	<-s.done
 }

@@ -72,3 +72,31 @@ func TestStdinDefaultDevNull(t *testing.T) {
 		t.Fatalf("unexpected stdin fifo: %v", err)
 	}
 }
+
+// A task that exits while a writer is connected but idle still finishes
+// (the copy is ended), and the writer then sees the task gone.
+func TestStdinFIFOIdleWriter(t *testing.T) {
+	d := newDriver(t)
+	cfg := shTask(t, "stdin-idle", `read x; echo got:$x`)
+	cfg.Stdin = true
+	start(t, d, cfg)
+	fifo := drivers.StdinFIFOPath(filepath.Dir(cfg.StdoutPath), cfg.TaskName)
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("open fifo for writing: %v", err)
+	}
+	defer w.Close()
+	if _, err := w.WriteString("one\n"); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	// The writer stays open and idle; the task exits after one line.
+	if res := wait(t, d, cfg.ID); !res.Successful() {
+		t.Fatalf("exit = %+v", res)
+	}
+	if got := readFile(t, cfg.StdoutPath); got != "got:one\n" {
+		t.Fatalf("stdout = %q", got)
+	}
+	if _, err := w.WriteString("more\n"); err == nil {
+		t.Fatal("writing to the stdin of an exited task succeeded")
+	}
+}
