@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/appmesh/appmesh/drivers"
 )
 
 // WriteStdinFIFO waits for the FIFO to appear, writes all of its input and
@@ -19,7 +21,7 @@ func TestWriteStdinFIFO(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".task.stdin.fifo")
 	errc := make(chan error, 1)
 	go func() {
-		errc <- WriteStdinFIFO(context.Background(), path, strings.NewReader("hello\nworld\n"), func() bool { return false })
+		errc <- drivers.WriteStdinFIFO(context.Background(), path, strings.NewReader("hello\nworld\n"), func() bool { return false })
 	}()
 	// Created after the writer started: it must wait, not fail.
 	if err := unix.Mkfifo(path, 0o600); err != nil {
@@ -45,9 +47,9 @@ func TestWriteStdinFIFO(t *testing.T) {
 // A task that is gone without a FIFO ends the wait with an error.
 func TestWriteStdinFIFODeadTask(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".task.stdin.fifo")
-	err := WriteStdinFIFO(context.Background(), path, bytes.NewReader(nil), func() bool { return true })
-	if !errors.Is(err, errNoStdin) {
-		t.Fatalf("err = %v, want errNoStdin", err)
+	err := drivers.WriteStdinFIFO(context.Background(), path, bytes.NewReader(nil), func() bool { return true })
+	if !errors.Is(err, drivers.ErrNoStdin) {
+		t.Fatalf("err = %v, want drivers.ErrNoStdin", err)
 	}
 }
 
@@ -66,7 +68,7 @@ func TestWriteStdinFIFOCancel(t *testing.T) {
 	defer pw.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- WriteStdinFIFO(ctx, path, pr, func() bool { return false }) }()
+	go func() { errc <- drivers.WriteStdinFIFO(ctx, path, pr, func() bool { return false }) }()
 	if _, err := pw.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,12 @@
 package taskrunner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/appmesh/appmesh/drivers"
 )
@@ -13,9 +15,13 @@ import (
 // task's working directory.
 const PayloadFile = "local/payload"
 
-// payloadHook writes a dispatched job's payload into the task directory
-// before the task starts (the task reads it from local/payload).
-type payloadHook struct{ payload []byte }
+// payloadHook gives a dispatched job's payload to the task twice: as the
+// file local/payload in its directory, and on its standard input.
+type payloadHook struct {
+	payload []byte
+	task    string
+	stdin   string // the task's stdin FIFO, known once Prestart ran
+}
 
 func (h *payloadHook) Name() string { return "dispatch_payload" }
 
@@ -30,5 +36,30 @@ func (h *payloadHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error
 	if err := os.WriteFile(path, h.payload, 0o644); err != nil {
 		return fmt.Errorf("write dispatch payload: %w", err)
 	}
+	cfg.Stdin = true
+	h.stdin = drivers.StdinFIFOPath(filepath.Dir(cfg.StdoutPath), h.task)
+	return nil
+}
+
+// payloadStdinTimeout bounds how long the payload waits for the task's
+// stdin to appear.
+const payloadStdinTimeout = time.Minute
+
+// Poststart feeds the payload to the task's stdin in the background; the
+// task sees end of file after it (a payload is at most 16 KiB, below a
+// pipe's buffer, so the write does not wait for the task to read).
+func (h *payloadHook) Poststart(_ context.Context, _ *drivers.TaskHandle) error {
+	if h.stdin == "" {
+		return nil
+	}
+	path, payload := h.stdin, h.payload
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), payloadStdinTimeout)
+		defer cancel()
+		start := time.Now()
+		_ = drivers.WriteStdinFIFO(ctx, path, bytes.NewReader(payload), func() bool {
+			return time.Since(start) > payloadStdinTimeout
+		})
+	}()
 	return nil
 }

@@ -4,15 +4,21 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/appmesh/appmesh/client/allocdir"
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/drivers/rawexec"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
 )
 
 func TestPayloadHookWritesTheFile(t *testing.T) {
 	dir := t.TempDir()
 	h := &payloadHook{payload: []byte("input\n")}
-	if err := h.Prestart(context.Background(), &drivers.TaskConfig{TaskDir: dir}); err != nil {
+	if err := h.Prestart(context.Background(), &drivers.TaskConfig{TaskDir: dir, StdoutPath: filepath.Join(dir, "web.stdout.0")}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, PayloadFile))
@@ -25,5 +31,36 @@ func TestPayloadHookWritesTheFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(empty, PayloadFile)); !os.IsNotExist(err) {
 		t.Fatalf("a job without payload got a payload file (%v)", err)
+	}
+}
+
+// A dispatched task reads its payload from the file and from stdin.
+func TestPayloadReachesFileAndStdin(t *testing.T) {
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
+	alloc := &structs.Allocation{ID: structs.GenerateID(), JobID: "job", TaskGroup: "group"}
+	dir, err := allocdir.New(t.TempDir(), alloc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.Build(); err != nil {
+		t.Fatal(err)
+	}
+	zero := 0
+	task := &structs.Task{
+		Name: "web", Driver: rawexec.Name, KillTimeout: structs.Duration(2 * time.Second),
+		Config: map[string]any{"command": "/bin/sh", "args": []any{"-c",
+			`echo "file:$(cat local/payload)"; echo "stdin:$(cat)"`}},
+	}
+	tr, err := New(&Config{Alloc: alloc, Task: task, AllocDir: dir, Drivers: oneDriver{rawexec.New(logger)},
+		Logger: logger, Payload: []byte("the-input"), JobType: structs.JobTypeBatch,
+		Restart: &structs.RestartPolicy{Attempts: &zero}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runAsync(t, tr)
+	waitDone(t, tr, 20*time.Second)
+	out, _ := os.ReadFile(dir.LogPath("web", allocdir.LogStdout))
+	if !strings.Contains(string(out), "file:the-input") || !strings.Contains(string(out), "stdin:the-input") {
+		t.Fatalf("task output %q: want the payload from the file and from stdin", out)
 	}
 }

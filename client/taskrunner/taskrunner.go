@@ -158,7 +158,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		&logsHook{allocDir: cfg.AllocDir, task: cfg.Task.Name, logs: cfg.Task.Logs},
 		&envHook{tr: tr},
 		&healthHook{tr: tr},
-		&payloadHook{payload: cfg.Payload},
+		&payloadHook{payload: cfg.Payload, task: cfg.Task.Name},
 	}
 	for _, h := range []hook{servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
 		if h != nil {
