@@ -40,14 +40,19 @@ func rollingUpdateEvals(st *state.StateStore, updates []*structs.AllocStatusUpda
 	now := time.Now().UnixNano()
 	var evals []*structs.Evaluation
 	for _, u := range updates {
-		if u.ClientStatus != structs.AllocClientRunning && u.ClientStatus != structs.AllocClientFailed {
-			continue
-		}
 		alloc, err := st.AllocByID(nil, u.ID)
 		if err != nil {
 			return nil, fmt.Errorf("read allocation %s: %w", u.ID, err)
 		}
-		if alloc == nil || alloc.PreviousAllocation == "" || alloc.ClientStatus == u.ClientStatus {
+		if alloc == nil || alloc.PreviousAllocation == "" {
+			continue
+		}
+		// The next batch of a rolling update may start when a replacement
+		// starts running, fails, or changes health (health gates rollouts).
+		statusChanged := (u.ClientStatus == structs.AllocClientRunning || u.ClientStatus == structs.AllocClientFailed) &&
+			alloc.ClientStatus != u.ClientStatus
+		healthChanged := u.Healthy != nil && (alloc.Healthy == nil || *alloc.Healthy != *u.Healthy)
+		if !statusChanged && !healthChanged {
 			continue
 		}
 		key := alloc.Namespace + "\x00" + alloc.JobID

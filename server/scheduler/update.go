@@ -82,20 +82,36 @@ func constraintsEqual(a, b []*structs.Constraint) bool {
 
 // rollingBudget returns how many destructive replacements this evaluation
 // may start for a group: max_parallel minus the replacements that are not
-// running yet, or -1 for no limit.
+// done yet, or -1 for no limit. A replacement is done when it runs and,
+// if the group has health checks, when its checks pass: health gates the
+// rollout.
 func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.Allocation) int {
 	u := structs.GroupUpdate(r.job, tg)
 	if !u.Rolling() {
 		return -1
 	}
+	checked := groupHasChecks(tg)
 	inFlight := 0
 	for _, a := range live {
-		if a.JobVersion == r.job.Version && a.PreviousAllocation != "" &&
-			a.ClientStatus != structs.AllocClientRunning {
+		if a.JobVersion != r.job.Version || a.PreviousAllocation == "" {
+			continue
+		}
+		healthy := !checked || (a.Healthy != nil && *a.Healthy)
+		if a.ClientStatus != structs.AllocClientRunning || !healthy {
 			inFlight++
 		}
 	}
 	return max(u.MaxParallel-inFlight, 0)
+}
+
+// groupHasChecks reports whether any task of the group has health checks.
+func groupHasChecks(tg *structs.TaskGroup) bool {
+	for _, t := range tg.Tasks {
+		if len(t.Checks) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // inPlaceCopy is the allocation moved to the job's current version.
