@@ -126,12 +126,19 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 		return fmt.Errorf("invalid: node ID is required")
 	}
 	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
-		allocs, err := st.AllocsByNode(ws, args.NodeID)
+		// Watch only the node's server-side change index: the clients'
+		// own status reports change the allocations too, and must not
+		// wake this query.
+		changed, err := st.NodeAllocsIndex(ws, args.NodeID)
+		if err != nil {
+			return 0, err
+		}
+		allocs, err := st.AllocsByNode(nil, args.NodeID)
 		if err != nil {
 			return 0, err
 		}
 		reply.Allocs = make(map[string]uint64, len(allocs))
-		var idx uint64
+		idx := changed
 		for _, a := range allocs {
 			reply.Allocs[a.ID] = a.AllocModifyIndex
 			idx = maxIndex(idx, a.AllocModifyIndex)

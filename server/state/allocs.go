@@ -169,6 +169,9 @@ func (tx *WriteTxn) insertAlloc(a *structs.Allocation) error {
 		return fmt.Errorf("store allocation %q: %w", a.ID, err)
 	}
 	tx.touchJob(a.Namespace, a.JobID, !a.TerminalStatus())
+	if a.AllocModifyIndex == tx.index {
+		tx.touchNodeAllocs(a.NodeID) // a server-side change, not a client report
+	}
 	return nil
 }
 
@@ -198,6 +201,7 @@ func (tx *WriteTxn) deleteAllocs(ids []string) error {
 			return fmt.Errorf("delete allocation %q: %w", id, err)
 		}
 		tx.touchTable(TableAllocs)
+		tx.touchNodeAllocs(a.NodeID)
 		tx.touchJob(a.Namespace, a.JobID, false)
 	}
 	return nil

@@ -132,6 +132,9 @@ func Restore(r io.Reader, logger hclog.Logger) (*StateStore, error) {
 			return nil, fmt.Errorf("restore state: record %d into %q: %w", n, table, err)
 		}
 	}
+	if err := rebuildNodeAllocs(txn); err != nil {
+		return nil, fmt.Errorf("restore state: %w", err)
+	}
 	txn.Commit()
 	return s, nil
 }

@@ -79,6 +79,9 @@ func stateSchema() *memdb.DBSchema {
 		TablePeriodicLaunch: {Name: TablePeriodicLaunch, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: nsIDIndex("ID")},
 		}},
+		TableNodeAllocs: {Name: TableNodeAllocs, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "NodeID"}},
+		}},
 		TableIndex: {Name: TableIndex, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
 		}},

@@ -24,6 +24,8 @@ type WriteTxn struct {
 	// non-terminal allocation of the job was written, which settles its
 	// status without scanning its allocations.
 	jobs map[jobKey]bool
+	// nodeAllocs: nodes whose allocations changed server-side.
+	nodeAllocs map[string]struct{}
 }
 
 type jobKey struct{ namespace, id string }
@@ -68,6 +70,9 @@ func (tx *WriteTxn) touchJob(namespace, id string, live bool) {
 
 func (tx *WriteTxn) finish() error {
 	if err := tx.refreshJobStatuses(); err != nil {
+		return err
+	}
+	if err := tx.writeNodeAllocs(); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(tx.tables))
