@@ -72,6 +72,8 @@ func (s *testServer) RPC(method string, args any, reply any) error {
 		return s.clientAllocs(args.(*structs.NodeSpecificRequest), reply.(*structs.NodeClientAllocsResponse))
 	case structs.AllocGetAllocRPC:
 		return s.getAlloc(args.(*structs.AllocSpecificRequest), reply.(*structs.SingleAllocResponse))
+	case structs.AllocGetAllocsRPC:
+		return s.getAllocs(args.(*structs.AllocsGetRequest), reply.(*structs.AllocsGetResponse))
 	case structs.JobGetVersionRPC:
 		return s.getJobVersion(args.(*structs.JobSpecificRequest), reply.(*structs.SingleJobResponse))
 	case structs.NodeUpdateAllocRPC:
@@ -134,6 +136,18 @@ func (s *testServer) getAlloc(req *structs.AllocSpecificRequest, resp *structs.S
 		return fmt.Errorf("allocation %q: %w", req.AllocID, structs.ErrNotFound)
 	}
 	resp.Alloc = a.Copy()
+	resp.Index = s.index
+	return nil
+}
+
+func (s *testServer) getAllocs(req *structs.AllocsGetRequest, resp *structs.AllocsGetResponse) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range req.AllocIDs {
+		if a := s.allocs[id]; a != nil {
+			resp.Allocs = append(resp.Allocs, a.Copy())
+		}
+	}
 	resp.Index = s.index
 	return nil
 }

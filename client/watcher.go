@@ -70,17 +70,39 @@ func (c *Client) watchAllocs() {
 // moved, then start or update their runners.
 func (c *Client) syncAllocs(allocs map[string]uint64) error {
 	c.removeStale(allocs)
-	var errs []error
+	var want []string
 	for id, modifyIndex := range allocs {
-		if !c.needsFetch(id, modifyIndex) {
+		if c.needsFetch(id, modifyIndex) {
+			want = append(want, id)
+		}
+	}
+	var errs []error
+	for len(want) > 0 {
+		n := min(len(want), structs.MaxAllocsPerFetch)
+		fetched, err := c.fetchAllocs(want[:n])
+		want = want[n:]
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		if err := c.fetchAndApply(id); err != nil {
-			errs = append(errs, fmt.Errorf("allocation %s: %w", structs.ShortID(id), err))
+		for _, alloc := range fetched {
+			if err := c.applyAlloc(alloc); err != nil {
+				errs = append(errs, fmt.Errorf("allocation %s: %w", structs.ShortID(alloc.ID), err))
+			}
 		}
 	}
 	c.pruneJobs()
 	return errors.Join(errs...)
+}
+
+// fetchAllocs reads a batch of allocations in one call; ones gone
+// meanwhile are simply missing (the next list drops them).
+func (c *Client) fetchAllocs(ids []string) ([]*structs.Allocation, error) {
+	var resp structs.AllocsGetResponse
+	if err := c.rpc(c.ctx, structs.AllocGetAllocsRPC, &structs.AllocsGetRequest{AllocIDs: ids}, &resp); err != nil {
+		return nil, fmt.Errorf("get %d allocation(s): %w", len(ids), err)
+	}
+	return resp.Allocs, nil
 }
 
 // removeStale destroys the runners of allocations the servers dropped from
@@ -127,20 +149,9 @@ func (c *Client) runner(id string) *allocrunner.AllocRunner {
 	return c.allocs[id]
 }
 
-// fetchAndApply reads one allocation and starts or updates its runner.
-func (c *Client) fetchAndApply(id string) error {
-	req := &structs.AllocSpecificRequest{AllocID: id}
-	var resp structs.SingleAllocResponse
-	if err := c.rpc(c.ctx, structs.AllocGetAllocRPC, req, &resp); err != nil {
-		if structs.IsNotFound(err) {
-			return nil // gone meanwhile; the next list drops it
-		}
-		return fmt.Errorf("get allocation: %w", err)
-	}
-	alloc := resp.Alloc
-	if alloc == nil {
-		return nil
-	}
+// applyAlloc starts or updates the runner of a fetched allocation.
+func (c *Client) applyAlloc(alloc *structs.Allocation) error {
+	id := alloc.ID
 	if ar := c.runner(id); ar != nil {
 		ar.Update(alloc)
 		return nil

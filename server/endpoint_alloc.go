@@ -53,3 +53,30 @@ func (a *Alloc) GetAlloc(args *structs.AllocSpecificRequest, reply *structs.Sing
 		return st.Index("allocs")
 	})
 }
+
+// GetAllocs returns the listed allocations that exist, in one call: a
+// client with many new allocations fetches them in batches instead of one
+// round trip each.
+func (a *Alloc) GetAllocs(args *structs.AllocsGetRequest, reply *structs.AllocsGetResponse) error {
+	if done, err := a.srv.forward(structs.AllocGetAllocsRPC, args.AllowStale, args, reply); done {
+		return err
+	}
+	if len(args.AllocIDs) > structs.MaxAllocsPerFetch {
+		return fmt.Errorf("invalid: %d allocations asked, at most %d per call", len(args.AllocIDs), structs.MaxAllocsPerFetch)
+	}
+	return a.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
+		reply.Allocs = make([]*structs.Allocation, 0, len(args.AllocIDs))
+		var idx uint64
+		for _, id := range args.AllocIDs {
+			alloc, err := st.AllocByID(nil, id)
+			if err != nil {
+				return 0, err
+			}
+			if alloc != nil {
+				reply.Allocs = append(reply.Allocs, alloc)
+				idx = maxIndex(idx, alloc.ModifyIndex)
+			}
+		}
+		return idx, nil
+	})
+}

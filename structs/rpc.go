@@ -281,3 +281,22 @@ type ForceLeaveRequest struct {
 	Node string `json:"node"`
 	WriteRequest
 }
+
+// AllocsGetRequest fetches several allocations at once (a client learning
+// what changed on its node).
+type AllocsGetRequest struct {
+	AllocIDs []string `json:"alloc_ids"`
+	QueryOptions
+}
+
+// AllocsGetResponse holds the allocations found; missing IDs are left out.
+type AllocsGetResponse struct {
+	Allocs []*Allocation `json:"allocs"`
+	QueryMeta
+}
+
+// AllocGetAllocsRPC fetches several allocations in one call.
+const AllocGetAllocsRPC = "Alloc.GetAllocs"
+
+// MaxAllocsPerFetch bounds one Alloc.GetAllocs call.
+const MaxAllocsPerFetch = 1000

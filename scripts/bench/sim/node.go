@@ -159,20 +159,27 @@ func (n *simNode) watchLoop() {
 		seen := time.Now()
 		var acks []*structs.AllocStatusUpdate
 		ok := true
+		var want []string
 		for id, mi := range resp.Allocs {
-			if n.known[id] >= mi {
-				continue
+			if n.known[id] < mi {
+				want = append(want, id)
 			}
-			var ar structs.SingleAllocResponse
-			if err := n.rpc(30*time.Second, structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: id}, &ar); err != nil {
+		}
+		// One batch call, as the real client does (Alloc.GetAllocs).
+		var fetched []*structs.Allocation
+		for len(want) > 0 {
+			k := min(len(want), structs.MaxAllocsPerFetch)
+			var ar structs.AllocsGetResponse
+			if err := n.rpc(30*time.Second, structs.AllocGetAllocsRPC, &structs.AllocsGetRequest{AllocIDs: want[:k]}, &ar); err != nil {
 				ok = false // retried with the next answer (index not advanced)
-				continue
+			} else {
+				fetched = append(fetched, ar.Allocs...)
 			}
+			want = want[k:]
+		}
+		for _, a := range fetched {
+			id := a.ID
 			n.s.fetched.Add(1)
-			a := ar.Alloc
-			if a == nil {
-				continue
-			}
 			first := n.known[id] == 0
 			n.known[id] = a.AllocModifyIndex
 			if first {
