@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/appmesh/appmesh/client/consul/consultest"
 	"github.com/hashicorp/consul/api"
@@ -62,6 +64,30 @@ func TestConsul(t *testing.T) {
 	// so these are steps rather than subtests).
 	testConsulService(t, a, c, prefix, node)
 	testConsulTasks(t, a, c, prefix)
+	testConsulKeyGoesWithKilledAgent(t, a, c, prefix+"/cluster/nodes/"+node)
+}
+
+// testConsulKeyGoesWithKilledAgent kills the agent (no chance to clean
+// up) and checks that its node key vanishes with its session: Consul
+// invalidates a session whose TTL lapsed (it may take up to twice the TTL).
+func testConsulKeyGoesWithKilledAgent(t *testing.T, a *agent, c *api.Client, key string) {
+	a.mu.Lock()
+	pid := a.cmd.Process.Pid
+	a.mu.Unlock()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the agent: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second) // session_ttl is 10s
+	for {
+		p, _, err := c.KV().Get(key, nil)
+		if err == nil && p == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node key %s still present 30s after the agent was killed (err %v)", key, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // testConsulService runs a job with a group service checked over HTTP.
