@@ -42,6 +42,10 @@ func New(logger hclog.Logger) drivers.Driver {
 		return d
 	}
 	d.Driver = executor.NewDriver(Name, logger, iso)
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	sweepStaleCgroups(iso.be, logger)
 	return d
 }
 
