@@ -12,10 +12,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/appmesh/appmesh/command/agent"
 	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -104,6 +106,11 @@ func main() {
 }
 
 func run(o *options) error {
+	// Run the servers with the garbage-collector setting a server agent
+	// uses, so the figures are the product's (GOGC in the environment wins).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(agent.ServerGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
