@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -11,8 +12,11 @@ import (
 // kept before the leader purges it.
 const DefaultRunGCAfter = time.Hour
 
-// gcRuns is a leader duty: it purges remote run jobs (structs.IsRunJob)
-// whose allocations all finished more than Config.RunGCAfter ago.
+// gcRuns is a leader duty: it purges finished one-off work, remote run jobs
+// (structs.IsRunJob) and the children of periodic and parameterized jobs,
+// whose allocations all finished more than Config.RunGCAfter ago, together
+// with their allocations and evaluations (a 2-second cron makes 43,000
+// children a day; none of them may stay in memory forever).
 func (s *Server) gcRuns(ctx context.Context) {
 	after := s.config.RunGCAfter
 	if after <= 0 {
@@ -28,13 +32,11 @@ func (s *Server) gcRuns(ctx context.Context) {
 		case <-t.C:
 		}
 		for _, id := range s.expiredRuns(time.Now().Add(-after)) {
-			req := &structs.JobDeregisterRequest{JobID: id, Purge: true}
-			var resp structs.JobDeregisterResponse
-			if err := s.RPC(structs.JobDeregisterRPC, req, &resp); err != nil {
-				s.logger.Warn("purging a finished run failed", "job_id", id, "error", err)
+			if err := s.purgeFinishedJob(id); err != nil {
+				s.logger.Warn("purging finished one-off work failed", "job_id", id, "error", err)
 				continue
 			}
-			s.logger.Debug("purged a finished run", "job_id", id)
+			s.logger.Debug("purged finished one-off work", "job_id", id)
 		}
 	}
 }
@@ -48,7 +50,7 @@ func (s *Server) expiredRuns(cutoff time.Time) []string {
 	}
 	var out []string
 	for _, j := range jobs {
-		if !structs.IsRunJob(j) {
+		if !structs.IsRunJob(j) && j.ParentID == "" {
 			continue
 		}
 		allocs, err := s.State().AllocsByJob(nil, j.Namespace, j.ID)
@@ -82,4 +84,39 @@ func runFinishedBefore(allocs []*structs.Allocation, cutoff time.Time) bool {
 		}
 	}
 	return true
+}
+
+// purgeFinishedJob purges a finished job (without an evaluation: nothing
+// of it runs), then deletes its allocations and evaluations. Should the
+// second step fail (leadership lost), the leftovers are logged; they hold
+// no resources, as every allocation of the job had finished.
+func (s *Server) purgeFinishedJob(id string) error {
+	st := s.State()
+	allocs, err := st.AllocsByJob(nil, structs.DefaultNamespace, id)
+	if err != nil {
+		return err
+	}
+	evals, err := st.EvalsByJob(nil, structs.DefaultNamespace, id)
+	if err != nil {
+		return err
+	}
+	purge := &structs.JobDeregisterEntry{Namespace: structs.DefaultNamespace, JobID: id, Purge: true, Time: time.Now().UnixNano()}
+	if _, err := s.raftApply(structs.JobDeregisterRequestType, purge); err != nil {
+		return fmt.Errorf("purge job %q: %w", id, err)
+	}
+	del := &structs.EvalDeleteEntry{}
+	for _, a := range allocs {
+		del.Allocs = append(del.Allocs, a.ID)
+	}
+	for _, e := range evals {
+		del.Evals = append(del.Evals, e.ID)
+	}
+	if len(del.Allocs)+len(del.Evals) == 0 {
+		return nil
+	}
+	if _, err := s.raftApply(structs.EvalDeleteRequestType, del); err != nil {
+		return fmt.Errorf("job %q purged, but deleting its %d allocation(s) and %d evaluation(s) failed: %w",
+			id, len(del.Allocs), len(del.Evals), err)
+	}
+	return nil
 }
