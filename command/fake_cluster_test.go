@@ -189,7 +189,7 @@ func (f *fakeCluster) readRPC(method string, args, reply any) error {
 		a, out := args.(*structs.NodeSpecificRequest), reply.(*structs.SingleNodeResponse)
 		f.read(&a.QueryOptions, &out.QueryMeta, func() { out.Node = f.nodes[a.NodeID].Copy() })
 	default:
-		return fmt.Errorf("fake cluster: RPC %s is not implemented", method)
+		return fmt.Errorf("fake cluster: unexpected RPC %s: the command tests call only the methods above", method)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -55,49 +54,30 @@ func (n *Node) ClientCall(args *structs.ClientCallRequest, reply *structs.Client
 		reply.Body = body
 		return err
 	}
-	if sess := s.clients.get(args.NodeID); sess != nil {
-		st, err := sess.OpenStream()
+	st, err := s.openClientStream(args.NodeID, args.NodeID, transport.StreamClientCall)
+	if err != nil || st != nil {
 		if err != nil {
-			return fmt.Errorf("reach node %s: %w", args.NodeID, err)
+			return err
 		}
 		defer st.Close()
 		_ = st.SetDeadline(time.Now().Add(clientCallTimeout))
-		if _, err := st.Write([]byte{transport.StreamClientCall}); err != nil {
-			return fmt.Errorf("reach node %s: %w", args.NodeID, err)
-		}
 		body, err := transport.DoClientCall(st, args)
 		reply.Body = body
 		return err
 	}
 	if args.NoForward {
-		return fmt.Errorf("node %s: %w", args.NodeID, errNoClientSession)
-	}
-	return n.forwardClientCall(args, reply)
-}
-
-// forwardClientCall asks every other server for the node's session.
-func (n *Node) forwardClientCall(args *structs.ClientCallRequest, reply *structs.ClientCallResponse) error {
-	f := n.srv.raft.GetConfiguration()
-	if err := f.Error(); err != nil {
-		return err
+		return noSessionHere(args.NodeID)
 	}
 	fwd := *args
 	fwd.NoForward = true
-	for _, peer := range f.Configuration().Servers {
-		addr := string(peer.Address)
-		if addr == n.srv.config.RPCAddr {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(n.srv.shutdownCtx, clientCallTimeout)
-		err := n.srv.connPool.RPC(ctx, addr, "Node.ClientCall", &fwd, reply)
-		cancel()
-		switch {
-		case err == nil:
-			return nil
-		case transport.IsServerError(err) && !isNoSession(err):
-			return restoreError(err) // the node answered with an error
-		}
-		// Not connected to that server, or it is unreachable: next one.
-	}
-	return fmt.Errorf("node %s is not connected to any server: its client may be down", args.NodeID)
+	var result error
+	done, err := s.forEachOtherServer(func(addr string) bool {
+		ctx, cancel := context.WithTimeout(s.shutdownCtx, clientCallTimeout)
+		defer cancel()
+		result = s.connPool.RPC(ctx, addr, "Node.ClientCall", &fwd, reply)
+		// Done when the node answered, with or without an error; otherwise
+		// that server has no session to it (or is unreachable): next one.
+		return result == nil || transport.IsServerError(result) && !isNoSession(result)
+	})
+	return relayedOrUnreachable(done, err, restoreError(result), args.NodeID)
 }

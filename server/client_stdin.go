@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 
-	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
 )
 
@@ -26,59 +24,39 @@ func (s *Server) StreamClientStdin(ctx context.Context, allocID, task string, r 
 }
 
 func (s *Server) streamClientStdin(ctx context.Context, req *transport.LogsRequest, r io.Reader) error {
-	alloc, err := s.State().AllocByID(nil, req.AllocID)
+	alloc, err := s.allocNode(req.AllocID)
 	if err != nil {
-		return fmt.Errorf("look up allocation %s: %w", req.AllocID, err)
-	}
-	if alloc == nil {
-		return fmt.Errorf("allocation %q: %w", req.AllocID, structs.ErrNotFound)
+		return err
 	}
 	if c, ok := s.localClientFor(alloc.NodeID).(stdinLocalClient); ok {
 		return c.WriteStdin(ctx, req.AllocID, req.Task, r)
 	}
-	if sess := s.clients.get(alloc.NodeID); sess != nil {
-		st, err := sess.OpenStream()
+	st, err := s.openClientStream(alloc.NodeID, alloc.NodeName, transport.StreamStdin)
+	if err != nil || st != nil {
 		if err != nil {
-			return fmt.Errorf("reach node %s: %w", alloc.NodeName, err)
+			return err
 		}
 		defer st.Close()
-		if _, err := st.Write([]byte{transport.StreamStdin}); err != nil {
-			return fmt.Errorf("reach node %s: %w", alloc.NodeName, err)
-		}
 		return transport.SendStdin(ctx, st, req, r)
 	}
 	if req.NoForward {
-		return fmt.Errorf("node %s: %w", alloc.NodeName, errNoClientSession)
+		return noSessionHere(alloc.NodeName)
 	}
-	return s.forwardStdin(ctx, alloc, req, r)
-}
-
-// forwardStdin asks the other servers, one after another, for a client
-// session to the allocation's node. A server without one answers before
-// any input is read, so the next can still be asked.
-func (s *Server) forwardStdin(ctx context.Context, alloc *structs.Allocation, req *transport.LogsRequest, r io.Reader) error {
-	f := s.raft.GetConfiguration()
-	if err := f.Error(); err != nil {
-		return err
-	}
+	// A server without a session answers before any input is read, so the
+	// next one can still be asked.
 	fwd := *req
 	fwd.NoForward = true
-	for _, peer := range f.Configuration().Servers {
-		addr := string(peer.Address)
-		if addr == s.config.RPCAddr {
-			continue
-		}
+	var result error
+	done, err := s.forEachOtherServer(func(addr string) bool {
 		st, err := s.connPool.OpenStream(ctx, addr, transport.StreamForward)
 		if err != nil {
-			continue
+			return false
 		}
-		err = transport.SendStdin(ctx, st, &fwd, r)
-		st.Close()
-		if err == nil || !isNoSession(err) {
-			return err
-		}
-	}
-	return fmt.Errorf("node %s is not connected to any server: its client may be down", alloc.NodeName)
+		defer st.Close()
+		result = transport.SendStdin(ctx, st, &fwd, r)
+		return result == nil || !isNoSession(result)
+	})
+	return relayedOrUnreachable(done, err, result, alloc.NodeName)
 }
 
 // serveForwardedStdin answers a stdin request another server or a

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 
-	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
 )
 
@@ -15,61 +13,35 @@ import (
 // allocation, over the connection that client opened to a server. If the
 // client is connected to another server, that server is asked.
 func (s *Server) StreamClientLogs(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
-	alloc, err := s.State().AllocByID(nil, req.AllocID)
+	alloc, err := s.allocNode(req.AllocID)
 	if err != nil {
-		return fmt.Errorf("look up allocation %s: %w", req.AllocID, err)
-	}
-	if alloc == nil {
-		return fmt.Errorf("allocation %q: %w", req.AllocID, structs.ErrNotFound)
+		return err
 	}
 	if c := s.localClientFor(alloc.NodeID); c != nil {
 		return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 	}
-	if sess := s.clients.get(alloc.NodeID); sess != nil {
-		st, err := sess.OpenStream()
+	st, err := s.openClientStream(alloc.NodeID, alloc.NodeName, transport.StreamLogs)
+	if err != nil || st != nil {
 		if err != nil {
-			return fmt.Errorf("reach node %s: %w", alloc.NodeName, err)
-		}
-		if _, err := st.Write([]byte{transport.StreamLogs}); err != nil {
-			st.Close()
-			return fmt.Errorf("reach node %s: %w", alloc.NodeName, err)
+			return err
 		}
 		return pipeLogs(ctx, st, req, w)
 	}
 	if req.NoForward {
-		return fmt.Errorf("node %s: %w", alloc.NodeName, errNoClientSession)
-	}
-	return s.forwardLogs(ctx, alloc, req, w)
-}
-
-// forwardLogs asks the other servers, one after another, for a client
-// session to the allocation's node.
-func (s *Server) forwardLogs(ctx context.Context, alloc *structs.Allocation, req *transport.LogsRequest, w io.Writer) error {
-	f := s.raft.GetConfiguration()
-	if err := f.Error(); err != nil {
-		return err
+		return noSessionHere(alloc.NodeName)
 	}
 	fwd := *req
 	fwd.NoForward = true
-	for _, peer := range f.Configuration().Servers {
-		addr := string(peer.Address)
-		if addr == s.config.RPCAddr {
-			continue
-		}
+	var result error
+	done, err := s.forEachOtherServer(func(addr string) bool {
 		st, err := s.connPool.OpenStream(ctx, addr, transport.StreamForward)
 		if err != nil {
-			continue
+			return false
 		}
-		err = pipeLogs(ctx, st, &fwd, w)
-		if err == nil || !isNoSession(err) {
-			return err
-		}
-	}
-	return fmt.Errorf("node %s is not connected to any server: its client may be down", alloc.NodeName)
-}
-
-func isNoSession(err error) bool {
-	return err != nil && strings.Contains(err.Error(), errNoClientSession.Error())
+		result = pipeLogs(ctx, st, &fwd, w)
+		return result == nil || !isNoSession(result)
+	})
+	return relayedOrUnreachable(done, err, result, alloc.NodeName)
 }
 
 // pipeLogs sends req on st and copies the output to w until the stream ends

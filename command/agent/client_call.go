@@ -60,11 +60,6 @@ func (a *Agent) HandleClientCall(op string, body []byte) ([]byte, error) {
 // here, otherwise through the servers, which reach the node's client over
 // the connection it opened. out (may be nil) receives the JSON answer.
 func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
-	if a.client != nil && !a.isRemoteAlloc(args.AllocID) {
-		body, _ := json.Marshal(args)
-		answer, err := a.HandleClientCall(op, body)
-		return decodeAnswer(answer, err, out)
-	}
 	var alloc structs.SingleAllocResponse
 	if err := a.RPC(structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: args.AllocID}, &alloc); err != nil {
 		return err
@@ -73,6 +68,10 @@ func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
 		return fmt.Errorf("allocation %q: %w", args.AllocID, structs.ErrNotFound)
 	}
 	body, _ := json.Marshal(args)
+	if a.client != nil && alloc.Alloc.NodeID == a.client.NodeID() {
+		answer, err := a.HandleClientCall(op, body)
+		return decodeAnswer(answer, err, out)
+	}
 	var reply structs.ClientCallResponse
 	err := a.RPC("Node.ClientCall", &structs.ClientCallRequest{NodeID: alloc.Alloc.NodeID, Op: op, Body: body}, &reply)
 	return decodeAnswer(reply.Body, err, out)
