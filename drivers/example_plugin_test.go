@@ -3,6 +3,7 @@ package drivers_test
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,12 @@ func TestExampleDriverPlugin(t *testing.T) {
 	}
 	if _, err := d.ExecTask(cfg.ID, []string{"true"}, time.Second); err == nil {
 		t.Error("ExecTask succeeded on a driver without exec")
+	}
+	// The example predates interactive exec: the host answers for it.
+	_, err = d.(drivers.ExecStreamer).ExecTaskStreaming(context.Background(), cfg.ID,
+		&drivers.ExecOptions{Command: []string{"true"}, Stdout: io.Discard, Stderr: io.Discard})
+	if !errors.Is(err, drivers.ErrExecStreamingUnsupported) || !strings.Contains(err.Error(), "driver hello does not support interactive exec") {
+		t.Errorf("ExecTaskStreaming on the example driver = %v, want ErrExecStreamingUnsupported", err)
 	}
 	if err := d.StopTask(cfg.ID, time.Second, ""); err != nil {
 		t.Fatalf("StopTask: %v", err)

@@ -34,21 +34,21 @@ type DriverPlugin struct {
 var _ plugin.Plugin = (*DriverPlugin)(nil)
 
 // Server implements plugin.Plugin (plugin side).
-func (p *DriverPlugin) Server(*plugin.MuxBroker) (any, error) {
+func (p *DriverPlugin) Server(broker *plugin.MuxBroker) (any, error) {
 	if p.Impl == nil {
 		return nil, fmt.Errorf("driver plugin: no driver to serve")
 	}
-	return &RPCServer{impl: p.Impl}, nil
+	return &RPCServer{impl: p.Impl, broker: broker}, nil
 }
 
 // Client implements plugin.Plugin (host side). It asks for the driver's
 // name once, since Name cannot report an error later.
-func (p *DriverPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (any, error) {
+func (p *DriverPlugin) Client(broker *plugin.MuxBroker, c *rpc.Client) (any, error) {
 	var name string
 	if err := c.Call("Plugin.Name", new(any), &name); err != nil {
 		return nil, fmt.Errorf("driver plugin: asking its name: %w", err)
 	}
-	return &RPCClient{client: c, name: name}, nil
+	return &RPCClient{client: c, name: name, broker: broker}, nil
 }
 
 // Serve serves d as a driver plugin from the current process and returns

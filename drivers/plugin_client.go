@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/rpc"
-	"strings"
 	"time"
+
+	"github.com/hashicorp/go-plugin"
 )
 
 // RPCClient is the host side of a driver plugin: a Driver whose every call
@@ -14,6 +15,8 @@ import (
 type RPCClient struct {
 	client *rpc.Client
 	name   string
+	// broker gives interactive exec sessions their own stream.
+	broker *plugin.MuxBroker
 }
 
 var _ Driver = (*RPCClient)(nil)
@@ -38,10 +41,7 @@ func fromRPC(method string, err error) error {
 	var se rpc.ServerError
 	if errors.As(err, &se) {
 		msg := string(se)
-		if strings.HasSuffix(msg, ErrTaskNotFound.Error()) {
-			return &remoteError{msg: msg, target: ErrTaskNotFound}
-		}
-		return &remoteError{msg: msg}
+		return &remoteError{msg: msg, target: knownRemoteError(msg)}
 	}
 	return fmt.Errorf("driver plugin: %s: %w", method, err)
 }

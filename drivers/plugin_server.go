@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/go-plugin"
 )
 
 // The wire types of the net/rpc protocol. Anything holding a task config
@@ -40,7 +42,8 @@ type RPCSignalArgs struct {
 // runs every call in its own goroutine, so a WaitTask blocked for hours does
 // not hold up other calls.
 type RPCServer struct {
-	impl Driver
+	impl   Driver
+	broker *plugin.MuxBroker
 }
 
 func toJSON(v any, reply *RPCJSON) error {

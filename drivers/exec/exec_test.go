@@ -12,3 +12,7 @@ import (
 func TestDriver(t *testing.T) {
 	drivertest.RunProcessDriver(t, exec.New(hclog.NewNullLogger()), "exec")
 }
+
+func TestExecStreaming(t *testing.T) {
+	drivertest.RunExecStreaming(t, exec.New(hclog.NewNullLogger()))
+}

@@ -12,3 +12,7 @@ import (
 func TestDriver(t *testing.T) {
 	drivertest.RunProcessDriver(t, rawexec.New(hclog.NewNullLogger()), "raw_exec")
 }
+
+func TestExecStreaming(t *testing.T) {
+	drivertest.RunExecStreaming(t, rawexec.New(hclog.NewNullLogger()))
+}

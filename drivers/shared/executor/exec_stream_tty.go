@@ -1,0 +1,95 @@
+package executor
+
+import (
+	"io"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/creack/pty"
+)
+
+// defaultTerm is TERM for a command on a terminal when the task's
+// environment sets none: full-screen programs need one.
+const defaultTerm = "TERM=xterm-256color"
+
+// eot is what a terminal sends for Ctrl-D: the end of the user's input on
+// a terminal is delivered the same way.
+const eot = 0x04
+
+// startTTY runs the command on a new pseudo-terminal: the terminal is its
+// stdin, stdout and stderr and its controlling terminal, in a new session
+// (so its process group id is its pid, and job control and Ctrl-C work
+// inside it).
+func (s *execSession) startTTY() error {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return err
+	}
+	defer tty.Close() // the child keeps its own copies
+	if sz := s.opts.Size; sz != nil && sz.Height > 0 && sz.Width > 0 {
+		if err := pty.Setsize(ptmx, &pty.Winsize{Rows: sz.Height, Cols: sz.Width}); err != nil {
+			ptmx.Close()
+			return err
+		}
+	}
+	if s.cred != nil {
+		// The task's user may reopen its own terminal (ttyname, /dev/pts/N).
+		_ = os.Chown(tty.Name(), int(s.cred.Uid), -1)
+	}
+	if !hasEnv(s.cmd.Env, "TERM") {
+		s.cmd.Env = append(append([]string(nil), s.cmd.Env...), defaultTerm)
+	}
+	s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = tty, tty, tty
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: s.cred}
+	s.ptmx = ptmx
+	s.closers = append(s.closers, ptmx)
+	if err := s.start(); err != nil {
+		ptmx.Close()
+		return err
+	}
+	if s.opts.Stdin != nil {
+		go func() {
+			if _, err := io.Copy(ptmx, s.opts.Stdin); err == nil {
+				_, _ = ptmx.Write([]byte{eot})
+			}
+		}()
+	}
+	s.outDone = make(chan struct{})
+	if s.opts.Resize != nil {
+		go s.followResize()
+	}
+	go func() {
+		defer close(s.outDone)
+		// Ends with EIO once no process holds the terminal, or when ptmx
+		// is closed.
+		_, _ = io.Copy(s.opts.Stdout, ptmx)
+	}()
+	return nil
+}
+
+// followResize applies new terminal sizes until the output ends.
+func (s *execSession) followResize() {
+	for {
+		select {
+		case <-s.outDone:
+			return
+		case sz, ok := <-s.opts.Resize:
+			if !ok {
+				return
+			}
+			if sz.Height > 0 && sz.Width > 0 {
+				_ = pty.Setsize(s.ptmx, &pty.Winsize{Rows: sz.Height, Cols: sz.Width})
+			}
+		}
+	}
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, key+"=") {
+			return true
+		}
+	}
+	return false
+}
