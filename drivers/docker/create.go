@@ -75,6 +75,8 @@ func labels(cfg *drivers.TaskConfig, user map[string]string) map[string]string {
 
 // resources: memory is the hard limit unless memory_max is set (then
 // memory is the reservation); no swap beyond it; cpu MHz become shares.
+// Reserved `cores` become CpusetCpus in pinCores, which must see the
+// engine's other containers.
 func resources(cfg *drivers.TaskConfig) container.Resources {
 	var r container.Resources
 	res := cfg.Resources

@@ -36,7 +36,13 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error)
 	if err := d.reserve(cfg.ID); err != nil {
 		return nil, err
 	}
+	unpin, err := pinCores(c, cfg, opts.HostConfig)
+	if err != nil {
+		d.release(cfg.ID)
+		return nil, fmt.Errorf("task %s: %w", cfg.ID, err)
+	}
 	t, err := d.run(c, cfg, opts)
+	unpin()
 	if err != nil {
 		d.release(cfg.ID)
 		return nil, fmt.Errorf("task %s: %w", cfg.ID, err)

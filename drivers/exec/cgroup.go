@@ -8,6 +8,7 @@ import (
 	"time"
 
 	cgroups "github.com/containerd/cgroups/v3"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/structs"
@@ -25,6 +26,10 @@ const (
 
 // cgroupBackend is one cgroup version's implementation.
 type cgroupBackend interface {
+	// check fails when the task asks for a limit this hierarchy cannot
+	// enforce (its controller is missing): running it unlimited would be
+	// silently wrong.
+	check(l *limits) error
 	create(name string, l *limits) error
 	// join sets sys so a new process starts in the cgroup (v2) and returns
 	// what to do once it runs (v1: move it in).
@@ -36,6 +41,19 @@ type cgroupBackend interface {
 	cpuset(name string) string
 	remove(name string) error
 	version() string
+	// parentDir is the directory holding the task cgroups (for v1, the
+	// one in the memory controller).
+	parentDir() string
+	// probe creates the parent cgroups, proving the filesystem writable.
+	probe() error
+}
+
+// cgroupOptions choose the hierarchy; the zero value detects it.
+type cgroupOptions struct {
+	// v2Mount forces cgroup v2 at this cgroup2 mountpoint (tests use the
+	// hybrid hierarchy's /sys/fs/cgroup/unified); "": detect.
+	v2Mount string
+	logger  hclog.Logger
 }
 
 // limits are a task's resources in cgroup terms.
@@ -43,7 +61,8 @@ type limits struct {
 	memHard int64  // bytes; 0: none
 	memSoft int64  // bytes; 0: none
 	shares  uint64 // v1 cpu.shares, from MHz
-	cpus    string // cpuset for reserved cores; "": all
+	cores   int    // whole cores to reserve
+	cpus    string // cpuset of the reserved cores; "": all
 }
 
 func limitsOf(r *structs.Resources) *limits {
@@ -52,6 +71,7 @@ func limitsOf(r *structs.Resources) *limits {
 		return l
 	}
 	const mb = 1 << 20
+	l.cores = r.Cores
 	l.memHard = int64(r.MemoryMB) * mb
 	if r.MemoryMaxMB > 0 {
 		l.memHard, l.memSoft = int64(r.MemoryMaxMB)*mb, int64(r.MemoryMB)*mb
@@ -81,11 +101,19 @@ func cgroupName(taskID string) string {
 }
 
 // detectBackend picks cgroup v2 on a unified hierarchy and v1 on a legacy
-// or hybrid one (where the v2 tree has no controllers).
-func detectBackend() (cgroupBackend, error) {
+// or hybrid one (where the v2 tree has no controllers), unless
+// opts.v2Mount names the cgroup2 mountpoint to use.
+func detectBackend(opts cgroupOptions) (cgroupBackend, error) {
+	logger := opts.logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	if opts.v2Mount != "" {
+		return newV2(opts.v2Mount, logger)
+	}
 	switch cgroups.Mode() {
 	case cgroups.Unified:
-		return newV2(), nil
+		return newV2(defaultV2Mount, logger)
 	case cgroups.Legacy, cgroups.Hybrid:
 		return newV1()
 	default:

@@ -44,6 +44,29 @@ func newV1() (*v1, error) {
 
 func (b *v1) version() string { return "cgroup v1" }
 
+func (b *v1) parentDir() string { return filepath.Join(b.dir(cgroup1.Memory, ""), parentCgroup) }
+
+// probe creates the parents in the controllers that must be writable.
+func (b *v1) probe() error {
+	for _, n := range []cgroup1.Name{cgroup1.Memory, cgroup1.Freezer} {
+		if root := b.dir(n, ""); root != "" {
+			if err := os.MkdirAll(filepath.Join(root, parentCgroup), 0o755); err != nil {
+				return fmt.Errorf("create parent cgroup: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// check: newV1 requires the memory controller; reserved cores need cpuset,
+// which a v1 host may not mount.
+func (b *v1) check(l *limits) error {
+	if l.cores > 0 && b.dir(cgroup1.Cpuset, "") == "" {
+		return fmt.Errorf("cgroup v1: the task reserves cores but the cpuset controller is not mounted")
+	}
+	return nil
+}
+
 func (b *v1) hierarchy() ([]cgroup1.Subsystem, error) { return b.subsystems, nil }
 
 func cgPath(name string) string { return "/" + parentCgroup + "/" + name }

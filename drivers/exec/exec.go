@@ -14,7 +14,6 @@ package exec
 
 import (
 	"context"
-	"os"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -35,7 +34,7 @@ type Driver struct {
 // New returns the exec driver. Without usable cgroups it still returns a
 // driver, which fingerprints unhealthy and refuses to start tasks.
 func New(logger hclog.Logger) drivers.Driver {
-	iso, err := newCgroupIsolation()
+	iso, err := newCgroupIsolation(cgroupOptions{logger: logger})
 	d := &Driver{iso: iso, isoErr: err}
 	if err != nil {
 		d.Driver = executor.NewDriver(Name, logger, refuse{err})
@@ -58,26 +57,11 @@ func (d *Driver) Fingerprint(ctx context.Context) (*drivers.Fingerprint, error) 
 	if err != nil || !fp.Healthy {
 		return fp, err
 	}
-	if err := probeCgroupParents(d.iso.be.version()); err != nil {
+	if err := d.iso.be.probe(); err != nil {
 		// e.g. a container without --privileged: the cgroup fs is
 		// read-only, and every task would fail to start.
 		return &drivers.Fingerprint{HealthDescription: "cgroups not writable: " + err.Error()}, nil
 	}
 	fp.Attributes["driver.exec.cgroup"] = d.iso.be.version()
 	return fp, nil
-}
-
-// probeCgroupParents creates appmesh's parent cgroups (which tasks need
-// anyway), proving the cgroup filesystem is writable.
-func probeCgroupParents(version string) error {
-	dirs := []string{"/sys/fs/cgroup/appmesh"}
-	if version == "cgroup v1" {
-		dirs = []string{"/sys/fs/cgroup/memory/appmesh", "/sys/fs/cgroup/freezer/appmesh"}
-	}
-	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
-	}
-	return nil
 }

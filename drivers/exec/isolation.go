@@ -20,8 +20,8 @@ type cgroupIsolation struct {
 	cores *coreSet
 }
 
-func newCgroupIsolation() (*cgroupIsolation, error) {
-	be, err := detectBackend()
+func newCgroupIsolation(opts cgroupOptions) (*cgroupIsolation, error) {
+	be, err := detectBackend(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +41,11 @@ func (c *cgroupIsolation) Prepare(cfg *drivers.TaskConfig, sys *syscall.SysProcA
 		return nil, fmt.Errorf("removing stale cgroup: %w", err)
 	}
 	l := limitsOf(cfg.Resources)
-	if cfg.Resources != nil && cfg.Resources.Cores > 0 {
-		cpus, err := c.cores.reserve(name, cfg.Resources.Cores)
+	if err := c.be.check(l); err != nil {
+		return nil, err
+	}
+	if l.cores > 0 {
+		cpus, err := c.cores.reserve(name, l.cores)
 		if err != nil {
 			return nil, err
 		}

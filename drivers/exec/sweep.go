@@ -17,10 +17,7 @@ const staleAfter = time.Minute
 // died together with its tasks (e.g. the whole process tree was killed), so
 // that they do not pile up across agent generations.
 func sweepStaleCgroups(be cgroupBackend, logger hclog.Logger) {
-	parent := "/sys/fs/cgroup/" + parentCgroup
-	if be.version() == "cgroup v1" {
-		parent = "/sys/fs/cgroup/memory/" + parentCgroup
-	}
+	parent := be.parentDir()
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
