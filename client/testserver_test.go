@@ -118,7 +118,7 @@ func (s *testServer) clientAllocs(req *structs.NodeSpecificRequest, resp *struct
 			s.cond.Wait()
 		}
 	}
-	resp.Allocs = map[string]uint64{}
+	resp.Allocs, resp.Full = map[string]uint64{}, true // always the whole list
 	for id, a := range s.allocs {
 		if a.NodeID == req.NodeID {
 			resp.Allocs[id] = a.AllocModifyIndex

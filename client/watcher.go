@@ -48,7 +48,7 @@ func (c *Client) watchAllocs() {
 			if resp.Index < index {
 				c.logger.Info("allocation index went backwards; resyncing", "old", index, "new", resp.Index)
 			}
-			err = c.syncAllocs(resp.Allocs)
+			err = c.syncAllocs(resp.Allocs, resp.Full)
 		}
 		if err != nil {
 			// The index is not advanced, so the next query answers at
@@ -65,11 +65,14 @@ func (c *Client) watchAllocs() {
 	}
 }
 
-// syncAllocs makes the runners match the servers' list: destroy runners of
-// allocations no longer listed, fetch the allocations whose modify index
-// moved, then start or update their runners.
-func (c *Client) syncAllocs(allocs map[string]uint64) error {
-	c.removeStale(allocs)
+// syncAllocs makes the runners match the servers' answer: with a full
+// list, destroy runners of allocations no longer listed; then fetch the
+// allocations whose modify index moved and start or update their runners.
+// An answer that is not full lists only changes, so nothing is dropped.
+func (c *Client) syncAllocs(allocs map[string]uint64, full bool) error {
+	if full {
+		c.removeStale(allocs)
+	}
 	var want []string
 	for id, modifyIndex := range allocs {
 		if c.needsFetch(id, modifyIndex) {

@@ -129,14 +129,11 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 		// Watch only the node's server-side change index: the clients'
 		// own status reports change the allocations too, and must not
 		// wake this query.
-		changed, err := st.NodeAllocsIndex(ws, args.NodeID)
+		allocs, full, changed, err := st.NodeAllocChanges(ws, args.NodeID, args.MinQueryIndex)
 		if err != nil {
 			return 0, err
 		}
-		allocs, err := st.AllocsByNode(nil, args.NodeID)
-		if err != nil {
-			return 0, err
-		}
+		reply.Full = full
 		reply.Allocs = make(map[string]uint64, len(allocs))
 		idx := changed
 		for _, a := range allocs {
@@ -163,6 +160,9 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 	if err != nil {
 		return fmt.Errorf("update %d allocation(s) of node %q: %w", len(args.Allocs), args.NodeID, err)
 	}
+	// Health and status changes may make the job's version stable or its
+	// update failed; the leader's rollout watcher decides.
+	n.srv.rollouts.notify(n.srv.State(), args.Allocs)
 	reply.Index = index
 	return nil
 }

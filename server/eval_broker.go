@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
@@ -31,6 +32,13 @@ type EvalBroker struct {
 	unacked    map[string]*unackedEval
 	deliveries map[string]int
 	wake       chan struct{}
+	// delayed holds pending evaluations until their WaitUntil
+	// (eval_delay.go); delayWake tells the delay loop the head changed.
+	delayed   delayHeap
+	delayWake chan struct{}
+	// canceledDelayed are delayed evaluations a newer job version or a
+	// job stop made pointless; the leader writes them as canceled.
+	canceledDelayed []*structs.Evaluation
 }
 
 type jobKey struct{ namespace, id string }
@@ -55,6 +63,8 @@ func (b *EvalBroker) resetLocked() {
 	b.waiting = map[jobKey][]*structs.Evaluation{}
 	b.unacked = map[string]*unackedEval{}
 	b.deliveries = map[string]int{}
+	b.delayed, b.canceledDelayed = nil, nil
+	b.signalDelayLocked()
 	if b.wake != nil {
 		close(b.wake)
 	}
@@ -90,6 +100,16 @@ func (b *EvalBroker) enqueue(eval *structs.Evaluation, force bool) {
 		return
 	}
 	b.known[eval.ID] = true
+	if eval.WaitUntil > time.Now().UnixNano() {
+		b.pushDelayedLocked(eval)
+		return
+	}
+	b.admitLocked(eval)
+}
+
+// admitLocked makes an evaluation ready, or queues it behind the job's
+// evaluation in flight.
+func (b *EvalBroker) admitLocked(eval *structs.Evaluation) {
 	key := jobKey{eval.Namespace, eval.JobID}
 	if cur, busy := b.inFlight[key]; busy && cur != eval.ID {
 		b.waiting[key] = append(b.waiting[key], eval)

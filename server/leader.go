@@ -59,6 +59,9 @@ func (s *Server) establishLeadership() error {
 	}
 	s.goLeader(ctx, s.planApplier)
 	s.goLeader(ctx, s.reapSupersededEvals)
+	s.goLeader(ctx, s.broker.runDelayed)
+	s.goLeader(ctx, s.writeCanceledDelayed)
+	s.goLeader(ctx, s.rollouts.run)
 	s.startConsulLeader(ctx)
 	s.goLeader(ctx, s.runSchedules)
 	s.goLeader(ctx, s.gcRuns)
@@ -119,7 +122,12 @@ func (s *Server) EvalsUpserted(evals []*structs.Evaluation) {
 	for _, e := range evals {
 		switch e.Status {
 		case structs.EvalStatusPending:
-			s.blocked.Untrack(e.Namespace, e.JobID)
+			s.cancelStaleDelayedEvals(e)
+			if e.WaitUntil == 0 {
+				// A delayed evaluation does not run now, so it does not
+				// replace the job's blocked one.
+				s.blocked.Untrack(e.Namespace, e.JobID)
+			}
 			s.broker.Enqueue(e)
 		case structs.EvalStatusBlocked:
 			s.blocked.Block(e)

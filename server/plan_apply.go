@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -130,6 +131,10 @@ func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan) (*structs.PlanR
 	return result, nil
 }
 
+// nodeFits reports whether the node can take the plan's placements on top
+// of what it runs, less the plan's stops. The state's usage summary gives
+// what it runs; only a node where ports are in play is checked allocation
+// by allocation, since a port collision needs the ports themselves.
 func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, placed []*structs.Allocation) (bool, error) {
 	node, err := snap.NodeByID(nil, nodeID)
 	if err != nil {
@@ -138,6 +143,45 @@ func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, plac
 	if node == nil || !node.Ready() {
 		return false, nil
 	}
+	usage, err := snap.NodeUsage(nil, nodeID)
+	if err != nil {
+		return false, err
+	}
+	if usage.WithPorts > 0 || slices.ContainsFunc(placed, holdsPorts) {
+		return nodeFitsByAllocs(snap, plan, node, placed)
+	}
+	used := usage.Used
+	// Stops, and the old copies of in-place updates, no longer count.
+	replaced := make(map[string]bool, len(plan.NodeUpdate[nodeID])+len(placed))
+	for _, a := range slices.Concat(plan.NodeUpdate[nodeID], placed) {
+		if replaced[a.ID] {
+			continue
+		}
+		replaced[a.ID] = true
+		old, err := snap.AllocByID(nil, a.ID)
+		if err != nil {
+			return false, err
+		}
+		if old != nil && old.NodeID == nodeID && !old.TerminalStatus() {
+			var r structs.Resources
+			old.AddResourcesTo(&r)
+			used.Subtract(&r)
+		}
+	}
+	for _, a := range placed {
+		if !a.TerminalStatus() {
+			a.AddResourcesTo(&used)
+		}
+	}
+	fit, _ := node.Available().Superset(&used)
+	return fit, nil
+}
+
+func holdsPorts(a *structs.Allocation) bool { return len(a.AllocatedPorts) > 0 }
+
+// nodeFitsByAllocs is nodeFits from the node's allocations themselves.
+func nodeFitsByAllocs(snap *state.StateSnapshot, plan *structs.Plan, node *structs.Node, placed []*structs.Allocation) (bool, error) {
+	nodeID := node.ID
 	existing, err := snap.AllocsByNode(nil, nodeID)
 	if err != nil {
 		return false, fmt.Errorf("read allocations of node %s: %w", nodeID, err)

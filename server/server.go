@@ -125,6 +125,7 @@ type Server struct {
 	blocked    *BlockedEvals
 	planQueue  *PlanQueue
 	heartbeats *heartbeater
+	rollouts   *rolloutWatcher
 
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc
@@ -157,6 +158,7 @@ func NewServer(cfg *Config) (*Server, error) {
 	s.blocked = NewBlockedEvals(s.logger, s.broker)
 	s.planQueue = NewPlanQueue()
 	s.heartbeats = newHeartbeater(s)
+	s.rollouts = newRolloutWatcher(s)
 
 	s.connPool = transport.NewPool(s.logger)
 	if err := s.setupRPC(); err != nil {

@@ -53,6 +53,9 @@ type Allocation struct {
 	// Healthy is set by the client from the tasks' health checks (see
 	// AllocHealth); nil while unknown or without checks.
 	Healthy *bool `json:"healthy,omitempty"`
+	// RescheduleTracker lists the reschedules that led to this allocation
+	// (carried over from its predecessors); nil for a first placement.
+	RescheduleTracker *RescheduleTracker `json:"reschedule_tracker,omitempty"`
 }
 
 // Index parses the allocation's index out of its name ("job.group[3]").
@@ -108,6 +111,7 @@ func (a *Allocation) Copy() *Allocation {
 		h := *a.Healthy
 		c.Healthy = &h
 	}
+	c.RescheduleTracker = a.RescheduleTracker.Copy()
 	c.AllocatedPorts = append([]AllocatedPort(nil), a.AllocatedPorts...)
 	c.PreemptedAllocations = append([]string(nil), a.PreemptedAllocations...)
 	if a.TaskStates != nil {

@@ -39,10 +39,13 @@ type Evaluation struct {
 	FailedTGAllocs    map[string]*AllocMetric `json:"failed_tg_allocs,omitempty"`
 	QueuedAllocations map[string]int          `json:"queued_allocations,omitempty"`
 	SnapshotIndex     uint64                  `json:"snapshot_index,omitempty"`
-	CreateIndex       uint64                  `json:"create_index"`
-	ModifyIndex       uint64                  `json:"modify_index"`
-	CreateTime        int64                   `json:"create_time"`
-	ModifyTime        int64                   `json:"modify_time"`
+	// WaitUntil (unix nanoseconds) holds a pending evaluation back until
+	// then: the broker keeps it in its delay heap (reschedule delays).
+	WaitUntil   int64  `json:"wait_until,omitempty"`
+	CreateIndex uint64 `json:"create_index"`
+	ModifyIndex uint64 `json:"modify_index"`
+	CreateTime  int64  `json:"create_time"`
+	ModifyTime  int64  `json:"modify_time"`
 }
 
 // TerminalStatus reports whether the evaluation will not be processed again.

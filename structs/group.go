@@ -20,6 +20,8 @@ type TaskGroup struct {
 	Update     *UpdateStrategy  `json:"update,omitempty" hcl:"update,block"`
 	// Restart applies to every task of the group unless a task has its own.
 	Restart *RestartPolicy `json:"restart,omitempty" hcl:"restart,block"`
+	// Reschedule wins field by field over the job's block (structs/reschedule.go).
+	Reschedule *ReschedulePolicy `json:"reschedule,omitempty" hcl:"reschedule,block"`
 	// Services are registered with Consul while the allocation runs.
 	Services []*Service `json:"services,omitempty" hcl:"service,block"`
 }
@@ -58,6 +60,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("network", g.Network.Validate())
 	v.Merge("update", g.Update.Validate())
 	v.Merge("restart", g.Restart.Validate())
+	v.Merge("reschedule", g.Reschedule.Validate())
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	if len(g.Tasks) == 0 {
 		v.Add("", "group must have at least one task")
@@ -115,6 +118,7 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.Network = g.Network.Copy()
 	c.Update = g.Update.Copy()
 	c.Restart = g.Restart.Copy()
+	c.Reschedule = g.Reschedule.Copy()
 	c.Services = CopyServices(g.Services)
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)

@@ -46,6 +46,9 @@ type Job struct {
 	Spreads     []*Spread         `json:"spreads,omitempty" hcl:"spread,block"`
 	// Update is the default update strategy of groups without their own.
 	Update *UpdateStrategy `json:"update,omitempty" hcl:"update,block"`
+	// Reschedule is the default reschedule policy of groups without their
+	// own (structs/reschedule.go).
+	Reschedule *ReschedulePolicy `json:"reschedule,omitempty" hcl:"reschedule,block"`
 	// Periodic and Parameterized make the job a template whose children
 	// run (structs/periodic.go, structs/parameterized.go).
 	Periodic      *PeriodicConfig      `json:"periodic,omitempty" hcl:"periodic,block"`
@@ -67,6 +70,11 @@ type Job struct {
 	// child; Payload is a dispatched child's input (base64 in JSON).
 	ParentID string `json:"parent_id,omitempty" hcl:"-"`
 	Payload  []byte `json:"payload,omitempty" hcl:"-"`
+	// Stable is set on a version once all its allocations were healthy;
+	// auto_revert returns to the latest stable version (structs/rollout.go).
+	Stable bool `json:"stable,omitempty" hcl:"-"`
+	// UpdateFailure says why the rollout of this version was halted.
+	UpdateFailure string `json:"update_failure,omitempty" hcl:"-"`
 }
 
 // Canonicalize fills in defaults. It is idempotent and is called before
@@ -122,6 +130,7 @@ func (j *Job) Validate() error {
 		v.Merge(fmt.Sprintf("constraint %d", i+1), c.Validate())
 	}
 	v.Merge("update", j.Update.Validate())
+	v.Merge("reschedule", j.Reschedule.Validate())
 	j.validateSchedule(v)
 	validateAffinitiesSpreads(v, j.Affinities, j.Spreads)
 	if len(j.Groups) == 0 {
@@ -178,6 +187,7 @@ func (j *Job) Copy() *Job {
 	c.Affinities = append([]*Affinity(nil), j.Affinities...)
 	c.Spreads = append([]*Spread(nil), j.Spreads...)
 	c.Update = j.Update.Copy()
+	c.Reschedule = j.Reschedule.Copy()
 	c.Periodic = j.Periodic.Copy()
 	c.Parameterized = j.Parameterized.Copy()
 	return &c

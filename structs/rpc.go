@@ -190,8 +190,16 @@ type NodeListResponse struct {
 
 // NodeClientAllocsResponse maps a node's allocation IDs to their
 // AllocModifyIndex, so the client fetches only what changed.
+//
+// With Full set it lists every allocation of the node, and the client
+// drops what is not listed. Otherwise it lists only the allocations
+// changed server-side after the query's MinQueryIndex: a node running 200
+// allocations is not sent all 200 for every new one. The servers answer in
+// full to a first query (MinQueryIndex 0) and whenever an allocation of the
+// node was deleted since MinQueryIndex.
 type NodeClientAllocsResponse struct {
 	Allocs map[string]uint64 `json:"allocs"`
+	Full   bool              `json:"full"`
 	QueryMeta
 }
 

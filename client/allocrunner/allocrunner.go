@@ -66,6 +66,8 @@ type AllocRunner struct {
 	groupSvc   *groupServices
 	groupName  string
 	killedFlag atomic.Bool
+	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
+	health *allocHealth
 
 	// updateMu serialises state snapshots so updates leave in order.
 	updateMu      sync.Mutex
@@ -109,6 +111,9 @@ func New(cfg *Config) (*AllocRunner, error) {
 		onRemove:     cfg.OnRemove,
 	}
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
+	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
+	ar.health = newAllocHealth(cfg.Job, group, wasHealthy)
+	ar.health.recheck, ar.health.missed = ar.report, ar.healthDeadlineMissed
 	for _, task := range group.Tasks {
 		var restore *state.TaskRecord
 		if cfg.Restore != nil {
@@ -150,6 +155,8 @@ func (ar *AllocRunner) WaitCh() <-chan struct{} { return ar.waitCh }
 // Run starts all tasks together and returns when all of them are dead.
 func (ar *AllocRunner) Run() {
 	defer close(ar.waitCh)
+	defer ar.health.stop()
+	ar.health.begin(time.Now())
 	if !ar.restored {
 		ar.persistAlloc()
 	}
@@ -216,7 +223,7 @@ func (ar *AllocRunner) Alloc() *structs.Allocation {
 	a := ar.alloc.Copy()
 	a.ClientStatus, a.ClientDescription = ar.clientStatus, ar.clientDesc
 	a.TaskStates = states
-	a.Healthy = structs.AllocHealth(states)
+	a.Healthy = ar.health.current()
 	return a
 }
 
@@ -251,6 +258,8 @@ func (ar *AllocRunner) report() {
 	defer ar.updateMu.Unlock()
 	states := ar.taskStates()
 	status, desc := ClientStatus(states)
+	healthy, missed := ar.health.observe(time.Now(), status, states)
+	desc = unhealthyDescription(desc, missed)
 	ar.syncGroupServices(status)
 	ar.mu.Lock()
 	ar.clientStatus, ar.clientDesc = status, desc
@@ -267,7 +276,16 @@ func (ar *AllocRunner) report() {
 			ClientDescription: desc,
 			TaskStates:        states,
 			ModifyTime:        time.Now().UnixNano(),
-			Healthy:           structs.AllocHealth(states),
+			Healthy:           healthy,
 		})
+	}
+}
+
+// healthDeadlineMissed records on every task that the allocation did not
+// become healthy within its healthy_deadline; each event is reported.
+func (ar *AllocRunner) healthDeadlineMissed(desc string) {
+	ar.logger.Warn("allocation unhealthy", "reason", desc)
+	for _, tr := range ar.tasks {
+		tr.Emit(taskrunner.TaskEventUnhealthy, desc)
 	}
 }

@@ -333,3 +333,36 @@ func TestV2KillPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestV2OOMKilled: with the memory controller, a task over its limit ends
+// OOM killed (memory.events); without it the task is refused before it
+// runs, as TestV2LimitsNeedTheirControllers checks.
+func TestV2OOMKilled(t *testing.T) {
+	e := newV2Driver(t)
+	cfg := v2Task(t, uniqueID("v2oom"), &structs.Resources{CPU: 100, MemoryMB: 32}, "")
+	// The test binary's TestMain allocates this many MB and exits.
+	cfg.Config = map[string]any{"command": os.Args[0]}
+	cfg.Env = map[string]string{"APPMESH_TEST_HOG_MB": "200"}
+	_, err := e.d.StartTask(cfg)
+	if !e.has("memory") {
+		if err == nil || !strings.Contains(err.Error(), "needs the memory controller") {
+			e.d.DestroyTask(cfg.ID, true)
+			t.Fatalf("StartTask without the memory controller = %v, want a refusal naming it", err)
+		}
+		t.Logf("no memory controller at %s: the hog was refused (%v), it cannot be OOM killed here", e.mount, err)
+		return
+	}
+	if err != nil {
+		t.Fatalf("StartTask: %v", err)
+	}
+	defer e.d.DestroyTask(cfg.ID, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := e.d.WaitTask(ctx, cfg.ID)
+	if err != nil {
+		t.Fatalf("WaitTask: %v", err)
+	}
+	if !res.OOMKilled || res.Err != "OOM killed" {
+		t.Fatalf("exit = %+v (stdout %q), want OOM killed", res, readOrEmpty(cfg.StdoutPath))
+	}
+}

@@ -48,7 +48,7 @@ func (p *placer) trackProperties(allocs []*structs.Allocation, props []distinctP
 		p.props[d.key()] = counts
 		p.propDefs = append(p.propDefs, d)
 		for _, a := range allocs {
-			if a.TerminalStatus() || p.stopped[a.ID] || (d.group != "" && a.TaskGroup != d.group) {
+			if a.TerminalStatus() || p.stopped.has(a.ID) || (d.group != "" && a.TaskGroup != d.group) {
 				continue
 			}
 			node, err := p.nodeOf(a.NodeID)

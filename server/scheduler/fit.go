@@ -35,17 +35,8 @@ func AllocsFit(node *structs.Node, allocs []*structs.Allocation) (fit bool, dime
 	return fit, dimension, used
 }
 
-// addAllocResources adds what an allocation uses to r. Allocations carry
-// a total; the per-task map is the fallback for records written without one.
-func addAllocResources(r *structs.Resources, a *structs.Allocation) {
-	if a.Resources != nil {
-		r.Add(a.Resources)
-		return
-	}
-	for _, tr := range a.TaskResources {
-		r.Add(tr)
-	}
-}
+// addAllocResources adds what an allocation uses to r.
+func addAllocResources(r *structs.Resources, a *structs.Allocation) { a.AddResourcesTo(r) }
 
 // binPackScore rates how well `need` fits on a node that has `avail` in
 // total and `used` already taken. Fuller nodes score higher (best fit), so

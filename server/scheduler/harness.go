@@ -192,6 +192,19 @@ func (h *Harness) AllocsByNode(nodeID string) ([]*structs.Allocation, error) {
 	return mapValues(h.allocsNod[nodeID]), nil
 }
 
+// NodeUsage implements State by summing the node's allocations.
+func (h *Harness) NodeUsage(nodeID string) (*structs.NodeUsage, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	u := &structs.NodeUsage{NodeID: nodeID}
+	for _, a := range h.allocsNod[nodeID] {
+		if !a.TerminalStatus() {
+			u.Add(a, 1)
+		}
+	}
+	return u, nil
+}
+
 // LatestIndex implements State.
 func (h *Harness) LatestIndex() (uint64, error) {
 	h.mu.Lock()
@@ -309,4 +322,18 @@ func (h *Harness) CreateEval(eval *structs.Evaluation) error {
 	defer h.mu.Unlock()
 	h.CreateEvals = append(h.CreateEvals, eval.Copy())
 	return nil
+}
+
+// EvalsByJob returns the evaluations the scheduler created for a job (the
+// harness keeps no other evaluations), so that delayed ones are seen.
+func (h *Harness) EvalsByJob(ns, jobID string) ([]*structs.Evaluation, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*structs.Evaluation
+	for _, e := range h.CreateEvals {
+		if e.Namespace == ns && e.JobID == jobID {
+			out = append(out, e.Copy())
+		}
+	}
+	return out, nil
 }

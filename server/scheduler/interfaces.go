@@ -25,6 +25,9 @@ type State interface {
 	AllocsByJob(namespace, jobID string) ([]*structs.Allocation, error)
 	// AllocsByNode returns all allocations on a node, terminal included.
 	AllocsByNode(nodeID string) ([]*structs.Allocation, error)
+	// NodeUsage returns the sum of what the node's non-terminal
+	// allocations use, without listing them.
+	NodeUsage(nodeID string) (*structs.NodeUsage, error)
 	// LatestIndex is the Raft index the view reflects.
 	LatestIndex() (uint64, error)
 }

@@ -42,7 +42,7 @@ type placer struct {
 	// available counts ready nodes per datacenter; every metric of this
 	// attempt shares the map read-only.
 	available map[string]int
-	stopped   map[string]bool // allocation IDs the plan stops
+	stopped   *stopSet // allocations the plan stops
 	checkers  map[string]*groupChecker
 	// failedAt remembers, per group, the release epoch at which a
 	// placement found no node: until capacity is released again, later
@@ -71,7 +71,7 @@ type placer struct {
 // newPlacer prepares the candidate nodes: ready, in one of the job's
 // datacenters, in an order shuffled by seed so that results are
 // reproducible for one evaluation but spread across evaluations.
-func newPlacer(state State, job *structs.Job, nodes []*structs.Node, stopped map[string]bool, seed uint64, batch bool) *placer {
+func newPlacer(state State, job *structs.Job, nodes []*structs.Node, stopped *stopSet, seed uint64, batch bool) *placer {
 	cc := newConstraintChecker()
 	p := &placer{
 		state: state, job: job, cc: cc, available: map[string]int{}, stopped: stopped,
@@ -118,7 +118,7 @@ func (p *placer) trackDistinct(allocs []*structs.Allocation) {
 	p.jobOnNode = map[string]int{}
 	p.groupOnNode = map[string]map[string]int{}
 	for _, a := range allocs {
-		if !a.TerminalStatus() && !p.stopped[a.ID] {
+		if !a.TerminalStatus() && !p.stopped.has(a.ID) {
 			p.countOnNode(a.TaskGroup, a.NodeID, 1)
 		}
 	}
@@ -128,7 +128,7 @@ func (p *placer) trackDistinct(allocs []*structs.Allocation) {
 func (p *placer) trackSameJob(allocs []*structs.Allocation) {
 	p.sameJob = map[string]int{}
 	for _, a := range allocs {
-		if !a.TerminalStatus() && !p.stopped[a.ID] {
+		if !a.TerminalStatus() && !p.stopped.has(a.ID) {
 			p.sameJob[a.NodeID]++
 		}
 	}
@@ -310,18 +310,32 @@ func exhausted(avail, used, need *structs.Resources) string {
 	return ""
 }
 
-// loadUsage reads a node's current allocations once, leaving out those
-// the plan stops; placements of this plan are added as they are made.
+// loadUsage reads a node's current usage once, leaving out the
+// allocations the plan stops; placements of this plan are added as they
+// are made. The state's usage summary answers unless the node has
+// allocations with ports (their numbers are needed) or ones the plan
+// stops (the summary still counts them): then the node's allocations are
+// read one by one.
 func (p *placer) loadUsage(e *nodeEntry) error {
 	if e.loaded {
 		return nil
+	}
+	if !p.stopped.onNode(e.node.ID) {
+		u, err := p.state.NodeUsage(e.node.ID)
+		if err != nil {
+			return err
+		}
+		if u.WithPorts == 0 {
+			e.used, e.loaded = u.Used, true
+			return nil
+		}
 	}
 	allocs, err := p.state.AllocsByNode(e.node.ID)
 	if err != nil {
 		return err
 	}
 	for _, a := range allocs {
-		if !a.TerminalStatus() && !p.stopped[a.ID] {
+		if !a.TerminalStatus() && !p.stopped.has(a.ID) {
 			addAllocResources(&e.used, a)
 			e.ports = e.ports.addAlloc(a)
 		}
@@ -333,7 +347,7 @@ func (p *placer) loadUsage(e *nodeEntry) error {
 // release frees a running allocation's capacity ahead of its replacement
 // (destructive update); restore undoes it when no replacement was found.
 func (p *placer) release(a *structs.Allocation) {
-	p.stopped[a.ID] = true
+	p.stopped.add(a)
 	p.releaseEpoch++
 	p.countOnNode(a.TaskGroup, a.NodeID, -1)
 	if e := p.entry(a.NodeID); e != nil && e.loaded {
@@ -350,7 +364,7 @@ func (p *placer) release(a *structs.Allocation) {
 }
 
 func (p *placer) restore(a *structs.Allocation) {
-	delete(p.stopped, a.ID)
+	p.stopped.remove(a)
 	p.countOnNode(a.TaskGroup, a.NodeID, 1)
 	if e := p.entry(a.NodeID); e != nil && e.loaded {
 		addAllocResources(&e.used, a)

@@ -66,7 +66,7 @@ func (p *placer) preemptFor(gc *groupChecker, need *structs.Resources) (*nodeEnt
 // releaseVictims frees the capacity and ports of evicted allocations.
 func (p *placer) releaseVictims(e *nodeEntry, victims []*structs.Allocation) {
 	for _, v := range victims {
-		p.stopped[v.ID] = true
+		p.stopped.add(v)
 		var r structs.Resources
 		addAllocResources(&r, v)
 		e.used.Subtract(&r)
@@ -90,7 +90,7 @@ func (p *placer) victimsOn(gc *groupChecker, e *nodeEntry, need *structs.Resourc
 	}
 	var cands []cand
 	for _, a := range allocs {
-		if a.TerminalStatus() || p.stopped[a.ID] {
+		if a.TerminalStatus() || p.stopped.has(a.ID) {
 			continue
 		}
 		prio, err := p.jobPriority(a)

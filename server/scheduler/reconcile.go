@@ -3,6 +3,7 @@ package scheduler
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -39,6 +40,12 @@ type placeRequest struct {
 }
 
 type reconcileResult struct {
+	// rescheduled maps each failed allocation replaced now to the delay
+	// its reschedule policy asked for; rescheduleAt (unix nanoseconds) is
+	// the earliest time a failed allocation may be replaced later (0: none).
+	rescheduled  map[string]time.Duration
+	rescheduleAt int64
+
 	stops  []stopRequest
 	places []placeRequest
 	// inPlace: live allocations that move to the current version without
@@ -62,6 +69,8 @@ type reconciler struct {
 	// versions are the older job versions that live allocations run
 	// (nil entries: dropped versions).
 	versions map[uint64]*structs.Job
+	// now is the time reschedule delays are measured against.
+	now time.Time
 }
 
 func (r *reconciler) reconcile(allocs []*structs.Allocation) *reconcileResult {
@@ -102,11 +111,12 @@ type groupSlots struct {
 	// live: running or pending allocations on healthy nodes.
 	live map[int]*structs.Allocation
 	// settled: terminal allocations that keep their index: completed batch
-	// work, and failed allocations of the current job version. Failed
-	// allocations are NOT replaced in this phase; rescheduling with a
-	// policy and back-off is a later step, and placing a crashing
-	// allocation again at once would only loop.
+	// work, and failed allocations of the current job version that are not
+	// rescheduled (yet): see reschedule.go.
 	settled map[int]*structs.Allocation
+	// failed: the newest failed allocation of the current job version per
+	// index, before the reschedule policy sorts it into replace or settled.
+	failed map[int]*structs.Allocation
 	// replace: allocations whose index is free again and that a new
 	// placement should name as its predecessor (lost ones, failed ones of
 	// an older job version, service allocations that completed).
@@ -136,7 +146,7 @@ func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.All
 	// Allocations of another job version are updated in place when only
 	// non-destructive fields changed, and replaced one for one otherwise,
 	// at most max_parallel at a time under a rolling update.
-	budget := r.rollingBudget(tg, s.live)
+	budget := r.rollingBudget(tg, s.live, allocs)
 	for _, idx := range sortedKeys(s.live) {
 		a := s.live[idx]
 		switch {
@@ -189,6 +199,7 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 		live:    map[int]*structs.Allocation{},
 		settled: map[int]*structs.Allocation{},
 		replace: map[int]*structs.Allocation{},
+		failed:  map[int]*structs.Allocation{},
 	}
 	for _, a := range allocs {
 		idx := a.Index()
@@ -215,12 +226,13 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 		case a.ClientStatus == structs.AllocClientComplete && r.batch:
 			keepNewest(s.settled, idx, a) // batch work done, whatever its version
 		case a.ClientStatus == structs.AllocClientFailed && a.JobVersion == r.job.Version:
-			keepNewest(s.settled, idx, a)
+			keepNewest(s.failed, idx, a)
 		default:
 			// Lost, failed under an older version, or a service that exited.
 			keepNewest(s.replace, idx, a)
 		}
 	}
+	r.sortFailed(s, res)
 	return s
 }
 

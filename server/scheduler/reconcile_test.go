@@ -3,6 +3,7 @@ package scheduler
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -197,8 +198,9 @@ func TestReconcile_TerminalAllocations(t *testing.T) {
 	}{
 		{"batch complete is done", structs.JobTypeBatch, structs.AllocClientComplete, false, false},
 		{"batch complete of old version is done", structs.JobTypeBatch, structs.AllocClientComplete, true, false},
-		{"batch failed is not rescheduled yet", structs.JobTypeBatch, structs.AllocClientFailed, false, false},
-		{"service failed is not rescheduled yet", structs.JobTypeService, structs.AllocClientFailed, false, false},
+		// Failed just now: the reschedule delay has not passed (reschedule_test.go).
+		{"batch failed is not rescheduled before its delay", structs.JobTypeBatch, structs.AllocClientFailed, false, false},
+		{"service failed is not rescheduled before its delay", structs.JobTypeService, structs.AllocClientFailed, false, false},
 		{"failed of old version is replaced", structs.JobTypeService, structs.AllocClientFailed, true, true},
 		{"service complete is replaced", structs.JobTypeService, structs.AllocClientComplete, false, true},
 		{"lost is replaced", structs.JobTypeService, structs.AllocClientLost, false, true},
@@ -212,6 +214,7 @@ func TestReconcile_TerminalAllocations(t *testing.T) {
 			h.UpsertJob(job)
 			done := testAlloc(job, 0, nodes[0])
 			done.ClientStatus = tc.status
+			done.ModifyTime = time.Now().UnixNano()
 			if tc.oldVersion {
 				done.JobVersion = 2
 			}

@@ -57,6 +57,11 @@ type genericScheduler struct {
 	// preemptedJobs are jobs that lost allocations to this evaluation's
 	// placements; each gets an evaluation once the plan is committed.
 	preemptedJobs map[string]*structs.Allocation
+	// job, rescheduled and rescheduleAt come from the last attempt's
+	// reconciliation (reschedule.go).
+	job          *structs.Job
+	rescheduled  map[string]time.Duration
+	rescheduleAt int64
 }
 
 func newGenericScheduler(logger hclog.Logger, state State, planner Planner, batch bool) *genericScheduler {
@@ -130,14 +135,15 @@ func (s *genericScheduler) attempt() (bool, error) {
 		}
 		return s.submitAndFollowUp(plan)
 	}
-	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), versions: versions}
+	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), versions: versions, now: time.Now()}
 	res := rec.reconcile(allocs)
+	s.job, s.rescheduled, s.rescheduleAt = job, res.rescheduled, res.rescheduleAt
 	plan := s.newPlan(job, index)
 	plan.Annotations = annotate(res)
-	stopped := make(map[string]bool, len(res.stops))
+	stopped := newStopSet()
 	for _, st := range res.stops {
 		appendStop(plan, st)
-		stopped[st.alloc.ID] = true
+		stopped.add(st.alloc)
 	}
 	now := time.Now().UnixNano()
 	for _, a := range res.inPlace {
@@ -239,7 +245,7 @@ func (s *genericScheduler) taintLookup() nodeTaint {
 // placeAll finds nodes for the placements and adds them to the plan;
 // placements that find no node are recorded in s.failed and s.queued.
 func (s *genericScheduler) placeAll(job *structs.Job, jobAllocs []*structs.Allocation, places []placeRequest,
-	stopped map[string]bool, plan *structs.Plan) error {
+	stopped *stopSet, plan *structs.Plan) error {
 	if len(places) == 0 {
 		return nil
 	}
@@ -255,7 +261,12 @@ func (s *genericScheduler) placeAll(job *structs.Job, jobAllocs []*structs.Alloc
 	}
 	p.trackSameJob(jobAllocs)
 	for _, req := range places {
+		undo := func() {}
+		if _, ok := s.rescheduled[prevID(req)]; ok {
+			undo = p.avoidNode(req.previous.NodeID)
+		}
 		alloc, metric, err := p.place(req)
+		undo()
 		if err != nil {
 			return fmt.Errorf("read node allocations: %w", err)
 		}
@@ -267,6 +278,7 @@ func (s *genericScheduler) placeAll(job *structs.Job, jobAllocs []*structs.Alloc
 		if req.stopPrevious {
 			appendStop(plan, stopRequest{alloc: req.previous, desc: descUpdated})
 		}
+		markReschedule(alloc, req, s.rescheduled, p.now)
 		plan.AppendAlloc(alloc)
 		plan.Annotations.Group(req.group.Name).Preempt += len(alloc.PreemptedAllocations)
 	}
@@ -329,6 +341,9 @@ func (s *genericScheduler) finish(status, desc, blockedTrigger string) error {
 			return fmt.Errorf("create blocked evaluation: %w", err)
 		}
 		s.eval.BlockedEval = blocked.ID
+	}
+	if err := s.createRescheduleEval(s.job, s.rescheduleAt); err != nil {
+		return err
 	}
 	s.eval.Status = status
 	s.eval.StatusDescription = desc

@@ -82,7 +82,7 @@ func (gs *groupScorer) init(p *placer, groupName string) {
 		st.values = len(seen)
 	}
 	for _, a := range p.jobAllocs {
-		if a.TaskGroup != groupName || a.TerminalStatus() || p.stopped[a.ID] {
+		if a.TaskGroup != groupName || a.TerminalStatus() || p.stopped.has(a.ID) {
 			continue
 		}
 		if e := p.entry(a.NodeID); e != nil {

@@ -43,7 +43,7 @@ func (s *genericScheduler) attemptSystem(job *structs.Job, allocs []*structs.All
 	if err != nil {
 		return fmt.Errorf("read nodes: %w", err)
 	}
-	p := newPlacer(s.state, job, nodes, map[string]bool{}, seedFromID(s.eval.ID), s.batch)
+	p := newPlacer(s.state, job, nodes, newStopSet(), seedFromID(s.eval.ID), s.batch)
 	p.ns, p.evalID, p.now = s.eval.Namespace, s.eval.ID, time.Now().UnixNano()
 	p.jobAllocs, p.priority = allocs, job.Priority
 	// Visit nodes in ID order so that plans are reproducible.
@@ -74,7 +74,7 @@ func (s *genericScheduler) classifySystem(job *structs.Job, p *placer, allocs []
 	taint := s.taintLookup()
 	stop := func(a *structs.Allocation, desc, clientStatus string) {
 		appendStop(plan, stopRequest{alloc: a, desc: desc, clientStatus: clientStatus})
-		p.stopped[a.ID] = true
+		p.stopped.add(a)
 		plan.Annotations.Group(a.TaskGroup).Stop++
 	}
 	allocs = slices.Clone(allocs)

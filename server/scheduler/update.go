@@ -83,14 +83,18 @@ func constraintsEqual(a, b []*structs.Constraint) bool {
 // rollingBudget returns how many destructive replacements this evaluation
 // may start for a group: max_parallel minus the replacements that are not
 // done yet, or -1 for no limit. A replacement is done when it runs and,
-// if the group has health checks, when its checks pass: health gates the
-// rollout.
-func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.Allocation) int {
+// if the group has health checks or a min_healthy_time, when its client
+// reports it healthy: health gates the rollout. A halted update (an
+// unhealthy or failed allocation of the new version) gets no budget.
+func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.Allocation, all []*structs.Allocation) int {
 	u := structs.GroupUpdate(r.job, tg)
+	if u != nil && updateHalted(r.job, tg, all) {
+		return 0
+	}
 	if !u.Rolling() {
 		return -1
 	}
-	checked := groupHasChecks(tg)
+	checked := groupHasChecks(tg) || u.MinHealthyTime > 0
 	inFlight := 0
 	for _, a := range live {
 		if a.JobVersion != r.job.Version || a.PreviousAllocation == "" {

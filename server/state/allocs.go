@@ -69,7 +69,7 @@ func (tx *WriteTxn) stopAlloc(stop *structs.Allocation, now int64) error {
 		c.ClientStatus = structs.AllocClientLost
 	}
 	c.ModifyIndex, c.AllocModifyIndex, c.ModifyTime = tx.index, tx.index, now
-	return tx.insertAlloc(c)
+	return tx.insertAlloc(old, c)
 }
 
 // placeAlloc inserts a new allocation or updates one in place. On update
@@ -100,7 +100,7 @@ func (tx *WriteTxn) placeAlloc(placed *structs.Allocation, now int64) error {
 		c.ClientStatus = structs.AllocClientPending
 	}
 	c.ModifyIndex, c.AllocModifyIndex, c.ModifyTime = tx.index, tx.index, now
-	return tx.insertAlloc(c)
+	return tx.insertAlloc(old, c)
 }
 
 // UpdateAllocsFromClient merges client reports. It sets ModifyIndex but
@@ -130,7 +130,7 @@ func (tx *WriteTxn) UpdateAllocsFromClient(updates []*structs.AllocStatusUpdate)
 			c.TaskStates[name] = ts.Copy()
 		}
 		c.ModifyIndex, c.ModifyTime = tx.index, u.ModifyTime
-		if err := tx.insertAlloc(c); err != nil {
+		if err := tx.insertAlloc(old, c); err != nil {
 			return err
 		}
 	}
@@ -154,20 +154,22 @@ func (tx *WriteTxn) UpsertAllocs(allocs []*structs.Allocation) error {
 			c.CreateIndex = old.CreateIndex
 		}
 		c.ModifyIndex, c.AllocModifyIndex = tx.index, tx.index
-		if err := tx.insertAlloc(c); err != nil {
+		if err := tx.insertAlloc(old, c); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// insertAlloc stores an allocation the caller already copied and marks its
+// insertAlloc stores an allocation the caller already copied, replacing
+// old (nil for a new one), keeps its node's usage summary and marks its
 // job for a status refresh.
-func (tx *WriteTxn) insertAlloc(a *structs.Allocation) error {
+func (tx *WriteTxn) insertAlloc(old, a *structs.Allocation) error {
 	a.Namespace = namespaceOrDefault(a.Namespace)
 	if err := tx.txn.Insert(TableAllocs, a); err != nil {
 		return fmt.Errorf("store allocation %q: %w", a.ID, err)
 	}
+	tx.countUsage(old, a)
 	tx.touchJob(a.Namespace, a.JobID, !a.TerminalStatus())
 	if a.AllocModifyIndex == tx.index {
 		tx.touchNodeAllocs(a.NodeID) // a server-side change, not a client report
@@ -201,7 +203,8 @@ func (tx *WriteTxn) deleteAllocs(ids []string) error {
 			return fmt.Errorf("delete allocation %q: %w", id, err)
 		}
 		tx.touchTable(TableAllocs)
-		tx.touchNodeAllocs(a.NodeID)
+		tx.countUsage(a, nil)
+		tx.removedFromNode(a.NodeID)
 		tx.touchJob(a.Namespace, a.JobID, false)
 	}
 	return nil
@@ -227,13 +230,9 @@ func (s *StateStore) AllocsByJob(ws memdb.WatchSet, namespace, jobID string) ([]
 
 // AllocsByNode returns all allocations on a node, terminal ones included.
 func (s *StateStore) AllocsByNode(ws memdb.WatchSet, nodeID string) ([]*structs.Allocation, error) {
-	return s.listAllocs(ws, indexNode, nodeID)
+	return s.listAllocs(ws, indexNode+"_prefix", nodeID)
 }
 
-// AllocsByEval returns the allocations placed by an evaluation.
-func (s *StateStore) AllocsByEval(ws memdb.WatchSet, evalID string) ([]*structs.Allocation, error) {
-	return s.listAllocs(ws, indexEval, evalID)
-}
 
 // Allocs returns every allocation, sorted by ID.
 func (s *StateStore) Allocs(ws memdb.WatchSet) ([]*structs.Allocation, error) {

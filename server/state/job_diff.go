@@ -27,6 +27,7 @@ func specOnly(j *structs.Job) structs.Job {
 	c.Status, c.StatusDescription = "", ""
 	c.Version, c.SubmitTime = 0, 0
 	c.CreateIndex, c.ModifyIndex, c.JobModifyIndex = 0, 0, 0
+	c.Stable, c.UpdateFailure = false, ""
 	return c
 }
 

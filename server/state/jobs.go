@@ -46,11 +46,14 @@ func (tx *WriteTxn) UpsertJob(submitTime int64, job *structs.Job) error {
 		newVersion = false
 		c.CreateIndex, c.Version = old.CreateIndex, old.Version
 		c.JobModifyIndex, c.SubmitTime = old.JobModifyIndex, old.SubmitTime
+		// The rollout outcome belongs to the version, which did not change.
+		c.Stable, c.UpdateFailure = old.Stable, old.UpdateFailure
 	default:
 		c.CreateIndex, c.Version = old.CreateIndex, old.Version+1
 	}
 	if newVersion {
 		c.JobModifyIndex, c.SubmitTime = tx.index, submitTime
+		c.Stable, c.UpdateFailure = false, "" // a new version has not rolled out yet
 	}
 	if old != nil {
 		c.StatusDescription = old.StatusDescription

@@ -24,7 +24,6 @@ const (
 	indexID   = "id"
 	indexJob  = "job"
 	indexNode = "node"
-	indexEval = "eval"
 	indexName = "name"
 )
 
@@ -63,10 +62,11 @@ func stateSchema() *memdb.DBSchema {
 			indexJob: {Name: indexJob, Indexer: nsIDIndex("ID")},
 		}},
 		TableAllocs: {Name: TableAllocs, Indexes: map[string]*memdb.IndexSchema{
-			indexID:   {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
-			indexJob:  {Name: indexJob, Indexer: nsIDIndex("JobID")},
-			indexNode: {Name: indexNode, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "NodeID"}},
-			indexEval: {Name: indexEval, AllowMissing: true, Indexer: &memdb.StringFieldIndex{Field: "EvalID"}},
+			// No index by evaluation: nothing reads allocations that way, and
+			// each index costs about 200 bytes per allocation.
+			indexID:   {Name: indexID, Unique: true, Indexer: allocIDIndexer{}},
+			indexJob:  {Name: indexJob, Indexer: allocJobIndexer{}},
+			indexNode: {Name: indexNode, AllowMissing: true, Indexer: allocNodeIndexer{}},
 		}},
 		TableEvals: {Name: TableEvals, Indexes: map[string]*memdb.IndexSchema{
 			indexID:  {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
@@ -80,6 +80,9 @@ func stateSchema() *memdb.DBSchema {
 			indexID: {Name: indexID, Unique: true, Indexer: nsIDIndex("ID")},
 		}},
 		TableNodeAllocs: {Name: TableNodeAllocs, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "NodeID"}},
+		}},
+		TableNodeUsage: {Name: TableNodeUsage, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "NodeID"}},
 		}},
 		TableIndex: {Name: TableIndex, Indexes: map[string]*memdb.IndexSchema{

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
 )
 
@@ -25,7 +26,9 @@ type WriteTxn struct {
 	// status without scanning its allocations.
 	jobs map[jobKey]bool
 	// nodeAllocs: nodes whose allocations changed server-side.
-	nodeAllocs map[string]struct{}
+	nodeAllocs map[string]*nodeChange
+	// usage: per node, the change to its usage summary.
+	usage map[string]*structs.NodeUsage
 }
 
 type jobKey struct{ namespace, id string }
@@ -73,6 +76,9 @@ func (tx *WriteTxn) finish() error {
 		return err
 	}
 	if err := tx.writeNodeAllocs(); err != nil {
+		return err
+	}
+	if err := tx.writeNodeUsage(); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(tx.tables))

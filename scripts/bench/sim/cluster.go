@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/appmesh/appmesh/command/agent"
@@ -24,11 +25,14 @@ type cluster struct {
 	logger   hclog.Logger
 }
 
-// startCluster starts n in-process servers: one dev-mode server (in-memory
-// Raft, bootstrapped at once), or n servers with gossip on free ports and
+// startCluster starts n in-process servers: one dev-mode server
+// (bootstrapped at once), or n servers with gossip on free ports and
 // bootstrap-expect n, joined to the first. The HTTP API runs on the first
 // server; it forwards writes to the leader like any agent.
-func startCluster(n, schedulers int, logLevel string) (*cluster, error) {
+// With dataDir set, each server keeps its Raft log in BoltDB and its
+// snapshots in files under dataDir/server-N, as a production server does;
+// with dataDir empty, Raft stays in memory (log entries on the Go heap).
+func startCluster(n, schedulers int, logLevel, dataDir string) (*cluster, error) {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "sim", Level: hclog.LevelFromString(logLevel), Output: os.Stderr})
 	c := &cluster{logger: logger}
 	var gossip []string
@@ -43,6 +47,9 @@ func startCluster(n, schedulers int, logLevel string) (*cluster, error) {
 			BootstrapExpect: n,
 			NumSchedulers:   schedulers,
 			Logger:          logger.Named(fmt.Sprintf("server-%d", i+1)),
+		}
+		if dataDir != "" {
+			cfg.DataDir = filepath.Join(dataDir, fmt.Sprintf("server-%d", i+1))
 		}
 		if n == 1 {
 			cfg.DevMode = true

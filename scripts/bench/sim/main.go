@@ -47,6 +47,7 @@ type options struct {
 	memProfile  string
 	timeout     time.Duration
 	logLevel    string
+	dataDir     string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -71,6 +72,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile at the end to this file")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
 	fs.StringVar(&o.logLevel, "log-level", "error", "server log level")
+	fs.StringVar(&o.dataDir, "data-dir", "", "keep Raft in BoltDB and snapshot files under this directory, as a production server does (default: in memory, the log on the Go heap)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func run(o *options) error {
 	mem := startMemSampler(250 * time.Millisecond)
 	logf("starting %d server(s)", o.servers)
 	t0 := time.Now()
-	c, err := startCluster(o.servers, o.schedulers, o.logLevel)
+	c, err := startCluster(o.servers, o.schedulers, o.logLevel, o.dataDir)
 	if err != nil {
 		return err
 	}

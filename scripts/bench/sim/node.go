@@ -189,9 +189,11 @@ func (n *simNode) watchLoop() {
 				acks = append(acks, runningUpdate(a.ID, n.s.task, time.Now()))
 			}
 		}
-		for id := range n.known {
-			if _, ok := resp.Allocs[id]; !ok {
-				delete(n.known, id)
+		if resp.Full { // otherwise the answer lists only changes
+			for id := range n.known {
+				if _, ok := resp.Allocs[id]; !ok {
+					delete(n.known, id)
+				}
 			}
 		}
 		n.ack(acks)

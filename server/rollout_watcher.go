@@ -1,0 +1,113 @@
+package server
+
+import (
+	"context"
+	"sync"
+
+	"github.com/appmesh/appmesh/server/scheduler"
+	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
+)
+
+// rolloutWatcher judges the rollout of service jobs on the leader: after
+// client updates of a job's allocations it asks scheduler.DecideRollout
+// whether the current version became stable or its update failed, records
+// that through Raft and, with auto_revert, registers the latest stable
+// version again (the path of `job revert`). It works off the request path:
+// Node.UpdateAlloc only marks jobs, one goroutine owned by the leader
+// decides, so a burst of health reports costs one decision per job.
+type rolloutWatcher struct {
+	srv    *Server
+	logger hclog.Logger
+
+	mu      sync.Mutex
+	pending map[jobKey]struct{}
+	wake    chan struct{} // buffered 1: "pending is not empty"
+}
+
+func newRolloutWatcher(s *Server) *rolloutWatcher {
+	return &rolloutWatcher{srv: s, logger: s.logger.Named("rollout"),
+		pending: map[jobKey]struct{}{}, wake: make(chan struct{}, 1)}
+}
+
+// notify marks the jobs of updated allocations for a decision.
+func (w *rolloutWatcher) notify(st *state.StateStore, updates []*structs.AllocStatusUpdate) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, u := range updates {
+		a, err := st.AllocByID(nil, u.ID)
+		if err != nil || a == nil {
+			continue
+		}
+		w.pending[jobKey{a.Namespace, a.JobID}] = struct{}{}
+	}
+	if len(w.pending) > 0 {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (w *rolloutWatcher) take() []jobKey {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]jobKey, 0, len(w.pending))
+	for k := range w.pending {
+		out = append(out, k)
+	}
+	clear(w.pending)
+	return out
+}
+
+// run decides for marked jobs until ctx ends (leadership is lost).
+func (w *rolloutWatcher) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		}
+		for _, k := range w.take() {
+			if ctx.Err() != nil {
+				return
+			}
+			if err := w.decide(k); err != nil {
+				w.logger.Warn("rollout decision failed", "job_id", k.id, "error", err)
+			}
+		}
+	}
+}
+
+func (w *rolloutWatcher) decide(k jobKey) error {
+	snap, err := w.srv.State().Snapshot()
+	if err != nil {
+		return err
+	}
+	d, err := scheduler.DecideRollout(stateView{snap}, k.namespace, k.id, state.SpecEqual)
+	if err != nil || !d.Changed() {
+		return err
+	}
+	entry := &structs.JobRolloutEntry{Namespace: d.Namespace, JobID: d.JobID, Version: d.Version,
+		Stable: d.Stable, Failure: d.Failure}
+	if _, err := w.srv.raftApply(structs.JobRolloutRequestType, entry); err != nil {
+		return err
+	}
+	if d.Stable {
+		w.logger.Info("job version is stable", "job_id", d.JobID, "version", d.Version)
+		return nil
+	}
+	w.logger.Warn("job update failed", "job_id", d.JobID, "version", d.Version, "reason", d.Failure)
+	if d.RevertTo == nil {
+		return nil
+	}
+	req := &structs.JobRevertRequest{JobID: d.JobID, Version: d.RevertTo.Version, EnforcePriorVersion: &d.Version}
+	req.Namespace = d.Namespace
+	var reply structs.JobRegisterResponse
+	if err := (&Job{srv: w.srv}).Revert(req, &reply); err != nil {
+		return err
+	}
+	w.logger.Info("job reverted", "job_id", d.JobID, "from_version", d.Version, "to_version", d.RevertTo.Version)
+	return nil
+}
