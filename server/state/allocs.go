@@ -233,7 +233,6 @@ func (s *StateStore) AllocsByNode(ws memdb.WatchSet, nodeID string) ([]*structs.
 	return s.listAllocs(ws, indexNode+"_prefix", nodeID)
 }
 
-
 // Allocs returns every allocation, sorted by ID.
 func (s *StateStore) Allocs(ws memdb.WatchSet) ([]*structs.Allocation, error) {
 	return s.listAllocs(ws, indexID)
