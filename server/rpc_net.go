@@ -95,6 +95,8 @@ func (s *Server) handleStream(sess *yamux.Session, kind byte, st net.Conn) {
 		s.clients.add(strings.TrimSpace(line), sess)
 	case transport.StreamForward:
 		s.serveForwardedStream(st)
+	case transport.StreamForwardExec:
+		s.serveForwardedExec(st)
 	default:
 		st.Close()
 	}

@@ -18,4 +18,5 @@ const (
 	StreamHello   byte = 'h' // a client announces its node ID on its session
 	StreamLogs    byte = 'l' // server → client: stream a task's logs
 	StreamForward byte = 'f' // server → server: a streaming request forwarded
+	// StreamExec and StreamForwardExec (exec.go) carry interactive exec.
 )

@@ -173,6 +173,7 @@ func (a *Agent) startClient() error {
 			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 		}
 		a.remote.calls = a.HandleClientCall
+		a.remote.exec = a.serveExecStream
 		a.remote.stdin = func(req *transport.LogsRequest, r io.Reader) error {
 			return c.WriteStdin(context.Background(), req.AllocID, req.Task, r)
 		}

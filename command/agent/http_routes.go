@@ -29,7 +29,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/client/fs/logs/{alloc}", map[string]endpoint{get: s.allocLogs})
 	s.route("/v1/client/allocation/{id}/signal", map[string]endpoint{http.MethodPost: s.allocSignal, http.MethodPut: s.allocSignal})
 	s.route("/v1/client/allocation/{id}/restart", map[string]endpoint{http.MethodPost: s.allocRestart, http.MethodPut: s.allocRestart})
-	s.route("/v1/client/allocation/{id}/exec", map[string]endpoint{http.MethodPost: s.allocExec, http.MethodPut: s.allocExec})
+	s.route("/v1/client/allocation/{id}/exec", map[string]endpoint{http.MethodPost: s.allocExec, http.MethodPut: s.allocExec, get: s.allocExecStream})
 	s.route("/v1/client/allocation/{id}/stats", map[string]endpoint{get: s.allocStats})
 	s.route("/v1/client/allocation/{id}/stdin", map[string]endpoint{http.MethodPost: s.allocStdin, http.MethodPut: s.allocStdin})
 	s.route("/v1/run/{id}", map[string]endpoint{get: s.runGet})

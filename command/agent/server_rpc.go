@@ -36,6 +36,8 @@ type serverRPC struct {
 	calls func(op string, body []byte) ([]byte, error)
 	// stdin serves the task input streams servers open back (remote run).
 	stdin func(req *transport.LogsRequest, r io.Reader) error
+	// exec serves interactive exec sessions; it owns (closes) the stream.
+	exec func(st net.Conn)
 }
 
 func newServerRPC(logger hclog.Logger, servers []string) *serverRPC {
@@ -174,7 +176,12 @@ func (r *serverRPC) serveStream(kind byte, st net.Conn) {
 	r.mu.Lock()
 	calls := r.calls
 	stdin := r.stdin
+	exec := r.exec
 	r.mu.Unlock()
+	if kind == transport.StreamExec && exec != nil {
+		exec(st)
+		return
+	}
 	if kind == transport.StreamStdin && stdin != nil {
 		_ = transport.ServeStdin(st, stdin)
 		return
