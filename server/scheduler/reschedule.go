@@ -8,8 +8,9 @@ import (
 )
 
 // rescheduleWindow: a failed allocation whose reschedule time is this close
-// is replaced now rather than by a delayed evaluation a moment later.
-const rescheduleWindow = time.Second
+// is replaced now rather than by a delayed evaluation a moment later. It is
+// small so that even a short delay (tests, "1s") is really waited.
+const rescheduleWindow = 100 * time.Millisecond
 
 // sortFailed decides, for the newest failed allocation of the current job
 // version at each index, whether it is replaced now (replace), later (a
