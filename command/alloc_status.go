@@ -57,6 +57,7 @@ func (c *AllocStatusCommand) Run(args []string) int {
 		"Created", formatTime(alloc.CreateTime), "Modified", formatTime(alloc.ModifyTime),
 		"Health", healthText(alloc.Healthy),
 	}
+	pairs = append(pairs, rescheduleKV(client, alloc)...)
 	if m := alloc.Metrics; m != nil && m.NodesEvaluated > 0 {
 		pairs = append(pairs, "Placement", fmt.Sprintf("%d node(s) evaluated, %d filtered, %d exhausted",
 			m.NodesEvaluated, m.NodesFiltered, m.NodesExhausted))

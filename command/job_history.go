@@ -40,10 +40,10 @@ func (c *JobHistoryCommand) Run(args []string) int {
 		}
 		return exitOK
 	}
-	rows := [][]string{{"Version", "Stop", "Priority", "Submit Date"}}
+	rows := [][]string{{"Version", "Stop", "Stable", "Priority", "Submit Date"}}
 	for _, v := range versions {
 		rows = append(rows, []string{strconv.FormatUint(v.Version, 10), strconv.FormatBool(v.Stop),
-			strconv.Itoa(v.Priority), formatTime(v.SubmitTime)})
+			stableText(v), strconv.Itoa(v.Priority), formatTime(v.SubmitTime)})
 	}
 	c.Ui.Output(formatTable(rows))
 	return exitOK

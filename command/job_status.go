@@ -105,7 +105,7 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 		"ID", job.ID, "Name", job.Name, "Type", job.Type,
 		"Priority", fmt.Sprint(job.Priority), "Datacenters", strings.Join(job.Datacenters, ","),
 		"Status", jobStatusText(job), "Version", fmt.Sprint(job.Version),
-		"Submit Date", formatTime(job.SubmitTime)}, scheduleKV(job, sched)...)...))
+		"Submit Date", formatTime(job.SubmitTime)}, append(rolloutKV(job, evals), scheduleKV(job, sched)...)...)...))
 	if sched != nil {
 		c.Ui.Output("\nChildren")
 		c.Ui.Output(childrenTable(sched))

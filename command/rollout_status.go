@@ -1,0 +1,69 @@
+package command
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/appmesh/appmesh/api"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// rolloutKV is what `job status` says about the current version's rollout
+// and the reschedules waiting for their delay.
+func rolloutKV(job *structs.Job, evals []*structs.Evaluation) []string {
+	kv := []string{"Stable", fmt.Sprint(job.Stable)}
+	if job.UpdateFailure != "" {
+		kv = append(kv, "Update", job.UpdateFailure)
+	}
+	if at := nextReschedule(evals); at > 0 {
+		kv = append(kv, "Next Reschedule", formatTime(at))
+	}
+	return kv
+}
+
+// nextReschedule is the earliest WaitUntil of the job's pending delayed
+// evaluations (0: none).
+func nextReschedule(evals []*structs.Evaluation) int64 {
+	var at int64
+	for _, e := range evals {
+		if e.Status == structs.EvalStatusPending && e.WaitUntil > 0 && (at == 0 || e.WaitUntil < at) {
+			at = e.WaitUntil
+		}
+	}
+	return at
+}
+
+// rescheduleKV is what `alloc status` says about an allocation's
+// reschedules: the attempts behind it and, for a failed allocation that
+// waits for its delay, when the next one is due.
+func rescheduleKV(client *api.Client, alloc *structs.Allocation) []string {
+	var kv []string
+	if alloc.PreviousAllocation != "" {
+		kv = append(kv, "Previous Allocation", structs.ShortID(alloc.PreviousAllocation))
+	}
+	if t := alloc.RescheduleTracker; t != nil && len(t.Events) > 0 {
+		last := t.Events[len(t.Events)-1]
+		kv = append(kv, "Reschedule Attempts", fmt.Sprintf("%d (last at %s, from node %s after %s)",
+			len(t.Events), formatTime(last.RescheduleTime), structs.ShortID(last.PrevNodeID), last.Delay.Std()))
+	}
+	if alloc.ClientStatus != structs.AllocClientFailed || alloc.DesiredStatus != structs.AllocDesiredRun {
+		return kv
+	}
+	evals, _, err := client.Jobs().Evaluations(alloc.JobID, nil)
+	if err != nil {
+		return append(kv, "Next Reschedule", "unknown: "+err.Error())
+	}
+	if at := nextReschedule(evals); at > 0 {
+		kv = append(kv, "Next Reschedule", formatTime(at))
+	}
+	return kv
+}
+
+// stableText marks stable versions in `job history`.
+func stableText(v *structs.Job) string {
+	s := fmt.Sprint(v.Stable)
+	if v.UpdateFailure != "" {
+		s += " (update failed)"
+	}
+	return strings.TrimSpace(s)
+}
