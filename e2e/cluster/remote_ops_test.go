@@ -46,6 +46,13 @@ func TestRemoteAllocOperations(t *testing.T) {
 		if err != nil || !strings.Contains(out, "exec-through-"+via.name) {
 			t.Fatalf("alloc exec through %s: %v\n%s", via.name, err, out)
 		}
+		// Interactive, on the user's terminal: the window size, the typed
+		// line and the exit code cross every relay.
+		r := cliOnPTY(t, via, "31 93", "typed-through-"+via.name+"\r",
+			"alloc", "exec", "-i", "-t", a.ID, "--", "/bin/sh", "-c", "tty; stty size; read x; echo got:$x; exit 7")
+		if r.code != 7 || !strings.Contains(r.out, "/dev/pts/") || !strings.Contains(r.out, "got:typed-through-"+via.name) {
+			t.Fatalf("alloc exec -i -t through %s: exit %d, output %q", via.name, r.code, r.out)
+		}
 		out, err = cli(t, via, "alloc", "status", "-stats", a.ID)
 		if err != nil || !strings.Contains(strings.ToLower(out), "memory") {
 			t.Fatalf("alloc status -stats through %s: %v\n%s", via.name, err, out)
