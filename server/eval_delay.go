@@ -69,6 +69,9 @@ func (b *EvalBroker) releaseDue(now time.Time) (time.Duration, <-chan struct{}) 
 func (b *EvalBroker) CancelDelayed(namespace, jobID string, jobModifyIndex uint64, all bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(b.delayed) == 0 {
+		return
+	}
 	kept := b.delayed[:0]
 	for _, e := range b.delayed {
 		if e.Namespace == namespace && e.JobID == jobID && (all || e.JobModifyIndex < jobModifyIndex) {
@@ -124,6 +127,9 @@ func (h *delayHeap) Pop() any {
 func (s *Server) cancelStaleDelayedEvals(e *structs.Evaluation) {
 	if e.TriggeredBy != structs.EvalTriggerJobRegister && e.TriggeredBy != structs.EvalTriggerJobDeregister {
 		return
+	}
+	if s.broker.Delayed() == 0 {
+		return // the common case: nothing waits, no state read
 	}
 	job, err := s.State().JobByID(nil, e.Namespace, e.JobID)
 	if err != nil {

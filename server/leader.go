@@ -131,6 +131,10 @@ func (s *Server) EvalsUpserted(evals []*structs.Evaluation) {
 			s.broker.Enqueue(e)
 		case structs.EvalStatusBlocked:
 			s.blocked.Block(e)
+		case structs.EvalStatusComplete:
+			// Its plan may have updated allocations in place to a new
+			// version that no client report will announce.
+			s.rollouts.mark(jobKey{e.Namespace, e.JobID})
 		}
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/appmesh/appmesh/server/scheduler"
 	"github.com/appmesh/appmesh/server/state"
@@ -31,22 +32,38 @@ func newRolloutWatcher(s *Server) *rolloutWatcher {
 		pending: map[jobKey]struct{}{}, wake: make(chan struct{}, 1)}
 }
 
-// notify marks the jobs of updated allocations for a decision.
+// notify marks the jobs of updated allocations for a decision. Only
+// reports that can change a rollout count: a health judgement or a
+// failure (plain status reports without health, e.g. of batch work, do
+// not cost a decision).
 func (w *rolloutWatcher) notify(st *state.StateStore, updates []*structs.AllocStatusUpdate) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	var keys []jobKey
 	for _, u := range updates {
+		if u.Healthy == nil && u.ClientStatus != structs.AllocClientFailed {
+			continue
+		}
 		a, err := st.AllocByID(nil, u.ID)
 		if err != nil || a == nil {
 			continue
 		}
-		w.pending[jobKey{a.Namespace, a.JobID}] = struct{}{}
+		keys = append(keys, jobKey{a.Namespace, a.JobID})
 	}
-	if len(w.pending) > 0 {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
+	w.mark(keys...)
+}
+
+// mark queues jobs for a decision.
+func (w *rolloutWatcher) mark(keys ...jobKey) {
+	if len(keys) == 0 {
+		return
+	}
+	w.mu.Lock()
+	for _, k := range keys {
+		w.pending[k] = struct{}{}
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -77,8 +94,19 @@ func (w *rolloutWatcher) run(ctx context.Context) {
 				w.logger.Warn("rollout decision failed", "job_id", k.id, "error", err)
 			}
 		}
+		// A decision reads all of a job's allocations: pausing between
+		// passes lets reports pile up, so a stream of health reports of a
+		// large job costs a few scans per second, not one per report.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(rolloutPassPause):
+		}
 	}
 }
+
+// rolloutPassPause is the pause between two passes of decisions.
+const rolloutPassPause = 50 * time.Millisecond
 
 func (w *rolloutWatcher) decide(k jobKey) error {
 	snap, err := w.srv.State().Snapshot()
