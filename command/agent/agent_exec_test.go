@@ -155,6 +155,28 @@ func TestExecStreamOnRealAgent(t *testing.T) {
 	})
 	t.Run("bad input", func(t *testing.T) { execBadInput(t, a, c, allocID) })
 	t.Run("closing kills", func(t *testing.T) { execCloseKills(t, c, allocID) })
+	t.Run("allocation not running", func(t *testing.T) {
+		if _, _, err := c.Jobs().Deregister("sleepy", false); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			al, _, err := c.Allocations().Info(allocID, nil)
+			if err == nil && al.ClientStatus != "running" && al.ClientStatus != "pending" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("allocation still running: %+v %v", al, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		_, err := c.Allocations().ExecStream(context.Background(), allocID, &api.ExecStreamOptions{Command: []string{"/bin/true"}})
+		var se *api.StatusError
+		if !errors.As(err, &se) || (se.Code != 400 && se.Code != 404) || !strings.Contains(se.Message, "not running") {
+			t.Fatalf("exec in a stopped allocation: %v, want 400/404 saying it is not running", err)
+		}
+		t.Logf("exec in a stopped allocation: HTTP %d %s", se.Code, se.Message)
+	})
 }
 
 func execBadInput(t *testing.T, a *Agent, c *api.Client, allocID string) {
