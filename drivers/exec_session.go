@@ -98,6 +98,7 @@ func readInputFrames(c *FrameConn, stdin *io.PipeWriter, resize chan TerminalSiz
 // A read of opts.Stdin may still be pending when it returns; it ends when
 // the caller closes Stdin or at its next frame write.
 func RunExecFrames(ctx context.Context, c *FrameConn, opts *ExecOptions) (*ExitResult, error) {
+	opts = opts.WithDefaults()
 	defer c.Close()
 	done := make(chan struct{})
 	defer close(done)

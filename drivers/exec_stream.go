@@ -50,6 +50,19 @@ type ExecStreamer interface {
 	ExecTaskStreaming(ctx context.Context, taskID string, opts *ExecOptions) (*ExitResult, error)
 }
 
+// WithDefaults returns a copy of opts whose nil Stdout and Stderr discard
+// what is written to them.
+func (opts *ExecOptions) WithDefaults() *ExecOptions {
+	o := *opts
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	return &o
+}
+
 // ErrExecStreamingUnsupported answers an interactive exec on a driver that
 // does not implement ExecStreamer.
 var ErrExecStreamingUnsupported = errors.New("does not support interactive exec (alloc exec -i/-t): run a non-interactive command instead")

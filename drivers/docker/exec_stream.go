@@ -25,6 +25,7 @@ const execOutputDrain = 2 * time.Second
 // session ends early the command's process (group) is killed by its host
 // pid, which the engine reports.
 func (d *Driver) ExecTaskStreaming(ctx context.Context, id string, opts *drivers.ExecOptions) (*drivers.ExitResult, error) {
+	opts = opts.WithDefaults()
 	t, err := d.lookup(id)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,7 @@ func (d *Driver) ExecTaskStreaming(ctx context.Context, id string, opts *drivers
 // its own process group (its own session with a terminal), which is killed
 // whole when the command ends, when ctx is done or when the task stops.
 func (e *Executor) ExecStreaming(ctx context.Context, id string, opts *drivers.ExecOptions) (*drivers.ExitResult, error) {
+	opts = opts.WithDefaults()
 	t, err := e.lookup(id)
 	if err != nil {
 		return nil, err
