@@ -134,7 +134,7 @@ func (s *Server) EvalsUpserted(evals []*structs.Evaluation) {
 		case structs.EvalStatusComplete:
 			// Its plan may have updated allocations in place to a new
 			// version that no client report will announce.
-			s.rollouts.mark(jobKey{e.Namespace, e.JobID})
+			s.rollouts.markIfRolling(s.State(), e.Namespace, e.JobID)
 		}
 	}
 }

@@ -51,6 +51,23 @@ func (w *rolloutWatcher) notify(st *state.StateStore, updates []*structs.AllocSt
 	w.mark(keys...)
 }
 
+// markIfRolling queues a job whose current version has an update block and
+// is still rolling out (not stable, not failed): a completed evaluation may
+// have moved its allocations to the version in place. Other jobs are left
+// alone, so that the many evaluations of a busy cluster cost one lookup each.
+func (w *rolloutWatcher) markIfRolling(st *state.StateStore, namespace, jobID string) {
+	job, err := st.JobByID(nil, namespace, jobID)
+	if err != nil || job == nil || job.Stable || job.UpdateFailure != "" || job.Type != structs.JobTypeService {
+		return
+	}
+	for _, tg := range job.Groups {
+		if structs.GroupUpdate(job, tg) != nil {
+			w.mark(jobKey{namespace, jobID})
+			return
+		}
+	}
+}
+
 // mark queues jobs for a decision.
 func (w *rolloutWatcher) mark(keys ...jobKey) {
 	if len(keys) == 0 {

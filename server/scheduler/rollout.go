@@ -42,15 +42,15 @@ func DecideRollout(state State, namespace, jobID string, sameSpec func(a, b *str
 	if err != nil {
 		return nil, fmt.Errorf("read job %q: %w", jobID, err)
 	}
-	if job == nil || job.Stopped() || job.Type != structs.JobTypeService || job.Stable {
-		return nil, nil
+	if job == nil || job.Stopped() || job.Type != structs.JobTypeService || job.Stable || job.UpdateFailure != "" {
+		return nil, nil // nothing left to decide for this version
 	}
 	allocs, err := state.AllocsByJob(namespace, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("read allocations of job %q: %w", jobID, err)
 	}
 	d := &RolloutDecision{Namespace: job.Namespace, JobID: job.ID, Version: job.Version}
-	if job.UpdateFailure == "" && job.Version > 0 {
+	if job.Version > 0 {
 		if bad, why := firstUnhealthy(job, allocs); bad != nil {
 			d.Failure = structs.UpdateFailureText(job.Version, bad.Name, why)
 			if err := d.pickRevert(state, job, sameSpec); err != nil {
@@ -59,7 +59,7 @@ func DecideRollout(state State, namespace, jobID string, sameSpec func(a, b *str
 			return d, nil
 		}
 	}
-	d.Stable = job.UpdateFailure == "" && allHealthy(job, allocs)
+	d.Stable = allHealthy(job, allocs)
 	return d, nil
 }
 
