@@ -75,7 +75,11 @@ func (s *HTTPServer) allocExecStream(w http.ResponseWriter, r *http.Request) (an
 	}
 	// Never logs the command's input or output, only that it ran.
 	s.logger.Info("interactive exec session", "alloc_id", req.AllocID, "task", req.Task, "tty", req.Tty)
-	sess.run(drivers.NewFrameConn(conn, nil))
+	fc := drivers.NewFrameConn(conn, nil)
+	// The agent shutting down ends the session (and so the command).
+	stop := context.AfterFunc(r.Context(), func() { fc.Close() })
+	defer stop()
+	sess.run(fc)
 	return nil, nil
 }
 
