@@ -92,6 +92,8 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 	if err != nil {
 		return c.errorf("Error querying evaluations of job %q: %v", job.ID, err)
 	}
+	// Only for the rollout lines: a failure to read the versions leaves them out.
+	versions, _, _ := client.Jobs().Versions(job.ID, nil)
 	sort.Slice(allocs, func(i, j int) bool { return allocs[i].CreateIndex > allocs[j].CreateIndex })
 	eval := evalToExplain(evals)
 	sched, err := jobSchedule(client, job)
@@ -105,7 +107,7 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 		"ID", job.ID, "Name", job.Name, "Type", job.Type,
 		"Priority", fmt.Sprint(job.Priority), "Datacenters", strings.Join(job.Datacenters, ","),
 		"Status", jobStatusText(job), "Version", fmt.Sprint(job.Version),
-		"Submit Date", formatTime(job.SubmitTime)}, append(rolloutKV(job, evals), scheduleKV(job, sched)...)...)...))
+		"Submit Date", formatTime(job.SubmitTime)}, append(rolloutKV(job, evals, versions), scheduleKV(job, sched)...)...)...))
 	if sched != nil {
 		c.Ui.Output("\nChildren")
 		c.Ui.Output(childrenTable(sched))

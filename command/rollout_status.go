@@ -8,12 +8,15 @@ import (
 	"github.com/appmesh/appmesh/structs"
 )
 
-// rolloutKV is what `job status` says about the current version's rollout
-// and the reschedules waiting for their delay.
-func rolloutKV(job *structs.Job, evals []*structs.Evaluation) []string {
+// rolloutKV is what `job status` says about the current version's rollout,
+// the failed update it replaced (an automatic revert), and the reschedules
+// waiting for their delay. versions may be nil.
+func rolloutKV(job *structs.Job, evals []*structs.Evaluation, versions []*structs.Job) []string {
 	kv := []string{"Stable", fmt.Sprint(job.Stable)}
 	if job.UpdateFailure != "" {
 		kv = append(kv, "Update", job.UpdateFailure)
+	} else if f := replacedFailure(job, versions); f != nil {
+		kv = append(kv, "Failed Update", f.UpdateFailure)
 	}
 	if at := nextReschedule(evals); at > 0 {
 		kv = append(kv, "Next Reschedule", formatTime(at))
@@ -66,4 +69,20 @@ func stableText(v *structs.Job) string {
 		s += " (update failed)"
 	}
 	return strings.TrimSpace(s)
+}
+
+// replacedFailure finds the failed version the current one replaced: the
+// newest older version with an update failure, unless a stable version
+// came after it. versions are newest first.
+func replacedFailure(job *structs.Job, versions []*structs.Job) *structs.Job {
+	for _, v := range versions {
+		switch {
+		case v.Version >= job.Version:
+		case v.UpdateFailure != "":
+			return v
+		case v.Stable:
+			return nil
+		}
+	}
+	return nil
 }
