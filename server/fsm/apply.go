@@ -142,6 +142,9 @@ func (f *FSM) applyAllocClientUpdate(index uint64, body []byte) error {
 	if err := structs.Decode(body, &e); err != nil {
 		return err
 	}
+	for _, u := range e.Allocs {
+		internUpdate(u)
+	}
 	freed, err := f.allocsFreed(e.Allocs)
 	if err != nil {
 		return err
@@ -185,6 +188,9 @@ func (f *FSM) applyPlanResults(index uint64, body []byte) error {
 	var e structs.ApplyPlanResultsEntry
 	if err := structs.Decode(body, &e); err != nil {
 		return err
+	}
+	for _, a := range e.AllocsPlaced {
+		internAlloc(a)
 	}
 	if err := f.State().UpsertPlanResults(index, &e); err != nil {
 		return err

@@ -117,14 +117,22 @@ func (tx *WriteTxn) UpdateAllocsFromClient(updates []*structs.AllocStatusUpdate)
 			tx.store.logger.Debug("client update for an unknown allocation, skipped", "alloc_id", u.ID)
 			continue
 		}
-		c := old.Copy()
+		// A shallow copy: stored allocations are never changed in place, so
+		// the new version shares the old one's resources, ports and task
+		// states, and only the task-state map is new. A deep copy per report
+		// was most of what a million acknowledgements allocated.
+		c := new(structs.Allocation)
+		*c = *old
 		if u.ClientStatus != "" {
 			c.ClientStatus = u.ClientStatus
 		}
 		c.ClientDescription = u.ClientDescription
 		c.Healthy = u.Healthy
-		if len(u.TaskStates) > 0 && c.TaskStates == nil {
-			c.TaskStates = make(map[string]*structs.TaskState, len(u.TaskStates))
+		if len(u.TaskStates) > 0 {
+			c.TaskStates = make(map[string]*structs.TaskState, len(old.TaskStates)+len(u.TaskStates))
+			for name, ts := range old.TaskStates {
+				c.TaskStates[name] = ts
+			}
 		}
 		for name, ts := range u.TaskStates {
 			c.TaskStates[name] = ts.Copy()

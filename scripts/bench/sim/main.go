@@ -113,6 +113,8 @@ func run(o *options) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(agent.ServerGCPercent)
 	}
+	gcPercent = debug.SetGCPercent(-1)
+	debug.SetGCPercent(gcPercent)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 

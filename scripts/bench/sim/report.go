@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/appmesh/appmesh/server"
@@ -38,6 +40,7 @@ func (r *report) print(w io.Writer) {
 	p("  setup:                 %d server(s), %d simulated nodes, %d allocations in jobs of %d, %d CPUs (GOMAXPROCS %d)",
 		o.servers, r.nodes, o.allocs, o.jobSize, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	p("                         acks %s, inflight jobs %s, %d connection(s) per server", o.ackMode, inflightText(o.inflight), o.conns)
+	p("                         raft %s; GC percent %d, memory limit %s", raftText(o.dataDir), gcPercent, limitText())
 	p("  node registration:     %v (%.0f nodes/s)", r.regTime.Round(time.Millisecond), rate(r.nodes, r.regTime))
 	p("  placed:                %d allocations", r.placed)
 	p("  placements per second: %.0f  (placed / first submit → last placement seen by a node)", rate(r.placed, r.placeTime))
@@ -81,4 +84,22 @@ func countRunning(s *server.Server) (running, total int) {
 		}
 	}
 	return running, total
+}
+
+// gcPercent is the run's GC setting (main reads it once at the start).
+var gcPercent int
+
+func raftText(dataDir string) string {
+	if dataDir == "" {
+		return "in memory (log and snapshots on the Go heap)"
+	}
+	return "on BoltDB and snapshot files under " + dataDir
+}
+
+func limitText() string {
+	l := debug.SetMemoryLimit(-1)
+	if l == math.MaxInt64 {
+		return "none"
+	}
+	return fmt.Sprintf("%.1f GiB", float64(l)/(1<<30))
 }
