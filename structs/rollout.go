@@ -6,12 +6,6 @@ import "fmt"
 // the version became stable, or its update failed.
 const JobRolloutRequestType MessageType = 13
 
-// Evaluation triggers of rollouts.
-const (
-	// EvalTriggerRolloutFailed re-evaluates a job whose update was halted.
-	EvalTriggerRolloutFailed = "rollout-failed"
-)
-
 // JobRolloutEntry marks one version of a job. The leader decides (from the
 // allocations' health) and writes it; the FSM only stores it.
 type JobRolloutEntry struct {
