@@ -8,10 +8,6 @@ import (
 	"github.com/appmesh/appmesh/structs"
 )
 
-// EvalTriggerAllocFailure evaluates a job whose allocation just failed, so
-// that the scheduler reschedules it (now, or through a delayed evaluation).
-const EvalTriggerAllocFailure = "alloc-failure"
-
 // failedAllocEvals returns one evaluation per job of service or batch
 // allocations that the updates newly mark failed, when the job's policy
 // may reschedule them. Jobs that already get an evaluation (skip) are left
@@ -48,7 +44,7 @@ func failedAllocEvals(st *state.StateStore, updates []*structs.AllocStatusUpdate
 		}
 		evals = append(evals, &structs.Evaluation{
 			ID: structs.GenerateID(), Namespace: job.Namespace, Priority: job.Priority, Type: job.Type,
-			TriggeredBy: EvalTriggerAllocFailure, JobID: job.ID, JobModifyIndex: job.JobModifyIndex,
+			TriggeredBy: structs.EvalTriggerAllocFailure, JobID: job.ID, JobModifyIndex: job.JobModifyIndex,
 			Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
 		})
 	}

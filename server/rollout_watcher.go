@@ -68,6 +68,19 @@ func (w *rolloutWatcher) markIfRolling(st *state.StateStore, namespace, jobID st
 	}
 }
 
+// markRollingJobs queues every job that is still rolling out.
+func (w *rolloutWatcher) markRollingJobs() {
+	st := w.srv.State()
+	jobs, err := st.Jobs(nil)
+	if err != nil {
+		w.logger.Warn("cannot list jobs to resume rollouts", "error", err)
+		return
+	}
+	for _, job := range jobs {
+		w.markIfRolling(st, job.Namespace, job.ID)
+	}
+}
+
 // mark queues jobs for a decision.
 func (w *rolloutWatcher) mark(keys ...jobKey) {
 	if len(keys) == 0 {
@@ -95,8 +108,11 @@ func (w *rolloutWatcher) take() []jobKey {
 	return out
 }
 
-// run decides for marked jobs until ctx ends (leadership is lost).
+// run decides for marked jobs until ctx ends (leadership is lost). It
+// starts with every job still rolling out: the previous leader may have
+// lost the reports it had not decided on yet.
 func (w *rolloutWatcher) run(ctx context.Context) {
+	w.markRollingJobs()
 	for {
 		select {
 		case <-ctx.Done():

@@ -13,9 +13,15 @@ const (
 	DelayFunctionFibonacci   = "fibonacci"
 )
 
-// EvalTriggerReschedule marks the delayed evaluation that places the
-// replacement of a failed allocation once its reschedule delay passed.
-const EvalTriggerReschedule = "alloc-reschedule"
+// Evaluation triggers of rescheduling.
+const (
+	// EvalTriggerAllocFailure evaluates a job whose allocation just failed,
+	// so that the scheduler reschedules it (now, or by a delayed evaluation).
+	EvalTriggerAllocFailure = "alloc-failure"
+	// EvalTriggerReschedule marks the delayed evaluation that places the
+	// replacement of a failed allocation once its reschedule delay passed.
+	EvalTriggerReschedule = "alloc-reschedule"
+)
 
 // ReschedulePolicy is the `reschedule` block: how a failed allocation
 // (its tasks failed for good on their node) is replaced on another node.
