@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"syscall"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
@@ -38,6 +40,9 @@ func (d *Driver) ExecTaskStreaming(ctx context.Context, id string, opts *drivers
 	}
 	c, err := d.docker()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCommand(ctx, c, t.containerID, opts.Command[0]); err != nil {
 		return nil, err
 	}
 	var size client.ConsoleSize
@@ -84,6 +89,20 @@ func (d *Driver) ExecTaskStreaming(ctx context.Context, id string, opts *drivers
 		return nil, fmt.Errorf("exec in task %s: %w", t.cfg.TaskName, err)
 	}
 	return &drivers.ExitResult{ExitCode: in.ExitCode}, nil
+}
+
+// checkCommand turns a missing absolute command into a clear error before
+// docker exec would fail with the runtime's message and exit code 126. A
+// bare name is looked up in the container's PATH by the runtime itself.
+func checkCommand(ctx context.Context, c *client.Client, containerID, command string) error {
+	if !strings.HasPrefix(command, "/") {
+		return nil
+	}
+	_, err := c.ContainerStatPath(ctx, containerID, client.ContainerStatPathOptions{Path: command})
+	if cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("invalid: exec: command %q not found in the container", command)
+	}
+	return nil // anything else: let the runtime say
 }
 
 // dockerExec is one running docker exec and its copying goroutines.

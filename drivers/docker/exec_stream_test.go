@@ -60,6 +60,11 @@ func TestExecStreaming(t *testing.T) {
 		t.Fatalf("pipes: %+v, %v, stdout %q stderr %q", res, err, stdout.String(), stderr.String())
 	}
 
+	_, err = s.ExecTaskStreaming(context.Background(), cfg.ID, &drivers.ExecOptions{Command: []string{"/no-such-program"}})
+	if err == nil || !strings.Contains(err.Error(), `command "/no-such-program" not found in the container`) {
+		t.Fatalf("missing program: %v", err)
+	}
+
 	// Ending the session early ends the command (it waits for input).
 	ctx, cancel := context.WithCancel(context.Background())
 	in2R, in2W := io.Pipe()
