@@ -183,3 +183,25 @@ func TestReschedule_DefaultServiceBackoff(t *testing.T) {
 		t.Fatalf("wait until %d, want %d", h.CreateEvals[0].WaitUntil, want)
 	}
 }
+
+// The replacement avoids the failed allocation's node whenever another one
+// fits, across many evaluations (each shuffles the nodes differently).
+func TestReschedule_PrefersAnotherNode(t *testing.T) {
+	for i := 0; i < 40; i++ {
+		h := NewHarness()
+		nodes := testNodes(3)
+		h.UpsertNode(nodes...)
+		job := testJob("web", 1)
+		h.UpsertJob(job)
+		failed := failedAt(testAlloc(job, 0, nodes[i%3]), time.Now().Add(-time.Hour))
+		h.UpsertAllocs(failed)
+		process(t, h, testEval(job))
+		placed := placedIn(h)
+		if len(placed) != 1 {
+			t.Fatalf("run %d: placed %d", i, len(placed))
+		}
+		if placed[0].NodeID == failed.NodeID {
+			t.Fatalf("run %d: the replacement went back to the failed allocation's node", i)
+		}
+	}
+}
