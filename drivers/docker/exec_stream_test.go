@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/drivers/drivertest"
 	"github.com/appmesh/appmesh/structs"
@@ -86,4 +88,18 @@ func TestExecStreaming(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("canceling did not end the docker exec session")
 	}
+	// The engine cannot kill an exec: the driver did, by its host pid.
+	name := "appmesh-probe-" + cfg.AllocID
+	waitFor(t, "the canceled exec's process to be gone", func() bool {
+		top, err := engine(t).ContainerTop(context.Background(), name, client.ContainerTopOptions{})
+		if err != nil {
+			return false
+		}
+		for _, p := range top.Processes {
+			if strings.Contains(strings.Join(p, " "), "ttyprobe") {
+				return false
+			}
+		}
+		return true
+	})
 }
