@@ -3,9 +3,13 @@ package server
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/appmesh/appmesh/transport"
 )
+
+// execStartTimeout bounds reaching the node for a forwarded session.
+const execStartTimeout = 30 * time.Second
 
 // execLocalClient is a LocalClient that can also run interactive exec
 // sessions (alloc exec -i/-t).
@@ -67,7 +71,9 @@ func (s *Server) serveForwardedExec(st net.Conn) {
 	if err != nil {
 		return
 	}
-	conn, err := s.OpenClientExec(s.shutdownCtx, req)
+	ctx, cancel := context.WithTimeout(s.shutdownCtx, execStartTimeout)
+	conn, err := s.OpenClientExec(ctx, req)
+	cancel()
 	if werr := transport.WriteStreamStatus(st, err); err != nil || werr != nil {
 		if conn != nil {
 			conn.Close()
