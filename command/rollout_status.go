@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/appmesh/appmesh/api"
 	"github.com/appmesh/appmesh/structs"
@@ -57,9 +58,29 @@ func rescheduleKV(client *api.Client, alloc *structs.Allocation) []string {
 		return append(kv, "Next Reschedule", "unknown: "+err.Error())
 	}
 	if at := nextReschedule(evals); at > 0 {
-		kv = append(kv, "Next Reschedule", formatTime(at))
+		return append(kv, "Next Reschedule", formatTime(at))
+	}
+	if why := notRescheduled(client, alloc); why != "" {
+		kv = append(kv, "Reschedule", "none: "+why)
 	}
 	return kv
+}
+
+// notRescheduled says why a failed allocation of the current job version
+// will not be replaced ("" when it will or when that cannot be told).
+func notRescheduled(client *api.Client, alloc *structs.Allocation) string {
+	job, _, err := client.Jobs().Info(alloc.JobID, nil)
+	if err != nil || job == nil || job.Version != alloc.JobVersion {
+		return ""
+	}
+	tg := job.LookupGroup(alloc.TaskGroup)
+	if tg == nil {
+		return ""
+	}
+	if ok, why := structs.EffectiveReschedulePolicy(job, tg).RescheduleEligible(alloc.RescheduleTracker, time.Now()); !ok {
+		return why
+	}
+	return ""
 }
 
 // stableText marks stable versions in `job history`.

@@ -120,7 +120,8 @@ func TestFailedServiceRescheduled(t *testing.T) {
 		st := a.cli("alloc status", al.ID)
 		if strings.Contains(st.stdout, "Reschedule Attempts") {
 			rescheduled++
-			if !regexp.MustCompile(`Reschedule Attempts\s*=\s*1 \(last at .* after 2s\)`).MatchString(st.stdout) {
+			if !regexp.MustCompile(`Reschedule Attempts\s*=\s*1 \(last at .* after 2s\)`).MatchString(st.stdout) ||
+				!strings.Contains(st.stdout, "none: reschedule attempts exhausted (1 of 1 within 1h0m0s)") {
 				t.Errorf("alloc status of the replacement:\n%s", st)
 			}
 		}

@@ -259,13 +259,18 @@ func (p *ReschedulePolicy) NextDelay(t *RescheduleTracker) time.Duration {
 	if t != nil {
 		prev = t.Events
 	}
+	// Without a cap the growth still stops at a year, before it overflows.
+	limit := 365 * 24 * time.Hour
+	if p.MaxDelay > 0 {
+		limit = p.MaxDelay.Std()
+	}
 	var d time.Duration
 	switch p.DelayFunction {
 	case DelayFunctionExponential:
 		d = base
 		for range prev {
 			d *= 2
-			if p.MaxDelay > 0 && d >= p.MaxDelay.Std() {
+			if d >= limit {
 				break
 			}
 		}
@@ -273,7 +278,7 @@ func (p *ReschedulePolicy) NextDelay(t *RescheduleTracker) time.Duration {
 		a, b := base, base // delays of the first two reschedules
 		for i := 1; i < len(prev); i++ {
 			a, b = b, a+b
-			if p.MaxDelay > 0 && b >= p.MaxDelay.Std() {
+			if b >= limit {
 				break
 			}
 		}
@@ -281,10 +286,7 @@ func (p *ReschedulePolicy) NextDelay(t *RescheduleTracker) time.Duration {
 	default:
 		d = base
 	}
-	if p.MaxDelay > 0 && d > p.MaxDelay.Std() {
-		d = p.MaxDelay.Std()
-	}
-	return d
+	return min(d, limit)
 }
 
 // NextTracker is the history for the replacement of prev: prev's events
