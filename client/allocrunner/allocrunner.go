@@ -284,6 +284,9 @@ func (ar *AllocRunner) report() {
 // healthDeadlineMissed records on every task that the allocation did not
 // become healthy within its healthy_deadline; each event is reported.
 func (ar *AllocRunner) healthDeadlineMissed(desc string) {
+	if ar.killedFlag.Load() {
+		return // being stopped: the deadline no longer matters
+	}
 	ar.logger.Warn("allocation unhealthy", "reason", desc)
 	for _, tr := range ar.tasks {
 		tr.Emit(taskrunner.TaskEventUnhealthy, desc)
