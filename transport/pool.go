@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	msgpackrpc "github.com/hashicorp/net-rpc-msgpackrpc/v2"
 	"github.com/hashicorp/yamux"
 )
 
@@ -150,8 +149,7 @@ func (p *Pool) RPC(ctx context.Context, addr, method string, args, reply any) er
 	}
 	stop := context.AfterFunc(ctx, func() { st.Close() })
 	defer stop()
-	codec := NewClientCodec(st)
-	if err := msgpackrpc.CallWithCodec(codec, method, args, reply); err != nil {
+	if err := callOnStream(st, method, args, reply); err != nil {
 		var se rpc.ServerError
 		if errors.As(err, &se) {
 			return se
