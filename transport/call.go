@@ -3,6 +3,7 @@ package transport
 import (
 	"bufio"
 	"io"
+	"net/rpc"
 	"sync"
 
 	"github.com/appmesh/appmesh/structs"
@@ -19,28 +20,33 @@ var (
 	callWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 )
 
-// callConn buffers one call's stream. Writes are held until the first
-// read: the request goes out in one piece just before its response is
-// awaited, with no flush the codec would have to know about.
+// callConn buffers a stream in pooled buffers. For a caller, writes are
+// held until the first read (flushOnRead): the request goes out in one
+// piece just before its response is awaited, with no flush the codec would
+// have to know about. A server flushes after each response instead, since
+// its reads and writes run on different goroutines.
 type callConn struct {
-	conn io.ReadWriteCloser
-	r    *bufio.Reader
-	w    *bufio.Writer
+	conn        io.ReadWriteCloser
+	r           *bufio.Reader
+	w           *bufio.Writer
+	flushOnRead bool
 }
 
-func newCallConn(conn io.ReadWriteCloser) *callConn {
+func newCallConn(conn io.ReadWriteCloser, flushOnRead bool) *callConn {
 	r := callReaders.Get().(*bufio.Reader)
 	w := callWriters.Get().(*bufio.Writer)
 	r.Reset(conn)
 	w.Reset(conn)
-	return &callConn{conn: conn, r: r, w: w}
+	return &callConn{conn: conn, r: r, w: w, flushOnRead: flushOnRead}
 }
 
 func (c *callConn) Write(p []byte) (int, error) { return c.w.Write(p) }
 
 func (c *callConn) Read(p []byte) (int, error) {
-	if err := c.flush(); err != nil {
-		return 0, err
+	if c.flushOnRead {
+		if err := c.flush(); err != nil {
+			return 0, err
+		}
 	}
 	return c.r.Read(p)
 }
@@ -48,8 +54,10 @@ func (c *callConn) Read(p []byte) (int, error) {
 // ReadByte and UnreadByte make the connection an io.ByteScanner, which the
 // msgpack decoder reads from directly instead of adding its own buffer.
 func (c *callConn) ReadByte() (byte, error) {
-	if err := c.flush(); err != nil {
-		return 0, err
+	if c.flushOnRead {
+		if err := c.flush(); err != nil {
+			return 0, err
+		}
 	}
 	return c.r.ReadByte()
 }
@@ -76,8 +84,38 @@ func (c *callConn) release() {
 
 // callOnStream makes one msgpack net/rpc call on a stream of its own.
 func callOnStream(st io.ReadWriteCloser, method string, args, reply any) error {
-	conn := newCallConn(st)
+	conn := newCallConn(st, true)
 	defer conn.release()
 	codec := msgpackrpc.NewCodecFromHandle(false, false, conn, structs.MsgpackHandle)
 	return msgpackrpc.CallWithCodec(codec, method, args, reply)
+}
+
+// ServeStream serves msgpack net/rpc calls on a stream until it ends.
+// ServeCodec returns only after every response was written and the codec
+// closed, so the buffers go back to the pool then.
+func ServeStream(srv *rpc.Server, st io.ReadWriteCloser) {
+	conn := newCallConn(st, false)
+	codec := &serverCodec{
+		MsgpackCodec: msgpackrpc.NewCodecFromHandle(false, false, conn, structs.MsgpackHandle),
+		conn:         conn,
+	}
+	srv.ServeCodec(codec)
+	conn.release()
+}
+
+// serverCodec flushes each response as a whole. Responses of calls that
+// run at once on one stream are written one at a time.
+type serverCodec struct {
+	*msgpackrpc.MsgpackCodec
+	conn *callConn
+	mu   sync.Mutex
+}
+
+func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.MsgpackCodec.WriteResponse(r, body); err != nil {
+		return err
+	}
+	return c.conn.flush()
 }

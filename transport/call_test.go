@@ -42,7 +42,7 @@ func serveEcho(t *testing.T) func() *countingConn {
 	}
 	return func() *countingConn {
 		client, server := net.Pipe()
-		go srv.ServeCodec(NewServerCodec(server))
+		go ServeStream(srv, server)
 		return &countingConn{Conn: client}
 	}
 }
