@@ -20,6 +20,10 @@ type PlanQueue struct {
 }
 
 type pendingPlan struct {
+	// ctx is the submitting worker's: once it ends (the worker gave up, or
+	// the leadership term it belongs to ended), the plan must not be
+	// applied, since its evaluation will be scheduled again.
+	ctx    context.Context
 	plan   *structs.Plan
 	result chan planOutcome
 }
@@ -32,11 +36,25 @@ type planOutcome struct {
 // NewPlanQueue returns a disabled queue.
 func NewPlanQueue() *PlanQueue { return &PlanQueue{ch: make(chan *pendingPlan, 64)} }
 
-// SetEnabled opens (leader) or closes the queue.
+// SetEnabled opens (leader) or closes the queue. Closing answers every plan
+// still queued: a plan left behind would be applied by the next term's
+// applier after its worker gave up and its evaluation was scheduled again,
+// placing the same allocations twice.
 func (q *PlanQueue) SetEnabled(on bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.enabled = on
+	q.mu.Unlock()
+	if on {
+		return
+	}
+	for {
+		select {
+		case p := <-q.ch:
+			p.result <- planOutcome{err: errPlanQueueDisabled}
+		default:
+			return
+		}
+	}
 }
 
 // Submit queues a plan and waits for its outcome.
@@ -47,7 +65,7 @@ func (q *PlanQueue) Submit(ctx context.Context, plan *structs.Plan) (*structs.Pl
 	if !on {
 		return nil, errPlanQueueDisabled
 	}
-	p := &pendingPlan{plan: plan, result: make(chan planOutcome, 1)}
+	p := &pendingPlan{ctx: ctx, plan: plan, result: make(chan planOutcome, 1)}
 	select {
 	case q.ch <- p:
 	case <-ctx.Done():
@@ -61,18 +79,34 @@ func (q *PlanQueue) Submit(ctx context.Context, plan *structs.Plan) (*structs.Pl
 	}
 }
 
+// next returns the next plan whose worker still waits for it, answering
+// the ones whose worker is gone (a plan can slip in while the queue closes).
+func (q *PlanQueue) next(ctx context.Context) (*pendingPlan, bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case p := <-q.ch:
+			if err := p.ctx.Err(); err != nil {
+				p.result <- planOutcome{err: err}
+				continue
+			}
+			return p, true
+		}
+	}
+}
+
 // planApplier is the leader's single goroutine that re-checks each plan
 // against the latest state and commits what still fits. Being the only
 // writer of placements, it makes the scheduler's optimism safe.
 func (s *Server) planApplier(ctx context.Context) {
 	for {
-		select {
-		case <-ctx.Done():
+		p, ok := s.planQueue.next(ctx)
+		if !ok {
 			return
-		case p := <-s.planQueue.ch:
-			result, err := s.applyPlan(p.plan)
-			p.result <- planOutcome{result: result, err: err}
 		}
+		result, err := s.applyPlan(p.plan)
+		p.result <- planOutcome{result: result, err: err}
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -113,13 +115,38 @@ func (t *jobTracker) summary() (placed int, first, last time.Time, lat []time.Du
 type submitter struct {
 	url    string
 	client *http.Client
+	// retries counts submissions answered 503 (no leader) and sent again.
+	retries atomic.Int64
 }
 
+// submit PUTs a job. A 503 means the cluster has no leader at the moment
+// (an election under load): like a deployment tool, the submitter waits and
+// sends the job again, for up to a minute.
 func (s *submitter) submit(ctx context.Context, spec map[string]any) error {
 	body, err := json.Marshal(spec)
 	if err != nil {
 		return err
 	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := s.put(ctx, body)
+		var unavailable *unavailableError
+		if !errors.As(err, &unavailable) || time.Now().After(deadline) {
+			return err
+		}
+		s.retries.Add(1)
+		if !sleepCtx(ctx, 500*time.Millisecond) {
+			return err
+		}
+	}
+}
+
+// unavailableError is a 503 answer.
+type unavailableError struct{ msg string }
+
+func (e *unavailableError) Error() string { return e.msg }
+
+func (s *submitter) put(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.url+"/v1/jobs", bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -131,6 +158,9 @@ func (s *submitter) submit(ctx context.Context, spec map[string]any) error {
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		return &unavailableError{fmt.Sprintf("PUT /v1/jobs: %s: %s", resp.Status, bytes.TrimSpace(out))}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("PUT /v1/jobs: %s: %s", resp.Status, bytes.TrimSpace(out))
 	}

@@ -265,6 +265,7 @@ wait:
 		lat: lat, unfinished: unfinished, peak: peak,
 		watches: s.watches.Load(), fetches: s.fetched.Load(), ackCalls: s.ackCalls.Load(),
 		heartbeats: s.heartbeats.Load(), rpcErrors: s.rpcErrors.Load(),
+		submitRetries: sub.retries.Load(),
 	}
 	if !subEnd.IsZero() {
 		r.submitTime = subEnd.Sub(first)
@@ -273,7 +274,7 @@ wait:
 		r.firstErr = e
 	}
 	if l := c.leader(); l != nil {
-		r.serverRunning, r.serverAllocs = countRunning(l)
+		r.serverRunning, r.serverAllocs, r.serverOthers = countRunning(l)
 	}
 	r.print(os.Stdout)
 

@@ -28,8 +28,10 @@ type report struct {
 
 	watches, fetches, ackCalls, heartbeats, rpcErrors int64
 	firstErr                                          string
+	submitRetries                                     int64 // job PUTs answered 503 (no leader) and sent again
 
 	serverRunning, serverAllocs int
+	serverOthers                map[string]int // allocations not running, by status
 }
 
 func (r *report) print(w io.Writer) {
@@ -61,6 +63,12 @@ func (r *report) print(w io.Writer) {
 	if r.firstErr != "" {
 		p("  first RPC error: %s", r.firstErr)
 	}
+	for k, n := range r.serverOthers {
+		p("  not running in the server's state: %d %s", n, k)
+	}
+	if r.submitRetries > 0 {
+		p("  job submissions retried after a 503 (no leader): %d", r.submitRetries)
+	}
 }
 
 func inflightText(n int) string {
@@ -72,18 +80,21 @@ func inflightText(n int) string {
 
 // countRunning counts, in the leader's state, the allocations the servers
 // want running and the clients reported running.
-func countRunning(s *server.Server) (running, total int) {
+func countRunning(s *server.Server) (running, total int, others map[string]int) {
 	allocs, err := s.State().Allocs(nil)
 	if err != nil {
-		return 0, 0
+		return 0, 0, nil
 	}
+	others = map[string]int{}
 	for _, a := range allocs {
 		total++
 		if a.DesiredStatus == structs.AllocDesiredRun && a.ClientStatus == structs.AllocClientRunning {
 			running++
+			continue
 		}
+		others[fmt.Sprintf("desired=%s client=%s (%s)", a.DesiredStatus, a.ClientStatus, a.DesiredDescription)]++
 	}
-	return running, total
+	return running, total, others
 }
 
 // gcPercent is the run's GC setting (main reads it once at the start).
