@@ -144,32 +144,6 @@ func (s *Server) cancelStaleDelayedEvals(e *structs.Evaluation) {
 }
 
 // writeCanceledDelayed writes canceled delayed evaluations through Raft.
-// It is a leader goroutine; the FSM listener cannot write itself (it runs
-// inside an apply).
 func (s *Server) writeCanceledDelayed(ctx context.Context) {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		old := s.broker.TakeCanceledDelayed()
-		if len(old) == 0 {
-			continue
-		}
-		now := time.Now().UnixNano()
-		upd := make([]*structs.Evaluation, 0, len(old))
-		for _, e := range old {
-			c := e.Copy()
-			c.Status = structs.EvalStatusCanceled
-			c.StatusDescription = "reschedule canceled: the job was updated or stopped"
-			c.ModifyTime = now
-			upd = append(upd, c)
-		}
-		if _, err := s.raftApply(structs.EvalUpdateRequestType, &structs.EvalUpdateEntry{Evals: upd}); err != nil {
-			s.logger.Warn("cancel delayed evaluations", "error", err)
-		}
-	}
+	s.cancelEvalsEvery(ctx, s.broker.TakeCanceledDelayed, "reschedule canceled: the job was updated or stopped")
 }

@@ -146,6 +146,14 @@ func (s *Server) CapacityChanged(index uint64) { s.blocked.Unblock(index) }
 // reapSupersededEvals marks blocked evaluations that newer ones replaced as
 // canceled, so they do not linger as "blocked" in the state.
 func (s *Server) reapSupersededEvals(ctx context.Context) {
+	s.cancelEvalsEvery(ctx, s.blocked.TakeSuperseded, "superseded by a newer evaluation")
+}
+
+// cancelEvalsEvery writes the evaluations take hands out as canceled with
+// the given description, every 200 ms until ctx ends. It runs as a leader
+// goroutine because those who find such evaluations (the blocked tracker,
+// the FSM listener) cannot write through Raft themselves.
+func (s *Server) cancelEvalsEvery(ctx context.Context, take func() []*structs.Evaluation, desc string) {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -154,7 +162,7 @@ func (s *Server) reapSupersededEvals(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		old := s.blocked.TakeSuperseded()
+		old := take()
 		if len(old) == 0 {
 			continue
 		}
@@ -163,12 +171,12 @@ func (s *Server) reapSupersededEvals(ctx context.Context) {
 		for _, e := range old {
 			c := e.Copy()
 			c.Status = structs.EvalStatusCanceled
-			c.StatusDescription = "superseded by a newer evaluation"
+			c.StatusDescription = desc
 			c.ModifyTime = now
 			upd = append(upd, c)
 		}
 		if _, err := s.raftApply(structs.EvalUpdateRequestType, &structs.EvalUpdateEntry{Evals: upd}); err != nil {
-			s.logger.Warn("cancel superseded evaluations", "error", err)
+			s.logger.Warn("cancel evaluations", "reason", desc, "count", len(upd), "error", err)
 		}
 	}
 }

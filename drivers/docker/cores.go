@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/appmesh/appmesh/drivers/shared/cpuset"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
@@ -74,7 +75,7 @@ func pinnedCores(c *client.Client, self string) (map[int]bool, error) {
 		if err != nil || in.Container.HostConfig == nil || in.Container.HostConfig.CpusetCpus == "" {
 			continue // gone meanwhile, or not pinned
 		}
-		cpus, _ := parseCPUList(in.Container.HostConfig.CpusetCpus)
+		cpus, _ := cpuset.Parse(in.Container.HostConfig.CpusetCpus)
 		for _, cpu := range cpus {
 			used[cpu] = true
 		}
@@ -101,7 +102,7 @@ func execPinned(parent string, used map[int]bool) {
 		if err != nil || strings.TrimSpace(string(data)) == strings.TrimSpace(string(all)) {
 			continue
 		}
-		cpus, _ := parseCPUList(string(data))
+		cpus, _ := cpuset.Parse(string(data))
 		for _, cpu := range cpus {
 			used[cpu] = true
 		}
@@ -113,31 +114,5 @@ func readCPUList(path string) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseCPUList(string(data))
-}
-
-// parseCPUList parses a cpuset list such as "0-3,6".
-func parseCPUList(list string) ([]int, error) {
-	var cpus []int
-	for _, part := range strings.Split(strings.TrimSpace(list), ",") {
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return nil, fmt.Errorf("bad cpu list %q", list)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return nil, fmt.Errorf("bad cpu list %q", list)
-			}
-		}
-		for c := a; c <= b; c++ {
-			cpus = append(cpus, c)
-		}
-	}
-	slices.Sort(cpus)
-	return slices.Compact(cpus), nil
+	return cpuset.Parse(string(data))
 }

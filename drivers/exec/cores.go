@@ -2,10 +2,11 @@ package exec
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/appmesh/appmesh/drivers/shared/cpuset"
 )
 
 // coreSet hands out whole cores to tasks that reserve them (`cores`). The
@@ -19,7 +20,7 @@ type coreSet struct {
 }
 
 func newCoreSet(be cgroupBackend) (*coreSet, error) {
-	cpus, err := parseCPUList(be.cpuset(""))
+	cpus, err := cpuset.Parse(be.cpuset(""))
 	if err != nil {
 		return nil, fmt.Errorf("reading available cores: %w", err)
 	}
@@ -55,30 +56,4 @@ func (s *coreSet) release(name string) {
 			delete(s.used, c)
 		}
 	}
-}
-
-// parseCPUList parses a cpuset list such as "0-3,6".
-func parseCPUList(list string) ([]int, error) {
-	var cpus []int
-	for _, part := range strings.Split(strings.TrimSpace(list), ",") {
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return nil, fmt.Errorf("bad cpu list %q", list)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return nil, fmt.Errorf("bad cpu list %q", list)
-			}
-		}
-		for c := a; c <= b; c++ {
-			cpus = append(cpus, c)
-		}
-	}
-	slices.Sort(cpus)
-	return slices.Compact(cpus), nil
 }
