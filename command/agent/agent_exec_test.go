@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -155,6 +156,7 @@ func TestExecStreamOnRealAgent(t *testing.T) {
 	})
 	t.Run("bad input", func(t *testing.T) { execBadInput(t, a, c, allocID) })
 	t.Run("closing kills", func(t *testing.T) { execCloseKills(t, c, allocID) })
+	t.Run("silent peer is dropped", func(t *testing.T) { execSilentPeerDropped(t, c, allocID) })
 	t.Run("allocation not running", func(t *testing.T) {
 		if _, _, err := c.Jobs().Deregister("sleepy", false); err != nil {
 			t.Fatal(err)
@@ -260,6 +262,52 @@ func execCloseKills(t *testing.T, c *api.Client, allocID string) {
 	for syscall.Kill(pid, 0) == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d outlived the closed session", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// execSilentPeerDropped opens a session by hand, then stops reading, so
+// the server's pings go unanswered: the session must end and its command
+// be killed, instead of running on for a peer that is gone.
+func execSilentPeerDropped(t *testing.T, c *api.Client, allocID string) {
+	old := execPingInterval
+	execPingInterval = 100 * time.Millisecond
+	defer func() { execPingInterval = old }()
+
+	u, err := url.Parse(c.Address())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Scheme = "ws"
+	u.Path = "/v1/client/allocation/" + allocID + "/exec"
+	u.RawQuery = url.Values{"task": {"t"}, "command": {`["/bin/sh","-c","sleep 300 & echo pid:$!:; wait"]`}}.Encode()
+	ws, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	var pid int
+	for pid == 0 {
+		_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("no pid before the session ended: %v", err)
+		}
+		var f struct {
+			Stdout *struct{ Data []byte } `json:"stdout"`
+		}
+		if json.Unmarshal(data, &f) == nil && f.Stdout != nil {
+			if _, rest, ok := strings.Cut(string(f.Stdout.Data), "pid:"); ok {
+				pid, _ = strconv.Atoi(strings.Split(rest, ":")[0])
+			}
+		}
+	}
+	// From here on nothing reads, so no pong is sent.
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d kept running for a peer that answers no pings", pid)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

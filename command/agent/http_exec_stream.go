@@ -177,6 +177,12 @@ func (s *wsExecSession) closeWith(msg []byte) {
 
 func (s *wsExecSession) close() { s.ws.Close() }
 
+// execPingInterval is how often a session pings the user's side. A peer
+// that answers nothing for two intervals is gone (a laptop closed, a
+// half-open connection), and its command is killed instead of running on
+// unseen. Pings also keep idle sessions alive through proxies.
+var execPingInterval = 30 * time.Second
+
 // run relays the session until the node's last frame, or until the user
 // goes away (which closes the node's side and so kills the command).
 func (s *wsExecSession) run(fc *drivers.FrameConn) {
@@ -185,7 +191,15 @@ func (s *wsExecSession) run(fc *drivers.FrameConn) {
 		defer close(inDone)
 		s.readUser(fc)
 	}()
+	pingDone := make(chan struct{})
+	pingStopped := make(chan struct{})
+	go func() {
+		defer close(pingStopped)
+		s.keepAlive(pingDone, execPingInterval)
+	}()
 	defer func() {
+		close(pingDone)
+		<-pingStopped
 		fc.Close()
 		s.ws.Close() // ends readUser
 		<-inDone
@@ -214,12 +228,34 @@ func (s *wsExecSession) run(fc *drivers.FrameConn) {
 	}
 }
 
+// keepAlive pings the user's side until done. WriteControl may run
+// beside the other writes.
+func (s *wsExecSession) keepAlive(done <-chan struct{}, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(execWriteTimeout)); err != nil {
+				return
+			}
+		}
+	}
+}
+
 // readUser forwards the user's stdin and tty_size messages to the node.
-// A malformed message ends the session with a clear error.
+// A malformed message ends the session with a clear error; so does two
+// ping intervals without a word (a pong or a message) from the user.
 func (s *wsExecSession) readUser(fc *drivers.FrameConn) {
 	defer fc.Close()
+	alive := func() error { return s.ws.SetReadDeadline(time.Now().Add(2 * execPingInterval)) }
+	_ = alive()
+	s.ws.SetPongHandler(func(string) error { return alive() })
 	for {
 		_, data, err := s.ws.ReadMessage()
+		_ = alive()
 		if err != nil {
 			return
 		}
