@@ -42,3 +42,24 @@ func TestServiceValidation(t *testing.T) {
 		t.Fatalf("want an error about the unknown port label, got %v", err)
 	}
 }
+
+// A job ID with characters a service name may not hold ("_", ".") still
+// gets a valid default service name, and the job validates.
+func TestServiceDefaultNameFromAnyJobID(t *testing.T) {
+	src := strings.Replace(mustRead(t, "testdata/api.hcl"), `job "api"`, `job "my_api.v2"`, 1)
+	src = strings.Replace(src, `name = "api"`, ``, 1)
+	job := parseHCLString(t, src)
+	job.Canonicalize()
+	if got := job.Groups[0].Services[0].Name; got != "my-api-v2-api" {
+		t.Fatalf("default service name %q, want my-api-v2-api", got)
+	}
+	if err := job.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	// A name the user wrote is kept and checked as written.
+	bad := parseHCLString(t, strings.Replace(mustRead(t, "testdata/api.hcl"), `name = "api"`, `name = "my_api"`, 1))
+	bad.Canonicalize()
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "my_api") {
+		t.Fatalf("an invalid service name the user wrote: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // CheckTypeGRPC is a gRPC health check; only services (run by Consul)
@@ -33,7 +34,7 @@ type Service struct {
 // when it has no name ("<job>-<group>" or "<job>-<group>-<task>").
 func (s *Service) Canonicalize(owner string) {
 	if s.Name == "" {
-		s.Name = owner
+		s.Name = defaultServiceName(owner)
 	}
 	for _, c := range s.Checks {
 		if c.Interval == 0 {
@@ -147,4 +148,30 @@ func validateServices(v *ValidationError, services []*Service, net *NetworkResou
 		}
 		seen[s.Name] = true
 	}
+}
+
+// defaultServiceName turns "<job>-<group>[-<task>]" into a valid service
+// name: job IDs may hold characters a service name may not ("my_app",
+// "web.v2"), so every run of them becomes one dash, and the name is cut at
+// 63 characters without a dash at either end. A name given in the job is
+// never changed: it is validated as written.
+func defaultServiceName(owner string) string {
+	b := make([]byte, 0, len(owner))
+	for i := 0; i < len(owner); i++ {
+		c := owner[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		switch {
+		case ok:
+			b = append(b, c)
+		case len(b) > 0 && b[len(b)-1] != '-':
+			b = append(b, '-')
+		}
+	}
+	if len(b) > 63 {
+		b = b[:63]
+	}
+	if name := strings.Trim(string(b), "-"); name != "" {
+		return name
+	}
+	return "service" // an owner made only of such characters
 }
