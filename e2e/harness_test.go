@@ -320,6 +320,11 @@ func (a *agent) cleanup() {
 			_ = syscall.Kill(p.pid, syscall.SIGKILL)
 		}
 	}
+	// Driver plugins are detached so that tasks outlive their agent; the
+	// agents of a test must not outlive it through them.
+	for _, p := range findPluginProcs(a.dataDir) {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
 }
 
 // logTail returns the last lines of the agent's output.
@@ -629,6 +634,37 @@ func findProcs(marker string) []proc {
 		cmdline := strings.TrimRight(strings.ReplaceAll(string(data), "\x00", " "), " ")
 		if re.MatchString(cmdline) {
 			out = append(out, proc{pid: pid, cmdline: cmdline})
+		}
+	}
+	return out
+}
+
+// findPluginProcs finds the driver plugins that agents on dataDir
+// launched: their environment names a log file under it.
+func findPluginProcs(dataDir string) []proc {
+	if dataDir == "" {
+		return nil
+	}
+	prefix := []byte("APPMESH_PLUGIN_LOG_FILE=" + filepath.Clean(dataDir) + "/")
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []proc
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			if bytes.HasPrefix(kv, prefix) {
+				out = append(out, proc{pid: pid})
+				break
+			}
 		}
 	}
 	return out
