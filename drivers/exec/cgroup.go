@@ -39,6 +39,9 @@ type cgroupBackend interface {
 	oomKills(name string) (uint64, error)
 	stats(name string) (*drivers.TaskResourceUsage, error)
 	cpuset(name string) string
+	// cpusetRoot is the mount of the hierarchy that has the cpuset
+	// controller ("" without one).
+	cpusetRoot() string
 	remove(name string) error
 	version() string
 	// parentDir is the directory holding the task cgroups (for v1, the

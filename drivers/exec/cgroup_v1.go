@@ -149,6 +149,8 @@ func (b *v1) oomKills(name string) (uint64, error) {
 	return readKey(filepath.Join(b.dir(cgroup1.Memory, name), "memory.oom_control"), "oom_kill")
 }
 
+func (b *v1) cpusetRoot() string { return b.dir(cgroup1.Cpuset, "") }
+
 func (b *v1) cpuset(name string) string {
 	data, _ := os.ReadFile(filepath.Join(b.dir(cgroup1.Cpuset, name), "cpuset.cpus"))
 	return string(data)

@@ -224,6 +224,8 @@ func (b *v2) oomKills(name string) (uint64, error) {
 	return readKey(filepath.Join(b.dir(name), "memory.events"), "oom_kill")
 }
 
+func (b *v2) cpusetRoot() string { return b.mount }
+
 // cpuset is the cgroup's effective cores; for the root without the cpuset
 // controller (a hybrid host's v2 tree), every online core.
 func (b *v2) cpuset(name string) string {

@@ -11,12 +11,14 @@ import (
 
 // coreSet hands out whole cores to tasks that reserve them (`cores`). The
 // scheduler decides how many cores a node has free; this only picks which.
-// Reservations live in the plugin's memory: a restarted plugin does not know
-// the cores of tasks it recovered (they keep their cpuset).
+// Besides its own reservations it skips every core the host has pinned now
+// (cpuset.Pinned): the cores of tasks this plugin recovered after a restart,
+// and those of containers the docker driver pinned.
 type coreSet struct {
 	mu   sync.Mutex
 	all  []int
-	used map[int]string // core → cgroup name
+	root string         // the cpuset hierarchy's mount, scanned for pinned cores
+	used map[int]string // core → cgroup name, reserved by this plugin
 }
 
 func newCoreSet(be cgroupBackend) (*coreSet, error) {
@@ -24,17 +26,21 @@ func newCoreSet(be cgroupBackend) (*coreSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading available cores: %w", err)
 	}
-	return &coreSet{all: cpus, used: map[int]string{}}, nil
+	return &coreSet{all: cpus, root: be.cpusetRoot(), used: map[int]string{}}, nil
 }
 
 // reserve picks n free cores for name and returns them as a cpuset list.
 func (s *coreSet) reserve(name string, n int) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	pinned := map[int]bool{}
+	if s.root != "" {
+		pinned = cpuset.Pinned(s.root)
+	}
 	var picked []string
 	var cores []int
 	for _, c := range s.all {
-		if _, taken := s.used[c]; !taken && len(cores) < n {
+		if _, taken := s.used[c]; !taken && !pinned[c] && len(cores) < n {
 			cores = append(cores, c)
 			picked = append(picked, strconv.Itoa(c))
 		}

@@ -4,6 +4,9 @@ package cpuset
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,4 +36,46 @@ func Parse(list string) ([]int, error) {
 	}
 	slices.Sort(cpus)
 	return slices.Compact(cpus), nil
+}
+
+// Pinned returns the cores that workloads on this host are pinned to now:
+// every cgroup under root (a cpuset hierarchy's mount) that holds
+// processes and whose cpuset.cpus is set and narrower than root's. It sees
+// containers and recovered tasks alike, whoever pinned them, so drivers
+// that hand out cores do not give away one another's.
+func Pinned(root string) map[int]bool {
+	used := map[int]bool{}
+	all := readList(filepath.Join(root, "cpuset.cpus"))
+	if all == "" {
+		all = readList(filepath.Join(root, "cpuset.cpus.effective"))
+	}
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || path == root {
+			return nil // gone meanwhile, or not a cgroup
+		}
+		list := readList(filepath.Join(path, "cpuset.cpus"))
+		if list == "" || list == all {
+			return nil
+		}
+		if procs := readList(filepath.Join(path, "cgroup.procs")); procs == "" {
+			return nil // an empty cgroup holds no core
+		}
+		cpus, err := Parse(list)
+		if err != nil {
+			return nil
+		}
+		for _, c := range cpus {
+			used[c] = true
+		}
+		return nil
+	})
+	return used
+}
+
+func readList(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
 }
