@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/appmesh/appmesh/server/scheduler"
 	"github.com/appmesh/appmesh/server/state"
@@ -96,59 +95,18 @@ func (q *PlanQueue) next(ctx context.Context) (*pendingPlan, bool) {
 	}
 }
 
-// planApplier is the leader's single goroutine that re-checks each plan
-// against the latest state and commits what still fits. Being the only
-// writer of placements, it makes the scheduler's optimism safe.
-func (s *Server) planApplier(ctx context.Context) {
-	for {
-		p, ok := s.planQueue.next(ctx)
-		if !ok {
-			return
-		}
-		result, err := s.applyPlan(p.plan)
-		p.result <- planOutcome{result: result, err: err}
-	}
-}
-
-func (s *Server) applyPlan(plan *structs.Plan) (*structs.PlanResult, error) {
-	snap, err := s.State().Snapshot()
-	if err != nil {
-		return nil, fmt.Errorf("snapshot for plan of eval %s: %w", plan.EvalID, err)
-	}
-	result, err := evaluatePlan(snap, plan)
-	if err != nil {
-		return nil, err
-	}
-	entry := &structs.ApplyPlanResultsEntry{EvalID: plan.EvalID, Time: time.Now().UnixNano()}
-	for _, allocs := range result.NodeUpdate {
-		entry.AllocsStopped = append(entry.AllocsStopped, allocs...)
-	}
-	for _, allocs := range result.NodeAllocation {
-		entry.AllocsPlaced = append(entry.AllocsPlaced, allocs...)
-	}
-	if len(entry.AllocsStopped)+len(entry.AllocsPlaced) == 0 {
-		return result, nil
-	}
-	index, err := s.raftApply(structs.ApplyPlanResultsRequestType, entry)
-	if err != nil {
-		return nil, fmt.Errorf("commit plan of eval %s: %w", plan.EvalID, err)
-	}
-	result.AllocIndex = index
-	if result.RefreshIndex != 0 {
-		result.RefreshIndex = index
-	}
-	return result, nil
-}
-
 // evaluatePlan keeps every stop and the placements of each node that still
 // has room; a rejected node makes the result ask for a refresh.
-func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan) (*structs.PlanResult, error) {
+//
+// earlier holds what plans evaluated before this one in the same batch
+// placed, not yet in snap (nil for none).
+func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan, earlier planOverlay) (*structs.PlanResult, error) {
 	result := &structs.PlanResult{
 		NodeUpdate:     plan.NodeUpdate,
 		NodeAllocation: make(map[string][]*structs.Allocation, len(plan.NodeAllocation)),
 	}
 	for nodeID, placed := range plan.NodeAllocation {
-		ok, err := nodeFits(snap, plan, nodeID, placed)
+		ok, err := nodeFits(snap, plan, nodeID, placed, earlier[nodeID])
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +127,12 @@ func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan) (*structs.PlanR
 // of what it runs, less the plan's stops. The state's usage summary gives
 // what it runs; only a node where ports are in play is checked allocation
 // by allocation, since a port collision needs the ports themselves.
-func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, placed []*structs.Allocation) (bool, error) {
+//
+// earlier are the node's placements by plans before this one in the same
+// batch. They count in full, even where they update an allocation in place
+// or a stop of theirs freed room: a batch may reject what would fit (its
+// worker then plans again on fresh state), never accept what does not.
+func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, placed, earlier []*structs.Allocation) (bool, error) {
 	node, err := snap.NodeByID(nil, nodeID)
 	if err != nil {
 		return false, fmt.Errorf("read node %s: %w", nodeID, err)
@@ -181,8 +144,8 @@ func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, plac
 	if err != nil {
 		return false, err
 	}
-	if usage.WithPorts > 0 || slices.ContainsFunc(placed, holdsPorts) {
-		return nodeFitsByAllocs(snap, plan, node, placed)
+	if usage.WithPorts > 0 || slices.ContainsFunc(placed, holdsPorts) || slices.ContainsFunc(earlier, holdsPorts) {
+		return nodeFitsByAllocs(snap, plan, node, placed, earlier)
 	}
 	used := usage.Used
 	// Stops, and the old copies of in-place updates, no longer count.
@@ -202,7 +165,7 @@ func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, plac
 			used.Subtract(&r)
 		}
 	}
-	for _, a := range placed {
+	for _, a := range slices.Concat(earlier, placed) {
 		if !a.TerminalStatus() {
 			a.AddResourcesTo(&used)
 		}
@@ -214,7 +177,7 @@ func nodeFits(snap *state.StateSnapshot, plan *structs.Plan, nodeID string, plac
 func holdsPorts(a *structs.Allocation) bool { return len(a.AllocatedPorts) > 0 }
 
 // nodeFitsByAllocs is nodeFits from the node's allocations themselves.
-func nodeFitsByAllocs(snap *state.StateSnapshot, plan *structs.Plan, node *structs.Node, placed []*structs.Allocation) (bool, error) {
+func nodeFitsByAllocs(snap *state.StateSnapshot, plan *structs.Plan, node *structs.Node, placed, earlier []*structs.Allocation) (bool, error) {
 	nodeID := node.ID
 	existing, err := snap.AllocsByNode(nil, nodeID)
 	if err != nil {
@@ -224,16 +187,27 @@ func nodeFitsByAllocs(snap *state.StateSnapshot, plan *structs.Plan, node *struc
 	for _, a := range plan.NodeUpdate[nodeID] {
 		remove[a.ID] = true
 	}
-	for _, a := range placed {
+	for _, a := range slices.Concat(earlier, placed) {
 		remove[a.ID] = true // in-place updates replace the old copy
 	}
-	proposed := make([]*structs.Allocation, 0, len(existing)+len(placed))
+	proposed := make([]*structs.Allocation, 0, len(existing)+len(earlier)+len(placed))
 	for _, a := range existing {
 		if !remove[a.ID] && !a.TerminalStatus() {
 			proposed = append(proposed, a)
 		}
 	}
+	proposed = append(proposed, earlier...)
 	proposed = append(proposed, placed...)
 	fit, _, _ := scheduler.AllocsFit(node, proposed)
 	return fit, nil
+}
+
+// planOverlay is what plans evaluated earlier in a batch placed, by node:
+// the later plans of the batch are checked with it counted.
+type planOverlay map[string][]*structs.Allocation
+
+func (o planOverlay) add(result *structs.PlanResult) {
+	for nodeID, allocs := range result.NodeAllocation {
+		o[nodeID] = append(o[nodeID], allocs...)
+	}
 }

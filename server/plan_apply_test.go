@@ -52,7 +52,7 @@ func TestEvaluatePlan_Fit(t *testing.T) {
 			t.Helper()
 			snap, err := st.Snapshot()
 			must(err)
-			res, err := evaluatePlan(snap, plan)
+			res, err := evaluatePlan(snap, plan, nil)
 			must(err)
 			got := len(res.NodeAllocation["n1"]) > 0
 			if got != want || (res.RefreshIndex != 0) == want {
