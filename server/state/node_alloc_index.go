@@ -76,28 +76,6 @@ func (tx *WriteTxn) writeNodeAllocs() error {
 	return nil
 }
 
-// NodeAllocsIndex returns the index of the latest server-side change to a
-// node's allocations (0 if none), watching only that.
-func (s *StateStore) NodeAllocsIndex(ws memdb.WatchSet, nodeID string) (uint64, error) {
-	row, err := s.nodeAllocsRow(ws, nodeID)
-	if err != nil || row == nil {
-		return 0, err
-	}
-	return row.Index, nil
-}
-
-func (s *StateStore) nodeAllocsRow(ws memdb.WatchSet, nodeID string) (*NodeAllocsIndex, error) {
-	ch, raw, err := s.db.Txn(false).FirstWatch(TableNodeAllocs, indexID, nodeID)
-	if err != nil {
-		return nil, fmt.Errorf("read allocation index of node %q: %w", nodeID, err)
-	}
-	ws.Add(ch)
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*NodeAllocsIndex), nil
-}
-
 // NodeAllocChanges answers a client's allocation watch. With since > 0 and
 // no deletion on the node after since, it returns only the allocations
 // whose server-side modify index is above since (full = false); otherwise

@@ -17,21 +17,21 @@ func TestNodeAllocsIndex_OnlyServerSideChangesMoveIt(t *testing.T) {
 	if err := s.UpsertPlanResults(11, &structs.ApplyPlanResultsEntry{AllocsPlaced: []*structs.Allocation{a}, Time: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if idx, _ := s.NodeAllocsIndex(nil, "n1"); idx != 11 {
+	if idx := changeIndex(s, "n1"); idx != 11 {
 		t.Fatalf("after a placement: %d, want 11", idx)
 	}
 	report := []*structs.AllocStatusUpdate{{ID: "a1", ClientStatus: structs.AllocClientRunning, ModifyTime: 2}}
 	if err := s.UpdateAllocsFromClient(12, report); err != nil {
 		t.Fatal(err)
 	}
-	if idx, _ := s.NodeAllocsIndex(nil, "n1"); idx != 11 {
+	if idx := changeIndex(s, "n1"); idx != 11 {
 		t.Fatalf("a client's own report moved the index to %d", idx)
 	}
 	stop := &structs.Allocation{ID: "a1", DesiredStatus: structs.AllocDesiredStop}
 	if err := s.UpsertPlanResults(13, &structs.ApplyPlanResultsEntry{AllocsStopped: []*structs.Allocation{stop}, Time: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if idx, _ := s.NodeAllocsIndex(nil, "n1"); idx != 13 {
+	if idx := changeIndex(s, "n1"); idx != 13 {
 		t.Fatalf("after a stop: %d, want 13", idx)
 	}
 
@@ -48,7 +48,14 @@ func TestNodeAllocsIndex_OnlyServerSideChangesMoveIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if idx, _ := restored.NodeAllocsIndex(nil, "n1"); idx != 13 {
+	if idx := changeIndex(restored, "n1"); idx != 13 {
 		t.Fatalf("after restore: %d, want 13", idx)
 	}
+}
+
+// changeIndex is the node's latest server-side change, as a client's
+// watch sees it.
+func changeIndex(s *StateStore, nodeID string) uint64 {
+	_, _, idx, _ := s.NodeAllocChanges(nil, nodeID, 0)
+	return idx
 }

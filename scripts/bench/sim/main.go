@@ -12,7 +12,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/appmesh/appmesh/command/agent"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/appmesh/appmesh/command/agent"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/go-hclog"
@@ -113,8 +113,6 @@ func run(o *options) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(agent.ServerGCPercent)
 	}
-	gcPercent = debug.SetGCPercent(-1)
-	debug.SetGCPercent(gcPercent)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 

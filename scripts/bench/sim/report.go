@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"time"
 
+	"github.com/appmesh/appmesh/command/agent"
 	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -42,7 +45,7 @@ func (r *report) print(w io.Writer) {
 	p("  setup:                 %d server(s), %d simulated nodes, %d allocations in jobs of %d, %d CPUs (GOMAXPROCS %d)",
 		o.servers, r.nodes, o.allocs, o.jobSize, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	p("                         acks %s, inflight jobs %s, %d connection(s) per server", o.ackMode, inflightText(o.inflight), o.conns)
-	p("                         raft %s; GC percent %d, memory limit %s", raftText(o.dataDir), gcPercent, limitText())
+	p("                         raft %s; GC percent %s, memory limit %s", raftText(o.dataDir), gcText(), limitText())
 	p("  node registration:     %v (%.0f nodes/s)", r.regTime.Round(time.Millisecond), rate(r.nodes, r.regTime))
 	p("  placed:                %d allocations", r.placed)
 	p("  placements per second: %.0f  (placed / first submit → last placement seen by a node)", rate(r.placed, r.placeTime))
@@ -97,8 +100,14 @@ func countRunning(s *server.Server) (running, total int, others map[string]int) 
 	return running, total, others
 }
 
-// gcPercent is the run's GC setting (main reads it once at the start).
-var gcPercent int
+// gcText is the run's GC percent: GOGC when set, else the servers'
+// default that main applied.
+func gcText() string {
+	if v := os.Getenv("GOGC"); v != "" {
+		return v
+	}
+	return strconv.Itoa(agent.ServerGCPercent)
+}
 
 func raftText(dataDir string) string {
 	if dataDir == "" {
