@@ -47,19 +47,17 @@ const payloadStdinTimeout = time.Minute
 
 // Poststart feeds the payload to the task's stdin in the background; the
 // task sees end of file after it (a payload is at most 16 KiB, below a
-// pipe's buffer, so the write does not wait for the task to read).
-func (h *payloadHook) Poststart(_ context.Context, _ *drivers.TaskHandle) error {
+// pipe's buffer, so the write does not wait for the task to read). The
+// write ends with the task runner's context, or after payloadStdinTimeout.
+func (h *payloadHook) Poststart(ctx context.Context, _ *drivers.TaskHandle) error {
 	if h.stdin == "" {
 		return nil
 	}
 	path, payload := h.stdin, h.payload
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), payloadStdinTimeout)
+		ctx, cancel := context.WithTimeout(ctx, payloadStdinTimeout)
 		defer cancel()
-		start := time.Now()
-		_ = drivers.WriteStdinFIFO(ctx, path, bytes.NewReader(payload), func() bool {
-			return time.Since(start) > payloadStdinTimeout
-		})
+		_ = drivers.WriteStdinFIFO(ctx, path, bytes.NewReader(payload), func() bool { return false })
 	}()
 	return nil
 }
