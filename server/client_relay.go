@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
 
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 )
 
 // The relays to a node's client (logs, stdin, operations) share three
@@ -55,6 +57,29 @@ func (s *Server) forEachOtherServer(try func(addr string) (done bool)) (bool, er
 		}
 	}
 	return false, nil
+}
+
+// forwardLogsRequest asks the other servers in turn, each on a
+// StreamForward stream, to relay req (marked not to be forwarded again)
+// with send, until one has a session to the node. The stream is closed
+// when send returns.
+func (s *Server) forwardLogsRequest(ctx context.Context, req *transport.LogsRequest, nodeName string, send func(st net.Conn, fwd *transport.LogsRequest) error) error {
+	if req.NoForward {
+		return noSessionHere(nodeName)
+	}
+	fwd := *req
+	fwd.NoForward = true
+	var result error
+	done, err := s.forEachOtherServer(func(addr string) bool {
+		st, err := s.connPool.OpenStream(ctx, addr, transport.StreamForward)
+		if err != nil {
+			return false
+		}
+		defer st.Close()
+		result = send(st, &fwd)
+		return result == nil || !isNoSession(result)
+	})
+	return relayedOrUnreachable(done, err, result, nodeName)
 }
 
 // relayedOrUnreachable is the result of a relay that found no server with

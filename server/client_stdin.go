@@ -39,24 +39,11 @@ func (s *Server) streamClientStdin(ctx context.Context, req *transport.LogsReque
 		defer st.Close()
 		return transport.SendStdin(ctx, st, req, r)
 	}
-	if req.NoForward {
-		return noSessionHere(alloc.NodeName)
-	}
 	// A server without a session answers before any input is read, so the
 	// next one can still be asked.
-	fwd := *req
-	fwd.NoForward = true
-	var result error
-	done, err := s.forEachOtherServer(func(addr string) bool {
-		st, err := s.connPool.OpenStream(ctx, addr, transport.StreamForward)
-		if err != nil {
-			return false
-		}
-		defer st.Close()
-		result = transport.SendStdin(ctx, st, &fwd, r)
-		return result == nil || !isNoSession(result)
+	return s.forwardLogsRequest(ctx, req, alloc.NodeName, func(st net.Conn, fwd *transport.LogsRequest) error {
+		return transport.SendStdin(ctx, st, fwd, r)
 	})
-	return relayedOrUnreachable(done, err, result, alloc.NodeName)
 }
 
 // serveForwardedStdin answers a stdin request another server or a

@@ -27,21 +27,9 @@ func (s *Server) StreamClientLogs(ctx context.Context, req *transport.LogsReques
 		}
 		return pipeLogs(ctx, st, req, w)
 	}
-	if req.NoForward {
-		return noSessionHere(alloc.NodeName)
-	}
-	fwd := *req
-	fwd.NoForward = true
-	var result error
-	done, err := s.forEachOtherServer(func(addr string) bool {
-		st, err := s.connPool.OpenStream(ctx, addr, transport.StreamForward)
-		if err != nil {
-			return false
-		}
-		result = pipeLogs(ctx, st, &fwd, w)
-		return result == nil || !isNoSession(result)
+	return s.forwardLogsRequest(ctx, req, alloc.NodeName, func(st net.Conn, fwd *transport.LogsRequest) error {
+		return pipeLogs(ctx, st, fwd, w)
 	})
-	return relayedOrUnreachable(done, err, result, alloc.NodeName)
 }
 
 // pipeLogs sends req on st and copies the output to w until the stream ends
