@@ -59,7 +59,9 @@ func (a *Allocations) ExecStream(ctx context.Context, allocID string, opts *Exec
 	defer close(done)
 	go s.sendStdin(opts.Stdin, done)
 	if opts.Resize != nil {
-		go s.sendResize(opts.Resize, done)
+		go drivers.FollowResize(done, opts.Resize, func(sz TerminalSize) bool {
+			return s.send(&drivers.ExecFrame{TTYSize: &sz}) == nil
+		})
 	}
 	code, err := s.readOutput(orDiscard(opts.Stdout), orDiscard(opts.Stderr))
 	if err != nil && ctx.Err() != nil {
@@ -150,19 +152,6 @@ func (s *execClient) sendStdin(r io.Reader, done <-chan struct{}) {
 	case <-done:
 	default:
 		_ = s.send(&drivers.ExecFrame{Stdin: &drivers.ExecData{Close: true}})
-	}
-}
-
-func (s *execClient) sendResize(sizes <-chan TerminalSize, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		case sz, ok := <-sizes:
-			if !ok || s.send(&drivers.ExecFrame{TTYSize: &sz}) != nil {
-				return
-			}
-		}
 	}
 }
 

@@ -108,7 +108,9 @@ func RunExecFrames(ctx context.Context, c *FrameConn, opts *ExecOptions) (*ExitR
 		go sendStdinFrames(c, opts.Stdin, done)
 	}
 	if opts.Resize != nil {
-		go sendResizeFrames(c, opts.Resize, done)
+		go FollowResize(done, opts.Resize, func(sz TerminalSize) bool {
+			return c.Write(&ExecFrame{TTYSize: &sz}) == nil
+		})
 	}
 	for {
 		f, err := c.Read()
@@ -155,22 +157,6 @@ func sendStdinFrames(c *FrameConn, r io.Reader, done <-chan struct{}) {
 				_ = c.Write(&ExecFrame{Stdin: &ExecData{Close: true}})
 			}
 			return
-		}
-	}
-}
-
-func sendResizeFrames(c *FrameConn, sizes <-chan TerminalSize, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		case sz, ok := <-sizes:
-			if !ok {
-				return
-			}
-			if c.Write(&ExecFrame{TTYSize: &sz}) != nil {
-				return
-			}
 		}
 	}
 }

@@ -63,6 +63,24 @@ func (opts *ExecOptions) WithDefaults() *ExecOptions {
 	return &o
 }
 
+// FollowResize calls apply with each size that arrives on sizes, skipping
+// empty ones, until done or sizes is closed or apply returns false.
+func FollowResize(done <-chan struct{}, sizes <-chan TerminalSize, apply func(TerminalSize) bool) {
+	for {
+		select {
+		case <-done:
+			return
+		case sz, ok := <-sizes:
+			if !ok {
+				return
+			}
+			if sz.Height > 0 && sz.Width > 0 && !apply(sz) {
+				return
+			}
+		}
+	}
+}
+
 // ErrExecStreamingUnsupported answers an interactive exec on a driver that
 // does not implement ExecStreamer.
 var ErrExecStreamingUnsupported = errors.New("does not support interactive exec (alloc exec -i/-t): run a non-interactive command instead")

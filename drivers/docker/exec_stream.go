@@ -145,22 +145,11 @@ func (s *dockerExec) start() {
 			_ = s.att.CloseWrite()
 		}()
 	}
-	if s.opts.Tty {
-		if s.opts.Resize != nil {
-			go func() {
-				for {
-					select {
-					case <-s.outDone:
-						return
-					case sz, ok := <-s.opts.Resize:
-						if !ok {
-							return
-						}
-						s.resize(sz)
-					}
-				}
-			}()
-		}
+	if s.opts.Tty && s.opts.Resize != nil {
+		go drivers.FollowResize(s.outDone, s.opts.Resize, func(sz drivers.TerminalSize) bool {
+			s.resize(sz)
+			return true
+		})
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"github.com/creack/pty"
+
+	"github.com/appmesh/appmesh/drivers"
 )
 
 // defaultTerm is TERM for a command on a terminal when the task's
@@ -57,7 +59,10 @@ func (s *execSession) startTTY() error {
 	}
 	s.outDone = make(chan struct{})
 	if s.opts.Resize != nil {
-		go s.followResize()
+		go drivers.FollowResize(s.outDone, s.opts.Resize, func(sz drivers.TerminalSize) bool {
+			_ = pty.Setsize(s.ptmx, &pty.Winsize{Rows: sz.Height, Cols: sz.Width})
+			return true
+		})
 	}
 	go func() {
 		defer close(s.outDone)
@@ -66,23 +71,6 @@ func (s *execSession) startTTY() error {
 		_, _ = io.Copy(s.opts.Stdout, ptmx)
 	}()
 	return nil
-}
-
-// followResize applies new terminal sizes until the output ends.
-func (s *execSession) followResize() {
-	for {
-		select {
-		case <-s.outDone:
-			return
-		case sz, ok := <-s.opts.Resize:
-			if !ok {
-				return
-			}
-			if sz.Height > 0 && sz.Width > 0 {
-				_ = pty.Setsize(s.ptmx, &pty.Winsize{Rows: sz.Height, Cols: sz.Width})
-			}
-		}
-	}
 }
 
 func hasEnv(env []string, key string) bool {
