@@ -254,7 +254,6 @@ func (p *ReschedulePolicy) RescheduleEligible(t *RescheduleTracker, now time.Tim
 // this history: the base delay, grown by the delay function with every
 // earlier reschedule, capped at max_delay.
 func (p *ReschedulePolicy) NextDelay(t *RescheduleTracker) time.Duration {
-	base := p.Delay.Std()
 	var prev []*RescheduleEvent
 	if t != nil {
 		prev = t.Events
@@ -264,6 +263,8 @@ func (p *ReschedulePolicy) NextDelay(t *RescheduleTracker) time.Duration {
 	if p.MaxDelay > 0 {
 		limit = p.MaxDelay.Std()
 	}
+	// A base above the limit would overflow when doubled or summed.
+	base := min(p.Delay.Std(), limit)
 	var d time.Duration
 	switch p.DelayFunction {
 	case DelayFunctionExponential:
