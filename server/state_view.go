@@ -27,12 +27,10 @@ func (v stateView) AllocsByJob(ns, jobID string) ([]*structs.Allocation, error) 
 func (v stateView) AllocsByNode(nodeID string) ([]*structs.Allocation, error) {
 	return v.snap.AllocsByNode(nil, nodeID)
 }
+func (v stateView) EvalsByJob(ns, jobID string) ([]*structs.Evaluation, error) {
+	return v.snap.EvalsByJob(nil, ns, jobID)
+}
 func (v stateView) NodeUsage(nodeID string) (*structs.NodeUsage, error) {
 	return v.snap.NodeUsage(nil, nodeID)
 }
 func (v stateView) LatestIndex() (uint64, error) { return v.snap.LatestIndex() }
-
-// EvalsByJob lets the scheduler see the job's delayed evaluations.
-func (v stateView) EvalsByJob(ns, jobID string) ([]*structs.Evaluation, error) {
-	return v.snap.EvalsByJob(nil, ns, jobID)
-}

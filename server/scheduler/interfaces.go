@@ -25,6 +25,9 @@ type State interface {
 	AllocsByJob(namespace, jobID string) ([]*structs.Allocation, error)
 	// AllocsByNode returns all allocations on a node, terminal included.
 	AllocsByNode(nodeID string) ([]*structs.Allocation, error)
+	// EvalsByJob returns the job's evaluations (a delayed reschedule
+	// evaluation already pending is not written twice).
+	EvalsByJob(namespace, jobID string) ([]*structs.Evaluation, error)
 	// NodeUsage returns the sum of what the node's non-terminal
 	// allocations use, without listing them.
 	NodeUsage(nodeID string) (*structs.NodeUsage, error)

@@ -83,13 +83,6 @@ func (p *placer) avoidNode(nodeID string) (undo func()) {
 	return func() { p.sameJob[nodeID]-- }
 }
 
-// evalLister is implemented by States that can list a job's evaluations
-// (the servers' state view and the harness); it lets the scheduler skip a
-// delayed evaluation that an earlier one already scheduled.
-type evalLister interface {
-	EvalsByJob(namespace, jobID string) ([]*structs.Evaluation, error)
-}
-
 // createRescheduleEval writes a delayed evaluation that wakes the job when
 // its next failed allocation may be rescheduled, unless a pending delayed
 // evaluation already wakes it at or before that time.
@@ -97,16 +90,14 @@ func (s *genericScheduler) createRescheduleEval(job *structs.Job, at int64) erro
 	if at == 0 || job == nil {
 		return nil
 	}
-	if l, ok := s.state.(evalLister); ok {
-		evals, err := l.EvalsByJob(job.Namespace, job.ID)
-		if err != nil {
-			return fmt.Errorf("read evaluations of job %q: %w", job.ID, err)
-		}
-		for _, e := range evals {
-			if e.Status == structs.EvalStatusPending && e.WaitUntil > 0 && e.WaitUntil <= at &&
-				e.JobModifyIndex == job.JobModifyIndex && e.ID != s.eval.ID {
-				return nil
-			}
+	evals, err := s.state.EvalsByJob(job.Namespace, job.ID)
+	if err != nil {
+		return fmt.Errorf("read evaluations of job %q: %w", job.ID, err)
+	}
+	for _, e := range evals {
+		if e.Status == structs.EvalStatusPending && e.WaitUntil > 0 && e.WaitUntil <= at &&
+			e.JobModifyIndex == job.JobModifyIndex && e.ID != s.eval.ID {
+			return nil
 		}
 	}
 	now := time.Now().UnixNano()
