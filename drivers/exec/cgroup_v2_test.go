@@ -2,7 +2,6 @@ package exec
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/drivers/drivertest"
 	"github.com/appmesh/appmesh/drivers/shared/executor"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -59,29 +58,11 @@ func v2Mount(t *testing.T) string {
 	return ""
 }
 
-// syncBuffer collects log output written from the driver's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type v2Env struct {
 	mount string
 	be    *v2
 	d     drivers.Driver
-	logs  *syncBuffer
+	logs  *drivertest.SyncBuffer
 	have  []string // controllers the task cgroups get
 }
 
@@ -92,7 +73,7 @@ func (e *v2Env) has(c string) bool { return slices.Contains(e.have, c) }
 func newV2Driver(t *testing.T) *v2Env {
 	t.Helper()
 	mount := v2Mount(t)
-	logs := &syncBuffer{}
+	logs := &drivertest.SyncBuffer{}
 	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})
 	iso, err := newCgroupIsolation(cgroupOptions{v2Mount: mount, logger: logger})
 	if err != nil {
