@@ -86,13 +86,21 @@ func (q *PlanQueue) next(ctx context.Context) (*pendingPlan, bool) {
 		case <-ctx.Done():
 			return nil, false
 		case p := <-q.ch:
-			if err := p.ctx.Err(); err != nil {
-				p.result <- planOutcome{err: err}
-				continue
+			if p.waited() {
+				return p, true
 			}
-			return p, true
 		}
 	}
+}
+
+// waited reports whether the plan's worker still waits for it, and
+// answers the plan when it does not.
+func (p *pendingPlan) waited() bool {
+	if err := p.ctx.Err(); err != nil {
+		p.result <- planOutcome{err: err}
+		return false
+	}
+	return true
 }
 
 // evaluatePlan keeps every stop and the placements of each node that still

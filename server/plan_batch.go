@@ -37,11 +37,9 @@ func (q *PlanQueue) ready(n int) []*pendingPlan {
 	for len(out) < n {
 		select {
 		case p := <-q.ch:
-			if err := p.ctx.Err(); err != nil {
-				p.result <- planOutcome{err: err}
-				continue
+			if p.waited() {
+				out = append(out, p)
 			}
-			out = append(out, p)
 		default:
 			return out
 		}
