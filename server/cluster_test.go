@@ -71,6 +71,20 @@ func leaderOf(servers []*Server) (*Server, []*Server) {
 	return leader, rest
 }
 
+// failOver shuts the leader down and waits until both followers agree on
+// a new one.
+func failOver(t *testing.T, leader *Server, followers []*Server) {
+	t.Helper()
+	oldAddr := leader.config.RPCAddr
+	if err := leader.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a new leader", func() bool {
+		l := followers[0].Leader()
+		return l != "" && l != oldAddr && followers[1].Leader() == l
+	})
+}
+
 func TestCluster_WritesThroughFollowersSurviveLeaderLoss(t *testing.T) {
 	servers := testCluster(t, 3)
 	leader, followers := leaderOf(servers)
@@ -93,14 +107,7 @@ func TestCluster_WritesThroughFollowersSurviveLeaderLoss(t *testing.T) {
 	})
 
 	// The leader dies; a follower takes over and the state is intact.
-	oldAddr := leader.config.RPCAddr
-	if err := leader.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a new leader", func() bool {
-		l := followers[0].Leader()
-		return l != "" && l != oldAddr && followers[1].Leader() == l
-	})
+	failOver(t, leader, followers)
 	var job structs.SingleJobResponse
 	if err := followers[1].RPC(structs.JobGetJobRPC, &structs.JobSpecificRequest{JobID: "web"}, &job); err != nil || job.Job == nil {
 		t.Fatalf("job after failover: %+v, %v", job.Job, err)

@@ -28,14 +28,7 @@ func TestCluster_DelayedEvalRunsAfterLeaderLoss(t *testing.T) {
 		return e != nil && f != nil
 	})
 
-	oldAddr := leader.config.RPCAddr
-	if err := leader.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a new leader", func() bool {
-		l := followers[0].Leader()
-		return l != "" && l != oldAddr && followers[1].Leader() == l
-	})
+	failOver(t, leader, followers)
 	next, _ := leaderOf(followers)
 	if next == nil {
 		t.Fatal("no new leader among the followers")

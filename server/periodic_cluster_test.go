@@ -21,14 +21,7 @@ func TestCluster_PeriodicAcrossFailover(t *testing.T) {
 	waitFor(t, "a first launch", func() bool { return len(children(t, followers[0], "tick")) >= 1 })
 	before := len(children(t, followers[0], "tick"))
 
-	oldAddr := leader.config.RPCAddr
-	if err := leader.Shutdown(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a new leader", func() bool {
-		l := followers[0].Leader()
-		return l != "" && l != oldAddr && followers[1].Leader() == l
-	})
+	failOver(t, leader, followers)
 	waitFor(t, "two launches by the new leader", func() bool {
 		return len(children(t, followers[1], "tick")) >= before+2
 	})
