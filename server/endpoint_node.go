@@ -152,6 +152,11 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 	if len(args.Allocs) == 0 {
 		return fmt.Errorf("invalid: at least one allocation update is required")
 	}
+	for i, u := range args.Allocs {
+		if u == nil || u.ID == "" {
+			return fmt.Errorf("invalid: allocation update %d has no allocation ID", i)
+		}
+	}
 	evals, err := rollingUpdateEvals(n.srv.State(), args.Allocs)
 	if err != nil {
 		return fmt.Errorf("update allocations of node %q: %w", args.NodeID, err)

@@ -263,3 +263,16 @@ func TestServer_DurableAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+// A client update without an allocation ID is refused before anything is
+// read or written (a nil entry used to panic the server).
+func TestServer_UpdateAllocRejectsMissingIDs(t *testing.T) {
+	s := testServer(t, nil)
+	for _, allocs := range [][]*structs.AllocStatusUpdate{{nil}, {{ClientStatus: structs.AllocClientFailed}}} {
+		var r structs.GenericResponse
+		err := s.RPC(structs.NodeUpdateAllocRPC, &structs.AllocUpdateRequest{NodeID: "n1", Allocs: allocs}, &r)
+		if err == nil || !strings.Contains(err.Error(), "no allocation ID") {
+			t.Fatalf("update %v: got %v, want an invalid-argument error", allocs, err)
+		}
+	}
+}
