@@ -69,8 +69,11 @@ func (p *PeriodicConfig) Validate() error {
 		v.Add("", "interval %s is too short: the minimum is 1s", p.Interval.Std())
 	}
 	for _, c := range p.Crons {
-		if _, err := cronParser.Parse(c); err != nil {
+		s, err := cronParser.Parse(c)
+		if err != nil {
 			v.Add("", "cron %q is invalid (6 fields, seconds first, e.g. \"0 */5 * * * *\"): %v", c, err)
+		} else if s.Next(time.Now()).IsZero() {
+			v.Add("", "cron %q never fires (no matching date, e.g. February 30)", c)
 		}
 	}
 	if _, err := p.location(); err != nil {
@@ -90,26 +93,45 @@ func (p *PeriodicConfig) location() (*time.Location, error) {
 	return loc, nil
 }
 
-// Next returns the first launch time strictly after t.
-func (p *PeriodicConfig) Next(t time.Time) (time.Time, error) {
+// nextFunc returns the function giving the first launch strictly after t
+// (zero when the crons have none), with the crons parsed and the time zone
+// loaded once rather than on every tick.
+func (p *PeriodicConfig) nextFunc() (func(time.Time) time.Time, error) {
 	if p.Interval > 0 {
-		return t.Add(p.Interval.Std()), nil
+		iv := p.Interval.Std()
+		return func(t time.Time) time.Time { return t.Add(iv) }, nil
 	}
 	loc, err := p.location()
 	if err != nil {
-		return time.Time{}, err
+		return nil, err
 	}
-	var next time.Time
+	scheds := make([]cron.Schedule, 0, len(p.Crons))
 	for _, c := range p.Crons {
 		s, err := cronParser.Parse(c)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("cron %q: %w", c, err)
+			return nil, fmt.Errorf("cron %q: %w", c, err)
 		}
-		n := s.Next(t.In(loc))
-		if !n.IsZero() && (next.IsZero() || n.Before(next)) {
-			next = n
-		}
+		scheds = append(scheds, s)
 	}
+	return func(t time.Time) time.Time {
+		var next time.Time
+		for _, s := range scheds {
+			n := s.Next(t.In(loc))
+			if !n.IsZero() && (next.IsZero() || n.Before(next)) {
+				next = n
+			}
+		}
+		return next
+	}, nil
+}
+
+// Next returns the first launch time strictly after t.
+func (p *PeriodicConfig) Next(t time.Time) (time.Time, error) {
+	nextFn, err := p.nextFunc()
+	if err != nil {
+		return time.Time{}, err
+	}
+	next := nextFn(t)
 	if next.IsZero() {
 		return time.Time{}, fmt.Errorf("the crons %q have no time after %s", p.Crons, t.Format(time.RFC3339))
 	}
@@ -131,10 +153,14 @@ func (p *PeriodicConfig) LatestDue(after, now time.Time) (time.Time, error) {
 		k := now.Sub(after) / iv
 		return after.Add(k * iv), nil
 	}
+	nextFn, err := p.nextFunc()
+	if err != nil {
+		return time.Time{}, err
+	}
 	for i := 0; i < maxCatchUpTicks; i++ {
-		n, err := p.Next(next)
-		if err != nil || n.After(now) {
-			return next, err
+		n := nextFn(next)
+		if n.IsZero() || n.After(now) {
+			break
 		}
 		next = n
 	}

@@ -75,6 +75,7 @@ func TestPeriodicValidate(t *testing.T) {
 		{PeriodicConfig{Crons: []string{"0 61 * * * *"}}, "is invalid"},
 		{PeriodicConfig{Interval: Duration(time.Millisecond)}, "too short"},
 		{PeriodicConfig{Interval: Duration(time.Minute), TimeZone: "Mars/Olympus"}, "not a known time zone"},
+		{PeriodicConfig{Crons: []string{"0 0 0 30 2 *"}}, "never fires"},
 	}
 	for _, c := range cases {
 		err := c.p.Validate()
