@@ -562,10 +562,17 @@ func (a *agent) cli(command string, args ...string) cliResult {
 // from the environment.
 func runCLI(t *testing.T, args ...string) cliResult {
 	t.Helper()
+	return runCLIWithStdin(t, "", args...)
+}
+
+// runCLIWithStdin is runCLI with the given standard input.
+func runCLIWithStdin(t *testing.T, stdin string, args ...string) cliResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, appmeshBin, args...)
 	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -15,24 +15,7 @@ import (
 // runWithStdin runs `appmesh run -address <agent> <args...>` with stdin.
 func (a *agent) runWithStdin(stdin string, args ...string) cliResult {
 	a.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, appmeshBin, append([]string{"run", "-address", a.addr}, args...)...)
-	cmd.Env = cleanEnv()
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr) && ctx.Err() == nil:
-		res.code = exitErr.ExitCode()
-	default:
-		a.fatalf("appmesh run %s: %v\n%s", strings.Join(args, " "), err, res)
-	}
-	return res
+	return runCLIWithStdin(a.t, stdin, append([]string{"run", "-address", a.addr}, args...)...)
 }
 
 // TestRemoteRun: stdin reaches the command, stdout and stderr come back
