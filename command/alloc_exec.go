@@ -106,7 +106,7 @@ func (c *AllocExecCommand) Run(args []string) int {
 	var se *api.StatusError
 	if err != nil && !ea.tty && errors.As(err, &se) && se.Code == http.StatusNotImplemented {
 		// A driver without interactive exec can still run the command.
-		fmt.Fprintf(os.Stderr, "%v; running it without input\n", err)
+		fmt.Fprintf(c.errOut(), "%v; running it without input\n", err)
 		return c.runOnce(client, alloc.ID, &ea)
 	}
 	if err != nil {
@@ -132,7 +132,7 @@ func (c *AllocExecCommand) runOnce(client *api.Client, allocID string, ea *execA
 		return c.errorf("Error running %q in allocation %q: %v", strings.Join(ea.cmd, " "), allocID, err)
 	}
 	fmt.Fprint(c.out(), res.Stdout)
-	fmt.Fprint(os.Stderr, res.Stderr)
+	fmt.Fprint(c.errOut(), res.Stderr)
 	return res.ExitCode
 }
 
@@ -148,7 +148,7 @@ func (c *AllocExecCommand) runStream(client *api.Client, allocID string, ea *exe
 	}
 	opts := &api.ExecStreamOptions{
 		Task: ea.task, Command: ea.cmd, TTY: ea.tty,
-		Stdout: c.out(), Stderr: os.Stderr,
+		Stdout: c.out(), Stderr: c.errOut(),
 	}
 	if ea.interactive {
 		opts.Stdin = os.Stdin

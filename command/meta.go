@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,17 @@ func (m *Meta) out() io.Writer {
 		return u.OutputWriter
 	}
 	return &uiLineWriter{ui: m.Ui}
+}
+
+// errOut is the raw writer behind the UI's error stream.
+func (m *Meta) errOut() io.Writer {
+	switch u := m.Ui.(type) {
+	case *cli.BasicUi:
+		return u.ErrorWriter
+	case *cli.MockUi:
+		return u.ErrorWriter
+	}
+	return os.Stderr
 }
 
 // uiLineWriter feeds complete lines to a cli.Ui that exposes no writer.

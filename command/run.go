@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mitchellh/cli"
-
 	"github.com/appmesh/appmesh/api"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -183,17 +181,6 @@ func parseRunConstraint(s string) (*structs.Constraint, error) {
 		return &structs.Constraint{Attribute: f[0], Operator: f[1], Value: f[2]}, nil
 	}
 	return nil, fmt.Errorf("invalid -constraint %q: use 'ATTRIBUTE OPERATOR VALUE'", s)
-}
-
-// errOut is the raw writer behind the UI's error stream.
-func (c *RunCommand) errOut() io.Writer {
-	switch u := c.Ui.(type) {
-	case *cli.BasicUi:
-		return u.ErrorWriter
-	case *cli.MockUi:
-		return u.ErrorWriter
-	}
-	return os.Stderr
 }
 
 // sync streams stdin in and the output out, and returns the exit code.
