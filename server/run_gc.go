@@ -31,24 +31,24 @@ func (s *Server) gcRuns(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		for _, id := range s.expiredRuns(time.Now().Add(-after)) {
-			if err := s.purgeFinishedJob(id); err != nil {
-				s.logger.Warn("purging finished one-off work failed", "job_id", id, "error", err)
+		for _, k := range s.expiredRuns(time.Now().Add(-after)) {
+			if err := s.purgeFinishedJob(k.namespace, k.id); err != nil {
+				s.logger.Warn("purging finished one-off work failed", "namespace", k.namespace, "job_id", k.id, "error", err)
 				continue
 			}
-			s.logger.Debug("purged finished one-off work", "job_id", id)
+			s.logger.Debug("purged finished one-off work", "namespace", k.namespace, "job_id", k.id)
 		}
 	}
 }
 
 // expiredRuns lists the run jobs whose allocations all ended before cutoff.
 // A run without allocations counts from its last change.
-func (s *Server) expiredRuns(cutoff time.Time) []string {
+func (s *Server) expiredRuns(cutoff time.Time) []jobKey {
 	jobs, err := s.State().Jobs(nil)
 	if err != nil {
 		return nil
 	}
-	var out []string
+	var out []jobKey
 	for _, j := range jobs {
 		if !structs.IsRunJob(j) && j.ParentID == "" {
 			continue
@@ -59,12 +59,12 @@ func (s *Server) expiredRuns(cutoff time.Time) []string {
 		}
 		if len(allocs) == 0 {
 			if j.Stop && j.SubmitTime != 0 && time.Unix(0, j.SubmitTime).Before(cutoff) {
-				out = append(out, j.ID)
+				out = append(out, jobKey{j.Namespace, j.ID})
 			}
 			continue
 		}
 		if runFinishedBefore(allocs, cutoff) {
-			out = append(out, j.ID)
+			out = append(out, jobKey{j.Namespace, j.ID})
 		}
 	}
 	return out
@@ -90,17 +90,17 @@ func runFinishedBefore(allocs []*structs.Allocation, cutoff time.Time) bool {
 // of it runs), then deletes its allocations and evaluations. Should the
 // second step fail (leadership lost), the leftovers are logged; they hold
 // no resources, as every allocation of the job had finished.
-func (s *Server) purgeFinishedJob(id string) error {
+func (s *Server) purgeFinishedJob(ns, id string) error {
 	st := s.State()
-	allocs, err := st.AllocsByJob(nil, structs.DefaultNamespace, id)
+	allocs, err := st.AllocsByJob(nil, ns, id)
 	if err != nil {
 		return err
 	}
-	evals, err := st.EvalsByJob(nil, structs.DefaultNamespace, id)
+	evals, err := st.EvalsByJob(nil, ns, id)
 	if err != nil {
 		return err
 	}
-	purge := &structs.JobDeregisterEntry{Namespace: structs.DefaultNamespace, JobID: id, Purge: true, Time: time.Now().UnixNano()}
+	purge := &structs.JobDeregisterEntry{Namespace: ns, JobID: id, Purge: true, Time: time.Now().UnixNano()}
 	if _, err := s.raftApply(structs.JobDeregisterRequestType, purge); err != nil {
 		return fmt.Errorf("purge job %q: %w", id, err)
 	}

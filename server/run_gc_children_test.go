@@ -53,3 +53,25 @@ func TestGC_PurgesFinishedPeriodicChildrenWithTheirAllocs(t *testing.T) {
 		t.Fatal("the periodic parent was collected")
 	}
 }
+
+// A finished child outside the default namespace is purged in its own
+// namespace (the purge used to target the default namespace).
+func TestGC_PurgesInTheJobsNamespace(t *testing.T) {
+	s := testServer(t, nil)
+	child := testJob("nightly/periodic-1", 1, 64)
+	child.Namespace, child.ParentID, child.Stop = "other", "nightly", true
+	child.SubmitTime = time.Now().Add(-time.Hour).UnixNano()
+	if _, err := s.raftApply(structs.JobRegisterRequestType, &structs.JobRegisterEntry{Job: child}); err != nil {
+		t.Fatal(err)
+	}
+	expired := s.expiredRuns(time.Now())
+	if len(expired) != 1 || expired[0] != (jobKey{"other", child.ID}) {
+		t.Fatalf("expired runs %v, want the child in namespace other", expired)
+	}
+	if err := s.purgeFinishedJob(expired[0].namespace, expired[0].id); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := s.State().JobByID(nil, "other", child.ID); j != nil {
+		t.Fatalf("child not purged: %+v", j)
+	}
+}
