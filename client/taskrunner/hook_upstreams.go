@@ -58,7 +58,10 @@ func (h *upstreamsHook) Prestart(ctx context.Context, cfg *drivers.TaskConfig) e
 			h.tr.logger.Warn("cannot look up upstream; starting without it", "upstream", u.Service, "error", err)
 		}
 		cfg.Env[u.EnvName()] = joinInstances(inst)
-		text, err := h.render(u, inst)
+		text, err := render(u, inst)
+		if err == nil {
+			err = h.write(u, text)
+		}
 		if err != nil {
 			return fmt.Errorf("upstream %q: %w", u.Service, err)
 		}
@@ -120,20 +123,28 @@ func (h *upstreamsHook) watch(ctx context.Context, i int, u *structs.Upstream) {
 	}
 }
 
-// changed re-renders and applies the change mode when the text changed.
+// changed re-renders and, when the text changed, writes the destination
+// file and applies the change mode. A query that returns the same
+// instances writes nothing.
 func (h *upstreamsHook) changed(ctx context.Context, i int, u *structs.Upstream, inst []consul.Instance) {
-	text, err := h.render(u, inst)
+	text, err := render(u, inst)
 	if err != nil {
 		h.tr.logger.Error("render upstream", "upstream", u.Service, "error", err)
 		return
 	}
 	h.mu.Lock()
 	same := h.last[i] == text
-	h.last[i] = text
 	h.mu.Unlock()
 	if same || ctx.Err() != nil {
 		return
 	}
+	if err := h.write(u, text); err != nil {
+		h.tr.logger.Error("render upstream", "upstream", u.Service, "error", err)
+		return
+	}
+	h.mu.Lock()
+	h.last[i] = text
+	h.mu.Unlock()
 	h.tr.logger.Info("upstream changed", "upstream", u.Service, "instances", len(inst), "change_mode", u.ChangeMode)
 	switch u.ChangeMode {
 	case structs.UpstreamChangeSignal:
@@ -148,9 +159,8 @@ func (h *upstreamsHook) changed(ctx context.Context, i int, u *structs.Upstream,
 }
 
 // render returns the text that identifies the upstream's state: the
-// file's content when it has a destination (which is then written), else
-// the environment value.
-func (h *upstreamsHook) render(u *structs.Upstream, inst []consul.Instance) (string, error) {
+// file's content when it has a destination, else the environment value.
+func render(u *structs.Upstream, inst []consul.Instance) (string, error) {
 	if u.Destination == "" {
 		return joinInstances(inst), nil
 	}
@@ -162,18 +172,27 @@ func (h *upstreamsHook) render(u *structs.Upstream, inst []consul.Instance) (str
 	if err := tmpl.Execute(&buf, inst); err != nil {
 		return "", fmt.Errorf("template: %w", err)
 	}
+	return buf.String(), nil
+}
+
+// write replaces the upstream's destination file with text (nothing
+// without a destination).
+func (h *upstreamsHook) write(u *structs.Upstream, text string) error {
+	if u.Destination == "" {
+		return nil
+	}
 	path := filepath.Join(h.taskDir, u.Destination)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", fmt.Errorf("create directory of %s: %w", u.Destination, err)
+		return fmt.Errorf("create directory of %s: %w", u.Destination, err)
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return "", fmt.Errorf("write %s: %w", u.Destination, err)
+	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", u.Destination, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return "", fmt.Errorf("write %s: %w", u.Destination, err)
+		return fmt.Errorf("write %s: %w", u.Destination, err)
 	}
-	return buf.String(), nil
+	return nil
 }
 
 // joinInstances is "host:port,host:port".
