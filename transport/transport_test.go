@@ -65,7 +65,7 @@ func testServer(t *testing.T) (addr string, sessions chan *yamux.Session) {
 			sessions <- sess
 			go AcceptStreams(sess, func(k byte, st net.Conn) {
 				if k == StreamRPC {
-					srv.ServeCodec(NewServerCodec(st))
+					ServeStream(srv, st)
 				}
 			}, hclog.NewNullLogger())
 		}
