@@ -60,6 +60,12 @@ func (a *Agent) HandleClientCall(op string, body []byte) ([]byte, error) {
 // here, otherwise through the servers, which reach the node's client over
 // the connection it opened. out (may be nil) receives the JSON answer.
 func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
+	body, _ := json.Marshal(args)
+	if a.client != nil && a.client.HasAlloc(args.AllocID) {
+		// Like OpenExec: no server round trip for an allocation of this node.
+		answer, err := a.HandleClientCall(op, body)
+		return decodeAnswer(answer, err, out)
+	}
 	var alloc structs.SingleAllocResponse
 	if err := a.RPC(structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: args.AllocID}, &alloc); err != nil {
 		return err
@@ -67,7 +73,6 @@ func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
 	if alloc.Alloc == nil {
 		return fmt.Errorf("allocation %q: %w", args.AllocID, structs.ErrNotFound)
 	}
-	body, _ := json.Marshal(args)
 	if a.client != nil && alloc.Alloc.NodeID == a.client.NodeID() {
 		answer, err := a.HandleClientCall(op, body)
 		return decodeAnswer(answer, err, out)
