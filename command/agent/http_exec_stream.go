@@ -164,7 +164,8 @@ func (s *wsExecSession) fail(e *drivers.ExecError) {
 	_ = s.write(&drivers.ExecFrame{Error: e})
 	reason := e.Message
 	if len(reason) > 120 { // a close frame's reason is at most 123 bytes
-		reason = reason[:120]
+		// of valid UTF-8: a rune cut in two would fail the close frame
+		reason = strings.ToValidUTF8(reason[:120], "")
 	}
 	s.closeWith(websocket.FormatCloseMessage(4000+e.Code, reason))
 }
