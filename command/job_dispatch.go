@@ -35,7 +35,7 @@ Dispatch Options:
 
 func (c *JobDispatchCommand) Run(args []string) int {
 	fs := c.flagSet("job dispatch", true)
-	var metaFlags stringList
+	var metaFlags multiFlag
 	fs.Var(&metaFlags, "meta", "")
 	if code := c.parseFlags(fs, args, c.Help(), 1, 2); code >= 0 {
 		return code
@@ -68,12 +68,6 @@ func (c *JobDispatchCommand) Run(args []string) int {
 	}
 	return exitOK
 }
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func parseMetaFlags(flags []string) (map[string]string, error) {
 	if len(flags) == 0 {
