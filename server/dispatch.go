@@ -18,12 +18,9 @@ func (j *Job) Dispatch(args *structs.JobDispatchRequest, reply *structs.JobDispa
 		return err
 	}
 	ns := namespaceOf(args.Namespace)
-	parent, err := j.srv.State().JobByID(nil, ns, args.JobID)
+	parent, err := j.srv.existingJob(ns, args.JobID, "dispatch")
 	if err != nil {
-		return fmt.Errorf("dispatch job %q: %w", args.JobID, err)
-	}
-	if parent == nil {
-		return fmt.Errorf("job %q: %w", args.JobID, structs.ErrNotFound)
+		return err
 	}
 	if parent.Parameterized == nil {
 		return fmt.Errorf("invalid: job %q is not parameterized: only a job with a parameterized block can be dispatched", args.JobID)

@@ -80,12 +80,9 @@ func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobD
 		return err
 	}
 	ns := namespaceOf(args.Namespace)
-	existing, err := j.srv.State().JobByID(nil, ns, args.JobID)
+	existing, err := j.srv.existingJob(ns, args.JobID, "deregister")
 	if err != nil {
-		return fmt.Errorf("deregister job %q: %w", args.JobID, err)
-	}
-	if existing == nil {
-		return fmt.Errorf("job %q: %w", args.JobID, structs.ErrNotFound)
+		return err
 	}
 	now := time.Now().UnixNano()
 	eval := &structs.Evaluation{
@@ -102,6 +99,19 @@ func (j *Job) Deregister(args *structs.JobDeregisterRequest, reply *structs.JobD
 	reply.JobModifyIndex = index
 	reply.Index = index
 	return nil
+}
+
+// existingJob reads the job a write acts on: a read error names the
+// action, a missing job is structs.ErrNotFound.
+func (s *Server) existingJob(ns, jobID, action string) (*structs.Job, error) {
+	job, err := s.State().JobByID(nil, ns, jobID)
+	if err != nil {
+		return nil, fmt.Errorf("%s job %q: %w", action, jobID, err)
+	}
+	if job == nil {
+		return nil, fmt.Errorf("job %q: %w", jobID, structs.ErrNotFound)
+	}
+	return job, nil
 }
 
 // GetJob returns the current version of a job (nil when missing).

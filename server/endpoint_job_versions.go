@@ -40,12 +40,9 @@ func (j *Job) Revert(args *structs.JobRevertRequest, reply *structs.JobRegisterR
 	}
 	ns := namespaceOf(args.Namespace)
 	st := j.srv.State()
-	cur, err := st.JobByID(nil, ns, args.JobID)
+	cur, err := j.srv.existingJob(ns, args.JobID, "revert")
 	if err != nil {
-		return fmt.Errorf("revert job %q: %w", args.JobID, err)
-	}
-	if cur == nil {
-		return fmt.Errorf("job %q: %w", args.JobID, structs.ErrNotFound)
+		return err
 	}
 	if args.EnforcePriorVersion != nil && *args.EnforcePriorVersion != cur.Version {
 		return fmt.Errorf("%w: job %q is at version %d, not %d", structs.ErrConflict, args.JobID, cur.Version, *args.EnforcePriorVersion)

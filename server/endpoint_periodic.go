@@ -16,12 +16,9 @@ func (j *Job) PeriodicForce(args *structs.PeriodicForceRequest, reply *structs.P
 		return err
 	}
 	ns := namespaceOf(args.Namespace)
-	job, err := j.srv.State().JobByID(nil, ns, args.JobID)
+	job, err := j.srv.existingJob(ns, args.JobID, "force launch of")
 	if err != nil {
-		return fmt.Errorf("force launch of job %q: %w", args.JobID, err)
-	}
-	if job == nil {
-		return fmt.Errorf("job %q: %w", args.JobID, structs.ErrNotFound)
+		return err
 	}
 	if job.Periodic == nil {
 		return fmt.Errorf("invalid: job %q is not periodic", args.JobID)
