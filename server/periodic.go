@@ -154,7 +154,7 @@ func (r *scheduleRunner) periodicStep(job *structs.Job, now time.Time) (time.Tim
 // launchPeriodic writes the launch record of tick and, unless the launch is
 // skipped (child exists, or prohibit_overlap with a child still running),
 // the child job and its evaluation, in one Raft entry. It returns the
-// child (nil when skipped).
+// entry written (its Job is nil when skipped).
 func (s *Server) launchPeriodic(job *structs.Job, tick, now time.Time, late, forced bool) (*structs.PeriodicLaunchEntry, error) {
 	launchMu.Lock()
 	defer launchMu.Unlock()
