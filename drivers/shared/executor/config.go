@@ -45,6 +45,12 @@ func buildLaunchSpec(cfg *drivers.TaskConfig) (*launchSpec, error) {
 	if command == "" {
 		return nil, fmt.Errorf("config: command is required")
 	}
+	if v, ok := cfg.Config["stdin"]; ok && v != nil {
+		if _, ok := v.(bool); !ok {
+			// WantsStdin would read anything else as false.
+			return nil, fmt.Errorf("config: stdin must be true or false, got %T", v)
+		}
+	}
 	args, err := stringList(cfg.Config["args"])
 	if err != nil {
 		return nil, err

@@ -127,6 +127,7 @@ func TestBadConfig(t *testing.T) {
 		"not found":       {map[string]any{"command": "no-such-binary-appmesh"}, "not found in PATH"},
 		"not executable":  {map[string]any{"command": "/etc/passwd"}, "not an executable"},
 		"bad work_dir":    {map[string]any{"command": "/bin/true", "work_dir": "/no/such/dir"}, "work_dir"},
+		"stdin type":      {map[string]any{"command": "/bin/true", "stdin": "yes"}, "stdin must be true or false"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
