@@ -42,7 +42,7 @@ func (ar *AllocRunner) syncGroupServices(status string) {
 // removeGroupServices deregisters the group's services (idempotent).
 func (ar *AllocRunner) removeGroupServices() {
 	if gs := ar.groupSvc; gs != nil {
-		gs.reg.RemoveWorkload(ar.id, ar.groupName)
+		gs.reg.RemoveWorkload(ar.id, ar.groupName, "")
 	}
 }
 

@@ -92,8 +92,8 @@ func (c *ServiceClient) RegisterWorkload(w *Workload) error {
 
 // RemoveWorkload deregisters the services of one task or group of an
 // allocation, waiting (bounded) for Consul to confirm.
-func (c *ServiceClient) RemoveWorkload(allocID, owner string) {
-	prefix := WorkloadKey(allocID, owner)
+func (c *ServiceClient) RemoveWorkload(allocID, group, task string) {
+	prefix := WorkloadKey(allocID, group, task)
 	var ids []string
 	c.mu.Lock()
 	for id := range c.desired {

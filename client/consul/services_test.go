@@ -93,7 +93,7 @@ func TestServiceRegisteredWithCheckAndRemoved(t *testing.T) {
 	if err := sc.RegisterWorkload(w); err != nil {
 		t.Fatal(err)
 	}
-	id := "_appmesh-a1-api-web-api"
+	id := "_appmesh-a1-task-api~web-api"
 	waitUntil(t, "passing service in the catalog", func() (bool, string) {
 		entries, _, err := c.Health().Service("web-api", "v1", true, nil)
 		if err != nil {
@@ -106,7 +106,7 @@ func TestServiceRegisteredWithCheckAndRemoved(t *testing.T) {
 		s, info := serviceHealth(c, id)
 		return s == api.HealthCritical, info
 	})
-	sc.RemoveWorkload("a1", "api")
+	sc.RemoveWorkload("a1", "g", "api")
 	svcs, err := c.Agent().Services()
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func TestReconcileRepairsDrift(t *testing.T) {
 	if err := sc.RegisterWorkload(workload("a2", 8080, &structs.Check{Type: "tcp", Interval: structs.Duration(time.Second)})); err != nil {
 		t.Fatal(err)
 	}
-	id := "_appmesh-a2-api-web-api"
+	id := "_appmesh-a2-task-api~web-api"
 	// Removed by hand; a stale service of this node and one of another
 	// appmesh node appear.
 	if err := c.Agent().ServiceDeregister(id); err != nil {
@@ -165,7 +165,7 @@ func TestRunReRegistersAfterConsulRestart(t *testing.T) {
 	if err := sc.RegisterWorkload(workload("a3", 8080)); err != nil {
 		t.Fatal(err)
 	}
-	id := "_appmesh-a3-api-web-api"
+	id := "_appmesh-a3-task-api~web-api"
 	ca.Restart() // a dev agent forgets everything
 	waitUntil(t, "re-registration after the consul restart", func() (bool, string) {
 		svcs, err := c.Agent().Services()
@@ -189,7 +189,7 @@ func TestScriptCheckReportsTTL(t *testing.T) {
 	if err := sc.RegisterWorkload(w); err != nil {
 		t.Fatal(err)
 	}
-	id := "_appmesh-a4-api-web-api"
+	id := "_appmesh-a4-task-api~web-api"
 	waitUntil(t, "a passing TTL check", func() (bool, string) {
 		s, info := serviceHealth(c, id)
 		return s == api.HealthPassing, info
@@ -199,7 +199,7 @@ func TestScriptCheckReportsTTL(t *testing.T) {
 		s, info := serviceHealth(c, id)
 		return s == api.HealthCritical, info
 	})
-	sc.RemoveWorkload("a4", "api")
+	sc.RemoveWorkload("a4", "g", "api")
 }
 
 // syncBuffer is a goroutine-safe log sink.

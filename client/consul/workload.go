@@ -37,16 +37,22 @@ func (w *Workload) Owner() string {
 }
 
 // Key identifies the workload: the prefix of its services' IDs.
-func (w *Workload) Key() string { return WorkloadKey(w.AllocID, w.Owner()) }
+func (w *Workload) Key() string { return WorkloadKey(w.AllocID, w.Group, w.Task) }
 
-// WorkloadKey is the ID prefix of the services of one task or group of
-// an allocation.
-func WorkloadKey(allocID, owner string) string {
-	return IDPrefix + allocID + "-" + owner + "-"
+// WorkloadKey is the ID prefix of the services of one task of an
+// allocation, or of its group's own services when task is empty:
+// _appmesh-<alloc id>-task-<task>~ or _appmesh-<alloc id>-group-<group>~.
+// The kind keeps a group and a task of the same name apart, and "~" (not
+// allowed in task names) keeps task "web" from matching task "web-api".
+func WorkloadKey(allocID, group, task string) string {
+	if task != "" {
+		return IDPrefix + allocID + "-task-" + task + "~"
+	}
+	return IDPrefix + allocID + "-group-" + group + "~"
 }
 
-// ServiceID is the Consul ID of one service of the workload:
-// _appmesh-<alloc id>-<task or group>-<service>.
+// ServiceID is the Consul ID of one service of the workload: its key
+// followed by the service name.
 func (w *Workload) ServiceID(s *structs.Service) string { return w.Key() + s.Name }
 
 // checkID names the i-th check of a service.

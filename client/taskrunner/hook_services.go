@@ -12,7 +12,9 @@ import (
 // (client/consul.ServiceClient).
 type ServiceRegistrar interface {
 	RegisterWorkload(w *consul.Workload) error
-	RemoveWorkload(allocID, owner string)
+	// RemoveWorkload removes a task's services, or the group's own ones
+	// when task is empty.
+	RemoveWorkload(allocID, group, task string)
 }
 
 // preKillHook runs before the driver is asked to stop the task (kill or
@@ -53,7 +55,9 @@ func (h *servicesHook) register() {
 	}
 }
 
-func (h *servicesHook) remove() { h.reg.RemoveWorkload(h.tr.alloc.ID, h.tr.task.Name) }
+func (h *servicesHook) remove() {
+	h.reg.RemoveWorkload(h.tr.alloc.ID, h.tr.alloc.TaskGroup, h.tr.task.Name)
+}
 
 func (h *servicesHook) Poststart(context.Context, *drivers.TaskHandle) error {
 	h.register()

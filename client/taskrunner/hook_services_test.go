@@ -25,7 +25,7 @@ func (f *fakeRegistrar) RegisterWorkload(w *consul.Workload) error {
 	return nil
 }
 
-func (f *fakeRegistrar) RemoveWorkload(allocID, owner string) {
+func (f *fakeRegistrar) RemoveWorkload(allocID, group, task string) {
 	_, err := os.Stat(f.termFile)
 	f.mu.Lock()
 	f.removes = append(f.removes, err == nil)
@@ -46,7 +46,7 @@ func TestServicesHook_RemovedBeforeKill(t *testing.T) {
 	tr.hooks = append(tr.hooks, servicesHookFor(tr, reg))
 	go tr.Run()
 	w := <-reg.registered
-	if w.Task != "web" || w.Key() != consul.WorkloadKey(tr.alloc.ID, "web") || len(w.Services) != 1 {
+	if w.Task != "web" || w.Key() != consul.WorkloadKey(tr.alloc.ID, tr.alloc.TaskGroup, "web") || len(w.Services) != 1 {
 		t.Fatalf("registered workload %+v", w)
 	}
 	// Kill only once the trap is set, or TERM would find no trap.
