@@ -3,8 +3,8 @@ package docker
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,33 +80,13 @@ func pinnedCores(c *client.Client, self string) (map[int]bool, error) {
 			used[cpu] = true
 		}
 	}
-	// exec tasks: appmesh/<task>/cpuset.cpus on cgroup v1 and v2. Their
-	// driver does not look at containers, so it can still pick a core a
-	// container holds (see website/drivers.md).
+	// exec tasks: appmesh/<task>/cpuset.cpus on cgroup v1 and v2; only
+	// cgroups holding processes with a cpuset narrower than the parent's
+	// count (v1 gives every task cgroup a copy of the parent's).
 	for _, parent := range []string{"/sys/fs/cgroup/cpuset/appmesh", "/sys/fs/cgroup/appmesh"} {
-		execPinned(parent, used)
+		maps.Copy(used, cpuset.Pinned(parent))
 	}
 	return used, nil
-}
-
-// execPinned adds the cores of exec task cgroups under parent that are
-// pinned: on v1 every task cgroup gets a cpuset (a copy of the parent's,
-// all cores), on v2 an empty one; only a cpuset other than the parent's is
-// a reservation. (A task reserving every core looks unpinned, but then the
-// scheduler leaves no core to reserve here.)
-func execPinned(parent string, used map[int]bool) {
-	all, _ := os.ReadFile(filepath.Join(parent, "cpuset.cpus"))
-	files, _ := filepath.Glob(filepath.Join(parent, "*", "cpuset.cpus"))
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil || strings.TrimSpace(string(data)) == strings.TrimSpace(string(all)) {
-			continue
-		}
-		cpus, _ := cpuset.Parse(string(data))
-		for _, cpu := range cpus {
-			used[cpu] = true
-		}
-	}
 }
 
 func readCPUList(path string) ([]int, error) {
