@@ -20,10 +20,10 @@ const (
 // other GET under /v1/job/ on.
 func (s *HTTPServer) jobGetWithSchedules(w http.ResponseWriter, r *http.Request) (any, error) {
 	id, _, ok, err := cutJobSub(r, jobPeriodic)
-	if err != nil || !ok {
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return s.jobGetWithVersions(w, r)
 	}
 	args := structs.JobSpecificRequest{JobID: id}
