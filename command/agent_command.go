@@ -63,7 +63,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type agentFlags struct {
-	dev, server, client                 bool
+	dev, server, client, aclEnabled     bool
 	configFile, dataDir, bind, node, dc string
 	advertise                           string
 	pluginDir, logLevel                 string
@@ -79,6 +79,7 @@ func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
 	fs.BoolVar(&f.dev, "dev", false, "")
 	fs.BoolVar(&f.server, "server", false, "")
 	fs.BoolVar(&f.client, "client", false, "")
+	fs.BoolVar(&f.aclEnabled, "acl-enabled", false, "")
 	fs.StringVar(&f.configFile, "config", "", "")
 	fs.StringVar(&f.dataDir, "data-dir", "", "")
 	fs.StringVar(&f.bind, "bind", "", "")
@@ -126,6 +127,8 @@ func applyAgentFlag(cfg *agent.Config, f *agentFlags, name string) error {
 		cfg.Server.Enabled = f.server
 	case "client":
 		cfg.Client.Enabled = f.client
+	case "acl-enabled":
+		cfg.ACL.Enabled = f.aclEnabled
 	case "data-dir":
 		cfg.DataDir = f.dataDir
 	case "bind":

@@ -41,7 +41,7 @@ type QueryOptions struct {
 	MaxQueryTime  time.Duration `json:"max_query_time,omitempty"`
 	AllowStale    bool          `json:"allow_stale,omitempty"`
 	Prefix        string        `json:"prefix,omitempty"`
-	AuthToken     string        `json:"-"`
+	AuthToken     string        `json:"auth_token,omitempty"`
 }
 
 // QueryMeta comes back with every read.
@@ -53,7 +53,7 @@ type QueryMeta struct {
 // WriteRequest is common to every write.
 type WriteRequest struct {
 	Namespace string `json:"namespace,omitempty"`
-	AuthToken string `json:"-"`
+	AuthToken string `json:"auth_token,omitempty"`
 }
 
 // WriteMeta comes back with every write.
@@ -308,3 +308,19 @@ const AllocGetAllocsRPC = "Alloc.GetAllocs"
 
 // MaxAllocsPerFetch bounds one Alloc.GetAllocs call.
 const MaxAllocsPerFetch = 1000
+
+// RequestToken returns the ACL token secret a request carries. Every RPC
+// argument embeds QueryOptions or WriteRequest, so every RPC answers it;
+// the server's one authorization check relies on that.
+func (q *QueryOptions) RequestToken() string { return q.AuthToken }
+
+// SetRequestToken sets the token secret (the HTTP API copies it from the
+// request's headers).
+func (q *QueryOptions) SetRequestToken(t string) { q.AuthToken = t }
+
+// RequestNamespace returns the namespace the request names ("" = default).
+func (q *QueryOptions) RequestNamespace() string { return q.Namespace }
+
+func (w *WriteRequest) RequestToken() string     { return w.AuthToken }
+func (w *WriteRequest) SetRequestToken(t string) { w.AuthToken = t }
+func (w *WriteRequest) RequestNamespace() string { return w.Namespace }

@@ -30,6 +30,10 @@ type Config struct {
 	Client *ClientConfig `hcl:"client,block"`
 	// Consul is the Consul integration (config_consul.go); nil: off.
 	Consul *ConsulConfig `hcl:"consul,block"`
+	// ACL turns on access control (website/security.md).
+	ACL *ACLConfig `hcl:"acl,block"`
+	// HTTP tunes the HTTP API's defences against browsers.
+	HTTP *HTTPConfig `hcl:"http,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -51,6 +55,28 @@ type ServerConfig struct {
 	NumSchedulers   int      `hcl:"num_schedulers,optional"`
 	// RunGCAfter is how long finished remote runs are kept ("1h" default).
 	RunGCAfter string `hcl:"run_gc_after,optional"`
+	// JoinToken is a secret shared by the servers of a cluster: a gossip
+	// member is made a Raft voter, and a connection is trusted as a server,
+	// only after proving it knows the token (until TLS replaces it).
+	JoinToken string `hcl:"join_token,optional"`
+}
+
+// ACLConfig is the agent's acl block.
+type ACLConfig struct {
+	Enabled bool `hcl:"enabled,optional"`
+	// TokenCacheTTL bounds how long a resolved token is trusted by an
+	// agent that is not a server ("30s" default).
+	TokenCacheTTL string `hcl:"token_ttl,optional"`
+}
+
+// HTTPConfig is the agent's http block.
+type HTTPConfig struct {
+	// AllowedHosts are the extra Host header values (DNS names) the API
+	// answers to, besides IP literals, localhost and the agent's names.
+	AllowedHosts []string `hcl:"allowed_hosts,optional"`
+	// AllowedOrigins are extra browser origins (scheme://host:port) that
+	// may call the API, for a web UI served elsewhere.
+	AllowedOrigins []string `hcl:"allowed_origins,optional"`
 }
 
 // ClientConfig enables and tunes the client.
@@ -60,6 +86,12 @@ type ClientConfig struct {
 	Meta    map[string]string `hcl:"meta,optional"`
 	// RawExec enables the raw_exec driver (no isolation), off by default.
 	RawExec bool `hcl:"raw_exec_enabled,optional"`
+	// UserDenylist names OS users tasks may never run as on this client.
+	UserDenylist []string `hcl:"user_denylist,optional"`
+	// DockerVolumesEnabled allows docker tasks to bind-mount host paths.
+	DockerVolumesEnabled bool `hcl:"docker_volumes_enabled,optional"`
+	// DockerPrivilegedEnabled allows privileged docker containers.
+	DockerPrivilegedEnabled bool `hcl:"docker_privileged_enabled,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.
@@ -73,6 +105,8 @@ func DefaultConfig() *Config {
 		Ports:      &Ports{HTTP: 6060, RPC: 6061, Gossip: 6062},
 		Server:     &ServerConfig{},
 		Client:     &ClientConfig{},
+		ACL:        &ACLConfig{},
+		HTTP:       &HTTPConfig{},
 	}
 }
 
@@ -124,6 +158,12 @@ func overlay(base, f *Config) {
 	}
 	if f.Consul != nil {
 		base.Consul = f.Consul
+	}
+	if f.ACL != nil {
+		base.ACL = f.ACL
+	}
+	if f.HTTP != nil {
+		base.HTTP = f.HTTP
 	}
 }
 
