@@ -27,6 +27,14 @@ const (
 	IndexRecord      RecordType = 6
 	// PeriodicLaunchRecord is flagged ignorable: an older server skips it.
 	PeriodicLaunchRecord RecordType = 7 | IgnoreUnknownRecordFlag
+	// ACL and namespace records (phase 4), ignorable like the periodic
+	// launch record: a server older than ACLs enforces none, so it loses
+	// nothing it would use by skipping them.
+	ACLPolicyRecord    RecordType = 8 | IgnoreUnknownRecordFlag
+	ACLTokenRecord     RecordType = 9 | IgnoreUnknownRecordFlag
+	ACLRoleRecord      RecordType = 10 | IgnoreUnknownRecordFlag
+	ACLBootstrapRecord RecordType = 11 | IgnoreUnknownRecordFlag
+	NamespaceRecord    RecordType = 12 | IgnoreUnknownRecordFlag
 )
 
 // IgnoreUnknownRecordFlag set on a record type lets an older server skip a
@@ -54,6 +62,11 @@ var persistTables = []struct {
 	{TableEvals, EvalRecord},
 	{TableAllocs, AllocRecord},
 	{TablePeriodicLaunch, PeriodicLaunchRecord},
+	{TableACLPolicies, ACLPolicyRecord},
+	{TableACLTokens, ACLTokenRecord},
+	{TableACLRoles, ACLRoleRecord},
+	{TableACLBootstrap, ACLBootstrapRecord},
+	{TableNamespaces, NamespaceRecord},
 	{TableIndex, IndexRecord},
 }
 
@@ -177,6 +190,16 @@ func decodeRecord(dec *codec.Decoder, rec RecordType) (string, any, error) {
 		table, obj = TableIndex, new(IndexEntry)
 	case PeriodicLaunchRecord:
 		table, obj = TablePeriodicLaunch, new(structs.PeriodicLaunch)
+	case ACLPolicyRecord:
+		table, obj = TableACLPolicies, new(structs.ACLPolicy)
+	case ACLTokenRecord:
+		table, obj = TableACLTokens, new(structs.ACLToken)
+	case ACLRoleRecord:
+		table, obj = TableACLRoles, new(structs.ACLRole)
+	case ACLBootstrapRecord:
+		table, obj = TableACLBootstrap, new(aclBootstrapRow)
+	case NamespaceRecord:
+		table, obj = TableNamespaces, new(structs.Namespace)
 	default:
 		if rec&IgnoreUnknownRecordFlag == 0 {
 			return "", nil, fmt.Errorf("unknown record type %d (snapshot from a newer server?)", rec)

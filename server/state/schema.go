@@ -17,6 +17,15 @@ const (
 	TableIndex       = "index"
 	// TablePeriodicLaunch holds the last launch of each periodic job.
 	TablePeriodicLaunch = "periodic_launch"
+
+	// ACL and namespace tables (phase 4). Blocking queries on them report
+	// these tables' indexes.
+	TableACLPolicies = "acl_policies"
+	TableACLTokens   = "acl_tokens"
+	TableACLRoles    = "acl_roles"
+	// TableACLBootstrap holds one row: the index of the last bootstrap.
+	TableACLBootstrap = "acl_bootstrap"
+	TableNamespaces   = "namespaces"
 )
 
 // Index names used by the tables above.
@@ -25,6 +34,8 @@ const (
 	indexJob  = "job"
 	indexNode = "node"
 	indexName = "name"
+	// indexSecret finds a token by the hash of its secret.
+	indexSecret = "secret"
 )
 
 // JobVersionsToKeep bounds the history kept per job; older versions are
@@ -84,6 +95,26 @@ func stateSchema() *memdb.DBSchema {
 		}},
 		TableNodeUsage: {Name: TableNodeUsage, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "NodeID"}},
+		}},
+		TableACLPolicies: {Name: TableACLPolicies, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Name"}},
+		}},
+		// memdb does not refuse a duplicate in a unique secondary index (it
+		// silently repoints it), so writes check secret and name clashes
+		// themselves before inserting.
+		TableACLTokens: {Name: TableACLTokens, Indexes: map[string]*memdb.IndexSchema{
+			indexID:     {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "AccessorID"}},
+			indexSecret: {Name: indexSecret, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "SecretHash"}},
+		}},
+		TableACLRoles: {Name: TableACLRoles, Indexes: map[string]*memdb.IndexSchema{
+			indexID:   {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			indexName: {Name: indexName, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Name"}},
+		}},
+		TableACLBootstrap: {Name: TableACLBootstrap, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		}},
+		TableNamespaces: {Name: TableNamespaces, Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Name"}},
 		}},
 		TableIndex: {Name: TableIndex, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},

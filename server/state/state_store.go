@@ -1,7 +1,8 @@
 // Package state is the servers' replicated state: jobs (with their last
-// versions), allocations, evaluations and nodes in go-memdb tables, written
-// only by the Raft FSM and read by RPC endpoints, blocking queries and the
-// scheduler (through point-in-time snapshots).
+// versions), allocations, evaluations, nodes, ACL policies, tokens and
+// roles, and namespaces in go-memdb tables, written only by the Raft FSM and
+// read by RPC endpoints, blocking queries and the scheduler (through
+// point-in-time snapshots).
 //
 // Objects returned by reads are shared with the store and with every other
 // reader: callers must treat them as read-only and Copy() them before

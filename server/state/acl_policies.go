@@ -1,0 +1,97 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-memdb"
+)
+
+// UpsertACLPolicies stores copies of the policies, keyed by name. The rules
+// are stored as given: parsing them is the caller's job (package acl),
+// done before the entry reaches Raft.
+func (tx *WriteTxn) UpsertACLPolicies(policies []*structs.ACLPolicy) error {
+	for _, p := range policies {
+		if p == nil {
+			return &structs.ValidationError{Problems: []string{"a policy in the list is empty"}}
+		}
+		var v structs.ValidationError
+		checkName(&v, "policy", p.Name)
+		if err := v.ErrorOrNil(); err != nil {
+			return err
+		}
+		old, err := tx.aclPolicy(p.Name)
+		if err != nil {
+			return err
+		}
+		c := *p
+		c.CreateIndex = tx.index
+		if old != nil {
+			c.CreateIndex = old.CreateIndex
+		}
+		c.ModifyIndex = tx.index
+		if err := tx.txn.Insert(TableACLPolicies, &c); err != nil {
+			return fmt.Errorf("store ACL policy %q: %w", c.Name, err)
+		}
+		tx.touchTable(TableACLPolicies)
+	}
+	return nil
+}
+
+// DeleteACLPolicies removes policies by name. An unknown name fails the
+// whole transaction, so nothing is deleted.
+func (tx *WriteTxn) DeleteACLPolicies(names []string) error {
+	for _, name := range names {
+		old, err := tx.aclPolicy(name)
+		if err != nil {
+			return err
+		}
+		if old == nil {
+			return fmt.Errorf("delete ACL policy %q: %w", name, structs.ErrNotFound)
+		}
+		if err := tx.txn.Delete(TableACLPolicies, old); err != nil {
+			return fmt.Errorf("delete ACL policy %q: %w", name, err)
+		}
+		tx.touchTable(TableACLPolicies)
+	}
+	return nil
+}
+
+func (tx *WriteTxn) aclPolicy(name string) (*structs.ACLPolicy, error) {
+	raw, err := tx.txn.First(TableACLPolicies, indexID, name)
+	if err != nil {
+		return nil, fmt.Errorf("read ACL policy %q: %w", name, err)
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	return raw.(*structs.ACLPolicy), nil
+}
+
+// ACLPolicyByName returns a policy, or nil.
+func (s *StateStore) ACLPolicyByName(ws memdb.WatchSet, name string) (*structs.ACLPolicy, error) {
+	ch, raw, err := s.db.Txn(false).FirstWatch(TableACLPolicies, indexID, name)
+	if err != nil {
+		return nil, fmt.Errorf("read ACL policy %q: %w", name, err)
+	}
+	ws.Add(ch)
+	if raw == nil {
+		return nil, nil
+	}
+	return raw.(*structs.ACLPolicy), nil
+}
+
+// ACLPolicies returns every policy, sorted by name (the order of the ID
+// index).
+func (s *StateStore) ACLPolicies(ws memdb.WatchSet) ([]*structs.ACLPolicy, error) {
+	it, err := s.db.Txn(false).Get(TableACLPolicies, indexID)
+	if err != nil {
+		return nil, fmt.Errorf("list ACL policies: %w", err)
+	}
+	ws.Add(it.WatchCh())
+	var out []*structs.ACLPolicy
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, raw.(*structs.ACLPolicy))
+	}
+	return out, nil
+}

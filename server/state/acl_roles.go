@@ -1,0 +1,120 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-memdb"
+)
+
+// UpsertACLRoles stores copies of the roles, keyed by ID. Role names are
+// unique: tokens refer to roles by name, so two roles of one name would
+// make a token's permissions ambiguous. Renaming a role (same ID, new name)
+// is allowed. Whether the named policies exist is not checked here: a role
+// may name a policy that is written later, and a missing policy grants
+// nothing.
+func (tx *WriteTxn) UpsertACLRoles(roles []*structs.ACLRole) error {
+	for _, r := range roles {
+		if r == nil {
+			return &structs.ValidationError{Problems: []string{"a role in the list is empty"}}
+		}
+		var v structs.ValidationError
+		if r.ID == "" {
+			v.Add("", "role ID is missing")
+		}
+		checkName(&v, "role", r.Name)
+		if err := v.ErrorOrNil(); err != nil {
+			return err
+		}
+		raw, err := tx.txn.First(TableACLRoles, indexName, r.Name)
+		if err != nil {
+			return fmt.Errorf("read ACL role named %q: %w", r.Name, err)
+		}
+		if other, ok := raw.(*structs.ACLRole); ok && other.ID != r.ID {
+			return fmt.Errorf("%w: role name %q is already used by role %q; pick another name or update that role",
+				structs.ErrConflict, r.Name, other.ID)
+		}
+		old, err := tx.aclRole(r.ID)
+		if err != nil {
+			return err
+		}
+		c := *r
+		c.Policies = copyStrings(r.Policies)
+		c.CreateIndex = tx.index
+		if old != nil {
+			c.CreateIndex = old.CreateIndex
+		}
+		c.ModifyIndex = tx.index
+		if err := tx.txn.Insert(TableACLRoles, &c); err != nil {
+			return fmt.Errorf("store ACL role %q: %w", c.Name, err)
+		}
+		tx.touchTable(TableACLRoles)
+	}
+	return nil
+}
+
+// DeleteACLRoles removes roles by ID. An unknown ID fails the whole
+// transaction, so nothing is deleted.
+func (tx *WriteTxn) DeleteACLRoles(ids []string) error {
+	for _, id := range ids {
+		old, err := tx.aclRole(id)
+		if err != nil {
+			return err
+		}
+		if old == nil {
+			return fmt.Errorf("delete ACL role %q: %w", id, structs.ErrNotFound)
+		}
+		if err := tx.txn.Delete(TableACLRoles, old); err != nil {
+			return fmt.Errorf("delete ACL role %q: %w", id, err)
+		}
+		tx.touchTable(TableACLRoles)
+	}
+	return nil
+}
+
+func (tx *WriteTxn) aclRole(id string) (*structs.ACLRole, error) {
+	raw, err := tx.txn.First(TableACLRoles, indexID, id)
+	if err != nil {
+		return nil, fmt.Errorf("read ACL role %q: %w", id, err)
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	return raw.(*structs.ACLRole), nil
+}
+
+// ACLRoleByID returns a role, or nil.
+func (s *StateStore) ACLRoleByID(ws memdb.WatchSet, id string) (*structs.ACLRole, error) {
+	return s.aclRoleBy(ws, indexID, id)
+}
+
+// ACLRoleByName returns the role of that name, or nil.
+func (s *StateStore) ACLRoleByName(ws memdb.WatchSet, name string) (*structs.ACLRole, error) {
+	return s.aclRoleBy(ws, indexName, name)
+}
+
+func (s *StateStore) aclRoleBy(ws memdb.WatchSet, index, key string) (*structs.ACLRole, error) {
+	ch, raw, err := s.db.Txn(false).FirstWatch(TableACLRoles, index, key)
+	if err != nil {
+		return nil, fmt.Errorf("read ACL role by %s %q: %w", index, key, err)
+	}
+	ws.Add(ch)
+	if raw == nil {
+		return nil, nil
+	}
+	return raw.(*structs.ACLRole), nil
+}
+
+// ACLRoles returns every role, sorted by name.
+func (s *StateStore) ACLRoles(ws memdb.WatchSet) ([]*structs.ACLRole, error) {
+	it, err := s.db.Txn(false).Get(TableACLRoles, indexName)
+	if err != nil {
+		return nil, fmt.Errorf("list ACL roles: %w", err)
+	}
+	ws.Add(it.WatchCh())
+	var out []*structs.ACLRole
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		out = append(out, raw.(*structs.ACLRole))
+	}
+	return out, nil
+}
