@@ -37,7 +37,7 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 	hc := &container.HostConfig{
 		Binds:      tc.Volumes,
 		Privileged: tc.Privileged,
-		Resources: resources(cfg),
+		Resources:  resources(cfg),
 		// Docker keeps its own copy of the output too; keep it small.
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "1"}},
 	}
