@@ -91,6 +91,14 @@ type TaskConfig struct {
 	// Stdin gives the task a standard input fed through a FIFO in its log
 	// directory (StdinFIFOPath) instead of /dev/null.
 	Stdin bool `json:"stdin,omitempty"`
+	// HostVolumesAllowed and PrivilegedAllowed are the client's settings
+	// (docker_volumes_enabled, docker_privileged_enabled): a driver refuses
+	// a task that bind-mounts host paths or asks for a privileged container
+	// unless the operator turned them on. They travel with each task, not
+	// in the plugin's start-up configuration, because a plugin outlives the
+	// agent that launched it and serves the next one too.
+	HostVolumesAllowed bool `json:"host_volumes_allowed,omitempty"`
+	PrivilegedAllowed  bool `json:"privileged_allowed,omitempty"`
 }
 
 // TaskHandle is returned by StartTask and stored by the client so that the

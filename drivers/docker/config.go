@@ -9,7 +9,7 @@ import (
 	"github.com/appmesh/appmesh/drivers"
 )
 
-var configKeys = []string{"args", "command", "entrypoint", "env", "image", "labels", "load", "port_map", "ports", "volumes"}
+var configKeys = []string{"args", "command", "entrypoint", "env", "image", "labels", "load", "port_map", "ports", "privileged", "volumes"}
 
 // taskConfig is a docker task's `config` block.
 type taskConfig struct {
@@ -23,6 +23,9 @@ type taskConfig struct {
 	PortMap    map[string]int
 	Volumes    []string
 	Labels     map[string]string
+	// Privileged gives the container every capability and the host's
+	// devices: refused unless the client sets docker_privileged_enabled.
+	Privileged bool
 }
 
 func parseConfig(cfg *drivers.TaskConfig) (*taskConfig, error) {
@@ -66,6 +69,13 @@ func parseConfig(cfg *drivers.TaskConfig) (*taskConfig, error) {
 	}
 	if tc.PortMap, err = intMap(c, "port_map"); err != nil {
 		return nil, err
+	}
+	switch v := c["privileged"].(type) {
+	case nil:
+	case bool:
+		tc.Privileged = v
+	default:
+		return nil, fmt.Errorf("config: privileged must be true or false, got %T", v)
 	}
 	return tc, nil
 }

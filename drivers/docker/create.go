@@ -31,9 +31,13 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 	if len(tc.Entrypoint) > 0 {
 		cc.Entrypoint = tc.Entrypoint
 	}
+	if err := checkAllowed(cfg, tc); err != nil {
+		return client.ContainerCreateOptions{}, err
+	}
 	hc := &container.HostConfig{
-		Binds:     tc.Volumes,
-		Resources: resources(cfg),
+		Binds:      tc.Volumes,
+		Privileged: tc.Privileged,
+		Resources:  resources(cfg),
 		// Docker keeps its own copy of the output too; keep it small.
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "1"}},
 	}
