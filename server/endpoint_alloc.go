@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
@@ -16,6 +17,10 @@ func (a *Alloc) List(args *structs.AllocListRequest, reply *structs.AllocListRes
 	if done, err := a.srv.forward("Alloc.List", args.AllowStale, args, reply); done {
 		return err
 	}
+	inScope, err := a.srv.listFilter(&args.QueryOptions, acl.CapabilityReadJob)
+	if err != nil {
+		return err
+	}
 	return a.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		allocs, err := st.Allocs(ws)
 		if err != nil {
@@ -23,7 +28,7 @@ func (a *Alloc) List(args *structs.AllocListRequest, reply *structs.AllocListRes
 		}
 		reply.Allocations = make([]*structs.AllocListStub, 0, len(allocs))
 		for _, al := range allocs {
-			if args.Prefix != "" && !hasPrefix(al.ID, args.Prefix) {
+			if args.Prefix != "" && !hasPrefix(al.ID, args.Prefix) || !inScope(al.Namespace) {
 				continue
 			}
 			reply.Allocations = append(reply.Allocations, al.Stub())

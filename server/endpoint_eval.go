@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
@@ -16,6 +17,10 @@ func (e *Eval) List(args *structs.EvalListRequest, reply *structs.EvalListRespon
 	if done, err := e.srv.forward("Eval.List", args.AllowStale, args, reply); done {
 		return err
 	}
+	inScope, err := e.srv.listFilter(&args.QueryOptions, acl.CapabilityReadJob)
+	if err != nil {
+		return err
+	}
 	return e.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		evals, err := st.Evals(ws)
 		if err != nil {
@@ -23,7 +28,7 @@ func (e *Eval) List(args *structs.EvalListRequest, reply *structs.EvalListRespon
 		}
 		reply.Evaluations = make([]*structs.Evaluation, 0, len(evals))
 		for _, ev := range evals {
-			if args.Prefix != "" && !hasPrefix(ev.ID, args.Prefix) {
+			if args.Prefix != "" && !hasPrefix(ev.ID, args.Prefix) || !inScope(ev.Namespace) {
 				continue
 			}
 			reply.Evaluations = append(reply.Evaluations, ev)

@@ -2,8 +2,10 @@ package server
 
 import (
 	"fmt"
+
 	"time"
 
+	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
@@ -28,6 +30,9 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	}
 	if args.Namespace != "" && args.Namespace != job.Namespace {
 		job.Namespace = args.Namespace
+	}
+	if err := j.srv.requireNamespace(job.Namespace); err != nil {
+		return err
 	}
 	st := j.srv.State()
 	existing, err := st.JobByID(nil, job.Namespace, job.ID)
@@ -155,6 +160,10 @@ func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse)
 	if done, err := j.srv.forward("Job.List", args.AllowStale, args, reply); done {
 		return err
 	}
+	inScope, err := j.srv.listFilter(&args.QueryOptions, acl.CapabilityListJobs)
+	if err != nil {
+		return err
+	}
 	return j.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		jobs, err := st.Jobs(ws)
 		if err != nil {
@@ -162,7 +171,7 @@ func (j *Job) List(args *structs.JobListRequest, reply *structs.JobListResponse)
 		}
 		reply.Jobs = make([]*structs.JobListStub, 0, len(jobs))
 		for _, job := range jobs {
-			if args.Prefix != "" && !hasPrefix(job.ID, args.Prefix) {
+			if args.Prefix != "" && !hasPrefix(job.ID, args.Prefix) || !inScope(job.Namespace) {
 				continue
 			}
 			stub := job.Stub()

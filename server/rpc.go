@@ -17,12 +17,14 @@ import (
 func (s *Server) setupRPC() error {
 	s.rpcServer = rpc.NewServer()
 	endpoints := map[string]any{
-		"Job":      &Job{srv: s},
-		"Node":     &Node{srv: s},
-		"Alloc":    &Alloc{srv: s},
-		"Eval":     &Eval{srv: s},
-		"Status":   &Status{srv: s},
-		"Operator": &Operator{srv: s},
+		"Job":       &Job{srv: s},
+		"Node":      &Node{srv: s},
+		"Alloc":     &Alloc{srv: s},
+		"Eval":      &Eval{srv: s},
+		"Status":    &Status{srv: s},
+		"Operator":  &Operator{srv: s},
+		"ACL":       &ACL{srv: s},
+		"Namespace": &Namespace{srv: s},
 	}
 	for name, e := range endpoints {
 		if err := s.rpcServer.RegisterName(name, e); err != nil {
@@ -39,11 +41,14 @@ func (s *Server) RPC(method string, args any, reply any) error {
 	codec := inmemCodecPool.Get().(*inmemCodec)
 	defer inmemCodecPool.Put(codec)
 	codec.reset(method, args, reply)
-	if err := s.rpcServer.ServeRequest(codec); err != nil {
-		return fmt.Errorf("rpc %s: %w", method, err)
-	}
+	err := s.rpcServer.ServeRequest(s.authCodec(codec))
+	// A refused call answers its error through the codec and also returns
+	// it from ServeRequest; the answer is the one to keep.
 	if codec.err != nil {
 		return restoreError(codec.err)
+	}
+	if err != nil {
+		return fmt.Errorf("rpc %s: %w", method, err)
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (s *Server) handleConn(conn net.Conn) {
 func (s *Server) handleStream(sess *yamux.Session, kind byte, st net.Conn) {
 	switch kind {
 	case transport.StreamRPC:
-		transport.ServeStream(s.rpcServer, st)
+		transport.ServeStreamWith(s.rpcServer, st, s.authCodec)
 	case transport.StreamHello:
 		defer st.Close()
 		line, err := bufio.NewReader(st).ReadString('\n')

@@ -63,6 +63,8 @@ type Config struct {
 	Logger         hclog.Logger
 	// Consul enables the leader's Consul duties (consul_config.go).
 	Consul *ConsulConfig
+	// ACLEnabled turns on token checks for every RPC (rpc_auth.go).
+	ACLEnabled bool
 }
 
 func (c *Config) setDefaults() {
@@ -126,6 +128,7 @@ type Server struct {
 	planQueue  *PlanQueue
 	heartbeats *heartbeater
 	rollouts   *rolloutWatcher
+	aclCache   aclResolver
 
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc

@@ -324,3 +324,7 @@ func (q *QueryOptions) RequestNamespace() string { return q.Namespace }
 func (w *WriteRequest) RequestToken() string     { return w.AuthToken }
 func (w *WriteRequest) SetRequestToken(t string) { w.AuthToken = t }
 func (w *WriteRequest) RequestNamespace() string { return w.Namespace }
+
+// SetRequestNamespace sets the namespace of a request.
+func (q *QueryOptions) SetRequestNamespace(ns string) { q.Namespace = ns }
+func (w *WriteRequest) SetRequestNamespace(ns string) { w.Namespace = ns }

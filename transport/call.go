@@ -94,10 +94,20 @@ func callOnStream(st io.ReadWriteCloser, method string, args, reply any) error {
 // ServeCodec returns only after every response was written and the codec
 // closed, so the buffers go back to the pool then.
 func ServeStream(srv *rpc.Server, st io.ReadWriteCloser) {
+	ServeStreamWith(srv, st, nil)
+}
+
+// ServeStreamWith is ServeStream with the codec wrapped by wrap (when not
+// nil): the server puts its authorization check there, so that it runs
+// for every call read from the network.
+func ServeStreamWith(srv *rpc.Server, st io.ReadWriteCloser, wrap func(rpc.ServerCodec) rpc.ServerCodec) {
 	conn := newCallConn(st, false)
-	codec := &serverCodec{
+	var codec rpc.ServerCodec = &serverCodec{
 		MsgpackCodec: msgpackrpc.NewCodecFromHandle(false, false, conn, structs.MsgpackHandle),
 		conn:         conn,
+	}
+	if wrap != nil {
+		codec = wrap(codec)
 	}
 	srv.ServeCodec(codec)
 	conn.release()

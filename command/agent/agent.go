@@ -110,6 +110,7 @@ func (a *Agent) startServer() error {
 		BootstrapExpect: cfg.Server.BootstrapExpect,
 		NumSchedulers:   cfg.Server.NumSchedulers,
 		RunGCAfter:      runGCAfter(cfg.Server.RunGCAfter),
+		ACLEnabled:      cfg.ACL.Enabled,
 		Logger:          a.logger,
 		Consul:          a.consulServer(),
 	}
@@ -215,7 +216,7 @@ func (a *Agent) RPC(method string, args any, reply any) error {
 func (a *Agent) StreamLogs(ctx context.Context, allocID, task, logType string, follow bool, offset int64, w io.Writer) error {
 	if a.client != nil {
 		err := a.client.StreamLogs(ctx, allocID, task, logType, follow, offset, w)
-		if err == nil || !structs.IsNotFound(err) || !a.isRemoteAlloc(allocID) {
+		if err == nil || !structs.IsNotFound(err) || !a.isRemoteAlloc(ctx, allocID) {
 			return err
 		}
 	}
@@ -231,9 +232,11 @@ func (a *Agent) StreamLogs(ctx context.Context, allocID, task, logType string, f
 
 // isRemoteAlloc reports whether the allocation exists and runs on another
 // node than this agent's client.
-func (a *Agent) isRemoteAlloc(allocID string) bool {
+func (a *Agent) isRemoteAlloc(ctx context.Context, allocID string) bool {
+	args := &structs.AllocSpecificRequest{AllocID: allocID}
+	args.AuthToken = tokenFrom(ctx)
 	var reply structs.SingleAllocResponse
-	if err := a.RPC(structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: allocID}, &reply); err != nil {
+	if err := a.RPC(structs.AllocGetAllocRPC, args, &reply); err != nil {
 		return false
 	}
 	return reply.Alloc != nil && (a.client == nil || reply.Alloc.NodeID != a.client.NodeID())

@@ -18,7 +18,7 @@ import (
 func (a *Agent) WriteStdin(ctx context.Context, allocID, task string, r io.Reader) error {
 	if a.client != nil {
 		err := a.client.WriteStdin(ctx, allocID, task, r)
-		if err == nil || !structs.IsNotFound(err) || !a.isRemoteAlloc(allocID) {
+		if err == nil || !structs.IsNotFound(err) || !a.isRemoteAlloc(ctx, allocID) {
 			return err
 		}
 	}

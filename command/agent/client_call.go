@@ -12,10 +12,10 @@ import (
 
 // Operations relayed to the agent of the node that runs an allocation.
 const (
-	opSignal  = "alloc.signal"
-	opRestart = "alloc.restart"
-	opExec    = "alloc.exec"
-	opStats   = "alloc.stats"
+	opSignal  = structs.ClientOpSignal
+	opRestart = structs.ClientOpRestart
+	opExec    = structs.ClientOpExec
+	opStats   = structs.ClientOpStats
 )
 
 // allocOpArgs is the body of every relayed allocation operation.
@@ -59,15 +59,20 @@ func (a *Agent) HandleClientCall(op string, body []byte) ([]byte, error) {
 // relayAllocOp runs op on the allocation's node: locally when it runs
 // here, otherwise through the servers, which reach the node's client over
 // the connection it opened. out (may be nil) receives the JSON answer.
-func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
+func (a *Agent) relayAllocOp(ctx context.Context, op string, args allocOpArgs, out any) error {
 	body, _ := json.Marshal(args)
 	if a.client != nil && a.client.HasAlloc(args.AllocID) {
 		// Like OpenExec: no server round trip for an allocation of this node.
 		answer, err := a.HandleClientCall(op, body)
 		return decodeAnswer(answer, err, out)
 	}
+	// The request's token goes with both calls: the servers check it
+	// against the allocation's namespace.
+	token := tokenFrom(ctx)
+	lookup := &structs.AllocSpecificRequest{AllocID: args.AllocID}
+	lookup.AuthToken = token
 	var alloc structs.SingleAllocResponse
-	if err := a.RPC(structs.AllocGetAllocRPC, &structs.AllocSpecificRequest{AllocID: args.AllocID}, &alloc); err != nil {
+	if err := a.RPC(structs.AllocGetAllocRPC, lookup, &alloc); err != nil {
 		return err
 	}
 	if alloc.Alloc == nil {
@@ -77,8 +82,10 @@ func (a *Agent) relayAllocOp(op string, args allocOpArgs, out any) error {
 		answer, err := a.HandleClientCall(op, body)
 		return decodeAnswer(answer, err, out)
 	}
+	call := &structs.ClientCallRequest{NodeID: alloc.Alloc.NodeID, AllocID: args.AllocID, Op: op, Body: body}
+	call.AuthToken = token
 	var reply structs.ClientCallResponse
-	err := a.RPC("Node.ClientCall", &structs.ClientCallRequest{NodeID: alloc.Alloc.NodeID, Op: op, Body: body}, &reply)
+	err := a.RPC("Node.ClientCall", call, &reply)
 	return decodeAnswer(reply.Body, err, out)
 }
 

@@ -44,8 +44,10 @@ type HTTPServer struct {
 	logger  hclog.Logger
 	backend Backend
 	mux     *http.ServeMux
-	srv     *http.Server
-	ln      net.Listener
+	// doors records every route's access rule (route()).
+	doors []routeDoor
+	srv   *http.Server
+	ln    net.Listener
 
 	// baseCtx is the parent of every request's context; Shutdown cancels it
 	// so that followed log streams and other long requests end promptly.
@@ -136,13 +138,17 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // response itself (logs) returns nil, nil.
 type endpoint func(w http.ResponseWriter, r *http.Request) (any, error)
 
-// route registers a path with one endpoint per method. The bare path is
-// registered too, so that any other method gets a JSON 405 with an Allow
-// header instead of the mux's plain-text answer.
-func (s *HTTPServer) route(path string, methods map[string]endpoint) {
+// route registers a path with one door (handler + access rule) per
+// method. The bare path is registered too, so that any other method gets a
+// JSON 405 with an Allow header instead of the mux's plain-text answer.
+func (s *HTTPServer) route(path string, methods map[string]door) {
 	allowed := make([]string, 0, len(methods))
-	for m, fn := range methods {
-		s.mux.Handle(m+" "+path, s.wrap(fn))
+	for m, d := range methods {
+		if d.fn == nil || d.rule.kind == "" {
+			panic("route " + m + " " + path + " has no handler or no access rule")
+		}
+		s.mux.Handle(m+" "+path, s.wrap(d))
+		s.doors = append(s.doors, routeDoor{Method: m, Path: path, Rule: d.rule})
 		allowed = append(allowed, m)
 	}
 	sort.Strings(allowed)
@@ -155,10 +161,26 @@ func (s *HTTPServer) route(path string, methods map[string]endpoint) {
 	})
 }
 
-// wrap turns an endpoint into a handler that encodes its result or error.
-func (s *HTTPServer) wrap(fn endpoint) http.Handler {
+// routeDoor describes one registered method of one route, for the door
+// test and for operators (GET /v1/agent/self does not list them).
+type routeDoor struct {
+	Method, Path string
+	Rule         accessRule
+}
+
+// Doors lists every registered route and method with its access rule.
+func (s *HTTPServer) Doors() []routeDoor { return append([]routeDoor(nil), s.doors...) }
+
+// wrap turns a door into a handler: check the rule, run the endpoint,
+// encode its result or error.
+func (s *HTTPServer) wrap(d door) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		out, err := fn(w, r)
+		if _, err := s.authorize(r, d.rule); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		r = r.WithContext(withToken(r.Context(), authToken(r)))
+		out, err := d.fn(w, r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

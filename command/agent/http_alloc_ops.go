@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"time"
@@ -17,10 +18,10 @@ import (
 // the cluster layer's next step); the error says so for any other.
 // A Backend that does not implement it answers 501.
 type AllocOps interface {
-	SignalAlloc(allocID, task, signal string) error
-	RestartAlloc(allocID, task string) error
-	ExecAlloc(allocID, task string, cmd []string, timeout time.Duration) (*drivers.ExecResult, error)
-	AllocStats(allocID, task string) (map[string]*drivers.TaskResourceUsage, error)
+	SignalAlloc(ctx context.Context, allocID, task, signal string) error
+	RestartAlloc(ctx context.Context, allocID, task string) error
+	ExecAlloc(ctx context.Context, allocID, task string, cmd []string, timeout time.Duration) (*drivers.ExecResult, error)
+	AllocStats(ctx context.Context, allocID, task string) (map[string]*drivers.TaskResourceUsage, error)
 }
 
 // maxExecTimeout bounds a non-interactive exec.
@@ -69,7 +70,7 @@ func (s *HTTPServer) allocSignal(w http.ResponseWriter, r *http.Request) (any, e
 	if err := decodeOptionalBody(w, r, &req); err != nil {
 		return nil, err
 	}
-	if err := ops.SignalAlloc(r.PathValue("id"), req.Task, req.Signal); err != nil {
+	if err := ops.SignalAlloc(r.Context(), r.PathValue("id"), req.Task, req.Signal); err != nil {
 		return nil, err
 	}
 	return map[string]any{}, nil
@@ -85,7 +86,7 @@ func (s *HTTPServer) allocRestart(w http.ResponseWriter, r *http.Request) (any, 
 	if err := decodeOptionalBody(w, r, &req); err != nil {
 		return nil, err
 	}
-	if err := ops.RestartAlloc(r.PathValue("id"), req.Task); err != nil {
+	if err := ops.RestartAlloc(r.Context(), r.PathValue("id"), req.Task); err != nil {
 		return nil, err
 	}
 	return map[string]any{}, nil
@@ -108,7 +109,7 @@ func (s *HTTPServer) allocExec(w http.ResponseWriter, r *http.Request) (any, err
 	if timeout <= 0 || timeout > maxExecTimeout {
 		timeout = maxExecTimeout
 	}
-	res, err := ops.ExecAlloc(r.PathValue("id"), req.Task, req.Command, timeout)
+	res, err := ops.ExecAlloc(r.Context(), r.PathValue("id"), req.Task, req.Command, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (s *HTTPServer) allocStats(w http.ResponseWriter, r *http.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	return ops.AllocStats(r.PathValue("id"), r.URL.Query().Get("task"))
+	return ops.AllocStats(r.Context(), r.PathValue("id"), r.URL.Query().Get("task"))
 }
 
 // PUT /v1/allocation/<id>/stop → {"eval_id"}: the servers stop the
@@ -130,7 +131,7 @@ func (s *HTTPServer) allocStop(w http.ResponseWriter, r *http.Request) (any, err
 	args := structs.AllocStopRequest{AllocID: r.PathValue("id")}
 	args.Namespace = r.URL.Query().Get("namespace")
 	var out structs.AllocStopResponse
-	if err := s.backend.RPC(structs.AllocStopRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.AllocStopRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -26,24 +27,24 @@ func (b *opsBackend) check(allocID string) error {
 	return nil
 }
 
-func (b *opsBackend) SignalAlloc(allocID, task, signal string) error {
+func (b *opsBackend) SignalAlloc(_ context.Context, allocID, task, signal string) error {
 	b.calls = append(b.calls, "signal "+task+" "+signal)
 	return b.check(allocID)
 }
 
-func (b *opsBackend) RestartAlloc(allocID, task string) error {
+func (b *opsBackend) RestartAlloc(_ context.Context, allocID, task string) error {
 	b.calls = append(b.calls, "restart "+task)
 	return b.check(allocID)
 }
 
-func (b *opsBackend) ExecAlloc(allocID, task string, cmd []string, timeout time.Duration) (*drivers.ExecResult, error) {
+func (b *opsBackend) ExecAlloc(_ context.Context, allocID, task string, cmd []string, timeout time.Duration) (*drivers.ExecResult, error) {
 	if err := b.check(allocID); err != nil {
 		return nil, err
 	}
 	return &drivers.ExecResult{Stdout: []byte(strings.Join(cmd, " ")), ExitCode: 3}, nil
 }
 
-func (b *opsBackend) AllocStats(allocID, task string) (map[string]*drivers.TaskResourceUsage, error) {
+func (b *opsBackend) AllocStats(_ context.Context, allocID, task string) (map[string]*drivers.TaskResourceUsage, error) {
 	if err := b.check(allocID); err != nil {
 		return nil, err
 	}

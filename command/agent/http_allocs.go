@@ -13,7 +13,7 @@ func (s *HTTPServer) allocList(w http.ResponseWriter, r *http.Request) (any, err
 		return nil, err
 	}
 	var out structs.AllocListResponse
-	if err := s.backend.RPC(structs.AllocListRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.AllocListRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -27,7 +27,7 @@ func (s *HTTPServer) allocGet(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	var out structs.SingleAllocResponse
-	if err := s.backend.RPC(structs.AllocGetAllocRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.AllocGetAllocRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -34,13 +35,14 @@ func statusFor(err error) int {
 	switch {
 	case errors.As(err, &he):
 		return he.code
+	// Before the others: "Permission denied: ACL token not found" is a 403.
+	case errors.Is(err, structs.ErrPermissionDenied) || acl.IsPermissionDenied(err) ||
+		strings.Contains(strings.ToLower(err.Error()), structs.ErrPermissionDenied.Error()):
+		return http.StatusForbidden
 	case structs.IsValidation(err):
 		return http.StatusBadRequest
 	case structs.IsNotFound(err):
 		return http.StatusNotFound
-	case errors.Is(err, structs.ErrPermissionDenied) ||
-		strings.Contains(err.Error(), structs.ErrPermissionDenied.Error()):
-		return http.StatusForbidden
 	case errors.Is(err, structs.ErrConflict) ||
 		strings.Contains(err.Error(), structs.ErrConflict.Error()):
 		return http.StatusConflict

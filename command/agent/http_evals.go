@@ -13,7 +13,7 @@ func (s *HTTPServer) evalList(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	var out structs.EvalListResponse
-	if err := s.backend.RPC(structs.EvalListRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.EvalListRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -27,7 +27,7 @@ func (s *HTTPServer) evalGet(w http.ResponseWriter, r *http.Request) (any, error
 		return nil, err
 	}
 	var out structs.SingleEvalResponse
-	if err := s.backend.RPC(structs.EvalGetEvalRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.EvalGetEvalRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)

@@ -49,7 +49,7 @@ func (s *HTTPServer) jobGetWithVersions(w http.ResponseWriter, r *http.Request) 
 		return nil, err
 	}
 	var out structs.JobVersionsResponse
-	if err := s.backend.RPC("Job.GetVersions", &args, &out); err != nil {
+	if err := s.rpc(r, "Job.GetVersions", &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -88,7 +88,7 @@ func (s *HTTPServer) jobPutSpecific(w http.ResponseWriter, r *http.Request) (any
 	args.Namespace = args.Job.Namespace
 	args.AuthToken = authToken(r)
 	var out structs.JobPlanResponse
-	if err := s.backend.RPC("Job.Plan", &args, &out); err != nil {
+	if err := s.rpc(r, "Job.Plan", &args, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -106,7 +106,7 @@ func (s *HTTPServer) jobRevert(w http.ResponseWriter, r *http.Request, id string
 	args.Namespace = r.URL.Query().Get("namespace")
 	args.AuthToken = authToken(r)
 	var out structs.JobRegisterResponse
-	if err := s.backend.RPC("Job.Revert", &args, &out); err != nil {
+	if err := s.rpc(r, "Job.Revert", &args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)

@@ -31,7 +31,7 @@ func (s *HTTPServer) jobGetWithSchedules(w http.ResponseWriter, r *http.Request)
 		return nil, err
 	}
 	var out structs.PeriodicStatusResponse
-	if err := s.backend.RPC(structs.JobPeriodicStatusRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobPeriodicStatusRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -55,7 +55,7 @@ func (s *HTTPServer) jobPutWithSchedules(w http.ResponseWriter, r *http.Request)
 	args.Namespace = r.URL.Query().Get("namespace")
 	args.AuthToken = authToken(r)
 	var out structs.PeriodicForceResponse
-	if err := s.backend.RPC(structs.JobPeriodicForceRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobPeriodicForceRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)
@@ -84,7 +84,7 @@ func (s *HTTPServer) jobDispatch(w http.ResponseWriter, r *http.Request, id stri
 	args.Namespace = r.URL.Query().Get("namespace")
 	args.AuthToken = authToken(r)
 	var out structs.JobDispatchResponse
-	if err := s.backend.RPC(structs.JobDispatchRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobDispatchRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)

@@ -15,7 +15,7 @@ func (s *HTTPServer) jobList(w http.ResponseWriter, r *http.Request) (any, error
 		return nil, err
 	}
 	var out structs.JobListResponse
-	if err := s.backend.RPC(structs.JobListRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobListRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -40,7 +40,7 @@ func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request) (any, e
 	args.Namespace = args.Job.Namespace
 	args.AuthToken = authToken(r)
 	var out structs.JobRegisterResponse
-	if err := s.backend.RPC(structs.JobRegisterRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobRegisterRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)
@@ -91,10 +91,10 @@ func (s *HTTPServer) jobGetSpecific(w http.ResponseWriter, r *http.Request) (any
 	case jobAllocations:
 		return s.jobAllocations(w, r, &args)
 	case jobEvaluations:
-		return s.jobEvaluations(w, &args)
+		return s.jobEvaluations(w, r, &args)
 	}
 	var out structs.SingleJobResponse
-	if err := s.backend.RPC(structs.JobGetJobRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobGetJobRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -111,16 +111,16 @@ func (s *HTTPServer) jobAllocations(w http.ResponseWriter, r *http.Request, args
 	}
 	args.All = all
 	var out structs.JobAllocationsResponse
-	if err := s.backend.RPC(structs.JobAllocationsRPC, args, &out); err != nil {
+	if err := s.rpc(r, structs.JobAllocationsRPC, args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
 	return nonNil(out.Allocations), nil
 }
 
-func (s *HTTPServer) jobEvaluations(w http.ResponseWriter, args *structs.JobSpecificRequest) (any, error) {
+func (s *HTTPServer) jobEvaluations(w http.ResponseWriter, r *http.Request, args *structs.JobSpecificRequest) (any, error) {
 	var out structs.JobEvaluationsResponse
-	if err := s.backend.RPC(structs.JobEvaluationsRPC, args, &out); err != nil {
+	if err := s.rpc(r, structs.JobEvaluationsRPC, args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -146,7 +146,7 @@ func (s *HTTPServer) jobDeregister(w http.ResponseWriter, r *http.Request) (any,
 	args.Namespace = r.URL.Query().Get("namespace")
 	args.AuthToken = authToken(r)
 	var out structs.JobDeregisterResponse
-	if err := s.backend.RPC(structs.JobDeregisterRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobDeregisterRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)

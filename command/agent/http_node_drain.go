@@ -7,8 +7,9 @@ import (
 )
 
 func (s *HTTPServer) registerNodeUpdateRoutes() {
-	s.route("/v1/node/{id}/drain", map[string]endpoint{http.MethodPut: s.nodeDrain, http.MethodPost: s.nodeDrain})
-	s.route("/v1/node/{id}/eligibility", map[string]endpoint{http.MethodPut: s.nodeEligibility, http.MethodPost: s.nodeEligibility})
+	s.route("/v1/node/{id}/drain", map[string]door{http.MethodPut: viaRPC(s.nodeDrain), http.MethodPost: viaRPC(s.nodeDrain)})
+	s.route("/v1/node/{id}/eligibility", map[string]door{
+		http.MethodPut: viaRPC(s.nodeEligibility), http.MethodPost: viaRPC(s.nodeEligibility)})
 }
 
 // nodeDrainBody is PUT /v1/node/<id>/drain: {"drain": {"deadline": "1h"}}
@@ -25,7 +26,7 @@ func (s *HTTPServer) nodeDrain(w http.ResponseWriter, r *http.Request) (any, err
 	}
 	args := structs.NodeDrainRequest{NodeID: r.PathValue("id"), Drain: body.Drain, MarkEligible: body.MarkEligible}
 	var out structs.GenericResponse
-	if err := s.backend.RPC("Node.UpdateDrain", &args, &out); err != nil {
+	if err := s.rpc(r, "Node.UpdateDrain", &args, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -43,7 +44,7 @@ func (s *HTTPServer) nodeEligibility(w http.ResponseWriter, r *http.Request) (an
 	}
 	args := structs.NodeEligibilityRequest{NodeID: r.PathValue("id"), Eligibility: body.Eligibility}
 	var out structs.GenericResponse
-	if err := s.backend.RPC("Node.UpdateEligibility", &args, &out); err != nil {
+	if err := s.rpc(r, "Node.UpdateEligibility", &args, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -13,7 +13,7 @@ func (s *HTTPServer) nodeList(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	var out structs.NodeListResponse
-	if err := s.backend.RPC(structs.NodeListRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.NodeListRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -27,7 +27,7 @@ func (s *HTTPServer) nodeGet(w http.ResponseWriter, r *http.Request) (any, error
 		return nil, err
 	}
 	var out structs.SingleNodeResponse
-	if err := s.backend.RPC(structs.NodeGetNodeRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.NodeGetNodeRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)

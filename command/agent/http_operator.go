@@ -20,12 +20,17 @@ type ClusterBackend interface {
 const maxSnapshotBody = 1 << 30
 
 func (s *HTTPServer) registerOperatorRoutes() {
-	s.route("/v1/agent/members", map[string]endpoint{http.MethodGet: s.agentMembers})
-	s.route("/v1/agent/join", map[string]endpoint{http.MethodPut: s.agentJoin, http.MethodPost: s.agentJoin})
-	s.route("/v1/agent/force-leave", map[string]endpoint{http.MethodPut: s.agentForceLeave, http.MethodPost: s.agentForceLeave})
-	s.route("/v1/operator/raft/configuration", map[string]endpoint{http.MethodGet: s.raftConfiguration})
-	s.route("/v1/operator/raft/peer", map[string]endpoint{http.MethodDelete: s.raftRemovePeer})
-	s.route("/v1/operator/snapshot", map[string]endpoint{http.MethodGet: s.snapshotSave, http.MethodPut: s.snapshotRestore})
+	s.route("/v1/agent/members", map[string]door{http.MethodGet: agentAccess(read, s.agentMembers)})
+	s.route("/v1/agent/join", map[string]door{
+		http.MethodPut: agentAccess(write, s.agentJoin), http.MethodPost: agentAccess(write, s.agentJoin)})
+	s.route("/v1/agent/force-leave", map[string]door{
+		http.MethodPut: viaRPC(s.agentForceLeave), http.MethodPost: viaRPC(s.agentForceLeave)})
+	s.route("/v1/operator/raft/configuration", map[string]door{http.MethodGet: viaRPC(s.raftConfiguration)})
+	s.route("/v1/operator/raft/peer", map[string]door{http.MethodDelete: viaRPC(s.raftRemovePeer)})
+	// A snapshot holds every token's hash and every job: management only.
+	s.route("/v1/operator/snapshot", map[string]door{
+		http.MethodGet: management("save a snapshot", s.snapshotSave),
+		http.MethodPut: management("restore a snapshot", s.snapshotRestore)})
 }
 
 func (s *HTTPServer) cluster() (ClusterBackend, error) {
@@ -73,7 +78,7 @@ func (s *HTTPServer) agentForceLeave(w http.ResponseWriter, r *http.Request) (an
 		return nil, badRequest("missing ?node= (the name of the server to remove)")
 	}
 	var out structs.GenericResponse
-	if err := s.backend.RPC("Operator.ForceLeave", &structs.ForceLeaveRequest{Node: node}, &out); err != nil {
+	if err := s.rpc(r, "Operator.ForceLeave", &structs.ForceLeaveRequest{Node: node}, &out); err != nil {
 		return nil, err
 	}
 	return map[string]uint64{"index": out.Index}, nil
@@ -86,7 +91,7 @@ func (s *HTTPServer) raftConfiguration(w http.ResponseWriter, r *http.Request) (
 		return nil, err
 	}
 	var out structs.RaftConfigurationResponse
-	if err := s.backend.RPC("Operator.RaftGetConfiguration", &args, &out); err != nil {
+	if err := s.rpc(r, "Operator.RaftGetConfiguration", &args, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -100,7 +105,7 @@ func (s *HTTPServer) raftRemovePeer(w http.ResponseWriter, r *http.Request) (any
 		return nil, badRequest("give exactly one of ?id= or ?address=")
 	}
 	var out structs.GenericResponse
-	if err := s.backend.RPC("Operator.RaftRemovePeer", &args, &out); err != nil {
+	if err := s.rpc(r, "Operator.RaftRemovePeer", &args, &out); err != nil {
 		return nil, err
 	}
 	return map[string]uint64{"index": out.Index}, nil

@@ -27,13 +27,6 @@ const (
 // ample room while keeping a misbehaving client from exhausting memory.
 const maxBodyBytes = 4 << 20
 
-func authToken(r *http.Request) string {
-	if t := r.Header.Get(tokenHeader); t != "" {
-		return t
-	}
-	return r.URL.Query().Get("token")
-}
-
 // parseQuery fills the common read options from the URL: ?index=&wait=
 // (blocking query), ?stale, ?prefix=, ?namespace= and the token.
 func parseQuery(r *http.Request, q *structs.QueryOptions) error {

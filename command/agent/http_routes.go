@@ -2,39 +2,47 @@ package agent
 
 import "net/http"
 
-// registerRoutes wires every /v1 endpoint. Job IDs may contain '/'
-// (periodic children such as "backup/periodic-1700000000"), so everything
-// under /v1/job/ goes to one handler that splits off the sub-resource.
+// registerRoutes wires every /v1 endpoint, each method behind its door
+// (http_auth.go). Job IDs may contain '/' (periodic children such as
+// "backup/periodic-1700000000"), so everything under /v1/job/ goes to one
+// handler that splits off the sub-resource.
 func (s *HTTPServer) registerRoutes() {
-	get := http.MethodGet
-	s.route("/v1/jobs", map[string]endpoint{
-		get:             s.jobList,
-		http.MethodPut:  s.jobRegister,
-		http.MethodPost: s.jobRegister,
+	get, put, post, del := http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete
+	s.route("/v1/jobs", map[string]door{
+		get:  viaRPC(s.jobList),
+		put:  viaRPC(s.jobRegister),
+		post: viaRPC(s.jobRegister),
 	})
-	s.route("/v1/job/{rest...}", map[string]endpoint{
-		get:               s.jobGetWithSchedules, // periodic, versions, ...
-		http.MethodDelete: s.jobDeregister,
-		http.MethodPut:    s.jobPutWithSchedules, // dispatch, periodic/force, plan, revert
+	s.route("/v1/job/{rest...}", map[string]door{
+		get: viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
+		del: viaRPC(s.jobDeregister),
+		put: viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert
 	})
-	s.route("/v1/allocations", map[string]endpoint{get: s.allocList})
-	s.route("/v1/allocation/{id}", map[string]endpoint{get: s.allocGet})
-	s.route("/v1/nodes", map[string]endpoint{get: s.nodeList})
-	s.route("/v1/node/{id}", map[string]endpoint{get: s.nodeGet})
-	s.route("/v1/evaluations", map[string]endpoint{get: s.evalList})
-	s.route("/v1/evaluation/{id}", map[string]endpoint{get: s.evalGet})
-	s.route("/v1/status/leader", map[string]endpoint{get: s.statusLeader})
-	s.route("/v1/status/peers", map[string]endpoint{get: s.statusPeers})
-	s.route("/v1/agent/self", map[string]endpoint{get: s.agentSelf})
-	s.route("/v1/client/fs/logs/{alloc}", map[string]endpoint{get: s.allocLogs})
-	s.route("/v1/client/allocation/{id}/signal", map[string]endpoint{http.MethodPost: s.allocSignal, http.MethodPut: s.allocSignal})
-	s.route("/v1/client/allocation/{id}/restart", map[string]endpoint{http.MethodPost: s.allocRestart, http.MethodPut: s.allocRestart})
-	s.route("/v1/client/allocation/{id}/exec", map[string]endpoint{http.MethodPost: s.allocExec, http.MethodPut: s.allocExec, get: s.allocExecStream})
-	s.route("/v1/client/allocation/{id}/stats", map[string]endpoint{get: s.allocStats})
-	s.route("/v1/client/allocation/{id}/stdin", map[string]endpoint{http.MethodPost: s.allocStdin, http.MethodPut: s.allocStdin})
-	s.route("/v1/run/{id}", map[string]endpoint{get: s.runGet})
-	s.route("/v1/allocation/{id}/stop", map[string]endpoint{http.MethodPut: s.allocStop, http.MethodPost: s.allocStop})
+	s.route("/v1/allocations", map[string]door{get: viaRPC(s.allocList)})
+	s.route("/v1/allocation/{id}", map[string]door{get: viaRPC(s.allocGet)})
+	s.route("/v1/allocation/{id}/stop", map[string]door{put: viaRPC(s.allocStop), post: viaRPC(s.allocStop)})
+	s.route("/v1/nodes", map[string]door{get: viaRPC(s.nodeList)})
+	s.route("/v1/node/{id}", map[string]door{get: viaRPC(s.nodeGet)})
+	s.route("/v1/evaluations", map[string]door{get: viaRPC(s.evalList)})
+	s.route("/v1/evaluation/{id}", map[string]door{get: viaRPC(s.evalGet)})
+	s.route("/v1/status/leader", map[string]door{get: agentAccess(read, s.statusLeader)})
+	s.route("/v1/status/peers", map[string]door{get: agentAccess(read, s.statusPeers)})
+	s.route("/v1/agent/self", map[string]door{get: agentAccess(read, s.agentSelf)})
+	s.route("/v1/client/fs/logs/{alloc}", map[string]door{get: onAlloc("alloc", capReadLogs, s.allocLogs)})
+	s.route("/v1/client/allocation/{id}/signal", map[string]door{
+		post: onAlloc("id", capLifecycle, s.allocSignal), put: onAlloc("id", capLifecycle, s.allocSignal)})
+	s.route("/v1/client/allocation/{id}/restart", map[string]door{
+		post: onAlloc("id", capLifecycle, s.allocRestart), put: onAlloc("id", capLifecycle, s.allocRestart)})
+	s.route("/v1/client/allocation/{id}/exec", map[string]door{
+		post: onAlloc("id", capExec, s.allocExec), put: onAlloc("id", capExec, s.allocExec),
+		get: onAlloc("id", capExec, s.allocExecStream)})
+	s.route("/v1/client/allocation/{id}/stats", map[string]door{get: onAlloc("id", capReadJob, s.allocStats)})
+	s.route("/v1/client/allocation/{id}/stdin", map[string]door{
+		post: onAlloc("id", capExec, s.allocStdin), put: onAlloc("id", capExec, s.allocStdin)})
+	s.route("/v1/run/{id}", map[string]door{get: inNamespace(capReadLogs, s.runGet)})
 	s.registerOperatorRoutes()
 	s.registerNodeUpdateRoutes()
+	s.registerACLRoutes()
+	s.registerNamespaceRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }

@@ -54,14 +54,14 @@ func (s *HTTPServer) runGet(w http.ResponseWriter, r *http.Request) (any, error)
 		}
 	}
 	var jobReply structs.SingleJobResponse
-	if err := s.backend.RPC(structs.JobGetJobRPC, &structs.JobSpecificRequest{JobID: id}, &jobReply); err != nil {
+	if err := s.rpc(r, structs.JobGetJobRPC, &structs.JobSpecificRequest{JobID: id}, &jobReply); err != nil {
 		return nil, err
 	}
 	if jobReply.Job == nil || !structs.IsRunJob(jobReply.Job) {
 		return nil, notFound("run %q not found", id)
 	}
 	var allocs structs.JobAllocationsResponse
-	if err := s.backend.RPC(structs.JobAllocationsRPC, &structs.JobSpecificRequest{JobID: id, All: true}, &allocs); err != nil {
+	if err := s.rpc(r, structs.JobAllocationsRPC, &structs.JobSpecificRequest{JobID: id, All: true}, &allocs); err != nil {
 		return nil, err
 	}
 	st := &structs.RunStatus{ID: id, Status: structs.TaskStatePending, StdoutOffset: offsets[0], StderrOffset: offsets[1]}

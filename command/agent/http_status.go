@@ -14,7 +14,7 @@ func (s *HTTPServer) statusLeader(w http.ResponseWriter, r *http.Request) (any, 
 		return nil, err
 	}
 	var leader string
-	if err := s.backend.RPC(structs.StatusLeaderRPC, &args, &leader); err != nil {
+	if err := s.rpc(r, structs.StatusLeaderRPC, &args, &leader); err != nil {
 		return nil, err
 	}
 	// A pointer, because a nil result means "the handler wrote the response".
@@ -28,7 +28,7 @@ func (s *HTTPServer) statusPeers(w http.ResponseWriter, r *http.Request) (any, e
 		return nil, err
 	}
 	var out structs.StatusPeersResponse
-	if err := s.backend.RPC(structs.StatusPeersRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.StatusPeersRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	return nonNil(out.Peers), nil

@@ -1,0 +1,149 @@
+package agent
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// door is one method of one route: its handler and the access rule the
+// router checks before the handler runs. Every route is registered with a
+// door, so a route cannot exist without a rule; TestHTTPDoors walks the
+// route table and tries each one without a token, with a wrong one and with
+// one of another namespace.
+type door struct {
+	fn   endpoint
+	rule accessRule
+}
+
+// accessRule says what a request must be allowed to do.
+type accessRule struct {
+	// kind is a structs.Authorize* kind, or ruleRPC (the handler only calls
+	// RPCs, which each check the token), or rulePublic.
+	kind string
+	// capability (namespace and alloc kinds) or access (read|write).
+	capability string
+	access     string
+	// allocParam names the path value that holds the allocation ID.
+	allocParam string
+}
+
+const (
+	ruleRPC    = "rpc"
+	rulePublic = "public"
+)
+
+// viaRPC: every RPC the handler makes carries the request's token and is
+// checked by the servers' one RPC door.
+func viaRPC(fn endpoint) door { return door{fn: fn, rule: accessRule{kind: ruleRPC}} }
+
+// public needs no token (ACL bootstrap only: it works once).
+func public(fn endpoint) door { return door{fn: fn, rule: accessRule{kind: rulePublic}} }
+
+// onAlloc needs a namespace capability in the allocation's namespace.
+func onAlloc(param, capability string, fn endpoint) door {
+	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeAlloc, capability: capability, allocParam: param}}
+}
+
+// inNamespace needs a capability in the request's ?namespace=.
+func inNamespace(capability string, fn endpoint) door {
+	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeNamespace, capability: capability}}
+}
+
+func agentAccess(access string, fn endpoint) door {
+	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeAgent, access: access}}
+}
+
+func operatorAccess(access string, fn endpoint) door {
+	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeOperator, access: access}}
+}
+
+func management(what string, fn endpoint) door {
+	return door{fn: fn, rule: accessRule{kind: "management", capability: what}}
+}
+
+// authorize checks a door's rule by asking the servers (ACL.Authorize), so
+// the decision is the same one every RPC gets, also on an agent that runs
+// no server.
+func (s *HTTPServer) authorize(r *http.Request, rule accessRule) (*structs.ACLAuthorizeResponse, error) {
+	if rule.kind == ruleRPC || rule.kind == rulePublic {
+		return nil, nil
+	}
+	args := &structs.ACLAuthorizeRequest{Kind: rule.kind, Capability: rule.capability, Access: rule.access}
+	if rule.allocParam != "" {
+		args.AllocID = r.PathValue(rule.allocParam)
+	}
+	args.Namespace = r.URL.Query().Get("namespace")
+	args.AuthToken = authToken(r)
+	var reply structs.ACLAuthorizeResponse
+	if err := s.rpc(r, structs.ACLAuthorizeRPC, args, &reply); err != nil {
+		return nil, err
+	}
+	return &reply, nil
+}
+
+// requestCarrier is implemented by every RPC argument (structs.QueryOptions
+// and structs.WriteRequest).
+type requestCarrier interface {
+	SetRequestToken(string)
+	RequestNamespace() string
+	SetRequestNamespace(string)
+}
+
+// rpc calls the servers on behalf of an HTTP request: the request's token
+// and ?namespace= go with the call (a namespace the handler already set
+// wins).
+func (s *HTTPServer) rpc(r *http.Request, method string, args, reply any) error {
+	if rc, ok := args.(requestCarrier); ok {
+		rc.SetRequestToken(authToken(r))
+		if rc.RequestNamespace() == "" {
+			rc.SetRequestNamespace(r.URL.Query().Get("namespace"))
+		}
+	}
+	return s.rpc(r, method, args, reply)
+}
+
+type tokenKey struct{}
+
+// withToken gives the agent's own follow-up calls (an allocation's node,
+// its logs on another server) the token of the request they serve.
+func withToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, tokenKey{}, token)
+}
+
+func tokenFrom(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey{}).(string)
+	return t
+}
+
+// authToken reads the request's ACL token: X-Appmesh-Token, or
+// Authorization: Bearer. ?token= is accepted only on WebSocket upgrades,
+// which browsers cannot give headers; tokens in other URLs end up in
+// proxy logs.
+func authToken(r *http.Request) string {
+	if t := r.Header.Get(tokenHeader); t != "" {
+		return t
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+	}
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return r.URL.Query().Get("token")
+	}
+	return ""
+}
+
+// Capabilities used by the doors, named here so http_routes.go reads well.
+const (
+	capReadJob   = acl.CapabilityReadJob
+	capReadLogs  = acl.CapabilityReadLogs
+	capExec      = acl.CapabilityAllocExec
+	capLifecycle = acl.CapabilityAllocLifecycle
+	read         = acl.PolicyRead
+	write        = acl.PolicyWrite
+)

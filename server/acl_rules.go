@@ -1,0 +1,177 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// rpcRules is the access rule of every RPC method. authorizeRPC refuses a
+// method that is not listed, and TestRPCDoors walks every registered
+// method, so adding an endpoint means adding its rule here.
+var rpcRules = map[string]rpcRule{
+	// Jobs.
+	structs.JobRegisterRPC:       {check: checkJobRegister},
+	structs.JobDeregisterRPC:     nsRule(acl.CapabilitySubmitJob),
+	structs.JobGetJobRPC:         nsRule(acl.CapabilityReadJob),
+	structs.JobGetVersionRPC:     nsRule(acl.CapabilityReadJob),
+	"Job.GetVersions":            nsRule(acl.CapabilityReadJob),
+	structs.JobListRPC:           listRule(acl.CapabilityListJobs),
+	structs.JobAllocationsRPC:    nsRule(acl.CapabilityReadJob),
+	structs.JobEvaluationsRPC:    nsRule(acl.CapabilityReadJob),
+	"Job.Plan":                   {check: checkJobPlan},
+	"Job.Revert":                 nsRule(acl.CapabilitySubmitJob),
+	structs.JobDispatchRPC:       nsRule(acl.CapabilityDispatchJob),
+	structs.JobPeriodicForceRPC:  nsRule(acl.CapabilitySubmitJob),
+	structs.JobPeriodicStatusRPC: nsRule(acl.CapabilityReadJob),
+
+	// Allocations and evaluations.
+	structs.AllocListRPC: listRule(acl.CapabilityReadJob),
+	structs.AllocGetAllocRPC: {check: func(r *authRequest) error {
+		return r.allocNamespace(r.args.(*structs.AllocSpecificRequest).AllocID, acl.CapabilityReadJob)
+	}},
+	structs.AllocStopRPC: {check: func(r *authRequest) error {
+		return r.allocNamespace(r.args.(*structs.AllocStopRequest).AllocID, acl.CapabilityAllocLifecycle)
+	}},
+	structs.AllocGetAllocsRPC: {node: nodeAllocsAuth},
+	structs.EvalListRPC:       listRule(acl.CapabilityReadJob),
+	structs.EvalGetEvalRPC:    {check: checkEvalRead},
+
+	// Nodes: the node-scoped calls of a client prove the node's secret.
+	structs.NodeRegisterRPC:     {node: nodeRegisterAuth},
+	structs.NodeHeartbeatRPC:    {node: nodeSecretAuth},
+	structs.NodeGetClientAllocs: {node: nodeSecretAuth},
+	structs.NodeUpdateAllocRPC:  {node: nodeSecretAuth},
+	structs.NodeGetNodeRPC:      nodeRule(acl.PolicyRead),
+	structs.NodeListRPC:         nodeRule(acl.PolicyRead),
+	"Node.UpdateEligibility":    nodeRule(acl.PolicyWrite),
+	"Node.UpdateDrain":          nodeRule(acl.PolicyWrite),
+	"Node.ClientCall":           {check: checkClientCall},
+
+	// Cluster status is open: servers ask each other for peers before a
+	// cluster (and so any token) exists, and the answers are addresses.
+	structs.StatusLeaderRPC: {open: true},
+	structs.StatusPeersRPC:  {open: true},
+	"Status.Members":        {open: true},
+
+	"Operator.RaftGetConfiguration": operatorRule(acl.PolicyRead),
+	"Operator.RaftRemovePeer":       operatorRule(acl.PolicyWrite),
+	"Operator.ForceLeave":           operatorRule(acl.PolicyWrite),
+
+	// ACLs. Bootstrap is open: it works once (or after the documented
+	// reset), and the endpoint refuses every other call.
+	structs.ACLBootstrapRPC:      {open: true},
+	structs.ACLUpsertPoliciesRPC: managementRule("write ACL policies"),
+	structs.ACLDeletePoliciesRPC: managementRule("delete ACL policies"),
+	structs.ACLListPoliciesRPC:   anyTokenRule, // filtered to the token's own
+	structs.ACLGetPolicyRPC:      anyTokenRule, // the token's own, or management
+	structs.ACLUpsertTokensRPC:   managementRule("create or update ACL tokens"),
+	structs.ACLDeleteTokensRPC:   managementRule("delete ACL tokens"),
+	structs.ACLListTokensRPC:     managementRule("list ACL tokens"),
+	structs.ACLGetTokenRPC:       managementRule("read ACL tokens"),
+	structs.ACLTokenSelfRPC:      anyTokenRule,
+	structs.ACLUpsertRolesRPC:    managementRule("write ACL roles"),
+	structs.ACLDeleteRolesRPC:    managementRule("delete ACL roles"),
+	structs.ACLListRolesRPC:      anyTokenRule, // filtered to the token's own
+	structs.ACLGetRoleRPC:        anyTokenRule, // the token's own, or management
+	structs.ACLAuthorizeRPC:      anyTokenRule, // the endpoint is the check
+
+	// Namespaces.
+	structs.NamespaceUpsertRPC: managementRule("create or update namespaces"),
+	structs.NamespaceDeleteRPC: managementRule("delete namespaces"),
+	structs.NamespaceListRPC:   anyTokenRule, // filtered to what the token may see
+	structs.NamespaceGetRPC: {check: func(r *authRequest) error {
+		name := r.args.(*structs.NamespaceSpecificRequest).Name
+		if r.acl.AllowNamespace(name) {
+			return nil
+		}
+		return &acl.PermissionDeniedError{Namespace: name, Rule: "any capability"}
+	}},
+}
+
+// checkJobRegister: submit-job (run-command for remote runs) in the job's
+// namespace, and submit-privileged-job for a job that can become root on
+// a node.
+func checkJobRegister(r *authRequest) error {
+	args := r.args.(*structs.JobRegisterRequest)
+	return checkJobSubmit(r, args.Job, args.Namespace)
+}
+
+func checkJobPlan(r *authRequest) error {
+	args := r.args.(*structs.JobPlanRequest)
+	return checkJobSubmit(r, args.Job, args.Namespace)
+}
+
+func checkJobSubmit(r *authRequest, job *structs.Job, argNS string) error {
+	if job == nil {
+		return nil // the endpoint says the job is missing
+	}
+	ns := argNS
+	if ns == "" {
+		ns = namespaceOf(job.Namespace)
+	}
+	capability := acl.CapabilitySubmitJob
+	if structs.IsRunJob(job) {
+		capability = acl.CapabilityRunCommand
+	}
+	if err := r.acl.CheckNamespace(ns, capability); err != nil {
+		return err
+	}
+	if reasons := job.PrivilegedReasons(); len(reasons) > 0 {
+		if err := r.acl.CheckNamespace(ns, acl.CapabilitySubmitPrivilegedJob); err != nil {
+			return fmt.Errorf("%w (%s)", err, strings.Join(reasons, "; "))
+		}
+	}
+	return nil
+}
+
+func checkEvalRead(r *authRequest) error {
+	id := r.args.(*structs.EvalSpecificRequest).EvalID
+	eval, err := r.srv.State().EvalByID(nil, id)
+	if err != nil {
+		return err
+	}
+	if eval == nil {
+		return nil // not found, for everyone
+	}
+	return r.acl.CheckNamespace(eval.Namespace, acl.CapabilityReadJob)
+}
+
+// clientOpCapability is what each relayed allocation operation needs.
+var clientOpCapability = map[string]string{
+	structs.ClientOpSignal:  acl.CapabilityAllocLifecycle,
+	structs.ClientOpRestart: acl.CapabilityAllocLifecycle,
+	structs.ClientOpExec:    acl.CapabilityAllocExec,
+	structs.ClientOpStats:   acl.CapabilityReadJob,
+}
+
+// checkClientCall lets an operation through only for an allocation that
+// exists, runs on the node the call goes to, is the allocation the body
+// acts on, and whose namespace grants the operation's capability.
+func checkClientCall(r *authRequest) error {
+	args := r.args.(*structs.ClientCallRequest)
+	capability, ok := clientOpCapability[args.Op]
+	if !ok {
+		return fmt.Errorf("Permission denied: unknown client operation %q", args.Op)
+	}
+	var body struct {
+		AllocID string `json:"alloc_id"`
+	}
+	if err := json.Unmarshal(args.Body, &body); err != nil || body.AllocID != args.AllocID {
+		return fmt.Errorf("Permission denied: the operation's allocation does not match the call's")
+	}
+	alloc, err := r.srv.State().AllocByID(nil, args.AllocID)
+	if err != nil {
+		return err
+	}
+	if alloc == nil {
+		return fmt.Errorf("allocation %q: %w", args.AllocID, structs.ErrNotFound)
+	}
+	if alloc.NodeID != args.NodeID {
+		return fmt.Errorf("Permission denied: allocation %s does not run on node %s", structs.ShortID(args.AllocID), structs.ShortID(args.NodeID))
+	}
+	return r.acl.CheckNamespace(alloc.Namespace, capability)
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"fmt"
+	"net/rpc"
+
+	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/structs"
+)
+
+// tokenCarrier is implemented by every RPC argument through the embedded
+// structs.QueryOptions or structs.WriteRequest.
+type tokenCarrier interface {
+	RequestToken() string
+	RequestNamespace() string
+}
+
+// authCodec wraps a net/rpc server codec so that every call, in-process or
+// from the network, passes authorizeRPC after its arguments are decoded and
+// before the endpoint runs. net/rpc reads a request's header and body in
+// one goroutine, one request after the other, so remembering the method
+// between the two reads is safe. A refused call answers the error and the
+// endpoint never runs, so nothing is written.
+type authCodec struct {
+	rpc.ServerCodec
+	srv    *Server
+	method string
+}
+
+func (s *Server) authCodec(c rpc.ServerCodec) rpc.ServerCodec {
+	return &authCodec{ServerCodec: c, srv: s}
+}
+
+func (c *authCodec) ReadRequestHeader(r *rpc.Request) error {
+	err := c.ServerCodec.ReadRequestHeader(r)
+	c.method = r.ServiceMethod
+	return err
+}
+
+func (c *authCodec) ReadRequestBody(args any) error {
+	if err := c.ServerCodec.ReadRequestBody(args); err != nil || args == nil {
+		return err
+	}
+	return c.srv.authorizeRPC(c.method, args)
+}
+
+// authorizeRPC is the one door of the RPC layer: it resolves the call's
+// token and asks the method's rule. A method without a rule is refused, so
+// an endpoint added later without one fails closed (and fails the door
+// test, which walks every registered method).
+func (s *Server) authorizeRPC(method string, args any) error {
+	rule, ok := rpcRules[method]
+	if !ok {
+		return fmt.Errorf("Permission denied: RPC %s has no access rule", method)
+	}
+	if rule.open {
+		return nil
+	}
+	tc, ok := args.(tokenCarrier)
+	if !ok {
+		return fmt.Errorf("Permission denied: RPC %s arguments carry no token", method)
+	}
+	if rule.node != nil {
+		// Node-scoped calls prove a node's identity with its secret (or a
+		// token with node write, for operators and tests).
+		return rule.node(s, args)
+	}
+	a, token, err := s.ResolveToken(tc.RequestToken())
+	if err != nil {
+		return err
+	}
+	return rule.check(&authRequest{srv: s, acl: a, token: token, args: args, ns: tc.RequestNamespace()})
+}
+
+// authRequest is what a rule sees.
+type authRequest struct {
+	srv   *Server
+	acl   *acl.ACL
+	token *structs.ACLToken
+	args  any
+	ns    string
+}
+
+func (r *authRequest) namespace() string { return namespaceOf(r.ns) }
+
+// listNamespace checks a list request: "*" lists what the token may see
+// (the endpoint filters), a single namespace needs the capability there.
+func (r *authRequest) listNamespace(capability string) error {
+	if r.ns == structs.AllNamespacesSentinel {
+		return nil
+	}
+	return r.acl.CheckNamespace(r.namespace(), capability)
+}
+
+// allocNamespace checks a capability in the namespace of an allocation.
+// An unknown allocation passes, so the endpoint answers "not found" the
+// same way for everyone, revealing nothing it would not otherwise.
+func (r *authRequest) allocNamespace(allocID, capability string) error {
+	alloc, err := r.srv.State().AllocByID(nil, allocID)
+	if err != nil {
+		return err
+	}
+	if alloc == nil {
+		return nil
+	}
+	return r.acl.CheckNamespace(alloc.Namespace, capability)
+}
+
+// rpcRule is the access rule of one RPC method: open (no check), node
+// (the node's own credentials), or check (a token's ACL).
+type rpcRule struct {
+	open  bool
+	node  func(s *Server, args any) error
+	check func(r *authRequest) error
+}
+
+func nsRule(capability string) rpcRule {
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckNamespace(r.namespace(), capability) }}
+}
+
+func listRule(capability string) rpcRule {
+	return rpcRule{check: func(r *authRequest) error { return r.listNamespace(capability) }}
+}
+
+func nodeRule(access string) rpcRule {
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckNode(access) }}
+}
+
+func operatorRule(access string) rpcRule {
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckOperator(access) }}
+}
+
+func agentRule(access string) rpcRule {
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckAgent(access) }}
+}
+
+func managementRule(what string) rpcRule {
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckManagement(what) }}
+}
+
+// anyTokenRule needs a valid token (or an anonymous request): the
+// endpoint itself limits the answer to what the token owns.
+var anyTokenRule = rpcRule{check: func(r *authRequest) error { return nil }}
