@@ -47,7 +47,8 @@
 // the same pattern only: a "*" deny in one policy does not cancel a "prod"
 // grant in another, because the "prod" rule is the one that applies to
 // "prod". The namespace "" means "default". A namespace name containing '*'
-// is not a real namespace and is refused (ask once per real namespace).
+// is not a real namespace and is refused, except by Management (ask once
+// per real namespace).
 //
 // # Deny by default
 //

@@ -60,10 +60,16 @@ type glob struct {
 	// literal counts the characters that are not '*': the more, the
 	// closer the match, because '*' then matches fewer characters.
 	literal int
+	exact   bool // no '*' at all
 }
 
 func compileGlob(pattern string) glob {
 	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		// No '*': only the name itself matches. New keeps such names
+		// out of the globs, but a glob must stay correct on its own.
+		return glob{pattern: pattern, prefix: pattern, suffix: "", literal: len(pattern), exact: true}
+	}
 	g := glob{
 		pattern: pattern,
 		prefix:  parts[0],
@@ -81,6 +87,9 @@ func compileGlob(pattern string) glob {
 // match reports whether s matches. Taking each middle run at its leftmost
 // place is enough: it leaves the most room for the runs after it.
 func (g *glob) match(s string) bool {
+	if g.exact {
+		return s == g.pattern
+	}
 	if len(s) < len(g.prefix)+len(g.suffix) ||
 		!strings.HasPrefix(s, g.prefix) || !strings.HasSuffix(s, g.suffix) {
 		return false
