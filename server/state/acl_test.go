@@ -14,8 +14,8 @@ import (
 )
 
 func policyName(p *structs.ACLPolicy) string { return p.Name }
-func tokenID(t *structs.ACLToken) string    { return t.AccessorID }
-func roleID(r *structs.ACLRole) string      { return r.ID }
+func tokenID(t *structs.ACLToken) string     { return t.AccessorID }
+func roleID(r *structs.ACLRole) string       { return r.ID }
 
 func mockToken(accessor, secret string) *structs.ACLToken {
 	return &structs.ACLToken{
