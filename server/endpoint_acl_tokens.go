@@ -96,7 +96,7 @@ func prepareToken(st *state.StateStore, in *structs.ACLToken, now time.Time) (*s
 		}
 	}
 	if t.ExpirationTTL < 0 {
-		return nil, "", fmt.Errorf("invalid: expiration TTL %s is negative", t.ExpirationTTL)
+		return nil, "", fmt.Errorf("invalid: expiration TTL %s is negative", time.Duration(t.ExpirationTTL))
 	}
 	if t.AccessorID == "" {
 		secret := structs.GenerateID()

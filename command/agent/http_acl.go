@@ -17,7 +17,6 @@ func (s *HTTPServer) registerACLRoutes() {
 		get: viaRPC(s.aclPolicyGet), put: viaRPC(s.aclPolicyPut), post: viaRPC(s.aclPolicyPut), del: viaRPC(s.aclPolicyDelete)})
 	s.route("/v1/acl/tokens", map[string]door{get: viaRPC(s.aclTokenList)})
 	s.route("/v1/acl/token", map[string]door{put: viaRPC(s.aclTokenCreate), post: viaRPC(s.aclTokenCreate)})
-	s.route("/v1/acl/token/self", map[string]door{get: viaRPC(s.aclTokenSelf)})
 	s.route("/v1/acl/token/{id}", map[string]door{
 		get: viaRPC(s.aclTokenGet), put: viaRPC(s.aclTokenUpdate), post: viaRPC(s.aclTokenUpdate), del: viaRPC(s.aclTokenDelete)})
 	s.route("/v1/acl/roles", map[string]door{get: viaRPC(s.aclRoleList)})
@@ -153,7 +152,12 @@ func (s *HTTPServer) upsertToken(r *http.Request, t *structs.ACLToken) (any, err
 	return out.Tokens[0], nil
 }
 
+// GET /v1/acl/token/<accessor_id>, or /v1/acl/token/self for the
+// request's own token (one route: the mux cannot hold both patterns).
 func (s *HTTPServer) aclTokenGet(w http.ResponseWriter, r *http.Request) (any, error) {
+	if r.PathValue("id") == "self" {
+		return s.aclTokenSelf(w, r)
+	}
 	args := structs.ACLSpecificRequest{Name: r.PathValue("id")}
 	if err := parseQuery(r, &args.QueryOptions); err != nil {
 		return nil, err

@@ -103,7 +103,7 @@ func (s *HTTPServer) rpc(r *http.Request, method string, args, reply any) error 
 			rc.SetRequestNamespace(r.URL.Query().Get("namespace"))
 		}
 	}
-	return s.rpc(r, method, args, reply)
+	return s.backend.RPC(method, args, reply)
 }
 
 type tokenKey struct{}
