@@ -9,7 +9,9 @@ import (
 // ACLTokenUpdateCommand changes a token's name, policies or roles.
 type ACLTokenUpdateCommand struct{ Meta }
 
-func (c *ACLTokenUpdateCommand) Synopsis() string { return "Change an ACL token's name, policies or roles" }
+func (c *ACLTokenUpdateCommand) Synopsis() string {
+	return "Change an ACL token's name, policies or roles"
+}
 
 func (c *ACLTokenUpdateCommand) Help() string {
 	return strings.TrimSpace(`
