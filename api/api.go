@@ -20,8 +20,9 @@ import (
 
 // Environment variables read by DefaultConfig.
 const (
-	EnvAddress = "APPMESH_ADDR"
-	EnvToken   = "APPMESH_TOKEN"
+	EnvAddress   = "APPMESH_ADDR"
+	EnvToken     = "APPMESH_TOKEN"
+	EnvNamespace = "APPMESH_NAMESPACE"
 )
 
 // DefaultAddress is the agent's HTTP address when nothing else is given.
@@ -43,26 +44,32 @@ type Config struct {
 	Address string
 	// Token is sent as X-Appmesh-Token when not empty.
 	Token string
+	// Namespace is sent as ?namespace= on every request when not empty; the
+	// agent takes an absent one as "default". "*" on a list route means every
+	// namespace the token may see.
+	Namespace string
 	// HTTPClient is used for every request; nil means a client without an
 	// overall timeout, because blocking queries and followed logs are long.
 	HTTPClient *http.Client
 }
 
-// DefaultConfig reads APPMESH_ADDR and APPMESH_TOKEN.
+// DefaultConfig reads APPMESH_ADDR, APPMESH_TOKEN and APPMESH_NAMESPACE.
 func DefaultConfig() *Config {
 	c := &Config{Address: DefaultAddress}
 	if v := strings.TrimSpace(os.Getenv(EnvAddress)); v != "" {
 		c.Address = v
 	}
 	c.Token = os.Getenv(EnvToken)
+	c.Namespace = strings.TrimSpace(os.Getenv(EnvNamespace))
 	return c
 }
 
 // Client talks to one agent's HTTP API.
 type Client struct {
-	base  *url.URL
-	token string
-	http  *http.Client
+	base      *url.URL
+	token     string
+	namespace string
+	http      *http.Client
 }
 
 // NewClient checks the configuration and returns a client. A nil config
@@ -93,11 +100,24 @@ func NewClient(cfg *Config) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
-	return &Client{base: u, token: cfg.Token, http: hc}, nil
+	return &Client{base: u, token: cfg.Token, namespace: strings.TrimSpace(cfg.Namespace), http: hc}, nil
 }
 
 // Address returns the agent's base URL.
 func (c *Client) Address() string { return c.base.String() }
+
+// Namespace returns the namespace sent with every request ("" = the
+// agent's default).
+func (c *Client) Namespace() string { return c.namespace }
+
+// WithNamespace returns a client that shares c's connection and token but
+// sends ns instead; it is how a write (which takes no QueryOptions) targets
+// another namespace, e.g. a job found by a listing across namespaces.
+func (c *Client) WithNamespace(ns string) *Client {
+	cc := *c
+	cc.namespace = strings.TrimSpace(ns)
+	return &cc
+}
 
 // QueryOptions tune a read.
 type QueryOptions struct {
@@ -109,6 +129,9 @@ type QueryOptions struct {
 	AllowStale bool
 	// Prefix filters list endpoints by ID prefix.
 	Prefix string
+	// Namespace, when set, replaces the client's namespace for this read;
+	// "*" lists every namespace the token may see.
+	Namespace string
 	// Context cancels the request; nil means context.Background().
 	Context context.Context
 }
@@ -151,6 +174,9 @@ func (q *QueryOptions) params(v url.Values) url.Values {
 	if q.Prefix != "" {
 		v.Set("prefix", q.Prefix)
 	}
+	if q.Namespace != "" {
+		v.Set("namespace", q.Namespace)
+	}
 	return v
 }
 
@@ -163,6 +189,16 @@ func (c *Client) newRequest(ctx context.Context, method, path string, params url
 		return nil, fmt.Errorf("invalid request path %q: %v", path, err)
 	}
 	u.Path = p
+	// The client's namespace goes on every request, unless the call named
+	// one itself (QueryOptions.Namespace).
+	if c.namespace != "" && (params == nil || !params.Has("namespace")) {
+		if params == nil {
+			params = url.Values{}
+		} else {
+			params = cloneValues(params)
+		}
+		params.Set("namespace", c.namespace)
+	}
 	u.RawQuery = params.Encode()
 
 	var rd io.Reader
@@ -258,3 +294,11 @@ func decodeBody(resp *http.Response, out any) error {
 // escapeID escapes an ID for use as one path segment; job IDs may contain
 // '/', which becomes %2F so that the agent can tell it from a sub-resource.
 func escapeID(id string) string { return url.PathEscape(id) }
+
+func cloneValues(v url.Values) url.Values {
+	c := make(url.Values, len(v))
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}

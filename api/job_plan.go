@@ -13,7 +13,7 @@ func (j *Jobs) Plan(job *structs.Job, diff bool) (*structs.JobPlanResponse, erro
 	if job == nil || job.ID == "" {
 		return nil, fmt.Errorf("plan: a job with an id is required")
 	}
-	req := &structs.JobPlanRequest{Job: job, Diff: diff}
+	req := &structs.JobPlanRequest{Job: j.c.inNamespace(job), Diff: diff}
 	var out structs.JobPlanResponse
 	if _, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(job.ID)+"/plan", nil, req, &out); err != nil {
 		return nil, err

@@ -21,9 +21,10 @@ type RegisterOptions struct {
 	ModifyIndex  uint64
 }
 
-// Register submits a new job or a new version of a job.
+// Register submits a new job or a new version of a job. A job that names no
+// namespace goes to the client's namespace.
 func (j *Jobs) Register(job *structs.Job, opts *RegisterOptions) (*structs.JobRegisterResponse, *WriteMeta, error) {
-	req := &structs.JobRegisterRequest{Job: job}
+	req := &structs.JobRegisterRequest{Job: j.c.inNamespace(job)}
 	if opts != nil {
 		req.EnforceIndex = opts.EnforceIndex
 		req.JobModifyIndex = opts.ModifyIndex
@@ -94,4 +95,16 @@ func (j *Jobs) Deregister(id string, purge bool) (*structs.JobDeregisterResponse
 		return nil, nil, err
 	}
 	return &out, wm, nil
+}
+
+// inNamespace returns job, or a copy of it placed in the client's namespace
+// when the job names none: the agent takes a job's namespace from the job
+// itself, so -namespace / APPMESH_NAMESPACE must reach it there.
+func (c *Client) inNamespace(job *structs.Job) *structs.Job {
+	if job == nil || job.Namespace != "" || c.namespace == "" || c.namespace == structs.AllNamespacesSentinel {
+		return job
+	}
+	cp := job.Copy()
+	cp.Namespace = c.namespace
+	return cp
 }

@@ -93,6 +93,36 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"operator snapshot save":    func() (cli.Command, error) { return &OperatorSnapshotSaveCommand{Meta: meta()}, nil },
 		"operator snapshot restore": func() (cli.Command, error) { return &OperatorSnapshotRestoreCommand{Meta: meta()}, nil },
 
+		"acl":           func() (cli.Command, error) { return &ACLCommand{Meta: meta()}, nil },
+		"acl bootstrap": func() (cli.Command, error) { return &ACLBootstrapCommand{Meta: meta()}, nil },
+		"acl policy":    func() (cli.Command, error) { return &ACLPolicyCommand{Meta: meta()}, nil },
+		"acl policy apply": func() (cli.Command, error) {
+			return &ACLPolicyApplyCommand{Meta: meta()}, nil
+		},
+		"acl policy list":   func() (cli.Command, error) { return &ACLPolicyListCommand{Meta: meta()}, nil },
+		"acl policy info":   func() (cli.Command, error) { return &ACLPolicyInfoCommand{Meta: meta()}, nil },
+		"acl policy delete": func() (cli.Command, error) { return &ACLPolicyDeleteCommand{Meta: meta()}, nil },
+		"acl token":         func() (cli.Command, error) { return &ACLTokenCommand{Meta: meta()}, nil },
+		"acl token create":  func() (cli.Command, error) { return &ACLTokenCreateCommand{Meta: meta()}, nil },
+		"acl token list":    func() (cli.Command, error) { return &ACLTokenListCommand{Meta: meta()}, nil },
+		"acl token info":    func() (cli.Command, error) { return &ACLTokenInfoCommand{Meta: meta()}, nil },
+		"acl token self":    func() (cli.Command, error) { return &ACLTokenSelfCommand{Meta: meta()}, nil },
+		"acl token update":  func() (cli.Command, error) { return &ACLTokenUpdateCommand{Meta: meta()}, nil },
+		"acl token delete":  func() (cli.Command, error) { return &ACLTokenDeleteCommand{Meta: meta()}, nil },
+		"acl role":          func() (cli.Command, error) { return &ACLRoleCommand{Meta: meta()}, nil },
+		"acl role create":   func() (cli.Command, error) { return &ACLRoleCreateCommand{Meta: meta()}, nil },
+		"acl role list":     func() (cli.Command, error) { return &ACLRoleListCommand{Meta: meta()}, nil },
+		"acl role info":     func() (cli.Command, error) { return &ACLRoleInfoCommand{Meta: meta()}, nil },
+		"acl role update":   func() (cli.Command, error) { return &ACLRoleUpdateCommand{Meta: meta()}, nil },
+		"acl role delete":   func() (cli.Command, error) { return &ACLRoleDeleteCommand{Meta: meta()}, nil },
+
+		"namespace":        func() (cli.Command, error) { return &NamespaceCommand{Meta: meta()}, nil },
+		"namespace apply":  func() (cli.Command, error) { return &NamespaceApplyCommand{Meta: meta()}, nil },
+		"namespace list":   func() (cli.Command, error) { return &NamespaceListCommand{Meta: meta()}, nil },
+		"namespace status": func() (cli.Command, error) { return &NamespaceStatusCommand{Meta: meta(), name: "status"}, nil },
+		"namespace info":   func() (cli.Command, error) { return &NamespaceStatusCommand{Meta: meta(), name: "info"}, nil },
+		"namespace delete": func() (cli.Command, error) { return &NamespaceDeleteCommand{Meta: meta()}, nil },
+
 		"version": func() (cli.Command, error) { return &VersionCommand{Meta: meta()}, nil },
 	}
 }

@@ -59,6 +59,11 @@ func (c *JobRunCommand) Run(args []string) int {
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
+	if job.Namespace != "" {
+		// The job's own namespace wins over -namespace; the evaluation and
+		// allocations watched below live there too.
+		client = client.WithNamespace(job.Namespace)
+	}
 	opts := &api.RegisterOptions{EnforceIndex: checkIndex.set, ModifyIndex: checkIndex.value}
 	resp, _, err := client.Jobs().Register(job, opts)
 	if err != nil {

@@ -18,9 +18,11 @@ func (c *JobStatusCommand) Help() string {
 	return strings.TrimSpace(`
 Usage: appmesh job status [options] [ID]
 
-  Without ID, lists every job. With ID (or a unique ID prefix), shows the
-  job, a summary of its allocations per group, why the latest evaluation
-  could not place allocations (if so) and its allocations.
+  Without ID, lists every job of the namespace (of every namespace the token
+  may see, with a Namespace column, under -namespace '*'). With ID (or a
+  unique ID prefix), shows the job, a summary of its allocations per group,
+  why the latest evaluation could not place allocations (if so) and its
+  allocations.
 
 ` + generalOptions + jsonOption)
 }
@@ -62,15 +64,30 @@ func (c *JobStatusCommand) list(client *api.Client) int {
 		c.Ui.Output("No jobs")
 		return exitOK
 	}
-	c.Ui.Output(jobTable(jobs))
+	c.Ui.Output(jobTable(jobs, c.allNamespaces()))
 	return exitOK
 }
 
-func jobTable(jobs []*structs.JobListStub) string {
-	sort.Slice(jobs, func(i, j int) bool { return jobs[i].ID < jobs[j].ID })
-	rows := [][]string{{"ID", "Type", "Priority", "Status", "Submit Date"}}
+// jobTable lists jobs; withNamespace adds a Namespace column, for listings
+// across namespaces where the same ID may appear twice.
+func jobTable(jobs []*structs.JobListStub, withNamespace bool) string {
+	sort.Slice(jobs, func(i, j int) bool {
+		if jobs[i].ID != jobs[j].ID {
+			return jobs[i].ID < jobs[j].ID
+		}
+		return jobs[i].Namespace < jobs[j].Namespace
+	})
+	header := []string{"ID", "Type", "Priority", "Status", "Submit Date"}
+	if withNamespace {
+		header = append([]string{"ID", "Namespace"}, header[1:]...)
+	}
+	rows := [][]string{header}
 	for _, j := range jobs {
-		rows = append(rows, []string{j.ID, j.Type, fmt.Sprint(j.Priority), j.Status, formatTime(j.SubmitTime)})
+		row := []string{j.ID, j.Type, fmt.Sprint(j.Priority), j.Status, formatTime(j.SubmitTime)}
+		if withNamespace {
+			row = append([]string{j.ID, orDash(j.Namespace)}, row[1:]...)
+		}
+		rows = append(rows, row)
 	}
 	return formatTable(rows)
 }
@@ -79,6 +96,11 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 	stub, code := c.findJob(client, id)
 	if stub == nil {
 		return code
+	}
+	if stub.Namespace != "" {
+		// Under -namespace '*' the job was found in one namespace; the
+		// reads of its details must name that one.
+		client = client.WithNamespace(stub.Namespace)
 	}
 	job, _, err := client.Jobs().Info(stub.ID, nil)
 	if err != nil {
@@ -136,23 +158,30 @@ func (c *JobStatusCommand) findJob(client *api.Client, id string) (*structs.JobL
 	if err != nil {
 		return nil, c.errorf("Error querying jobs: %v", err)
 	}
-	var matches []*structs.JobListStub
+	var matches, exact []*structs.JobListStub
 	for _, j := range jobs {
 		if j.ID == id {
-			return j, exitOK
+			exact = append(exact, j)
 		}
 		if strings.HasPrefix(j.ID, id) {
 			matches = append(matches, j)
 		}
 	}
-	switch len(matches) {
-	case 0:
+	switch {
+	case len(exact) == 1:
+		return exact[0], exitOK
+	case len(exact) > 1:
+		// Only across namespaces can one ID match twice.
+		c.Ui.Error(fmt.Sprintf("Job %q exists in %d namespaces; pick one with -namespace:\n", id, len(exact)))
+		c.Ui.Error(jobTable(exact, true))
+		return nil, exitError
+	case len(matches) == 0:
 		return nil, c.errorf("No job with ID or prefix %q", id)
-	case 1:
+	case len(matches) == 1:
 		return matches[0], exitOK
 	}
 	c.Ui.Error(fmt.Sprintf("Prefix %q matches %d jobs; give the full ID:\n", id, len(matches)))
-	c.Ui.Error(jobTable(matches))
+	c.Ui.Error(jobTable(matches, c.allNamespaces()))
 	return nil, exitError
 }
 

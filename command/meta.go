@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/appmesh/appmesh/api"
+	"github.com/appmesh/appmesh/structs"
 	"github.com/mitchellh/cli"
 )
 
@@ -25,18 +26,20 @@ const (
 type Meta struct {
 	Ui cli.Ui
 
-	address string
-	token   string
-	json    bool
+	address   string
+	token     string
+	namespace string
+	json      bool
 }
 
-// flagSet returns a flag set with -address and -token, and -json for read
-// commands. Parse errors are reported by parseFlags, not by package flag.
+// flagSet returns a flag set with -address, -token and -namespace, and
+// -json for read commands. Parse errors are reported by parseFlags, not by package flag.
 func (m *Meta) flagSet(name string, withJSON bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&m.address, "address", "", "")
 	fs.StringVar(&m.token, "token", "", "")
+	fs.StringVar(&m.namespace, "namespace", "", "")
 	if withJSON {
 		fs.BoolVar(&m.json, "json", false, "")
 	}
@@ -79,8 +82,8 @@ func (m *Meta) errorf(format string, args ...any) int {
 	return exitError
 }
 
-// client builds an API client from -address/-token, falling back to
-// APPMESH_ADDR and APPMESH_TOKEN.
+// client builds an API client from -address/-token/-namespace, falling
+// back to APPMESH_ADDR, APPMESH_TOKEN and APPMESH_NAMESPACE.
 func (m *Meta) client() (*api.Client, error) {
 	cfg := api.DefaultConfig()
 	if m.address != "" {
@@ -89,7 +92,20 @@ func (m *Meta) client() (*api.Client, error) {
 	if m.token != "" {
 		cfg.Token = m.token
 	}
+	if m.namespace != "" {
+		cfg.Namespace = m.namespace
+	}
 	return api.NewClient(cfg)
+}
+
+// allNamespaces reports whether the command runs across every namespace
+// (-namespace '*' or APPMESH_NAMESPACE=*), where lists show a namespace column.
+func (m *Meta) allNamespaces() bool {
+	ns := m.namespace
+	if ns == "" {
+		ns = strings.TrimSpace(os.Getenv(api.EnvNamespace))
+	}
+	return ns == structs.AllNamespacesSentinel
 }
 
 // out returns the raw writer behind the UI, for output that is a byte
@@ -140,7 +156,12 @@ const generalOptions = `General Options:
     The agent's HTTP address. Default: $APPMESH_ADDR, else http://127.0.0.1:6060.
 
   -token=<token>
-    ACL token sent with every request. Default: $APPMESH_TOKEN.`
+    ACL token sent with every request. Default: $APPMESH_TOKEN.
+
+  -namespace=<name>
+    The namespace of the command's jobs, allocations and evaluations; "*"
+    lists every namespace the token may see. Default: $APPMESH_NAMESPACE,
+    else "default".`
 
 const jsonOption = `
   -json

@@ -101,6 +101,11 @@ type ACLToken struct {
 	CreateTime     time.Time  `json:"create_time"`
 	CreateIndex    uint64     `json:"create_index"`
 	ModifyIndex    uint64     `json:"modify_index"`
+
+	// ExpirationTTL is an input only: on create, the server sets
+	// ExpirationTime to the create time plus this. It is a Duration so that
+	// JSON carries a Go duration string ("1h"), like every duration in the API.
+	ExpirationTTL Duration `json:"expiration_ttl,omitempty"`
 }
 
 // Sanitize returns a copy without the secret hash, for API answers.

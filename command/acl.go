@@ -1,0 +1,132 @@
+package command
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/mitchellh/cli"
+)
+
+// ACLCommand groups the ACL subcommands.
+type ACLCommand struct{ Meta }
+
+func (c *ACLCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "acl", synopsis: "Bootstrap ACLs and manage tokens, policies and roles"}
+}
+func (c *ACLCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *ACLCommand) Help() string          { return c.ns().Help() }
+func (c *ACLCommand) Run(args []string) int { return c.ns().Run(args) }
+
+// ACLPolicyCommand groups the policy subcommands.
+type ACLPolicyCommand struct{ Meta }
+
+func (c *ACLPolicyCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "acl policy", synopsis: "Write, list, read and delete ACL policies"}
+}
+func (c *ACLPolicyCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *ACLPolicyCommand) Help() string          { return c.ns().Help() }
+func (c *ACLPolicyCommand) Run(args []string) int { return c.ns().Run(args) }
+
+// ACLTokenCommand groups the token subcommands.
+type ACLTokenCommand struct{ Meta }
+
+func (c *ACLTokenCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "acl token", synopsis: "Create, list, read, update and delete ACL tokens"}
+}
+func (c *ACLTokenCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *ACLTokenCommand) Help() string          { return c.ns().Help() }
+func (c *ACLTokenCommand) Run(args []string) int { return c.ns().Run(args) }
+
+// ACLRoleCommand groups the role subcommands.
+type ACLRoleCommand struct{ Meta }
+
+func (c *ACLRoleCommand) ns() *namespace {
+	return &namespace{Meta: c.Meta, name: "acl role", synopsis: "Create, list, read, update and delete ACL roles"}
+}
+func (c *ACLRoleCommand) Synopsis() string      { return c.ns().Synopsis() }
+func (c *ACLRoleCommand) Help() string          { return c.ns().Help() }
+func (c *ACLRoleCommand) Run(args []string) int { return c.ns().Run(args) }
+
+// outputJSON prints v as JSON; exit 0, or 1 if it cannot be encoded.
+func (m *Meta) outputJSON(v any) int {
+	if err := printJSON(m.Ui, v); err != nil {
+		return m.errorf("%v", err)
+	}
+	return exitOK
+}
+
+// in is the reader behind the UI (standard input), for "-" file arguments.
+func (m *Meta) in() io.Reader {
+	switch u := m.Ui.(type) {
+	case *cli.BasicUi:
+		if u.Reader != nil {
+			return u.Reader
+		}
+	case *cli.MockUi:
+		if u.InputReader != nil {
+			return u.InputReader
+		}
+	}
+	return os.Stdin
+}
+
+// flagsGiven returns the names of the flags given on the command line, to
+// tell "not given" from "given empty" in update commands.
+func flagsGiven(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+func listOrDash(items []string) string {
+	if len(items) == 0 {
+		return "-"
+	}
+	return strings.Join(items, ",")
+}
+
+func timeOrDash(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return formatTime(t.UnixNano())
+}
+
+// tokenKV renders a token; the secret only when the answer carries it
+// (bootstrap and create), since the servers never show it again.
+func tokenKV(t *structs.ACLToken) string {
+	pairs := []string{"Accessor ID", t.AccessorID}
+	if t.SecretID != "" {
+		pairs = append(pairs, "Secret ID", t.SecretID)
+	}
+	create := t.CreateTime
+	pairs = append(pairs,
+		"Name", orDash(t.Name),
+		"Type", t.Type,
+		"Policies", listOrDash(t.Policies),
+		"Roles", listOrDash(t.Roles),
+		"Create Time", timeOrDash(&create),
+		"Expiry Time", timeOrDash(t.ExpirationTime),
+		"Create Index", fmt.Sprint(t.CreateIndex),
+		"Modify Index", fmt.Sprint(t.ModifyIndex))
+	return formatKV(pairs...)
+}
+
+func roleKV(r *structs.ACLRole) string {
+	return formatKV(
+		"ID", r.ID,
+		"Name", r.Name,
+		"Description", orDash(r.Description),
+		"Policies", listOrDash(r.Policies),
+		"Create Index", fmt.Sprint(r.CreateIndex),
+		"Modify Index", fmt.Sprint(r.ModifyIndex))
+}
+
+// aclTokenTypesHelp explains token types, shared by create and update.
+const aclTokenTypesHelp = `  A management token may do everything; a client token only what its
+  policies and roles grant.`
