@@ -93,9 +93,6 @@ type ACLToken struct {
 	Policies   []string `json:"policies,omitempty"`
 	// Roles are role names.
 	Roles []string `json:"roles,omitempty"`
-	// ExpirationTTL is an input only: a new token with it expires that long
-	// after its creation (ExpirationTime).
-	ExpirationTTL Duration `json:"expiration_ttl,omitempty"`
 	// ExpirationTime, when set, ends the token's validity.
 	ExpirationTime *time.Time `json:"expiration_time,omitempty"`
 	CreateTime     time.Time  `json:"create_time"`
