@@ -1,0 +1,273 @@
+package agent
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+	"github.com/hashicorp/go-hclog"
+)
+
+// startACLAgent starts a real dev agent with ACLs on and returns it with a
+// management token.
+func startACLAgent(t *testing.T) (*Agent, string) {
+	t.Helper()
+	cfg := DevConfig()
+	cfg.Name = "acl-doors"
+	cfg.LogLevel = "ERROR"
+	cfg.ACL.Enabled = true
+	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Gossip = freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)
+	logger := hclog.New(&hclog.LoggerOptions{Name: "acl", Level: hclog.Error, Output: os.Stderr})
+	a, err := NewAgent(cfg, logger)
+	if err != nil {
+		t.Fatalf("start agent: %v", err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown() })
+	var boot structs.ACLTokenResponse
+	if err := a.RPC(structs.ACLBootstrapRPC, &structs.ACLBootstrapRequest{}, &boot); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	if boot.Token == nil || boot.Token.SecretID == "" {
+		t.Fatalf("bootstrap gave no secret: %+v", boot.Token)
+	}
+	return a, boot.Token.SecretID
+}
+
+// doorClient sends raw HTTP requests to an agent with a chosen token.
+type doorClient struct {
+	t    *testing.T
+	base string
+}
+
+func (c doorClient) do(method, path, token, body string) (int, string) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-Appmesh-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, string(b)
+}
+
+func (c doorClient) must(method, path, token, body string) string {
+	c.t.Helper()
+	code, out := c.do(method, path, token, body)
+	if code != http.StatusOK {
+		c.t.Fatalf("%s %s: %d %s", method, path, code, out)
+	}
+	return out
+}
+
+// doorSample is one concrete request for a route pattern.
+type doorSample struct {
+	method, path, body string
+}
+
+// TestHTTPDoors walks the router's own route table: every registered
+// method of every route must be refused (403, nothing written) without a
+// token, with an unknown token and with a token of another namespace, and
+// must get past the door with a management token. A route added without a
+// sample here fails the test, so no door goes untried.
+func TestHTTPDoors(t *testing.T) {
+	a, mgmt := startACLAgent(t)
+	c := doorClient{t: t, base: "http://" + a.HTTPAddr()}
+
+	// A namespace with a running job, a stopped job to revert, a
+	// parameterized job to dispatch and a periodic one to force.
+	c.must("PUT", "/v1/namespace/prod", mgmt, `{"description":"production"}`)
+	c.must("PUT", "/v1/namespace/other", mgmt, "")
+	c.must("PUT", "/v1/acl/policy/other-write", mgmt, `{"rules":"namespace \"other\" {\n policy = \"write\"\n}\n"}`)
+	var other struct {
+		SecretID string `json:"secret_id"`
+	}
+	decodeJSON(t, c.must("PUT", "/v1/acl/token", mgmt, `{"name":"other","policies":["other-write"]}`), &other)
+	jobBody := `{"job":{"id":"web","namespace":"prod","type":"service","groups":[{"name":"g","count":1,"tasks":[
+	  {"name":"t","driver":"raw_exec","config":{"command":"/bin/sh","args":["-c","echo hi; exec sleep 600"]}}]}]}}`
+	c.must("PUT", "/v1/jobs", mgmt, jobBody)
+	c.must("PUT", "/v1/jobs", mgmt, strings.Replace(jobBody, "exec sleep 600", "exec sleep 601", 1))
+	c.must("PUT", "/v1/jobs", mgmt, `{"job":{"id":"param","namespace":"prod","type":"batch","parameterized":{},"groups":[{"name":"g","tasks":[
+	  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`)
+	c.must("PUT", "/v1/jobs", mgmt, `{"job":{"id":"cron","namespace":"prod","type":"batch","periodic":{"crons":["0 0 0 1 1 *"]},"groups":[{"name":"g","tasks":[
+	  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`)
+	allocID := waitRunningAlloc(t, c, mgmt, "web")
+	var allocs []struct {
+		EvalID string `json:"eval_id"`
+		NodeID string `json:"node_id"`
+	}
+	decodeJSON(t, c.must("GET", "/v1/job/web/allocations?namespace=prod", mgmt, ""), &allocs)
+	evalID, nodeID := allocs[0].EvalID, allocs[0].NodeID
+	var roleOut struct {
+		ID string `json:"id"`
+	}
+	decodeJSON(t, c.must("PUT", "/v1/acl/role", mgmt, `{"name":"ops","policies":["other-write"]}`), &roleOut)
+	var tokOut struct {
+		AccessorID string `json:"accessor_id"`
+	}
+	decodeJSON(t, c.must("PUT", "/v1/acl/token", mgmt, `{"name":"victim","policies":["other-write"]}`), &tokOut)
+
+	ns := "?namespace=prod"
+	samples := map[string][]doorSample{
+		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
+		"/v1/job/{rest...}": {
+			{"GET", "/v1/job/web" + ns, ""}, {"GET", "/v1/job/web/allocations" + ns, ""},
+			{"GET", "/v1/job/web/evaluations" + ns, ""}, {"GET", "/v1/job/web/versions" + ns, ""},
+			{"GET", "/v1/job/cron/periodic" + ns, ""},
+			{"PUT", "/v1/job/web/plan" + ns, jobBody}, {"PUT", "/v1/job/web/revert" + ns, `{"version":0}`},
+			{"PUT", "/v1/job/param/dispatch" + ns, `{}`}, {"PUT", "/v1/job/cron/periodic/force" + ns, ""},
+			{"DELETE", "/v1/job/web" + ns, ""},
+		},
+		"/v1/allocations":                   {{"GET", "/v1/allocations" + ns, ""}},
+		"/v1/allocation/{id}":               {{"GET", "/v1/allocation/" + allocID + ns, ""}},
+		"/v1/allocation/{id}/stop":          {{"PUT", "/v1/allocation/" + allocID + "/stop" + ns, ""}, {"POST", "/v1/allocation/" + allocID + "/stop" + ns, ""}},
+		"/v1/nodes":                         {{"GET", "/v1/nodes", ""}},
+		"/v1/node/{id}":                     {{"GET", "/v1/node/" + nodeID, ""}},
+		"/v1/node/{id}/drain":               {{"PUT", "/v1/node/" + nodeID + "/drain", `{"drain_spec":null}`}, {"POST", "/v1/node/" + nodeID + "/drain", `{"drain_spec":null}`}},
+		"/v1/node/{id}/eligibility":         {{"PUT", "/v1/node/" + nodeID + "/eligibility", `{"eligibility":"eligible"}`}, {"POST", "/v1/node/" + nodeID + "/eligibility", `{"eligibility":"eligible"}`}},
+		"/v1/evaluations":                   {{"GET", "/v1/evaluations" + ns, ""}},
+		"/v1/evaluation/{id}":               {{"GET", "/v1/evaluation/" + evalID + ns, ""}},
+		"/v1/status/leader":                 {{"GET", "/v1/status/leader", ""}},
+		"/v1/status/peers":                  {{"GET", "/v1/status/peers", ""}},
+		"/v1/agent/self":                    {{"GET", "/v1/agent/self", ""}},
+		"/v1/agent/members":                 {{"GET", "/v1/agent/members", ""}},
+		"/v1/agent/join":                    {{"PUT", "/v1/agent/join?address=127.0.0.1:1", ""}, {"POST", "/v1/agent/join?address=127.0.0.1:1", ""}},
+		"/v1/agent/force-leave":             {{"PUT", "/v1/agent/force-leave?node=nobody", ""}, {"POST", "/v1/agent/force-leave?node=nobody", ""}},
+		"/v1/operator/raft/configuration":   {{"GET", "/v1/operator/raft/configuration", ""}},
+		"/v1/operator/raft/peer":            {{"DELETE", "/v1/operator/raft/peer?address=127.0.0.1:1", ""}},
+		"/v1/operator/snapshot":             {{"GET", "/v1/operator/snapshot", ""}, {"PUT", "/v1/operator/snapshot", "not a snapshot"}},
+		"/v1/client/fs/logs/{alloc}":        {{"GET", "/v1/client/fs/logs/" + allocID + "?task=t", ""}},
+		"/v1/client/allocation/{id}/signal": {{"POST", "/v1/client/allocation/" + allocID + "/signal", `{"signal":"SIGCONT"}`}, {"PUT", "/v1/client/allocation/" + allocID + "/signal", `{"signal":"SIGCONT"}`}},
+		"/v1/client/allocation/{id}/restart": {{"POST", "/v1/client/allocation/" + allocID + "/restart", `{}`},
+			{"PUT", "/v1/client/allocation/" + allocID + "/restart", `{}`}},
+		"/v1/client/allocation/{id}/exec": {{"POST", "/v1/client/allocation/" + allocID + "/exec", `{"task":"t","command":["/bin/true"]}`},
+			{"PUT", "/v1/client/allocation/" + allocID + "/exec", `{"task":"t","command":["/bin/true"]}`},
+			{"GET", "/v1/client/allocation/" + allocID + "/exec?task=t&command=%5B%22%2Fbin%2Ftrue%22%5D", ""}},
+		"/v1/client/allocation/{id}/stats": {{"GET", "/v1/client/allocation/" + allocID + "/stats", ""}},
+		"/v1/client/allocation/{id}/stdin": {{"POST", "/v1/client/allocation/" + allocID + "/stdin?task=t", "x"}, {"PUT", "/v1/client/allocation/" + allocID + "/stdin?task=t", "x"}},
+		"/v1/run/{id}":                     {{"GET", "/v1/run/web" + ns, ""}},
+		"/v1/acl/bootstrap":                {},
+		"/v1/acl/policies":                 {{"GET", "/v1/acl/policies", ""}},
+		"/v1/acl/policy/{name}": {{"GET", "/v1/acl/policy/other-write", ""}, {"PUT", "/v1/acl/policy/x", `{"rules":"node { policy = \"write\" }"}`},
+			{"POST", "/v1/acl/policy/x", `{"rules":"node { policy = \"write\" }"}`}, {"DELETE", "/v1/acl/policy/other-write", ""}},
+		"/v1/acl/tokens": {{"GET", "/v1/acl/tokens", ""}},
+		"/v1/acl/token":  {{"PUT", "/v1/acl/token", `{"type":"management"}`}, {"POST", "/v1/acl/token", `{"type":"management"}`}},
+		"/v1/acl/token/{id}": {{"GET", "/v1/acl/token/" + tokOut.AccessorID, ""}, {"PUT", "/v1/acl/token/" + tokOut.AccessorID, `{"policies":["other-write"]}`},
+			{"POST", "/v1/acl/token/" + tokOut.AccessorID, `{"policies":["other-write"]}`}, {"DELETE", "/v1/acl/token/" + tokOut.AccessorID, ""}},
+		"/v1/acl/roles":            {{"GET", "/v1/acl/roles", ""}},
+		"/v1/acl/role":             {{"PUT", "/v1/acl/role", `{"name":"r2","policies":["other-write"]}`}, {"POST", "/v1/acl/role", `{"name":"r2","policies":["other-write"]}`}},
+		"/v1/acl/role/name/{name}": {{"GET", "/v1/acl/role/name/ops", ""}},
+		"/v1/acl/role/{id}": {{"GET", "/v1/acl/role/" + roleOut.ID, ""}, {"PUT", "/v1/acl/role/" + roleOut.ID, `{"name":"ops","policies":["other-write"]}`},
+			{"POST", "/v1/acl/role/" + roleOut.ID, `{"name":"ops","policies":["other-write"]}`}, {"DELETE", "/v1/acl/role/" + roleOut.ID, ""}},
+		"/v1/namespaces": {{"GET", "/v1/namespaces", ""}},
+		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
+			{"DELETE", "/v1/namespace/prod", ""}},
+	}
+
+	// Every registered (method, route) has a sample, and every sample a route.
+	covered := map[string]bool{}
+	for _, d := range a.http.Doors() {
+		found := false
+		for _, s := range samples[d.Path] {
+			if s.method == d.Method {
+				found = true
+				covered[d.Method+" "+d.Path] = true
+			}
+		}
+		if !found && d.Rule.kind != rulePublic {
+			t.Errorf("route %s %s (rule %s) has no sample in TestHTTPDoors: add one so its door is tried", d.Method, d.Path, d.Rule.kind)
+		}
+	}
+	tokens := map[string]string{"no token": "", "unknown token": structs.GenerateID(), "other namespace's token": other.SecretID}
+	tried := 0
+	st := a.Server().State()
+	for _, path := range sortedKeys(samples) {
+		for _, s := range samples[path] {
+			if !covered[s.method+" "+path] {
+				t.Errorf("sample %s %s matches no registered route", s.method, s.path)
+				continue
+			}
+			for _, who := range sortedKeys(tokens) {
+				before, _ := st.LatestIndex()
+				code, body := c.do(s.method, s.path, tokens[who], s.body)
+				tried++
+				if code != http.StatusForbidden || !strings.Contains(body, "Permission denied") {
+					t.Errorf("%s %s with %s: got %d %s, want 403 Permission denied", s.method, s.path, who, code, body)
+				}
+				if after, _ := st.LatestIndex(); after != before {
+					t.Errorf("%s %s with %s was refused but the state changed (index %d -> %d)", s.method, s.path, who, before, after)
+				}
+			}
+		}
+	}
+	// With the management token every door opens (the request itself may
+	// still be refused for what it asks, but not by the door). Destructive
+	// samples run last.
+	for _, path := range sortedKeys(samples) {
+		for _, s := range samples[path] {
+			if s.method == "DELETE" {
+				continue
+			}
+			code, body := c.do(s.method, s.path, mgmt, s.body)
+			tried++
+			if code == http.StatusForbidden || code == http.StatusUnauthorized {
+				t.Errorf("%s %s with the management token: %d %s", s.method, s.path, code, body)
+			}
+		}
+	}
+	t.Logf("tried %d requests on %d routes (%d route methods)", tried, len(samples), len(a.http.Doors()))
+}
+
+func waitRunningAlloc(t *testing.T, c doorClient, token, job string) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		var allocs []structs.AllocListStub
+		_, body := c.do("GET", "/v1/job/"+job+"/allocations?namespace=prod", token, "")
+		if decodeJSONErr(body, &allocs) == nil {
+			for _, al := range allocs {
+				if al.ClientStatus == "running" {
+					return al.ID
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("job %s never ran", job)
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func decodeJSON(t *testing.T, body string, v any) {
+	t.Helper()
+	if err := decodeJSONErr(body, v); err != nil {
+		t.Fatalf("decode %q: %v", body, err)
+	}
+}
+
+func decodeJSONErr(body string, v any) error { return json.Unmarshal([]byte(body), v) }
