@@ -64,7 +64,7 @@ func heartbeatInterval(ttl time.Duration) time.Duration {
 }
 
 func (c *Client) register() (time.Duration, error) {
-	req := &structs.NodeRegisterRequest{Node: c.Node()}
+	req := &structs.NodeRegisterRequest{Node: c.Node(), SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeRegisterRPC, req, &resp); err != nil {
 		return 0, err
@@ -74,7 +74,7 @@ func (c *Client) register() (time.Duration, error) {
 }
 
 func (c *Client) heartbeat() (time.Duration, error) {
-	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady}
+	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady, SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {
 		return 0, err

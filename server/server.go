@@ -63,6 +63,11 @@ type Config struct {
 	Logger         hclog.Logger
 	// Consul enables the leader's Consul duties (consul_config.go).
 	Consul *ConsulConfig
+	// JoinToken, when set, is the secret servers prove to each other
+	// (transport/handshake.go): a gossip member becomes a Raft voter, and
+	// a connection may speak Raft or relay for another server, only after
+	// proving it. Empty: servers trust each other unproven.
+	JoinToken string
 }
 
 func (c *Config) setDefaults() {
@@ -111,9 +116,14 @@ type Server struct {
 	listener  net.Listener
 	raftLayer *transport.RaftLayer
 	connPool  *transport.Pool
-	clients   clientSessions
-	local     localClientSlot
-	members   *membership
+	// handshake proves the join token between servers; nil without one.
+	handshake *transport.Handshake
+	// memberProofs rate-limits the warnings about members that failed to
+	// prove the join token (membership loop only).
+	memberProofs memberProofLog
+	clients      clientSessions
+	local        localClientSlot
+	members      *membership
 	// bootstrapped is set once the Raft configuration is known to exist.
 	bootstrapped atomic.Bool
 	// reconnecting guards the background rejoin of failed servers;

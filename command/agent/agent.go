@@ -112,6 +112,7 @@ func (a *Agent) startServer() error {
 		RunGCAfter:      runGCAfter(cfg.Server.RunGCAfter),
 		Logger:          a.logger,
 		Consul:          a.consulServer(),
+		JoinToken:       cfg.Server.JoinToken,
 	}
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
@@ -169,6 +170,7 @@ func (a *Agent) startClient() error {
 	if a.remote != nil {
 		a.remote.mu.Lock()
 		a.remote.nodeID = c.NodeID
+		a.remote.secretID = c.SecretID
 		a.remote.logs = func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
 			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 		}
