@@ -1,6 +1,7 @@
 package client
 
 import (
+	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -41,7 +42,13 @@ func (c *Client) heartbeatLoop() {
 		}
 		if err != nil {
 			d := b.next()
-			c.logger.Warn("cannot reach the servers; retrying", "registered", registered, "error", err, "retry_in", d)
+			if strings.HasPrefix(err.Error(), "Permission denied: ") {
+				// The servers know this node with another secret: its
+				// client/secret-id file was lost or replaced.
+				c.logger.Error("the servers refused this node's secret; retrying", "error", err, "retry_in", d)
+			} else {
+				c.logger.Warn("cannot reach the servers; retrying", "registered", registered, "error", err, "retry_in", d)
+			}
 			if !sleep(c.ctx, d) {
 				return
 			}
