@@ -62,7 +62,10 @@ type Client struct {
 	drivers DriverManager
 	db      *state.DB
 	nodeID  string
-	updater *updater
+	// secretID proves to the servers that calls for nodeID are this
+	// node's (never logged, never sent in the node itself).
+	secretID string
+	updater  *updater
 
 	nodeMu sync.Mutex
 	node   *structs.Node
@@ -130,6 +133,9 @@ func New(cfg *Config) (*Client, error) {
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	c.nodeID = id
+	if c.secretID, err = loadOrCreateNodeSecret(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	if c.drivers == nil {
 		exe, err := os.Executable()
 		if err != nil {
@@ -156,6 +162,10 @@ func New(cfg *Config) (*Client, error) {
 
 // NodeID is this node's persistent ID.
 func (c *Client) NodeID() string { return c.nodeID }
+
+// SecretID is this node's persistent secret, which the agent also sends
+// when it announces the node on a session to a server.
+func (c *Client) SecretID() string { return c.secretID }
 
 // Node returns a copy of the node as registered with the servers.
 func (c *Client) Node() *structs.Node {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -41,7 +42,13 @@ func (c *Client) heartbeatLoop() {
 		}
 		if err != nil {
 			d := b.next()
-			c.logger.Warn("cannot reach the servers; retrying", "registered", registered, "error", err, "retry_in", d)
+			if strings.HasPrefix(err.Error(), "Permission denied: ") {
+				// The servers know this node with another secret: its
+				// client/secret-id file was lost or replaced.
+				c.logger.Error("the servers refused this node's secret; retrying", "error", err, "retry_in", d)
+			} else {
+				c.logger.Warn("cannot reach the servers; retrying", "registered", registered, "error", err, "retry_in", d)
+			}
 			if !sleep(c.ctx, d) {
 				return
 			}
@@ -64,7 +71,7 @@ func heartbeatInterval(ttl time.Duration) time.Duration {
 }
 
 func (c *Client) register() (time.Duration, error) {
-	req := &structs.NodeRegisterRequest{Node: c.Node()}
+	req := &structs.NodeRegisterRequest{Node: c.Node(), SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeRegisterRPC, req, &resp); err != nil {
 		return 0, err
@@ -74,7 +81,7 @@ func (c *Client) register() (time.Duration, error) {
 }
 
 func (c *Client) heartbeat() (time.Duration, error) {
-	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady}
+	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady, SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {
 		return 0, err

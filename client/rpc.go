@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"github.com/appmesh/appmesh/structs"
 	"math/rand/v2"
 	"time"
 )
@@ -24,6 +25,14 @@ type ContextRPCer interface {
 // helper goroutine that lives at most as long as the call (a blocking query
 // ends after its MaxQueryTime) and whose reply is never read.
 func (c *Client) rpc(ctx context.Context, method string, args, reply any) error {
+	// With ACLs on, the servers accept the node's own credential on the
+	// calls a client makes for the allocations placed on it.
+	if tc, ok := args.(interface {
+		RequestToken() string
+		SetRequestToken(string)
+	}); ok && tc.RequestToken() == "" && c.secretID != "" {
+		tc.SetRequestToken(structs.NodeCredential(c.nodeID, c.secretID))
+	}
 	if cr, ok := c.rpcer.(ContextRPCer); ok {
 		return cr.RPCContext(ctx, method, args, reply)
 	}

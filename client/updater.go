@@ -119,7 +119,7 @@ func (u *updater) flush(ctx context.Context) error {
 
 // sendUpdates is the updater's transport: one Node.UpdateAlloc call.
 func (c *Client) sendUpdates(ctx context.Context, batch []*structs.AllocStatusUpdate) error {
-	req := &structs.AllocUpdateRequest{Allocs: batch, NodeID: c.nodeID}
+	req := &structs.AllocUpdateRequest{Allocs: batch, NodeID: c.nodeID, SecretID: c.secretID}
 	var resp structs.GenericResponse
 	return c.rpc(ctx, structs.NodeUpdateAllocRPC, req, &resp)
 }

@@ -34,6 +34,7 @@ func (c *Client) watchAllocs() {
 	for {
 		req := &structs.NodeSpecificRequest{
 			NodeID:       c.nodeID,
+			SecretID:     c.secretID,
 			QueryOptions: structs.QueryOptions{MinQueryIndex: index, MaxQueryTime: allocWatchWait},
 		}
 		var resp structs.NodeClientAllocsResponse

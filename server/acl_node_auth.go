@@ -8,5 +8,3 @@ package server
 func nodeRegisterAuth(s *Server, args any) error { return nil }
 
 func nodeSecretAuth(s *Server, args any) error { return nil }
-
-func nodeAllocsAuth(s *Server, args any) error { return nil }

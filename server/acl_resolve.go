@@ -63,6 +63,9 @@ func (s *Server) ResolveToken(secret string) (*acl.ACL, *structs.ACLToken, error
 		a, err := s.anonymousACL(st, version)
 		return a, nil, err
 	}
+	if nodeID, nodeSecret, ok := structs.ParseNodeCredential(secret); ok {
+		return s.resolveNodeCredential(nodeID, nodeSecret)
+	}
 	hash := structs.HashSecret(secret)
 	if r := s.aclCache.get(version, hash); r != nil {
 		if r.token.IsExpired(time.Now()) {
@@ -88,6 +91,29 @@ func (s *Server) ResolveToken(secret string) (*acl.ACL, *structs.ACLToken, error
 	}
 	s.aclCache.put(version, hash, &resolved{acl: a, token: token})
 	return a, token, nil
+}
+
+// nodeACL is what a client agent may do with its node secret: read jobs
+// and allocations of every namespace (to run what the scheduler placed on
+// it) and read nodes. Writes for its own node go through the Node.* calls,
+// which check the node secret themselves.
+var nodeACL = acl.New([]*acl.Policy{{
+	Namespaces: []*acl.NamespaceRule{{Name: "*", Policy: acl.PolicyRead}},
+	Node:       acl.PolicyRead,
+}})
+
+// resolveNodeCredential checks a node ID and secret against the node's
+// stored hash. The token it returns names the node for rules that let a
+// node act on its own allocations' jobs.
+func (s *Server) resolveNodeCredential(nodeID, secret string) (*acl.ACL, *structs.ACLToken, error) {
+	node, err := s.State().NodeByID(nil, nodeID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up node %s: %w", nodeID, err)
+	}
+	if node == nil || node.SecretHash == "" || node.SecretHash != structs.HashSecret(secret) {
+		return nil, nil, fmt.Errorf("Permission denied: node secret does not match node %s", nodeID)
+	}
+	return nodeACL, &structs.ACLToken{AccessorID: nodeID, Type: structs.ACLTokenTypeNode}, nil
 }
 
 // lookupToken finds a token by its secret hash. A follower that does not

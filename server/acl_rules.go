@@ -15,7 +15,7 @@ import (
 var rpcRules = map[string]rpcRule{
 	// Jobs.
 	structs.JobRegisterRPC:       {check: checkJobRegister},
-	structs.JobDeregisterRPC:     nsRule(acl.CapabilitySubmitJob),
+	structs.JobDeregisterRPC:     {check: checkJobDeregister},
 	structs.JobGetJobRPC:         nsRule(acl.CapabilityReadJob),
 	structs.JobGetVersionRPC:     nsRule(acl.CapabilityReadJob),
 	"Job.GetVersions":            nsRule(acl.CapabilityReadJob),
@@ -36,7 +36,7 @@ var rpcRules = map[string]rpcRule{
 	structs.AllocStopRPC: {check: func(r *authRequest) error {
 		return r.allocNamespace(r.args.(*structs.AllocStopRequest).AllocID, acl.CapabilityAllocLifecycle)
 	}},
-	structs.AllocGetAllocsRPC: {node: nodeAllocsAuth},
+	structs.AllocGetAllocsRPC: nodeRule(acl.PolicyRead),
 	structs.EvalListRPC:       listRule(acl.CapabilityReadJob),
 	structs.EvalGetEvalRPC:    {check: checkEvalRead},
 
@@ -126,6 +126,25 @@ func checkJobSubmit(r *authRequest, job *structs.Job, argNS string) error {
 		}
 	}
 	return nil
+}
+
+// checkJobDeregister: submit-job, or a client agent stopping the job of
+// one of its own allocations (the "remove" exit action).
+func checkJobDeregister(r *authRequest) error {
+	args := r.args.(*structs.JobDeregisterRequest)
+	if r.token == nil || r.token.Type != structs.ACLTokenTypeNode {
+		return r.acl.CheckNamespace(r.namespace(), acl.CapabilitySubmitJob)
+	}
+	allocs, err := r.srv.State().AllocsByJob(nil, r.namespace(), args.JobID)
+	if err != nil {
+		return err
+	}
+	for _, al := range allocs {
+		if al.NodeID == r.token.AccessorID {
+			return nil
+		}
+	}
+	return fmt.Errorf("Permission denied: node %s runs no allocation of job %q", structs.ShortID(r.token.AccessorID), args.JobID)
 }
 
 func checkEvalRead(r *authRequest) error {

@@ -64,11 +64,16 @@ func (s *Server) OpenClientExec(ctx context.Context, req *transport.ExecRequest)
 }
 
 // serveForwardedExec relays a session another server or a client-only
-// agent forwarded on a StreamForwardExec stream.
-func (s *Server) serveForwardedExec(st net.Conn) {
+// agent forwarded on a StreamForwardExec stream. As for logs, a request
+// already forwarded (NoForward) must come from a proven server session.
+func (s *Server) serveForwardedExec(st net.Conn, proven bool) {
 	defer st.Close()
 	req, err := transport.ReadExecRequest(st)
 	if err != nil {
+		return
+	}
+	if req.NoForward && !proven {
+		_ = transport.WriteStreamStatus(st, errNotAServer)
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.shutdownCtx, execStartTimeout)

@@ -27,9 +27,10 @@ func (s *Server) allocNode(allocID string) (*structs.Allocation, error) {
 }
 
 // openClientStream opens a stream of the given kind to a node's client over
-// the session it opened to this server; nil without such a session.
+// the session it opened to this server; nil without such a session. Only
+// a session that announced the node's own secret is used (client_sessions.go).
 func (s *Server) openClientStream(nodeID, nodeName string, kind byte) (net.Conn, error) {
-	sess := s.clients.get(nodeID)
+	sess := s.nodeSession(nodeID)
 	if sess == nil {
 		return nil, nil
 	}

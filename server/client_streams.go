@@ -51,11 +51,18 @@ func pipeLogs(ctx context.Context, st net.Conn, req *transport.LogsRequest, w io
 	return nil
 }
 
-// serveForwardedStream answers a logs request another server forwarded.
-func (s *Server) serveForwardedStream(st net.Conn) {
+// serveForwardedStream answers a logs (or stdin) request another server
+// or a client-only agent forwarded. A request marked as already forwarded
+// (NoForward) is one server asking another: it is served only on a session
+// that proved the join token (proven).
+func (s *Server) serveForwardedStream(st net.Conn, proven bool) {
 	defer st.Close()
 	req, err := transport.ReadLogsRequest(st)
 	if err != nil {
+		return
+	}
+	if req.NoForward && !proven {
+		_ = transport.WriteStreamStatus(st, errNotAServer)
 		return
 	}
 	if req.Type == transport.LogTypeStdin {

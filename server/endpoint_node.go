@@ -21,7 +21,12 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	if node == nil || node.ID == "" || node.Name == "" {
 		return fmt.Errorf("invalid: node with an id and a name is required")
 	}
+	if err := checkRegisterSecret(n.srv.State(), node.ID, args.SecretID); err != nil {
+		return err
+	}
 	node = node.Copy()
+	// Whatever hash the client sent is replaced by the secret it proved.
+	node.SecretHash = structs.HashSecret(args.SecretID)
 	node.Status = structs.NodeStatusReady
 	node.StatusDescription = ""
 	node.StatusUpdatedAt = time.Now().UnixNano()
@@ -45,9 +50,9 @@ func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.Node
 	if done, err := n.srv.forward("Node.Heartbeat", false, args, reply); done {
 		return err
 	}
-	node, err := n.srv.State().NodeByID(nil, args.NodeID)
+	node, err := checkNodeSecret(n.srv.State(), args.NodeID, args.SecretID)
 	if err != nil {
-		return fmt.Errorf("heartbeat of node %q: %w", args.NodeID, err)
+		return err
 	}
 	if node == nil {
 		return fmt.Errorf("node %q: %w", args.NodeID, structs.ErrNotFound)
@@ -86,7 +91,7 @@ func (n *Node) GetNode(args *structs.NodeSpecificRequest, reply *structs.SingleN
 		if err != nil {
 			return 0, err
 		}
-		reply.Node = node
+		reply.Node = node.Sanitize()
 		if node != nil {
 			return node.ModifyIndex, nil
 		}
@@ -122,8 +127,8 @@ func (n *Node) GetClientAllocs(args *structs.NodeSpecificRequest, reply *structs
 	if done, err := n.srv.forward("Node.GetClientAllocs", args.AllowStale, args, reply); done {
 		return err
 	}
-	if args.NodeID == "" {
-		return fmt.Errorf("invalid: node ID is required")
+	if _, err := checkNodeSecret(n.srv.State(), args.NodeID, args.SecretID); err != nil {
+		return err
 	}
 	return n.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		// Watch only the node's server-side change index: the clients'
@@ -156,6 +161,16 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 		if u == nil || u.ID == "" {
 			return fmt.Errorf("invalid: allocation update %d has no allocation ID", i)
 		}
+	}
+	node, err := checkNodeSecret(n.srv.State(), args.NodeID, args.SecretID)
+	if err != nil {
+		return err
+	}
+	if node == nil {
+		return permissionDenied("node %s is not registered: only a registered node reports on its allocations", args.NodeID)
+	}
+	if err := checkAllocsOnNode(n.srv.State(), args.NodeID, args.Allocs); err != nil {
+		return err
 	}
 	evals, err := rollingUpdateEvals(n.srv.State(), args.Allocs)
 	if err != nil {

@@ -221,6 +221,9 @@ func (s *Server) maybeBootstrap() error {
 		if m.meta.BootstrapExpect != 0 && m.meta.BootstrapExpect != s.config.BootstrapExpect {
 			return fmt.Errorf("server %s expects %d servers, this one %d: refusing to bootstrap", m.node.Name, m.meta.BootstrapExpect, s.config.BootstrapExpect)
 		}
+		if !s.proveMember(m.node.Name, m.meta.ID, m.meta.RPCAddr) {
+			continue // not counted: it may be a rogue claiming to be a server
+		}
 		servers = append(servers, raft.Server{ID: raft.ServerID(m.meta.ID), Address: raft.ServerAddress(m.meta.RPCAddr), Suffrage: raft.Voter})
 	}
 	if len(servers) < s.config.BootstrapExpect {
@@ -259,6 +262,9 @@ func (s *Server) reconcilePeers() error {
 		addr, present := inRaft[id]
 		switch {
 		case m.status == "alive" && (!present || addr != raft.ServerAddress(m.meta.RPCAddr)):
+			if !s.proveMember(m.node.Name, m.meta.ID, m.meta.RPCAddr) {
+				continue
+			}
 			s.logger.Info("adding raft peer", "node", m.node.Name, "addr", m.meta.RPCAddr)
 			if err := s.raft.AddVoter(id, raft.ServerAddress(m.meta.RPCAddr), 0, 0).Error(); err != nil {
 				return fmt.Errorf("add voter %s: %w", m.node.Name, err)

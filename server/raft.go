@@ -53,6 +53,9 @@ func (s *Server) setupRaft() error {
 		return err
 	}
 	conf := s.raftConfig(id)
+	// Every connection to another server proves the join token, if any.
+	s.handshake = transport.NewHandshake(s.config.JoinToken, transport.ServerIdentity{ID: id, Addr: s.config.RPCAddr})
+	s.connPool.Handshake = s.handshake
 
 	var (
 		logs    raft.LogStore
@@ -127,7 +130,7 @@ func (s *Server) newRaftTransport() (*raft.NetworkTransport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve rpc address %q: %w", s.config.RPCAddr, err)
 	}
-	s.raftLayer = transport.NewRaftLayer(addr)
+	s.raftLayer = transport.NewRaftLayer(addr, s.handshake)
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  s.raftLayer,
 		MaxPool: 3,

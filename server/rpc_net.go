@@ -1,14 +1,11 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -54,6 +51,9 @@ func (s *Server) acceptLoop(ln net.Listener) {
 }
 
 // handleConn reads the connection kind and hands the connection over.
+// With a join token, Raft connections must come proven (ConnProven), and
+// only proven RPC sessions may act as a server (see handleStream); plain
+// RPC sessions are clients and client-only agents.
 func (s *Server) handleConn(conn net.Conn) {
 	var kind [1]byte
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -62,8 +62,29 @@ func (s *Server) handleConn(conn net.Conn) {
 		return
 	}
 	_ = conn.SetReadDeadline(time.Time{})
+	proven := s.handshake == nil // without a token every server is trusted
+	if kind[0] == transport.ConnProven {
+		if s.handshake == nil {
+			s.logger.Warn("a server tried to prove a join token, but this server has none: set the same server join_token on every server", "remote", conn.RemoteAddr())
+			transport.RefuseHandshake(conn)
+			conn.Close()
+			return
+		}
+		k, err := s.handshake.Accept(conn)
+		if err != nil {
+			s.logger.Warn("refused a server connection that did not prove the join token", "remote", conn.RemoteAddr(), "error", err)
+			conn.Close()
+			return
+		}
+		kind[0], proven = k, true
+	}
 	switch kind[0] {
 	case transport.ConnRaft:
+		if !proven {
+			s.logger.Warn("refused a Raft connection that did not prove the join token", "remote", conn.RemoteAddr())
+			conn.Close()
+			return
+		}
 		if err := s.raftLayer.Handoff(conn); err != nil {
 			conn.Close()
 		}
@@ -73,34 +94,58 @@ func (s *Server) handleConn(conn net.Conn) {
 			conn.Close()
 			return
 		}
-		transport.AcceptStreams(sess, func(k byte, st net.Conn) { s.handleStream(sess, k, st) }, s.logger)
+		transport.AcceptStreams(sess, func(k byte, st net.Conn) { s.handleStream(sess, proven, k, st) }, s.logger)
 		s.clients.dropSession(sess)
+	case transport.ConnProbe:
+		conn.Close() // the handshake was all the prober wanted
 	default:
 		s.logger.Warn("unknown connection kind", "kind", kind[0], "remote", conn.RemoteAddr())
 		conn.Close()
 	}
 }
 
-// handleStream serves one stream of an RPC session.
-func (s *Server) handleStream(sess *yamux.Session, kind byte, st net.Conn) {
+// handleStream serves one stream of an RPC session. proven tells whether
+// the session proved the join token (or none is set): only such a session
+// may make the calls servers make to each other.
+func (s *Server) handleStream(sess *yamux.Session, proven bool, kind byte, st net.Conn) {
 	switch kind {
 	case transport.StreamRPC:
-		transport.ServeStreamWith(s.rpcServer, st, s.authCodec)
-	case transport.StreamHello:
-		defer st.Close()
-		line, err := bufio.NewReader(st).ReadString('\n')
-		if err != nil {
-			return
+		// Every call passes the RPC door (authorizeRPC); on a session that
+		// did not prove the join token, server-only calls are refused first.
+		check := s.authorizeRPC
+		if !proven {
+			check = func(method string, args any) error {
+				if err := refuseServerOnlyCalls(method, args); err != nil {
+					return err
+				}
+				return s.authorizeRPC(method, args)
+			}
 		}
-		s.clients.add(strings.TrimSpace(line), sess)
+		transport.ServeStreamChecked(s.rpcServer, st, check)
+	case transport.StreamHello:
+		s.serveHello(sess, st)
 	case transport.StreamForward:
-		s.serveForwardedStream(st)
+		s.serveForwardedStream(st, proven)
 	case transport.StreamForwardExec:
-		s.serveForwardedExec(st)
+		s.serveForwardedExec(st, proven)
 	default:
 		st.Close()
 	}
 }
+
+// refuseServerOnlyCalls refuses, on a session that did not prove the join
+// token, the calls only a server makes: a relay to a node marked as
+// already forwarded (NoForward) is one server asking another.
+func refuseServerOnlyCalls(method string, args any) error {
+	if cc, ok := args.(*structs.ClientCallRequest); ok && cc.NoForward {
+		return errNotAServer
+	}
+	return nil
+}
+
+// errNotAServer refuses a server-to-server request from a connection that
+// did not prove the join token.
+var errNotAServer = errors.New("Permission denied: only a server that proved the join token may relay an already forwarded request")
 
 // forward sends a call to the leader when this server is not the leader.
 // It reports whether the call was handled remotely. When the leader cannot
@@ -156,43 +201,6 @@ func (s *Server) waitLeaderAddr() (string, error) {
 			return "", structs.ErrNoLeader
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// clientSessions maps node IDs to the session their client opened to this
-// server, so the server can reach the client back (logs, exec).
-type clientSessions struct {
-	mu     sync.Mutex
-	byNode map[string]*yamux.Session
-}
-
-func (c *clientSessions) add(nodeID string, s *yamux.Session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.byNode == nil {
-		c.byNode = map[string]*yamux.Session{}
-	}
-	c.byNode[nodeID] = s
-}
-
-func (c *clientSessions) get(nodeID string) *yamux.Session {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.byNode[nodeID]
-	if s != nil && s.IsClosed() {
-		delete(c.byNode, nodeID)
-		return nil
-	}
-	return s
-}
-
-func (c *clientSessions) dropSession(s *yamux.Session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, cur := range c.byNode {
-		if cur == s {
-			delete(c.byNode, id)
-		}
 	}
 }
 

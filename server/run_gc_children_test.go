@@ -34,7 +34,7 @@ func TestGC_PurgesFinishedPeriodicChildrenWithTheirAllocs(t *testing.T) {
 		}
 		if len(done) > 0 {
 			var r structs.GenericResponse
-			_ = s.RPC(structs.NodeUpdateAllocRPC, &structs.AllocUpdateRequest{NodeID: node.ID, Allocs: done}, &r)
+			_ = s.RPC(structs.NodeUpdateAllocRPC, &structs.AllocUpdateRequest{NodeID: node.ID, SecretID: testSecret(node.ID), Allocs: done}, &r)
 		}
 		return len(seen) >= 2
 	})

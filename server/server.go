@@ -65,6 +65,11 @@ type Config struct {
 	Consul *ConsulConfig
 	// ACLEnabled turns on token checks for every RPC (rpc_auth.go).
 	ACLEnabled bool
+	// JoinToken, when set, is the secret servers prove to each other
+	// (transport/handshake.go): a gossip member becomes a Raft voter, and
+	// a connection may speak Raft or relay for another server, only after
+	// proving it. Empty: servers trust each other unproven.
+	JoinToken string
 }
 
 func (c *Config) setDefaults() {
@@ -113,9 +118,14 @@ type Server struct {
 	listener  net.Listener
 	raftLayer *transport.RaftLayer
 	connPool  *transport.Pool
-	clients   clientSessions
-	local     localClientSlot
-	members   *membership
+	// handshake proves the join token between servers; nil without one.
+	handshake *transport.Handshake
+	// memberProofs rate-limits the warnings about members that failed to
+	// prove the join token (membership loop only).
+	memberProofs memberProofLog
+	clients      clientSessions
+	local        localClientSlot
+	members      *membership
 	// bootstrapped is set once the Raft configuration is known to exist.
 	bootstrapped atomic.Bool
 	// reconnecting guards the background rejoin of failed servers;

@@ -166,7 +166,7 @@ func TestServer_MissedHeartbeatMarksNodeDownAndReplacesWork(t *testing.T) {
 				return
 			case <-time.After(50 * time.Millisecond):
 				var r structs.NodeUpdateResponse
-				_ = s.RPC(structs.NodeHeartbeatRPC, &structs.NodeHeartbeatRequest{NodeID: n2.ID}, &r)
+				_ = s.RPC(structs.NodeHeartbeatRPC, &structs.NodeHeartbeatRequest{NodeID: n2.ID, SecretID: testSecret(n2.ID)}, &r)
 			}
 		}
 	}()
@@ -190,7 +190,7 @@ func TestServer_MissedHeartbeatMarksNodeDownAndReplacesWork(t *testing.T) {
 
 	// A heartbeat from n1 brings it back to ready.
 	var r structs.NodeUpdateResponse
-	if err := s.RPC(structs.NodeHeartbeatRPC, &structs.NodeHeartbeatRequest{NodeID: n1.ID}, &r); err != nil {
+	if err := s.RPC(structs.NodeHeartbeatRPC, &structs.NodeHeartbeatRequest{NodeID: n1.ID, SecretID: testSecret(n1.ID)}, &r); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.State().NodeByID(nil, n1.ID); n.Status != structs.NodeStatusReady {

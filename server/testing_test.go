@@ -114,10 +114,13 @@ func testJob(id string, count, memMB int) *structs.Job {
 	}
 }
 
+// testSecret is the node secret the test helpers register a node with.
+func testSecret(nodeID string) string { return "secret-of-" + nodeID }
+
 func registerNode(t *testing.T, s *Server, n *structs.Node) {
 	t.Helper()
 	var reply structs.NodeUpdateResponse
-	if err := s.RPC(structs.NodeRegisterRPC, &structs.NodeRegisterRequest{Node: n}, &reply); err != nil {
+	if err := s.RPC(structs.NodeRegisterRPC, &structs.NodeRegisterRequest{Node: n, SecretID: testSecret(n.ID)}, &reply); err != nil {
 		t.Fatalf("register node %s: %v", n.Name, err)
 	}
 }

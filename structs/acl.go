@@ -3,6 +3,7 @@ package structs
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -253,4 +254,30 @@ type ACLAuthorizeResponse struct {
 	Namespace string `json:"namespace,omitempty"`
 	NodeID    string `json:"node_id,omitempty"`
 	QueryMeta
+}
+
+// ACLTokenTypeNode marks the token the servers make up for a client agent
+// that authenticates with its node secret; it is never stored.
+const ACLTokenTypeNode = "node"
+
+// nodeCredentialPrefix starts the token a client agent sends on the calls
+// it makes for its own node that are not Node.* calls (reading job versions
+// and allocations, the "remove" exit action).
+const nodeCredentialPrefix = "node."
+
+// NodeCredential is the token a client agent sends: its node ID and secret.
+func NodeCredential(nodeID, secret string) string {
+	return nodeCredentialPrefix + nodeID + "." + secret
+}
+
+// ParseNodeCredential splits a NodeCredential; ok is false for any other
+// token. Node IDs never contain '.', so the first one after the prefix
+// ends the ID.
+func ParseNodeCredential(token string) (nodeID, secret string, ok bool) {
+	rest, found := strings.CutPrefix(token, nodeCredentialPrefix)
+	if !found {
+		return "", "", false
+	}
+	nodeID, secret, ok = strings.Cut(rest, ".")
+	return nodeID, secret, ok && nodeID != "" && secret != ""
 }

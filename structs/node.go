@@ -37,6 +37,21 @@ type Node struct {
 	StatusUpdatedAt       int64                  `json:"status_updated_at,omitempty"`
 	CreateIndex           uint64                 `json:"create_index,omitempty"`
 	ModifyIndex           uint64                 `json:"modify_index,omitempty"`
+	// SecretHash is HashSecret of the node's secret, recorded by the
+	// servers at the node's first registration (trust on first use). The
+	// client proves the secret on every node-scoped call. It lives in
+	// Raft and snapshots only: API answers carry Sanitize's copy.
+	SecretHash string `json:"secret_hash,omitempty"`
+}
+
+// Sanitize returns a copy without the secret hash, for API answers.
+func (n *Node) Sanitize() *Node {
+	if n == nil || n.SecretHash == "" {
+		return n
+	}
+	c := *n
+	c.SecretHash = ""
+	return &c
 }
 
 // DriverInfo is a driver's fingerprint on a node.

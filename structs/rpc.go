@@ -148,8 +148,12 @@ type SingleAllocResponse struct {
 
 // --- Nodes ---
 
+// The requests a client makes for its own node carry its node secret
+// (SecretID), which the servers check against the node's SecretHash.
+
 type NodeRegisterRequest struct {
-	Node *Node `json:"node"`
+	Node     *Node  `json:"node"`
+	SecretID string `json:"secret_id,omitempty"`
 	WriteRequest
 }
 
@@ -164,13 +168,16 @@ type NodeUpdateResponse struct {
 }
 
 type NodeHeartbeatRequest struct {
-	NodeID string `json:"node_id"`
-	Status string `json:"status"`
+	NodeID   string `json:"node_id"`
+	Status   string `json:"status"`
+	SecretID string `json:"secret_id,omitempty"`
 	WriteRequest
 }
 
 type NodeSpecificRequest struct {
 	NodeID string `json:"node_id"`
+	// SecretID is required by Node.GetClientAllocs (the node's own call).
+	SecretID string `json:"secret_id,omitempty"`
 	QueryOptions
 }
 
@@ -205,8 +212,9 @@ type NodeClientAllocsResponse struct {
 
 type AllocUpdateRequest struct {
 	// Allocs carries client status updates (batched).
-	Allocs []*AllocStatusUpdate `json:"allocs"`
-	NodeID string               `json:"node_id"`
+	Allocs   []*AllocStatusUpdate `json:"allocs"`
+	NodeID   string               `json:"node_id"`
+	SecretID string               `json:"secret_id,omitempty"`
 	WriteRequest
 }
 

@@ -94,20 +94,22 @@ func callOnStream(st io.ReadWriteCloser, method string, args, reply any) error {
 // ServeCodec returns only after every response was written and the codec
 // closed, so the buffers go back to the pool then.
 func ServeStream(srv *rpc.Server, st io.ReadWriteCloser) {
-	ServeStreamWith(srv, st, nil)
+	ServeStreamChecked(srv, st, nil)
 }
 
-// ServeStreamWith is ServeStream with the codec wrapped by wrap (when not
-// nil): the server puts its authorization check there, so that it runs
-// for every call read from the network.
-func ServeStreamWith(srv *rpc.Server, st io.ReadWriteCloser, wrap func(rpc.ServerCodec) rpc.ServerCodec) {
+// RequestCheck vets a decoded request before its endpoint runs; an error
+// becomes the call's answer and the endpoint is not called.
+type RequestCheck func(method string, args any) error
+
+// ServeStreamChecked is ServeStream with every request passed through
+// check first (nil: none). A server uses it to refuse, on a session that
+// did not prove itself, calls only servers may make.
+func ServeStreamChecked(srv *rpc.Server, st io.ReadWriteCloser, check RequestCheck) {
 	conn := newCallConn(st, false)
-	var codec rpc.ServerCodec = &serverCodec{
+	codec := &serverCodec{
 		MsgpackCodec: msgpackrpc.NewCodecFromHandle(false, false, conn, structs.MsgpackHandle),
 		conn:         conn,
-	}
-	if wrap != nil {
-		codec = wrap(codec)
+		check:        check,
 	}
 	srv.ServeCodec(codec)
 	conn.release()
@@ -119,6 +121,29 @@ type serverCodec struct {
 	*msgpackrpc.MsgpackCodec
 	conn *callConn
 	mu   sync.Mutex
+
+	// check and method are used by net/rpc's one reading goroutine only:
+	// it reads a header, then its body.
+	check  RequestCheck
+	method string
+}
+
+func (c *serverCodec) ReadRequestHeader(r *rpc.Request) error {
+	err := c.MsgpackCodec.ReadRequestHeader(r)
+	c.method = r.ServiceMethod
+	return err
+}
+
+// ReadRequestBody decodes the arguments and runs the check on them. net/rpc
+// answers a body error to the caller and goes on reading the stream.
+func (c *serverCodec) ReadRequestBody(args any) error {
+	if err := c.MsgpackCodec.ReadRequestBody(args); err != nil {
+		return err
+	}
+	if c.check != nil && args != nil {
+		return c.check(c.method, args)
+	}
+	return nil
 }
 
 func (c *serverCodec) WriteResponse(r *rpc.Response, body any) error {

@@ -30,6 +30,9 @@ type Pool struct {
 	OnSession func(addr string, s *yamux.Session)
 	// Handler, if set, serves streams the remote side opens.
 	Handler StreamHandler
+	// Handshake, if set, proves the join token on every new session
+	// (servers dialing servers); nil dials plain sessions (clients).
+	Handshake *Handshake
 
 	mu       sync.Mutex
 	sessions map[string]*yamux.Session
@@ -105,7 +108,12 @@ func (p *Pool) dial(ctx context.Context, addr string) (*yamux.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	if _, err := conn.Write([]byte{ConnRPC}); err != nil {
+	if p.Handshake != nil {
+		if _, err := p.Handshake.Dial(conn, ConnRPC); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("dial %s: %w", addr, err)
+		}
+	} else if _, err := conn.Write([]byte{ConnRPC}); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}

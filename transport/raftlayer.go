@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -13,7 +14,10 @@ import (
 // connections are handed to it by the port's accept loop, and outbound ones
 // announce themselves with ConnRaft.
 type RaftLayer struct {
-	addr    net.Addr
+	addr net.Addr
+	// handshake, when set, proves the join token on every dial.
+	handshake *Handshake
+
 	connCh  chan net.Conn
 	closeCh chan struct{}
 	once    sync.Once
@@ -21,9 +25,11 @@ type RaftLayer struct {
 
 var _ raft.StreamLayer = (*RaftLayer)(nil)
 
-// NewRaftLayer returns a layer advertising addr.
-func NewRaftLayer(addr net.Addr) *RaftLayer {
-	return &RaftLayer{addr: addr, connCh: make(chan net.Conn), closeCh: make(chan struct{})}
+// NewRaftLayer returns a layer advertising addr. With a handshake (the
+// server has a join token) every outbound connection proves the token, and
+// the accept loop must hand off only connections that proved it.
+func NewRaftLayer(addr net.Addr, h *Handshake) *RaftLayer {
+	return &RaftLayer{addr: addr, handshake: h, connCh: make(chan net.Conn), closeCh: make(chan struct{})}
 }
 
 // Handoff gives an inbound Raft connection to Raft.
@@ -60,6 +66,13 @@ func (l *RaftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net
 	conn, err := net.DialTimeout("tcp", string(address), timeout)
 	if err != nil {
 		return nil, err
+	}
+	if l.handshake != nil {
+		if _, err := l.handshake.Dial(conn, ConnRaft); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("raft connection to %s: %w", address, err)
+		}
+		return conn, nil
 	}
 	if _, err := conn.Write([]byte{ConnRaft}); err != nil {
 		conn.Close()

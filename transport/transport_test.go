@@ -189,7 +189,7 @@ func TestRaftLayerHandsOffAndDials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	layer := NewRaftLayer(ln.Addr())
+	layer := NewRaftLayer(ln.Addr(), nil)
 	go func() {
 		conn, err := ln.Accept()
 		if err != nil {

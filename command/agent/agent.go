@@ -113,6 +113,7 @@ func (a *Agent) startServer() error {
 		ACLEnabled:      cfg.ACL.Enabled,
 		Logger:          a.logger,
 		Consul:          a.consulServer(),
+		JoinToken:       cfg.Server.JoinToken,
 	}
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
@@ -170,6 +171,7 @@ func (a *Agent) startClient() error {
 	if a.remote != nil {
 		a.remote.mu.Lock()
 		a.remote.nodeID = c.NodeID
+		a.remote.secretID = c.SecretID
 		a.remote.logs = func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
 			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 		}

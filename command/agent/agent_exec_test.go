@@ -51,6 +51,13 @@ func freeTCPPort(t *testing.T) int {
 // or, with servers, a client-only agent of those servers.
 func startTestAgent(t *testing.T, name string, servers ...string) (*Agent, *api.Client) {
 	t.Helper()
+	return startTestAgentWith(t, name, nil, servers...)
+}
+
+// startTestAgentWith is startTestAgent with the configuration changed by
+// mut (nil: none) before the agent starts.
+func startTestAgentWith(t *testing.T, name string, mut func(*Config), servers ...string) (*Agent, *api.Client) {
+	t.Helper()
 	cfg := DevConfig()
 	cfg.Name = name
 	cfg.LogLevel = "ERROR"
@@ -58,6 +65,9 @@ func startTestAgent(t *testing.T, name string, servers ...string) (*Agent, *api.
 	if len(servers) > 0 {
 		cfg.Server.Enabled = false
 		cfg.Client.Servers = servers
+	}
+	if mut != nil {
+		mut(cfg)
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: name, Level: hclog.Error, Output: os.Stderr})
 	a, err := NewAgent(cfg, logger)
@@ -317,8 +327,10 @@ func execSilentPeerDropped(t *testing.T, c *api.Client, allocID string) {
 // not run it, both ways: a server relays to a client-only agent over the
 // session that client opened, and a client-only agent forwards to its
 // server, which serves its own node.
+// The server has a join token: the client-only agent, which has none,
+// still reaches it, announces its node and relays its users' sessions.
 func TestExecStreamRelayed(t *testing.T) {
-	a1, c1 := startTestAgent(t, "srv")
+	a1, c1 := startTestAgentWith(t, "srv", func(c *Config) { c.Server.JoinToken = "cluster-token" })
 	rpcAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(a1.config.Ports.RPC))
 	_, c2 := startTestAgent(t, "cli", rpcAddr)
 	onClient := runSleepJob(t, c1, "on-client", "cli")

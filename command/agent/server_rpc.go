@@ -29,7 +29,10 @@ type serverRPC struct {
 	mu      sync.Mutex
 	servers []string
 	current int
-	nodeID  func() string
+	// nodeID and secretID name and prove the node this agent's client
+	// runs, in the hello on each session.
+	nodeID   func() string
+	secretID func() string
 	// logs serves the log streams servers open back to this client;
 	// calls serves relayed operations (signal, exec ...).
 	logs  func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error
@@ -154,12 +157,13 @@ func (r *serverRPC) learn(reply any) {
 }
 
 // hello announces this node on a new session so the server can open
-// streams back to it.
+// streams back to it: "<node ID> <node secret>\n". The server uses the
+// session for the node only if the secret is the node's.
 func (r *serverRPC) hello(addr string, s *yamux.Session) {
 	r.mu.Lock()
-	id := r.nodeID
+	id, secret := r.nodeID, r.secretID
 	r.mu.Unlock()
-	if id == nil || id() == "" {
+	if id == nil || secret == nil || id() == "" || secret() == "" {
 		return
 	}
 	st, err := s.OpenStream()
@@ -167,7 +171,7 @@ func (r *serverRPC) hello(addr string, s *yamux.Session) {
 		return
 	}
 	defer st.Close()
-	_, _ = st.Write(append([]byte{transport.StreamHello}, []byte(id()+"\n")...))
+	_, _ = st.Write(append([]byte{transport.StreamHello}, []byte(id()+" "+secret()+"\n")...))
 }
 
 // serveStream answers streams a server opens back to this client.

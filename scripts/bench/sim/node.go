@@ -46,6 +46,8 @@ type simNode struct {
 	pool  *transport.Pool
 	addr  atomic.Int64 // index in s.addrs, rotated on network errors
 	known map[string]uint64
+	// secret is the node secret the servers check on its calls.
+	secret string
 }
 
 func newSimNode(s *sim, i int) *simNode {
@@ -67,7 +69,8 @@ func newSimNode(s *sim, i int) *simNode {
 			Drivers:               map[string]*structs.DriverInfo{"mock": {Detected: true, Healthy: true}},
 			SchedulingEligibility: structs.NodeEligible,
 		},
-		known: map[string]uint64{},
+		known:  map[string]uint64{},
+		secret: structs.GenerateID(),
 	}
 	n.addr.Store(int64(i % len(s.addrs)))
 	return n
@@ -94,7 +97,7 @@ func (n *simNode) rpc(timeout time.Duration, method string, args, reply any) err
 func (n *simNode) register() (time.Duration, error) {
 	for {
 		var resp structs.NodeUpdateResponse
-		err := n.rpc(30*time.Second, structs.NodeRegisterRPC, &structs.NodeRegisterRequest{Node: n.node}, &resp)
+		err := n.rpc(30*time.Second, structs.NodeRegisterRPC, &structs.NodeRegisterRequest{Node: n.node, SecretID: n.secret}, &resp)
 		if err == nil {
 			return resp.HeartbeatTTL, nil
 		}
@@ -113,7 +116,7 @@ func (n *simNode) heartbeatLoop(ttl time.Duration) {
 		}
 		var resp structs.NodeUpdateResponse
 		err := n.rpc(30*time.Second, structs.NodeHeartbeatRPC,
-			&structs.NodeHeartbeatRequest{NodeID: n.node.ID, Status: structs.NodeStatusReady}, &resp)
+			&structs.NodeHeartbeatRequest{NodeID: n.node.ID, Status: structs.NodeStatusReady, SecretID: n.secret}, &resp)
 		switch {
 		case err == nil:
 			n.s.heartbeats.Add(1)
@@ -144,6 +147,7 @@ func (n *simNode) watchLoop() {
 	for n.s.ctx.Err() == nil {
 		req := &structs.NodeSpecificRequest{
 			NodeID:       n.node.ID,
+			SecretID:     n.secret,
 			QueryOptions: structs.QueryOptions{MinQueryIndex: index, MaxQueryTime: blockingWait},
 		}
 		var resp structs.NodeClientAllocsResponse
@@ -220,7 +224,7 @@ func (n *simNode) ack(ups []*structs.AllocStatusUpdate) {
 		for n.s.ctx.Err() == nil {
 			var resp structs.GenericResponse
 			err := n.rpc(30*time.Second, structs.NodeUpdateAllocRPC,
-				&structs.AllocUpdateRequest{Allocs: ups, NodeID: n.node.ID}, &resp)
+				&structs.AllocUpdateRequest{Allocs: ups, NodeID: n.node.ID, SecretID: n.secret}, &resp)
 			if err == nil {
 				n.s.ackCalls.Add(1)
 				n.s.acked(len(ups))
