@@ -138,6 +138,19 @@ func managementRule(what string) rpcRule {
 	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckManagement(what) }}
 }
 
-// anyTokenRule needs a valid token (or an anonymous request): the
-// endpoint itself limits the answer to what the token owns.
-var anyTokenRule = rpcRule{check: func(r *authRequest) error { return nil }}
+// anyTokenRule needs a valid token, or an anonymous request when an
+// operator wrote an anonymous policy: the endpoint itself limits the answer
+// to what the token owns.
+var anyTokenRule = rpcRule{check: func(r *authRequest) error {
+	if r.token != nil || !r.srv.ACLEnabled() {
+		return nil
+	}
+	p, err := r.srv.State().ACLPolicyByName(nil, structs.AnonymousPolicyName)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("Permission denied: this request needs an ACL token (X-Appmesh-Token or Authorization: Bearer)")
+	}
+	return nil
+}}
