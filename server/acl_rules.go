@@ -107,7 +107,7 @@ func checkJobPlan(r *authRequest) error {
 
 func checkJobSubmit(r *authRequest, job *structs.Job, argNS string) error {
 	if job == nil {
-		return nil // the endpoint says the job is missing
+		return r.acl.CheckNamespace(r.namespace(), acl.CapabilitySubmitJob)
 	}
 	ns := argNS
 	if ns == "" {
@@ -154,7 +154,7 @@ func checkEvalRead(r *authRequest) error {
 		return err
 	}
 	if eval == nil {
-		return nil // not found, for everyone
+		return r.acl.CheckNamespace(r.namespace(), acl.CapabilityReadJob)
 	}
 	return r.acl.CheckNamespace(eval.Namespace, acl.CapabilityReadJob)
 }

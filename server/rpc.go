@@ -16,7 +16,17 @@ import (
 // network transport reuses the same registrations.
 func (s *Server) setupRPC() error {
 	s.rpcServer = rpc.NewServer()
-	endpoints := map[string]any{
+	for name, e := range s.endpoints() {
+		if err := s.rpcServer.RegisterName(name, e); err != nil {
+			return fmt.Errorf("register %s endpoint: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// endpoints lists every RPC service; TestRPCDoors walks their methods.
+func (s *Server) endpoints() map[string]any {
+	return map[string]any{
 		"Job":       &Job{srv: s},
 		"Node":      &Node{srv: s},
 		"Alloc":     &Alloc{srv: s},
@@ -26,12 +36,6 @@ func (s *Server) setupRPC() error {
 		"ACL":       &ACL{srv: s},
 		"Namespace": &Namespace{srv: s},
 	}
-	for name, e := range endpoints {
-		if err := s.rpcServer.RegisterName(name, e); err != nil {
-			return fmt.Errorf("register %s endpoint: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // RPC calls an endpoint in-process. Errors keep their meaning across the call:

@@ -93,15 +93,15 @@ func (r *authRequest) listNamespace(capability string) error {
 }
 
 // allocNamespace checks a capability in the namespace of an allocation.
-// An unknown allocation passes, so the endpoint answers "not found" the
-// same way for everyone, revealing nothing it would not otherwise.
+// For an unknown allocation the request's own namespace decides, so that
+// "not found" is only told to those who may read there.
 func (r *authRequest) allocNamespace(allocID, capability string) error {
 	alloc, err := r.srv.State().AllocByID(nil, allocID)
 	if err != nil {
 		return err
 	}
 	if alloc == nil {
-		return nil
+		return r.acl.CheckNamespace(r.namespace(), capability)
 	}
 	return r.acl.CheckNamespace(alloc.Namespace, capability)
 }
