@@ -155,10 +155,15 @@ func (a *Agent) startClient() error {
 		HTTPAddr:       net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.HTTP)),
 		Meta:           cfg.Client.Meta,
 		RawExecEnabled: cfg.Client.RawExec,
-		Logger:         a.logger,
-		RPC:            rpc,
-		Drivers:        client.NewPluginDriverManager(self, a.logger),
-		PluginDir:      cfg.PluginDir,
+		UserDenylist:   cfg.Client.UserDenylist,
+		// Either gives a container the host: off unless the operator
+		// turned them on.
+		DockerVolumesEnabled:    cfg.Client.DockerVolumesEnabled,
+		DockerPrivilegedEnabled: cfg.Client.DockerPrivilegedEnabled,
+		Logger:                  a.logger,
+		RPC:                     rpc,
+		Drivers:                 client.NewPluginDriverManager(self, a.logger),
+		PluginDir:               cfg.PluginDir,
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
 		Services:            a.consulServices(),
