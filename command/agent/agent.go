@@ -294,6 +294,8 @@ func (a *Agent) Self() map[string]any {
 		"ports":      map[string]int{"http": cfg.Ports.HTTP, "rpc": cfg.Ports.RPC, "gossip": cfg.Ports.Gossip},
 		// For operators and leak checks (scripts/bench/node -only leaks).
 		"stats": map[string]int{"goroutines": runtime.NumGoroutine(), "open_fds": openFDs()},
+		// Secrets (join_token, consul token, ...) show as "<redacted>".
+		"config": cfg.redactedView(),
 	}
 	if a.server != nil {
 		out["leader"] = a.server.Leader()
