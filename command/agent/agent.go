@@ -47,6 +47,7 @@ func NewAgent(cfg *Config, logger hclog.Logger) (a *Agent, err error) {
 		return nil, err
 	}
 	a = &Agent{config: cfg, logger: logger}
+	logSecurityWarnings(cfg, logger)
 	defer func() {
 		if err != nil {
 			_ = a.Shutdown()
