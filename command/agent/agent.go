@@ -42,11 +42,13 @@ type Agent struct {
 
 // NewAgent starts everything the configuration enables. On error, whatever
 // was started is stopped again.
-func NewAgent(cfg *Config, logger hclog.Logger) (a *Agent, err error) {
+func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &Agent{config: cfg, logger: logger}
+	// a is not the named result: `return nil, err` must leave it for the
+	// deferred Shutdown.
+	a := &Agent{config: cfg, logger: logger}
 	logSecurityWarnings(cfg, logger)
 	defer func() {
 		if err != nil {
