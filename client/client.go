@@ -34,6 +34,14 @@ type Config struct {
 	// RawExecEnabled allows the raw_exec driver, which runs tasks without
 	// any isolation.
 	RawExecEnabled bool
+	// UserDenylist names host users tasks may never run as, including the
+	// agent's own user for exec and raw_exec tasks that set none.
+	UserDenylist []string
+	// DockerVolumesEnabled allows docker tasks to bind-mount host paths;
+	// DockerPrivilegedEnabled allows privileged containers. Both off by
+	// default: either gives a container the host.
+	DockerVolumesEnabled    bool
+	DockerPrivilegedEnabled bool
 	// Reserved is capacity kept back for the host itself.
 	Reserved *structs.Resources
 	Logger   hclog.Logger

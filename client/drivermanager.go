@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/appmesh/appmesh/client/fingerprint"
+	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/drivers"
 )
 
@@ -67,4 +68,14 @@ func (s *taskDriverSource) Dispense(name string) (drivers.Driver, error) {
 		return nil, fmt.Errorf("driver %q is %s", name, fingerprint.RawExecDisabled)
 	}
 	return s.dm.Dispense(name)
+}
+
+// taskPolicy is the client's allow-lists, enforced on every task whatever
+// the ACLs let its job's submitter do (see taskrunner.Policy).
+func (c *Client) taskPolicy() *taskrunner.Policy {
+	return &taskrunner.Policy{
+		UserDenylist:            c.cfg.UserDenylist,
+		DockerVolumesEnabled:    c.cfg.DockerVolumesEnabled,
+		DockerPrivilegedEnabled: c.cfg.DockerPrivilegedEnabled,
+	}
 }

@@ -60,6 +60,7 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		Restore:  restore,
 		OnRemove: c.removeJob,
 		Services: c.cfg.Services,
+		Policy:   c.taskPolicy(),
 	}
 	if c.db != nil {
 		cfg.State = c.db

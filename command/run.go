@@ -61,6 +61,12 @@ Run Options:
   -driver=<exec|raw_exec>
     The driver that runs the command. Default: exec.
 
+  -user=<name>
+    The OS user the command runs as on the node. Default: the client
+    agent's user (root on most nodes), which with ACLs on needs the
+    submit-privileged-job capability; an exec run as another user needs
+    only submit-job.
+
   -timeout=<duration>
     Stop the command after this long and exit 124. Default: no limit.
 
@@ -78,13 +84,14 @@ Run Options:
 
 func (c *RunCommand) Run(args []string) int {
 	fs := c.flagSet("run", false)
-	var node, constraint, driver, attach string
+	var node, constraint, driver, attach, runUser string
 	var async bool
 	var timeout time.Duration
 	var offset int64
 	fs.StringVar(&node, "node", "", "")
 	fs.StringVar(&constraint, "constraint", "", "")
 	fs.StringVar(&driver, "driver", "exec", "")
+	fs.StringVar(&runUser, "user", "", "")
 	fs.DurationVar(&timeout, "timeout", 0, "")
 	fs.BoolVar(&async, "async", false, "")
 	fs.StringVar(&attach, "attach", "", "")
@@ -126,7 +133,7 @@ func (c *RunCommand) Run(args []string) int {
 		}
 		cons = append(cons, con)
 	}
-	job := runJob(argv, driver, cons, async)
+	job := runJob(argv, driver, runUser, cons, async)
 	if _, _, err := client.Jobs().Register(job, nil); err != nil {
 		return c.errorf("Error submitting the run: %v", err)
 	}
@@ -138,7 +145,7 @@ func (c *RunCommand) Run(args []string) int {
 }
 
 // runJob is the one-off batch job of a run.
-func runJob(argv []string, driver string, cons []*structs.Constraint, async bool) *structs.Job {
+func runJob(argv []string, driver, user string, cons []*structs.Constraint, async bool) *structs.Job {
 	args := make([]any, 0, len(argv)-1)
 	for _, a := range argv[1:] {
 		args = append(args, a)
@@ -159,6 +166,7 @@ func runJob(argv []string, driver string, cons []*structs.Constraint, async bool
 			Tasks: []*structs.Task{{
 				Name:   structs.RunTask,
 				Driver: driver,
+				User:   user,
 				Config: map[string]any{
 					"command": argv[0],
 					"args":    args,

@@ -189,7 +189,8 @@ func testConsulTasks(t *testing.T, a *agent, c *api.Client, prefix string) {
 	a.track(marker)
 	key := prefix + "/cluster/tasks/myapp"
 	put := func(replication int) {
-		v := fmt.Sprintf(`{"replication": %d, "driver": "exec", "memory": 32, "command": "exec sleep %d"}`, replication, sec)
+		// Consul KV jobs must name a user other than root.
+		v := fmt.Sprintf(`{"replication": %d, "driver": "exec", "user": "nobody", "memory": 32, "command": "exec sleep %d"}`, replication, sec)
 		if _, err := c.KV().Put(&api.KVPair{Key: key, Value: []byte(v)}, nil); err != nil {
 			t.Fatal(err)
 		}

@@ -27,9 +27,12 @@ const consulTaskWait = 5 * time.Minute
 // ConsulTask is an application defined as JSON under
 // <kv_prefix>/cluster/tasks/<name> (App Mesh's cluster mode).
 type ConsulTask struct {
-	Replication  *int              `json:"replication,omitempty"` // default 1
-	Command      string            `json:"command"`
-	Driver       string            `json:"driver,omitempty"` // default raw_exec
+	Replication *int   `json:"replication,omitempty"` // default 1
+	Command     string `json:"command"`
+	Driver      string `json:"driver,omitempty"` // only exec (the default)
+	// User is the host user the command runs as: required, and not root
+	// (see checkUnprivileged).
+	User         string            `json:"user,omitempty"`
 	Port         int               `json:"port,omitempty"`   // static port, label "http"
 	Memory       int               `json:"memory,omitempty"` // MB
 	CPU          int               `json:"cpu,omitempty"`    // MHz
@@ -112,6 +115,10 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
 		return fmt.Errorf("a job %q not defined in consul exists; leaving it alone", name)
 	}
 	if cur != nil && !cur.Stop && cur.Meta[MetaConsulIndex] == idx {
+		if err := checkUnprivileged(cur); err != nil {
+			// Registered by an appmesh that still allowed it.
+			return s.stopRefusedConsulJob(cur, err)
+		}
 		return nil
 	}
 	var t ConsulTask
@@ -119,6 +126,12 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
 		return fmt.Errorf("decode task JSON: %w", err)
 	}
 	job := t.Job(name)
+	if err := checkUnprivileged(job); err != nil {
+		if cur != nil && !cur.Stop {
+			return s.stopRefusedConsulJob(cur, err)
+		}
+		return err
+	}
 	job.Meta = map[string]string{MetaConsulSource: "consul", MetaConsulKey: p.Key, MetaConsulIndex: idx}
 	var reply structs.JobRegisterResponse
 	if err := s.RPC(structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &reply); err != nil {
@@ -128,15 +141,25 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
 	return nil
 }
 
+// stopRefusedConsulJob stops the running job of a key that is refused (see
+// checkUnprivileged) and returns why, for the caller to log.
+func (s *Server) stopRefusedConsulJob(cur *structs.Job, why error) error {
+	var reply structs.JobDeregisterResponse
+	if err := s.RPC(structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: cur.ID}, &reply); err != nil {
+		return fmt.Errorf("%w; stopping its running job failed: %v", why, err)
+	}
+	return fmt.Errorf("%w; its running job was stopped", why)
+}
+
 // Job turns the task into a service job named name with one group and
 // one task.
 func (t *ConsulTask) Job(name string) *structs.Job {
 	driver := t.Driver
 	if driver == "" {
-		driver = "raw_exec"
+		driver = structs.DriverExec
 	}
 	task := &structs.Task{
-		Name: name, Driver: driver, Env: t.Env,
+		Name: name, Driver: driver, User: t.User, Env: t.Env,
 		Config:    map[string]any{"command": "/bin/sh", "args": []any{"-c", t.Command}},
 		Resources: &structs.Resources{CPU: t.CPU, MemoryMB: t.Memory},
 	}
@@ -162,4 +185,26 @@ func (t *ConsulTask) Job(name string) *structs.Job {
 		g.Constraints = append(g.Constraints, &structs.Constraint{Attribute: attr, Operator: structs.ConstraintEqual, Value: v})
 	}
 	return &structs.Job{ID: name, Type: structs.JobTypeService, Groups: []*structs.TaskGroup{g}}
+}
+
+// checkUnprivileged refuses a job from Consul KV that is more than an
+// isolated exec task run as a non-root user. Whoever can write the KV
+// prefix is not known to appmesh's ACLs, so a key must never give more
+// than the least a job can be: no raw_exec, no docker mounts, no root, and
+// no "no user" (which is the agent's user, root on most nodes).
+func checkUnprivileged(job *structs.Job) error {
+	var problems []string
+	for _, g := range job.Groups {
+		for _, t := range g.Tasks {
+			if t.Driver != structs.DriverExec {
+				problems = append(problems, fmt.Sprintf("driver %q is not allowed (only exec)", t.Driver))
+			}
+		}
+	}
+	problems = append(problems, job.PrivilegedReasons()...)
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("refused: a task from consul must be an exec task with a user other than root (set \"user\" in the key's JSON): %s",
+		strings.Join(problems, "; "))
 }

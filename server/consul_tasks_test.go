@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -20,7 +21,7 @@ func TestConsulTaskJob(t *testing.T) {
 	}
 	g := job.Groups[0]
 	task := g.Tasks[0]
-	if job.ID != "myapp" || g.Count != 3 || task.Driver != "raw_exec" || task.Resources.MemoryMB != 64 {
+	if job.ID != "myapp" || g.Count != 3 || task.Driver != "exec" || task.Resources.MemoryMB != 64 {
 		t.Fatalf("job %s count %d driver %s memory %d", job.ID, g.Count, task.Driver, task.Resources.MemoryMB)
 	}
 	if g.Network == nil || g.Network.Ports[0].Static != 8080 || g.Network.Ports[0].Label != "http" {
@@ -37,5 +38,44 @@ func TestConsulTaskJob(t *testing.T) {
 	_ = json.Unmarshal([]byte(`{"command": "true"}`), &one)
 	if n := one.Job("x").Groups[0].Count; n != 1 {
 		t.Fatalf("replication defaults to 1, got %d", n)
+	}
+}
+
+// Only an exec task with a user other than root may come from Consul KV;
+// anything else is refused with the reasons.
+func TestConsulTaskMustBeUnprivileged(t *testing.T) {
+	cases := []struct {
+		src  string
+		want []string // nil: allowed
+	}{
+		{`{"command": "true", "user": "nobody"}`, nil},
+		{`{"command": "true", "driver": "exec", "user": "app"}`, nil},
+		{`{"command": "true"}`, []string{`sets no user, so it runs as the client agent's user`}},
+		{`{"command": "true", "user": "root"}`, []string{`runs as user "root"`}},
+		{`{"command": "true", "driver": "raw_exec", "user": "nobody"}`, []string{`driver "raw_exec" is not allowed (only exec)`, `uses the raw_exec driver`}},
+		{`{"command": "true", "driver": "docker", "user": "nobody"}`, []string{`driver "docker" is not allowed (only exec)`}},
+	}
+	for _, c := range cases {
+		var ct ConsulTask
+		if err := json.Unmarshal([]byte(c.src), &ct); err != nil {
+			t.Fatal(err)
+		}
+		err := checkUnprivileged(ct.Job("app"))
+		if c.want == nil {
+			if err != nil {
+				t.Errorf("%s: refused: %v", c.src, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: allowed, want refused", c.src)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not say %q", c.src, err, w)
+			}
+		}
+		t.Logf("%s: %v", c.src, err)
 	}
 }

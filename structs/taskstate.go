@@ -19,6 +19,10 @@ const (
 	TaskEventSetupFailure  = "Setup Failure"
 	TaskEventRestarting    = "Restarting"
 	TaskEventNotRestarting = "Not Restarting"
+	// TaskEventNotPermitted: the client's settings forbid what the task
+	// asks for (a denied user, a host bind mount, a privileged container).
+	// It is final: the task is failed and not restarted on this node.
+	TaskEventNotPermitted = "Not Permitted"
 )
 
 // MaxTaskEvents bounds the events kept per task.

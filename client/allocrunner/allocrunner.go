@@ -39,6 +39,8 @@ type Config struct {
 	OnRemove func(alloc *structs.Allocation, reason string)
 	// Services registers group and task services with Consul; nil: none.
 	Services taskrunner.ServiceRegistrar
+	// Policy is the client's allow-lists for tasks; nil: none.
+	Policy *taskrunner.Policy
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -133,6 +135,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			State:         ar.db,
 			Services:      cfg.Services,
 			Payload:       cfg.Job.Payload,
+			Policy:        cfg.Policy,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {

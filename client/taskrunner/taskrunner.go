@@ -60,6 +60,9 @@ type Config struct {
 	Services ServiceRegistrar
 	// Clock drives the daily window; nil is the wall clock.
 	Clock Clock
+	// Policy is the client's allow-lists (users, docker mounts and
+	// privileges); nil allows everything the driver does.
+	Policy *Policy
 }
 
 // exitKind says why waiting for a task ended.
@@ -89,6 +92,7 @@ type TaskRunner struct {
 	db            StateDB
 	restore       *state.TaskRecord
 	clock         Clock
+	policy        *Policy
 
 	// ctx lives as long as Run; cancelling it ends driver waits.
 	ctx    context.Context
@@ -136,6 +140,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		db:            cfg.State,
 		restore:       cfg.Restore,
 		clock:         cfg.Clock,
+		policy:        cfg.Policy,
 		ctx:           ctx,
 		cancel:        cancel,
 		killCh:        make(chan struct{}),
@@ -241,6 +246,14 @@ func (tr *TaskRunner) Run() {
 // startAndWait runs one attempt: prestart, start, poststart, wait. ok is
 // false when the task could not be started; d then says what follows.
 func (tr *TaskRunner) startAndWait() (res *drivers.ExitResult, kind exitKind, d restartDecision, ok bool) {
+	if err := tr.policy.Check(tr.task); err != nil {
+		// Final: trying again would be refused again, on this node.
+		tr.logger.Error("task not permitted on this client", "error", err)
+		ev := newEvent(structs.TaskEventNotPermitted, err.Error())
+		ev.Error = err.Error()
+		tr.emit(ev)
+		return nil, 0, restartDecision{failed: true}, false
+	}
 	cfg, err := tr.prestart()
 	if err != nil {
 		tr.logger.Error("task setup failed", "error", err)
@@ -363,6 +376,7 @@ func (tr *TaskRunner) prestart() (*drivers.TaskConfig, error) {
 		User:      tr.task.User,
 		Resources: res,
 	}
+	tr.policy.permit(cfg)
 	for _, h := range tr.hooks {
 		if p, ok := h.(prestartHook); ok {
 			if err := p.Prestart(tr.ctx, cfg); err != nil {

@@ -42,11 +42,14 @@ type Agent struct {
 
 // NewAgent starts everything the configuration enables. On error, whatever
 // was started is stopped again.
-func NewAgent(cfg *Config, logger hclog.Logger) (a *Agent, err error) {
+func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &Agent{config: cfg, logger: logger}
+	// a is not the named result: `return nil, err` must leave it for the
+	// deferred Shutdown.
+	a := &Agent{config: cfg, logger: logger}
+	logSecurityWarnings(cfg, logger)
 	defer func() {
 		if err != nil {
 			_ = a.Shutdown()
@@ -157,10 +160,15 @@ func (a *Agent) startClient() error {
 		HTTPAddr:       net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.HTTP)),
 		Meta:           cfg.Client.Meta,
 		RawExecEnabled: cfg.Client.RawExec,
-		Logger:         a.logger,
-		RPC:            rpc,
-		Drivers:        client.NewPluginDriverManager(self, a.logger),
-		PluginDir:      cfg.PluginDir,
+		UserDenylist:   cfg.Client.UserDenylist,
+		// Either gives a container the host: off unless the operator
+		// turned them on.
+		DockerVolumesEnabled:    cfg.Client.DockerVolumesEnabled,
+		DockerPrivilegedEnabled: cfg.Client.DockerPrivilegedEnabled,
+		Logger:                  a.logger,
+		RPC:                     rpc,
+		Drivers:                 client.NewPluginDriverManager(self, a.logger),
+		PluginDir:               cfg.PluginDir,
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
 		Services:            a.consulServices(),
@@ -294,6 +302,8 @@ func (a *Agent) Self() map[string]any {
 		"ports":      map[string]int{"http": cfg.Ports.HTTP, "rpc": cfg.Ports.RPC, "gossip": cfg.Ports.Gossip},
 		// For operators and leak checks (scripts/bench/node -only leaks).
 		"stats": map[string]int{"goroutines": runtime.NumGoroutine(), "open_fds": openFDs()},
+		// Secrets (join_token, consul token, ...) show as "<redacted>".
+		"config": cfg.redactedView(),
 	}
 	if a.server != nil {
 		out["leader"] = a.server.Leader()
