@@ -83,7 +83,7 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 			return nil, err
 		}
 	}
-	a.http = NewHTTPServer(logger.Named("http"), a, ln)
+	a.http = NewHTTPServer(logger.Named("http"), a, ln, WithHTTPConfig(cfg.HTTP, cfg.Name))
 	if err := a.startConsulAdvertise(); err != nil {
 		return nil, err
 	}

@@ -90,6 +90,7 @@ func runSleepJob(t *testing.T, c *api.Client, jobID, node string) string {
 	  "groups":[{"name":"g","count":1,"tasks":[{"name":"t","driver":"raw_exec",
 	  "config":{"command":"/bin/sh","args":["-c","exec sleep 600"]}}]}]}}`, jobID, node)
 	req, _ := http.NewRequest(http.MethodPut, c.Address()+"/v1/jobs", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -209,6 +209,7 @@ func (c *Config) Validate() error {
 	if c.Name == "" {
 		problems = append(problems, "node name is empty: set -node")
 	}
+	problems = append(problems, c.HTTP.problems()...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

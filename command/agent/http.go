@@ -46,6 +46,7 @@ type HTTPServer struct {
 	mux     *http.ServeMux
 	// doors records every route's access rule (route()).
 	doors []routeDoor
+	guard *httpGuard // refuses what a web page could send (http_guard.go)
 	srv   *http.Server
 	ln    net.Listener
 
@@ -58,7 +59,7 @@ type HTTPServer struct {
 // NewHTTPServer builds the API and, when ln is not nil, starts serving on it.
 // Handler() gives the same API for tests without a listener. The caller
 // names the logger (the agent passes logger.Named("http")).
-func NewHTTPServer(logger hclog.Logger, backend Backend, ln net.Listener) *HTTPServer {
+func NewHTTPServer(logger hclog.Logger, backend Backend, ln net.Listener, opts ...HTTPServerOption) *HTTPServer {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -67,6 +68,10 @@ func NewHTTPServer(logger hclog.Logger, backend Backend, ln net.Listener) *HTTPS
 		backend: backend,
 		mux:     http.NewServeMux(),
 		ln:      ln,
+	}
+	s.guard = newHTTPGuard(logger, nil, "")
+	for _, opt := range opts {
+		opt(s)
 	}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	s.registerRoutes()
@@ -90,9 +95,10 @@ func (s *HTTPServer) serve() {
 	}
 }
 
-// Handler returns the API with request logging.
+// Handler returns the API with request logging, behind the guard against
+// web browsers.
 func (s *HTTPServer) Handler() http.Handler {
-	return http.HandlerFunc(s.logRequests)
+	return s.guard.wrap(http.HandlerFunc(s.logRequests))
 }
 
 // Shutdown stops accepting requests, ends long-running ones and waits for

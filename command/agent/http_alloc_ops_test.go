@@ -56,7 +56,7 @@ func TestHTTP_AllocOps(t *testing.T) {
 	h := NewHTTPServer(nil, b, nil).Handler()
 	do := func(method, path, body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		h.ServeHTTP(rec, localRequest(method, path, strings.NewReader(body)))
 		return rec
 	}
 	if rec := do(http.MethodPost, "/v1/client/allocation/here/signal", `{"task":"web","signal":"SIGHUP"}`); rec.Code != 200 {
@@ -90,7 +90,7 @@ func TestHTTP_AllocOps(t *testing.T) {
 func TestHTTP_AllocOpsUnsupportedBackend(t *testing.T) {
 	h := NewHTTPServer(nil, newFakeBackend(), nil).Handler()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/client/allocation/x/stats", nil))
+	h.ServeHTTP(rec, localRequest(http.MethodGet, "/v1/client/allocation/x/stats", nil))
 	if rec.Code != http.StatusNotImplemented {
 		t.Fatalf("want 501, got %d %s", rec.Code, rec.Body)
 	}

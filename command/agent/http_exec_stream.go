@@ -38,8 +38,9 @@ const (
 var execUpgrader = websocket.Upgrader{
 	ReadBufferSize:  32 << 10,
 	WriteBufferSize: 32 << 10,
-	// The default origin check stays on: a web page of another origin must
-	// not open a shell in a task through the user's browser.
+	// CheckOrigin is set per server (allocExecStream) to the HTTP guard's
+	// origin rule: a web page of another origin must not open a shell in a
+	// task through the user's browser.
 }
 
 // GET /v1/client/allocation/<id>/exec?task=&command=<json array>&tty=
@@ -59,7 +60,9 @@ func (s *HTTPServer) allocExecStream(w http.ResponseWriter, r *http.Request) (an
 	}
 	// ACL: a later phase checks the token's alloc-exec capability on the
 	// allocation's namespace here, before anything reaches the node.
-	ws, err := execUpgrader.Upgrade(hijackable{w}, r, nil)
+	upgrader := execUpgrader
+	upgrader.CheckOrigin = s.guard.originAllowed // the agent's own origin and http { allowed_origins }
+	ws, err := upgrader.Upgrade(hijackable{w}, r, nil)
 	if err != nil {
 		return nil, nil // the upgrader already answered
 	}

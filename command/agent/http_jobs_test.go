@@ -211,6 +211,7 @@ func TestJobRegisterTooLargeOverNetwork(t *testing.T) {
 	defer srv.Close()
 	body := `{"job": {"id": "` + strings.Repeat("a", 10<<20) + `"}}`
 	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/v1/jobs", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -94,10 +94,22 @@ func do(t *testing.T, h http.Handler, method, path, body string) *httptest.Respo
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req := httptest.NewRequest(method, path, rd)
+	req := localRequest(method, path, rd)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+// localRequest is a request as curl or the SDK sends it to a local agent:
+// Host 127.0.0.1:6060 (httptest's default example.com is not the agent's,
+// see http_guard.go) and, with a body, Content-Type: application/json.
+func localRequest(method, path string, body io.Reader) *http.Request {
+	req := httptest.NewRequest(method, path, body)
+	req.Host = "127.0.0.1:6060"
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
 }
 
 // errorOf decodes a JSON error body, failing the test when it is not one.

@@ -114,11 +114,21 @@ func newAPI(base string) *apiClient {
 	return &apiClient{base: base, hc: &http.Client{Timeout: 30 * time.Second}}
 }
 
-// do sends a request and decodes a 2xx JSON answer into out (if non-nil).
+// do sends a request with a JSON body (if any) and decodes a 2xx JSON
+// answer into out (if non-nil).
 func (c *apiClient) do(method, path string, body io.Reader, out any) error {
+	return c.doType(method, path, "application/json", body, out)
+}
+
+// doType is do with the body's Content-Type; the agent refuses a body
+// without one (see command/agent/http_guard.go).
+func (c *apiClient) doType(method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -327,5 +337,5 @@ func httpSnapshotRestore(c *apiClient, path string) error {
 	if err != nil {
 		return err
 	}
-	return c.do(http.MethodPut, "/v1/operator/snapshot", bytes.NewReader(data), nil)
+	return c.doType(http.MethodPut, "/v1/operator/snapshot", "application/octet-stream", bytes.NewReader(data), nil)
 }
