@@ -101,7 +101,10 @@ func (j *Jobs) Deregister(id string, purge bool) (*structs.JobDeregisterResponse
 // when the job names none: the agent takes a job's namespace from the job
 // itself, so -namespace / APPMESH_NAMESPACE must reach it there.
 func (c *Client) inNamespace(job *structs.Job) *structs.Job {
-	if job == nil || job.Namespace != "" || c.namespace == "" || c.namespace == structs.AllNamespacesSentinel {
+	// The job-file parser fills in "default" for a job that names no
+	// namespace, so "default" yields to -namespace / APPMESH_NAMESPACE too.
+	named := job != nil && job.Namespace != "" && job.Namespace != structs.DefaultNamespace
+	if job == nil || named || c.namespace == "" || c.namespace == structs.AllNamespacesSentinel {
 		return job
 	}
 	cp := job.Copy()

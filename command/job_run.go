@@ -59,7 +59,7 @@ func (c *JobRunCommand) Run(args []string) int {
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
-	if job.Namespace != "" {
+	if job.Namespace != "" && job.Namespace != "default" {
 		// The job's own namespace wins over -namespace; the evaluation and
 		// allocations watched below live there too.
 		client = client.WithNamespace(job.Namespace)

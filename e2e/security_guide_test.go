@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSecurityGuide runs every `sh` block of website/security.md, in order,
+// in one bash script against a real agent started with -acl-enabled, with
+// `appmesh` on the PATH as a reader would have it. A line starting with
+// "! " must fail (a refusal the guide promises). A block preceded by
+// <!-- doc-test: skip ... --> is the agent start the test does itself.
+func TestSecurityGuide(t *testing.T) {
+	script := guideScript(t, filepath.Join("..", "website", "security.md"))
+	ports := freePorts(t, 3)
+	dir := t.TempDir()
+	agentLog := &lockedBuffer{}
+	cmd := exec.Command(appmeshBin, "agent", "-dev", "-acl-enabled",
+		"-data-dir", filepath.Join(dir, "data"),
+		"-http-port", strconv.Itoa(ports[0]), "-rpc-port", strconv.Itoa(ports[1]), "-gossip-port", strconv.Itoa(ports[2]),
+		"-node", "guide", "-log-level", "DEBUG")
+	cmd.Env = cleanEnv()
+	cmd.Stdout, cmd.Stderr = agentLog, agentLog
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(agentLog.String(), "cluster leadership acquired") || !strings.Contains(agentLog.String(), "HTTP API listening") {
+		if time.Now().After(deadline) {
+			t.Fatalf("agent did not become ready:\n%s", agentLog.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	binDir := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(appmeshBin, filepath.Join(binDir, "appmesh")); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sh := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	sh.Dir = work
+	sh.Env = append(cleanEnv(),
+		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		fmt.Sprintf("APPMESH_ADDR=http://127.0.0.1:%d", ports[0]))
+	out, err := sh.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the guide's commands failed: %v\n--- script ---\n%s\n--- output ---\n%s\n--- agent log tail ---\n%s",
+			err, script, out, tail(agentLog.String(), 4000))
+	}
+	t.Logf("ran website/security.md:\n%s", out)
+	// The guide's claims, checked on its output.
+	for _, want := range []string{"Secret ID", "dev-write", "developers"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("guide output lacks %q", want)
+		}
+	}
+}
+
+// guideScript turns the page's sh blocks into one script. Each command runs
+// echoed (so a failure shows where), and "! cmd" lines become an explicit
+// check that cmd fails.
+func guideScript(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	inBlock, skip, blocks := false, false, 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "<!-- doc-test: skip"):
+			skip = true
+		case !inBlock && line == "```sh":
+			inBlock = true
+			if !skip {
+				blocks++
+			}
+		case inBlock && line == "```":
+			inBlock, skip = false, false
+		case inBlock && !skip:
+			if cmd, ok := strings.CutPrefix(line, "! "); ok {
+				fmt.Fprintf(&b, "echo '$ ! '%q\nif %s; then echo 'expected a refusal, but it worked: %s' >&2; exit 1; fi\n", cmd, cmd, strings.ReplaceAll(cmd, "'", ""))
+				continue
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if blocks < 5 {
+		t.Fatalf("found only %d sh blocks in %s", blocks, path)
+	}
+	return b.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
