@@ -214,6 +214,9 @@ func (c *Client) newRequest(ctx context.Context, method, path string, params url
 		return nil, err
 	}
 	if body != nil {
+		// Required: the agent refuses a write whose body has no type, or a
+		// type any web page may send (command/agent/http_guard.go). Callers
+		// that replace the body with a binary stream set their own type.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.token != "" {

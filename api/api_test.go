@@ -18,6 +18,7 @@ import (
 type seen struct {
 	method, escapedPath, query, token string
 	body                              []byte
+	contentType                       string
 }
 
 // newFake starts an agent stand-in; handle answers by escaped path.
@@ -26,7 +27,7 @@ func newFake(t *testing.T, handle func(w http.ResponseWriter, r *http.Request)) 
 	last := &seen{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		*last = seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Get(TokenHeader), body}
+		*last = seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Get(TokenHeader), body, r.Header.Get("Content-Type")}
 		handle(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -246,5 +247,47 @@ func TestLogs(t *testing.T) {
 	}
 	if _, err := c.Allocations().Logs(context.Background(), "a1", "t", "", false, -1, ""); err == nil {
 		t.Error("negative offset accepted")
+	}
+}
+
+// TestWritesDeclareTheirContentType: the agent refuses a write whose body
+// has no Content-Type or one a web page may send (text/plain, forms), so
+// every SDK call with a body names its type.
+func TestWritesDeclareTheirContentType(t *testing.T) {
+	c, last := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, "1", map[string]any{"restored": true})
+	})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, want string
+		call       func() error
+	}{
+		{"register", "application/json", func() error {
+			_, _, err := c.Jobs().Register(&structs.Job{ID: "web"}, nil)
+			return err
+		}},
+		{"dispatch", "application/json", func() error {
+			_, _, err := c.Jobs().Dispatch("batch", map[string]string{"k": "v"}, []byte("payload"))
+			return err
+		}},
+		{"signal", "application/json", func() error { return c.Allocations().Signal("a1", "t", "SIGHUP") }},
+		{"snapshot restore", "application/octet-stream", func() error {
+			return c.Operator().SnapshotRestore(ctx, strings.NewReader(SnapshotMagic+"v1 {}"))
+		}},
+		{"stdin", "application/octet-stream", func() error { return c.Allocations().Stdin(ctx, "a1", "t", strings.NewReader("in")) }},
+		{"deregister (no body)", "", func() error {
+			_, _, err := c.Jobs().Deregister("web", false)
+			return err
+		}},
+	} {
+		if err := tc.call(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if last.contentType != tc.want {
+			t.Errorf("%s: %s with body %q sent Content-Type %q, want %q", tc.name, last.method, last.body, last.contentType, tc.want)
+		}
+		if tc.want == "" && len(last.body) != 0 {
+			t.Errorf("%s: sent a body %q without a Content-Type", tc.name, last.body)
+		}
 	}
 }

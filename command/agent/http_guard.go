@@ -27,15 +27,17 @@ package agent
 //
 //  3. Simple writes. A page may POST a form or a fetch() with Content-Type
 //     text/plain, application/x-www-form-urlencoded or multipart/form-data
-//     without the server's consent, and a job body parses as JSON whatever
-//     its label. So a write (POST, PUT, PATCH, DELETE) with a body must name
-//     another type: application/json, or application/octet-stream for binary
-//     bodies (snapshot restore, stdin). A write with a body and no
-//     Content-Type is refused as well. A write without a body needs no
-//     Content-Type: a browser can send one only through fetch() or
+//     without the server's consent (and <a ping> POSTs text/ping), while a
+//     job body parses as JSON whatever its label. So a write (POST, PUT,
+//     PATCH, DELETE) that names a Content-Type must name application/json or,
+//     for binary bodies (snapshot restore, stdin), application/octet-stream,
+//     parameters allowed: an allow-list, so that no other odd type a browser
+//     sends on its own slips through. A write with a body and no Content-Type
+//     is refused as well. A write without a body needs no Content-Type: a
+//     browser can send one only through fetch(), sendBeacon() or
 //     XMLHttpRequest, which always add an Origin that rule 2 judges (a form
-//     always sends a Content-Type), so refusing it would only break curl
-//     and the SDK's bodyless calls (join, deregister, ...).
+//     always sends a Content-Type), so refusing it would only break curl and
+//     the SDK's bodyless calls (join, deregister, ...).
 //
 // The checks run in that order; the first that fails answers 403 (415 for
 // the content type) with a JSON error that says what to change. The same
@@ -135,7 +137,7 @@ func (g *httpGuard) check(r *http.Request) (int, string) {
 	if isWrite(r.Method) {
 		ct := strings.TrimSpace(r.Header.Get("Content-Type"))
 		hasBody := r.ContentLength != 0 // -1: chunked or unknown length
-		if (ct == "" && hasBody) || isSimpleContentType(ct) {
+		if (ct == "" && hasBody) || (ct != "" && !isWriteContentType(ct)) {
 			got := "no Content-Type"
 			if ct != "" {
 				got = fmt.Sprintf("Content-Type %q", ct)
@@ -254,12 +256,14 @@ func isWrite(method string) bool {
 	return false
 }
 
-// isSimpleContentType reports whether ct is one of the types a browser
-// sends cross-origin without a CORS preflight, whatever its parameters.
-func isSimpleContentType(ct string) bool {
+// isWriteContentType reports whether a write may carry Content-Type ct:
+// JSON or a binary stream, whatever the parameters. Both make a browser ask
+// the agent first (a CORS preflight, which the agent does not answer), and
+// the CORS "simple" types (text/plain, forms) are not among them.
+func isWriteContentType(ct string) bool {
 	essence, _, _ := strings.Cut(ct, ";")
 	switch strings.ToLower(strings.TrimSpace(essence)) {
-	case "text/plain", "application/x-www-form-urlencoded", "multipart/form-data":
+	case "application/json", "application/octet-stream":
 		return true
 	}
 	return false

@@ -62,6 +62,8 @@ func TestHTTPGuard(t *testing.T) {
 		{name: "body without Content-Type", method: "POST", path: "/v1/jobs", body: job, code: 415, msg: "not no Content-Type"},
 		{name: "bodyless text/plain POST", method: "POST", path: "/v1/client/allocation/a1/restart", contentType: "text/plain", code: 415},
 		{name: "text/plain DELETE", method: "DELETE", path: "/v1/job/web", contentType: "text/plain", body: "x", code: 415},
+		{name: "<a ping> POST", method: "POST", path: "/v1/agent/join?address=evil.example:6062", contentType: "text/ping", body: "PING", code: 415},
+		{name: "other odd type", method: "PUT", path: "/v1/jobs", contentType: "application/xml", body: job, code: 415},
 		{name: "cross-origin text/plain POST", method: "POST", path: "/v1/jobs", contentType: "text/plain", body: job,
 			header: map[string]string{"Origin": "http://evil.example"}, code: 403, msg: `origin "http://evil.example"`},
 
@@ -86,6 +88,7 @@ func TestHTTPGuard(t *testing.T) {
 		// What must keep working.
 		{name: "JSON POST without Origin", method: "POST", path: "/v1/jobs", contentType: "application/json", body: job, code: 200},
 		{name: "JSON PUT with charset", method: "PUT", path: "/v1/jobs", contentType: "application/json; charset=utf-8", body: job, code: 200},
+		{name: "octet-stream is a write type", method: "PUT", path: "/v1/jobs", contentType: "Application/Octet-Stream", body: job, code: 200},
 		{name: "JSON POST from the same origin", method: "POST", path: "/v1/jobs", contentType: "application/json", body: job,
 			header: map[string]string{"Origin": "http://127.0.0.1:6060", "Sec-Fetch-Site": "same-origin"}, code: 200},
 		{name: "JSON POST from an allowed origin", method: "POST", path: "/v1/jobs", contentType: "application/json", body: job,
