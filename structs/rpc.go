@@ -41,7 +41,7 @@ type QueryOptions struct {
 	MaxQueryTime  time.Duration `json:"max_query_time,omitempty"`
 	AllowStale    bool          `json:"allow_stale,omitempty"`
 	Prefix        string        `json:"prefix,omitempty"`
-	AuthToken     string        `json:"auth_token,omitempty"`
+	AuthToken     string        `json:"-" codec:"auth_token,omitempty"`
 }
 
 // QueryMeta comes back with every read.
@@ -53,7 +53,7 @@ type QueryMeta struct {
 // WriteRequest is common to every write.
 type WriteRequest struct {
 	Namespace string `json:"namespace,omitempty"`
-	AuthToken string `json:"auth_token,omitempty"`
+	AuthToken string `json:"-" codec:"auth_token,omitempty"`
 }
 
 // WriteMeta comes back with every write.
