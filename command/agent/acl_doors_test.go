@@ -249,12 +249,16 @@ func TestHTTPDoors(t *testing.T) {
 	t.Logf("tried %d requests on %d routes (%d route methods)", tried, len(samples), len(a.http.Doors()))
 }
 
-// writeIndexes fingerprints what a request could write: jobs, the ACL
+// writeIndexes fingerprints what a request could write: job versions, the ACL
 // tables, namespaces and the allocations' desired states. (Allocations'
 // client updates and evaluations change on their own while tasks run.)
 func writeIndexes(st *state.StateStore) string {
 	var b strings.Builder
-	for _, tbl := range []string{"jobs", state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap} {
+	jobs, _ := st.Jobs(nil)
+	for _, j := range jobs {
+		fmt.Fprintf(&b, "%s/%s:v%d:stop=%v ", j.Namespace, j.ID, j.Version, j.Stop)
+	}
+	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap} {
 		idx, _ := st.Index(tbl)
 		fmt.Fprintf(&b, "%s=%d ", tbl, idx)
 	}
