@@ -23,7 +23,7 @@ var rpcRules = map[string]rpcRule{
 	structs.JobAllocationsRPC:    nsRule(acl.CapabilityReadJob),
 	structs.JobEvaluationsRPC:    nsRule(acl.CapabilityReadJob),
 	"Job.Plan":                   {check: checkJobPlan},
-	"Job.Revert":                 nsRule(acl.CapabilitySubmitJob),
+	"Job.Revert":                 {check: checkJobRevert},
 	structs.JobDispatchRPC:       nsRule(acl.CapabilityDispatchJob),
 	structs.JobPeriodicForceRPC:  nsRule(acl.CapabilitySubmitJob),
 	structs.JobPeriodicStatusRPC: nsRule(acl.CapabilityReadJob),
@@ -145,6 +145,21 @@ func checkJobDeregister(r *authRequest) error {
 		}
 	}
 	return fmt.Errorf("Permission denied: node %s runs no allocation of job %q", structs.ShortID(r.token.AccessorID), args.JobID)
+}
+
+// checkJobRevert: reverting submits an older version again, so that
+// version is checked as a submission (a privileged version needs
+// submit-privileged-job). An unknown version is the endpoint's to refuse.
+func checkJobRevert(r *authRequest) error {
+	args := r.args.(*structs.JobRevertRequest)
+	old, err := r.srv.State().JobByIDAndVersion(nil, r.namespace(), args.JobID, args.Version)
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		return r.acl.CheckNamespace(r.namespace(), acl.CapabilitySubmitJob)
+	}
+	return checkJobSubmit(r, old, r.ns)
 }
 
 func checkEvalRead(r *authRequest) error {

@@ -45,11 +45,10 @@ func (a *ACL) Bootstrap(args *structs.ACLBootstrapRequest, reply *structs.ACLTok
 		Name: "Bootstrap Token", Type: structs.ACLTokenTypeManagement,
 		CreateTime: time.Now().UTC(),
 	}
+	// A second bootstrap is refused by the state (a conflict naming the
+	// reset index).
 	idx, err := a.srv.raftApply(structs.ACLBootstrapRequestType, &structs.ACLBootstrapEntry{Token: token, ResetIndex: reset})
 	if err != nil {
-		if strings.Contains(err.Error(), "already done") {
-			return fmt.Errorf("%w: %v", structs.ErrConflict, err)
-		}
 		return err
 	}
 	a.srv.logger.Info("ACL system bootstrapped", "accessor_id", token.AccessorID)
@@ -92,11 +91,11 @@ func (a *ACL) UpsertPolicies(args *structs.ACLPolicyUpsertRequest, reply *struct
 		return fmt.Errorf("invalid: no policy given")
 	}
 	for _, p := range args.Policies {
-		if p == nil || p.Name == "" {
-			return fmt.Errorf("invalid: a policy needs a name")
+		if p == nil {
+			return fmt.Errorf("invalid: empty policy")
 		}
-		if err := validateACLName(p.Name); err != nil {
-			return fmt.Errorf("invalid: policy name %q: %w", p.Name, err)
+		if err := state.ValidateName("policy", p.Name); err != nil {
+			return err
 		}
 		if _, err := acl.Parse(p.Rules); err != nil {
 			return fmt.Errorf("invalid: policy %q: %w", p.Name, err)
@@ -210,18 +209,4 @@ func (s *Server) tokenPolicyNames(st *state.StateStore, token *structs.ACLToken)
 		}
 	}
 	return out, nil
-}
-
-// validateACLName keeps names printable and short: they appear in CLI
-// tables, URLs and log lines.
-func validateACLName(name string) error {
-	if len(name) > 128 {
-		return fmt.Errorf("longer than 128 characters")
-	}
-	for _, r := range name {
-		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return fmt.Errorf("only letters, digits, '-', '_' and '.' are allowed")
-		}
-	}
-	return nil
 }

@@ -44,7 +44,7 @@ func (a *ACL) Authorize(args *structs.ACLAuthorizeRequest, reply *structs.ACLAut
 		return pol.CheckOperator(args.Access)
 	case structs.AuthorizeToken:
 		return nil
-	case "management":
+	case structs.AuthorizeManagement:
 		return pol.CheckManagement(args.Capability)
 	}
 	return fmt.Errorf("invalid: unknown authorization kind %q", args.Kind)

@@ -22,11 +22,11 @@ func (a *ACL) UpsertRoles(args *structs.ACLRoleUpsertRequest, reply *structs.ACL
 	st := a.srv.State()
 	roles := make([]*structs.ACLRole, 0, len(args.Roles))
 	for _, in := range args.Roles {
-		if in == nil || in.Name == "" {
-			return fmt.Errorf("invalid: a role needs a name")
+		if in == nil {
+			return fmt.Errorf("invalid: empty role")
 		}
-		if err := validateACLName(in.Name); err != nil {
-			return fmt.Errorf("invalid: role name %q: %w", in.Name, err)
+		if err := state.ValidateName("role", in.Name); err != nil {
+			return err
 		}
 		if len(in.Policies) == 0 {
 			return fmt.Errorf("invalid: role %q needs at least one policy", in.Name)

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 
-	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
@@ -24,8 +23,8 @@ func (n *Namespace) Upsert(args *structs.NamespaceUpsertRequest, reply *structs.
 		if ns == nil {
 			return fmt.Errorf("invalid: empty namespace")
 		}
-		if err := acl.ValidateNamespaceName(ns.Name); err != nil {
-			return fmt.Errorf("invalid: %w", err)
+		if err := state.ValidateName("namespace", ns.Name); err != nil {
+			return err
 		}
 	}
 	idx, err := n.srv.raftApply(structs.NamespaceUpsertRequestType, &structs.NamespaceUpsertEntry{Namespaces: args.Namespaces})
@@ -106,9 +105,9 @@ func (s *Server) requireNamespace(name string) error {
 	return nil
 }
 
-// visibleNamespaces answers which namespaces a list request covers: one
-// named namespace, or with "*" every namespace the token may see (checked
-// per object through allow).
+// listFilter answers which namespaces a list request covers: the one it
+// names (default: "default"), or with "*" every namespace where the token
+// has the capability.
 func (s *Server) listFilter(opts *structs.QueryOptions, capability string) (func(ns string) bool, error) {
 	if opts.Namespace != structs.AllNamespacesSentinel {
 		want := namespaceOf(opts.Namespace)

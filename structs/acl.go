@@ -231,12 +231,13 @@ type ACLRoleResponse struct {
 
 // Authorization kinds of ACLAuthorizeRequest.
 const (
-	AuthorizeNamespace = "namespace" // Capability in Namespace
-	AuthorizeAlloc     = "alloc"     // Capability in the namespace of AllocID
-	AuthorizeNode      = "node"      // Access read|write
-	AuthorizeAgent     = "agent"     // Access read|write
-	AuthorizeOperator  = "operator"  // Access read|write
-	AuthorizeToken     = "token"     // any valid token (or the anonymous policy)
+	AuthorizeNamespace  = "namespace"  // Capability in Namespace
+	AuthorizeAlloc      = "alloc"      // Capability in the namespace of AllocID
+	AuthorizeNode       = "node"       // Access read|write
+	AuthorizeAgent      = "agent"      // Access read|write
+	AuthorizeOperator   = "operator"   // Access read|write
+	AuthorizeToken      = "token"      // any valid token (or the anonymous policy)
+	AuthorizeManagement = "management" // a management token; Capability says for what
 )
 
 // ACLAuthorizeRequest asks whether the request's token may do one thing.

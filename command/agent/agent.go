@@ -243,13 +243,8 @@ func (a *Agent) StreamLogs(ctx context.Context, allocID, task, logType string, f
 // isRemoteAlloc reports whether the allocation exists and runs on another
 // node than this agent's client.
 func (a *Agent) isRemoteAlloc(ctx context.Context, allocID string) bool {
-	args := &structs.AllocSpecificRequest{AllocID: allocID}
-	args.AuthToken = tokenFrom(ctx)
-	var reply structs.SingleAllocResponse
-	if err := a.RPC(structs.AllocGetAllocRPC, args, &reply); err != nil {
-		return false
-	}
-	return reply.Alloc != nil && (a.client == nil || reply.Alloc.NodeID != a.client.NodeID())
+	node, err := a.allocNode(ctx, allocID)
+	return err == nil && (a.client == nil || node != a.client.NodeID())
 }
 
 // Members lists the servers this agent's server knows through gossip.

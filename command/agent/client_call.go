@@ -66,27 +66,40 @@ func (a *Agent) relayAllocOp(ctx context.Context, op string, args allocOpArgs, o
 		answer, err := a.HandleClientCall(op, body)
 		return decodeAnswer(answer, err, out)
 	}
-	// The request's token goes with both calls: the servers check it
-	// against the allocation's namespace.
+	// The request's token goes with the calls: the servers check it against
+	// the allocation's namespace. The HTTP door usually found the node.
 	token := tokenFrom(ctx)
-	lookup := &structs.AllocSpecificRequest{AllocID: args.AllocID}
-	lookup.AuthToken = token
-	var alloc structs.SingleAllocResponse
-	if err := a.RPC(structs.AllocGetAllocRPC, lookup, &alloc); err != nil {
+	nodeID, err := a.allocNode(ctx, args.AllocID)
+	if err != nil {
 		return err
 	}
-	if alloc.Alloc == nil {
-		return fmt.Errorf("allocation %q: %w", args.AllocID, structs.ErrNotFound)
-	}
-	if a.client != nil && alloc.Alloc.NodeID == a.client.NodeID() {
+	if a.client != nil && nodeID == a.client.NodeID() {
 		answer, err := a.HandleClientCall(op, body)
 		return decodeAnswer(answer, err, out)
 	}
-	call := &structs.ClientCallRequest{NodeID: alloc.Alloc.NodeID, AllocID: args.AllocID, Op: op, Body: body}
+	call := &structs.ClientCallRequest{NodeID: nodeID, AllocID: args.AllocID, Op: op, Body: body}
 	call.AuthToken = token
 	var reply structs.ClientCallResponse
-	err := a.RPC("Node.ClientCall", call, &reply)
+	err = a.RPC("Node.ClientCall", call, &reply)
 	return decodeAnswer(reply.Body, err, out)
+}
+
+// allocNode returns the node that runs an allocation: as the request's
+// door found it, or by asking the servers (with the request's token).
+func (a *Agent) allocNode(ctx context.Context, allocID string) (string, error) {
+	if node := allocNodeFrom(ctx, allocID); node != "" {
+		return node, nil
+	}
+	lookup := &structs.AllocSpecificRequest{AllocID: allocID}
+	lookup.AuthToken = tokenFrom(ctx)
+	var alloc structs.SingleAllocResponse
+	if err := a.RPC(structs.AllocGetAllocRPC, lookup, &alloc); err != nil {
+		return "", err
+	}
+	if alloc.Alloc == nil {
+		return "", fmt.Errorf("allocation %q: %w", allocID, structs.ErrNotFound)
+	}
+	return alloc.Alloc.NodeID, nil
 }
 
 func decodeAnswer(body []byte, err error, out any) error {

@@ -181,11 +181,16 @@ func (s *HTTPServer) Doors() []routeDoor { return append([]routeDoor(nil), s.doo
 // encode its result or error.
 func (s *HTTPServer) wrap(d door) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := s.authorize(r, d.rule); err != nil {
+		answer, err := s.authorize(r, d.rule)
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		r = r.WithContext(withToken(r.Context(), authToken(r)))
+		ra := requestAuth{token: authToken(r), allocNode: answer.NodeID}
+		if d.rule.allocParam != "" {
+			ra.allocID = r.PathValue(d.rule.allocParam)
+		}
+		r = r.WithContext(withRequestAuth(r.Context(), ra))
 		out, err := d.fn(w, r)
 		if err != nil {
 			s.writeError(w, r, err)

@@ -30,7 +30,7 @@ func (s *HTTPServer) registerACLRoutes() {
 // An optional body {"reset_index": N} is the reset procedure's.
 func (s *HTTPServer) aclBootstrap(w http.ResponseWriter, r *http.Request) (any, error) {
 	var args structs.ACLBootstrapRequest
-	if r.ContentLength > 0 {
+	if r.ContentLength != 0 { // -1: a chunked body
 		if err := decodeBody(w, r, &args); err != nil {
 			return nil, err
 		}

@@ -62,15 +62,16 @@ func operatorAccess(access string, fn endpoint) door {
 }
 
 func management(what string, fn endpoint) door {
-	return door{fn: fn, rule: accessRule{kind: "management", capability: what}}
+	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeManagement, capability: what}}
 }
 
 // authorize checks a door's rule by asking the servers (ACL.Authorize), so
 // the decision is the same one every RPC gets, also on an agent that runs
-// no server.
+// no server. For an allocation the answer names its node, which the
+// handler's relay then needs not look up again.
 func (s *HTTPServer) authorize(r *http.Request, rule accessRule) (*structs.ACLAuthorizeResponse, error) {
 	if rule.kind == ruleRPC || rule.kind == rulePublic {
-		return nil, nil
+		return &structs.ACLAuthorizeResponse{}, nil
 	}
 	args := &structs.ACLAuthorizeRequest{Kind: rule.kind, Capability: rule.capability, Access: rule.access}
 	if rule.allocParam != "" {
@@ -106,17 +107,34 @@ func (s *HTTPServer) rpc(r *http.Request, method string, args, reply any) error 
 	return s.backend.RPC(method, args, reply)
 }
 
-type tokenKey struct{}
+// requestAuth is what the door learnt about a request, handed to the
+// agent's own follow-up calls (an allocation's node, its logs on another
+// server) through the request's context.
+type requestAuth struct {
+	token string
+	// allocNode is the node of the door's allocation ("" when the door
+	// was not an allocation's, or ACLs are off and nothing was looked up).
+	allocID, allocNode string
+}
 
-// withToken gives the agent's own follow-up calls (an allocation's node,
-// its logs on another server) the token of the request they serve.
-func withToken(ctx context.Context, token string) context.Context {
-	return context.WithValue(ctx, tokenKey{}, token)
+type requestAuthKey struct{}
+
+func withRequestAuth(ctx context.Context, ra requestAuth) context.Context {
+	return context.WithValue(ctx, requestAuthKey{}, ra)
 }
 
 func tokenFrom(ctx context.Context) string {
-	t, _ := ctx.Value(tokenKey{}).(string)
-	return t
+	ra, _ := ctx.Value(requestAuthKey{}).(requestAuth)
+	return ra.token
+}
+
+// allocNodeFrom returns the node the door found for allocID, if any.
+func allocNodeFrom(ctx context.Context, allocID string) string {
+	ra, _ := ctx.Value(requestAuthKey{}).(requestAuth)
+	if ra.allocID != allocID {
+		return ""
+	}
+	return ra.allocNode
 }
 
 // authToken reads the request's ACL token: X-Appmesh-Token, or

@@ -19,9 +19,8 @@ func (s *HTTPServer) namespaceList(w http.ResponseWriter, r *http.Request) (any,
 	if err := parseQuery(r, &args.QueryOptions); err != nil {
 		return nil, err
 	}
-	args.Namespace = "" // the list is not scoped by ?namespace=
 	var out structs.NamespaceListResponse
-	if err := s.backend.RPC(structs.NamespaceListRPC, withRequestToken(r, &args), &out); err != nil {
+	if err := s.rpc(r, structs.NamespaceListRPC, &args, &out); err != nil {
 		return nil, err
 	}
 	setMeta(w, &out.QueryMeta)
@@ -76,10 +75,4 @@ func (s *HTTPServer) namespaceDelete(w http.ResponseWriter, r *http.Request) (an
 		return nil, err
 	}
 	return struct{}{}, nil
-}
-
-// withRequestToken sets only the token (not ?namespace=) on a request.
-func withRequestToken(r *http.Request, args *structs.GenericRequest) *structs.GenericRequest {
-	args.AuthToken = authToken(r)
-	return args
 }

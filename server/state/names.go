@@ -24,6 +24,15 @@ func checkName(v *structs.ValidationError, what, name string) {
 	v.Add("", "%s name %q is invalid: use 1 to 128 letters, digits, '-' or '_'", what, name)
 }
 
+// ValidateName checks a namespace, policy or role name before it is
+// written, so that endpoints refuse what the state would refuse with the
+// same message.
+func ValidateName(what, name string) error {
+	var v structs.ValidationError
+	checkName(&v, what, name)
+	return v.ErrorOrNil()
+}
+
 // copyStrings returns a copy of a string slice, so that a stored object
 // shares nothing with the entry it was built from.
 func copyStrings(in []string) []string {
