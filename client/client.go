@@ -136,6 +136,9 @@ func New(cfg *Config) (*Client, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("client: create data dir: %w", err)
 	}
+	if err := MakeTraversable(cfg.DataDir, c.logger); err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	id, err := loadOrCreateNodeID(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
@@ -312,4 +315,25 @@ func (c *Client) buildNode(host *fingerprint.Host) *structs.Node {
 		Status:                structs.NodeStatusReady,
 		SchedulingEligibility: structs.NodeEligible,
 	}
+}
+
+// MakeTraversable lets tasks that run as another user (user = "nobody")
+// pass through a data dir to their own directories: it adds the execute
+// bits (not read: nobody may list it) when they are missing. Secrets in the
+// data dir are files of mode 0600. The agent calls it for its data dir, the
+// client for its own; directories above are the operator's, and the exec
+// driver names one that blocks a task's user.
+func MakeTraversable(dir string, logger hclog.Logger) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o011 != 0o011 {
+		if err := os.Chmod(dir, perm|0o011); err != nil {
+			return fmt.Errorf("make data dir %s traversable: %w", dir, err)
+		}
+		logger.Info("made the data dir traversable so that tasks running as other users reach their directories",
+			"data_dir", dir, "mode", perm|0o011)
+	}
+	return nil
 }

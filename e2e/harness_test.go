@@ -110,6 +110,22 @@ type agent struct {
 	http *http.Client
 }
 
+// traversableTempDir is a temporary directory that tasks running as
+// another user (user = "nobody") can pass through; t.TempDir's parent is
+// 0700, so the directory is made directly under the system's temp dir.
+func traversableTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "appmesh-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // startAgent starts an agent with free ports and its own data dir, waits
 // until it has a leader and a ready node, and stops it at the end of the
 // test (SIGTERM, SIGKILL after stopTimeout), then kills any task process
@@ -117,7 +133,7 @@ type agent struct {
 func startAgent(t *testing.T, opts agentOptions) *agent {
 	t.Helper()
 	if opts.dataDir == "" {
-		opts.dataDir = t.TempDir()
+		opts.dataDir = traversableTempDir(t)
 	}
 	a := &agent{t: t, opts: opts, dataDir: opts.dataDir, http: &http.Client{Timeout: 30 * time.Second}}
 	t.Cleanup(a.cleanup)

@@ -20,7 +20,7 @@ import (
 func TestSecurityGuide(t *testing.T) {
 	script := guideScript(t, filepath.Join("..", "website", "security.md"))
 	ports := freePorts(t, 3)
-	dir := t.TempDir()
+	dir := traversableTempDir(t)
 	agentLog := &lockedBuffer{}
 	cmd := exec.Command(appmeshBin, "agent", "-dev", "-acl-enabled",
 		"-data-dir", filepath.Join(dir, "data"),

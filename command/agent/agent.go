@@ -60,6 +60,11 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("create dev data dir: %w", err)
 		}
+		// MkdirTemp makes it 0700; tasks that run as another user (user =
+		// "nobody") must be able to pass through to their directories.
+		if err := client.MakeTraversable(dir, logger); err != nil {
+			return nil, err
+		}
 		a.tempDir = dir
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.HTTP)))
@@ -143,6 +148,14 @@ func (a *Agent) startClient() error {
 	dataDir := a.tempDir
 	if cfg.DataDir != "" {
 		dataDir = filepath.Join(cfg.DataDir, "client")
+		// The server may have made the data dir 0700; tasks that run as
+		// another user pass through it to their directories.
+		if err := os.MkdirAll(cfg.DataDir, 0o711); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		if err := client.MakeTraversable(cfg.DataDir, a.logger); err != nil {
+			return err
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -65,6 +65,9 @@ func buildLaunchSpec(cfg *drivers.TaskConfig) (*launchSpec, error) {
 		if spec.cred, home, err = lookupCredential(cfg.User); err != nil {
 			return nil, err
 		}
+		if err := checkReachable(dir, cfg.User, spec.cred); err != nil {
+			return nil, err
+		}
 		login = cfg.User
 	}
 	spec.env = buildEnv(cfg.Env, home, login)
