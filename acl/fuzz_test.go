@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // problemLine is how every problem of a non-empty policy starts.
@@ -13,7 +16,8 @@ var problemLine = regexp.MustCompile(`^line ([1-9][0-9]*): `)
 
 // FuzzParse feeds Parse arbitrary text: it must never panic, must return
 // either a policy or a *ParseError whose problems name a line of the input,
-// and splitLines must only ever insert line breaks.
+// and splitLines must only ever insert line breaks, never into HCL that
+// parsed without them.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		"",
@@ -42,6 +46,11 @@ func FuzzParse(f *testing.F) {
 		if strings.ReplaceAll(split, "\n", "") != strings.ReplaceAll(rules, "\n", "") ||
 			len(split) != len(rules)+len(inserted) {
 			t.Fatalf("splitLines(%q) = %q, %v: not only line breaks inserted", rules, split, inserted)
+		}
+		if _, d := hclsyntax.ParseConfig([]byte(rules), policyFileName, hcl.InitialPos); !d.HasErrors() {
+			if _, d := hclsyntax.ParseConfig([]byte(split), policyFileName, hcl.InitialPos); d.HasErrors() {
+				t.Fatalf("splitLines made valid HCL %q invalid: %q: %v", rules, split, d)
+			}
 		}
 		p, err := Parse(rules)
 		if (p == nil) == (err == nil) {
