@@ -41,57 +41,20 @@ func (tx *WriteTxn) UpsertACLPolicies(policies []*structs.ACLPolicy) error {
 // DeleteACLPolicies removes policies by name. An unknown name fails the
 // whole transaction, so nothing is deleted.
 func (tx *WriteTxn) DeleteACLPolicies(names []string) error {
-	for _, name := range names {
-		old, err := tx.aclPolicy(name)
-		if err != nil {
-			return err
-		}
-		if old == nil {
-			return fmt.Errorf("delete ACL policy %q: %w", name, structs.ErrNotFound)
-		}
-		if err := tx.txn.Delete(TableACLPolicies, old); err != nil {
-			return fmt.Errorf("delete ACL policy %q: %w", name, err)
-		}
-		tx.touchTable(TableACLPolicies)
-	}
-	return nil
+	return deleteRows[structs.ACLPolicy](tx, TableACLPolicies, "ACL policy", names)
 }
 
 func (tx *WriteTxn) aclPolicy(name string) (*structs.ACLPolicy, error) {
-	raw, err := tx.txn.First(TableACLPolicies, indexID, name)
-	if err != nil {
-		return nil, fmt.Errorf("read ACL policy %q: %w", name, err)
-	}
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.ACLPolicy), nil
+	return row[structs.ACLPolicy](tx.txn, TableACLPolicies, indexID, "ACL policy", name)
 }
 
 // ACLPolicyByName returns a policy, or nil.
 func (s *StateStore) ACLPolicyByName(ws memdb.WatchSet, name string) (*structs.ACLPolicy, error) {
-	ch, raw, err := s.db.Txn(false).FirstWatch(TableACLPolicies, indexID, name)
-	if err != nil {
-		return nil, fmt.Errorf("read ACL policy %q: %w", name, err)
-	}
-	ws.Add(ch)
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.ACLPolicy), nil
+	return watchRow[structs.ACLPolicy](s, ws, TableACLPolicies, indexID, "ACL policy", name)
 }
 
 // ACLPolicies returns every policy, sorted by name (the order of the ID
 // index).
 func (s *StateStore) ACLPolicies(ws memdb.WatchSet) ([]*structs.ACLPolicy, error) {
-	it, err := s.db.Txn(false).Get(TableACLPolicies, indexID)
-	if err != nil {
-		return nil, fmt.Errorf("list ACL policies: %w", err)
-	}
-	ws.Add(it.WatchCh())
-	var out []*structs.ACLPolicy
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		out = append(out, raw.(*structs.ACLPolicy))
-	}
-	return out, nil
+	return allRows[structs.ACLPolicy](s, ws, TableACLPolicies, indexID)
 }

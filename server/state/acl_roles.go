@@ -26,11 +26,11 @@ func (tx *WriteTxn) UpsertACLRoles(roles []*structs.ACLRole) error {
 		if err := v.ErrorOrNil(); err != nil {
 			return err
 		}
-		raw, err := tx.txn.First(TableACLRoles, indexName, r.Name)
+		other, err := row[structs.ACLRole](tx.txn, TableACLRoles, indexName, "ACL role named", r.Name)
 		if err != nil {
-			return fmt.Errorf("read ACL role named %q: %w", r.Name, err)
+			return err
 		}
-		if other, ok := raw.(*structs.ACLRole); ok && other.ID != r.ID {
+		if other != nil && other.ID != r.ID {
 			return fmt.Errorf("%w: role name %q is already used by role %q; pick another name or update that role",
 				structs.ErrConflict, r.Name, other.ID)
 		}
@@ -56,65 +56,24 @@ func (tx *WriteTxn) UpsertACLRoles(roles []*structs.ACLRole) error {
 // DeleteACLRoles removes roles by ID. An unknown ID fails the whole
 // transaction, so nothing is deleted.
 func (tx *WriteTxn) DeleteACLRoles(ids []string) error {
-	for _, id := range ids {
-		old, err := tx.aclRole(id)
-		if err != nil {
-			return err
-		}
-		if old == nil {
-			return fmt.Errorf("delete ACL role %q: %w", id, structs.ErrNotFound)
-		}
-		if err := tx.txn.Delete(TableACLRoles, old); err != nil {
-			return fmt.Errorf("delete ACL role %q: %w", id, err)
-		}
-		tx.touchTable(TableACLRoles)
-	}
-	return nil
+	return deleteRows[structs.ACLRole](tx, TableACLRoles, "ACL role", ids)
 }
 
 func (tx *WriteTxn) aclRole(id string) (*structs.ACLRole, error) {
-	raw, err := tx.txn.First(TableACLRoles, indexID, id)
-	if err != nil {
-		return nil, fmt.Errorf("read ACL role %q: %w", id, err)
-	}
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.ACLRole), nil
+	return row[structs.ACLRole](tx.txn, TableACLRoles, indexID, "ACL role", id)
 }
 
 // ACLRoleByID returns a role, or nil.
 func (s *StateStore) ACLRoleByID(ws memdb.WatchSet, id string) (*structs.ACLRole, error) {
-	return s.aclRoleBy(ws, indexID, id)
+	return watchRow[structs.ACLRole](s, ws, TableACLRoles, indexID, "ACL role", id)
 }
 
 // ACLRoleByName returns the role of that name, or nil.
 func (s *StateStore) ACLRoleByName(ws memdb.WatchSet, name string) (*structs.ACLRole, error) {
-	return s.aclRoleBy(ws, indexName, name)
-}
-
-func (s *StateStore) aclRoleBy(ws memdb.WatchSet, index, key string) (*structs.ACLRole, error) {
-	ch, raw, err := s.db.Txn(false).FirstWatch(TableACLRoles, index, key)
-	if err != nil {
-		return nil, fmt.Errorf("read ACL role by %s %q: %w", index, key, err)
-	}
-	ws.Add(ch)
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.ACLRole), nil
+	return watchRow[structs.ACLRole](s, ws, TableACLRoles, indexName, "ACL role named", name)
 }
 
 // ACLRoles returns every role, sorted by name.
 func (s *StateStore) ACLRoles(ws memdb.WatchSet) ([]*structs.ACLRole, error) {
-	it, err := s.db.Txn(false).Get(TableACLRoles, indexName)
-	if err != nil {
-		return nil, fmt.Errorf("list ACL roles: %w", err)
-	}
-	ws.Add(it.WatchCh())
-	var out []*structs.ACLRole
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		out = append(out, raw.(*structs.ACLRole))
-	}
-	return out, nil
+	return allRows[structs.ACLRole](s, ws, TableACLRoles, indexName)
 }

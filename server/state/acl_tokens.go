@@ -95,44 +95,16 @@ func copyToken(t *structs.ACLToken) *structs.ACLToken {
 // DeleteACLTokens removes tokens by accessor ID. An unknown ID fails the
 // whole transaction, so nothing is deleted.
 func (tx *WriteTxn) DeleteACLTokens(accessorIDs []string) error {
-	for _, id := range accessorIDs {
-		old, err := tx.aclToken(id)
-		if err != nil {
-			return err
-		}
-		if old == nil {
-			return fmt.Errorf("delete ACL token %q: %w", id, structs.ErrNotFound)
-		}
-		if err := tx.txn.Delete(TableACLTokens, old); err != nil {
-			return fmt.Errorf("delete ACL token %q: %w", id, err)
-		}
-		tx.touchTable(TableACLTokens)
-	}
-	return nil
+	return deleteRows[structs.ACLToken](tx, TableACLTokens, "ACL token", accessorIDs)
 }
 
 func (tx *WriteTxn) aclToken(accessorID string) (*structs.ACLToken, error) {
-	raw, err := tx.txn.First(TableACLTokens, indexID, accessorID)
-	if err != nil {
-		return nil, fmt.Errorf("read ACL token %q: %w", accessorID, err)
-	}
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.ACLToken), nil
+	return row[structs.ACLToken](tx.txn, TableACLTokens, indexID, "ACL token", accessorID)
 }
 
 // ACLTokenByAccessorID returns a token (without its secret), or nil.
 func (s *StateStore) ACLTokenByAccessorID(ws memdb.WatchSet, accessorID string) (*structs.ACLToken, error) {
-	ch, raw, err := s.db.Txn(false).FirstWatch(TableACLTokens, indexID, accessorID)
-	if err != nil {
-		return nil, fmt.Errorf("read ACL token %q: %w", accessorID, err)
-	}
-	ws.Add(ch)
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.ACLToken), nil
+	return watchRow[structs.ACLToken](s, ws, TableACLTokens, indexID, "ACL token", accessorID)
 }
 
 // ACLTokenBySecretHash returns the token whose secret hashes to hash (see
@@ -155,20 +127,12 @@ func (s *StateStore) ACLTokenBySecretHash(ws memdb.WatchSet, hash string) (*stru
 // ACLTokens returns every token, oldest first (by CreateIndex, then
 // accessor ID for tokens created in the same entry).
 func (s *StateStore) ACLTokens(ws memdb.WatchSet) ([]*structs.ACLToken, error) {
-	it, err := s.db.Txn(false).Get(TableACLTokens, indexID)
+	out, err := allRows[structs.ACLToken](s, ws, TableACLTokens, indexID)
 	if err != nil {
-		return nil, fmt.Errorf("list ACL tokens: %w", err)
+		return nil, err
 	}
-	ws.Add(it.WatchCh())
-	var out []*structs.ACLToken
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		out = append(out, raw.(*structs.ACLToken))
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].CreateIndex != out[j].CreateIndex {
-			return out[i].CreateIndex < out[j].CreateIndex
-		}
-		return out[i].AccessorID < out[j].AccessorID
-	})
+	// The ID index already orders by accessor ID, so a stable sort by
+	// CreateIndex alone keeps that order within an entry.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreateIndex < out[j].CreateIndex })
 	return out, nil
 }

@@ -110,47 +110,29 @@ func (tx *WriteTxn) jobsInNamespace(namespace string) (int, error) {
 }
 
 func (tx *WriteTxn) namespace(name string) (*structs.Namespace, error) {
-	raw, err := tx.txn.First(TableNamespaces, indexID, name)
-	if err != nil {
-		return nil, fmt.Errorf("read namespace %q: %w", name, err)
-	}
-	if raw == nil {
-		return nil, nil
-	}
-	return raw.(*structs.Namespace), nil
+	return row[structs.Namespace](tx.txn, TableNamespaces, indexID, "namespace", name)
 }
 
 // NamespaceByName returns a namespace, or nil. The default namespace is
 // always returned, with index 0 if it was never written.
 func (s *StateStore) NamespaceByName(ws memdb.WatchSet, name string) (*structs.Namespace, error) {
-	ch, raw, err := s.db.Txn(false).FirstWatch(TableNamespaces, indexID, name)
-	if err != nil {
-		return nil, fmt.Errorf("read namespace %q: %w", name, err)
-	}
-	ws.Add(ch)
-	if raw != nil {
-		return raw.(*structs.Namespace), nil
-	}
-	if name == structs.DefaultNamespace {
+	ns, err := watchRow[structs.Namespace](s, ws, TableNamespaces, indexID, "namespace", name)
+	if ns == nil && err == nil && name == structs.DefaultNamespace {
 		return defaultNamespace(), nil
 	}
-	return nil, nil
+	return ns, err
 }
 
 // Namespaces returns every namespace sorted by name, the default one
 // included even if it was never written.
 func (s *StateStore) Namespaces(ws memdb.WatchSet) ([]*structs.Namespace, error) {
-	it, err := s.db.Txn(false).Get(TableNamespaces, indexID)
+	out, err := allRows[structs.Namespace](s, ws, TableNamespaces, indexID)
 	if err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
+		return nil, err
 	}
-	ws.Add(it.WatchCh())
-	var out []*structs.Namespace
 	haveDefault := false
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		ns := raw.(*structs.Namespace)
+	for _, ns := range out {
 		haveDefault = haveDefault || ns.Name == structs.DefaultNamespace
-		out = append(out, ns)
 	}
 	if !haveDefault {
 		out = append(out, defaultNamespace())

@@ -51,23 +51,25 @@ type snapshotHeader struct {
 	LatestIndex uint64 `json:"latest_index"`
 }
 
-// persistTables lists what a snapshot holds, in write order.
+// persistTables lists what a snapshot holds, in write order, with the
+// record type of each table's rows and a new row to decode one into.
 var persistTables = []struct {
-	table string
-	rec   RecordType
+	table  string
+	rec    RecordType
+	newRow func() any
 }{
-	{TableJobs, JobRecord},
-	{TableJobVersions, JobVersionRecord},
-	{TableNodes, NodeRecord},
-	{TableEvals, EvalRecord},
-	{TableAllocs, AllocRecord},
-	{TablePeriodicLaunch, PeriodicLaunchRecord},
-	{TableACLPolicies, ACLPolicyRecord},
-	{TableACLTokens, ACLTokenRecord},
-	{TableACLRoles, ACLRoleRecord},
-	{TableACLBootstrap, ACLBootstrapRecord},
-	{TableNamespaces, NamespaceRecord},
-	{TableIndex, IndexRecord},
+	{TableJobs, JobRecord, func() any { return new(structs.Job) }},
+	{TableJobVersions, JobVersionRecord, func() any { return new(structs.Job) }},
+	{TableNodes, NodeRecord, func() any { return new(structs.Node) }},
+	{TableEvals, EvalRecord, func() any { return new(structs.Evaluation) }},
+	{TableAllocs, AllocRecord, func() any { return new(structs.Allocation) }},
+	{TablePeriodicLaunch, PeriodicLaunchRecord, func() any { return new(structs.PeriodicLaunch) }},
+	{TableACLPolicies, ACLPolicyRecord, func() any { return new(structs.ACLPolicy) }},
+	{TableACLTokens, ACLTokenRecord, func() any { return new(structs.ACLToken) }},
+	{TableACLRoles, ACLRoleRecord, func() any { return new(structs.ACLRole) }},
+	{TableACLBootstrap, ACLBootstrapRecord, func() any { return new(aclBootstrapRow) }},
+	{TableNamespaces, NamespaceRecord, func() any { return new(structs.Namespace) }},
+	{TableIndex, IndexRecord, func() any { return new(IndexEntry) }},
 }
 
 // Persist writes the snapshot: a header, then one record (type byte +
@@ -173,45 +175,22 @@ func readSnapshotHeader(br *bufio.Reader) error {
 // decodeRecord decodes one record body. It returns a nil object for an
 // unknown record that is flagged as ignorable.
 func decodeRecord(dec *codec.Decoder, rec RecordType) (string, any, error) {
-	var table string
-	var obj any
-	switch rec {
-	case JobRecord:
-		table, obj = TableJobs, new(structs.Job)
-	case JobVersionRecord:
-		table, obj = TableJobVersions, new(structs.Job)
-	case NodeRecord:
-		table, obj = TableNodes, new(structs.Node)
-	case EvalRecord:
-		table, obj = TableEvals, new(structs.Evaluation)
-	case AllocRecord:
-		table, obj = TableAllocs, new(structs.Allocation)
-	case IndexRecord:
-		table, obj = TableIndex, new(IndexEntry)
-	case PeriodicLaunchRecord:
-		table, obj = TablePeriodicLaunch, new(structs.PeriodicLaunch)
-	case ACLPolicyRecord:
-		table, obj = TableACLPolicies, new(structs.ACLPolicy)
-	case ACLTokenRecord:
-		table, obj = TableACLTokens, new(structs.ACLToken)
-	case ACLRoleRecord:
-		table, obj = TableACLRoles, new(structs.ACLRole)
-	case ACLBootstrapRecord:
-		table, obj = TableACLBootstrap, new(aclBootstrapRow)
-	case NamespaceRecord:
-		table, obj = TableNamespaces, new(structs.Namespace)
-	default:
-		if rec&IgnoreUnknownRecordFlag == 0 {
-			return "", nil, fmt.Errorf("unknown record type %d (snapshot from a newer server?)", rec)
+	for _, t := range persistTables {
+		if t.rec != rec {
+			continue
 		}
-		var skip any
-		if err := dec.Decode(&skip); err != nil {
-			return "", nil, fmt.Errorf("skip record type %d: %w", rec, err)
+		obj := t.newRow()
+		if err := dec.Decode(obj); err != nil {
+			return "", nil, fmt.Errorf("decode %s record: %w", t.table, err)
 		}
-		return "", nil, nil
+		return t.table, obj, nil
 	}
-	if err := dec.Decode(obj); err != nil {
-		return "", nil, fmt.Errorf("decode %s record: %w", table, err)
+	if rec&IgnoreUnknownRecordFlag == 0 {
+		return "", nil, fmt.Errorf("unknown record type %d (snapshot from a newer server?)", rec)
 	}
-	return table, obj, nil
+	var skip any
+	if err := dec.Decode(&skip); err != nil {
+		return "", nil, fmt.Errorf("skip record type %d: %w", rec, err)
+	}
+	return "", nil, nil
 }
