@@ -1,9 +1,9 @@
 package client
 
 import (
-	"strings"
 	"time"
 
+	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -42,7 +42,7 @@ func (c *Client) heartbeatLoop() {
 		}
 		if err != nil {
 			d := b.next()
-			if strings.HasPrefix(err.Error(), "Permission denied: ") {
+			if acl.IsPermissionDenied(err) {
 				// The servers know this node with another secret: its
 				// client/secret-id file was lost or replaced.
 				c.logger.Error("the servers refused this node's secret; retrying", "error", err, "retry_in", d)

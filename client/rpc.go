@@ -2,9 +2,10 @@ package client
 
 import (
 	"context"
-	"github.com/appmesh/appmesh/structs"
 	"math/rand/v2"
 	"time"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // RPCer is how the client talks to the servers: in-process today, over the

@@ -40,11 +40,12 @@ var rpcRules = map[string]rpcRule{
 	structs.EvalListRPC:       listRule(acl.CapabilityReadJob),
 	structs.EvalGetEvalRPC:    {check: checkEvalRead},
 
-	// Nodes: the node-scoped calls of a client prove the node's secret.
-	structs.NodeRegisterRPC:     {node: nodeRegisterAuth},
-	structs.NodeHeartbeatRPC:    {node: nodeSecretAuth},
-	structs.NodeGetClientAllocs: {node: nodeSecretAuth},
-	structs.NodeUpdateAllocRPC:  {node: nodeSecretAuth},
+	// Nodes: the node-scoped calls of a client prove the node's secret,
+	// which their endpoints check (endpoint_node.go).
+	structs.NodeRegisterRPC:     {nodeSecret: true},
+	structs.NodeHeartbeatRPC:    {nodeSecret: true},
+	structs.NodeGetClientAllocs: {nodeSecret: true},
+	structs.NodeUpdateAllocRPC:  {nodeSecret: true},
 	structs.NodeGetNodeRPC:      nodeRule(acl.PolicyRead),
 	structs.NodeListRPC:         nodeRule(acl.PolicyRead),
 	"Node.UpdateEligibility":    nodeRule(acl.PolicyWrite),

@@ -41,18 +41,15 @@ func (s *Server) serveHello(sess *yamux.Session, st net.Conn) {
 		s.logger.Warn("ignored a client hello without node ID and node secret", "remote", sess.RemoteAddr())
 		return
 	}
-	nodeID, hash := fields[0], structs.HashSecret(fields[1])
-	node, err := s.State().NodeByID(nil, nodeID)
-	if err != nil {
-		s.logger.Warn("look up the node of a client hello", "node_id", nodeID, "error", err)
+	nodeID, secret := fields[0], fields[1]
+	// The same rule as the node's own calls: a known node's secret must
+	// match; an unknown node's claim is kept, and checked when used (get).
+	if _, err := checkNodeSecret(s.State(), nodeID, secret); err != nil {
+		// The error names neither the secret nor its hash.
+		s.logger.Warn("refused a client hello", "node_id", nodeID, "remote", sess.RemoteAddr(), "error", err)
 		return
 	}
-	if node != nil && node.SecretHash != "" && node.SecretHash != hash {
-		// Never log the secret, nor its hash.
-		s.logger.Warn("refused a client hello: node secret does not match the node", "node_id", nodeID, "remote", sess.RemoteAddr())
-		return
-	}
-	s.clients.add(nodeID, hash, sess)
+	s.clients.add(nodeID, structs.HashSecret(secret), sess)
 }
 
 // clientSessions maps node IDs to the sessions that claim them.
@@ -97,7 +94,7 @@ func (c *clientSessions) get(nodeID, secretHash string) *yamux.Session {
 		if cl.sess.IsClosed() {
 			continue // dropSession removes it when its accept loop ends
 		}
-		if cl.secretHash == secretHash {
+		if hashMatches(cl.secretHash, secretHash) {
 			return cl.sess
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,5 +205,46 @@ func TestJoinToken_UnprovenConnectionsCannotActAsServers(t *testing.T) {
 	failing.Handshake = wrong
 	if err := failing.RPC(ctx, addr, structs.NodeListRPC, &structs.NodeListRequest{}, &nodes); err == nil {
 		t.Fatal("a session with a wrong token was opened")
+	}
+}
+
+// A member whose proof failed is not dialed again before its retry time,
+// and one whose proof failed slowly (a rogue that accepts and stalls) is
+// left alone for longer, so it cannot hold the membership loop most of
+// the time.
+func TestJoinToken_FailedProofsBackOff(t *testing.T) {
+	s := testServer(t, func(c *Config) { c.JoinToken = "cluster-token" })
+	const hold = 2 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var dials atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			dials.Add(1)
+			go func() { time.Sleep(hold); conn.Close() }()
+		}
+	}()
+	want := transport.ServerIdentity{ID: "stalling", Addr: ln.Addr().String()}
+	if s.proveMember("stalling", want.ID, want.Addr) {
+		t.Fatal("a stalling member passed its proof")
+	}
+	after := time.Now()
+	if s.proveMember("stalling", want.ID, want.Addr) || dials.Load() != 1 {
+		t.Fatalf("the member was dialed %d times, want once before its retry time", dials.Load())
+	}
+	s.memberProofs.mu.Lock()
+	retryAt := s.memberProofs.failed[want]
+	s.memberProofs.mu.Unlock()
+	// The proof took at least hold, so the retry is at least 2*hold after
+	// it ended: well past memberProofRetry.
+	if wait := retryAt.Sub(after); wait <= memberProofRetry {
+		t.Fatalf("a proof that stalled %v is retried after %v", hold, wait)
 	}
 }

@@ -16,8 +16,11 @@ import (
 
 const (
 	// memberProofRetry is how long a member that failed its proof is left
-	// alone: a rogue that never answers would otherwise hold up the
-	// membership loop every second.
+	// alone, at least: a rogue would otherwise be dialed every second. A
+	// proof that failed slowly (a rogue that accepts and never answers
+	// holds the membership loop for the dial and handshake timeouts) is
+	// left alone for twice as long as it took, so that such a rogue holds
+	// the loop a third of the time at most.
 	memberProofRetry = 3 * time.Second
 	// memberProofWarnEvery limits the warnings about one member.
 	memberProofWarnEvery = 30 * time.Second
@@ -25,7 +28,8 @@ const (
 
 // memberProofLog remembers failed proofs, per claimed identity.
 type memberProofLog struct {
-	mu      sync.Mutex
+	mu sync.Mutex
+	// failed holds when a failed identity may be proven again.
 	failed  map[transport.ServerIdentity]time.Time
 	warned  map[transport.ServerIdentity]time.Time
 	refused atomic.Int64 // failed proofs in all, for tests and debugging
@@ -44,12 +48,13 @@ func (s *Server) proveMember(name, id, rpcAddr string) bool {
 		l.failed = map[transport.ServerIdentity]time.Time{}
 		l.warned = map[transport.ServerIdentity]time.Time{}
 	}
-	if t, ok := l.failed[want]; ok && time.Since(t) < memberProofRetry {
+	if retryAt, ok := l.failed[want]; ok && time.Now().Before(retryAt) {
 		l.mu.Unlock()
 		return false
 	}
 	l.mu.Unlock()
 
+	start := time.Now()
 	err := s.handshake.ProveServer(rpcAddr, want)
 
 	l.mu.Lock()
@@ -60,7 +65,7 @@ func (s *Server) proveMember(name, id, rpcAddr string) bool {
 		return true
 	}
 	l.refused.Add(1)
-	l.failed[want] = time.Now()
+	l.failed[want] = time.Now().Add(max(memberProofRetry, 2*time.Since(start)))
 	if time.Since(l.warned[want]) >= memberProofWarnEvery {
 		l.warned[want] = time.Now()
 		s.logger.Warn("not making a gossip member a Raft voter: it did not prove the server join token", "node", name, "id", id, "rpc_addr", rpcAddr, "error", err)

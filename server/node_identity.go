@@ -21,13 +21,16 @@ func permissionDenied(format string, args ...any) error {
 	return fmt.Errorf("Permission denied: "+format, args...)
 }
 
-// secretMatches compares in constant time, so the check reveals nothing
-// of the stored hash.
+// secretMatches tells whether secret is the node's.
 func secretMatches(node *structs.Node, secret string) bool {
-	if node.SecretHash == "" || secret == "" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(node.SecretHash), []byte(structs.HashSecret(secret))) == 1
+	return secret != "" && hashMatches(node.SecretHash, structs.HashSecret(secret))
+}
+
+// hashMatches compares two secret hashes in constant time. Only hashes are
+// compared, so timing could at most reveal a prefix of a hash, which does
+// not help to find a secret; constant time keeps even that from leaking.
+func hashMatches(stored, hash string) bool {
+	return stored != "" && subtle.ConstantTimeCompare([]byte(stored), []byte(hash)) == 1
 }
 
 // checkRegisterSecret decides whether a registration may set the node:

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
@@ -246,5 +247,36 @@ func TestNodeIdentity_RogueHelloGetsNoStreams(t *testing.T) {
 	}
 	if n := real.streams.Load(); n != 3 {
 		t.Fatalf("the real client received %d streams, want 3", n)
+	}
+}
+
+// A hello that is too long, or has no secret, records no claim, and the
+// server closes the hello stream at once (the fake agent's connect waits
+// for that before its first call) instead of reading on or waiting for
+// its read deadline.
+func TestNodeIdentity_MalformedHelloIsDropped(t *testing.T) {
+	s := testServer(t, nil)
+	for _, a := range []*fakeAgent{
+		newFakeAgent(t, "long", strings.Repeat("n", 10*maxHelloLine), "secret"),
+		newFakeAgent(t, "one field", "node-id", ""),
+	} {
+		done := make(chan error, 1)
+		go func() {
+			var reply structs.NodeListResponse
+			done <- a.rpc(t, s, structs.NodeListRPC, &structs.NodeListRequest{}, &reply)
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v", a.name, err)
+			}
+		case <-time.After(5 * time.Second): // the hello's read deadline is 10s
+			t.Fatalf("%s: the server kept the malformed hello open", a.name)
+		}
+	}
+	s.clients.mu.Lock()
+	defer s.clients.mu.Unlock()
+	if n := len(s.clients.bySession); n != 0 {
+		t.Fatalf("malformed hellos recorded %d claims", n)
 	}
 }

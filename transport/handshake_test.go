@@ -201,3 +201,62 @@ func TestRaftLayer_DialProvesTheToken(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Malformed handshakes end with an error as soon as the peer stops or
+// lies, without waiting for the deadline and without allocating what a
+// length field claims.
+func TestHandshake_MalformedPeersFailFast(t *testing.T) {
+	h := NewHandshake("tok", ServerIdentity{ID: "id", Addr: "a:1"})
+	// Each case plays the listener: it reads the dialer's opening byte,
+	// then writes what it is given and closes.
+	listenerSends := map[string]func(nonce []byte) []byte{
+		"no challenge":      func([]byte) []byte { return nil },
+		"short challenge":   func([]byte) []byte { return make([]byte, nonceSize-1) },
+		"no status":         func(n []byte) []byte { return n },
+		"huge refusal":      func(n []byte) []byte { return append(append(n, statusDenied), 0xff, 0xff) },
+		"huge identity":     func(n []byte) []byte { return append(append(n, statusOK), 0xff, 0xff) },
+		"truncated id":      func(n []byte) []byte { return append(append(n, statusOK), 0, 10, 'x') },
+		"truncated address": func(n []byte) []byte { return appendField(append(append(n, statusOK), 0, 1, 'x'), "") },
+		"no proof":          func(n []byte) []byte { return appendField(appendField(append(n, statusOK), "id"), "a:1") },
+	}
+	for name, send := range listenerSends {
+		t.Run("dial/"+name, func(t *testing.T) {
+			a, b := net.Pipe()
+			defer a.Close()
+			go func() {
+				defer b.Close()
+				var first [1]byte
+				_, _ = io.ReadFull(b, first[:])
+				out := send(make([]byte, nonceSize))
+				if len(out) > nonceSize {
+					// The dialer writes its proof after the challenge.
+					_, _ = b.Write(out[:nonceSize])
+					var proof [nonceSize + 1 + macSize]byte
+					_, _ = io.ReadFull(b, proof[:])
+					out = out[nonceSize:]
+				}
+				_, _ = b.Write(out)
+			}()
+			_, err := h.Dial(a, ConnRPC)
+			if err == nil {
+				t.Fatal("a malformed answer passed")
+			}
+			if strings.HasPrefix(name, "huge") && !strings.Contains(err.Error(), "too long") {
+				t.Fatalf("a 64 KiB field was not refused by its length: %v", err)
+			}
+		})
+	}
+	// The listener's side: the dialer sends part of its proof and closes.
+	for _, n := range []int{0, 1, nonceSize, nonceSize + 1 + macSize - 1} {
+		a, b := net.Pipe()
+		go func() {
+			defer a.Close()
+			_, _ = io.ReadFull(a, make([]byte, nonceSize))
+			_, _ = a.Write(make([]byte, n))
+		}()
+		if _, err := h.Accept(b); err == nil {
+			t.Fatalf("a proof of %d bytes was accepted", n)
+		}
+		b.Close()
+	}
+}
