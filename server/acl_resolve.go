@@ -110,7 +110,7 @@ func (s *Server) resolveNodeCredential(nodeID, secret string) (*acl.ACL, *struct
 	if err != nil {
 		return nil, nil, fmt.Errorf("look up node %s: %w", nodeID, err)
 	}
-	if node == nil || node.SecretHash == "" || node.SecretHash != structs.HashSecret(secret) {
+	if node == nil || !secretMatches(node, secret) {
 		return nil, nil, fmt.Errorf("Permission denied: node secret does not match node %s", nodeID)
 	}
 	return nodeACL, &structs.ACLToken{AccessorID: nodeID, Type: structs.ACLTokenTypeNode}, nil

@@ -44,8 +44,8 @@ func (s *Server) endpoints() map[string]any {
 func (s *Server) RPC(method string, args any, reply any) error {
 	codec := inmemCodecPool.Get().(*inmemCodec)
 	defer inmemCodecPool.Put(codec)
-	codec.reset(method, args, reply)
-	err := s.rpcServer.ServeRequest(s.authCodec(codec))
+	codec.reset(s, method, args, reply)
+	err := s.rpcServer.ServeRequest(codec)
 	// A refused call answers its error through the codec and also returns
 	// it from ServeRequest; the answer is the one to keep.
 	if codec.err != nil {
@@ -78,14 +78,15 @@ var inmemCodecPool = sync.Pool{New: func() any { return new(inmemCodec) }}
 // inmemCodec hands args and reply values straight to net/rpc without
 // serialising them.
 type inmemCodec struct {
+	srv    *Server
 	method string
 	args   any
 	reply  any
 	err    error
 }
 
-func (c *inmemCodec) reset(method string, args, reply any) {
-	c.method, c.args, c.reply, c.err = method, args, reply, nil
+func (c *inmemCodec) reset(srv *Server, method string, args, reply any) {
+	c.srv, c.method, c.args, c.reply, c.err = srv, method, args, reply, nil
 }
 
 func (c *inmemCodec) ReadRequestHeader(req *rpc.Request) error {
@@ -103,7 +104,7 @@ func (c *inmemCodec) ReadRequestBody(args any) error {
 		return fmt.Errorf("rpc %s: args of type %s, want %s", c.method, src.Type(), dst.Type())
 	}
 	dst.Set(src)
-	return nil
+	return c.srv.authorizeRPC(c.method, args)
 }
 
 func (c *inmemCodec) WriteResponse(resp *rpc.Response, reply any) error {

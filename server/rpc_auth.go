@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"net/rpc"
 
 	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/structs"
@@ -15,37 +14,11 @@ type tokenCarrier interface {
 	RequestNamespace() string
 }
 
-// authCodec wraps a net/rpc server codec so that every call, in-process or
-// from the network, passes authorizeRPC after its arguments are decoded and
-// before the endpoint runs. net/rpc reads a request's header and body in
-// one goroutine, one request after the other, so remembering the method
-// between the two reads is safe. A refused call answers the error and the
-// endpoint never runs, so nothing is written.
-type authCodec struct {
-	rpc.ServerCodec
-	srv    *Server
-	method string
-}
-
-func (s *Server) authCodec(c rpc.ServerCodec) rpc.ServerCodec {
-	return &authCodec{ServerCodec: c, srv: s}
-}
-
-func (c *authCodec) ReadRequestHeader(r *rpc.Request) error {
-	err := c.ServerCodec.ReadRequestHeader(r)
-	c.method = r.ServiceMethod
-	return err
-}
-
-func (c *authCodec) ReadRequestBody(args any) error {
-	if err := c.ServerCodec.ReadRequestBody(args); err != nil || args == nil {
-		return err
-	}
-	return c.srv.authorizeRPC(c.method, args)
-}
-
-// authorizeRPC is the one door of the RPC layer: it resolves the call's
-// token and asks the method's rule. A method without a rule is refused, so
+// authorizeRPC is the one door of the RPC layer: both codecs (the
+// in-process one in rpc.go, the network one through
+// transport.ServeStreamChecked) call it after a call's arguments are
+// decoded and before its endpoint runs, so a refused call writes nothing.
+// It resolves the call's token and asks the method's rule. A method without a rule is refused, so
 // an endpoint added later without one fails closed (and fails the door
 // test, which walks every registered method).
 func (s *Server) authorizeRPC(method string, args any) error {
