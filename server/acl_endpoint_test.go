@@ -120,3 +120,27 @@ func TestJobRevertToPrivilegedVersionNeedsTheCapability(t *testing.T) {
 		t.Fatalf("job is at version %d after a refused revert, want 1", job.Version)
 	}
 }
+
+// TestACLPolicyBadInput: rules that do not parse or are too large are
+// refused with a message, and nothing is written.
+func TestACLPolicyBadInput(t *testing.T) {
+	s := testServer(t, func(c *Config) { c.ACLEnabled = true })
+	mgmt, err := bootstrap(t, s, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rules, want := range map[string]string{
+		`namespace "x" { policy = "wrte" }`:                              `unknown policy "wrte"`,
+		strings.Repeat("# padding\n", 8000) + `node { policy = "read" }`: "the limit is 65536",
+	} {
+		args := &structs.ACLPolicyUpsertRequest{Policies: []*structs.ACLPolicy{{Name: "p", Rules: rules}}}
+		args.AuthToken = mgmt.SecretID
+		err := s.RPC(structs.ACLUpsertPoliciesRPC, args, &structs.GenericResponse{})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("rules of %d bytes: %v, want %q", len(rules), err, want)
+		}
+	}
+	if p, _ := s.State().ACLPolicyByName(nil, "p"); p != nil {
+		t.Fatalf("a refused policy was stored: %+v", p)
+	}
+}

@@ -79,6 +79,10 @@ func (s *Server) bootstrapResetIndex() uint64 {
 	return n
 }
 
+// maxPolicyRules bounds one policy's rules: every server keeps and parses
+// them, and a real policy is a few hundred bytes.
+const maxPolicyRules = 64 << 10
+
 // UpsertPolicies writes policies after checking that their rules parse.
 func (a *ACL) UpsertPolicies(args *structs.ACLPolicyUpsertRequest, reply *structs.GenericResponse) error {
 	if done, err := a.srv.forward(structs.ACLUpsertPoliciesRPC, false, args, reply); done {
@@ -96,6 +100,9 @@ func (a *ACL) UpsertPolicies(args *structs.ACLPolicyUpsertRequest, reply *struct
 		}
 		if err := state.ValidateName("policy", p.Name); err != nil {
 			return err
+		}
+		if len(p.Rules) > maxPolicyRules {
+			return fmt.Errorf("invalid: policy %q: rules are %d bytes; the limit is %d", p.Name, len(p.Rules), maxPolicyRules)
 		}
 		if _, err := acl.Parse(p.Rules); err != nil {
 			return fmt.Errorf("invalid: policy %q: %w", p.Name, err)
