@@ -83,6 +83,56 @@ func flagsGiven(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
+// roleFlags are the flags that acl role create and update share.
+type roleFlags struct {
+	name, description string
+	policies          multiFlag
+}
+
+func (f *roleFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "")
+	fs.StringVar(&f.description, "description", "", "")
+	fs.Var(&f.policies, "policy", "")
+}
+
+// apply copies the flags given (set, from flagsGiven) onto r.
+func (f *roleFlags) apply(r *structs.ACLRole, set map[string]bool) {
+	if set["name"] {
+		r.Name = f.name
+	}
+	if set["description"] {
+		r.Description = f.description
+	}
+	if set["policy"] {
+		r.Policies = f.policies
+	}
+}
+
+// tokenFlags are the flags that acl token create and update share.
+type tokenFlags struct {
+	name            string
+	policies, roles multiFlag
+}
+
+func (f *tokenFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "")
+	fs.Var(&f.policies, "policy", "")
+	fs.Var(&f.roles, "role-name", "")
+}
+
+// apply copies the flags given (set, from flagsGiven) onto t.
+func (f *tokenFlags) apply(t *structs.ACLToken, set map[string]bool) {
+	if set["name"] {
+		t.Name = f.name
+	}
+	if set["policy"] {
+		t.Policies = f.policies
+	}
+	if set["role-name"] {
+		t.Roles = f.roles
+	}
+}
+
 func listOrDash(items []string) string {
 	if len(items) == 0 {
 		return "-"
