@@ -3,13 +3,10 @@ package command
 import (
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
-	"github.com/mitchellh/cli"
 )
 
 // ACLCommand groups the ACL subcommands.
@@ -51,29 +48,6 @@ func (c *ACLRoleCommand) ns() *namespace {
 func (c *ACLRoleCommand) Synopsis() string      { return c.ns().Synopsis() }
 func (c *ACLRoleCommand) Help() string          { return c.ns().Help() }
 func (c *ACLRoleCommand) Run(args []string) int { return c.ns().Run(args) }
-
-// outputJSON prints v as JSON; exit 0, or 1 if it cannot be encoded.
-func (m *Meta) outputJSON(v any) int {
-	if err := printJSON(m.Ui, v); err != nil {
-		return m.errorf("%v", err)
-	}
-	return exitOK
-}
-
-// in is the reader behind the UI (standard input), for "-" file arguments.
-func (m *Meta) in() io.Reader {
-	switch u := m.Ui.(type) {
-	case *cli.BasicUi:
-		if u.Reader != nil {
-			return u.Reader
-		}
-	case *cli.MockUi:
-		if u.InputReader != nil {
-			return u.InputReader
-		}
-	}
-	return os.Stdin
-}
 
 // flagsGiven returns the names of the flags given on the command line, to
 // tell "not given" from "given empty" in update commands.
