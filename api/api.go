@@ -190,12 +190,11 @@ func (c *Client) newRequest(ctx context.Context, method, path string, params url
 	}
 	u.Path = p
 	// The client's namespace goes on every request, unless the call named
-	// one itself (QueryOptions.Namespace).
-	if c.namespace != "" && (params == nil || !params.Has("namespace")) {
+	// one itself (QueryOptions.Namespace). Every caller builds params for
+	// this one request, so they may be written to.
+	if c.namespace != "" && !params.Has("namespace") {
 		if params == nil {
 			params = url.Values{}
-		} else {
-			params = cloneValues(params)
 		}
 		params.Set("namespace", c.namespace)
 	}
@@ -297,11 +296,3 @@ func decodeBody(resp *http.Response, out any) error {
 // escapeID escapes an ID for use as one path segment; job IDs may contain
 // '/', which becomes %2F so that the agent can tell it from a sub-resource.
 func escapeID(id string) string { return url.PathEscape(id) }
-
-func cloneValues(v url.Values) url.Values {
-	c := make(url.Values, len(v))
-	for k, vs := range v {
-		c[k] = append([]string(nil), vs...)
-	}
-	return c
-}

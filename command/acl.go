@@ -3,13 +3,10 @@ package command
 import (
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
-	"github.com/mitchellh/cli"
 )
 
 // ACLCommand groups the ACL subcommands.
@@ -52,35 +49,62 @@ func (c *ACLRoleCommand) Synopsis() string      { return c.ns().Synopsis() }
 func (c *ACLRoleCommand) Help() string          { return c.ns().Help() }
 func (c *ACLRoleCommand) Run(args []string) int { return c.ns().Run(args) }
 
-// outputJSON prints v as JSON; exit 0, or 1 if it cannot be encoded.
-func (m *Meta) outputJSON(v any) int {
-	if err := printJSON(m.Ui, v); err != nil {
-		return m.errorf("%v", err)
-	}
-	return exitOK
-}
-
-// in is the reader behind the UI (standard input), for "-" file arguments.
-func (m *Meta) in() io.Reader {
-	switch u := m.Ui.(type) {
-	case *cli.BasicUi:
-		if u.Reader != nil {
-			return u.Reader
-		}
-	case *cli.MockUi:
-		if u.InputReader != nil {
-			return u.InputReader
-		}
-	}
-	return os.Stdin
-}
-
 // flagsGiven returns the names of the flags given on the command line, to
 // tell "not given" from "given empty" in update commands.
 func flagsGiven(fs *flag.FlagSet) map[string]bool {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	return set
+}
+
+// roleFlags are the flags that acl role create and update share.
+type roleFlags struct {
+	name, description string
+	policies          multiFlag
+}
+
+func (f *roleFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "")
+	fs.StringVar(&f.description, "description", "", "")
+	fs.Var(&f.policies, "policy", "")
+}
+
+// apply copies the flags given (set, from flagsGiven) onto r.
+func (f *roleFlags) apply(r *structs.ACLRole, set map[string]bool) {
+	if set["name"] {
+		r.Name = f.name
+	}
+	if set["description"] {
+		r.Description = f.description
+	}
+	if set["policy"] {
+		r.Policies = f.policies
+	}
+}
+
+// tokenFlags are the flags that acl token create and update share.
+type tokenFlags struct {
+	name            string
+	policies, roles multiFlag
+}
+
+func (f *tokenFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "name", "", "")
+	fs.Var(&f.policies, "policy", "")
+	fs.Var(&f.roles, "role-name", "")
+}
+
+// apply copies the flags given (set, from flagsGiven) onto t.
+func (f *tokenFlags) apply(t *structs.ACLToken, set map[string]bool) {
+	if set["name"] {
+		t.Name = f.name
+	}
+	if set["policy"] {
+		t.Policies = f.policies
+	}
+	if set["role-name"] {
+		t.Roles = f.roles
+	}
 }
 
 func listOrDash(items []string) string {

@@ -2,8 +2,6 @@ package command
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/appmesh/appmesh/structs"
@@ -64,23 +62,9 @@ func (c *ACLPolicyApplyCommand) Run(args []string) int {
 }
 
 func (c *ACLPolicyApplyCommand) readRules(path string) (string, error) {
-	var r io.Reader
-	if path == "-" {
-		r = c.in()
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxPolicySize+1))
+	data, err := c.readInput(path, maxPolicySize)
 	if err != nil {
 		return "", err
-	}
-	if len(data) > maxPolicySize {
-		return "", fmt.Errorf("%s is larger than %d KiB; is it the right file?", orStdin(path), maxPolicySize>>10)
 	}
 	if strings.TrimSpace(string(data)) == "" {
 		return "", fmt.Errorf("%s is empty", orStdin(path))

@@ -34,26 +34,26 @@ Create Options:
 
 func (c *ACLRoleCreateCommand) Run(args []string) int {
 	fs := c.flagSet("acl role create", true)
-	var policies multiFlag
-	name := fs.String("name", "", "")
-	description := fs.String("description", "", "")
-	fs.Var(&policies, "policy", "")
+	var f roleFlags
+	f.register(fs)
 	if code := c.parseFlags(fs, args, c.Help(), 0, 0); code >= 0 {
 		return code
 	}
-	if *name == "" {
+	if f.name == "" {
 		return c.usageError(c.Help(), "-name is required.")
 	}
-	if len(policies) == 0 {
+	if len(f.policies) == 0 {
 		return c.usageError(c.Help(), "A role needs at least one -policy.")
 	}
 	client, err := c.client()
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
-	role, _, err := client.ACLRoles().Create(&structs.ACLRole{Name: *name, Description: *description, Policies: policies})
+	var in structs.ACLRole
+	f.apply(&in, flagsGiven(fs))
+	role, _, err := client.ACLRoles().Create(&in)
 	if err != nil {
-		return c.errorf("Error creating role %q: %v", *name, err)
+		return c.errorf("Error creating role %q: %v", f.name, err)
 	}
 	if c.json {
 		return c.outputJSON(role)

@@ -34,10 +34,8 @@ Update Options:
 
 func (c *ACLRoleUpdateCommand) Run(args []string) int {
 	fs := c.flagSet("acl role update", true)
-	var policies multiFlag
-	name := fs.String("name", "", "")
-	description := fs.String("description", "", "")
-	fs.Var(&policies, "policy", "")
+	var f roleFlags
+	f.register(fs)
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
 	}
@@ -45,7 +43,7 @@ func (c *ACLRoleUpdateCommand) Run(args []string) int {
 	switch {
 	case !set["name"] && !set["description"] && !set["policy"]:
 		return c.usageError(c.Help(), "Nothing to update: give -name, -description or -policy.")
-	case set["name"] && *name == "":
+	case set["name"] && f.name == "":
 		return c.usageError(c.Help(), "-name must not be empty.")
 	}
 	client, err := c.client()
@@ -59,15 +57,7 @@ func (c *ACLRoleUpdateCommand) Run(args []string) int {
 		return c.errorf("Error reading role %q: %v", id, err)
 	}
 	upd := &structs.ACLRole{ID: cur.ID, Name: cur.Name, Description: cur.Description, Policies: cur.Policies}
-	if set["name"] {
-		upd.Name = *name
-	}
-	if set["description"] {
-		upd.Description = *description
-	}
-	if set["policy"] {
-		upd.Policies = policies
-	}
+	f.apply(upd, set)
 	role, _, err := client.ACLRoles().Update(upd)
 	if err != nil {
 		return c.errorf("Error updating role %q: %v", id, err)

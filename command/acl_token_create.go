@@ -40,11 +40,9 @@ Create Options:
 
 func (c *ACLTokenCreateCommand) Run(args []string) int {
 	fs := c.flagSet("acl token create", true)
-	var policies, roles multiFlag
-	name := fs.String("name", "", "")
+	var f tokenFlags
+	f.register(fs)
 	typ := fs.String("type", structs.ACLTokenTypeClient, "")
-	fs.Var(&policies, "policy", "")
-	fs.Var(&roles, "role-name", "")
 	ttl := fs.Duration("ttl", 0, "")
 	if code := c.parseFlags(fs, args, c.Help(), 0, 0); code >= 0 {
 		return code
@@ -52,9 +50,9 @@ func (c *ACLTokenCreateCommand) Run(args []string) int {
 	switch {
 	case *typ != structs.ACLTokenTypeClient && *typ != structs.ACLTokenTypeManagement:
 		return c.usageError(c.Help(), "-type must be %q or %q, got %q", structs.ACLTokenTypeClient, structs.ACLTokenTypeManagement, *typ)
-	case *typ == structs.ACLTokenTypeClient && len(policies) == 0 && len(roles) == 0:
+	case *typ == structs.ACLTokenTypeClient && len(f.policies) == 0 && len(f.roles) == 0:
 		return c.usageError(c.Help(), "A client token needs at least one -policy or -role-name; without them it may do nothing.")
-	case *typ == structs.ACLTokenTypeManagement && (len(policies) > 0 || len(roles) > 0):
+	case *typ == structs.ACLTokenTypeManagement && (len(f.policies) > 0 || len(f.roles) > 0):
 		return c.usageError(c.Help(), "A management token may do everything; it takes no -policy or -role-name.")
 	case *ttl < 0:
 		return c.usageError(c.Help(), "-ttl must not be negative, got %s", *ttl)
@@ -63,9 +61,9 @@ func (c *ACLTokenCreateCommand) Run(args []string) int {
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
-	token, _, err := client.ACLTokens().Create(&structs.ACLToken{
-		Name: *name, Type: *typ, Policies: policies, Roles: roles, ExpirationTTL: structs.Duration(*ttl),
-	})
+	in := structs.ACLToken{Type: *typ, ExpirationTTL: structs.Duration(*ttl)}
+	f.apply(&in, flagsGiven(fs))
+	token, _, err := client.ACLTokens().Create(&in)
 	if err != nil {
 		return c.errorf("Error creating token: %v", err)
 	}

@@ -37,10 +37,8 @@ Update Options:
 
 func (c *ACLTokenUpdateCommand) Run(args []string) int {
 	fs := c.flagSet("acl token update", true)
-	var policies, roles multiFlag
-	name := fs.String("name", "", "")
-	fs.Var(&policies, "policy", "")
-	fs.Var(&roles, "role-name", "")
+	var f tokenFlags
+	f.register(fs)
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
 	}
@@ -60,15 +58,7 @@ func (c *ACLTokenUpdateCommand) Run(args []string) int {
 	}
 	upd := &structs.ACLToken{AccessorID: cur.AccessorID, Name: cur.Name, Type: cur.Type,
 		Policies: cur.Policies, Roles: cur.Roles}
-	if set["name"] {
-		upd.Name = *name
-	}
-	if set["policy"] {
-		upd.Policies = policies
-	}
-	if set["role-name"] {
-		upd.Roles = roles
-	}
+	f.apply(upd, set)
 	token, _, err := client.ACLTokens().Update(upd)
 	if err != nil {
 		return c.errorf("Error updating token %q: %v", accessor, err)

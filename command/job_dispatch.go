@@ -2,8 +2,6 @@ package command
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/appmesh/appmesh/structs"
@@ -44,9 +42,11 @@ func (c *JobDispatchCommand) Run(args []string) int {
 	if err != nil {
 		return c.usageError(c.Help(), "%v", err)
 	}
-	payload, err := readPayload(fs.Arg(1))
-	if err != nil {
-		return c.errorf("Error reading the payload: %v", err)
+	var payload []byte
+	if path := fs.Arg(1); path != "" {
+		if payload, err = c.readInput(path, structs.DispatchPayloadSizeLimit); err != nil {
+			return c.errorf("Error reading the payload: %v", err)
+		}
 	}
 	client, err := c.client()
 	if err != nil {
@@ -82,38 +82,4 @@ func parseMetaFlags(flags []string) (map[string]string, error) {
 		meta[k] = v
 	}
 	return meta, nil
-}
-
-// readPayload reads the payload from a file, or stdin for "-"; none for "".
-// It reads one byte past the limit so that an oversize payload is reported.
-func readPayload(path string) ([]byte, error) {
-	var r io.Reader
-	switch path {
-	case "":
-		return nil, nil
-	case "-":
-		r = os.Stdin
-	default:
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, structs.DispatchPayloadSizeLimit+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > structs.DispatchPayloadSizeLimit {
-		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", orStdin(path), structs.DispatchPayloadSizeLimit)
-	}
-	return data, nil
-}
-
-func orStdin(path string) string {
-	if path == "-" {
-		return "standard input"
-	}
-	return path
 }

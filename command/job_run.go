@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/appmesh/appmesh/api"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // JobRunCommand submits a job and follows its placement.
@@ -59,7 +60,7 @@ func (c *JobRunCommand) Run(args []string) int {
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
-	if job.Namespace != "" && job.Namespace != "default" {
+	if job.Namespace != "" && job.Namespace != structs.DefaultNamespace {
 		// The job's own namespace wins over -namespace; the evaluation and
 		// allocations watched below live there too.
 		client = client.WithNamespace(job.Namespace)

@@ -58,13 +58,13 @@ func (c *JobStatusCommand) list(client *api.Client) int {
 		return c.errorf("Error querying jobs: %v", err)
 	}
 	if c.json {
-		return c.printJSON(jobs)
+		return c.outputJSON(jobs)
 	}
 	if len(jobs) == 0 {
 		c.Ui.Output("No jobs")
 		return exitOK
 	}
-	c.Ui.Output(jobTable(jobs, c.allNamespaces()))
+	c.Ui.Output(jobTable(jobs, allNamespaces(client)))
 	return exitOK
 }
 
@@ -123,7 +123,7 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 		return c.errorf("Error: %v", err)
 	}
 	if c.json {
-		return c.printJSON(&jobStatusJSON{Job: job, Summary: stub.Summary, LatestEvaluation: eval, Allocations: allocs, Periodic: sched})
+		return c.outputJSON(&jobStatusJSON{Job: job, Summary: stub.Summary, LatestEvaluation: eval, Allocations: allocs, Periodic: sched})
 	}
 	c.Ui.Output(formatKV(append([]string{
 		"ID", job.ID, "Name", job.Name, "Type", job.Type,
@@ -181,7 +181,7 @@ func (c *JobStatusCommand) findJob(client *api.Client, id string) (*structs.JobL
 		return matches[0], exitOK
 	}
 	c.Ui.Error(fmt.Sprintf("Prefix %q matches %d jobs; give the full ID:\n", id, len(matches)))
-	c.Ui.Error(jobTable(matches, c.allNamespaces()))
+	c.Ui.Error(jobTable(matches, allNamespaces(client)))
 	return nil, exitError
 }
 
@@ -216,11 +216,4 @@ func summaryTable(summary map[string]*structs.GroupSummary) string {
 			fmt.Sprint(s.Failed), fmt.Sprint(s.Complete), fmt.Sprint(s.Lost)})
 	}
 	return formatTable(rows)
-}
-
-func (c *JobStatusCommand) printJSON(v any) int {
-	if err := printJSON(c.Ui, v); err != nil {
-		return c.errorf("%v", err)
-	}
-	return exitOK
 }

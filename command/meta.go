@@ -98,14 +98,18 @@ func (m *Meta) client() (*api.Client, error) {
 	return api.NewClient(cfg)
 }
 
-// allNamespaces reports whether the command runs across every namespace
+// allNamespaces reports whether client runs across every namespace
 // (-namespace '*' or APPMESH_NAMESPACE=*), where lists show a namespace column.
-func (m *Meta) allNamespaces() bool {
-	ns := m.namespace
-	if ns == "" {
-		ns = strings.TrimSpace(os.Getenv(api.EnvNamespace))
+func allNamespaces(client *api.Client) bool {
+	return client.Namespace() == structs.AllNamespacesSentinel
+}
+
+// outputJSON prints v as JSON (-json); exit 0, or 1 if it cannot be encoded.
+func (m *Meta) outputJSON(v any) int {
+	if err := printJSON(m.Ui, v); err != nil {
+		return m.errorf("%v", err)
 	}
-	return ns == structs.AllNamespacesSentinel
+	return exitOK
 }
 
 // out returns the raw writer behind the UI, for output that is a byte
@@ -129,6 +133,51 @@ func (m *Meta) errOut() io.Writer {
 		return u.ErrorWriter
 	}
 	return os.Stderr
+}
+
+// in is the reader behind the UI (standard input), for "-" file arguments.
+func (m *Meta) in() io.Reader {
+	switch u := m.Ui.(type) {
+	case *cli.BasicUi:
+		if u.Reader != nil {
+			return u.Reader
+		}
+	case *cli.MockUi:
+		if u.InputReader != nil {
+			return u.InputReader
+		}
+	}
+	return os.Stdin
+}
+
+// readInput reads the file at path, or standard input for "-". It reads
+// one byte past limit, so that a longer input (a wrong file: a binary,
+// /dev/zero) is refused rather than read whole.
+func (m *Meta) readInput(path string, limit int) ([]byte, error) {
+	r := m.in()
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s is larger than the limit of %d bytes; is it the right file?", orStdin(path), limit)
+	}
+	return data, nil
+}
+
+func orStdin(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
 }
 
 // uiLineWriter feeds complete lines to a cli.Ui that exposes no writer.

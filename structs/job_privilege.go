@@ -116,8 +116,14 @@ var dockerVolumeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 // ("source:target[:mode]") bind-mount into its container. Named volumes
 // live in the engine's own storage and are not listed.
 func DockerHostVolumes(config map[string]any) []string {
+	return DockerHostPaths(dockerVolumes(config))
+}
+
+// DockerHostPaths lists the host paths among docker volume specs
+// ("source:target[:mode]"), as the docker driver has parsed them.
+func DockerHostPaths(volumes []string) []string {
 	var out []string
-	for _, v := range dockerVolumes(config) {
+	for _, v := range volumes {
 		src, _, _ := strings.Cut(v, ":")
 		if !dockerVolumeName.MatchString(src) {
 			out = append(out, src)

@@ -162,10 +162,12 @@ func (g *httpGuard) hostAllowed(host string) bool {
 		name = h
 	}
 	name = strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")
-	if _, err := netip.ParseAddr(name); err == nil {
-		return true // no DNS name, so nothing to rebind
+	// The names first: a name that fails ParseAddr costs an allocated error.
+	if g.hosts[normalizeHostName(name)] {
+		return true
 	}
-	return g.hosts[normalizeHostName(name)]
+	_, err := netip.ParseAddr(name)
+	return err == nil // an IP literal: no DNS name, so nothing to rebind
 }
 
 // originAllowed reports whether the request's Origin (if any) is the
@@ -207,7 +209,10 @@ func parseOrigin(s string) (string, error) {
 	}
 	port := u.Port()
 	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
+		port = "80"
+		if scheme == "https" {
+			port = "443"
+		}
 	}
 	return scheme + "://" + net.JoinHostPort(normalizeHostName(u.Hostname()), port), nil
 }

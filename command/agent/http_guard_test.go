@@ -314,3 +314,66 @@ func dialExec(t *testing.T, base, origin string) (int, string) {
 	}
 	return resp.StatusCode, string(data)
 }
+
+// FuzzHTTPGuardCheck feeds the guard Host and Origin headers no browser
+// would send: it must answer each (allow or refuse), never panic, and never
+// allow a foreign Origin.
+func FuzzHTTPGuardCheck(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"127.0.0.1:6060", "http://127.0.0.1:6060"},
+		{"[", "http://["},
+		{"[::1", "http://[::1"},
+		{"]:", "http://]:"},
+		{":", "http://:"},
+		{"%zz", "http://%zz"},
+		{"a/b", "http://a/b"},
+		{"user@host", "http://user@host"},
+		{"localhost:99999999999999999999", "http://localhost:99999999999999999999"},
+		{"\x00\xff", "\x00\xff"},
+		{"", "null"},
+		{"localhost:6060", "http://localhost:6060/../x?y#z"},
+		{"evil.example", "evil.example"},
+		{strings.Repeat("a.", 5000), "https://" + strings.Repeat("[", 100)},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	g := newHTTPGuard(hclog.NewNullLogger(), &HTTPConfig{AllowedOrigins: []string{"https://ui.example.com"}}, "node-7")
+	f.Fuzz(func(t *testing.T, host, origin string) {
+		r := &http.Request{Method: http.MethodGet, Host: host, URL: &url.URL{Path: "/v1/jobs"},
+			Header: http.Header{"Origin": []string{origin}}}
+		code, msg := g.check(r)
+		if code != 0 && msg == "" {
+			t.Fatalf("refused with status %d but no message", code)
+		}
+		if code == 0 && origin != "" && origin != "https://ui.example.com" {
+			// Allowed: it must then be the request's own origin.
+			own, err := parseOrigin("http://" + host)
+			if norm, err2 := parseOrigin(origin); err != nil || err2 != nil || own != norm {
+				t.Fatalf("allowed Origin %q for Host %q", origin, host)
+			}
+		}
+	})
+}
+
+// BenchmarkHTTPGuardCheck measures the guard's cost on every request: a
+// plain API call, and one from a browser page with an Origin.
+func BenchmarkHTTPGuardCheck(b *testing.B) {
+	g := newHTTPGuard(hclog.NewNullLogger(), &HTTPConfig{AllowedHosts: []string{"appmesh.internal"}}, "node-7")
+	for _, bc := range []struct {
+		name   string
+		header http.Header
+	}{
+		{"no origin", http.Header{}},
+		{"same origin", http.Header{"Origin": []string{"http://appmesh.internal:6060"}}},
+	} {
+		r := &http.Request{Method: http.MethodGet, Host: "appmesh.internal:6060", URL: &url.URL{Path: "/v1/jobs"}, Header: bc.header}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if code, msg := g.check(r); code != 0 {
+					b.Fatal(msg)
+				}
+			}
+		})
+	}
+}

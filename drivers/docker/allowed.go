@@ -17,7 +17,7 @@ func checkAllowed(cfg *drivers.TaskConfig, tc *taskConfig) error {
 		return fmt.Errorf("config: privileged containers are disabled on this client (set docker_privileged_enabled = true in the agent's client block to allow them)")
 	}
 	if !cfg.HostVolumesAllowed {
-		if host := structs.DockerHostVolumes(map[string]any{"volumes": tc.Volumes}); len(host) > 0 {
+		if host := structs.DockerHostPaths(tc.Volumes); len(host) > 0 {
 			return fmt.Errorf("config: volume %q bind-mounts a host path, and host bind mounts are disabled on this client (set docker_volumes_enabled = true in the agent's client block to allow them; named volumes are always allowed)", host[0])
 		}
 	}
