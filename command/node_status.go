@@ -48,7 +48,7 @@ func (c *NodeStatusCommand) Run(args []string) int {
 		return c.errorf("%v", err)
 	}
 	if c.json {
-		return c.printJSON(node)
+		return c.outputJSON(node)
 	}
 	c.Ui.Output(nodeText(node, *verbose))
 	return exitOK
@@ -60,7 +60,7 @@ func (c *NodeStatusCommand) list(client *api.Client) int {
 		return c.errorf("Error querying nodes: %v", err)
 	}
 	if c.json {
-		return c.printJSON(nodes)
+		return c.outputJSON(nodes)
 	}
 	if len(nodes) == 0 {
 		c.Ui.Output("No nodes registered")
@@ -128,9 +128,3 @@ func mapKV(m map[string]string) string {
 	return formatKV(pairs...)
 }
 
-func (c *NodeStatusCommand) printJSON(v any) int {
-	if err := printJSON(c.Ui, v); err != nil {
-		return c.errorf("%v", err)
-	}
-	return exitOK
-}
