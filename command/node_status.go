@@ -127,4 +127,3 @@ func mapKV(m map[string]string) string {
 	}
 	return formatKV(pairs...)
 }
-
