@@ -47,7 +47,8 @@ func (a *ACL) Bootstrap(args *structs.ACLBootstrapRequest, reply *structs.ACLTok
 	}
 	// A second bootstrap is refused by the state (a conflict naming the
 	// reset index).
-	idx, err := a.srv.raftApply(structs.ACLBootstrapRequestType, &structs.ACLBootstrapEntry{Token: token, ResetIndex: reset})
+	idx, err := a.srv.applyChecked(structs.ACLBootstrapRequestType, &structs.ACLBootstrapEntry{Token: token, ResetIndex: reset},
+		func(tx *state.WriteTxn) error { return tx.BootstrapACLToken(token, reset) })
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,8 @@ func (a *ACL) UpsertPolicies(args *structs.ACLPolicyUpsertRequest, reply *struct
 			return fmt.Errorf("invalid: policy %q: %w", p.Name, err)
 		}
 	}
-	idx, err := a.srv.raftApply(structs.ACLPolicyUpsertRequestType, &structs.ACLPolicyUpsertEntry{Policies: args.Policies})
+	idx, err := a.srv.applyChecked(structs.ACLPolicyUpsertRequestType, &structs.ACLPolicyUpsertEntry{Policies: args.Policies},
+		func(tx *state.WriteTxn) error { return tx.UpsertACLPolicies(args.Policies) })
 	reply.Index = idx
 	return err
 }
@@ -121,7 +123,8 @@ func (a *ACL) DeletePolicies(args *structs.ACLNamesRequest, reply *structs.Gener
 	if len(args.Names) == 0 {
 		return fmt.Errorf("invalid: no policy name given")
 	}
-	idx, err := a.srv.raftApply(structs.ACLPolicyDeleteRequestType, &structs.ACLPolicyDeleteEntry{Names: args.Names})
+	idx, err := a.srv.applyChecked(structs.ACLPolicyDeleteRequestType, &structs.ACLPolicyDeleteEntry{Names: args.Names},
+		func(tx *state.WriteTxn) error { return tx.DeleteACLPolicies(args.Names) })
 	reply.Index = idx
 	return err
 }

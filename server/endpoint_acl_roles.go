@@ -50,7 +50,8 @@ func (a *ACL) UpsertRoles(args *structs.ACLRoleUpsertRequest, reply *structs.ACL
 		}
 		roles = append(roles, &r)
 	}
-	idx, err := a.srv.raftApply(structs.ACLRoleUpsertRequestType, &structs.ACLRoleUpsertEntry{Roles: roles})
+	idx, err := a.srv.applyChecked(structs.ACLRoleUpsertRequestType, &structs.ACLRoleUpsertEntry{Roles: roles},
+		func(tx *state.WriteTxn) error { return tx.UpsertACLRoles(roles) })
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,8 @@ func (a *ACL) DeleteRoles(args *structs.ACLNamesRequest, reply *structs.GenericR
 	if len(args.Names) == 0 {
 		return fmt.Errorf("invalid: no role ID given")
 	}
-	idx, err := a.srv.raftApply(structs.ACLRoleDeleteRequestType, &structs.ACLRoleDeleteEntry{IDs: args.Names})
+	idx, err := a.srv.applyChecked(structs.ACLRoleDeleteRequestType, &structs.ACLRoleDeleteEntry{IDs: args.Names},
+		func(tx *state.WriteTxn) error { return tx.DeleteACLRoles(args.Names) })
 	reply.Index = idx
 	return err
 }

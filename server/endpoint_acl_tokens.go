@@ -36,7 +36,8 @@ func (a *ACL) UpsertTokens(args *structs.ACLTokenUpsertRequest, reply *structs.A
 		}
 		tokens = append(tokens, t)
 	}
-	idx, err := a.srv.raftApply(structs.ACLTokenUpsertRequestType, &structs.ACLTokenUpsertEntry{Tokens: tokens})
+	idx, err := a.srv.applyChecked(structs.ACLTokenUpsertRequestType, &structs.ACLTokenUpsertEntry{Tokens: tokens},
+		func(tx *state.WriteTxn) error { return tx.UpsertACLTokens(tokens) })
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,8 @@ func (a *ACL) DeleteTokens(args *structs.ACLNamesRequest, reply *structs.Generic
 	if len(args.Names) == 0 {
 		return fmt.Errorf("invalid: no token accessor ID given")
 	}
-	idx, err := a.srv.raftApply(structs.ACLTokenDeleteRequestType, &structs.ACLTokenDeleteEntry{AccessorIDs: args.Names})
+	idx, err := a.srv.applyChecked(structs.ACLTokenDeleteRequestType, &structs.ACLTokenDeleteEntry{AccessorIDs: args.Names},
+		func(tx *state.WriteTxn) error { return tx.DeleteACLTokens(args.Names) })
 	reply.Index = idx
 	return err
 }

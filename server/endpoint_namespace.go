@@ -27,7 +27,8 @@ func (n *Namespace) Upsert(args *structs.NamespaceUpsertRequest, reply *structs.
 			return err
 		}
 	}
-	idx, err := n.srv.raftApply(structs.NamespaceUpsertRequestType, &structs.NamespaceUpsertEntry{Namespaces: args.Namespaces})
+	idx, err := n.srv.applyChecked(structs.NamespaceUpsertRequestType, &structs.NamespaceUpsertEntry{Namespaces: args.Namespaces},
+		func(tx *state.WriteTxn) error { return tx.UpsertNamespaces(args.Namespaces) })
 	reply.Index = idx
 	return err
 }
@@ -46,7 +47,8 @@ func (n *Namespace) Delete(args *structs.NamespaceDeleteRequest, reply *structs.
 			return fmt.Errorf("invalid: the default namespace cannot be deleted")
 		}
 	}
-	idx, err := n.srv.raftApply(structs.NamespaceDeleteRequestType, &structs.NamespaceDeleteEntry{Names: args.Names})
+	idx, err := n.srv.applyChecked(structs.NamespaceDeleteRequestType, &structs.NamespaceDeleteEntry{Names: args.Names},
+		func(tx *state.WriteTxn) error { return tx.DeleteNamespaces(args.Names) })
 	reply.Index = idx
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/raft"
@@ -161,6 +162,18 @@ func (s *Server) raftApply(t structs.MessageType, msg any) (uint64, error) {
 		return f.Index(), err
 	}
 	return f.Index(), nil
+}
+
+// applyChecked runs write on the current state first and throws it away,
+// then writes the entry through Raft. A write the state would refuse (a
+// second bootstrap, a namespace that still holds jobs, an unknown name)
+// is answered with the state's own message and leaves no entry in the
+// log; the FSM still checks again when it applies.
+func (s *Server) applyChecked(t structs.MessageType, msg any, write func(tx *state.WriteTxn) error) (uint64, error) {
+	if err := s.State().Check(write); err != nil {
+		return 0, err
+	}
+	return s.raftApply(t, msg)
 }
 
 // waitForIndex blocks until the local state has applied index.

@@ -55,6 +55,21 @@ func (s *StateStore) Update(index uint64, fn func(tx *WriteTxn) error) error {
 	return nil
 }
 
+// Check runs a write against the current state and throws it away. The
+// leader calls it before a Raft entry whose apply could be refused (a
+// second bootstrap, deleting a namespace that holds jobs), so that a
+// refusal writes nothing to the log and reads as the state's own message.
+// An FSM apply still checks again: the state may change in between.
+func (s *StateStore) Check(fn func(tx *WriteTxn) error) error {
+	txn := s.db.Txn(true)
+	defer txn.Abort()
+	latest, err := s.LatestIndex()
+	if err != nil {
+		return err
+	}
+	return fn(&WriteTxn{store: s, txn: txn, index: latest + 1, tables: map[string]struct{}{}, jobs: map[jobKey]bool{}})
+}
+
 // Index is the Raft index the transaction writes at.
 func (tx *WriteTxn) Index() uint64 { return tx.index }
 
