@@ -117,8 +117,16 @@ func TestLimitsStopAndCleanup(t *testing.T) {
 	// still holds it.
 	cfg := task(t, "lim/a", res, "/bin/sh", "-c", "setsid sleep 300 & sleep 300 & echo $$ > pid; wait")
 	dir := memCgroup(t, cfg.ID)
-	if _, err := d.StartTask(cfg); err != nil {
-		t.Fatal(err)
+	// Other packages' tests run at the same time and may pin every core of
+	// a small machine for a while (the docker driver's pin test holds two):
+	// wait for a free one instead of failing.
+	var startErr error
+	waitUntil(t, "a free core to pin", func() bool {
+		_, startErr = d.StartTask(cfg)
+		return startErr == nil || !strings.Contains(startErr.Error(), "free")
+	}, func() string { return fmt.Sprint(startErr) })
+	if startErr != nil {
+		t.Fatal(startErr)
 	}
 	defer d.DestroyTask(cfg.ID, true)
 	want := map[string]string{
