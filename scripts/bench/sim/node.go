@@ -24,7 +24,10 @@ type sim struct {
 	task    string
 	ackMode string // "global" or "node"
 	acker   *acker
-	tracker *jobTracker
+	// ackOwner maps an allocation waiting in the acker to its node, whose
+	// secret the -ack=global call for it must carry.
+	ackOwner sync.Map
+	tracker  *jobTracker
 
 	running     atomic.Int64 // allocations acknowledged running
 	lastRunning atomic.Int64 // unix nanos of the last acknowledgement
@@ -217,6 +220,9 @@ func (n *simNode) ack(ups []*structs.AllocStatusUpdate) {
 		return
 	}
 	if n.s.ackMode == "global" {
+		for _, u := range ups {
+			n.s.ackOwner.Store(u.ID, n)
+		}
 		n.s.acker.put(ups...)
 		return
 	}
@@ -241,20 +247,37 @@ func (s *sim) acked(k int) {
 	s.lastRunning.Store(time.Now().UnixNano())
 }
 
-// sendGlobal is the acker's transport: one Node.UpdateAlloc call carrying
-// the acknowledgements of many nodes, over the first pool, to the servers
-// in turn.
+// sendGlobal is the acker's transport: a batch gathered across nodes goes
+// out as one Node.UpdateAlloc call per node in it, each with that node's
+// secret (servers refuse updates for allocations of another node), over
+// the first pool, to the servers in turn. A failed batch is sent again
+// whole; updates are idempotent.
 func (s *sim) sendGlobal(ctx context.Context, batch []*structs.AllocStatusUpdate) error {
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	addr := s.addrs[int(s.ackCalls.Load())%len(s.addrs)]
-	var resp structs.GenericResponse
-	err := s.pools[0].RPC(cctx, addr, structs.NodeUpdateAllocRPC,
-		&structs.AllocUpdateRequest{Allocs: batch, NodeID: "appmesh-sim-batch"}, &resp)
-	if err == nil {
-		s.ackCalls.Add(1)
+	byNode := map[*simNode][]*structs.AllocStatusUpdate{}
+	for _, u := range batch {
+		owner, ok := s.ackOwner.Load(u.ID)
+		if !ok {
+			continue // already delivered by an earlier try of this batch
+		}
+		n := owner.(*simNode)
+		byNode[n] = append(byNode[n], u)
 	}
-	return err
+	for n, ups := range byNode {
+		addr := s.addrs[int(s.ackCalls.Load())%len(s.addrs)]
+		var resp structs.GenericResponse
+		err := s.pools[0].RPC(cctx, addr, structs.NodeUpdateAllocRPC,
+			&structs.AllocUpdateRequest{Allocs: ups, NodeID: n.node.ID, SecretID: n.secret}, &resp)
+		if err != nil {
+			return err
+		}
+		s.ackCalls.Add(1)
+		for _, u := range ups {
+			s.ackOwner.Delete(u.ID)
+		}
+	}
+	return nil
 }
 
 // startNodes registers n nodes (at most par at a time) and starts their
