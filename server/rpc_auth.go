@@ -18,9 +18,9 @@ type tokenCarrier interface {
 // in-process one in rpc.go, the network one through
 // transport.ServeStreamChecked) call it after a call's arguments are
 // decoded and before its endpoint runs, so a refused call writes nothing.
-// It resolves the call's token and asks the method's rule. A method without a rule is refused, so
-// an endpoint added later without one fails closed (and fails the door
-// test, which walks every registered method).
+// It resolves the call's token and asks the method's rule. A method
+// without a rule is refused, so an endpoint added later without one fails
+// closed (and fails the door test, which walks every registered method).
 func (s *Server) authorizeRPC(method string, args any) error {
 	rule, ok := rpcRules[method]
 	if !ok {
@@ -57,10 +57,11 @@ type authRequest struct {
 func (r *authRequest) namespace() string { return namespaceOf(r.ns) }
 
 // listNamespace checks a list request: "*" lists what the token may see
-// (the endpoint filters), a single namespace needs the capability there.
+// (the endpoint filters; an anonymous request needs an anonymous policy),
+// a single namespace needs the capability there.
 func (r *authRequest) listNamespace(capability string) error {
 	if r.ns == structs.AllNamespacesSentinel {
-		return nil
+		return anyTokenRule.check(r)
 	}
 	return r.acl.CheckNamespace(r.namespace(), capability)
 }

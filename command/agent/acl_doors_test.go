@@ -87,7 +87,8 @@ type doorSample struct {
 // filteredLists answer a token without rights in prod with the part it may
 // see (its own namespace, policy, roles) instead of a 403: "lists are
 // filtered, not refused". They must not show anything of prod.
-var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true}
+var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true,
+	"/v1/jobs?namespace=*": true}
 
 // TestHTTPDoors walks the router's own route table: every registered
 // method of every route must be refused (403, nothing written) without a
@@ -134,7 +135,7 @@ func TestHTTPDoors(t *testing.T) {
 
 	ns := "?namespace=prod"
 	samples := map[string][]doorSample{
-		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
+		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"GET", "/v1/jobs?namespace=*", ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
 		"/v1/job/{rest...}": {
 			{"GET", "/v1/job/web" + ns, ""}, {"GET", "/v1/job/web/allocations" + ns, ""},
 			{"GET", "/v1/job/web/evaluations" + ns, ""}, {"GET", "/v1/job/web/versions" + ns, ""},
