@@ -66,6 +66,9 @@ func (s *Server) ResolveToken(secret string) (*acl.ACL, *structs.ACLToken, error
 	if nodeID, nodeSecret, ok := structs.ParseNodeCredential(secret); ok {
 		return s.resolveNodeCredential(nodeID, nodeSecret)
 	}
+	if looksLikeJWT(secret) {
+		return s.resolveUserJWT(secret, version)
+	}
 	hash := structs.HashSecret(secret)
 	if r := s.aclCache.get(version, hash); r != nil {
 		if r.token.IsExpired(time.Now()) {
@@ -215,7 +218,8 @@ func (s *Server) parsedPolicy(st *state.StateStore, version uint64, name string)
 
 // aclTablesVersion changes whenever a token, policy or role is written.
 func aclTablesVersion(st *state.StateStore) (uint64, error) {
-	return maxTableIndex(st, state.TableACLTokens, state.TableACLPolicies, state.TableACLRoles)
+	return maxTableIndex(st, state.TableACLTokens, state.TableACLPolicies, state.TableACLRoles,
+		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys)
 }
 
 func (c *aclResolver) reset(version uint64) {

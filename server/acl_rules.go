@@ -80,6 +80,32 @@ var rpcRules = map[string]rpcRule{
 	structs.ACLGetRoleRPC:        anyTokenRule, // the token's own, or management
 	structs.ACLAuthorizeRPC:      anyTokenRule, // the endpoint is the check
 
+	// Users and login (login_rules.go). Login and refresh are open: they
+	// prove a password (with lockout) or a refresh token, and the agents
+	// rate-limit them; the JWKS holds public keys only.
+	structs.ACLLoginRPC:             {open: true},
+	structs.ACLLoginRefreshRPC:      {open: true},
+	structs.ACLPublicKeysRPC:        {open: true},
+	structs.ACLUpsertUserRPC:        managementRule("create or update users"),
+	structs.ACLDeleteUserRPC:        managementRule("delete users"),
+	structs.ACLListUsersRPC:         managementRule("list users"),
+	structs.ACLSetUserLockRPC:       managementRule("lock or unlock users"),
+	structs.ACLTOTPDisableRPC:       managementRule("turn off a user's TOTP"),
+	structs.ACLGetUserRPC:           selfOrManagement(func(a any) string { return a.(*structs.ACLSpecificRequest).Name }),
+	structs.ACLSetUserPasswordRPC:   selfOrManagement(func(a any) string { return a.(*structs.ACLUserPasswordRequest).Name }),
+	structs.ACLTOTPEnrollRPC:        selfOrManagement(func(a any) string { return a.(*structs.ACLTOTPRequest).Name }),
+	structs.ACLTOTPConfirmRPC:       selfOrManagement(func(a any) string { return a.(*structs.ACLTOTPRequest).Name }),
+	structs.ACLRotateSigningKeyRPC:  managementRule("rotate the login signing key"),
+	structs.ACLListSigningKeysRPC:   managementRule("list login signing keys"),
+	structs.ACLUpsertAuthMethodRPC:  managementRule("write auth methods"),
+	structs.ACLDeleteAuthMethodRPC:  managementRule("delete auth methods"),
+	structs.ACLListAuthMethodsRPC:   managementRule("list auth methods"),
+	structs.ACLGetAuthMethodRPC:     managementRule("read auth methods"),
+	structs.ACLUpsertBindingRuleRPC: managementRule("write binding rules"),
+	structs.ACLDeleteBindingRuleRPC: managementRule("delete binding rules"),
+	structs.ACLListBindingRulesRPC:  managementRule("list binding rules"),
+	structs.ACLGetBindingRuleRPC:    managementRule("read binding rules"),
+
 	// Namespaces.
 	structs.NamespaceUpsertRPC: managementRule("create or update namespaces"),
 	structs.NamespaceDeleteRPC: managementRule("delete namespaces"),

@@ -70,6 +70,8 @@ type Config struct {
 	// a connection may speak Raft or relay for another server, only after
 	// proving it. Empty: servers trust each other unproven.
 	JoinToken string
+	// Login tunes users' login tokens and lockouts (login_jwt.go).
+	Login LoginConfig
 }
 
 func (c *Config) setDefaults() {
@@ -139,6 +141,7 @@ type Server struct {
 	heartbeats *heartbeater
 	rollouts   *rolloutWatcher
 	aclCache   aclResolver
+	login      loginState // users' login (login_jwt.go)
 
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc

@@ -58,7 +58,7 @@ func nsIDIndex(field string) *memdb.CompoundIndex {
 }
 
 func stateSchema() *memdb.DBSchema {
-	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		TableJobs: {Name: TableJobs, Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: nsIDIndex("ID")},
 		}},
@@ -120,6 +120,8 @@ func stateSchema() *memdb.DBSchema {
 			indexID: {Name: indexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Key"}},
 		}},
 	}}
+	loginTables(s.Tables)
+	return s
 }
 
 func newMemDB() (*memdb.MemDB, error) {

@@ -1,0 +1,96 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// TOTPEnroll starts a TOTP enrolment: a new secret waits for its first
+// code (TOTPConfirm) before logins need one. The answer is the only place
+// the secret appears.
+func (a *ACL) TOTPEnroll(args *structs.ACLTOTPRequest, reply *structs.ACLTOTPEnrollResponse) error {
+	if done, err := a.srv.forward(structs.ACLTOTPEnrollRPC, false, args, reply); done {
+		return err
+	}
+	if !a.srv.ACLEnabled() {
+		return errACLDisabled
+	}
+	a.srv.login.mu.Lock()
+	defer a.srv.login.mu.Unlock()
+	u, err := a.userToChange(args.Name)
+	if err != nil {
+		return err
+	}
+	if u.TOTPEnabled {
+		return fmt.Errorf("%w: user %q already has TOTP; a management token can turn it off first (user totp disable)",
+			structs.ErrConflict, u.Name)
+	}
+	secret, uri, qr, err := newTOTPKey(u.Name)
+	if err != nil {
+		return err
+	}
+	u.TOTPPending = secret
+	var meta structs.QueryMeta
+	if err := a.srv.applyUser(u, &meta); err != nil {
+		return err
+	}
+	a.srv.logger.Info("TOTP enrolment started", "user", u.Name)
+	reply.URI, reply.Secret, reply.QRPNG, reply.Index = uri, secret, qr, meta.Index
+	return nil
+}
+
+// TOTPConfirm finishes an enrolment with a code from the app; from then
+// on every login needs a code.
+func (a *ACL) TOTPConfirm(args *structs.ACLTOTPRequest, reply *structs.ACLUserResponse) error {
+	if done, err := a.srv.forward(structs.ACLTOTPConfirmRPC, false, args, reply); done {
+		return err
+	}
+	if !a.srv.ACLEnabled() {
+		return errACLDisabled
+	}
+	a.srv.login.mu.Lock()
+	defer a.srv.login.mu.Unlock()
+	u, err := a.userToChange(args.Name)
+	if err != nil {
+		return err
+	}
+	if u.TOTPPending == "" {
+		return fmt.Errorf("invalid: user %q has no TOTP enrolment to confirm: run user totp enroll first", u.Name)
+	}
+	step, err := checkTOTP(u.TOTPPending, args.Code, 0, time.Now())
+	if err != nil {
+		return err
+	}
+	u.TOTPSecret, u.TOTPPending, u.TOTPEnabled, u.TOTPLastStep = u.TOTPPending, "", true, step
+	if err := a.srv.applyUser(u, &reply.QueryMeta); err != nil {
+		return err
+	}
+	a.srv.logger.Info("TOTP enabled", "user", u.Name)
+	reply.User = u.Sanitize()
+	return nil
+}
+
+// TOTPDisable turns TOTP off for a user (a lost phone); management only.
+func (a *ACL) TOTPDisable(args *structs.ACLTOTPRequest, reply *structs.ACLUserResponse) error {
+	if done, err := a.srv.forward(structs.ACLTOTPDisableRPC, false, args, reply); done {
+		return err
+	}
+	if !a.srv.ACLEnabled() {
+		return errACLDisabled
+	}
+	a.srv.login.mu.Lock()
+	defer a.srv.login.mu.Unlock()
+	u, err := a.userToChange(args.Name)
+	if err != nil {
+		return err
+	}
+	u.TOTPSecret, u.TOTPPending, u.TOTPEnabled, u.TOTPLastStep = "", "", false, 0
+	if err := a.srv.applyUser(u, &reply.QueryMeta); err != nil {
+		return err
+	}
+	a.srv.logger.Info("TOTP disabled", "user", u.Name)
+	reply.User = u.Sanitize()
+	return nil
+}
