@@ -70,7 +70,7 @@ func (s *Server) loginUser(args *structs.ACLLoginRequest, reply *structs.ACLLogi
 			// Not a failure: a client learns here that it must ask for a code.
 			return fmt.Errorf("Permission denied: user %q needs a TOTP code (totp) to log in", u.Name)
 		}
-		if step, err = checkTOTP(u.TOTPSecret, args.TOTP, u.TOTPLastStep, now); err != nil {
+		if step, err = checkTOTP(u.TOTPSecret, args.TOTP, u.TOTPLastStep, s.totpTime()); err != nil {
 			return s.loginFailed(u, now, err)
 		}
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -59,7 +58,7 @@ func (a *ACL) TOTPConfirm(args *structs.ACLTOTPRequest, reply *structs.ACLUserRe
 	if u.TOTPPending == "" {
 		return fmt.Errorf("invalid: user %q has no TOTP enrolment to confirm: run user totp enroll first", u.Name)
 	}
-	step, err := checkTOTP(u.TOTPPending, args.Code, 0, time.Now())
+	step, err := checkTOTP(u.TOTPPending, args.Code, 0, a.srv.totpTime())
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,16 @@ func (c LoginConfig) withDefaults() LoginConfig {
 // consume one refresh token.
 type loginState struct {
 	mu sync.Mutex
+	// totpClock, when set (tests), replaces the clock TOTP codes are
+	// checked against, so a test can step through code windows.
+	totpClock func() time.Time
+}
+
+func (s *Server) totpTime() time.Time {
+	if s.login.totpClock != nil {
+		return s.login.totpClock()
+	}
+	return time.Now()
 }
 
 // The cluster's login JWTs name this issuer and audience.
