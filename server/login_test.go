@@ -185,7 +185,7 @@ func TestLogin_ForgedJWTsAreRefused(t *testing.T) {
 		"unknown kid":            {signWith(t, s, good, structs.GenerateID()), "unknown key"},
 		"no expiry":              {signWith(t, s, withClaims(func(c *userClaims) { c.ExpiresAt = nil }), ""), "required claim"},
 		"another session":        {signWith(t, s, withClaims(func(c *userClaims) { c.SessionID = structs.GenerateID() }), ""), "session ended"},
-		"tampered": {out.Token[:strings.LastIndex(out.Token, ".")] + "." + strings.Repeat("A", 86), "bad signature"},
+		"tampered":               {out.Token[:strings.LastIndex(out.Token, ".")] + "." + strings.Repeat("A", 86), "bad signature"},
 	}
 	for name, c := range cases {
 		wantRefused(t, name, listNodes(s, c.token), c.want)
