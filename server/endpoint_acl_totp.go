@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -60,7 +61,9 @@ func (a *ACL) TOTPConfirm(args *structs.ACLTOTPRequest, reply *structs.ACLUserRe
 	}
 	step, err := checkTOTP(u.TOTPPending, args.Code, 0, a.srv.totpTime())
 	if err != nil {
-		return err
+		// A wrong code here is bad input, not a refused identity: the
+		// caller already passed the door.
+		return fmt.Errorf("invalid: %s", strings.TrimPrefix(err.Error(), "Permission denied: "))
 	}
 	u.TOTPSecret, u.TOTPPending, u.TOTPEnabled, u.TOTPLastStep = u.TOTPPending, "", true, step
 	if err := a.srv.applyUser(u, &reply.QueryMeta); err != nil {

@@ -133,6 +133,8 @@ func TestHTTPDoors(t *testing.T) {
 	}
 	decodeJSON(t, c.must("PUT", "/v1/acl/token", mgmt, `{"name":"victim","policies":["other-write"]}`), &tokOut)
 
+	login := loginDoorFixtures(t, c, mgmt)
+
 	ns := "?namespace=prod"
 	samples := map[string][]doorSample{
 		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"GET", "/v1/jobs?namespace=*", ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
@@ -186,6 +188,25 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/acl/role/{id}": {{"GET", "/v1/acl/role/" + roleOut.ID, ""}, {"PUT", "/v1/acl/role/" + roleOut.ID, `{"name":"ops","policies":["other-write"]}`},
 			{"POST", "/v1/acl/role/" + roleOut.ID, `{"name":"ops","policies":["other-write"]}`}, {"DELETE", "/v1/acl/role/" + roleOut.ID, ""}},
 		"/v1/namespaces": {{"GET", "/v1/namespaces", ""}},
+		// Users, signing keys, auth methods (http_acl_login.go); login and
+		// the JWKS are public and need no sample.
+		"/v1/acl/signing-keys":             {{"GET", "/v1/acl/signing-keys", ""}},
+		"/v1/acl/signing-key/rotate":       {{"PUT", "/v1/acl/signing-key/rotate", ""}, {"POST", "/v1/acl/signing-key/rotate", ""}},
+		"/v1/acl/users":                    {{"GET", "/v1/acl/users", ""}},
+		"/v1/acl/user":                     {{"PUT", "/v1/acl/user", login.newUser("u1")}, {"POST", "/v1/acl/user", login.newUser("u2")}},
+		"/v1/acl/user/{name}":              {{"GET", "/v1/acl/user/dora", ""}, {"PUT", "/v1/acl/user/dora", login.newUser("dora")}, {"POST", "/v1/acl/user/dora", login.newUser("dora")}, {"DELETE", "/v1/acl/user/dora", ""}},
+		"/v1/acl/user/{name}/password":     {{"PUT", "/v1/acl/user/dora/password", `{"password":"another long one"}`}, {"POST", "/v1/acl/user/dora/password", `{"password":"another long one"}`}},
+		"/v1/acl/user/{name}/lock":         {{"PUT", "/v1/acl/user/dora/lock", ""}, {"POST", "/v1/acl/user/dora/lock", ""}},
+		"/v1/acl/user/{name}/unlock":       {{"PUT", "/v1/acl/user/dora/unlock", ""}, {"POST", "/v1/acl/user/dora/unlock", ""}},
+		"/v1/acl/user/{name}/totp":         {{"DELETE", "/v1/acl/user/dora/totp", ""}},
+		"/v1/acl/user/{name}/totp/enroll":  {{"PUT", "/v1/acl/user/dora/totp/enroll", ""}, {"POST", "/v1/acl/user/dora/totp/enroll", ""}},
+		"/v1/acl/user/{name}/totp/confirm": {{"PUT", "/v1/acl/user/dora/totp/confirm", `{"code":"123456"}`}, {"POST", "/v1/acl/user/dora/totp/confirm", `{"code":"123456"}`}},
+		"/v1/acl/auth-methods":             {{"GET", "/v1/acl/auth-methods", ""}},
+		"/v1/acl/auth-method":              {{"PUT", "/v1/acl/auth-method", login.method("m1")}, {"POST", "/v1/acl/auth-method", login.method("m2")}},
+		"/v1/acl/auth-method/{name}":       {{"GET", "/v1/acl/auth-method/idp", ""}, {"PUT", "/v1/acl/auth-method/idp", login.method("idp")}, {"POST", "/v1/acl/auth-method/idp", login.method("idp")}, {"DELETE", "/v1/acl/auth-method/idp", ""}},
+		"/v1/acl/binding-rules":            {{"GET", "/v1/acl/binding-rules", ""}},
+		"/v1/acl/binding-rule":             {{"PUT", "/v1/acl/binding-rule", login.rule("")}, {"POST", "/v1/acl/binding-rule", login.rule("")}},
+		"/v1/acl/binding-rule/{id}":        {{"GET", "/v1/acl/binding-rule/" + login.ruleID, ""}, {"PUT", "/v1/acl/binding-rule/" + login.ruleID, login.rule(login.ruleID)}, {"POST", "/v1/acl/binding-rule/" + login.ruleID, login.rule(login.ruleID)}, {"DELETE", "/v1/acl/binding-rule/" + login.ruleID, ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}
@@ -259,7 +280,8 @@ func writeIndexes(st *state.StateStore) string {
 	for _, j := range jobs {
 		fmt.Fprintf(&b, "%s/%s:v%d:stop=%v ", j.Namespace, j.ID, j.Version, j.Stop)
 	}
-	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap} {
+	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap,
+		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules} {
 		idx, _ := st.Index(tbl)
 		fmt.Fprintf(&b, "%s=%d ", tbl, idx)
 	}

@@ -43,6 +43,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerOperatorRoutes()
 	s.registerNodeUpdateRoutes()
 	s.registerACLRoutes()
+	s.registerLoginRoutes()
 	s.registerNamespaceRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
