@@ -46,7 +46,7 @@ func run(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
 // Commands is the registry of subcommands.
 func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 	meta := func() Meta { return Meta{Ui: ui} }
-	return map[string]cli.CommandFactory{
+	cmds := map[string]cli.CommandFactory{
 		"agent": agentCommandFactory(ui),
 
 		"job":          func() (cli.Command, error) { return &JobCommand{Meta: meta()}, nil },
@@ -125,6 +125,10 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 
 		"version": func() (cli.Command, error) { return &VersionCommand{Meta: meta()}, nil },
 	}
+	for name, f := range loginCommands(meta) { // user.go
+		cmds[name] = f
+	}
+	return cmds
 }
 
 // namespace is a command that only groups subcommands ("job", "alloc").
