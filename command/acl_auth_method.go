@@ -31,7 +31,9 @@ Create Options:
   -name=<name>           The method's name; required.
   -type=jwt              The only type.
   -config=@<file>        A JSON file (or - for standard input):
-                           jwt_validation_pub_keys  PEM public keys
+                           jwt_validation_pub_keys  PEM public keys, or
+                           jwt_validation_pub_key_files  PEM files (relative
+                                                    to the config file)
                            jwks_file                a JWKS file (relative to
                                                     the config file), or
                            jwks                     a JWKS inline
@@ -88,8 +90,29 @@ func (c *AuthMethodCreateCommand) Run(args []string) int {
 // and jwks given as a JSON object or a string.
 type authConfigFile struct {
 	structs.JWTAuthConfig
-	JWKS     json.RawMessage `json:"jwks,omitempty"`
-	JWKSFile string          `json:"jwks_file,omitempty"`
+	JWKS        json.RawMessage `json:"jwks,omitempty"`
+	JWKSFile    string          `json:"jwks_file,omitempty"`
+	PubKeyFiles []string        `json:"jwt_validation_pub_key_files,omitempty"`
+}
+
+// relTo resolves a path of the config file relative to its directory.
+func relTo(cfgPath, p string) string {
+	if filepath.IsAbs(p) || cfgPath == "-" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(cfgPath), p)
+}
+
+// readSmallFile reads a key file, refusing one too large to be a key.
+func readSmallFile(p string) (string, error) {
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		return "", err
+	}
+	if len(raw) > maxAuthConfigSize {
+		return "", fmt.Errorf("%s is larger than %d bytes", p, maxAuthConfigSize)
+	}
+	return string(raw), nil
 }
 
 func (c *AuthMethodCreateCommand) readAuthConfig(path string) (*structs.JWTAuthConfig, error) {
@@ -104,22 +127,22 @@ func (c *AuthMethodCreateCommand) readAuthConfig(path string) (*structs.JWTAuthC
 		return nil, fmt.Errorf("%s: %w", orStdin(path), err)
 	}
 	cfg := f.JWTAuthConfig
+	for _, p := range f.PubKeyFiles {
+		key, err := readSmallFile(relTo(path, p))
+		if err != nil {
+			return nil, fmt.Errorf("jwt_validation_pub_key_files: %w", err)
+		}
+		cfg.JWTValidationPubKeys = append(cfg.JWTValidationPubKeys, key)
+	}
 	switch {
 	case f.JWKSFile != "" && len(f.JWKS) > 0:
 		return nil, fmt.Errorf("give jwks or jwks_file, not both")
 	case f.JWKSFile != "":
-		p := f.JWKSFile
-		if !filepath.IsAbs(p) && path != "-" {
-			p = filepath.Join(filepath.Dir(path), p)
-		}
-		raw, err := os.ReadFile(p)
+		raw, err := readSmallFile(relTo(path, f.JWKSFile))
 		if err != nil {
 			return nil, fmt.Errorf("jwks_file: %w", err)
 		}
-		if len(raw) > maxAuthConfigSize {
-			return nil, fmt.Errorf("jwks_file %s is larger than %d bytes", p, maxAuthConfigSize)
-		}
-		cfg.JWKS = string(raw)
+		cfg.JWKS = raw
 	case len(f.JWKS) > 0:
 		var s string
 		if json.Unmarshal(f.JWKS, &s) == nil {

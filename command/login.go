@@ -115,7 +115,7 @@ func (c *LoginCommand) Run(args []string) int {
 
 func loginKV(out *structs.ACLLoginResponse) string {
 	exp := out.ExpirationTime
-	pairs := []string{"Token", out.Token, "Token Type", out.TokenType, "Expiry Time", timeOrDash(&exp)}
+	pairs := []string{"Token", out.Token, "Format", out.TokenType, "Expiry Time", timeOrDash(&exp)}
 	if out.RefreshToken != "" {
 		pairs = append(pairs, "Refresh Token", out.RefreshToken, "Refresh Expiry", timeOrDash(out.RefreshExpirationTime))
 	}

@@ -65,7 +65,7 @@ func TestSecurityGuide(t *testing.T) {
 	}
 	t.Logf("ran website/security.md:\n%s", out)
 	// The guide's claims, checked on its output.
-	for _, want := range []string{"Secret ID", "dev-write", "developers"} {
+	for _, want := range []string{"Secret ID", "dev-write", "developers", "Refresh Token", "New signing key", "otpauth://totp/"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("guide output lacks %q", want)
 		}

@@ -6,9 +6,9 @@ import (
 	"github.com/appmesh/appmesh/structs"
 )
 
-// Login rate limit per client address: a burst of 10, then one a second.
+// Login rate limit per client address: a burst of 20, then one a second.
 const (
-	loginBurst  = 10
+	loginBurst  = 20
 	loginPerSec = 1.0
 )
 
