@@ -3,11 +3,13 @@ package server
 import (
 	"crypto/ed25519"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/hashicorp/go-hclog"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -423,5 +425,66 @@ func TestLogin_SigningKeyRotation(t *testing.T) {
 	var keys structs.ACLPublicKeysResponse
 	if err := s.RPC(structs.ACLPublicKeysRPC, &structs.GenericRequest{}, &keys); err != nil || len(keys.JWKS.Keys) != 2 {
 		t.Fatalf("JWKS after a rotation: %+v %v", keys.JWKS, err)
+	}
+}
+
+// lockedBuf is a log sink shared by the server's goroutines.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestLogin_SecretsStayOutOfLogs: with every log level on, the logs of a
+// login, a refresh, failed logins, a lockout and a TOTP enrolment hold no
+// password, hash, JWT, refresh token or TOTP secret, but do say what
+// happened.
+func TestLogin_SecretsStayOutOfLogs(t *testing.T) {
+	var logs lockedBuf
+	s, mgmt := loginServer(t, func(c *Config) {
+		c.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: &logs})
+	})
+	out, err := login(s, "alice", testPassword, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := refresh(s, out.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = refresh(s, out.RefreshToken) // reuse
+	for i := 0; i < 5; i++ {
+		_, _ = login(s, "alice", "a wrong password", "")
+	}
+	enroll := &structs.ACLTOTPRequest{Name: "alice"}
+	enroll.AuthToken = mgmt
+	var key structs.ACLTOTPEnrollResponse
+	if err := s.RPC(structs.ACLTOTPEnrollRPC, enroll, &key); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.State().ACLUserByName(nil, "alice")
+	text := logs.String()
+	for name, secret := range map[string]string{"password": testPassword, "wrong password": "a wrong password",
+		"hash": u.PasswordHash, "JWT": out.Token, "refreshed JWT": next.Token, "refresh token": out.RefreshToken,
+		"new refresh token": next.RefreshToken, "TOTP secret": key.Secret, "management token": mgmt} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the logs contain the %s", name)
+		}
+	}
+	for _, want := range []string{"user logged in", "login session revoked", "user locked after failed logins", "TOTP enrolment started"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the logs do not say %q", want)
+		}
 	}
 }
