@@ -28,6 +28,9 @@ type LoginConfig struct {
 	LockoutBase time.Duration
 	LockoutMax  time.Duration
 	MaxFailures int
+	// ReapInterval is how often the leader deletes expired tokens,
+	// sessions and signing keys (default 1m).
+	ReapInterval time.Duration
 }
 
 func (c LoginConfig) withDefaults() LoginConfig {
@@ -45,6 +48,9 @@ func (c LoginConfig) withDefaults() LoginConfig {
 	}
 	if c.MaxFailures <= 0 {
 		c.MaxFailures = 5
+	}
+	if c.ReapInterval <= 0 {
+		c.ReapInterval = time.Minute
 	}
 	return c
 }

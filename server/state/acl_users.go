@@ -259,3 +259,17 @@ func (s *StateStore) ACLSigningKeyByID(ws memdb.WatchSet, id string) (*structs.A
 func (s *StateStore) ACLSigningKeys(ws memdb.WatchSet) ([]*structs.ACLSigningKey, error) {
 	return allRows[structs.ACLSigningKey](s, ws, TableACLSigningKeys, indexID)
 }
+
+// HasExpiredLoginSession reports whether a session of user expired by now.
+func (s *StateStore) HasExpiredLoginSession(user string, now time.Time) (bool, error) {
+	it, err := s.db.Txn(false).Get(TableACLLoginSessions, indexUser, user)
+	if err != nil {
+		return false, fmt.Errorf("list login sessions of %q: %w", user, err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !now.Before(raw.(*structs.ACLLoginSession).ExpirationTime) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
