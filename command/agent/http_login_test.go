@@ -1,9 +1,12 @@
 package agent
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // TestHTTPLogin: a user logs in through POST /v1/acl/login; the JWT works
@@ -43,6 +46,31 @@ func TestHTTPLogin(t *testing.T) {
 		body := c.must("GET", path, "", "")
 		if !strings.Contains(body, `"kty":"OKP"`) || !strings.Contains(body, `"alg":"EdDSA"`) || strings.Contains(body, "private") {
 			t.Fatalf("%s: %s", path, body)
+		}
+	}
+	// Forged over HTTP: the same claims unsigned (alg none) or HMAC-signed
+	// with the public key of the JWKS.
+	var set struct {
+		Keys []struct {
+			X   string `json:"x"`
+			Kid string `json:"kid"`
+		} `json:"keys"`
+	}
+	decodeJSON(t, c.must("GET", "/v1/acl/jwks", "", ""), &set)
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(out.Token, claims); err != nil {
+		t.Fatal(err)
+	}
+	none := jwt.NewWithClaims(jwt.SigningMethodNone, claims)
+	none.Header["kid"] = set.Keys[0].Kid
+	noneTok, _ := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+	hs.Header["kid"] = set.Keys[0].Kid
+	pub, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].X)
+	hsTok, _ := hs.SignedString(pub)
+	for name, forged := range map[string]string{"alg none": noneTok, "HS256 with the public key": hsTok} {
+		if code, body := c.do("GET", "/v1/nodes", forged, ""); code != http.StatusForbidden || !strings.Contains(body, "bad signature or algorithm") {
+			t.Errorf("%s over HTTP: %d %s", name, code, body)
 		}
 	}
 	var next struct {
