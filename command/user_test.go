@@ -188,3 +188,32 @@ func TestAuthMethodLoginCommand(t *testing.T) {
 		t.Fatalf("binding-rule list: %s", out)
 	}
 }
+
+// TestLoginCommandsUsageErrorsExit2: bad invocations are usage errors with
+// help, before any request.
+func TestLoginCommandsUsageErrorsExit2(t *testing.T) {
+	t.Setenv("APPMESH_ADDR", "http://127.0.0.1:1") // nothing may be asked
+	for _, args := range [][]string{
+		{"login"},
+		{"login", "-username", "a", "-method", "m"},
+		{"login", "-method", "m"},
+		{"user", "create"},
+		{"user", "create", "-name", "a"},
+		{"user", "info"},
+		{"user", "passwd"},
+		{"user", "lock"},
+		{"user", "delete", "a", "b"},
+		{"user", "totp", "confirm", "alice"},
+		{"user", "totp", "enroll"},
+		{"acl", "auth-method", "create", "-name", "x"},
+		{"acl", "binding-rule", "create", "-auth-method", "x"},
+		{"acl", "signing-key", "rotate", "extra"},
+		{"user"},
+		{"user", "totp", "frobnicate"},
+	} {
+		code, _, stderr := runCmd(cli.NewMockUi(), args...)
+		if code != exitUsage || !strings.Contains(stderr, "Usage") {
+			t.Errorf("%v: exit %d, want 2 with help; stderr %q", args, code, stderr)
+		}
+	}
+}
