@@ -122,6 +122,7 @@ func (a *Agent) startServer() error {
 		Logger:          a.logger,
 		Consul:          a.consulServer(),
 		JoinToken:       cfg.Server.JoinToken,
+		Login:           cfg.ACL.loginConfig(),
 	}
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))

@@ -67,6 +67,10 @@ type ACLConfig struct {
 	// TokenCacheTTL bounds how long a resolved token is trusted by an
 	// agent that is not a server ("30s" default).
 	TokenCacheTTL string `hcl:"token_ttl,optional"`
+	// Login tunes users' login (config_login.go).
+	LoginTokenTTL   string `hcl:"login_token_ttl,optional"`
+	LoginSessionTTL string `hcl:"login_session_ttl,optional"`
+	LoginLockout    string `hcl:"login_lockout,optional"`
 }
 
 // HTTPConfig is the agent's http block.
@@ -210,6 +214,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, "node name is empty: set -node")
 	}
 	problems = append(problems, c.HTTP.problems()...)
+	problems = append(problems, c.ACL.loginProblems()...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {
