@@ -62,8 +62,7 @@ func userKV(u *structs.ACLUser) string {
 		lock = "after failed logins, until " + timeOrDash(u.LockedUntil)
 	}
 	totp := "off"
-	switch {
-	case u.TOTPEnabled:
+	if u.TOTPEnabled {
 		totp = "on"
 	}
 	create := u.CreateTime

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 )
 
@@ -108,8 +107,6 @@ func terminalQR(content string) (string, error) {
 	}
 	return b.String(), nil
 }
-
-var _ barcode.Barcode // the QR code's type, named for readers of terminalQR
 
 // UserTOTPConfirmCommand finishes an enrolment.
 type UserTOTPConfirmCommand struct{ Meta }
