@@ -73,6 +73,9 @@ func (c *Client) watchAllocs() {
 func (c *Client) syncAllocs(allocs map[string]uint64, full bool) error {
 	if full {
 		c.removeStale(allocs)
+		// Before anything new is fetched: a job registered again under
+		// the ID of a collected one may reuse its version numbers.
+		c.pruneJobs()
 	}
 	var want []string
 	for id, modifyIndex := range allocs {
