@@ -69,7 +69,9 @@ func TestCoreGC_ForcedCollectsDeadJobWhole(t *testing.T) {
 // Thresholds: a dead job younger than job_gc_threshold stays; the same
 // pass an hour later takes it.
 func TestCoreGC_JobThreshold(t *testing.T) {
-	s := testServer(t, func(c *Config) { c.GC = GCConfig{JobThreshold: time.Hour, EvalThreshold: time.Hour, BatchEvalThreshold: time.Hour} })
+	s := testServer(t, func(c *Config) {
+		c.GC = GCConfig{JobThreshold: time.Hour, EvalThreshold: time.Hour, BatchEvalThreshold: time.Hour}
+	})
 	node := testNode("n1", 4000, 4096)
 	registerNode(t, s, node)
 	runBatchToDeath(t, s, node, "recent", 1)
