@@ -98,29 +98,44 @@ func nodeGoneLookup(st *state.StateStore) func(string) bool {
 	}
 }
 
-// gcPick is what one job gives up. The job itself goes after its
-// evaluations and allocations, possibly in a later entry: the FSM deletes
-// a job only when nothing of it is left.
+// gcPick is what one job gives up. A job collected whole is named in
+// every entry that holds some of its objects: the FSM deletes the job in
+// the entry that deletes its last object (a batch job left without
+// allocations and evaluations would otherwise read as pending), and keeps
+// all of them should the job have been registered again meanwhile.
 type gcPick struct {
 	allocs, evals []string
 	job           *structs.GCJobRef
 }
 
 func (p *gcPick) addTo(b *gcBatcher) error {
+	add := func(fn func(*structs.CoreGCEntry)) error {
+		p.nameJob(b.entry)
+		return b.add(fn)
+	}
 	for _, id := range p.allocs {
-		if err := b.add(func(e *structs.CoreGCEntry) { e.Allocs = append(e.Allocs, id) }); err != nil {
+		if err := add(func(e *structs.CoreGCEntry) { e.Allocs = append(e.Allocs, id) }); err != nil {
 			return err
 		}
 	}
 	for _, id := range p.evals {
-		if err := b.add(func(e *structs.CoreGCEntry) { e.Evals = append(e.Evals, id) }); err != nil {
+		if err := add(func(e *structs.CoreGCEntry) { e.Evals = append(e.Evals, id) }); err != nil {
 			return err
 		}
 	}
-	if p.job != nil {
-		return b.add(func(e *structs.CoreGCEntry) { e.Jobs = append(e.Jobs, *p.job) })
+	if p.job != nil && len(p.allocs)+len(p.evals) == 0 {
+		return add(func(*structs.CoreGCEntry) {})
 	}
 	return nil
+}
+
+// nameJob adds the job to the entry unless it is there already (the last
+// job named: a job's objects are added one after the other).
+func (p *gcPick) nameJob(e *structs.CoreGCEntry) {
+	if p.job == nil || len(e.Jobs) > 0 && e.Jobs[len(e.Jobs)-1] == *p.job {
+		return
+	}
+	e.Jobs = append(e.Jobs, *p.job)
 }
 
 // decideJob applies the rules, which never give up anything still

@@ -282,3 +282,38 @@ func TestCoreGC_BoundedBatches(t *testing.T) {
 		t.Fatalf("%d objects collected in %d Raft entries, want at least 3 of at most %d", total+1, entries, gcBatchSize)
 	}
 }
+
+// A dead job registered again between the leader's decision and the
+// entry's apply keeps everything: its completed allocations still say its
+// work is done.
+func TestCoreGC_JobRegisteredAgainBeforeApplyIsKeptWhole(t *testing.T) {
+	s := testServer(t, nil)
+	node := testNode("n1", 4000, 4096)
+	registerNode(t, s, node)
+	runBatchToDeath(t, s, node, "again", 2)
+
+	groups, err := groupByJob(s.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := &structs.CoreGCEntry{Time: time.Now().UnixNano()}
+	for _, g := range groups {
+		var p gcPick
+		p.decideJob(g, forcedCutoffs(time.Now()), nodeGoneLookup(s.State()))
+		entry.Allocs = append(entry.Allocs, p.allocs...)
+		entry.Evals = append(entry.Evals, p.evals...)
+		p.nameJob(entry)
+	}
+	if len(entry.Jobs) != 1 || len(entry.Allocs) != 2 {
+		t.Fatalf("decision %+v, want the dead job whole", entry)
+	}
+	job := testJob("again", 2, 16)
+	job.Type = structs.JobTypeBatch
+	registerJob(t, s, job) // registered again, unchanged: a pending evaluation
+	if _, err := s.raftApply(structs.CoreGCRequestType, entry); err != nil {
+		t.Fatal(err)
+	}
+	if j, allocs, _ := jobLeft(s, "again"); !j || allocs != 2 {
+		t.Fatalf("after the stale decision: job %v, %d allocation(s); want the job and both completed allocations", j, allocs)
+	}
+}

@@ -23,8 +23,12 @@ func (s *StateStore) ApplyCoreGC(index uint64, e *structs.CoreGCEntry) (n struct
 
 // ApplyCoreGC: see StateStore.ApplyCoreGC.
 func (tx *WriteTxn) ApplyCoreGC(e *structs.CoreGCEntry) (n structs.GCCounts, err error) {
+	revived, err := tx.revivedJobs(e.Jobs)
+	if err != nil {
+		return n, err
+	}
 	for _, id := range e.Allocs {
-		ok, err := tx.gcAlloc(id)
+		ok, err := tx.gcAlloc(id, revived)
 		if err != nil {
 			return n, err
 		}
@@ -33,7 +37,7 @@ func (tx *WriteTxn) ApplyCoreGC(e *structs.CoreGCEntry) (n structs.GCCounts, err
 		}
 	}
 	for _, id := range e.Evals {
-		ok, err := tx.gcEval(id)
+		ok, err := tx.gcEval(id, revived)
 		if err != nil {
 			return n, err
 		}
@@ -71,9 +75,67 @@ func (tx *WriteTxn) ApplyCoreGC(e *structs.CoreGCEntry) (n structs.GCCounts, err
 	return n, tx.forgetRemovedNodes()
 }
 
-func (tx *WriteTxn) gcAlloc(id string) (bool, error) {
+// revivedJobs are the jobs an entry collects whole that are no longer
+// finished: registered again (a pending evaluation) or running again since
+// the leader decided. Their allocations and evaluations in the entry are
+// kept: a completed batch allocation of a job registered again unchanged
+// is what says its work is done.
+func (tx *WriteTxn) revivedJobs(refs []structs.GCJobRef) (map[jobKey]bool, error) {
+	out := map[jobKey]bool{}
+	for _, r := range refs {
+		ns := namespaceOrDefault(r.Namespace)
+		job, err := tx.job(ns, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if job == nil {
+			continue
+		}
+		finished, err := tx.jobFinished(job)
+		if err != nil {
+			return nil, err
+		}
+		if !finished {
+			out[jobKey{ns, r.ID}] = true
+		}
+	}
+	return out, nil
+}
+
+// jobFinished: stopped or dead, every evaluation finished, every
+// allocation ready to collect.
+func (tx *WriteTxn) jobFinished(job *structs.Job) (bool, error) {
+	if !job.Stop && job.Status != structs.JobStatusDead {
+		return false, nil
+	}
+	it, err := tx.txn.Get(TableEvals, indexJob, job.Namespace, job.ID)
+	if err != nil {
+		return false, fmt.Errorf("list evaluations of job %q: %w", job.ID, err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !raw.(*structs.Evaluation).TerminalStatus() {
+			return false, nil
+		}
+	}
+	allocs, err := tx.jobAllocs(job.Namespace, job.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range allocs {
+		gone, err := tx.nodeGone(a.NodeID)
+		if err != nil {
+			return false, err
+		}
+		if !AllocGCReady(a, gone) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (tx *WriteTxn) gcAlloc(id string, revived map[jobKey]bool) (bool, error) {
 	a, err := tx.alloc(id)
-	if err != nil || a == nil {
+	if err != nil || a == nil || revived[jobKey{a.Namespace, a.JobID}] {
 		return false, err
 	}
 	gone, err := tx.nodeGone(a.NodeID)
@@ -99,12 +161,15 @@ func (tx *WriteTxn) nodeGone(nodeID string) (bool, error) {
 	return n == nil || n.Status == structs.NodeStatusDown, nil
 }
 
-func (tx *WriteTxn) gcEval(id string) (bool, error) {
+func (tx *WriteTxn) gcEval(id string, revived map[jobKey]bool) (bool, error) {
 	raw, err := tx.txn.First(TableEvals, indexID, id)
 	if err != nil {
 		return false, fmt.Errorf("read evaluation %q: %w", id, err)
 	}
-	if raw == nil || !raw.(*structs.Evaluation).TerminalStatus() {
+	if raw == nil {
+		return false, nil
+	}
+	if e := raw.(*structs.Evaluation); !e.TerminalStatus() || revived[jobKey{e.Namespace, e.JobID}] {
 		return false, nil
 	}
 	return true, tx.DeleteEvals([]string{id}, nil)
@@ -118,7 +183,7 @@ func (tx *WriteTxn) gcJob(namespace, id string) (bool, error) {
 		return false, err
 	}
 	if !job.Stop && job.Status != structs.JobStatusDead {
-		return false, nil
+		return false, nil // running again since the leader decided
 	}
 	if raw, err := tx.txn.First(TableAllocs, indexJob, namespace, id); err != nil || raw != nil {
 		return false, err
