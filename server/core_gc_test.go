@@ -283,7 +283,7 @@ func TestCoreGC_BoundedBatches(t *testing.T) {
 	}
 }
 
-// A dead job registered again between the leader's decision and the
+// A dead job that runs again between the leader's decision and the
 // entry's apply keeps everything: its completed allocations still say its
 // work is done.
 func TestCoreGC_JobRegisteredAgainBeforeApplyIsKeptWhole(t *testing.T) {
@@ -307,13 +307,18 @@ func TestCoreGC_JobRegisteredAgainBeforeApplyIsKeptWhole(t *testing.T) {
 	if len(entry.Jobs) != 1 || len(entry.Allocs) != 2 {
 		t.Fatalf("decision %+v, want the dead job whole", entry)
 	}
-	job := testJob("again", 2, 16)
-	job.Type = structs.JobTypeBatch
-	registerJob(t, s, job) // registered again, unchanged: a pending evaluation
+	// Meanwhile the job runs again: a new allocation (as a registration's
+	// plan would place) makes it running. Written directly, so that no
+	// scheduler timing decides whether it is still live at the apply.
+	again := &structs.Allocation{ID: structs.GenerateID(), Namespace: structs.DefaultNamespace, JobID: "again",
+		TaskGroup: "web", Name: "again.web[2]", NodeID: node.ID, DesiredStatus: structs.AllocDesiredRun}
+	if _, err := s.raftApply(structs.ApplyPlanResultsRequestType, &structs.ApplyPlanResultsEntry{AllocsPlaced: []*structs.Allocation{again}, Time: time.Now().UnixNano()}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.raftApply(structs.CoreGCRequestType, entry); err != nil {
 		t.Fatal(err)
 	}
-	if j, allocs, _ := jobLeft(s, "again"); !j || allocs != 2 {
-		t.Fatalf("after the stale decision: job %v, %d allocation(s); want the job and both completed allocations", j, allocs)
+	if j, allocs, _ := jobLeft(s, "again"); !j || allocs != 3 {
+		t.Fatalf("after the stale decision: job %v, %d allocation(s); want the job, both completed allocations and the new one", j, allocs)
 	}
 }
