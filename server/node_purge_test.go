@@ -36,6 +36,24 @@ func TestNodePurge_RemovesNodeAndReschedulesItsWork(t *testing.T) {
 		}
 		return lost && moved
 	})
+
+	// Once the lost allocation is collected, nothing is kept for node a.
+	waitFor(t, "evaluations finished", func() bool {
+		evals, _ := s.State().Evals(nil)
+		for _, e := range evals {
+			if !e.TerminalStatus() {
+				return false
+			}
+		}
+		return true
+	})
+	forceGC(t, s)
+	if a, _ := s.State().AllocByID(nil, first.ID); a != nil {
+		t.Fatalf("the lost allocation of the purged node was not collected: %+v", a)
+	}
+	if _, _, index, _ := s.State().NodeAllocChanges(nil, a.ID, 0); index != 0 {
+		t.Fatalf("the purged node still has an allocation change row (index %d)", index)
+	}
 }
 
 func TestNodePurge_UnknownNode(t *testing.T) {
