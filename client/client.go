@@ -60,6 +60,8 @@ type Config struct {
 	// Services registers the allocations' services with the local Consul
 	// agent (client/consul.ServiceClient); nil: no Consul.
 	Services taskrunner.ServiceRegistrar
+	// GC tunes the removal of finished allocations' directories (gc.go).
+	GC GCConfig
 }
 
 // Client is the node agent.
@@ -95,8 +97,11 @@ type Client struct {
 	allocMu sync.RWMutex
 	allocs  map[string]*allocrunner.AllocRunner
 
-	// Owned by the alloc watcher goroutine.
+	// Owned by the alloc watcher goroutine, which holds watchMu while it
+	// applies an answer; the garbage collector (gc.go) takes it too.
+	watchMu   sync.Mutex
 	ignored   map[string]uint64 // allocs seen terminal with no runner → AllocModifyIndex
+	collected map[string]bool   // finished allocs removed locally while still listed
 	jobs      map[jobKey]*structs.Job
 	allocJobs map[string]jobKey
 
@@ -126,6 +131,7 @@ func New(cfg *Config) (*Client, error) {
 		registered: make(chan struct{}),
 		allocs:     map[string]*allocrunner.AllocRunner{},
 		ignored:    map[string]uint64{},
+		collected:  map[string]bool{},
 		jobs:       map[jobKey]*structs.Job{},
 		allocJobs:  map[string]jobKey{},
 	}
@@ -194,6 +200,7 @@ func (c *Client) Start() error {
 		err = nil
 		c.fingerprintDrivers()
 		c.restoreAllocs()
+		c.sweepAllocDirs()
 		c.started = true
 		updCtx, updCancel := context.WithCancel(context.Background())
 		c.updaterCancel = updCancel
@@ -202,9 +209,10 @@ func (c *Client) Start() error {
 			defer close(c.updaterDone)
 			c.updater.run(updCtx)
 		}()
-		c.wg.Add(2)
+		c.wg.Add(3)
 		go c.heartbeatLoop()
 		go c.watchAllocs()
+		go c.gcLoop()
 		c.logger.Info("client started", "node_id", c.nodeID, "node_name", c.node.Name)
 	})
 	return err

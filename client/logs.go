@@ -28,13 +28,13 @@ const LogOffsetEnd = math.MinInt64
 
 // LogPath returns the first file of a task's stdout or stderr
 // (<task>.<type>.0); rotated output continues in .1, .2, ... next to it.
-// Allocations that were destroyed keep their logs on disk and are still
-// found there.
+// Allocations that were destroyed keep their logs on disk, and are still
+// found there, until garbage collection removes their directory (gc.go).
 func (c *Client) LogPath(allocID, task, logType string) (string, error) {
 	if logType != allocdir.LogStdout && logType != allocdir.LogStderr {
 		return "", fmt.Errorf("invalid: log type %q: use %q or %q", logType, allocdir.LogStdout, allocdir.LogStderr)
 	}
-	unknownAlloc := fmt.Errorf("allocation %q is not on this node: %w", allocID, structs.ErrNotFound)
+	unknownAlloc := fmt.Errorf("allocation %q is not on this node (or its logs were garbage collected): %w", allocID, structs.ErrNotFound)
 	unknownTask := fmt.Errorf("allocation %q has no task %q: %w", allocID, task, structs.ErrNotFound)
 	if ar := c.runner(allocID); ar != nil {
 		if _, ok := ar.TaskState(task); !ok {

@@ -71,8 +71,13 @@ func (c *Client) watchAllocs() {
 // allocations whose modify index moved and start or update their runners.
 // An answer that is not full lists only changes, so nothing is dropped.
 func (c *Client) syncAllocs(allocs map[string]uint64, full bool) error {
+	c.watchMu.Lock()
+	defer c.watchMu.Unlock()
 	if full {
 		c.removeStale(allocs)
+		// Before anything new is fetched: a job registered again under
+		// the ID of a collected one may reuse its version numbers.
+		c.pruneJobs()
 	}
 	var want []string
 	for id, modifyIndex := range allocs {
@@ -125,6 +130,7 @@ func (c *Client) removeStale(allocs map[string]uint64) {
 	for id := range c.ignored {
 		if _, ok := allocs[id]; !ok {
 			delete(c.ignored, id)
+			delete(c.collected, id)
 		}
 	}
 	for _, ar := range stale {
@@ -133,8 +139,7 @@ func (c *Client) removeStale(allocs map[string]uint64) {
 		c.runnerWG.Add(1)
 		go func() {
 			defer c.runnerWG.Done()
-			ar.Destroy()
-			c.forgetAlloc(ar.ID())
+			c.destroyAndRemove(ar)
 		}()
 	}
 }
@@ -160,8 +165,9 @@ func (c *Client) applyAlloc(alloc *structs.Allocation) error {
 		ar.Update(alloc)
 		return nil
 	}
-	if alloc.TerminalStatus() {
-		// Stopped or finished before this client ran it: nothing to do.
+	if alloc.TerminalStatus() || c.collected[id] {
+		// Stopped or finished before this client ran it, or finished and
+		// collected here already: nothing to do.
 		c.ignored[id] = alloc.AllocModifyIndex
 		return nil
 	}

@@ -76,6 +76,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"node":        func() (cli.Command, error) { return &NodeCommand{Meta: meta()}, nil },
 		"node status": func() (cli.Command, error) { return &NodeStatusCommand{Meta: meta()}, nil },
 		"node drain":  func() (cli.Command, error) { return &NodeDrainCommand{Meta: meta()}, nil },
+		"node purge":  func() (cli.Command, error) { return &NodePurgeCommand{Meta: meta()}, nil },
+		"system":      func() (cli.Command, error) { return &SystemCommand{Meta: meta()}, nil },
+		"system gc":   func() (cli.Command, error) { return &SystemGCCommand{Meta: meta()}, nil },
 		"node eligibility": func() (cli.Command, error) {
 			return &NodeEligibilityCommand{Meta: meta()}, nil
 		},

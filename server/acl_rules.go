@@ -51,6 +51,7 @@ var rpcRules = map[string]rpcRule{
 	"Node.UpdateEligibility":    nodeRule(acl.PolicyWrite),
 	"Node.UpdateDrain":          nodeRule(acl.PolicyWrite),
 	"Node.ClientCall":           {check: checkClientCall},
+	structs.NodePurgeRPC:        nodeRule(acl.PolicyWrite),
 
 	// Cluster status is open: servers ask each other for peers before a
 	// cluster (and so any token) exists, and the answers are addresses.
@@ -61,6 +62,8 @@ var rpcRules = map[string]rpcRule{
 	"Operator.RaftGetConfiguration": operatorRule(acl.PolicyRead),
 	"Operator.RaftRemovePeer":       operatorRule(acl.PolicyWrite),
 	"Operator.ForceLeave":           operatorRule(acl.PolicyWrite),
+	// A forced collection deletes history cluster-wide: operator write.
+	structs.SystemGCRPC: operatorRule(acl.PolicyWrite),
 
 	// ACLs. Bootstrap is open: it works once (or after the documented
 	// reset), and the endpoint refuses every other call.

@@ -35,6 +35,7 @@ func (s *Server) endpoints() map[string]any {
 		"Operator":  &Operator{srv: s},
 		"ACL":       &ACL{srv: s},
 		"Namespace": &Namespace{srv: s},
+		"System":    &System{srv: s},
 	}
 }
 

@@ -46,6 +46,8 @@ type Config struct {
 	NumSchedulers int
 	// RunGCAfter is how long finished remote runs are kept (0: 1h).
 	RunGCAfter time.Duration
+	// GC tunes the leader's garbage collection (core_gc.go).
+	GC GCConfig
 	// GossipAddr is where gossip membership listens (host:port); empty
 	// disables gossip (a lone server).
 	GossipAddr string
@@ -140,6 +142,7 @@ type Server struct {
 	planQueue  *PlanQueue
 	heartbeats *heartbeater
 	rollouts   *rolloutWatcher
+	gc         coreGC
 	aclCache   aclResolver
 	login      loginState // users' login (login_jwt.go)
 

@@ -204,8 +204,8 @@ func (ar *AllocRunner) Kill(reason string) {
 }
 
 // Destroy kills every task and waits until all are dead. The allocation
-// directory (with the logs) stays on disk; garbage collection is a later
-// issue.
+// directory (with the logs) stays on disk: the client's garbage collection
+// (client/gc.go) removes it.
 func (ar *AllocRunner) Destroy() {
 	ar.Kill("allocation destroyed")
 	<-ar.waitCh

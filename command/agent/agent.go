@@ -118,6 +118,7 @@ func (a *Agent) startServer() error {
 		BootstrapExpect: cfg.Server.BootstrapExpect,
 		NumSchedulers:   cfg.Server.NumSchedulers,
 		RunGCAfter:      runGCAfter(cfg.Server.RunGCAfter),
+		GC:              cfg.Server.gcConfig(),
 		ACLEnabled:      cfg.ACL.Enabled,
 		Logger:          a.logger,
 		Consul:          a.consulServer(),
@@ -186,6 +187,7 @@ func (a *Agent) startClient() error {
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
 		Services:            a.consulServices(),
+		GC:                  cfg.Client.gcConfig(),
 	})
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)

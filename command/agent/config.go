@@ -59,6 +59,13 @@ type ServerConfig struct {
 	// member is made a Raft voter, and a connection is trusted as a server,
 	// only after proving it knows the token (until TLS replaces it).
 	JoinToken string `hcl:"join_token,optional"`
+	// Garbage collection (config_gc.go): how long finished objects stay.
+	GCInterval           string `hcl:"gc_interval,optional"`
+	EvalGCThreshold      string `hcl:"eval_gc_threshold,optional"`
+	BatchEvalGCThreshold string `hcl:"batch_eval_gc_threshold,optional"`
+	JobGCThreshold       string `hcl:"job_gc_threshold,optional"`
+	NodeGCThreshold      string `hcl:"node_gc_threshold,optional"`
+	ACLTokenGCThreshold  string `hcl:"acl_token_gc_threshold,optional"`
 }
 
 // ACLConfig is the agent's acl block.
@@ -96,6 +103,10 @@ type ClientConfig struct {
 	DockerVolumesEnabled bool `hcl:"docker_volumes_enabled,optional"`
 	// DockerPrivilegedEnabled allows privileged docker containers.
 	DockerPrivilegedEnabled bool `hcl:"docker_privileged_enabled,optional"`
+	// Garbage collection of allocation directories (config_gc.go).
+	GCInterval           string   `hcl:"gc_interval,optional"`
+	GCDiskUsageThreshold *float64 `hcl:"gc_disk_usage_threshold,optional"`
+	GCMaxAllocs          *int     `hcl:"gc_max_allocs,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.
@@ -215,6 +226,7 @@ func (c *Config) Validate() error {
 	}
 	problems = append(problems, c.HTTP.problems()...)
 	problems = append(problems, c.ACL.loginProblems()...)
+	problems = append(problems, c.gcProblems()...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

@@ -42,6 +42,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/run/{id}", map[string]door{get: inNamespace(capReadLogs, s.runGet)})
 	s.registerOperatorRoutes()
 	s.registerNodeUpdateRoutes()
+	s.registerGCRoutes()
 	s.registerACLRoutes()
 	s.registerLoginRoutes()
 	s.registerNamespaceRoutes()

@@ -109,7 +109,7 @@ func (f *FSM) applyJobDeregister(index uint64, body []byte) error {
 	err := f.State().Update(index, func(tx *state.WriteTxn) error {
 		var err error
 		if e.Purge {
-			err = tx.DeleteJob(e.Namespace, e.JobID)
+			err = tx.PurgeJob(e.Namespace, e.JobID, e.Time)
 		} else {
 			err = tx.StopJob(e.Namespace, e.JobID, e.Time)
 		}

@@ -24,10 +24,11 @@ func (s *StateStore) DeleteJob(index uint64, namespace, id string) error {
 	return s.Update(index, func(tx *WriteTxn) error { return tx.DeleteJob(namespace, id) })
 }
 
-// UpsertJob stores a copy of job. A new job gets version 0; an existing one
-// gets the next version only when its specification changed, and only then
-// are JobModifyIndex and SubmitTime updated and a version recorded, so that
-// re-submitting the same file is a no-op for the scheduler.
+// UpsertJob stores a copy of job. A new job gets version 0 (see
+// firstVersion); an existing one gets the next version only when its
+// specification changed, and only then are JobModifyIndex and SubmitTime
+// updated and a version recorded, so that re-submitting the same file is a
+// no-op for the scheduler.
 func (tx *WriteTxn) UpsertJob(submitTime int64, job *structs.Job) error {
 	if job == nil {
 		return fmt.Errorf("upsert job: job is missing")
@@ -41,7 +42,10 @@ func (tx *WriteTxn) UpsertJob(submitTime int64, job *structs.Job) error {
 	newVersion := true
 	switch {
 	case old == nil:
-		c.CreateIndex, c.Version = tx.index, 0
+		c.CreateIndex = tx.index
+		if c.Version, err = tx.firstVersion(c.Namespace, c.ID); err != nil {
+			return err
+		}
 	case specEqual(old, c):
 		newVersion = false
 		c.CreateIndex, c.Version = old.CreateIndex, old.Version
