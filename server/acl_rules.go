@@ -61,6 +61,8 @@ var rpcRules = map[string]rpcRule{
 	"Operator.RaftGetConfiguration": operatorRule(acl.PolicyRead),
 	"Operator.RaftRemovePeer":       operatorRule(acl.PolicyWrite),
 	"Operator.ForceLeave":           operatorRule(acl.PolicyWrite),
+	// The keys are secrets: listing them is as sensitive as changing them.
+	structs.KeyringRPC: agentRule(acl.PolicyWrite),
 
 	// ACLs. Bootstrap is open: it works once (or after the documented
 	// reset), and the endpoint refuses every other call.

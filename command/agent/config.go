@@ -34,6 +34,8 @@ type Config struct {
 	ACL *ACLConfig `hcl:"acl,block"`
 	// HTTP tunes the HTTP API's defences against browsers.
 	HTTP *HTTPConfig `hcl:"http,block"`
+	// TLS secures the HTTP API and the RPC/Raft port (config_tls.go).
+	TLS *TLSConfig `hcl:"tls,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -59,6 +61,8 @@ type ServerConfig struct {
 	// member is made a Raft voter, and a connection is trusted as a server,
 	// only after proving it knows the token (until TLS replaces it).
 	JoinToken string `hcl:"join_token,optional"`
+	// Encrypt is the base64 gossip encryption key (-encrypt).
+	Encrypt string `hcl:"encrypt,optional"`
 }
 
 // ACLConfig is the agent's acl block.
@@ -165,6 +169,9 @@ func overlay(base, f *Config) {
 	if f.HTTP != nil {
 		base.HTTP = f.HTTP
 	}
+	if f.TLS != nil {
+		base.TLS = f.TLS
+	}
 }
 
 func setString(dst *string, v string) {
@@ -210,6 +217,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, "node name is empty: set -node")
 	}
 	problems = append(problems, c.HTTP.problems()...)
+	problems = append(problems, c.TLS.problems()...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {
