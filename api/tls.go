@@ -96,14 +96,15 @@ func applyTLS(hc *http.Client, t *TLSConfig) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, ok := hc.Transport.(*http.Transport)
-	if hc.Transport == nil {
-		tr, ok = http.DefaultTransport.(*http.Transport), true
+	var tr *http.Transport
+	switch rt := hc.Transport.(type) {
+	case nil:
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		tr = rt.Clone()
+	default:
+		return nil, fmt.Errorf("TLSConfig is set, but the given HTTPClient's transport is a %T: set its TLS yourself or use an *http.Transport", rt)
 	}
-	if !ok || tr.TLSClientConfig != nil {
-		return nil, errors.New("TLSConfig is set, but the given HTTPClient has its own TLS settings or transport: set one or the other")
-	}
-	tr = tr.Clone()
 	tr.TLSClientConfig = cfg
 	out := *hc
 	out.Transport = tr

@@ -1,0 +1,176 @@
+package cluster
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Secure mode runs a test's cluster with everything on: ACLs, mutual TLS
+// on the RPC/Raft port and HTTPS with client certificates on the API, and
+// encrypted gossip. The certificates and the gossip key are made with the
+// binary's own `appmesh tls ...` and `appmesh operator gossip keyring
+// -generate`; the first server's ACL bootstrap gives the token every API
+// call and CLI run then carries. The tests themselves are the plain ones:
+// TestSecureX runs TestX in secure mode.
+
+// secureTests holds the tests (by their *testing.T) that run in secure mode.
+var secureTests sync.Map
+
+// runSecure marks t as secure mode and runs the test body.
+func runSecure(t *testing.T, body func(*testing.T)) {
+	secureTests.Store(t, true)
+	body(t)
+}
+
+func TestSecureClusterFailover(t *testing.T) { runSecure(t, TestClusterFailover) }
+
+func TestSecureClusterAckedJobsSurviveLeaderKill(t *testing.T) {
+	runSecure(t, TestClusterAckedJobsSurviveLeaderKill)
+}
+
+func TestSecureClusterSnapshotRestore(t *testing.T) { runSecure(t, TestClusterSnapshotRestore) }
+
+func TestSecureNodeReturnsAndStopsReplacedWork(t *testing.T) {
+	runSecure(t, TestNodeReturnsAndStopsReplacedWork)
+}
+
+// securePKI is a secure cluster's CA, certificates, gossip key and
+// agent configuration files.
+type securePKI struct {
+	dir                  string
+	ca                   string
+	serverHCL, clientHCL string
+	cliCert, cliKey      string
+	gossipKey            string
+	tlsConfig            *tls.Config // the API clients': the CA and the CLI certificate
+}
+
+// newSecurePKI makes everything with the binary, in dir.
+func newSecurePKI(t *testing.T, dir string) *securePKI {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(appmeshBin, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("appmesh %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("tls", "ca", "create")
+	run("tls", "cert", "create", "-server")
+	run("tls", "cert", "create", "-client")
+	run("tls", "cert", "create", "-cli")
+	p := &securePKI{dir: dir, ca: filepath.Join(dir, "appmesh-agent-ca.pem"),
+		cliCert: filepath.Join(dir, "global-cli-appmesh.pem"), cliKey: filepath.Join(dir, "global-cli-appmesh-key.pem"),
+		gossipKey: run("operator", "gossip", "keyring", "-generate")}
+	write := func(role string) string {
+		path := filepath.Join(dir, role+".hcl")
+		hcl := fmt.Sprintf(`acl {
+  enabled = true
+}
+tls {
+  http = true
+  rpc  = true
+  ca_file   = %q
+  cert_file = %q
+  key_file  = %q
+  verify_server_hostname = true
+  verify_https_client    = true
+}
+`, p.ca, filepath.Join(dir, "global-"+role+"-appmesh.pem"), filepath.Join(dir, "global-"+role+"-appmesh-key.pem"))
+		if err := os.WriteFile(path, []byte(hcl), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	p.serverHCL, p.clientHCL = write("server"), write("client")
+	caPEM, err := os.ReadFile(p.ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	cert, err := tls.LoadX509KeyPair(p.cliCert, p.cliKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.tlsConfig = &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return p
+}
+
+// agentArgs are the flags secure mode adds to an agent.
+func (p *securePKI) agentArgs(server bool) []string {
+	if server {
+		return []string{"-config", p.serverHCL, "-encrypt", p.gossipKey}
+	}
+	return []string{"-config", p.clientHCL}
+}
+
+// cliEnv is what the CLI needs to reach a secure agent.
+func (p *securePKI) cliEnv(token string) []string {
+	return []string{"APPMESH_CACERT=" + p.ca, "APPMESH_CLIENT_CERT=" + p.cliCert, "APPMESH_CLIENT_KEY=" + p.cliKey, "APPMESH_TOKEN=" + token}
+}
+
+// bootstrapACL makes the first management token of the cluster a is a
+// server of, retrying until a leader is there to take it, and gives it to
+// a's API client.
+func (c *procCluster) bootstrapACL(a *procAgent) string {
+	c.t.Helper()
+	var secret string
+	waitFor(c.t, waitTimeout, "ACL bootstrap on "+a.name, func() error {
+		var tok struct {
+			SecretID string `json:"secret_id"`
+		}
+		if err := a.api.do(http.MethodPut, "/v1/acl/bootstrap", strings.NewReader("{}"), &tok); err != nil {
+			return err
+		}
+		if tok.SecretID == "" {
+			return fmt.Errorf("no secret in the bootstrap answer")
+		}
+		secret = tok.SecretID
+		return nil
+	}, func() string { return a.logTail() })
+	a.api.setToken(secret)
+	return secret
+}
+
+// useClusterToken gives a the cluster's token again (after a snapshot
+// restore brought the cluster's tokens to a server bootstrapped alone).
+func (c *procCluster) useClusterToken(a *procAgent) {
+	c.mu.Lock()
+	tok := c.token
+	c.mu.Unlock()
+	a.api.setToken(tok)
+}
+
+// setClusterToken is the token of every agent, now and added later.
+func (c *procCluster) setClusterToken(tok string) {
+	c.mu.Lock()
+	c.token = tok
+	agents := append([]*procAgent(nil), c.agents...)
+	c.mu.Unlock()
+	for _, a := range agents {
+		a.api.setToken(tok)
+	}
+}
+
+// secureHTTPClient is an API client's HTTP client in secure mode.
+func (p *securePKI) httpClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = p.tlsConfig.Clone()
+	return &http.Client{Timeout: 30 * time.Second, Transport: tr}
+}
