@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net"
 
 	"github.com/appmesh/appmesh/tlsutil"
@@ -25,10 +24,6 @@ func (a *Agent) setupTLS(ln net.Listener) (net.Listener, error) {
 		return nil, err
 	}
 	a.tls = store
-	if t.RPC && a.config.Server.Enabled && !tlsutil.HasName(store.Leaf(), store.ServerName()) {
-		ln.Close()
-		return nil, fmt.Errorf("tls: cert_file %s does not carry the name %s, which a server needs (make one with `appmesh tls cert create -server`)", t.CertFile, store.ServerName())
-	}
 	if !t.HTTP {
 		return ln, nil
 	}

@@ -217,7 +217,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, "node name is empty: set -node")
 	}
 	problems = append(problems, c.HTTP.problems()...)
-	problems = append(problems, c.TLS.problems()...)
+	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

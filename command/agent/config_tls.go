@@ -41,9 +41,9 @@ func (t *TLSConfig) on() bool { return t != nil && (t.HTTP || t.RPC) }
 // rpcOn reports whether the RPC port runs mutual TLS.
 func (t *TLSConfig) rpcOn() bool { return t != nil && t.RPC }
 
-// problems checks the block; the files are read (and checked against each
-// other) when the agent starts.
-func (t *TLSConfig) problems() []string {
+// problems checks the block and loads the files; a server's certificate
+// must carry the server name, or no other server would take it for one.
+func (t *TLSConfig) problems(server bool) []string {
 	if !t.on() {
 		return nil
 	}
@@ -57,7 +57,17 @@ func (t *TLSConfig) problems() []string {
 			out = append(out, fmt.Sprintf("tls: %s: %v", name, err))
 		}
 	}
-	return out
+	if len(out) > 0 {
+		return out
+	}
+	store, err := tlsutil.NewStore(t.files())
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if t.RPC && server && !tlsutil.HasName(store.Leaf(), store.ServerName()) {
+		return []string{fmt.Sprintf("tls: cert_file %s does not carry the name %s, which a server needs (make one with `appmesh tls cert create -server`)", t.CertFile, store.ServerName())}
+	}
+	return nil
 }
 
 // files is what tlsutil loads.
