@@ -29,7 +29,7 @@ const keyringFileName = "gossip-keyring.json"
 const keyringFanoutTimeout = 10 * time.Second
 
 // errNoEncryption answers keyring operations on a server without a key.
-var errNoEncryption = errors.New("gossip encryption is not enabled on this server: start every server with -encrypt KEY (make one with `appmesh operator gossip keyring -generate`)")
+var errNoEncryption = errors.New("invalid: gossip encryption is not enabled on this server: start every server with -encrypt KEY (make one with `appmesh operator gossip keyring -generate`)")
 
 // gossipKeyring is a server's keyring and where it is saved.
 type gossipKeyring struct {
