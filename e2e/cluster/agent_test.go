@@ -72,7 +72,7 @@ func newProcCluster(t *testing.T) *procCluster {
 	// Registered after TempDir, so it runs before the directory goes.
 	t.Cleanup(c.cleanup)
 	if _, ok := secureTests.Load(t); ok {
-		c.pki = newSecurePKI(t, filepath.Join(c.dir, "tls"))
+		c.pki = newSecurePKI(t, filepath.Join(c.dir, "tls"), "")
 	}
 	return c
 }
@@ -120,7 +120,7 @@ func (c *procCluster) newServer(name string, expect int) *procAgent {
 		"-bind", "127.0.0.1", "-http-port", strconv.Itoa(a.http), "-rpc-port", strconv.Itoa(a.rpc),
 		"-gossip-port", strconv.Itoa(a.gossip), "-data-dir", a.dataDir}
 	if c.pki != nil {
-		a.args = append(a.args, c.pki.agentArgs(true)...)
+		a.args = append(a.args, c.pki.agentArgs(true, "")...)
 	}
 	return c.add(a)
 }
@@ -135,7 +135,7 @@ func (c *procCluster) newClient(name string, servers ...*procAgent) *procAgent {
 		a.args = append(a.args, "-servers", s.rpcAddr())
 	}
 	if c.pki != nil {
-		a.args = append(a.args, c.pki.agentArgs(false)...)
+		a.args = append(a.args, c.pki.agentArgs(false, "")...)
 	}
 	return c.add(a)
 }

@@ -54,8 +54,10 @@ type securePKI struct {
 	tlsConfig            *tls.Config // the API clients': the CA and the CLI certificate
 }
 
-// newSecurePKI makes everything with the binary, in dir.
-func newSecurePKI(t *testing.T, dir string) *securePKI {
+// newSecurePKI makes everything with the binary, in dir; the
+// configuration files name the files under inside (dir itself when empty,
+// the mount point in a container otherwise).
+func newSecurePKI(t *testing.T, dir, inside string) *securePKI {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -77,6 +79,9 @@ func newSecurePKI(t *testing.T, dir string) *securePKI {
 	p := &securePKI{dir: dir, ca: filepath.Join(dir, "appmesh-agent-ca.pem"),
 		cliCert: filepath.Join(dir, "global-cli-appmesh.pem"), cliKey: filepath.Join(dir, "global-cli-appmesh-key.pem"),
 		gossipKey: run("operator", "gossip", "keyring", "-generate")}
+	if inside == "" {
+		inside = dir
+	}
 	write := func(role string) string {
 		path := filepath.Join(dir, role+".hcl")
 		hcl := fmt.Sprintf(`acl {
@@ -91,7 +96,7 @@ tls {
   verify_server_hostname = true
   verify_https_client    = true
 }
-`, p.ca, filepath.Join(dir, "global-"+role+"-appmesh.pem"), filepath.Join(dir, "global-"+role+"-appmesh-key.pem"))
+`, filepath.Join(inside, "appmesh-agent-ca.pem"), filepath.Join(inside, "global-"+role+"-appmesh.pem"), filepath.Join(inside, "global-"+role+"-appmesh-key.pem"))
 		if err := os.WriteFile(path, []byte(hcl), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -112,12 +117,16 @@ tls {
 	return p
 }
 
-// agentArgs are the flags secure mode adds to an agent.
-func (p *securePKI) agentArgs(server bool) []string {
-	if server {
-		return []string{"-config", p.serverHCL, "-encrypt", p.gossipKey}
+// agentArgs are the flags secure mode adds to an agent; configDir is
+// where the agent sees the configuration files (p.dir when empty).
+func (p *securePKI) agentArgs(server bool, configDir string) []string {
+	if configDir == "" {
+		configDir = p.dir
 	}
-	return []string{"-config", p.clientHCL}
+	if server {
+		return []string{"-config", filepath.Join(configDir, filepath.Base(p.serverHCL)), "-encrypt", p.gossipKey}
+	}
+	return []string{"-config", filepath.Join(configDir, filepath.Base(p.clientHCL))}
 }
 
 // cliEnv is what the CLI needs to reach a secure agent.
@@ -173,4 +182,45 @@ func (p *securePKI) httpClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = p.tlsConfig.Clone()
 	return &http.Client{Timeout: 30 * time.Second, Transport: tr}
+}
+
+func TestSecureDockerCluster(t *testing.T) { runSecure(t, TestDockerCluster) }
+
+// dockerSecure prepares secure mode for a Docker cluster: the files are
+// mounted at /tls in every container, and the API clients, which reach
+// the containers by IP, check the certificates' name localhost (every
+// server and client certificate carries it).
+func (d *dockerCluster) dockerSecure() {
+	if _, ok := secureTests.Load(d.t); !ok {
+		return
+	}
+	d.pki = newSecurePKI(d.t, filepath.Join(d.t.TempDir(), "tls"), "/tls")
+	// Containers run as root, the files are the test's: readable to all
+	// inside the private test directory.
+	entries, _ := os.ReadDir(d.pki.dir)
+	for _, e := range entries {
+		_ = os.Chmod(filepath.Join(d.pki.dir, e.Name()), 0o644)
+	}
+	d.pki.tlsConfig.ServerName = "localhost"
+}
+
+// dockerBootstrap makes the cluster's management token (secure mode).
+func (d *dockerCluster) dockerBootstrap() {
+	if d.pki == nil {
+		return
+	}
+	var secret string
+	waitFor(d.t, waitTimeout, "ACL bootstrap", func() error {
+		var tok struct {
+			SecretID string `json:"secret_id"`
+		}
+		if err := d.servers[0].api.do(http.MethodPut, "/v1/acl/bootstrap", strings.NewReader("{}"), &tok); err != nil {
+			return err
+		}
+		secret = tok.SecretID
+		return nil
+	}, d.logs)
+	for _, a := range append(append([]*dockerAgent{}, d.servers...), d.clients...) {
+		a.api.setToken(secret)
+	}
 }
