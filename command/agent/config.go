@@ -218,6 +218,7 @@ func (c *Config) Validate() error {
 	}
 	problems = append(problems, c.HTTP.problems()...)
 	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
+	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

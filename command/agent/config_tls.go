@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/tlsutil"
 )
 
@@ -74,4 +75,16 @@ func (t *TLSConfig) problems(server bool) []string {
 func (t *TLSConfig) files() tlsutil.Files {
 	return tlsutil.Files{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile,
 		Region: t.Region, VerifyServerHostname: t.VerifyServerHostname}
+}
+
+// gossipKeyProblems checks -encrypt / server { encrypt } before anything
+// starts.
+func gossipKeyProblems(key string) []string {
+	if key == "" {
+		return nil
+	}
+	if _, err := server.DecodeGossipKey(key); err != nil {
+		return []string{"server encrypt (-encrypt): " + err.Error()}
+	}
+	return nil
 }
