@@ -20,13 +20,13 @@ import (
 
 // testPKI is a CA and the certificates it signed, on disk.
 type testPKI struct {
-	t          *testing.T
+	t          testing.TB
 	dir        string
 	caPEM, key []byte
 	caFile     string
 }
 
-func newTestPKI(t *testing.T) *testPKI {
+func newTestPKI(t testing.TB) *testPKI {
 	t.Helper()
 	dir := t.TempDir()
 	ca, key, err := tlsutil.GenerateCA(tlsutil.CAOptions{})
