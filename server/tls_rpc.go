@@ -10,7 +10,8 @@ import (
 
 // With TLS on the RPC port (Config.TLS), every connection starts with a
 // mutual TLS handshake against the cluster's CA, so a plaintext peer or a
-// certificate of another CA never gets further. A peer is a server, the
+// certificate of another CA never gets further, and neither does one of
+// the CA that names no agent role (the CLI's: the CLI speaks HTTP). A peer is a server, the
 // way a join-token proof made it one, only when its certificate carries
 // the name server.<region>.appmesh: a client agent's certificate of the
 // same CA (client.<region>.appmesh) may register its node and heartbeat,
@@ -40,6 +41,12 @@ func (s *Server) acceptTLS(conn net.Conn) (_ net.Conn, server, ok bool) {
 	if err != nil {
 		s.logger.Warn("refused a connection without a valid TLS client certificate of the cluster's CA", "remote", conn.RemoteAddr(), "error", err)
 		conn.Close()
+		return nil, false, false
+	}
+	if !s.config.TLS.PeerIsAgent(tc.ConnectionState()) {
+		s.logger.Warn("refused an RPC connection whose certificate is neither a server's nor a client's", "remote", conn.RemoteAddr(),
+			"subject", tc.ConnectionState().PeerCertificates[0].Subject.CommonName)
+		tc.Close()
 		return nil, false, false
 	}
 	return tc, s.config.TLS.PeerIsServer(tc.ConnectionState()), true

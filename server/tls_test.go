@@ -228,6 +228,12 @@ func TestTLS_RPCPortRefusesPlaintextAndStrangers(t *testing.T) {
 		}
 	}
 
+	cliCert := tlsPool(pki.store(tlsutil.RoleCLI, "cli"))
+	defer cliCert.Close()
+	if err := cliCert.RPC(ctx, addr, structs.StatusLeaderRPC, &structs.GenericRequest{}, &leader); err == nil {
+		t.Fatal("a CLI certificate was served on the RPC port")
+	}
+
 	good := tlsPool(pki.store(tlsutil.RoleClient, "c1"))
 	defer good.Close()
 	if err := good.RPC(ctx, addr, structs.StatusLeaderRPC, &structs.GenericRequest{}, &leader); err != nil || leader != addr {

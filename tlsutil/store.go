@@ -199,6 +199,14 @@ func (s *Store) PeerIsServer(cs tls.ConnectionState) bool {
 	return len(cs.PeerCertificates) > 0 && HasName(cs.PeerCertificates[0], s.ServerName())
 }
 
+// PeerIsAgent reports whether a verified connection's peer holds a server
+// or a client certificate of this store's region: the RPC port is for
+// agents, not for the CLI's certificate.
+func (s *Store) PeerIsAgent(cs tls.ConnectionState) bool {
+	return s.PeerIsServer(cs) ||
+		(len(cs.PeerCertificates) > 0 && HasName(cs.PeerCertificates[0], RoleName(RoleClient, s.files.Region, "")))
+}
+
 // Client runs a dialer's handshake on conn.
 func (s *Store) Client(ctx context.Context, conn net.Conn) (*tls.Conn, error) {
 	tc := tls.Client(conn, s.ClientConfig())
