@@ -119,10 +119,10 @@ func (s *Store) ServerName() string { return RoleName(RoleServer, s.files.Region
 func (s *Store) Leaf() *x509.Certificate { return s.cur.Load().leaf }
 
 // ServerConfig is the config of a listener. With requireClientCert, a peer
-// without a certificate of the CA is refused (mutual TLS); otherwise one
-// is checked only when presented.
+// without a certificate of the CA is refused (mutual TLS); otherwise none
+// is asked for (a browser would prompt for one).
 func (s *Store) ServerConfig(requireClientCert bool) *tls.Config {
-	auth := tls.RequestClientCert
+	auth := tls.NoClientCert
 	if requireClientCert {
 		auth = tls.RequireAnyClientCert
 	}

@@ -1,6 +1,8 @@
 package tlsutil
 
 import (
+	"crypto/tls"
+	"io"
 	"crypto/x509"
 	"encoding/pem"
 	"net"
@@ -119,5 +121,86 @@ func TestStore_RefusesForeignCertificateAndWildcards(t *testing.T) {
 	}
 	if HasName(parse(t, wild), "server.global.appmesh") {
 		t.Fatal("a wildcard certificate counts as a server")
+	}
+}
+
+// A listener that requires client certificates refuses a caller without
+// one; without the requirement it serves it (HTTPS without
+// verify_https_client). A client checks the server name only when asked.
+func TestStore_ClientCertificateRequirement(t *testing.T) {
+	dir := t.TempDir()
+	ca, key := mustCA(t)
+	files := func(role string) Files {
+		c, k, err := GenerateCert(CertOptions{Role: role, CACert: ca, CAKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := Files{CAFile: filepath.Join(dir, "ca.pem"), CertFile: filepath.Join(dir, role+".pem"), KeyFile: filepath.Join(dir, role+"-key.pem")}
+		for p, d := range map[string][]byte{f.CAFile: ca, f.CertFile: c, f.KeyFile: k} {
+			if err := os.WriteFile(p, d, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return f
+	}
+	srv, err := NewStore(files(RoleServer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientFiles := files(RoleClient)
+	handshake := func(server *tls.Config, client *tls.Config) error {
+		a, b := net.Pipe()
+		defer a.Close()
+		defer b.Close()
+		errc := make(chan error, 1)
+		go func() {
+			sc := tls.Server(a, server)
+			err := sc.Handshake()
+			if err == nil {
+				// TLS 1.3: the client's certificate is checked after the
+				// client finished; make it read the verdict.
+				_, err = sc.Write([]byte{1})
+			}
+			a.Close()
+			errc <- err
+		}()
+		cc := tls.Client(b, client)
+		cerr := cc.Handshake()
+		if cerr == nil {
+			_, cerr = io.ReadFull(cc, make([]byte, 1))
+		}
+		b.Close()
+		serr := <-errc
+		if serr != nil {
+			return serr
+		}
+		return cerr
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	anon := &tls.Config{RootCAs: pool, ServerName: "localhost"}
+	if err := handshake(srv.ServerConfig(true), anon); err == nil {
+		t.Fatal("mutual TLS served a caller without a certificate")
+	}
+	if err := handshake(srv.ServerConfig(false), anon); err != nil {
+		t.Fatalf("HTTPS without client verification refused a caller without a certificate: %v", err)
+	}
+	// A client dialing a "server" that holds a client certificate: refused
+	// with VerifyServerHostname, accepted (same CA) without it.
+	impostor, err := NewStore(clientFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, verify := range []bool{true, false} {
+		f := clientFiles
+		f.VerifyServerHostname = verify
+		dialer, err := NewStore(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = handshake(impostor.ServerConfig(true), dialer.ClientConfig())
+		if (err != nil) != verify {
+			t.Errorf("verify_server_hostname=%v: handshake with a client certificate as server: %v", verify, err)
+		}
 	}
 }

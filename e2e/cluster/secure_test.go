@@ -177,7 +177,7 @@ func (c *procCluster) setClusterToken(tok string) {
 	}
 }
 
-// secureHTTPClient is an API client's HTTP client in secure mode.
+// httpClient is an API client's HTTP client in secure mode.
 func (p *securePKI) httpClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = p.tlsConfig.Clone()
