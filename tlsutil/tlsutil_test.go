@@ -2,9 +2,9 @@ package tlsutil
 
 import (
 	"crypto/tls"
-	"io"
 	"crypto/x509"
 	"encoding/pem"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
