@@ -51,6 +51,9 @@ type Config struct {
 	// HTTPClient is used for every request; nil means a client without an
 	// overall timeout, because blocking queries and followed logs are long.
 	HTTPClient *http.Client
+	// TLSConfig reaches an agent over HTTPS with the cluster's CA and a
+	// client certificate (api/tls.go); nil: the system's roots.
+	TLSConfig *TLSConfig
 }
 
 // DefaultConfig reads APPMESH_ADDR, APPMESH_TOKEN and APPMESH_NAMESPACE.
@@ -61,6 +64,7 @@ func DefaultConfig() *Config {
 	}
 	c.Token = os.Getenv(EnvToken)
 	c.Namespace = strings.TrimSpace(os.Getenv(EnvNamespace))
+	c.TLSConfig = tlsFromEnv()
 	return c
 }
 
@@ -99,6 +103,10 @@ func NewClient(cfg *Config) (*Client, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	hc, err = applyTLS(hc, cfg.TLSConfig)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
 	}
 	return &Client{base: u, token: cfg.Token, namespace: strings.TrimSpace(cfg.Namespace), http: hc}, nil
 }

@@ -131,3 +131,25 @@ func (o *Operator) SnapshotRestore(ctx context.Context, r io.Reader) error {
 	}
 	return nil
 }
+
+// GossipKeyring lists every server's gossip encryption keys (base64, the
+// primary first).
+func (o *Operator) GossipKeyring() (*structs.KeyringResponse, error) {
+	var out structs.KeyringResponse
+	if _, err := o.c.query("/v1/operator/keyring", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GossipKeyringChange installs, uses (makes primary) or removes a key on
+// every alive server (op: structs.KeyringInstall, KeyringUse,
+// KeyringRemove). The answer holds each server's outcome.
+func (o *Operator) GossipKeyringChange(op, key string) (*structs.KeyringResponse, error) {
+	var out structs.KeyringResponse
+	in := &structs.KeyringRequest{Op: op, Key: key}
+	if _, err := o.c.write(http.MethodPut, "/v1/operator/keyring", nil, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

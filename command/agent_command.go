@@ -53,6 +53,11 @@ Options:
   -plugin-dir DIR        Directory of third-party driver plugins.
   -log-level LEVEL       TRACE, DEBUG, INFO, WARN or ERROR.
   -meta KEY=VALUE        Client node metadata (repeatable).
+  -encrypt KEY           Gossip encryption key of the servers (base64, 32
+                         bytes; appmesh operator gossip keyring -generate).
+
+  SIGHUP reloads the TLS certificate, key and CA files (tls block) without
+  a restart; open connections carry on.
 `)
 }
 
@@ -65,6 +70,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 type agentFlags struct {
 	dev, server, client, aclEnabled     bool
 	configFile, dataDir, bind, node, dc string
+	encrypt                             string
 	advertise                           string
 	pluginDir, logLevel                 string
 	httpPort, rpcPort, gossipPort       int
@@ -95,6 +101,7 @@ func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
 	fs.Var(&f.join, "join", "")
 	fs.Var(&f.servers, "servers", "")
 	fs.Var(&f.meta, "meta", "")
+	fs.StringVar(&f.encrypt, "encrypt", "", "")
 	if err := fs.Parse(args); err != nil {
 		return nil, errAgentUsage
 	}
@@ -155,6 +162,8 @@ func applyAgentFlag(cfg *agent.Config, f *agentFlags, name string) error {
 		cfg.Server.Join = f.join
 	case "servers":
 		cfg.Client.Servers = f.servers
+	case "encrypt":
+		cfg.Server.Encrypt = f.encrypt
 	case "meta":
 		if cfg.Client.Meta == nil {
 			cfg.Client.Meta = map[string]string{}
@@ -190,11 +199,11 @@ func (c *AgentCommand) Run(args []string) int {
 		c.UI.Error(fmt.Sprintf("Error starting agent: %v", err))
 		return 1
 	}
-	c.UI.Output(fmt.Sprintf("==> appmesh agent started: HTTP API on http://%s", a.HTTPAddr()))
+	c.UI.Output(fmt.Sprintf("==> appmesh agent started: HTTP API on %s", a.HTTPURL()))
 
 	sigCh := make(chan os.Signal, 2)
-	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM)
-	sig := <-sigCh
+	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	sig := waitStopSignal(sigCh, a, logger)
 	c.UI.Output(fmt.Sprintf("==> caught %v, shutting down (again to force)", sig))
 	done := make(chan error, 1)
 	go func() { done <- a.Shutdown() }()
@@ -213,3 +222,17 @@ func (c *AgentCommand) Run(args []string) int {
 
 // errAgentUsage marks bad flags or arguments (exit code 2).
 var errAgentUsage = errors.New("usage error")
+
+// waitStopSignal returns the first signal that stops the agent; SIGHUP
+// reloads the TLS files instead.
+func waitStopSignal(sigCh <-chan os.Signal, a *agent.Agent, logger hclog.Logger) os.Signal {
+	for sig := range sigCh {
+		if sig != syscall.SIGHUP {
+			return sig
+		}
+		if err := a.ReloadTLS(); err != nil {
+			logger.Error("SIGHUP: TLS files not reloaded; keeping the old ones", "error", err)
+		}
+	}
+	return nil
+}

@@ -95,6 +95,14 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"operator snapshot":         func() (cli.Command, error) { return &OperatorSnapshotCommand{Meta: meta()}, nil },
 		"operator snapshot save":    func() (cli.Command, error) { return &OperatorSnapshotSaveCommand{Meta: meta()}, nil },
 		"operator snapshot restore": func() (cli.Command, error) { return &OperatorSnapshotRestoreCommand{Meta: meta()}, nil },
+		"operator gossip":           func() (cli.Command, error) { return &OperatorGossipCommand{Meta: meta()}, nil },
+		"operator gossip keyring":   func() (cli.Command, error) { return &OperatorGossipKeyringCommand{Meta: meta()}, nil },
+
+		"tls":             func() (cli.Command, error) { return &TLSCommand{Meta: meta()}, nil },
+		"tls ca":          func() (cli.Command, error) { return &TLSCACommand{Meta: meta()}, nil },
+		"tls ca create":   func() (cli.Command, error) { return &TLSCACreateCommand{Meta: meta()}, nil },
+		"tls cert":        func() (cli.Command, error) { return &TLSCertCommand{Meta: meta()}, nil },
+		"tls cert create": func() (cli.Command, error) { return &TLSCertCreateCommand{Meta: meta()}, nil },
 
 		"acl":           func() (cli.Command, error) { return &ACLCommand{Meta: meta()}, nil },
 		"acl bootstrap": func() (cli.Command, error) { return &ACLBootstrapCommand{Meta: meta()}, nil },

@@ -30,6 +30,9 @@ type Meta struct {
 	token     string
 	namespace string
 	json      bool
+	// tls holds -ca-cert, -client-cert, -client-key, -tls-server-name and
+	// -tls-skip-verify (meta_tls.go).
+	tls tlsFlags
 }
 
 // flagSet returns a flag set with -address, -token and -namespace, and
@@ -40,6 +43,7 @@ func (m *Meta) flagSet(name string, withJSON bool) *flag.FlagSet {
 	fs.StringVar(&m.address, "address", "", "")
 	fs.StringVar(&m.token, "token", "", "")
 	fs.StringVar(&m.namespace, "namespace", "", "")
+	m.tls.register(fs)
 	if withJSON {
 		fs.BoolVar(&m.json, "json", false, "")
 	}
@@ -95,6 +99,7 @@ func (m *Meta) client() (*api.Client, error) {
 	if m.namespace != "" {
 		cfg.Namespace = m.namespace
 	}
+	cfg.TLSConfig = m.tls.apply(cfg.TLSConfig)
 	return api.NewClient(cfg)
 }
 
@@ -210,7 +215,23 @@ const generalOptions = `General Options:
   -namespace=<name>
     The namespace of the command's jobs, allocations and evaluations; "*"
     lists every namespace the token may see. Default: $APPMESH_NAMESPACE,
-    else "default".`
+    else "default".
+
+  -ca-cert=<path>
+    CA certificate that signed the agent's HTTPS certificate.
+    Default: $APPMESH_CACERT.
+
+  -client-cert=<path>, -client-key=<path>
+    Certificate and key presented to an agent with verify_https_client.
+    Default: $APPMESH_CLIENT_CERT, $APPMESH_CLIENT_KEY.
+
+  -tls-server-name=<name>
+    Name checked in the agent's certificate instead of the address's host.
+    Default: $APPMESH_TLS_SERVER_NAME.
+
+  -tls-skip-verify
+    Do not check the agent's certificate (tests only). Default:
+    $APPMESH_SKIP_VERIFY.`
 
 const jsonOption = `
   -json

@@ -8,10 +8,15 @@ import (
 
 // Scenario 6: a non-dev agent keeps its jobs and allocations across a
 // restart with the same -data-dir, and the job runs again afterwards.
-func TestDurability(t *testing.T) {
+func TestDurability(t *testing.T) { testDurability(t, 6) }
+
+// testDurability is the scenario with the task marker n, so that the
+// secure run (TestSecureDurability) and this one never see each other's
+// tasks.
+func testDurability(t *testing.T, n int) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: false})
-	sec, marker := taskSleep(6)
+	sec, marker := taskSleep(n)
 	a.track(marker)
 
 	run := a.cli("job run", writeFile(t, "svc.hcl", serviceHCL("svc", 2, fmt.Sprintf("echo up; exec sleep %d", sec))))

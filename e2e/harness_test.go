@@ -88,6 +88,9 @@ type agentOptions struct {
 	dataDir string
 	// config is an agent config file (-config), if any.
 	config string
+	// secure, set by TestSecureX through secureTests, runs the agent with
+	// ACLs, TLS and gossip encryption (secure_test.go).
+	secure *secureFiles
 }
 
 // agent is one running `appmesh agent` process.
@@ -108,6 +111,8 @@ type agent struct {
 	logs    []string      // output of earlier runs of this agent (restarts)
 
 	http *http.Client
+	// token is the ACL management token in secure mode.
+	token string
 }
 
 // traversableTempDir is a temporary directory that tasks running as
@@ -135,7 +140,13 @@ func startAgent(t *testing.T, opts agentOptions) *agent {
 	if opts.dataDir == "" {
 		opts.dataDir = traversableTempDir(t)
 	}
+	if _, ok := secureTests.Load(t); ok && opts.secure == nil {
+		opts.secure = newSecureFiles(t)
+	}
 	a := &agent{t: t, opts: opts, dataDir: opts.dataDir, http: &http.Client{Timeout: 30 * time.Second}}
+	if opts.secure != nil {
+		a.http = opts.secure.httpClient()
+	}
 	t.Cleanup(a.cleanup)
 	// Another process may grab a port between freePorts and the agent's
 	// listen; such a start is retried with new ports.
@@ -144,6 +155,9 @@ func startAgent(t *testing.T, opts agentOptions) *agent {
 		p := freePorts(t, 3)
 		a.ports = agentPorts{HTTP: p[0], RPC: p[1], Gossip: p[2]}
 		a.addr = fmt.Sprintf("http://127.0.0.1:%d", a.ports.HTTP)
+		if opts.secure != nil {
+			a.addr = fmt.Sprintf("https://127.0.0.1:%d", a.ports.HTTP)
+		}
 		err = a.start()
 		if err == nil {
 			return a
@@ -168,6 +182,9 @@ func (a *agent) args() []string {
 	}
 	if a.opts.config != "" {
 		args = append(args, "-config", a.opts.config)
+	}
+	if s := a.opts.secure; s != nil {
+		args = append(args, "-config", s.config, "-encrypt", s.gossipKey)
 	}
 	return append(args,
 		"-data-dir", a.dataDir,
@@ -206,6 +223,11 @@ func (a *agent) start() error {
 		a.mu.Unlock()
 		close(exited)
 	}()
+	if a.opts.secure != nil && a.token == "" {
+		if err := a.bootstrapACL(); err != nil {
+			return err
+		}
+	}
 	return a.waitReady()
 }
 
@@ -401,6 +423,12 @@ func (a *agent) do(method, path string, body []byte) (*response, error) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	a.mu.Lock()
+	token := a.token
+	a.mu.Unlock()
+	if token != "" {
+		req.Header.Set("X-Appmesh-Token", token)
+	}
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return nil, err
@@ -571,6 +599,11 @@ func (r cliResult) String() string {
 func (a *agent) cli(command string, args ...string) cliResult {
 	a.t.Helper()
 	full := append(strings.Fields(command), "-address", a.addr)
+	if s := a.opts.secure; s != nil {
+		a.mu.Lock()
+		full = append(full, s.cliFlags(a.token)...)
+		a.mu.Unlock()
+	}
 	return runCLI(a.t, append(full, args...)...)
 }
 

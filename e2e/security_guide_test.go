@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -19,6 +21,7 @@ import (
 // <!-- doc-test: skip ... --> is the agent start the test does itself.
 func TestSecurityGuide(t *testing.T) {
 	script := guideScript(t, filepath.Join("..", "website", "security.md"))
+	script = guidePorts(t, script)
 	ports := freePorts(t, 3)
 	dir := traversableTempDir(t)
 	agentLog := &lockedBuffer{}
@@ -53,7 +56,12 @@ func TestSecurityGuide(t *testing.T) {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sh := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	// The guide starts agents of its own in the background (the TLS
+	// part); whatever it leaves running when it fails is stopped here.
+	t.Cleanup(func() { killGuideAgents(t, work) })
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	sh := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
 	sh.Dir = work
 	sh.Env = append(cleanEnv(),
 		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
@@ -119,4 +127,47 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// guidePorts replaces the ports the guide's TLS part gives its own agents
+// (7646-7648 for the server, 7656 for the client node) with free ones, so
+// that the test never collides with another agent on the machine.
+func guidePorts(t *testing.T, script string) string {
+	t.Helper()
+	free := freePorts(t, 4)
+	for i, p := range []string{"7646", "7647", "7648", "7656"} {
+		if !strings.Contains(script, p) && p != "7648" {
+			t.Fatalf("the guide no longer uses port %s: update guidePorts", p)
+		}
+		script = strings.ReplaceAll(script, p, strconv.Itoa(free[i]))
+	}
+	return script
+}
+
+// killGuideAgents stops the agents the guide started (their pids are in
+// *.pid files in its working directory).
+func killGuideAgents(t *testing.T, work string) {
+	files, _ := filepath.Glob(filepath.Join(work, "*.pid"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid <= 1 {
+			continue
+		}
+		// Only if the pid is still that agent (a pid can be reused).
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || !strings.Contains(string(cmdline), "agent\x00-config\x00") {
+			continue
+		}
+		if err := syscall.Kill(pid, syscall.SIGKILL); err == nil {
+			t.Logf("stopped agent %d the guide left running (%s)", pid, filepath.Base(f))
+		}
+	}
+	// Their driver plugins, launched detached.
+	for _, p := range findPluginProcs(work) {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
 }

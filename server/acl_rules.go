@@ -64,6 +64,8 @@ var rpcRules = map[string]rpcRule{
 	"Operator.ForceLeave":           operatorRule(acl.PolicyWrite),
 	// A forced collection deletes history cluster-wide: operator write.
 	structs.SystemGCRPC: operatorRule(acl.PolicyWrite),
+	// The keys are secrets: listing them is as sensitive as changing them.
+	structs.KeyringRPC: agentRule(acl.PolicyWrite),
 
 	// ACLs. Bootstrap is open: it works once (or after the documented
 	// reset), and the endpoint refuses every other call.

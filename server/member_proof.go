@@ -38,7 +38,7 @@ type memberProofLog struct {
 // proveMember reports whether the member claiming id at rpcAddr proved
 // the join token (always true without a token: servers are trusted).
 func (s *Server) proveMember(name, id, rpcAddr string) bool {
-	if s.handshake == nil || rpcAddr == s.config.RPCAddr {
+	if (s.handshake == nil && s.config.TLS == nil) || rpcAddr == s.config.RPCAddr {
 		return true
 	}
 	want := transport.ServerIdentity{ID: id, Addr: rpcAddr}
@@ -55,7 +55,7 @@ func (s *Server) proveMember(name, id, rpcAddr string) bool {
 	l.mu.Unlock()
 
 	start := time.Now()
-	err := s.handshake.ProveServer(rpcAddr, want)
+	err := s.proveServer(rpcAddr, want)
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -68,7 +68,7 @@ func (s *Server) proveMember(name, id, rpcAddr string) bool {
 	l.failed[want] = time.Now().Add(max(memberProofRetry, 2*time.Since(start)))
 	if time.Since(l.warned[want]) >= memberProofWarnEvery {
 		l.warned[want] = time.Now()
-		s.logger.Warn("not making a gossip member a Raft voter: it did not prove the server join token", "node", name, "id", id, "rpc_addr", rpcAddr, "error", err)
+		s.logger.Warn("not making a gossip member a Raft voter: it did not prove the server join token or certificate", "node", name, "id", id, "rpc_addr", rpcAddr, "error", err)
 	}
 	return false
 }

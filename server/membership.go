@@ -128,6 +128,9 @@ func (s *Server) setupMembership(raftID string) error {
 	mc.ProbeInterval = 500 * time.Millisecond
 	mc.ProbeTimeout = 250 * time.Millisecond
 	mc.GossipInterval = 100 * time.Millisecond
+	if err := s.setupGossipKeyring(mc); err != nil {
+		return err
+	}
 	list, err := memberlist.Create(mc)
 	if err != nil {
 		return fmt.Errorf("start gossip on %s: %w", s.config.GossipAddr, err)

@@ -57,6 +57,7 @@ func (s *Server) setupRaft() error {
 	// Every connection to another server proves the join token, if any.
 	s.handshake = transport.NewHandshake(s.config.JoinToken, transport.ServerIdentity{ID: id, Addr: s.config.RPCAddr})
 	s.connPool.Handshake = s.handshake
+	s.setupRPCTLS(id)
 
 	var (
 		logs    raft.LogStore
@@ -132,6 +133,7 @@ func (s *Server) newRaftTransport() (*raft.NetworkTransport, error) {
 		return nil, fmt.Errorf("resolve rpc address %q: %w", s.config.RPCAddr, err)
 	}
 	s.raftLayer = transport.NewRaftLayer(addr, s.handshake)
+	s.raftLayer.TLS = s.connPool.TLS
 	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  s.raftLayer,
 		MaxPool: 3,

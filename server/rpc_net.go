@@ -55,6 +55,13 @@ func (s *Server) acceptLoop(ln net.Listener) {
 // only proven RPC sessions may act as a server (see handleStream); plain
 // RPC sessions are clients and client-only agents.
 func (s *Server) handleConn(conn net.Conn) {
+	proven := s.handshake == nil // without a token every server is trusted
+	if s.config.TLS != nil {
+		var ok bool
+		if conn, proven, ok = s.acceptTLS(conn); !ok {
+			return
+		}
+	}
 	var kind [1]byte
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadFull(conn, kind[:]); err != nil {
@@ -62,7 +69,6 @@ func (s *Server) handleConn(conn net.Conn) {
 		return
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	proven := s.handshake == nil // without a token every server is trusted
 	if kind[0] == transport.ConnProven {
 		if s.handshake == nil {
 			s.logger.Warn("a server tried to prove a join token, but this server has none: set the same server join_token on every server", "remote", conn.RemoteAddr())
@@ -81,7 +87,7 @@ func (s *Server) handleConn(conn net.Conn) {
 	switch kind[0] {
 	case transport.ConnRaft:
 		if !proven {
-			s.logger.Warn("refused a Raft connection that did not prove the join token", "remote", conn.RemoteAddr())
+			s.logger.Warn("refused a Raft connection that did not prove the join token or a server certificate", "remote", conn.RemoteAddr())
 			conn.Close()
 			return
 		}
@@ -97,6 +103,7 @@ func (s *Server) handleConn(conn net.Conn) {
 		transport.AcceptStreams(sess, func(k byte, st net.Conn) { s.handleStream(sess, proven, k, st) }, s.logger)
 		s.clients.dropSession(sess)
 	case transport.ConnProbe:
+		s.answerProbe(conn, proven)
 		conn.Close() // the handshake was all the prober wanted
 	default:
 		s.logger.Warn("unknown connection kind", "kind", kind[0], "remote", conn.RemoteAddr())

@@ -19,6 +19,7 @@ import (
 	"github.com/appmesh/appmesh/server/fsm"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/tlsutil"
 	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
@@ -74,6 +75,13 @@ type Config struct {
 	JoinToken string
 	// Login tunes users' login tokens and lockouts (login_jwt.go).
 	Login LoginConfig
+	// TLS, when set, runs mutual TLS on the RPC/Raft port: a server proves
+	// itself by its certificate's name, and JoinToken is not used
+	// (tls_rpc.go).
+	TLS *tlsutil.Store
+	// GossipKey is the base64 gossip encryption key (-encrypt); a keyring
+	// saved in DataDir wins over it (gossip_keyring.go).
+	GossipKey string
 }
 
 func (c *Config) setDefaults() {
@@ -124,6 +132,10 @@ type Server struct {
 	connPool  *transport.Pool
 	// handshake proves the join token between servers; nil without one.
 	handshake *transport.Handshake
+	// gossipKeys is the gossip encryption keyring; nil: unencrypted.
+	gossipKeys *gossipKeyring
+	// tlsSelf is what this server answers a probe with, under TLS.
+	tlsSelf transport.ServerIdentity
 	// memberProofs rate-limits the warnings about members that failed to
 	// prove the join token (membership loop only).
 	memberProofs memberProofLog

@@ -33,6 +33,9 @@ type Pool struct {
 	// Handshake, if set, proves the join token on every new session
 	// (servers dialing servers); nil dials plain sessions (clients).
 	Handshake *Handshake
+	// TLS, if set, runs mutual TLS on every new connection before
+	// anything else is sent (tls.go).
+	TLS TLSDialer
 
 	mu       sync.Mutex
 	sessions map[string]*yamux.Session
@@ -106,6 +109,9 @@ func (p *Pool) dial(ctx context.Context, addr string) (*yamux.Session, error) {
 	d := net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if conn, err = upgrade(ctx, p.TLS, conn); err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
 	if p.Handshake != nil {

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,8 @@ type RaftLayer struct {
 	addr net.Addr
 	// handshake, when set, proves the join token on every dial.
 	handshake *Handshake
+	// TLS, when set, runs mutual TLS on every dial (tls.go).
+	TLS TLSDialer
 
 	connCh  chan net.Conn
 	closeCh chan struct{}
@@ -66,6 +69,12 @@ func (l *RaftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net
 	conn, err := net.DialTimeout("tcp", string(address), timeout)
 	if err != nil {
 		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	conn, err = upgrade(ctx, l.TLS, conn)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("raft connection to %s: %w", address, err)
 	}
 	if l.handshake != nil {
 		if _, err := l.handshake.Dial(conn, ConnRaft); err != nil {

@@ -136,6 +136,7 @@ func TestHTTPDoors(t *testing.T) {
 	login := loginDoorFixtures(t, c, mgmt)
 
 	ns := "?namespace=prod"
+	keyringOp := `{"op": "install", "key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}`
 	samples := map[string][]doorSample{
 		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"GET", "/v1/jobs?namespace=*", ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
 		"/v1/job/{rest...}": {
@@ -167,6 +168,7 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/operator/raft/configuration":   {{"GET", "/v1/operator/raft/configuration", ""}},
 		"/v1/operator/raft/peer":            {{"DELETE", "/v1/operator/raft/peer?address=127.0.0.1:1", ""}},
 		"/v1/operator/snapshot":             {{"GET", "/v1/operator/snapshot", ""}, {"PUT", "/v1/operator/snapshot", "not a snapshot"}},
+		"/v1/operator/keyring":              {{"GET", "/v1/operator/keyring", ""}, {"PUT", "/v1/operator/keyring", keyringOp}, {"POST", "/v1/operator/keyring", keyringOp}},
 		"/v1/client/fs/logs/{alloc}":        {{"GET", "/v1/client/fs/logs/" + allocID + "?task=t", ""}},
 		"/v1/client/allocation/{id}/signal": {{"POST", "/v1/client/allocation/" + allocID + "/signal", `{"signal":"SIGCONT"}`}, {"PUT", "/v1/client/allocation/" + allocID + "/signal", `{"signal":"SIGCONT"}`}},
 		"/v1/client/allocation/{id}/restart": {{"POST", "/v1/client/allocation/" + allocID + "/restart", `{}`},

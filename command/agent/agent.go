@@ -18,6 +18,7 @@ import (
 	"github.com/appmesh/appmesh/client"
 	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/tlsutil"
 	"github.com/appmesh/appmesh/transport"
 	"github.com/appmesh/appmesh/version"
 	"github.com/hashicorp/go-hclog"
@@ -35,6 +36,8 @@ type Agent struct {
 	remote *serverRPC
 	// consul is the Consul integration (consul.go); nil when off.
 	consul *consulAgent
+	// tls holds the tls block's certificates (agent_tls.go); nil when off.
+	tls *tlsutil.Store
 
 	httpAddr string
 	tempDir  string // dev-mode data directory, removed on shutdown
@@ -72,6 +75,9 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 		return nil, fmt.Errorf("listen for HTTP on %s:%d: %w", cfg.BindAddr, cfg.Ports.HTTP, err)
 	}
 	a.httpAddr = ln.Addr().String()
+	if ln, err = a.setupTLS(ln); err != nil {
+		return nil, err
+	}
 	if err := a.setupConsul(); err != nil {
 		ln.Close()
 		return nil, err
@@ -124,6 +130,8 @@ func (a *Agent) startServer() error {
 		Consul:          a.consulServer(),
 		JoinToken:       cfg.Server.JoinToken,
 		Login:           cfg.ACL.loginConfig(),
+		TLS:             a.rpcTLS(),
+		GossipKey:       cfg.Server.Encrypt,
 	}
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
@@ -166,6 +174,7 @@ func (a *Agent) startClient() error {
 	var rpc client.RPCer = a
 	if a.server == nil {
 		a.remote = newServerRPC(a.logger, cfg.Client.Servers)
+		a.remote.pool.TLS = a.rpcTLSDialer()
 		rpc = a.remote
 	}
 	c, err := client.New(&client.Config{

@@ -34,6 +34,8 @@ type Config struct {
 	ACL *ACLConfig `hcl:"acl,block"`
 	// HTTP tunes the HTTP API's defences against browsers.
 	HTTP *HTTPConfig `hcl:"http,block"`
+	// TLS secures the HTTP API and the RPC/Raft port (config_tls.go).
+	TLS *TLSConfig `hcl:"tls,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -66,6 +68,8 @@ type ServerConfig struct {
 	JobGCThreshold       string `hcl:"job_gc_threshold,optional"`
 	NodeGCThreshold      string `hcl:"node_gc_threshold,optional"`
 	ACLTokenGCThreshold  string `hcl:"acl_token_gc_threshold,optional"`
+	// Encrypt is the base64 gossip encryption key (-encrypt).
+	Encrypt string `hcl:"encrypt,optional"`
 }
 
 // ACLConfig is the agent's acl block.
@@ -180,6 +184,9 @@ func overlay(base, f *Config) {
 	if f.HTTP != nil {
 		base.HTTP = f.HTTP
 	}
+	if f.TLS != nil {
+		base.TLS = f.TLS
+	}
 }
 
 func setString(dst *string, v string) {
@@ -227,6 +234,8 @@ func (c *Config) Validate() error {
 	problems = append(problems, c.HTTP.problems()...)
 	problems = append(problems, c.ACL.loginProblems()...)
 	problems = append(problems, c.gcProblems()...)
+	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
+	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

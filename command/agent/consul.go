@@ -133,12 +133,27 @@ func (a *Agent) selfRegistration(role string) *api.AgentServiceRegistration {
 		Address: cfg.advertiseIP(),
 		Port:    port,
 		Meta:    map[string]string{"version": version.String(), "datacenter": cfg.Datacenter},
-		Checks: api.AgentServiceChecks{{
-			CheckID: consul.IDPrefix + "agent-" + cfg.Name + "-" + role + "-http",
-			Name:    "appmesh " + role + " HTTP API", HTTP: "http://" + hostPort + "/v1/agent/self",
-			Interval: "10s", Timeout: "2s",
-		}},
+		Checks:  api.AgentServiceChecks{a.apiCheck(role, hostPort)},
 	}
+}
+
+// apiCheck is Consul's check of the agent's API: an HTTP GET, over HTTPS
+// with tls http on (the CA is the cluster's own, which Consul does not
+// know), or a TCP connect when the API wants a client certificate.
+func (a *Agent) apiCheck(role, hostPort string) *api.AgentServiceCheck {
+	cfg := a.config
+	c := &api.AgentServiceCheck{
+		CheckID: consul.IDPrefix + "agent-" + cfg.Name + "-" + role + "-http",
+		Name:    "appmesh " + role + " HTTP API", HTTP: "http://" + hostPort + "/v1/agent/self",
+		Interval: "10s", Timeout: "2s",
+	}
+	if t := cfg.TLS; t != nil && t.HTTP {
+		c.HTTP, c.TLSSkipVerify = "https://"+hostPort+"/v1/agent/self", true
+		if t.VerifyHTTPSClient {
+			c.HTTP, c.TLSSkipVerify, c.TCP = "", false, hostPort
+		}
+	}
+	return c
 }
 
 // nodeStatus is the node's value in <kv_prefix>/cluster/nodes/<node>.

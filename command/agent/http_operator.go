@@ -31,6 +31,7 @@ func (s *HTTPServer) registerOperatorRoutes() {
 	s.route("/v1/operator/snapshot", map[string]door{
 		http.MethodGet: management("save a snapshot", s.snapshotSave),
 		http.MethodPut: management("restore a snapshot", s.snapshotRestore)})
+	s.registerKeyringRoutes()
 }
 
 func (s *HTTPServer) cluster() (ClusterBackend, error) {

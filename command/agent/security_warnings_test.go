@@ -32,6 +32,9 @@ func TestSecurityWarningsAreLogged(t *testing.T) {
 		{"three servers with join token", func(c *Config) {
 			c.Server.Enabled, c.ACL.Enabled, c.Server.BootstrapExpect, c.Server.JoinToken = true, true, 3, "s3cret"
 		}, nil},
+		{"three servers with mutual TLS", func(c *Config) {
+			c.Server.Enabled, c.ACL.Enabled, c.Server.BootstrapExpect, c.TLS = true, true, 3, &TLSConfig{RPC: true}
+		}, nil},
 		{"both problems", func(c *Config) { c.Server.Enabled, c.Server.BootstrapExpect = true, 3 }, []string{noACL, noJoinToken}},
 	}
 	for _, tc := range cases {

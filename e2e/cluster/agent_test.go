@@ -55,6 +55,10 @@ type procCluster struct {
 	mu      sync.Mutex
 	agents  []*procAgent
 	markers map[int]bool // task sleep durations to kill at cleanup
+	// pki is set in secure mode (secure_test.go); token is then the
+	// cluster's management token, once bootstrapped.
+	pki   *securePKI
+	token string
 }
 
 func newProcCluster(t *testing.T) *procCluster {
@@ -67,6 +71,9 @@ func newProcCluster(t *testing.T) *procCluster {
 	}
 	// Registered after TempDir, so it runs before the directory goes.
 	t.Cleanup(c.cleanup)
+	if _, ok := secureTests.Load(t); ok {
+		c.pki = newSecurePKI(t, filepath.Join(c.dir, "tls"), "")
+	}
 	return c
 }
 
@@ -112,6 +119,9 @@ func (c *procCluster) newServer(name string, expect int) *procAgent {
 	a.args = []string{"agent", "-server", "-bootstrap-expect", strconv.Itoa(expect), "-node", name,
 		"-bind", "127.0.0.1", "-http-port", strconv.Itoa(a.http), "-rpc-port", strconv.Itoa(a.rpc),
 		"-gossip-port", strconv.Itoa(a.gossip), "-data-dir", a.dataDir}
+	if c.pki != nil {
+		a.args = append(a.args, c.pki.agentArgs(true, "")...)
+	}
 	return c.add(a)
 }
 
@@ -124,12 +134,19 @@ func (c *procCluster) newClient(name string, servers ...*procAgent) *procAgent {
 	for _, s := range servers {
 		a.args = append(a.args, "-servers", s.rpcAddr())
 	}
+	if c.pki != nil {
+		a.args = append(a.args, c.pki.agentArgs(false, "")...)
+	}
 	return c.add(a)
 }
 
 func (c *procCluster) add(a *procAgent) *procAgent {
 	a.logPath = filepath.Join(c.dir, a.name+".log")
 	a.api = newAPI(fmt.Sprintf("http://127.0.0.1:%d", a.http))
+	if c.pki != nil {
+		a.api = &apiClient{base: fmt.Sprintf("https://127.0.0.1:%d", a.http), hc: c.pki.httpClient()}
+		a.api.setToken(c.token)
+	}
 	c.mu.Lock()
 	c.agents = append(c.agents, a)
 	c.mu.Unlock()
@@ -149,6 +166,9 @@ func (c *procCluster) startServers(n int) []*procAgent {
 	}
 	for _, s := range servers {
 		s.start()
+	}
+	if c.pki != nil {
+		c.setClusterToken(c.bootstrapACL(servers[0]))
 	}
 	c.waitLeader(servers, "")
 	return servers
@@ -425,6 +445,9 @@ func cli(t *testing.T, a *procAgent, args ...string) (string, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, appmeshBin, args...)
 	cmd.Env = append(os.Environ(), "APPMESH_ADDR="+a.api.base)
+	if a.c.pki != nil {
+		cmd.Env = append(cmd.Env, a.c.pki.cliEnv(a.api.getToken())...)
+	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

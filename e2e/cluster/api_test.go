@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -108,6 +109,21 @@ func (e *httpError) Error() string {
 type apiClient struct {
 	base string // http://host:port
 	hc   *http.Client
+
+	mu    sync.Mutex
+	token string // X-Appmesh-Token, in secure mode
+}
+
+func (c *apiClient) setToken(t string) {
+	c.mu.Lock()
+	c.token = t
+	c.mu.Unlock()
+}
+
+func (c *apiClient) getToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
 }
 
 func newAPI(base string) *apiClient {
@@ -129,6 +145,9 @@ func (c *apiClient) doType(method, path, contentType string, body io.Reader, out
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if tok := c.getToken(); tok != "" {
+		req.Header.Set("X-Appmesh-Token", tok)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -313,7 +332,14 @@ func jobIDs(jobs []jobStub) map[string]bool {
 
 // httpSnapshotSave writes GET /v1/operator/snapshot to path.
 func httpSnapshotSave(c *apiClient, path string) error {
-	resp, err := c.hc.Get(c.base + "/v1/operator/snapshot")
+	req, err := http.NewRequest(http.MethodGet, c.base+"/v1/operator/snapshot", nil)
+	if err != nil {
+		return err
+	}
+	if tok := c.getToken(); tok != "" {
+		req.Header.Set("X-Appmesh-Token", tok)
+	}
+	resp, err := c.hc.Do(req)
 	if err != nil {
 		return err
 	}

@@ -450,6 +450,9 @@ func TestClusterSnapshotRestore(t *testing.T) {
 
 	fresh := c.newServer("fresh", 1)
 	fresh.start()
+	if c.pki != nil {
+		c.bootstrapACL(fresh) // its own token, until the restore brings the cluster's
+	}
 	c.waitLeader([]*procAgent{fresh}, "")
 	if jobs, err := fresh.api.jobs(false); err != nil || len(jobs) != 0 {
 		t.Fatalf("the fresh server is not empty: %v %v", jobs, err)
@@ -460,6 +463,9 @@ func TestClusterSnapshotRestore(t *testing.T) {
 		}
 	} else if err := httpSnapshotRestore(fresh.api, snap); err != nil {
 		t.Fatalf("snapshot restore: %v", err)
+	}
+	if c.pki != nil {
+		c.useClusterToken(fresh) // the restored state holds the cluster's tokens
 	}
 
 	check := func(when string) {

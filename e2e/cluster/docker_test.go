@@ -25,6 +25,8 @@ type dockerCluster struct {
 	subnet  string // "10.A.B"
 	servers []*dockerAgent
 	clients []*dockerAgent
+	// pki is set in secure mode (secure_test.go).
+	pki *securePKI
 }
 
 // dockerAgent is one container running `appmesh agent`.
@@ -72,6 +74,7 @@ func TestDockerCluster(t *testing.T) {
 	d := &dockerCluster{t: t, ctx: ctx, name: fmt.Sprintf("appmesh-e2e-%d-%d", runTag, os.Getpid())}
 	d.buildImage()
 	d.createNetwork()
+	d.dockerSecure()
 
 	for i := 1; i <= 3; i++ {
 		d.servers = append(d.servers, &dockerAgent{name: fmt.Sprintf("s%d", i), ip: fmt.Sprintf("%s.%d", d.subnet, 10+i)})
@@ -91,6 +94,7 @@ func TestDockerCluster(t *testing.T) {
 		d.clients = append(d.clients, c)
 		d.run(c)
 	}
+	d.dockerBootstrap()
 
 	leader := d.waitLeader(d.servers, "")
 	t.Run("three servers: one leader, members and voters on their container addresses", func(t *testing.T) {
@@ -317,6 +321,11 @@ func (d *dockerCluster) run(a *dockerAgent) {
 	a.api = newAPI("http://" + a.ip + ":6060")
 	args := []string{"run", "-d", "--name", a.container, "--hostname", a.name,
 		"--network", d.name, "--ip", a.ip, "--label", "appmesh-e2e=" + d.name}
+	if d.pki != nil {
+		a.api = &apiClient{base: "https://" + a.ip + ":6060", hc: d.pki.httpClient()}
+		args = append(args, "-v", d.pki.dir+":/tls:ro")
+		a.args = append(a.args, d.pki.agentArgs(!a.client, "/tls")...)
+	}
 	if a.client {
 		// The exec driver puts tasks in cgroups: a client container needs
 		// the host's cgroup fs writable (or --privileged, which this
