@@ -205,6 +205,7 @@ func (c *AgentCommand) Run(args []string) int {
 			return 1
 		}
 	case <-sigCh:
+		_ = a.RemoveTempDir()
 		c.UI.Error("forced exit")
 		return 1
 	}
