@@ -63,6 +63,9 @@ func (c *AllocStatusCommand) Run(args []string) int {
 			m.NodesEvaluated, m.NodesFiltered, m.NodesExhausted))
 	}
 	c.Ui.Output(formatKV(pairs...))
+	if t := allocPortsText(alloc.AllocatedPorts); t != "" {
+		c.Ui.Output(t)
+	}
 	for _, name := range sortedKeys(alloc.TaskStates) {
 		c.Ui.Output("")
 		c.Ui.Output(taskStateText(name, alloc.TaskStates[name]))

@@ -49,7 +49,7 @@ func (m *Meta) flagSet(name string, withJSON bool) *flag.FlagSet {
 // parseFlags parses args and checks the number of positional arguments.
 // It returns -1 to go on, or the exit code to return at once.
 func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, help string, minArgs, maxArgs int) int {
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args, maxArgs); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			m.Ui.Output(help)
 			return exitOK
@@ -57,6 +57,11 @@ func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, help string, minArgs,
 		return m.usageError(help, "%v", err)
 	}
 	n := fs.NArg()
+	if n > maxArgs {
+		if f := flagAfterArgs(fs, fs.Args()); f != "" {
+			return m.usageError(help, "Flags go before arguments: %s was given after %q; write it before.", f, fs.Arg(0))
+		}
+	}
 	switch {
 	case n < minArgs && minArgs == maxArgs:
 		return m.usageError(help, "This command takes %d argument(s), got %d.", minArgs, n)

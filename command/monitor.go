@@ -192,14 +192,14 @@ func (m *monitor) evalProblem(eval *structs.Evaluation, job *structs.Job) (int, 
 }
 
 // monitorStop follows a deregistration until every allocation of the job
-// has stopped on its client.
-func (m *monitor) monitorStop(evalID, jobID string) int {
+// that was live before it (live) has stopped on its client.
+func (m *monitor) monitorStop(evalID, jobID string, live map[string]bool) int {
 	m.stopping = true
 	if _, err := m.waitEval(evalID); err != nil {
 		return m.failed(err, jobID)
 	}
-	everyAlloc := func(*structs.AllocListStub) bool { return true }
-	allocs, err := m.watchAllocs(jobID, everyAlloc, func(allocs []*structs.AllocListStub) bool {
+	wasLive := func(a *structs.AllocListStub) bool { return live[a.ID] }
+	allocs, err := m.watchAllocs(jobID, wasLive, func(allocs []*structs.AllocListStub) bool {
 		for _, a := range allocs {
 			if !isClientTerminal(a.ClientStatus) {
 				return false
