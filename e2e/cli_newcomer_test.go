@@ -27,7 +27,7 @@ func TestCLINewcomer(t *testing.T) {
 		}
 	})
 
-	marker := "newcomer-" + sanitize(t.Name())
+	sec, marker := taskSleep(82)
 	a.track(marker)
 	jobFile := writeFile(t, "web.hcl", fmt.Sprintf(`job "web" {
   group "g" {
@@ -36,12 +36,12 @@ func TestCLINewcomer(t *testing.T) {
       driver = "raw_exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "exec sleep 3600 %s"]
+        args    = ["-c", "exec sleep %d"]
       }
     }
   }
 }
-`, marker))
+`, sec))
 
 	t.Run("plan exit codes", func(t *testing.T) {
 		if res := a.cli("job plan", jobFile); res.code != 1 {
