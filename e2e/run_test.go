@@ -88,6 +88,11 @@ func TestRemoteRunNodeAndTimeout(t *testing.T) {
 	if res.code != 1 || !strings.Contains(res.stderr, "could not place") {
 		a.fatalf("run -node no-such-node: want exit 1 with a placement error, got %s", res)
 	}
+	// The run is stopped at once, so its status cannot explain later: the
+	// message itself names the constraint.
+	if !strings.Contains(res.stderr, `${node.unique.name} = no-such-node`) || strings.Contains(res.stderr, "job status") {
+		a.fatalf("run -node no-such-node: want the constraint that filtered the nodes, got %s", res)
+	}
 	res = a.runWithStdin("", "-timeout", "1s", "--", "/bin/sleep", "300")
 	if res.code != 124 || !strings.Contains(res.stderr, "timed out") {
 		a.fatalf("run -timeout 1s: want exit 124, got %s", res)
