@@ -145,4 +145,10 @@ func TestAgentConfigOneLineBlocks(t *testing.T) {
 		strings.Contains(res.stderr, "other diagnostic") {
 		t.Errorf("bad config: want both problems listed, got %s", res)
 	}
+	badJSON := writeFile(t, "bad.json", `{"server": {"enabled": true, "bogus": 1}, "client": {"nope": 2}}`)
+	res = startupRun(t, t.TempDir(), "-dev", "-config", badJSON)
+	if res.code != 1 || !strings.Contains(res.stderr, `"bogus"`) || !strings.Contains(res.stderr, `"nope"`) ||
+		strings.Contains(res.stderr, "other diagnostic") {
+		t.Errorf("bad JSON config: want both problems listed, got %s", res)
+	}
 }
