@@ -1,9 +1,6 @@
 package command
 
-import (
-	"flag"
-	"strings"
-)
+import "flag"
 
 // passThroughArgs is the maxArgs above which a command's arguments are a
 // command line of their own (run, alloc exec, server join): flags among
@@ -43,24 +40,4 @@ func parseInterleaved(fs *flag.FlagSet, args []string, maxArgs int) error {
 	// Parse again with only the positional arguments left, after "--",
 	// so that fs.Args() reports them.
 	return fs.Parse(append([]string{"--"}, positional...))
-}
-
-// flagAfterArgs returns the first argument (after the first) that names
-// one of fs's flags, or "": for commands that take flags only before
-// their arguments, to explain a "too many arguments" error.
-func flagAfterArgs(fs *flag.FlagSet, args []string) string {
-	for _, a := range args[1:] {
-		if a == "--" {
-			return ""
-		}
-		if !strings.HasPrefix(a, "-") || len(a) < 2 {
-			continue
-		}
-		name := strings.TrimLeft(a, "-")
-		name, _, _ = strings.Cut(name, "=")
-		if fs.Lookup(name) != nil {
-			return a
-		}
-	}
-	return ""
 }

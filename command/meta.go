@@ -57,11 +57,6 @@ func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, help string, minArgs,
 		return m.usageError(help, "%v", err)
 	}
 	n := fs.NArg()
-	if n > maxArgs {
-		if f := flagAfterArgs(fs, fs.Args()); f != "" {
-			return m.usageError(help, "Flags go before arguments: %s was given after %q; write it before.", f, fs.Arg(0))
-		}
-	}
 	switch {
 	case n < minArgs && minArgs == maxArgs:
 		return m.usageError(help, "This command takes %d argument(s), got %d.", minArgs, n)
