@@ -7,7 +7,7 @@ import (
 	"github.com/appmesh/appmesh/structs"
 )
 
-// TestJobPlanChecksDriverConfig: the servers check a task's config against
+// TestJobPlanChecksDriverConfig: the servers (Job.Plan and Job.Register) check a task's config against
 // the schema its driver reported in a node's fingerprint (a third-party
 // plugin's as well as a built-in's), so job plan names a typo before
 // anything is placed; a driver that reported none is not checked.
@@ -26,6 +26,13 @@ func TestJobPlanChecksDriverConfig(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unknown key "endpont" for driver "my-plugin"; did you mean "endpoint"?`) ||
 		!strings.Contains(err.Error(), `endpoint is required`) {
 		t.Fatalf("plan with a typo in a plugin's config: %v, want the unknown and the missing key", err)
+	}
+
+	// Registering it is refused the same way: nothing is stored.
+	var reg structs.JobRegisterResponse
+	err = s.RPC("Job.Register", &structs.JobRegisterRequest{Job: job}, &reg)
+	if err == nil || !strings.Contains(err.Error(), `did you mean "endpoint"?`) {
+		t.Fatalf("register with a typo in a plugin's config: %v, want it refused", err)
 	}
 
 	job.Groups[0].Tasks[0].Config = map[string]any{"endpoint": "x", "retries": 2}
