@@ -214,6 +214,7 @@ func (c *AgentCommand) Run(args []string) int {
 			return 1
 		}
 	case <-sigCh:
+		_ = a.RemoveTempDir()
 		c.UI.Error("forced exit")
 		return 1
 	}

@@ -63,6 +63,9 @@ func (c *AllocStatusCommand) Run(args []string) int {
 			m.NodesEvaluated, m.NodesFiltered, m.NodesExhausted))
 	}
 	c.Ui.Output(formatKV(pairs...))
+	if t := allocPortsText(alloc.AllocatedPorts); t != "" {
+		c.Ui.Output(t)
+	}
 	for _, name := range sortedKeys(alloc.TaskStates) {
 		c.Ui.Output("")
 		c.Ui.Output(taskStateText(name, alloc.TaskStates[name]))
@@ -109,10 +112,13 @@ func eventDescription(e *structs.TaskEvent) string {
 	if e.ExitCode != nil && !strings.Contains(e.Message, "Exit Code") {
 		parts = append(parts, fmt.Sprintf("exit code %d", *e.ExitCode))
 	}
-	if e.Signal != 0 {
+	// The client often writes the signal and the error into the message
+	// too ("Exit Code: 137, Signal: 9, OOM Killed", a driver failure's
+	// message is its error): each is said once.
+	if e.Signal != 0 && !strings.Contains(e.Message, "Signal") {
 		parts = append(parts, fmt.Sprintf("signal %d", e.Signal))
 	}
-	if e.Error != "" {
+	if e.Error != "" && !strings.Contains(e.Message, e.Error) {
 		parts = append(parts, e.Error)
 	}
 	return strings.Join(parts, "; ")

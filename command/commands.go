@@ -22,11 +22,16 @@ func Run(args []string) int {
 
 // run is Run with the UI and help writers given, for tests.
 func run(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
+	commands := Commands(ui)
+	args, code, done := frontArgs(args, commands, errOut)
+	if done {
+		return code
+	}
 	c := &cli.CLI{
 		Name:        "appmesh",
 		Version:     version.String(),
 		Args:        args,
-		Commands:    Commands(ui),
+		Commands:    commands,
 		HelpFunc:    cli.BasicHelpFunc("appmesh"),
 		HelpWriter:  helpOut,
 		ErrorWriter: errOut,
@@ -168,7 +173,7 @@ func (n *namespace) Run(args []string) int {
 	}
 	sort.Strings(subs)
 	if len(args) > 0 {
-		n.Ui.Error(fmt.Sprintf("Unknown subcommand %q.\n", args[0]))
+		n.Ui.Error(unknownSubcommand(n.name, args[0], Commands(n.Ui)))
 	}
 	n.Ui.Error(n.Help() + "\n\nSubcommands:\n" + strings.Join(subs, "\n"))
 	return exitUsage

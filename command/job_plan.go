@@ -36,19 +36,19 @@ func (c *JobPlanCommand) Run(args []string) int {
 	}
 	job, err := loadJob(fs.Arg(0))
 	if err != nil {
-		return c.errorf("%v", err)
+		return c.planErrorf("%v", err)
 	}
 	client, err := c.client()
 	if err != nil {
-		return c.errorf("Error: %v", err)
+		return c.planErrorf("Error: %v", err)
 	}
 	resp, err := client.Jobs().Plan(job, true)
 	if err != nil {
-		return c.errorf("Error during plan: %v", err)
+		return c.planErrorf("Error during plan: %v", err)
 	}
 	if c.json {
 		if err := printJSON(c.Ui, resp); err != nil {
-			return c.errorf("%v", err)
+			return c.planErrorf("%v", err)
 		}
 		return planExitCode(resp)
 	}
@@ -148,4 +148,14 @@ func placementFailure(m *structs.AllocMetric) string {
 		return "no eligible node"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// exitPlanError is job plan's exit code for an error, as in Nomad: 0 and 1
+// already mean "no change" and "changes".
+const exitPlanError = 255
+
+// planErrorf prints an error and returns exitPlanError.
+func (c *JobPlanCommand) planErrorf(format string, args ...any) int {
+	c.errorf(format, args...)
+	return exitPlanError
 }

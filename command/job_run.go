@@ -66,6 +66,7 @@ func (c *JobRunCommand) Run(args []string) int {
 		client = client.WithNamespace(job.Namespace)
 	}
 	opts := &api.RegisterOptions{EnforceIndex: checkIndex.set, ModifyIndex: checkIndex.value}
+	prev := versionBefore(client, job.ID)
 	resp, _, err := client.Jobs().Register(job, opts)
 	if err != nil {
 		return c.errorf("Error submitting job: %v", err)
@@ -86,5 +87,6 @@ func (c *JobRunCommand) Run(args []string) int {
 	}
 	mon, cancel := newMonitor(c.Ui, client, *timeout)
 	defer cancel()
+	mon.prevVersion = prev
 	return mon.monitorRun(resp.EvalID, job)
 }

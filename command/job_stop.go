@@ -1,6 +1,11 @@
 package command
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/appmesh/appmesh/api"
+)
 
 // JobStopCommand stops a job and waits for its allocations to stop.
 type JobStopCommand struct{ Meta }
@@ -46,9 +51,23 @@ func (c *JobStopCommand) Run(args []string) int {
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
+	live, err := liveAllocs(client, jobID)
+	if err != nil {
+		return c.errorf("Error stopping job %q: %v", jobID, err)
+	}
 	resp, _, err := client.Jobs().Deregister(jobID, purge)
 	if err != nil {
 		return c.errorf("Error stopping job %q: %v", jobID, err)
+	}
+	if len(live) == 0 && !detach {
+		// Nothing runs: say so instead of "1 allocation(s) stopped" for
+		// allocations that had finished long ago.
+		msg := fmt.Sprintf("==> Job %q is already stopped: no allocation is running", jobID)
+		if purge {
+			msg += "; purged"
+		}
+		c.Ui.Output(msg)
+		return exitOK
 	}
 	if detach || resp.EvalID == "" {
 		// No evaluation means nothing was left to stop.
@@ -60,5 +79,24 @@ func (c *JobStopCommand) Run(args []string) int {
 	}
 	mon, cancel := newMonitor(c.Ui, client, *timeout)
 	defer cancel()
-	return mon.monitorStop(resp.EvalID, jobID)
+	return mon.monitorStop(resp.EvalID, jobID, live)
+}
+
+// liveAllocs returns the IDs of the job's allocations that have not
+// finished on their nodes: the ones a stop actually stops.
+func liveAllocs(client *api.Client, jobID string) (map[string]bool, error) {
+	allocs, _, err := client.Jobs().Allocations(jobID, false, nil)
+	if api.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]bool{}
+	for _, a := range allocs {
+		if !isClientTerminal(a.ClientStatus) {
+			live[a.ID] = true
+		}
+	}
+	return live, nil
 }

@@ -41,7 +41,10 @@ func loadJob(path string) (*structs.Job, error) {
 		return nil, fmt.Errorf("Error parsing job file %s:\n%v", path, err)
 	}
 	job.Canonicalize()
-	if err := job.Validate(); err != nil {
+	v := &structs.ValidationError{}
+	v.Merge("", job.Validate())
+	v.Merge("", checkDriverConfigs(job))
+	if err := v.ErrorOrNil(); err != nil {
 		return nil, fmt.Errorf("Job validation errors:\n%v", err)
 	}
 	return job, nil

@@ -53,7 +53,7 @@ func (m *Meta) flagSet(name string, withJSON bool) *flag.FlagSet {
 // parseFlags parses args and checks the number of positional arguments.
 // It returns -1 to go on, or the exit code to return at once.
 func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, help string, minArgs, maxArgs int) int {
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterleaved(fs, args, maxArgs); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			m.Ui.Output(help)
 			return exitOK

@@ -29,6 +29,12 @@ type monitor struct {
 	deadline time.Time
 	status   map[string]string // allocation ID → last client status printed
 	stopping bool              // following a stop: allocations are not new
+	// prevVersion is the job's version before job run registered it (nil:
+	// a new job), to tell an in-place update from "up to date".
+	prevVersion *uint64
+	// evalIndex is the followed evaluation's create index: an allocation
+	// created before it and touched by it was updated in place.
+	evalIndex uint64
 }
 
 func newMonitor(ui cli.Ui, client *api.Client, timeout time.Duration) (*monitor, context.CancelFunc) {
@@ -91,6 +97,9 @@ func (m *monitor) report(allocs []*structs.AllocListStub) {
 		case !seen && m.stopping:
 			m.ui.Output(fmt.Sprintf("    Allocation %q on node %q is %q, stopping",
 				structs.ShortID(a.ID), a.NodeName, a.ClientStatus))
+		case !seen && m.updatedInPlace(a):
+			m.ui.Output(fmt.Sprintf("    Allocation %q updated in place: node %q, group %q, status %q",
+				structs.ShortID(a.ID), a.NodeName, a.TaskGroup, a.ClientStatus))
 		case !seen:
 			m.ui.Output(fmt.Sprintf("    Allocation %q created: node %q, group %q, status %q",
 				structs.ShortID(a.ID), a.NodeName, a.TaskGroup, a.ClientStatus))
@@ -130,9 +139,15 @@ func (m *monitor) watchAllocs(jobID string, keep func(*structs.AllocListStub) bo
 }
 
 // monitorRun follows a registration: the evaluation, then the allocations
-// it placed until each is running or finished. Exit 0 when all is placed
-// and running, 1 when placement or an allocation failed, or on timeout.
+// it placed (or updated in place) until each runs, finished, waits for its
+// daily window, or shows trouble (a task that exits at once, restarts, or
+// that its driver could not start). Exit 0 when all is well, 1 when
+// placement or a task failed, or on timeout.
 func (m *monitor) monitorRun(evalID string, job *structs.Job) int {
+	if t := templateJobText(job); t != "" {
+		m.ui.Output(t)
+		return exitOK
+	}
 	eval, err := m.waitEval(evalID)
 	if err != nil {
 		return m.failed(err, job.ID)
@@ -140,35 +155,38 @@ func (m *monitor) monitorRun(evalID string, job *structs.Job) int {
 	if code, done := m.evalProblem(eval, job); done {
 		return code
 	}
+	m.evalIndex = eval.CreateIndex
 	placed := func(a *structs.AllocListStub) bool { return a.EvalID == evalID }
-	allocs, err := m.watchAllocs(job.ID, placed, func(allocs []*structs.AllocListStub) bool {
-		for _, a := range allocs {
-			if a.ClientStatus == structs.AllocClientPending {
-				return false
-			}
-		}
-		return true
-	})
+	allocs, err := m.watchAllocs(job.ID, placed, allSettled)
 	if err != nil {
 		return m.failed(err, job.ID)
 	}
+	inPlace := false
 	if len(allocs) == 0 {
-		m.ui.Output("==> No allocation was created or changed: the job is up to date")
-		return exitOK
+		if allocs, err = m.inPlaceAllocs(job); err != nil {
+			return m.failed(err, job.ID)
+		}
+		if len(allocs) == 0 {
+			m.ui.Output("==> No allocation was created or changed: the job is up to date")
+			return exitOK
+		}
+		inPlace = true
 	}
-	m.ui.Output("")
-	m.ui.Output(allocTable(allocs, false))
-	bad := 0
-	for _, a := range allocs {
-		if a.ClientStatus == structs.AllocClientFailed || a.ClientStatus == structs.AllocClientLost {
-			bad++
+	inPlace = inPlace || m.allInPlace(allocs)
+	// A task that exits at once or that its driver cannot start shows
+	// within a moment: watch that long before saying it runs.
+	if taskTrouble(allocs) == "" {
+		ids := map[string]bool{}
+		for _, a := range allocs {
+			ids[a.ID] = true
+		}
+		until := time.Now().Add(settleTime)
+		allocs, err = m.watchAllocsUntil(job.ID, func(a *structs.AllocListStub) bool { return ids[a.ID] }, until)
+		if err != nil {
+			return m.failed(err, job.ID)
 		}
 	}
-	if bad > 0 {
-		return m.errorf("==> %d of %d allocation(s) failed; see \"appmesh alloc status <id>\"", bad, len(allocs))
-	}
-	m.ui.Output(fmt.Sprintf("==> Job %q: %d allocation(s) placed and running", job.ID, len(allocs)))
-	return exitOK
+	return m.summarize(job, allocs, inPlace)
 }
 
 // evalProblem reports a failed or canceled evaluation and placements that
@@ -192,14 +210,14 @@ func (m *monitor) evalProblem(eval *structs.Evaluation, job *structs.Job) (int, 
 }
 
 // monitorStop follows a deregistration until every allocation of the job
-// has stopped on its client.
-func (m *monitor) monitorStop(evalID, jobID string) int {
+// that was live before it (live) has stopped on its client.
+func (m *monitor) monitorStop(evalID, jobID string, live map[string]bool) int {
 	m.stopping = true
 	if _, err := m.waitEval(evalID); err != nil {
 		return m.failed(err, jobID)
 	}
-	everyAlloc := func(*structs.AllocListStub) bool { return true }
-	allocs, err := m.watchAllocs(jobID, everyAlloc, func(allocs []*structs.AllocListStub) bool {
+	wasLive := func(a *structs.AllocListStub) bool { return live[a.ID] }
+	allocs, err := m.watchAllocs(jobID, wasLive, func(allocs []*structs.AllocListStub) bool {
 		for _, a := range allocs {
 			if !isClientTerminal(a.ClientStatus) {
 				return false

@@ -51,6 +51,7 @@ func (c *NodeStatusCommand) Run(args []string) int {
 		return c.outputJSON(node)
 	}
 	c.Ui.Output(nodeText(node, *verbose))
+	c.Ui.Output(nodeAllocsText(client, node.ID))
 	return exitOK
 }
 
@@ -80,7 +81,8 @@ func nodeText(n *structs.Node, verbose bool) string {
 	pairs := []string{
 		"ID", n.ID, "Name", n.Name, "Datacenter", n.Datacenter, "HTTP Address", orDash(n.HTTPAddr),
 		"Status", n.Status, "Status Description", orDash(n.StatusDescription),
-		"Eligibility", n.SchedulingEligibility, "Drivers", healthyDrivers(n.Drivers),
+		"Eligibility", n.SchedulingEligibility, "Drain", drainText(n),
+		"Drivers", healthyDrivers(n.Drivers),
 		"Status Updated", formatTime(n.StatusUpdatedAt),
 	}
 	if r := n.Resources; r != nil {

@@ -332,10 +332,15 @@ func runPlacementFailure(client *api.Client, id string) string {
 	}
 	for _, e := range evals {
 		if e.Status == structs.EvalStatusBlocked || e.Status == structs.EvalStatusFailed {
+			// The run is stopped right after this: its status would no
+			// longer show why, so the reason is given here in full.
+			if lines := placementFailures(e, map[string]int{structs.RunGroup: 1}); len(lines) > 0 {
+				return strings.Join(lines, "\n    ")
+			}
 			if e.StatusDescription != "" {
 				return e.StatusDescription
 			}
-			return "no node fits its constraints (see appmesh job status " + id + ")"
+			return "no node fits its constraints"
 		}
 	}
 	return ""

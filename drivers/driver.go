@@ -50,6 +50,10 @@ type Fingerprint struct {
 	Healthy           bool              `json:"healthy"`
 	HealthDescription string            `json:"health_description,omitempty"`
 	Attributes        map[string]string `json:"attributes,omitempty"`
+	// ConfigSchema is the task `config` block the driver accepts, if it
+	// says: the servers check jobs against it before placing them (job
+	// plan, job run). Optional: a plugin without it is checked at start.
+	ConfigSchema *ConfigSchema `json:"config_schema,omitempty"`
 }
 
 // Capabilities lists optional features of a driver.

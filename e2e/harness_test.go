@@ -91,6 +91,8 @@ type agentOptions struct {
 	// secure, set by TestSecureX through secureTests, runs the agent with
 	// ACLs, TLS and gossip encryption (secure_test.go).
 	secure *secureFiles
+	// nodeName is the -node name; "e2e-<test name>" if empty.
+	nodeName string
 }
 
 // agent is one running `appmesh agent` process.
@@ -191,9 +193,16 @@ func (a *agent) args() []string {
 		"-http-port", strconv.Itoa(a.ports.HTTP),
 		"-rpc-port", strconv.Itoa(a.ports.RPC),
 		"-gossip-port", strconv.Itoa(a.ports.Gossip),
-		"-node", "e2e-"+sanitize(a.t.Name()),
+		"-node", a.nodeName(),
 		"-log-level", "DEBUG",
 	)
+}
+
+func (a *agent) nodeName() string {
+	if a.opts.nodeName != "" {
+		return a.opts.nodeName
+	}
+	return "e2e-" + sanitize(a.t.Name())
 }
 
 var nonName = regexp.MustCompile(`[^A-Za-z0-9-]+`)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runWithStdin runs `appmesh run -address <agent> <args...>` with stdin.
@@ -86,6 +87,11 @@ func TestRemoteRunNodeAndTimeout(t *testing.T) {
 	res = a.runWithStdin("", "-node", "no-such-node", "--", "/bin/echo", "x")
 	if res.code != 1 || !strings.Contains(res.stderr, "could not place") {
 		a.fatalf("run -node no-such-node: want exit 1 with a placement error, got %s", res)
+	}
+	// The run is stopped at once, so its status cannot explain later: the
+	// message itself names the constraint.
+	if !strings.Contains(res.stderr, `${node.unique.name} = no-such-node`) || strings.Contains(res.stderr, "job status") {
+		a.fatalf("run -node no-such-node: want the constraint that filtered the nodes, got %s", res)
 	}
 	res = a.runWithStdin("", "-timeout", "1s", "--", "/bin/sleep", "300")
 	if res.code != 124 || !strings.Contains(res.stderr, "timed out") {
@@ -169,4 +175,29 @@ func TestRemoteRunInterrupt(t *testing.T) {
 	a.waitAllocs(runID, "the interrupted run to be stopped", func(allocs []alloc) (bool, string) {
 		return len(allocs) == 1 && allocs[0].DesiredStatus == "stop" && allocs[0].ClientStatus != "running", describeAllocs(allocs)
 	})
+}
+
+// TestRemoteRunRunsOnce: a failed command is not run again by the batch
+// default reschedule (one more attempt 5s after the failure).
+func TestRemoteRunRunsOnce(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	dir := traversableTempDir(t)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	count := dir + "/runs"
+	res := a.runWithStdin("", "--", "/bin/sh", "-c", "echo ran >> "+count+"; exit 1")
+	if res.code != 1 {
+		a.fatalf("failing run: want exit 1, got %s", res)
+	}
+	// The default batch reschedule would start the second attempt 5s
+	// after the failure; give it twice that to show up.
+	time.Sleep(12 * time.Second)
+	b, err := os.ReadFile(count)
+	if err != nil {
+		a.fatalf("the run left no trace: %v", err)
+	}
+	if n := strings.Count(string(b), "ran"); n != 1 {
+		a.fatalf("the failed command ran %d times, want once", n)
+	}
 }

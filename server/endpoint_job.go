@@ -35,6 +35,9 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 		return err
 	}
 	st := j.srv.State()
+	if err := checkDriverConfigs(st, job); err != nil {
+		return fmt.Errorf("invalid: %w", err)
+	}
 	existing, err := st.JobByID(nil, job.Namespace, job.ID)
 	if err != nil {
 		return fmt.Errorf("register job %q: %w", job.ID, err)

@@ -32,6 +32,9 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 	if err != nil {
 		return fmt.Errorf("plan job %q: snapshot: %w", job.ID, err)
 	}
+	if err := checkDriverConfigs(snap, job); err != nil {
+		return fmt.Errorf("invalid: %w", err)
+	}
 	existing, err := snap.JobByID(nil, job.Namespace, job.ID)
 	if err != nil {
 		return fmt.Errorf("plan job %q: %w", job.ID, err)

@@ -112,7 +112,10 @@ func (s *Server) SnapshotSave(w io.Writer) error {
 // through Raft so every server restores it. Only the leader can do it.
 func (s *Server) SnapshotRestore(r io.Reader) error {
 	if !s.IsLeader() {
-		return fmt.Errorf("restore must be sent to the leader's agent (leader RPC address %s)", s.Leader())
+		// The leader is known here by its RPC address only: say which
+		// address that is, and that the restore goes to its HTTP API.
+		return fmt.Errorf("restore must be sent to the HTTP address (-address) of the leader's agent; "+
+			"this server is a follower, the leader's RPC (not HTTP) address is %s", orNone(s.Leader()))
 	}
 	br := bufio.NewReader(r)
 	line, err := br.ReadString('\n')
@@ -166,3 +169,10 @@ func (s *writerSink) Write(p []byte) (int, error) {
 func (s *writerSink) Close() error  { return nil }
 func (s *writerSink) ID() string    { return "user" }
 func (s *writerSink) Cancel() error { return nil }
+
+func orNone(s string) string {
+	if s == "" {
+		return "unknown (no leader)"
+	}
+	return s
+}

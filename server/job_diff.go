@@ -13,6 +13,8 @@ import (
 var serverOwnedJobFields = map[string]bool{
 	"status": true, "status_description": true, "version": true, "submit_time": true,
 	"create_index": true, "modify_index": true, "job_modify_index": true, "stop": true,
+	// Set by the servers once a version was healthy (not a user change).
+	"stable": true,
 }
 
 // diffJobs lists the fields that differ between the running job (nil for

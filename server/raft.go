@@ -14,6 +14,7 @@ import (
 	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 )
 
 // raftApplyTimeout bounds how long a write waits for Raft.
@@ -75,7 +76,10 @@ func (s *Server) setupRaft() error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create raft dir: %w", err)
 		}
-		bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+		bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db"),
+			// bolt waits forever on another process's flock; the agent's
+			// data dir lock should have refused first, this is the backstop.
+			BoltOptions: &bbolt.Options{Timeout: 5 * time.Second}})
 		if err != nil {
 			return fmt.Errorf("open raft log %s: %w", filepath.Join(dir, "raft.db"), err)
 		}

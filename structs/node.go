@@ -60,6 +60,10 @@ type DriverInfo struct {
 	Healthy           bool              `json:"healthy"`
 	HealthDescription string            `json:"health_description,omitempty"`
 	Attributes        map[string]string `json:"attributes,omitempty"`
+	// ConfigKeys and ConfigRequired are the driver's task `config` keys as
+	// its fingerprint gave them (none: unknown), for checks before placement.
+	ConfigKeys     []string `json:"config_keys,omitempty"`
+	ConfigRequired []string `json:"config_required,omitempty"`
 }
 
 // Ready reports whether the node can receive new allocations.

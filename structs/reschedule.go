@@ -77,6 +77,11 @@ func EffectiveReschedulePolicy(job *Job, tg *TaskGroup) *ReschedulePolicy {
 	if p == nil {
 		return nil
 	}
+	if IsRunJob(job) && job.Reschedule == nil && (tg == nil || tg.Reschedule == nil) {
+		// A remote run runs once: its caller reads one exit code, and a
+		// command with side effects must not be repeated behind its back.
+		return nil
+	}
 	p.merge(job.Reschedule)
 	if tg != nil {
 		p.merge(tg.Reschedule)

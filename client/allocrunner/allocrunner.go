@@ -135,6 +135,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			State:         ar.db,
 			Services:      cfg.Services,
 			Payload:       cfg.Job.Payload,
+			Meta:          structs.MergedMeta(cfg.Job, group, task),
 			Policy:        cfg.Policy,
 		}
 		tr, err := taskrunner.New(tcfg)

@@ -81,12 +81,16 @@ func driverInfo(ctx context.Context, src DriverSource, name string, logger hclog
 		}
 		return &structs.DriverInfo{HealthDescription: desc}
 	}
-	return &structs.DriverInfo{
+	info := &structs.DriverInfo{
 		Detected:          true,
 		Healthy:           fp.Healthy,
 		HealthDescription: fp.HealthDescription,
 		Attributes:        fp.Attributes,
 	}
+	if fp.ConfigSchema != nil {
+		info.ConfigKeys, info.ConfigRequired = fp.ConfigSchema.Keys, fp.ConfigSchema.Required
+	}
+	return info
 }
 
 // DriverAttributes turns driver fingerprints into node attributes:

@@ -100,5 +100,6 @@ func (h *envHook) Name() string { return "env" }
 
 func (h *envHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error {
 	cfg.Env = buildEnv(h.tr.task, h.tr.alloc, cfg.AllocDir, cfg.TaskDir)
+	addMetaEnv(cfg.Env, h.tr.meta)
 	return nil
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// Payload is a dispatched job's input, given to the task as the file
 	// local/payload in its directory.
 	Payload []byte
+	// Meta is the job's, group's and task's meta merged (the task's wins),
+	// given to the task as APPMESH_META_<KEY>.
+	Meta map[string]string
 	// State persists the task; nil keeps nothing.
 	State StateDB
 	// Restore is the task as persisted by an earlier agent, or nil.
@@ -80,6 +83,7 @@ const (
 // goroutine; Kill, Restart, Detach, Signal, Exec, Stats and State may be
 // called from anywhere.
 type TaskRunner struct {
+	meta          map[string]string // APPMESH_META_* (Config.Meta)
 	alloc         *structs.Allocation
 	task          *structs.Task
 	allocDir      *allocdir.AllocDir
@@ -129,6 +133,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &TaskRunner{
+		meta:          cfg.Meta,
 		alloc:         cfg.Alloc,
 		task:          cfg.Task,
 		allocDir:      cfg.AllocDir,

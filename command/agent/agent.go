@@ -41,6 +41,7 @@ type Agent struct {
 
 	httpAddr string
 	tempDir  string // dev-mode data directory, removed on shutdown
+	lock     *dataDirLock
 }
 
 // NewAgent starts everything the configuration enables. On error, whatever
@@ -56,19 +57,11 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 	defer func() {
 		if err != nil {
 			_ = a.Shutdown()
+			err = plainStartError(err)
 		}
 	}()
-	if cfg.DevMode && cfg.DataDir == "" {
-		dir, err := os.MkdirTemp("", "appmesh-dev-")
-		if err != nil {
-			return nil, fmt.Errorf("create dev data dir: %w", err)
-		}
-		// MkdirTemp makes it 0700; tasks that run as another user (user =
-		// "nobody") must be able to pass through to their directories.
-		if err := client.MakeTraversable(dir, logger); err != nil {
-			return nil, err
-		}
-		a.tempDir = dir
+	if err := a.lockDataDir(); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.HTTP)))
 	if err != nil {
@@ -353,9 +346,7 @@ func (a *Agent) Shutdown() error {
 	if a.remote != nil {
 		a.remote.close()
 	}
-	if a.tempDir != "" {
-		errs = append(errs, os.RemoveAll(a.tempDir))
-	}
+	errs = append(errs, a.RemoveTempDir())
 	return errors.Join(errs...)
 }
 

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/hcl/v2/hclsimple"
 )
 
 // Config is the agent's configuration, read from an HCL or JSON file
@@ -147,7 +145,7 @@ func DevConfig() *Config {
 // settings are errors with their file and line.
 func LoadConfigFile(path string, base *Config) error {
 	var file Config
-	if err := hclsimple.DecodeFile(path, nil, &file); err != nil {
+	if err := decodeConfigFile(path, &file); err != nil {
 		return fmt.Errorf("read agent config: %w", err)
 	}
 	// Only what the file sets replaces the base values: scalars when not

@@ -11,6 +11,10 @@ import (
 
 var configKeys = []string{"args", "command", "entrypoint", "env", "image", "labels", "load", "port_map", "ports", "privileged", "volumes"}
 
+// ConfigSchema is a docker task's `config` block, for checks before a task
+// runs (drivers/builtin.ConfigSchema).
+var ConfigSchema = &drivers.ConfigSchema{Keys: configKeys, Required: []string{"image"}}
+
 // taskConfig is a docker task's `config` block.
 type taskConfig struct {
 	Image      string

@@ -79,6 +79,7 @@ func (d *Driver) Fingerprint(ctx context.Context) (*drivers.Fingerprint, error) 
 			"driver.docker.version":     v.Version,
 			"driver.docker.api_version": v.APIVersion,
 		},
+		ConfigSchema: ConfigSchema,
 	}, nil
 }
 

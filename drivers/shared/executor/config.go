@@ -22,6 +22,10 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // configKeys are the keys a task's `config` block may hold.
 var configKeys = []string{"args", "command", "stdin", "work_dir"}
 
+// ConfigSchema is the `config` block of exec and raw_exec tasks, for
+// checks before a task runs (drivers/builtin.ConfigSchema).
+var ConfigSchema = &drivers.ConfigSchema{Keys: configKeys, Required: []string{"command"}}
+
 // launchSpec is a task's process as the kernel will see it: everything is
 // resolved and checked before fork so that errors carry a clear message
 // instead of a bare errno from the child.

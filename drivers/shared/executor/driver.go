@@ -46,6 +46,7 @@ func (d *Driver) Fingerprint(context.Context) (*drivers.Fingerprint, error) {
 			"driver." + d.name:              "1",
 			"driver." + d.name + ".version": Version,
 		},
+		ConfigSchema: ConfigSchema,
 	}, nil
 }
 
