@@ -60,6 +60,9 @@ type Config struct {
 	// HeartbeatGrace is added to the TTL before a silent node is marked
 	// down (default: a quarter of the TTL).
 	HeartbeatGrace time.Duration
+	// FailoverHeartbeatTTL is how long a new leader waits for a node's
+	// first heartbeat (default 5m; heartbeat_failover.go).
+	FailoverHeartbeatTTL time.Duration
 	Logger         hclog.Logger
 	// Consul enables the leader's Consul duties (consul_config.go).
 	Consul *ConsulConfig
@@ -85,6 +88,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HeartbeatGrace <= 0 {
 		c.HeartbeatGrace = c.HeartbeatTTL / 4
+	}
+	if c.FailoverHeartbeatTTL <= 0 {
+		c.FailoverHeartbeatTTL = DefaultFailoverHeartbeatTTL
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()

@@ -123,6 +123,7 @@ func (a *Agent) startServer() error {
 		Consul:          a.consulServer(),
 		JoinToken:       cfg.Server.JoinToken,
 	}
+	srvCfg.FailoverHeartbeatTTL = cfg.Server.failoverHeartbeatTTL()
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
 		srvCfg.GossipBindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Gossip))
