@@ -60,9 +60,6 @@ type Config struct {
 	// HeartbeatGrace is added to the TTL before a silent node is marked
 	// down (default: a quarter of the TTL).
 	HeartbeatGrace time.Duration
-	// FailoverHeartbeatTTL is how long a new leader waits for a node's
-	// first heartbeat (default 5m; heartbeat_failover.go).
-	FailoverHeartbeatTTL time.Duration
 	Logger         hclog.Logger
 	// Consul enables the leader's Consul duties (consul_config.go).
 	Consul *ConsulConfig
@@ -73,6 +70,9 @@ type Config struct {
 	// a connection may speak Raft or relay for another server, only after
 	// proving it. Empty: servers trust each other unproven.
 	JoinToken string
+	// FailoverHeartbeatTTL is how long a new leader waits for a node's
+	// first heartbeat (default 5m; heartbeat_failover.go).
+	FailoverHeartbeatTTL time.Duration
 }
 
 func (c *Config) setDefaults() {
