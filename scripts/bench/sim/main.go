@@ -48,6 +48,8 @@ type options struct {
 	timeout     time.Duration
 	logLevel    string
 	dataDir     string
+	killLeader  bool
+	failWatch   time.Duration
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -73,6 +75,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
 	fs.StringVar(&o.logLevel, "log-level", "error", "server log level")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep Raft in BoltDB and snapshot files under this directory, as a production server does (default: in memory, the log on the Go heap)")
+	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
+	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +92,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-ack must be global or node, not %q", o.ackMode)
 	case o.conns <= 0 || o.submitters <= 0:
 		return nil, errors.New("-conns and -submitters must be positive")
+	case o.killLeader && o.servers < 3:
+		return nil, errors.New("-kill-leader needs -servers 3 (a lone server has no one to take over)")
 	}
 	return o, nil
 }
@@ -275,6 +281,14 @@ wait:
 		r.serverRunning, r.serverAllocs, r.serverOthers = countRunning(l)
 	}
 	r.print(os.Stdout)
+	if o.killLeader && runErr == nil {
+		fr, err := failover(ctx, c, s, o.failWatch)
+		if err != nil {
+			runErr = err
+		} else {
+			fr.print(os.Stdout)
+		}
+	}
 
 	if o.memProfile != "" {
 		if err := writeHeapProfile(o.memProfile); err != nil {
