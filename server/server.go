@@ -73,6 +73,9 @@ type Config struct {
 	// FailoverHeartbeatTTL is how long a new leader waits for a node's
 	// first heartbeat (default 5m; heartbeat_failover.go).
 	FailoverHeartbeatTTL time.Duration
+	// failEstablish, when set (tests only), makes establishLeadership
+	// fail while it returns an error.
+	failEstablish func() error
 }
 
 func (c *Config) setDefaults() {
@@ -149,6 +152,7 @@ type Server struct {
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc
 	leaderWG     sync.WaitGroup
+	leaderRetry  chan struct{} // leader_retry.go
 
 	shutdownCtx    context.Context
 	shutdownCancel context.CancelFunc
@@ -166,6 +170,7 @@ func NewServer(cfg *Config) (*Server, error) {
 		shutdownCtx:    ctx,
 		shutdownCancel: cancel,
 		raftNotifyCh:   make(chan bool, 10),
+		leaderRetry:    make(chan struct{}, 1),
 	}
 	f, err := fsm.New(s.logger)
 	if err != nil {
