@@ -78,3 +78,38 @@ func TestFailover_DeadNodeDownAfterFailoverTTL(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A drain deadline is node state, not a timer on the server that took the
+// request: a new leader stops the batch work left on the node when it
+// passes.
+func TestFailover_DrainDeadlineSurvivesLeaderLoss(t *testing.T) {
+	servers := testCluster(t, 3)
+	leader, followers := leaderOf(servers)
+	via := followers[0]
+	n1, n2 := testNode("n1", 4000, 4096), testNode("n2", 4000, 4096)
+	registerNode(t, via, n1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go heartbeatUntil(via, n1, 500*time.Millisecond, stop)
+	job := testJob("crunch", 1, 64)
+	job.Type = structs.JobTypeBatch
+	registerJob(t, via, job)
+	waitFor(t, "batch work placed on n1", func() bool { return liveAllocs(jobAllocs(t, via, "crunch")) == 1 })
+	registerNode(t, via, n2)
+	go heartbeatUntil(via, n2, 500*time.Millisecond, stop)
+
+	var reply structs.GenericResponse
+	drain := &structs.DrainStrategy{Deadline: structs.Duration(3 * time.Second)}
+	if err := via.RPC("Node.UpdateDrain", &structs.NodeDrainRequest{NodeID: n1.ID, Drain: drain}, &reply); err != nil {
+		t.Fatal(err)
+	}
+	failOver(t, leader, followers)
+	waitFor(t, "the batch work on n1 stopped at the drain deadline by the new leader", func() bool {
+		for _, a := range jobAllocs(t, via, "crunch") {
+			if a.NodeID == n1.ID && a.DesiredStatus == structs.AllocDesiredStop {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -67,6 +67,7 @@ func (s *Server) establishLeadership() error {
 	s.goLeader(ctx, s.rollouts.run)
 	s.startConsulLeader(ctx)
 	s.goLeader(ctx, s.runSchedules)
+	s.goLeader(ctx, s.runDrainDeadlines)
 	s.goLeader(ctx, s.gcRuns)
 	for i := 0; i < s.config.NumSchedulers; i++ {
 		w := &worker{srv: s, logger: s.logger.Named("worker").With("worker", i), ctx: ctx}
