@@ -64,6 +64,7 @@ func (s *Server) establishLeadership() error {
 	s.goLeader(ctx, s.reapSupersededEvals)
 	s.goLeader(ctx, s.broker.runDelayed)
 	s.goLeader(ctx, s.writeCanceledDelayed)
+	s.goLeader(ctx, s.writeFailedEvals)
 	s.goLeader(ctx, s.rollouts.run)
 	s.startConsulLeader(ctx)
 	s.goLeader(ctx, s.runSchedules)

@@ -73,6 +73,9 @@ type Config struct {
 	// FailoverHeartbeatTTL is how long a new leader waits for a node's
 	// first heartbeat (default 5m; heartbeat_failover.go).
 	FailoverHeartbeatTTL time.Duration
+	// EvalTiming tunes evaluation retries (zero fields: defaults;
+	// eval_broker_nack.go).
+	EvalTiming EvalBrokerTiming
 	// failEstablish, when set (tests only), makes establishLeadership
 	// fail while it returns an error.
 	failEstablish func() error
@@ -179,6 +182,7 @@ func NewServer(cfg *Config) (*Server, error) {
 	}
 	s.fsm = f
 	s.broker = NewEvalBroker(s.logger, 3)
+	s.broker.SetTiming(cfg.EvalTiming)
 	s.blocked = NewBlockedEvals(s.logger, s.broker)
 	s.planQueue = NewPlanQueue()
 	s.heartbeats = newHeartbeater(s)
