@@ -126,8 +126,8 @@ func (r *scheduleRunner) dispatchQueueStep(parent *structs.Job) error {
 	if parent.Stop {
 		return nil
 	}
-	launchMu.Lock()
-	defer launchMu.Unlock()
+	r.srv.launchMu.Lock()
+	defer r.srv.launchMu.Unlock()
 	active, queued, err := r.srv.dispatchChildren(parent)
 	if err != nil {
 		return fmt.Errorf("dispatch queue of %q: %w", parent.ID, err)

@@ -156,6 +156,7 @@ type Server struct {
 	leaderCancel context.CancelFunc
 	leaderWG     sync.WaitGroup
 	leaderRetry  chan struct{} // leader_retry.go
+	launchMu     sync.Mutex    // serializes periodic/dispatch launches (periodic.go)
 
 	shutdownCtx    context.Context
 	shutdownCancel context.CancelFunc
