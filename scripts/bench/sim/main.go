@@ -49,6 +49,7 @@ type options struct {
 	logLevel    string
 	dataDir     string
 	killLeader  bool
+	inproc      bool
 	failWatch   time.Duration
 }
 
@@ -75,6 +76,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
 	fs.StringVar(&o.logLevel, "log-level", "error", "server log level")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep Raft in BoltDB and snapshot files under this directory, as a production server does (default: in memory, the log on the Go heap)")
+	fs.BoolVar(&o.inproc, "inproc", false, "nodes call the servers in-process (server.RPC) instead of over the network: no client connection pools, for a loaded machine")
 	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
 	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
 	if err := fs.Parse(args); err != nil {
@@ -146,6 +148,9 @@ func run(o *options) error {
 		task:    "t",
 		ackMode: o.ackMode,
 		tracker: newJobTracker(),
+	}
+	if o.inproc {
+		s.local = c.servers
 	}
 	poolLog := hclog.NewNullLogger()
 	for range o.conns {
