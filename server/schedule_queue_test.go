@@ -22,7 +22,21 @@ func TestSchedules_AChangeStepsOnlyTheJobsItTouched(t *testing.T) {
 	registerJob(t, s, cron)
 
 	st := s.State()
-	_, seen, _, _ := st.JobChangesSince(0)
+	// The registrations' evaluations complete (each a change of its job)
+	// before the change under test.
+	waitFor(t, "every evaluation processed", func() bool {
+		evals, err := st.Evals(nil)
+		if err != nil {
+			return false
+		}
+		for _, e := range evals {
+			if !e.TerminalStatus() {
+				return false
+			}
+		}
+		ready, unacked, waiting := s.broker.Stats()
+		return ready+unacked+waiting == 0
+	})
 	t0 := time.Now()
 	r := newScheduleRunner(s, func() time.Time { return t0 })
 	r.pass(nil)
@@ -30,7 +44,11 @@ func TestSchedules_AChangeStepsOnlyTheJobsItTouched(t *testing.T) {
 		t.Fatalf("full pass stepped %d jobs and queued %d, want all 301 stepped and only the periodic job queued", r.steps, r.queue.len())
 	}
 	r.steps = 0
-	registerJob(t, s, testJob("plain-007", 0, 128)) // one job changes
+	_, seen, _, _ := st.JobChangesSince(0)
+	var reply structs.JobDeregisterResponse // one job changes: it is stopped
+	if err := s.RPC(structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: "plain-007"}, &reply); err != nil {
+		t.Fatal(err)
+	}
 	changes, next, complete, _ := st.JobChangesSince(seen)
 	if !complete || next <= seen || len(changes) == 0 {
 		t.Fatalf("change log: %d changes, complete=%v, next=%d after %d", len(changes), complete, next, seen)
