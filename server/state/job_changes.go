@@ -39,7 +39,10 @@ func (l *jobChangeLog) record(index uint64, jobs map[jobKey]bool) {
 	for k := range jobs {
 		l.entries = append(l.entries, JobChange{Index: index, Namespace: k.namespace, ID: k.id})
 	}
-	if n := len(l.entries) - jobChangeLogMax; n > 0 {
+	// Trimmed in bulk, down to half the bound, so that a busy log copies
+	// its entries once per jobChangeLogMax/2 changes, not on every commit.
+	if len(l.entries) > jobChangeLogMax {
+		n := len(l.entries) - jobChangeLogMax/2
 		l.dropped = l.entries[n-1].Index
 		l.entries = append([]JobChange(nil), l.entries[n:]...)
 	}
