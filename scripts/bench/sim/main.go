@@ -286,7 +286,10 @@ wait:
 		r.serverRunning, r.serverAllocs, r.serverOthers = countRunning(l)
 	}
 	r.print(os.Stdout)
-	if o.killLeader && runErr == nil {
+	// The failover counts nodes, not allocations: it runs even when the
+	// placement phase gave up (a loaded machine), as long as it was not
+	// interrupted.
+	if o.killLeader && ctx.Err() == nil {
 		fr, err := failover(ctx, c, s, o.failWatch)
 		if err != nil {
 			runErr = err
