@@ -10,15 +10,24 @@ import (
 type DispatchRequest struct {
 	Meta    map[string]string `json:"meta,omitempty"`
 	Payload []byte            `json:"payload,omitempty"`
+	// IdempotencyToken: a dispatch retried with the same token returns
+	// the child the first one made (reply.Existing) instead of a second.
+	IdempotencyToken string `json:"idempotency_token,omitempty"`
 }
 
 // Dispatch launches a parameterized job with meta and a payload (at most
 // 16 KiB); the reply names the child job and says whether it is queued
 // behind max_concurrent.
 func (j *Jobs) Dispatch(id string, meta map[string]string, payload []byte) (*structs.JobDispatchResponse, *WriteMeta, error) {
+	return j.DispatchRequest(id, &DispatchRequest{Meta: meta, Payload: payload})
+}
+
+// DispatchRequest is Dispatch with every option, the idempotency token
+// among them: retrying a dispatch whose answer was lost with the same
+// token never launches a second child.
+func (j *Jobs) DispatchRequest(id string, req *DispatchRequest) (*structs.JobDispatchResponse, *WriteMeta, error) {
 	var out structs.JobDispatchResponse
-	wm, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(id)+"/dispatch", nil,
-		&DispatchRequest{Meta: meta, Payload: payload}, &out)
+	wm, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(id)+"/dispatch", nil, req, &out)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/appmesh/appmesh/api"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -28,6 +29,12 @@ Dispatch Options:
     Meta of the child; repeatable. Keys must be listed in the job's
     meta_required or meta_optional.
 
+  -idempotency-token TOKEN
+    Makes the dispatch safe to retry: a dispatch with a token an earlier
+    dispatch of this job used returns that child (marked "existing")
+    instead of launching another. The same token with other meta or
+    payload is refused. At most 256 characters.
+
 ` + generalOptions + jsonOption)
 }
 
@@ -35,6 +42,7 @@ func (c *JobDispatchCommand) Run(args []string) int {
 	fs := c.flagSet("job dispatch", true)
 	var metaFlags multiFlag
 	fs.Var(&metaFlags, "meta", "")
+	token := fs.String("idempotency-token", "", "")
 	if code := c.parseFlags(fs, args, c.Help(), 1, 2); code >= 0 {
 		return code
 	}
@@ -52,7 +60,7 @@ func (c *JobDispatchCommand) Run(args []string) int {
 	if err != nil {
 		return c.errorf("Error: %v", err)
 	}
-	resp, _, err := client.Jobs().Dispatch(fs.Arg(0), meta, payload)
+	resp, _, err := client.Jobs().DispatchRequest(fs.Arg(0), &api.DispatchRequest{Meta: meta, Payload: payload, IdempotencyToken: *token})
 	if err != nil {
 		return c.errorf("Error dispatching job %q: %v", fs.Arg(0), err)
 	}
@@ -63,6 +71,9 @@ func (c *JobDispatchCommand) Run(args []string) int {
 		return exitOK
 	}
 	c.Ui.Output("Dispatched Job ID = " + resp.DispatchedJobID)
+	if resp.Existing {
+		c.Ui.Output("Existing: an earlier dispatch with this idempotency token made it; nothing new was launched")
+	}
 	if resp.Queued {
 		c.Ui.Output("Queued: the job's max_concurrent children are running; it starts when one finishes")
 	}

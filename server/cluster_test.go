@@ -15,6 +15,13 @@ import (
 // real TCP on loopback.
 func testCluster(t *testing.T, n int) []*Server {
 	t.Helper()
+	return testClusterWith(t, n, nil)
+}
+
+// testClusterWith is testCluster with mut applied to every server's
+// config (nil: none).
+func testClusterWith(t *testing.T, n int, mut func(*Config)) []*Server {
+	t.Helper()
 	gossip := make([]string, n)
 	for i := range gossip {
 		gossip[i] = freeAddr(t)
@@ -29,6 +36,9 @@ func testCluster(t *testing.T, n int) []*Server {
 			c.BootstrapExpect = n
 			c.GossipAddr = gossip[i]
 			c.Join = []string{gossip[0]}
+			if mut != nil {
+				mut(c)
+			}
 		})
 	}
 	waitFor(t, "one leader known by all", func() bool {

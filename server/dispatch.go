@@ -14,6 +14,9 @@ import (
 // evaluation) as soon as fewer than max_concurrent siblings run, oldest
 // first. Until then the child is "pending" without evaluations.
 func (j *Job) Dispatch(args *structs.JobDispatchRequest, reply *structs.JobDispatchResponse) error {
+	if err := ensureDispatchToken(args); err != nil {
+		return err
+	}
 	if done, err := j.srv.forward(structs.JobDispatchRPC, false, args, reply); done {
 		return err
 	}
@@ -31,13 +34,23 @@ func (j *Job) Dispatch(args *structs.JobDispatchRequest, reply *structs.JobDispa
 	if err := parent.Parameterized.ValidateDispatch(args.Payload, args.Meta); err != nil {
 		return fmt.Errorf("invalid: dispatch job %q: %w", args.JobID, err)
 	}
+	if done, err := j.srv.earlierDispatch(parent, args, reply); done {
+		return err
+	}
 	now := time.Now()
 	child := parent.DispatchChild(structs.DispatchChildID(parent.ID, now.Unix(), structs.GenerateID()), args.Meta, args.Payload)
 	child.SubmitTime = now.UnixNano()
+	child.DispatchIdempotencyToken = args.IdempotencyToken
 	index, err := j.srv.raftApply(structs.JobRegisterRequestType, &structs.JobRegisterEntry{Job: child})
 	if err != nil {
 		return fmt.Errorf("dispatch job %q: %w", args.JobID, err)
 	}
+	// A concurrent dispatch with the same token may have been committed
+	// first; the FSM then dropped this one and that child is the answer.
+	if done, err := j.srv.earlierDispatch(parent, args, reply); done && (err != nil || reply.DispatchedJobID != child.ID) {
+		return err
+	}
+	reply.Existing = false
 	reply.DispatchedJobID = child.ID
 	reply.JobCreateIndex = index
 	reply.Index = index
@@ -113,8 +126,8 @@ func (r *scheduleRunner) dispatchQueueStep(parent *structs.Job) error {
 	if parent.Stop {
 		return nil
 	}
-	launchMu.Lock()
-	defer launchMu.Unlock()
+	r.srv.launchMu.Lock()
+	defer r.srv.launchMu.Unlock()
 	active, queued, err := r.srv.dispatchChildren(parent)
 	if err != nil {
 		return fmt.Errorf("dispatch queue of %q: %w", parent.ID, err)

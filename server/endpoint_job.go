@@ -57,7 +57,7 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	job.Status, job.StatusDescription = "", ""
 	job.Stable, job.UpdateFailure = false, ""
 	// Children are made by the periodic dispatcher and Job.Dispatch only.
-	job.ParentID, job.Payload = "", nil
+	job.ParentID, job.Payload, job.DispatchIdempotencyToken = "", nil, ""
 	job.SubmitTime = time.Now().UnixNano()
 
 	now := time.Now().UnixNano()

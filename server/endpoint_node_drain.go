@@ -60,7 +60,6 @@ func (n *Node) UpdateDrain(args *structs.NodeDrainRequest, reply *structs.Generi
 		if entry.Evals, err = n.srv.nodeEvals(node.ID, structs.EvalTriggerNodeDrain); err != nil {
 			return err
 		}
-		n.srv.scheduleDrainDeadline(node.ID, d.Deadline.Std())
 	} else {
 		entry.ClearDrain = true
 		if args.MarkEligible {
@@ -73,28 +72,4 @@ func (n *Node) UpdateDrain(args *structs.NodeDrainRequest, reply *structs.Generi
 	}
 	reply.Index = index
 	return nil
-}
-
-// scheduleDrainDeadline re-evaluates the node's jobs when the drain
-// deadline passes, so the batch work still there is stopped.
-func (s *Server) scheduleDrainDeadline(nodeID string, after time.Duration) {
-	if after <= 0 {
-		return
-	}
-	time.AfterFunc(after, func() {
-		if s.shutdownCtx.Err() != nil || !s.IsLeader() {
-			return
-		}
-		node, err := s.State().NodeByID(nil, nodeID)
-		if err != nil || node == nil || !node.IsDraining() {
-			return
-		}
-		evals, err := s.nodeEvals(nodeID, structs.EvalTriggerNodeDrain)
-		if err != nil || len(evals) == 0 {
-			return
-		}
-		if _, err := s.raftApply(structs.EvalUpdateRequestType, &structs.EvalUpdateEntry{Evals: evals}); err != nil {
-			s.logger.Warn("evaluate jobs at drain deadline", "node_id", nodeID, "error", err)
-		}
-	})
 }

@@ -150,7 +150,7 @@ func (s *Server) SnapshotRestore(r io.Reader) error {
 	}
 	// Leader duties hold state derived from the old store: rebuild them.
 	s.revokeLeadership()
-	return s.establishLeadership()
+	return s.reestablishLeadership()
 }
 
 // writerSink adapts an io.Writer to raft.SnapshotSink.

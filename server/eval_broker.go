@@ -18,12 +18,15 @@ import (
 type EvalBroker struct {
 	logger        hclog.Logger
 	deliveryLimit int
+	timing        EvalBrokerTiming // eval_broker_nack.go
 
 	mu      sync.Mutex
 	enabled bool
 	ready   evalHeap
-	// known holds every evaluation the broker has seen since it was enabled,
-	// so that re-applied entries do not enqueue twice.
+	// known holds the evaluations the broker holds (ready, waiting,
+	// delayed or unacked), so that re-applied entries do not enqueue
+	// twice. An evaluation leaves it when acked, failed or canceled, so it
+	// stays as small as the broker's queues.
 	known map[string]bool
 	// inFlight is the evaluation of a job that is ready or being processed;
 	// waiting holds the job's next ones.
@@ -39,6 +42,9 @@ type EvalBroker struct {
 	// canceledDelayed are delayed evaluations a newer job version or a
 	// job stop made pointless; the leader writes them as canceled.
 	canceledDelayed []*structs.Evaluation
+	// failed are evaluations that reached the delivery limit; the leader
+	// writes them as failed with a delayed follow-up (eval_broker_nack.go).
+	failed []*structs.Evaluation
 }
 
 type jobKey struct{ namespace, id string }
@@ -46,17 +52,24 @@ type jobKey struct{ namespace, id string }
 type unackedEval struct {
 	eval  *structs.Evaluation
 	token string
+	// nackTimer nacks the evaluation when its worker neither acks, nacks
+	// nor touches it within the nack timeout (the worker is gone or stuck).
+	nackTimer *time.Timer
 }
 
 // NewEvalBroker returns a disabled broker; deliveryLimit is how many times an
 // evaluation is handed out before it is failed.
 func NewEvalBroker(logger hclog.Logger, deliveryLimit int) *EvalBroker {
-	b := &EvalBroker{logger: logger.Named("eval_broker"), deliveryLimit: deliveryLimit}
+	b := &EvalBroker{logger: logger.Named("eval_broker"), deliveryLimit: deliveryLimit, timing: DefaultEvalBrokerTiming()}
 	b.resetLocked()
 	return b
 }
 
 func (b *EvalBroker) resetLocked() {
+	for _, u := range b.unacked {
+		u.nackTimer.Stop()
+	}
+	b.failed = nil
 	b.ready = nil
 	b.known = map[string]bool{}
 	b.inFlight = map[jobKey]string{}
@@ -133,7 +146,7 @@ func (b *EvalBroker) Dequeue(ctx context.Context) (*structs.Evaluation, string, 
 		if b.enabled && b.ready.Len() > 0 {
 			eval := heap.Pop(&b.ready).(*structs.Evaluation)
 			token := structs.GenerateID()
-			b.unacked[eval.ID] = &unackedEval{eval: eval, token: token}
+			b.unacked[eval.ID] = &unackedEval{eval: eval, token: token, nackTimer: b.nackTimerFor(eval.ID, token)}
 			b.deliveries[eval.ID]++
 			b.mu.Unlock()
 			return eval, token, nil
@@ -157,12 +170,15 @@ func (b *EvalBroker) Ack(evalID, token string) error {
 		return err
 	}
 	delete(b.deliveries, evalID)
+	delete(b.known, evalID)
 	b.releaseJobLocked(jobKey{u.eval.Namespace, u.eval.JobID})
 	return nil
 }
 
-// Nack returns an evaluation for another try. It reports false when the
-// delivery limit is reached; the caller then fails the evaluation.
+// Nack returns an evaluation for another try, after a back-off (the job's
+// slot stays taken meanwhile). It reports false when the delivery limit is
+// reached: the evaluation is then handed to the leader, which writes it as
+// failed with a delayed follow-up (TakeFailed).
 func (b *EvalBroker) Nack(evalID, token string) (requeued bool, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -172,10 +188,12 @@ func (b *EvalBroker) Nack(evalID, token string) (requeued bool, err error) {
 	}
 	if b.deliveries[evalID] >= b.deliveryLimit {
 		delete(b.deliveries, evalID)
+		delete(b.known, evalID)
+		b.failed = append(b.failed, u.eval)
 		b.releaseJobLocked(jobKey{u.eval.Namespace, u.eval.JobID})
 		return false, nil
 	}
-	b.pushReadyLocked(u.eval)
+	b.requeueLocked(u.eval, b.deliveries[evalID])
 	return true, nil
 }
 
@@ -187,6 +205,7 @@ func (b *EvalBroker) takeUnackedLocked(evalID, token string) (*unackedEval, erro
 	if u.token != token {
 		return nil, fmt.Errorf("evaluation %s: token does not match", evalID)
 	}
+	u.nackTimer.Stop()
 	delete(b.unacked, evalID)
 	return u, nil
 }

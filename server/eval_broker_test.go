@@ -65,7 +65,11 @@ func TestEvalBroker_OneEvalPerJobInFlight(t *testing.T) {
 
 func TestEvalBroker_NackRequeuesUntilDeliveryLimit(t *testing.T) {
 	b := NewEvalBroker(hclog.NewNullLogger(), 2)
+	b.SetTiming(EvalBrokerTiming{InitialNackDelay: time.Millisecond})
 	b.SetEnabled(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.runDelayed(ctx)
 	b.Enqueue(brokerEval("flaky", 50, 1))
 	e, tok := dequeue(t, b)
 	if requeued, err := b.Nack(e.ID, tok); err != nil || !requeued {

@@ -76,6 +76,13 @@ func (b *EvalBroker) CancelDelayed(namespace, jobID string, jobModifyIndex uint6
 	for _, e := range b.delayed {
 		if e.Namespace == namespace && e.JobID == jobID && (all || e.JobModifyIndex < jobModifyIndex) {
 			b.canceledDelayed = append(b.canceledDelayed, e)
+			delete(b.known, e.ID)
+			if key := (jobKey{namespace, jobID}); b.inFlight[key] == e.ID {
+				// A nacked evaluation waiting out its back-off holds
+				// the job's slot: hand it to the next one.
+				delete(b.deliveries, e.ID)
+				b.releaseJobLocked(key)
+			}
 			continue
 		}
 		kept = append(kept, e)

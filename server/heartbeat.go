@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -44,6 +43,11 @@ func (h *heartbeater) ttl() time.Duration {
 	h.mu.Lock()
 	n := len(h.timers)
 	h.mu.Unlock()
+	return h.ttlFor(n)
+}
+
+// ttlFor is the TTL given to clients when n nodes are tracked.
+func (h *heartbeater) ttlFor(n int) time.Duration {
 	scaled := time.Duration(float64(n) / maxHeartbeatsPerSecond * float64(time.Second))
 	return max(h.srv.config.HeartbeatTTL, scaled)
 }
@@ -68,21 +72,6 @@ func (h *heartbeater) resetWithTTL(nodeID string, ttl time.Duration) {
 		return
 	}
 	h.timers[nodeID] = time.AfterFunc(ttl, func() { h.expire(nodeID) })
-}
-
-// initialize gives every live node a fresh timer after a leadership change,
-// with extra grace because clients may not have noticed the new leader.
-func (h *heartbeater) initialize() error {
-	nodes, err := h.srv.State().Nodes(nil)
-	if err != nil {
-		return fmt.Errorf("list nodes for heartbeats: %w", err)
-	}
-	for _, n := range nodes {
-		if n.Status != structs.NodeStatusDown {
-			h.resetWithTTL(n.ID, 2*h.srv.config.HeartbeatTTL)
-		}
-	}
-	return nil
 }
 
 func (h *heartbeater) expire(nodeID string) {

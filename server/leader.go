@@ -18,13 +18,13 @@ func (s *Server) monitorLeadership() {
 			return
 		case isLeader := <-s.raftNotifyCh:
 			if isLeader {
-				if err := s.establishLeadership(); err != nil {
-					s.logger.Error("establish leadership failed, stepping down", "error", err)
-					s.revokeLeadership()
-					_ = s.raft.LeadershipTransfer()
-				}
+				s.establishUntilDone()
 			} else {
 				s.revokeLeadership()
+			}
+		case <-s.leaderRetry:
+			if s.IsLeader() {
+				s.establishUntilDone()
 			}
 		}
 	}
@@ -41,6 +41,9 @@ func (s *Server) establishLeadership() error {
 	}
 	if err := s.raft.Barrier(raftApplyTimeout).Error(); err != nil {
 		return fmt.Errorf("raft barrier: %w", err)
+	}
+	if err := s.establishFault(); err != nil {
+		return err
 	}
 	s.logger.Info("cluster leadership acquired")
 	ctx, cancel := context.WithCancel(s.shutdownCtx)
@@ -61,9 +64,11 @@ func (s *Server) establishLeadership() error {
 	s.goLeader(ctx, s.reapSupersededEvals)
 	s.goLeader(ctx, s.broker.runDelayed)
 	s.goLeader(ctx, s.writeCanceledDelayed)
+	s.goLeader(ctx, s.writeFailedEvals)
 	s.goLeader(ctx, s.rollouts.run)
 	s.startConsulLeader(ctx)
 	s.goLeader(ctx, s.runSchedules)
+	s.goLeader(ctx, s.runDrainDeadlines)
 	s.goLeader(ctx, s.gcRuns)
 	s.goLeader(ctx, s.reapExpiredLogins) // login_gc.go
 	s.goLeader(ctx, s.runCoreGC)

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -29,14 +27,12 @@ const lateAfter = 2 * time.Second
 // noticed.
 const maxScheduleWait = time.Minute
 
-// launchMu serializes launches (loop and `periodic force`), so that the
-// existence check and the Raft write of a child are not interleaved.
-var launchMu sync.Mutex
-
 // scheduleRunner is the leader's duty for schedules: periodic launches,
 // the max_concurrent dispatch queue and start_time/end_time evaluations.
-// It keeps no state of its own: each pass reads the state store, and every
-// launch is recorded through Raft, so a new leader resumes exactly.
+// Its only state is a queue of jobs by their next due time
+// (schedule_queue.go), rebuilt from the state store when leadership is
+// gained; every launch is recorded through Raft, so a new leader resumes
+// exactly.
 type scheduleRunner struct {
 	srv    *Server
 	logger hclog.Logger
@@ -44,61 +40,63 @@ type scheduleRunner struct {
 	// leaderSince is when this server became leader: a tick before it that
 	// was not recorded was missed during a failover and is launched late.
 	leaderSince time.Time
+	queue       dueQueue
+	// steps counts job steps (for tests: a change must cost a few, not
+	// one per job).
+	steps int
 }
 
 func newScheduleRunner(s *Server, now func() time.Time) *scheduleRunner {
-	return &scheduleRunner{srv: s, logger: s.logger.Named("periodic"), now: now, leaderSince: now()}
+	return &scheduleRunner{srv: s, logger: s.logger.Named("periodic"), now: now, leaderSince: now(), queue: newDueQueue()}
 }
 
-// minPassGap spaces the passes out when jobs change often (every status
-// change of any job wakes the loop), so that churn costs little CPU.
+// minPassGap spaces the rounds out when jobs change often, so that churn
+// costs little CPU.
 const minPassGap = 20 * time.Millisecond
 
-// runSchedules is started by establishLeadership.
-func (s *Server) runSchedules(ctx context.Context) {
-	r := newScheduleRunner(s, time.Now)
-	for {
-		ws := memdb.NewWatchSet()
-		wait := r.pass(ws)
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		_ = ws.WatchCtx(wctx)
-		cancel()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(minPassGap):
-		}
-	}
-}
-
-// pass does everything that is due and returns how long to sleep at most
-// (the watch set also wakes it when jobs change).
+// pass steps every job (a full rebuild of the due queue) and returns how
+// long to sleep at most. The loop calls it once per leadership (and after
+// a snapshot restore or when it fell behind the change log); then it
+// steps only the jobs that changed or fell due.
 func (r *scheduleRunner) pass(ws memdb.WatchSet) time.Duration {
 	now := r.now()
-	wake := now.Add(maxScheduleWait)
 	jobs, err := r.srv.State().Jobs(ws)
 	if err != nil {
 		r.logger.Error("list jobs", "error", err)
 		return time.Second
 	}
+	r.queue = newDueQueue()
 	for _, job := range jobs {
-		var next time.Time
-		var err error
-		switch {
-		case job.Periodic != nil:
-			next, err = r.periodicStep(job, now)
-		case job.Parameterized != nil:
-			err = r.dispatchQueueStep(job)
-		default:
-			next, err = r.timeBoundStep(job, now)
-		}
-		if err != nil {
-			r.logger.Error("schedule step", "job_id", job.ID, "error", err)
-			next = now.Add(time.Second)
-		}
-		if !next.IsZero() && next.Before(wake) {
-			wake = next
-		}
+		r.stepJob(job, now)
+	}
+	return r.untilNext()
+}
+
+// stepJob does what is due for one job and queues its next due time.
+func (r *scheduleRunner) stepJob(job *structs.Job, now time.Time) {
+	r.steps++
+	var next time.Time
+	var err error
+	switch {
+	case job.Periodic != nil:
+		next, err = r.periodicStep(job, now)
+	case job.Parameterized != nil:
+		err = r.dispatchQueueStep(job)
+	default:
+		next, err = r.timeBoundStep(job, now)
+	}
+	if err != nil {
+		r.logger.Error("schedule step", "job_id", job.ID, "error", err)
+		next = now.Add(time.Second)
+	}
+	r.queue.set(jobKey{namespaceOf(job.Namespace), job.ID}, next)
+}
+
+// untilNext is how long to sleep until the next due job (bounded).
+func (r *scheduleRunner) untilNext() time.Duration {
+	wake := r.now().Add(maxScheduleWait)
+	if at, ok := r.queue.peek(); ok && at.Before(wake) {
+		wake = at
 	}
 	return max(wake.Sub(r.now()), time.Millisecond)
 }
@@ -156,8 +154,8 @@ func (r *scheduleRunner) periodicStep(job *structs.Job, now time.Time) (time.Tim
 // the child job and its evaluation, in one Raft entry. It returns the
 // entry written (its Job is nil when skipped).
 func (s *Server) launchPeriodic(job *structs.Job, tick, now time.Time, late, forced bool) (*structs.PeriodicLaunchEntry, error) {
-	launchMu.Lock()
-	defer launchMu.Unlock()
+	s.launchMu.Lock()
+	defer s.launchMu.Unlock()
 	entry := &structs.PeriodicLaunchEntry{Launch: &structs.PeriodicLaunch{
 		Namespace: job.Namespace, ID: job.ID, Launch: tick.UnixNano(),
 	}}

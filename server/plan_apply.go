@@ -103,15 +103,20 @@ func (p *pendingPlan) waited() bool {
 	return true
 }
 
-// evaluatePlan keeps every stop and the placements of each node that still
-// has room; a rejected node makes the result ask for a refresh.
+// evaluatePlan keeps the placements of each node that still has room; a
+// rejected node makes the result ask for a refresh. Stops are kept, except
+// on a rejected node: they (preemptions above all) made room for
+// placements that are not happening, and the worker plans that node again.
 //
 // earlier holds what plans evaluated before this one in the same batch
 // placed, not yet in snap (nil for none).
 func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan, earlier planOverlay) (*structs.PlanResult, error) {
 	result := &structs.PlanResult{
-		NodeUpdate:     plan.NodeUpdate,
+		NodeUpdate:     make(map[string][]*structs.Allocation, len(plan.NodeUpdate)),
 		NodeAllocation: make(map[string][]*structs.Allocation, len(plan.NodeAllocation)),
+	}
+	for nodeID, stops := range plan.NodeUpdate {
+		result.NodeUpdate[nodeID] = stops
 	}
 	for nodeID, placed := range plan.NodeAllocation {
 		ok, err := nodeFits(snap, plan, nodeID, placed, earlier[nodeID])
@@ -124,6 +129,7 @@ func evaluatePlan(snap *state.StateSnapshot, plan *structs.Plan, earlier planOve
 				return nil, err
 			}
 			result.RefreshIndex = maxIndex(latest, 1)
+			delete(result.NodeUpdate, nodeID)
 			continue
 		}
 		result.NodeAllocation[nodeID] = placed

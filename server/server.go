@@ -82,6 +82,15 @@ type Config struct {
 	// GossipKey is the base64 gossip encryption key (-encrypt); a keyring
 	// saved in DataDir wins over it (gossip_keyring.go).
 	GossipKey string
+	// FailoverHeartbeatTTL is how long a new leader waits for a node's
+	// first heartbeat (default 5m; heartbeat_failover.go).
+	FailoverHeartbeatTTL time.Duration
+	// EvalTiming tunes evaluation retries (zero fields: defaults;
+	// eval_broker_nack.go).
+	EvalTiming EvalBrokerTiming
+	// failEstablish, when set (tests only), makes establishLeadership
+	// fail while it returns an error.
+	failEstablish func() error
 }
 
 func (c *Config) setDefaults() {
@@ -97,6 +106,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HeartbeatGrace <= 0 {
 		c.HeartbeatGrace = c.HeartbeatTTL / 4
+	}
+	if c.FailoverHeartbeatTTL <= 0 {
+		c.FailoverHeartbeatTTL = DefaultFailoverHeartbeatTTL
 	}
 	if c.Logger == nil {
 		c.Logger = hclog.NewNullLogger()
@@ -161,6 +173,8 @@ type Server struct {
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc
 	leaderWG     sync.WaitGroup
+	leaderRetry  chan struct{} // leader_retry.go
+	launchMu     sync.Mutex    // serializes periodic/dispatch launches (periodic.go)
 
 	shutdownCtx    context.Context
 	shutdownCancel context.CancelFunc
@@ -178,6 +192,7 @@ func NewServer(cfg *Config) (*Server, error) {
 		shutdownCtx:    ctx,
 		shutdownCancel: cancel,
 		raftNotifyCh:   make(chan bool, 10),
+		leaderRetry:    make(chan struct{}, 1),
 	}
 	f, err := fsm.New(s.logger)
 	if err != nil {
@@ -186,6 +201,7 @@ func NewServer(cfg *Config) (*Server, error) {
 	}
 	s.fsm = f
 	s.broker = NewEvalBroker(s.logger, 3)
+	s.broker.SetTiming(cfg.EvalTiming)
 	s.blocked = NewBlockedEvals(s.logger, s.broker)
 	s.planQueue = NewPlanQueue()
 	s.heartbeats = newHeartbeater(s)

@@ -21,6 +21,7 @@ type worker struct {
 
 	// Set while processing one evaluation.
 	eval          *structs.Evaluation
+	token         string
 	snapshotIndex uint64
 }
 
@@ -38,7 +39,7 @@ func (w *worker) run() {
 
 func (w *worker) process(eval *structs.Evaluation, token string) {
 	start := time.Now()
-	w.eval = eval
+	w.eval, w.token = eval, token
 	err := w.invokeScheduler(eval)
 	if err == nil {
 		if err := w.srv.broker.Ack(eval.ID, token); err != nil {
@@ -48,16 +49,10 @@ func (w *worker) process(eval *structs.Evaluation, token string) {
 		return
 	}
 	w.logger.Error("scheduler failed", "eval_id", eval.ID, "job_id", eval.JobID, "error", err)
-	requeued, nerr := w.srv.broker.Nack(eval.ID, token)
-	if nerr != nil || requeued {
-		return
-	}
-	failed := eval.Copy()
-	failed.Status = structs.EvalStatusFailed
-	failed.StatusDescription = fmt.Sprintf("scheduler failed after retries: %v", err)
-	failed.ModifyTime = time.Now().UnixNano()
-	if uerr := w.UpdateEval(failed); uerr != nil {
-		w.logger.Error("mark evaluation failed", "eval_id", eval.ID, "error", uerr)
+	// Past the delivery limit the broker hands the evaluation to the
+	// leader, which writes it failed with a follow-up (eval_broker_nack.go).
+	if _, nerr := w.srv.broker.Nack(eval.ID, token); nerr != nil {
+		w.logger.Warn("nack evaluation", "eval_id", eval.ID, "error", nerr)
 	}
 }
 
@@ -80,6 +75,8 @@ func (w *worker) invokeScheduler(eval *structs.Evaluation) error {
 func (w *worker) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, scheduler.State, error) {
 	plan.EvalID = w.eval.ID
 	plan.SnapshotIndex = w.snapshotIndex
+	// A plan is progress: the broker's nack timeout starts again.
+	_ = w.srv.broker.Touch(w.eval.ID, w.token)
 	result, err := w.srv.planQueue.Submit(w.ctx, plan)
 	if err != nil {
 		return nil, nil, err

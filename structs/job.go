@@ -70,6 +70,9 @@ type Job struct {
 	// child; Payload is a dispatched child's input (base64 in JSON).
 	ParentID string `json:"parent_id,omitempty" hcl:"-"`
 	Payload  []byte `json:"payload,omitempty" hcl:"-"`
+	// DispatchIdempotencyToken is the token a dispatched child was made
+	// with: a dispatch retried with it returns this child (dispatch.go).
+	DispatchIdempotencyToken string `json:"dispatch_idempotency_token,omitempty" hcl:"-"`
 	// Stable is set on a version once all its allocations were healthy;
 	// auto_revert returns to the latest stable version (structs/rollout.go).
 	Stable bool `json:"stable,omitempty" hcl:"-"`

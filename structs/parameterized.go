@@ -114,6 +114,9 @@ type JobDispatchRequest struct {
 	JobID   string            `json:"job_id"`
 	Meta    map[string]string `json:"meta,omitempty"`
 	Payload []byte            `json:"payload,omitempty"`
+	// IdempotencyToken makes a retried dispatch return the child the
+	// first one made instead of making another (dispatch_idempotency.go).
+	IdempotencyToken string `json:"idempotency_token,omitempty"`
 	WriteRequest
 }
 
@@ -123,5 +126,8 @@ type JobDispatchResponse struct {
 	// Queued is true when the child waits for a max_concurrent slot.
 	Queued         bool   `json:"queued"`
 	JobCreateIndex uint64 `json:"job_create_index"`
+	// Existing is true when the idempotency token named a child made by
+	// an earlier dispatch, which is returned instead of a new one.
+	Existing bool `json:"existing,omitempty"`
 	WriteMeta
 }

@@ -38,6 +38,7 @@ func (r *Resources) Add(o *Resources) {
 	}
 	r.CPU += o.CPU
 	r.MemoryMB += o.MemoryMB
+	r.Cores += o.Cores
 }
 
 // Subtract removes o from r.
@@ -47,10 +48,13 @@ func (r *Resources) Subtract(o *Resources) {
 	}
 	r.CPU -= o.CPU
 	r.MemoryMB -= o.MemoryMB
+	r.Cores -= o.Cores
 }
 
 // Superset reports whether r can hold o and, if not, which dimension is
-// short ("cpu" or "memory").
+// short ("cpu", "memory" or "cores"). These are the dimensions the
+// scheduler packs; MemoryMaxMB is a limit above the reservation, not a
+// reservation, and is not counted.
 func (r *Resources) Superset(o *Resources) (bool, string) {
 	if o == nil {
 		return true, ""
@@ -60,6 +64,9 @@ func (r *Resources) Superset(o *Resources) (bool, string) {
 	}
 	if r.MemoryMB < o.MemoryMB {
 		return false, "memory"
+	}
+	if r.Cores < o.Cores {
+		return false, "cores"
 	}
 	return true, ""
 }
@@ -77,5 +84,5 @@ func (n *NodeResources) Comparable() *Resources {
 	if n == nil {
 		return &Resources{}
 	}
-	return &Resources{CPU: n.CPU, MemoryMB: n.MemoryMB}
+	return &Resources{CPU: n.CPU, MemoryMB: n.MemoryMB, Cores: n.Cores}
 }

@@ -126,6 +126,7 @@ func (a *Agent) startServer() error {
 		TLS:             a.rpcTLS(),
 		GossipKey:       cfg.Server.Encrypt,
 	}
+	srvCfg.FailoverHeartbeatTTL = cfg.Server.failoverHeartbeatTTL()
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
 		srvCfg.GossipBindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Gossip))

@@ -68,6 +68,9 @@ type ServerConfig struct {
 	ACLTokenGCThreshold  string `hcl:"acl_token_gc_threshold,optional"`
 	// Encrypt is the base64 gossip encryption key (-encrypt).
 	Encrypt string `hcl:"encrypt,optional"`
+	// FailoverHeartbeatTTL is how long a new leader waits for each node's
+	// first heartbeat ("5m" default; config_failover.go).
+	FailoverHeartbeatTTL string `hcl:"failover_heartbeat_ttl,optional"`
 }
 
 // ACLConfig is the agent's acl block.
@@ -215,6 +218,7 @@ func (c *Config) Validate() error {
 	if d, err := time.ParseDuration(c.Server.RunGCAfter); c.Server.RunGCAfter != "" && (err != nil || d <= 0) {
 		problems = append(problems, fmt.Sprintf("server run_gc_after %q is not a positive duration", c.Server.RunGCAfter))
 	}
+	problems = append(problems, c.Server.failoverProblems()...)
 	if c.AdvertiseAddr != "" && net.ParseIP(c.AdvertiseAddr) == nil {
 		problems = append(problems, fmt.Sprintf("advertise address %q is not an IP address", c.AdvertiseAddr))
 	}

@@ -63,10 +63,12 @@ func (s *HTTPServer) jobPutWithSchedules(w http.ResponseWriter, r *http.Request)
 }
 
 // dispatchBody is PUT /v1/job/<id>/dispatch: {"meta": {...}, "payload":
-// "<base64>"}; an empty body dispatches without meta or payload.
+// "<base64>", "idempotency_token": "..."}; an empty body dispatches
+// without meta or payload.
 type dispatchBody struct {
-	Meta    map[string]string `json:"meta,omitempty"`
-	Payload []byte            `json:"payload,omitempty"`
+	Meta             map[string]string `json:"meta,omitempty"`
+	Payload          []byte            `json:"payload,omitempty"`
+	IdempotencyToken string            `json:"idempotency_token,omitempty"`
 }
 
 func (s *HTTPServer) jobDispatch(w http.ResponseWriter, r *http.Request, id string) (any, error) {
@@ -80,7 +82,7 @@ func (s *HTTPServer) jobDispatch(w http.ResponseWriter, r *http.Request, id stri
 		return nil, &httpError{code: http.StatusRequestEntityTooLarge,
 			msg: fmt.Sprintf("payload is %d bytes, more than the limit of %d bytes", n, structs.DispatchPayloadSizeLimit)}
 	}
-	args := structs.JobDispatchRequest{JobID: id, Meta: body.Meta, Payload: body.Payload}
+	args := structs.JobDispatchRequest{JobID: id, Meta: body.Meta, Payload: body.Payload, IdempotencyToken: body.IdempotencyToken}
 	args.Namespace = r.URL.Query().Get("namespace")
 	args.AuthToken = authToken(r)
 	var out structs.JobDispatchResponse

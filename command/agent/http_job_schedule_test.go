@@ -17,14 +17,14 @@ func TestJobDispatchHTTP(t *testing.T) {
 		return nil
 	})
 	// "aGk=" is base64 of "hi"; the job ID contains an escaped '/'.
-	rec := do(t, h, "PUT", "/v1/job/team%2Frender/dispatch", `{"meta": {"scene": "intro"}, "payload": "aGk="}`)
+	rec := do(t, h, "PUT", "/v1/job/team%2Frender/dispatch", `{"meta": {"scene": "intro"}, "payload": "aGk=", "idempotency_token": "take-1"}`)
 	wantStatus(t, rec, 200)
 	var out structs.JobDispatchResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.DispatchedJobID != "render/dispatch-1-abcd1234" {
 		t.Fatalf("body %s (%v)", rec.Body.String(), err)
 	}
 	args := b.lastArgs(t, structs.JobDispatchRPC).(*structs.JobDispatchRequest)
-	if args.JobID != "team/render" || string(args.Payload) != "hi" || args.Meta["scene"] != "intro" {
+	if args.JobID != "team/render" || string(args.Payload) != "hi" || args.Meta["scene"] != "intro" || args.IdempotencyToken != "take-1" {
 		t.Fatalf("dispatch args %+v", args)
 	}
 	big := `{"payload": "` + strings.Repeat("A", 24*1024) + `"}`

@@ -88,6 +88,10 @@ func (f *FSM) applyJobRegister(index uint64, body []byte) error {
 	}
 	evals := optionalEval(e.Eval)
 	err := f.State().Update(index, func(tx *state.WriteTxn) error {
+		if dup, err := tx.DuplicateDispatch(e.Job); err != nil || dup {
+			evals = nil // an idempotent retry: the first dispatch stands
+			return err
+		}
 		if err := tx.UpsertJob(e.Job.SubmitTime, e.Job); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 const (
 	dimensionCPU    = "cpu"
 	dimensionMemory = "memory"
+	dimensionCores  = "cores"
 )
 
 // AllocsFit reports whether the non-terminal allocations together fit in

@@ -307,6 +307,9 @@ func exhausted(avail, used, need *structs.Resources) string {
 	if used.MemoryMB+need.MemoryMB > avail.MemoryMB {
 		return dimensionMemory
 	}
+	if used.Cores+need.Cores > avail.Cores {
+		return dimensionCores
+	}
 	return ""
 }
 

@@ -130,6 +130,7 @@ func (tx *WriteTxn) DeleteJob(namespace, id string) error {
 		return fmt.Errorf("purge versions of job %q: %w", id, err)
 	}
 	tx.touchTable(TableJobs, TableJobVersions)
+	tx.touchJob(namespace, id, false) // followers of job changes see the purge
 	return nil
 }
 

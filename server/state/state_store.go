@@ -32,6 +32,8 @@ type StateStore struct {
 	// abandon is shared with the read views BlockingQuery hands to query
 	// functions, so a view is abandoned together with its store.
 	abandon *abandonState
+	// jobChanges is nil in snapshots (job_changes.go).
+	jobChanges *jobChangeLog
 }
 
 type abandonState struct {
@@ -68,6 +70,8 @@ func newStore(logger hclog.Logger, db *memdb.MemDB) *StateStore {
 		logger:  logger.Named("state"),
 		db:      db,
 		abandon: &abandonState{ch: make(chan struct{})},
+		// jobChanges feeds the leader's schedule runner (job_changes.go).
+		jobChanges: newJobChangeLog(),
 	}
 }
 

@@ -52,6 +52,7 @@ func (s *StateStore) Update(index uint64, fn func(tx *WriteTxn) error) error {
 		return fmt.Errorf("commit state at index %d: %w", index, err)
 	}
 	txn.Commit()
+	s.jobChanges.record(index, tx.jobs)
 	return nil
 }
 

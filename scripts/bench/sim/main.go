@@ -48,6 +48,9 @@ type options struct {
 	timeout     time.Duration
 	logLevel    string
 	dataDir     string
+	killLeader  bool
+	inproc      bool
+	failWatch   time.Duration
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -73,6 +76,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
 	fs.StringVar(&o.logLevel, "log-level", "error", "server log level")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep Raft in BoltDB and snapshot files under this directory, as a production server does (default: in memory, the log on the Go heap)")
+	fs.BoolVar(&o.inproc, "inproc", false, "nodes call the servers in-process (server.RPC) instead of over the network: no client connection pools, for a loaded machine")
+	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
+	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +94,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-ack must be global or node, not %q", o.ackMode)
 	case o.conns <= 0 || o.submitters <= 0:
 		return nil, errors.New("-conns and -submitters must be positive")
+	case o.killLeader && o.servers < 3:
+		return nil, errors.New("-kill-leader needs -servers 3 (a lone server has no one to take over)")
 	}
 	return o, nil
 }
@@ -140,6 +148,9 @@ func run(o *options) error {
 		task:    "t",
 		ackMode: o.ackMode,
 		tracker: newJobTracker(),
+	}
+	if o.inproc {
+		s.local = c.servers
 	}
 	poolLog := hclog.NewNullLogger()
 	for range o.conns {
@@ -275,6 +286,17 @@ wait:
 		r.serverRunning, r.serverAllocs, r.serverOthers = countRunning(l)
 	}
 	r.print(os.Stdout)
+	// The failover counts nodes, not allocations: it runs even when the
+	// placement phase gave up (a loaded machine), as long as it was not
+	// interrupted.
+	if o.killLeader && ctx.Err() == nil {
+		fr, err := failover(ctx, c, s, o.failWatch)
+		if err != nil {
+			runErr = err
+		} else {
+			fr.print(os.Stdout)
+		}
+	}
 
 	if o.memProfile != "" {
 		if err := writeHeapProfile(o.memProfile); err != nil {

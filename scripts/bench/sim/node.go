@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
 )
@@ -18,7 +19,9 @@ const blockingWait = 5 * time.Minute
 // sim is the shared part of all simulated nodes: the connection pools, the
 // servers' RPC addresses, the acknowledgement batcher and the counters.
 type sim struct {
-	ctx     context.Context
+	ctx context.Context
+	// local, with -inproc, are the servers the nodes call in-process.
+	local   []*server.Server
 	pools   []*transport.Pool
 	addrs   []string
 	task    string
@@ -85,7 +88,7 @@ func (n *simNode) rpc(timeout time.Duration, method string, args, reply any) err
 	ctx, cancel := context.WithTimeout(n.s.ctx, timeout)
 	defer cancel()
 	cur := n.addr.Load()
-	err := n.pool.RPC(ctx, n.s.addrs[cur], method, args, reply)
+	err := n.s.call(ctx, n.pool, int(cur), method, args, reply)
 	if err != nil && n.s.ctx.Err() == nil {
 		n.s.rpcErrors.Add(1)
 		n.s.errOnce.Do(func() { n.s.firstErr.Store(fmt.Sprintf("%s: %v", method, err)) })
@@ -265,9 +268,9 @@ func (s *sim) sendGlobal(ctx context.Context, batch []*structs.AllocStatusUpdate
 		byNode[n] = append(byNode[n], u)
 	}
 	for n, ups := range byNode {
-		addr := s.addrs[int(s.ackCalls.Load())%len(s.addrs)]
+		target := int(s.ackCalls.Load()) % len(s.addrs)
 		var resp structs.GenericResponse
-		err := s.pools[0].RPC(cctx, addr, structs.NodeUpdateAllocRPC,
+		err := s.call(cctx, s.pools[0], target, structs.NodeUpdateAllocRPC,
 			&structs.AllocUpdateRequest{Allocs: ups, NodeID: n.node.ID, SecretID: n.secret}, &resp)
 		if err != nil {
 			return err
