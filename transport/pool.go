@@ -185,21 +185,43 @@ func IsServerError(err error) bool {
 
 func (p *Pool) drop(addr string, s *yamux.Session) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if cur, ok := p.sessions[addr]; ok && cur == s {
 		delete(p.sessions, addr)
 	}
-	s.Close()
+	p.mu.Unlock()
+	// Closed outside the lock and in the background: yamux's Session.Close
+	// can block on a wedged session's streams, and it must never stall the
+	// other callers of the pool. The TCP connection is closed at once
+	// inside Close, so the peer sees the session end without waiting.
+	go s.Close()
 }
 
-// Close closes every session.
+// sessionCloseWait bounds how long Close waits for sessions to finish
+// closing before it returns (their connections are closed at once).
+const sessionCloseWait = 5 * time.Second
+
+// Close closes every session, waiting at most sessionCloseWait for them:
+// a server shutting down must go on to stop Raft even if a session hangs.
 func (p *Pool) Close() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.closed = true
+	sessions := make([]*yamux.Session, 0, len(p.sessions))
 	for addr, s := range p.sessions {
-		s.Close()
+		sessions = append(sessions, s)
 		delete(p.sessions, addr)
+	}
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range sessions {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Close() }()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(sessionCloseWait):
+		p.logger.Warn("sessions still closing after shutdown wait", "wait", sessionCloseWait)
 	}
 }
 
