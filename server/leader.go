@@ -42,6 +42,7 @@ func (s *Server) establishLeadership() error {
 	if err := s.raft.Barrier(raftApplyTimeout).Error(); err != nil {
 		return fmt.Errorf("raft barrier: %w", err)
 	}
+	s.leaderReady.Store(true)
 	s.logger.Info("cluster leadership acquired")
 	ctx, cancel := context.WithCancel(s.shutdownCtx)
 	s.leaderCancel = cancel
@@ -84,6 +85,7 @@ func (s *Server) goLeader(ctx context.Context, fn func(context.Context)) {
 func (s *Server) revokeLeadership() {
 	s.leaderMu.Lock()
 	defer s.leaderMu.Unlock()
+	s.leaderReady.Store(false)
 	if s.leaderCancel == nil {
 		return
 	}

@@ -142,6 +142,7 @@ type Server struct {
 
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc
+	leaderReady  atomic.Bool // the FSM caught up with this term's log (read_barrier.go)
 	leaderWG     sync.WaitGroup
 
 	shutdownCtx    context.Context
