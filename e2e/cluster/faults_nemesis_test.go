@@ -108,9 +108,7 @@ func (n *nemesis) inject() (string, error) {
 		from, to := s[perm[0]], s[perm[1]]
 		if n.rng.IntN(2) == 0 {
 			from = n.leader()
-			for to == from {
-				to = s[n.rng.IntN(len(s))]
-			}
+			to = s[(indexOf(s, from)+1+n.rng.IntN(len(s)-1))%len(s)]
 		}
 		n.logf("nemesis: one-way drop %s -> %s", from.name, to.name)
 		return "one-way", n.drop(to, from)
@@ -150,8 +148,11 @@ func (n *nemesis) inject() (string, error) {
 	}
 }
 
-// leader is the current leader as s1..s3 see it, or a random server.
+// leader is the current leader as s1..s3 see it, or a random server. It
+// draws from the seeded source whether or not it finds a leader, so that
+// the faults that follow are the same on a replay.
 func (n *nemesis) leader() *dockerAgent {
+	fallback := n.d.servers[n.rng.IntN(len(n.d.servers))]
 	for _, s := range n.d.servers {
 		if n.killed[s] || n.paused[s] {
 			continue
@@ -166,7 +167,16 @@ func (n *nemesis) leader() *dockerAgent {
 			}
 		}
 	}
-	return n.d.servers[n.rng.IntN(len(n.d.servers))]
+	return fallback
+}
+
+func indexOf(as []*dockerAgent, a *dockerAgent) int {
+	for i, x := range as {
+		if x == a {
+			return i
+		}
+	}
+	return 0
 }
 
 // cutGroups drops all traffic between the two groups, both ways.
