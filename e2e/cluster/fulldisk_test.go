@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // mountTmpfs mounts a tmpfs of size (e.g. "3m") on dir, unmounted at the
@@ -126,5 +129,75 @@ func TestServerDataDirFull(t *testing.T) {
 		if !have[id] {
 			t.Fatalf("acknowledged job %s lost after a restart from the once-full data dir:\n%s", id, s.logTail())
 		}
+	}
+}
+
+// TestClientDataDirFull runs a task that writes output fast on a client
+// whose data directory (allocation dirs, logs, client state) is a small
+// tmpfs. When it fills, the client agent and the task keep running and
+// the node stays ready; once the tmpfs grows, the task's log grows again.
+func TestClientDataDirFull(t *testing.T) {
+	c := newProcCluster(t)
+	s := c.newServer("s1", 1)
+	s.start()
+	c.waitLeader([]*procAgent{s}, "")
+	cl := c.newClient("c1", s)
+	mountTmpfs(t, cl.dataDir, "12m")
+	cl.start()
+	waitNodesReady(t, s.api, "c1")
+
+	// ~1 MB/s of output: full within seconds, without pinning a core.
+	job := execJob("chatty", "service", 1, 32, "/bin/sh", "-c",
+		"while :; do head -c 65536 /dev/zero | tr '\\000' x; echo; sleep 0.05; done")
+	if err := s.api.register(job); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.api.do(http.MethodDelete, "/v1/job/chatty", nil, nil) }()
+	waitRunning(t, s.api, "chatty", 1)
+
+	logSize := func() int64 {
+		var n int64
+		_ = filepath.WalkDir(cl.dataDir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.Contains(d.Name(), ".stdout.") {
+				if fi, err := d.Info(); err == nil {
+					n += fi.Size()
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	waitFor(t, 2*waitTimeout, "the client's data dir fills up", func() error {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(cl.dataDir, &st); err != nil {
+			return err
+		}
+		if free := st.Bavail * uint64(st.Bsize); free > 256<<10 {
+			return fmt.Errorf("%d KB still free; logs hold %d KB", free>>10, logSize()>>10)
+		}
+		return nil
+	}, cl.logTail)
+	full := logSize()
+	time.Sleep(3 * time.Second) // let the agent meet the full disk for a while
+
+	if !cl.alive() {
+		t.Fatalf("the client agent died when its disk filled:\n%s", cl.logTail())
+	}
+	allocs := waitRunning(t, s.api, "chatty", 1)
+	nodes := waitNodesReady(t, s.api, "c1")
+	if nodes["c1"].Status != "ready" {
+		t.Fatalf("node c1 is %s with a full disk", nodes["c1"].Status)
+	}
+
+	resizeTmpfs(t, cl.dataDir, "64m")
+	waitFor(t, 2*waitTimeout, "the task's log grows again once there is space", func() error {
+		if n := logSize(); n <= full+(1<<20) {
+			return fmt.Errorf("logs hold %d KB, %d KB when the disk was full", n>>10, full>>10)
+		}
+		return nil
+	}, cl.logTail)
+	after := waitRunning(t, s.api, "chatty", 1)
+	if after[0].ID != allocs[0].ID {
+		t.Fatalf("the allocation was replaced (%s, then %s): the full disk failed it", allocs[0].ID, after[0].ID)
 	}
 }
