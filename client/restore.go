@@ -45,6 +45,13 @@ func (c *Client) restoreAlloc(ra *state.RestoredAlloc) error {
 	key := jobKey{ra.Alloc.Namespace, ra.Alloc.JobID, ra.Alloc.JobVersion}
 	c.jobs[key] = ra.Job
 	c.runAllocRunner(ar, key)
+	if ra.Alloc.DesiredStatus == structs.AllocDesiredStop {
+		// The stop reached this client before the agent went down, maybe
+		// before its tasks died: the servers will not send it again (the
+		// modify index is the one saved), so it is carried out here rather
+		// than letting the restart policy bring the tasks back.
+		ar.Kill("allocation stopped by the servers")
+	}
 	return nil
 }
 

@@ -25,6 +25,10 @@ type testServer struct {
 	heartbeats int
 	updates    int
 	closed     bool
+	// behind, when set for an allocation, is answered once by
+	// Alloc.GetAllocs instead of the current version: a server that has
+	// not yet applied what another one listed.
+	behind map[string]*structs.Allocation
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -144,6 +148,11 @@ func (s *testServer) getAllocs(req *structs.AllocsGetRequest, resp *structs.Allo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range req.AllocIDs {
+		if old := s.behind[id]; old != nil {
+			delete(s.behind, id)
+			resp.Allocs = append(resp.Allocs, old.Copy())
+			continue
+		}
 		if a := s.allocs[id]; a != nil {
 			resp.Allocs = append(resp.Allocs, a.Copy())
 		}

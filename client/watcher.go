@@ -95,6 +95,14 @@ func (c *Client) syncAllocs(allocs map[string]uint64, full bool) error {
 			continue
 		}
 		for _, alloc := range fetched {
+			if listed := allocs[alloc.ID]; alloc.AllocModifyIndex < listed {
+				// A server behind the one that listed it answered: applying
+				// this version and advancing the index would never fetch
+				// the listed one (a stop, say). Retry instead.
+				errs = append(errs, fmt.Errorf("allocation %s: fetched version %d is older than the listed %d",
+					structs.ShortID(alloc.ID), alloc.AllocModifyIndex, listed))
+				continue
+			}
 			if err := c.applyAlloc(alloc); err != nil {
 				errs = append(errs, fmt.Errorf("allocation %s: %w", structs.ShortID(alloc.ID), err))
 			}

@@ -45,6 +45,7 @@ func (s *Server) establishLeadership() error {
 	if err := s.establishFault(); err != nil {
 		return err
 	}
+	s.leaderReady.Store(true)
 	s.logger.Info("cluster leadership acquired")
 	ctx, cancel := context.WithCancel(s.shutdownCtx)
 	s.leaderCancel = cancel
@@ -91,6 +92,7 @@ func (s *Server) goLeader(ctx context.Context, fn func(context.Context)) {
 func (s *Server) revokeLeadership() {
 	s.leaderMu.Lock()
 	defer s.leaderMu.Unlock()
+	s.leaderReady.Store(false)
 	if s.leaderCancel == nil {
 		return
 	}

@@ -162,7 +162,7 @@ func (s *Server) raftApply(t structs.MessageType, msg any) (uint64, error) {
 		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {
 			return 0, structs.ErrNoLeader
 		}
-		return 0, fmt.Errorf("raft apply: %w", err)
+		return 0, s.diskFull(fmt.Errorf("raft apply: %w", err))
 	}
 	if err, ok := f.Response().(error); ok && err != nil {
 		return f.Index(), err

@@ -160,8 +160,11 @@ var errNotAServer = errors.New("Permission denied: only a server that proved the
 // retried, within leaderWaitTimeout: endpoints are idempotent upserts, so a
 // retry after a lost answer is safe, and users see no error for a failover.
 func (s *Server) forward(method string, allowStale bool, args, reply any) (bool, error) {
-	if allowStale || s.IsLeader() {
+	if allowStale {
 		return false, nil
+	}
+	if local, err := s.serveAsLeader(args); local || err != nil {
+		return err != nil, err
 	}
 	deadline := time.Now().Add(leaderWaitTimeout)
 	for {
@@ -169,8 +172,12 @@ func (s *Server) forward(method string, allowStale bool, args, reply any) (bool,
 		if err != nil {
 			return true, err
 		}
-		if leader == s.config.RPCAddr {
-			return false, nil // we just became the leader
+		if leader == s.config.RPCAddr { // we just became the leader
+			if local, err := s.serveAsLeader(args); local || err != nil {
+				return err != nil, err
+			}
+			s.awaitLeaderChange(leader, deadline)
+			continue
 		}
 		ctx, cancel := context.WithTimeout(s.shutdownCtx, structs.MaxBlockingQueryTime+time.Minute)
 		err = s.connPool.RPC(ctx, leader, method, args, reply)

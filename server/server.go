@@ -172,6 +172,7 @@ type Server struct {
 
 	leaderMu     sync.Mutex
 	leaderCancel context.CancelFunc
+	leaderReady  atomic.Bool // the FSM caught up with this term's log (read_barrier.go)
 	leaderWG     sync.WaitGroup
 	leaderRetry  chan struct{} // leader_retry.go
 	launchMu     sync.Mutex    // serializes periodic/dispatch launches (periodic.go)

@@ -3,6 +3,7 @@ package structs
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Job types.
@@ -83,8 +84,8 @@ type Job struct {
 // Canonicalize fills in defaults. It is idempotent and is called before
 // validation, both by the CLI and by the servers.
 func (j *Job) Canonicalize() {
-	if j == nil {
-		return
+	if j == nil || len(j.nullEntries()) > 0 {
+		return // Validate refuses it
 	}
 	if j.Name == "" {
 		j.Name = j.ID
@@ -113,6 +114,10 @@ func (j *Job) Validate() error {
 	v := &ValidationError{}
 	if j == nil {
 		v.Add("", "job is required")
+		return v
+	}
+	if nulls := j.nullEntries(); len(nulls) > 0 {
+		v.Add("", "null entries are not allowed: %s", strings.Join(nulls, ", "))
 		return v
 	}
 	switch {

@@ -46,6 +46,8 @@ func statusFor(err error) int {
 	case errors.Is(err, structs.ErrConflict) ||
 		strings.Contains(err.Error(), structs.ErrConflict.Error()):
 		return http.StatusConflict
+	case structs.IsDiskFull(err):
+		return http.StatusInsufficientStorage
 	case errors.Is(err, structs.ErrNoLeader) ||
 		strings.Contains(err.Error(), structs.ErrNoLeader.Error()):
 		// Not a bug: the cluster is electing a leader; retrying helps.

@@ -19,10 +19,11 @@ type Rotator struct {
 	maxFiles int
 	maxSize  int64
 
-	mu   sync.Mutex
-	idx  int
-	f    *os.File
-	size int64
+	mu     sync.Mutex
+	idx    int
+	f      *os.File // nil after Close, or after a rotation failed to open the next file
+	size   int64
+	closed bool
 }
 
 // BaseOf strips a trailing ".<n>" from a log path: the client hands drivers
@@ -108,8 +109,15 @@ func (r *Rotator) purge() {
 func (r *Rotator) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.f == nil {
+	if r.closed {
 		return 0, os.ErrClosed
+	}
+	if r.f == nil {
+		// A rotation could not open the next file (a full disk): try
+		// again, so that the output resumes once there is room.
+		if err := r.openNext(); err != nil {
+			return 0, err
+		}
 	}
 	if r.maxSize > 0 && r.size > 0 && r.size+int64(len(p)) > r.maxSize {
 		if err := r.rotate(); err != nil {
@@ -126,6 +134,11 @@ func (r *Rotator) rotate() error {
 		return fmt.Errorf("closing log file: %w", err)
 	}
 	r.f = nil
+	return r.openNext()
+}
+
+// openNext starts the file after the current index, dropping the oldest.
+func (r *Rotator) openNext() error {
 	if err := r.open(r.idx+1, os.O_TRUNC); err != nil {
 		return err
 	}
@@ -139,6 +152,7 @@ func (r *Rotator) rotate() error {
 func (r *Rotator) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closed = true
 	if r.f == nil {
 		return nil
 	}
