@@ -1,6 +1,7 @@
 package client
 
 import (
+	"github.com/appmesh/appmesh/metrics"
 	"time"
 
 	"github.com/appmesh/appmesh/acl"
@@ -81,6 +82,7 @@ func (c *Client) register() (time.Duration, error) {
 }
 
 func (c *Client) heartbeat() (time.Duration, error) {
+	defer metrics.Since(metrics.ClientHeartbeat, time.Now())
 	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady, SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/appmesh/appmesh/metrics"
 	"sync"
 	"time"
 
@@ -93,6 +94,7 @@ func (h *heartbeater) expire(nodeID string) {
 	if !on {
 		return
 	}
+	metrics.HeartbeatExpirations.Inc()
 	log := h.srv.logger.With("node_id", nodeID)
 	log.Warn("node missed its heartbeat, marking it down")
 	evals, err := h.srv.nodeEvals(nodeID, structs.EvalTriggerNodeUpdate)

@@ -35,6 +35,7 @@ type Agent struct {
 	remote *serverRPC
 	// consul is the Consul integration (consul.go); nil when off.
 	consul *consulAgent
+	obs    observability // metrics registry, audit log (agent_observability.go)
 
 	httpAddr string
 	tempDir  string // dev-mode data directory, removed on shutdown
@@ -87,6 +88,10 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 			ln.Close()
 			return nil, err
 		}
+	}
+	if err := a.setupObservability(); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	a.http = NewHTTPServer(logger.Named("http"), a, ln, WithHTTPConfig(cfg.HTTP, cfg.Name))
 	if err := a.startConsulAdvertise(); err != nil {

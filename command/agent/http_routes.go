@@ -44,5 +44,6 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerNodeUpdateRoutes()
 	s.registerACLRoutes()
 	s.registerNamespaceRoutes()
+	s.registerObservabilityRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }
