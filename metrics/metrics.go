@@ -15,6 +15,7 @@
 package metrics
 
 import (
+	"regexp"
 	"strconv"
 	"time"
 
@@ -157,3 +158,27 @@ func Since(o prometheus.Observer, start time.Time) {
 
 // ExitCode is the exit_code label value of a task exit.
 func ExitCode(code int) string { return strconv.Itoa(code) }
+
+// DescribedNames returns the metric names the appmesh instruments and the
+// given collectors describe (histograms as their family name), so tests can
+// check that dashboards and alert rules name only metrics that exist.
+func DescribedNames(extra ...prometheus.Collector) map[string]bool {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		for _, c := range append(instruments(), extra...) {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	names := map[string]bool{}
+	for d := range ch {
+		if m := fqName.FindStringSubmatch(d.String()); m != nil {
+			names[m[1]] = true
+		}
+	}
+	return names
+}
+
+// fqName reads the name out of a Desc's String(), which is the only way
+// the library shows it.
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)

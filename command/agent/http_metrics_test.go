@@ -6,9 +6,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/metrics"
 )
 
 // promtoolBin finds promtool: APPMESH_PROMTOOL_BIN (set by make test after
@@ -134,4 +138,53 @@ func missingLines(body string, want []string) []string {
 		}
 	}
 	return missing
+}
+
+// TestExampleAlertsAndDashboard checks website/'s alert rules with promtool
+// and that they and the Grafana dashboard name only metrics an agent
+// exports.
+func TestExampleAlertsAndDashboard(t *testing.T) {
+	a, _ := startTestAgent(t, "metrics-names")
+	known := metrics.DescribedNames(a.server.MetricsCollector(), a.client.MetricsCollector())
+	if !known["appmesh_client_task_memory_bytes"] || !known["appmesh_raft_apply_seconds"] {
+		t.Fatalf("described names lack the basics: %v", known)
+	}
+	rules := filepath.Join("..", "..", "website", "prometheus", "alerts.yml")
+	if out, err := exec.Command(promtoolBin(t), "check", "rules", rules).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check rules %s: %v\n%s", rules, err, out)
+	}
+	ruleText, err := os.ReadFile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dashText, err := os.ReadFile(filepath.Join("..", "..", "website", "grafana", "appmesh.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(dashText, &dash); err != nil || len(dash.Panels) == 0 {
+		t.Fatalf("website/grafana/appmesh.json is not a dashboard: %v", err)
+	}
+	exprs := []string{string(ruleText)}
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	name := regexp.MustCompile(`appmesh_[a-z_]+`)
+	for _, e := range exprs {
+		for _, n := range name.FindAllString(e, -1) {
+			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(n, "_bucket"), "_count"), "_sum")
+			if !known[n] && !known[base] {
+				t.Errorf("%q names %s, which no agent exports", e, n)
+			}
+		}
+	}
 }
