@@ -18,6 +18,7 @@ import (
 
 	"github.com/appmesh/appmesh/server/fsm"
 	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/server/stream"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/go-hclog"
@@ -138,6 +139,7 @@ type Server struct {
 	planQueue  *PlanQueue
 	heartbeats *heartbeater
 	rollouts   *rolloutWatcher
+	events     *stream.Broker // the event stream (events.go)
 	aclCache   aclResolver
 
 	leaderMu     sync.Mutex
@@ -167,6 +169,7 @@ func NewServer(cfg *Config) (*Server, error) {
 		return nil, fmt.Errorf("create FSM: %w", err)
 	}
 	s.fsm = f
+	s.setupEvents()
 	s.broker = NewEvalBroker(s.logger, 3)
 	s.blocked = NewBlockedEvals(s.logger, s.broker)
 	s.planQueue = NewPlanQueue()

@@ -4,4 +4,5 @@ package agent
 // endpoints (http_metrics.go, http_events.go, http_health.go).
 func (s *HTTPServer) registerObservabilityRoutes() {
 	s.registerMetricsRoute()
+	s.registerEventRoutes()
 }

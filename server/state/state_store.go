@@ -32,6 +32,9 @@ type StateStore struct {
 	// abandon is shared with the read views BlockingQuery hands to query
 	// functions, so a view is abandoned together with its store.
 	abandon *abandonState
+	// changes is told what each write changed (change_hook.go); nil on
+	// snapshots and views, which are never written.
+	changes *changeHookBox
 }
 
 type abandonState struct {
@@ -68,6 +71,7 @@ func newStore(logger hclog.Logger, db *memdb.MemDB) *StateStore {
 		logger:  logger.Named("state"),
 		db:      db,
 		abandon: &abandonState{ch: make(chan struct{})},
+		changes: &changeHookBox{},
 	}
 }
 
@@ -101,6 +105,7 @@ func (s *StateStore) Abandon() { s.AbandonTo(nil) }
 func (s *StateStore) AbandonTo(next *StateStore) {
 	if next != nil {
 		s.abandon.successor.Store(next)
+		s.carryChangeHook(next)
 	}
 	s.abandon.once.Do(func() { close(s.abandon.ch) })
 }
