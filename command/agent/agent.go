@@ -346,6 +346,7 @@ func (a *Agent) Shutdown() error {
 	if a.remote != nil {
 		a.remote.close()
 	}
+	errs = append(errs, a.obs.audit.Close())
 	if a.tempDir != "" {
 		errs = append(errs, os.RemoveAll(a.tempDir))
 	}

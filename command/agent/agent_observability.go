@@ -11,6 +11,7 @@ import (
 // block, its audit log).
 type observability struct {
 	registry *prometheus.Registry
+	audit    *AuditLog // nil: no audit block
 }
 
 // setupObservability builds the agent's own metrics registry (never
@@ -28,6 +29,7 @@ func (a *Agent) setupObservability() error {
 		return fmt.Errorf("set up metrics: %w", err)
 	}
 	a.obs.registry = reg
+	a.setupAudit()
 	return nil
 }
 

@@ -34,6 +34,8 @@ type Config struct {
 	ACL *ACLConfig `hcl:"acl,block"`
 	// HTTP tunes the HTTP API's defences against browsers.
 	HTTP *HTTPConfig `hcl:"http,block"`
+	// Audit records every write request (config_audit.go); nil: off.
+	Audit *AuditConfig `hcl:"audit,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -156,6 +158,9 @@ func overlay(base, f *Config) {
 	if f.Client != nil {
 		base.Client = f.Client
 	}
+	if f.Audit != nil {
+		base.Audit = f.Audit
+	}
 	if f.Consul != nil {
 		base.Consul = f.Consul
 	}
@@ -210,6 +215,9 @@ func (c *Config) Validate() error {
 		problems = append(problems, "node name is empty: set -node")
 	}
 	problems = append(problems, c.HTTP.problems()...)
+	if err := c.Audit.validate(); err != nil {
+		return err
+	}
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

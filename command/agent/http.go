@@ -115,6 +115,7 @@ func (s *HTTPServer) logRequests(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(sw, r)
 	observeRequest(r, sw.status, start)
+	s.audit(r, sw.status, start)
 	s.logger.Debug("request", "method", r.Method, "path", r.URL.Path,
 		"status", sw.status, "duration", time.Since(start))
 }

@@ -139,13 +139,7 @@ func observeRequest(r *http.Request, status int, start time.Time) {
 	if !knownMethods[method] {
 		method = "other"
 	}
-	route := r.Pattern
-	if _, p, ok := strings.Cut(route, " "); ok {
-		route = p // "GET /v1/jobs" → "/v1/jobs"
-	}
-	if route == "" {
-		route = "unmatched" // refused before routing (the browser guard)
-	}
+	route := routeTemplate(r) // "GET /v1/jobs" → "/v1/jobs"
 	metrics.HTTPRequests.WithLabelValues(method, route, fmt.Sprint(status)).Inc()
 	if status >= 500 {
 		metrics.HTTPErrors.WithLabelValues(method, route).Inc()
