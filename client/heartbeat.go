@@ -1,10 +1,10 @@
 package client
 
 import (
-	"github.com/appmesh/appmesh/metrics"
 	"time"
 
 	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -38,6 +38,7 @@ func (c *Client) heartbeatLoop() {
 				c.registeredOnce.Do(func() { close(c.registered) })
 			}
 		}
+		c.beat.record(err)
 		if c.ctx.Err() != nil {
 			return
 		}

@@ -5,4 +5,5 @@ package agent
 func (s *HTTPServer) registerObservabilityRoutes() {
 	s.registerMetricsRoute()
 	s.registerEventRoutes()
+	s.registerHealthRoute()
 }
