@@ -16,6 +16,7 @@ var (
 	descMem    = cdesc("task_memory_bytes", "Memory charged to a running task (cgroup usage, or RSS where the driver has no cgroup).", metrics.TaskLabels...)
 	descMemMax = cdesc("task_memory_limit_bytes", "Hard memory limit of a running task, where the driver enforces one.", metrics.TaskLabels...)
 	descPIDs   = cdesc("task_pids", "Processes in a running task.", metrics.TaskLabels...)
+	descFDs    = cdesc("task_open_fds", "File descriptors a running task's processes hold open, where the driver can see them (exec, raw_exec).", metrics.TaskLabels...)
 	descDriver = cdesc("driver_healthy", "1 when the driver plugin is detected and healthy on this node, 0 otherwise.", "driver")
 )
 
@@ -35,17 +36,17 @@ func (c *Client) MetricsCollector() prometheus.Collector { return clientCollecto
 type clientCollector struct{ c *Client }
 
 func (cc clientCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descAllocs, descCPU, descMem, descMemMax, descPIDs, descDriver} {
+	for _, d := range []*prometheus.Desc{descAllocs, descCPU, descMem, descMemMax, descPIDs, descFDs, descDriver} {
 		ch <- d
 	}
 }
 
 // taskSample sums the usage of one task's allocations on this node.
 type taskSample struct {
-	labels          []string
-	cpu, mem, limit float64
-	pids            float64
-	hasLimitAll     bool
+	labels              []string
+	cpu, mem, limit     float64
+	pids, fds           float64
+	hasLimitAll, hasFDs bool
 }
 
 func (cc clientCollector) Collect(ch chan<- prometheus.Metric) {
@@ -81,6 +82,10 @@ func (cc clientCollector) Collect(ch chan<- prometheus.Metric) {
 			s.limit += float64(u.MemoryLimitBytes)
 			s.hasLimitAll = s.hasLimitAll && u.MemoryLimitBytes > 0
 			s.pids += float64(u.PIDs)
+			if slices.Contains(u.Measured, "fds") {
+				s.fds += float64(u.OpenFDs)
+				s.hasFDs = true
+			}
 		}
 	}
 	for _, st := range knownClientStatuses {
@@ -98,6 +103,9 @@ func (cc clientCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- cgauge(descMemMax, s.limit, s.labels...)
 		}
 		ch <- cgauge(descPIDs, s.pids, s.labels...)
+		if s.hasFDs {
+			ch <- cgauge(descFDs, s.fds, s.labels...)
+		}
 	}
 	cc.collectDrivers(ch)
 }

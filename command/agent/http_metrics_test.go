@@ -67,6 +67,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		`appmesh_client_task_starts_total{group="g",job="metered",namespace="default",task="t"} 1`,
 		`appmesh_client_task_memory_bytes{group="g",job="metered",namespace="default",task="t"}`,
 		`appmesh_client_task_cpu_seconds_total{group="g",job="metered",namespace="default",task="t"}`,
+		`appmesh_client_task_open_fds{group="g",job="metered",namespace="default",task="t"}`,
 		`appmesh_client_driver_healthy{driver="raw_exec"} 1`,
 		`appmesh_http_requests_total{code="200",method="GET",route="/v1/allocation/{id}"}`,
 		`appmesh_http_request_duration_seconds_count{method="PUT",route="/v1/jobs"}`,

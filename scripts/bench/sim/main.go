@@ -48,6 +48,7 @@ type options struct {
 	timeout     time.Duration
 	logLevel    string
 	dataDir     string
+	subscribers int
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -73,6 +74,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long from the first submit")
 	fs.StringVar(&o.logLevel, "log-level", "error", "server log level")
 	fs.StringVar(&o.dataDir, "data-dir", "", "keep Raft in BoltDB and snapshot files under this directory, as a production server does (default: in memory, the log on the Go heap)")
+	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -134,6 +136,13 @@ func run(o *options) error {
 
 	simCtx, cancelSim := context.WithCancel(ctx)
 	defer cancelSim()
+	if o.subscribers > 0 {
+		read, wait, err := eventSubscribers(simCtx, c.httpURL, o.subscribers)
+		if err != nil {
+			return err
+		}
+		defer func() { cancelSim(); wait(); logf("%d event subscribers read %d MB", o.subscribers, read.Load()>>20) }()
+	}
 	s := &sim{
 		ctx:     simCtx,
 		addrs:   c.rpcAddrs,
