@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/transport"
+	"github.com/hashicorp/go-hclog"
 )
 
 type testEvent struct {
@@ -190,12 +193,26 @@ func TestEventStream(t *testing.T) {
 		}
 	}
 
-	// A client-only agent has no broker: it forwards to the server.
-	ca, _ := startTestAgent(t, "events-client", fmt.Sprintf("127.0.0.1:%d", a.config.Ports.RPC))
-	fwd := openEvents(t, "http://"+ca.HTTPAddr(), "topic=Job&index=1&follow=false")
-	<-fwd.done
-	if !hasEvent(fwd.batches(), "Job", "JobRegistered", `"id":"evweb"`) {
-		t.Errorf("stream through a client agent lacks the job: %s", describeBatches(fwd.batches()))
+	// An agent without a server forwards the stream from a server over
+	// the RPC transport. (An agent with only a remote is built directly:
+	// a client-only agent's shutdown would wait for its alloc watch.)
+	remote := newServerRPC(hclog.NewNullLogger(), []string{fmt.Sprintf("127.0.0.1:%d", a.config.Ports.RPC)})
+	defer remote.close()
+	fwdAgent := &Agent{config: a.config, logger: hclog.NewNullLogger(), remote: remote}
+	run, err := fwdAgent.OpenEvents(context.Background(), &transport.EventsRequest{Topics: []string{"Job"}, Index: 1})
+	if err != nil {
+		t.Fatalf("open a forwarded stream: %v", err)
+	}
+	var buf strings.Builder
+	if err := run(context.Background(), &buf, func() {}); err != nil {
+		t.Fatalf("forwarded stream: %v", err)
+	}
+	if !strings.Contains(buf.String(), `"type":"JobRegistered"`) || !strings.Contains(buf.String(), `"key":"evweb"`) {
+		t.Errorf("forwarded stream lacks the job: %s", buf.String())
+	}
+	if _, err := fwdAgent.OpenEvents(context.Background(), &transport.EventsRequest{Topics: []string{"Nope"}}); err == nil ||
+		!strings.Contains(err.Error(), "unknown event topic") {
+		t.Errorf("forwarded bad topic: %v", err)
 	}
 
 	for q, want := range map[string]int{
