@@ -68,13 +68,11 @@ func (s *Server) OpenEventStream(req *transport.EventsRequest) (*EventStream, er
 	return &EventStream{srv: s, req: req, sub: sub, filter: f}, nil
 }
 
-// streamLine is one line of the stream: a batch, a heartbeat, or the
-// error that ends it.
+// streamLine is a line of the stream that is not a batch: a heartbeat, or
+// the error that ends it.
 type streamLine struct {
-	Index     uint64          `json:"index,omitempty"`
-	Events    []*stream.Event `json:"events,omitempty"`
-	Heartbeat bool            `json:"heartbeat,omitempty"`
-	Error     string          `json:"error,omitempty"`
+	Heartbeat bool   `json:"heartbeat,omitempty"`
+	Error     string `json:"error,omitempty"`
 	// Reset says the subscriber lost events and must re-read the state.
 	Reset bool `json:"reset,omitempty"`
 }
@@ -90,7 +88,7 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 			return es.end(enc, flush, err)
 		}
 		if ok {
-			if err := enc.Encode(streamLine{Index: batch.Index, Events: batch.Events}); err != nil {
+			if err := writeBatch(w, batch); err != nil {
 				return err
 			}
 			continue
@@ -113,11 +111,23 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 		case err != nil:
 			return es.end(enc, flush, err)
 		case ok:
-			if err := enc.Encode(streamLine{Index: batch.Index, Events: batch.Events}); err != nil {
+			if err := writeBatch(w, batch); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// writeBatch writes one batch line. A batch the subscriber gets whole is
+// encoded once for every subscriber (stream.Batch.Line), so a hundred
+// subscribers cost the encoding of one.
+func writeBatch(w io.Writer, b stream.Batch) error {
+	line, err := b.Line()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(line)
+	return err
 }
 
 // end writes the error that ends the stream, except when the caller went

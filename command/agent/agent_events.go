@@ -12,7 +12,7 @@ import (
 
 // eventRunner writes an opened event stream to w until it ends; flush is
 // called when the stream goes idle.
-type eventRunner func(ctx context.Context, w io.Writer, flush func()) error
+type eventRunner = func(ctx context.Context, w io.Writer, flush func()) error
 
 // OpenEvents subscribes to the servers' event stream: in-process when this
 // agent runs a server, otherwise through a server over the RPC transport.

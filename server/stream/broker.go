@@ -21,7 +21,7 @@ var ErrLost = errors.New("events were dropped from the buffer")
 // Broker keeps the latest batches in a ring and lets subscribers read them.
 type Broker struct {
 	mu       sync.RWMutex
-	ring     []Batch // ring[(start+i)%len(ring)], i < n, ascending by index
+	ring     []*entry // ring[(start+i)%len(ring)], i < n, ascending by index
 	size     int
 	start, n int
 	// dropped is the highest index whose batch left the ring; a cursor
@@ -38,7 +38,7 @@ func NewBroker(size int) *Broker {
 	if size <= 0 {
 		size = DefaultBufferSize
 	}
-	return &Broker{ring: make([]Batch, size), size: size, wake: make(chan struct{})}
+	return &Broker{ring: make([]*entry, size), size: size, wake: make(chan struct{})}
 }
 
 // Publish appends the events of one index. Indexes must grow; a batch at
@@ -60,12 +60,12 @@ func (b *Broker) Publish(index uint64, events []*Event) {
 	}
 	if b.n == b.size {
 		old := b.ring[b.start]
-		b.dropped = old.Index
-		b.ring[b.start] = Batch{}
+		b.dropped = old.index
+		b.ring[b.start] = nil
 		b.start = (b.start + 1) % b.size
 		b.n--
 	}
-	b.ring[(b.start+b.n)%b.size] = Batch{Index: index, Events: events}
+	b.ring[(b.start+b.n)%b.size] = &entry{index: index, events: events}
 	b.n++
 	b.last = index
 	wake := b.wake
@@ -88,23 +88,23 @@ func (b *Broker) Oldest() uint64 {
 	if b.n == 0 {
 		return 0
 	}
-	return b.ring[b.start].Index
+	return b.ring[b.start].index
 }
 
 // next returns the first batch after cursor, or the channel to wait on
 // when there is none yet.
-func (b *Broker) next(cursor uint64) (Batch, bool, <-chan struct{}, error) {
+func (b *Broker) next(cursor uint64) (*entry, bool, <-chan struct{}, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if cursor < b.dropped {
-		return Batch{}, false, nil, fmt.Errorf("index %d: %w (the buffer starts after index %d); re-read the state and resume from a newer index",
+		return nil, false, nil, fmt.Errorf("index %d: %w (the buffer starts after index %d); re-read the state and resume from a newer index",
 			cursor, ErrLost, b.dropped)
 	}
-	i := sort.Search(b.n, func(i int) bool { return b.ring[(b.start+i)%b.size].Index > cursor })
+	i := sort.Search(b.n, func(i int) bool { return b.ring[(b.start+i)%b.size].index > cursor })
 	if i < b.n {
 		return b.ring[(b.start+i)%b.size], true, nil, nil
 	}
-	return Batch{}, false, b.wake, nil
+	return nil, false, b.wake, nil
 }
 
 // Filter decides which events a subscriber gets.
@@ -138,14 +138,18 @@ func (s *Subscription) Cursor() uint64 { return s.cursor }
 // ok=false instead of waiting.
 func (s *Subscription) Next(ctx context.Context, wait bool) (Batch, bool, error) {
 	for {
-		batch, ok, wake, err := s.b.next(s.cursor)
+		e, ok, wake, err := s.b.next(s.cursor)
 		if err != nil {
 			return Batch{}, false, err
 		}
 		if ok {
-			s.cursor = batch.Index
-			if kept := s.keep(batch.Events); len(kept) > 0 {
-				return Batch{Index: batch.Index, Events: kept}, true, nil
+			s.cursor = e.index
+			kept := s.keep(e.events)
+			switch {
+			case len(kept) == len(e.events):
+				return Batch{Index: e.index, Events: e.events, whole: e}, true, nil
+			case len(kept) > 0:
+				return Batch{Index: e.index, Events: kept}, true, nil
 			}
 			continue
 		}

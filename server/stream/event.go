@@ -11,6 +11,8 @@ package stream
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"sync"
 )
 
@@ -89,4 +91,44 @@ func (e *Event) MatchesKey(key string) bool {
 type Batch struct {
 	Index  uint64   `json:"index"`
 	Events []*Event `json:"events"`
+	// whole is the buffered batch this one is all of (nil when a filter
+	// left events out): its line is encoded once for every subscriber.
+	whole *entry
+}
+
+// entry is one buffered batch with its encoded line.
+type entry struct {
+	index  uint64
+	events []*Event
+	once   sync.Once
+	line   []byte
+	err    error
+}
+
+// Line is the batch as one line of the stream, {"index":N,"events":[...]}
+// and a newline. A batch a subscriber gets whole is encoded once for all.
+func (b Batch) Line() ([]byte, error) {
+	if b.whole != nil {
+		b.whole.once.Do(func() { b.whole.line, b.whole.err = encodeLine(b.Index, b.Events) })
+		return b.whole.line, b.whole.err
+	}
+	return encodeLine(b.Index, b.Events)
+}
+
+func encodeLine(index uint64, events []*Event) ([]byte, error) {
+	out := make([]byte, 0, 256*len(events))
+	out = append(out, `{"index":`...)
+	out = strconv.AppendUint(out, index, 10)
+	out = append(out, `,"events":[`...)
+	for i, e := range events {
+		raw, err := e.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s %s at index %d: %w", e.Topic, e.Key, index, err)
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, raw...)
+	}
+	return append(out, "]}\n"...), nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"github.com/appmesh/appmesh/transport"
 )
 
 // eventSubscribers opens n event streams (every topic, every namespace) on
@@ -38,4 +40,14 @@ func eventSubscribers(ctx context.Context, httpURL string, n int) (*atomic.Int64
 		}()
 	}
 	return &read, wg.Wait, nil
+}
+
+// OpenEvents serves the event stream from the in-process server, as an
+// agent with a server does.
+func (b *backend) OpenEvents(_ context.Context, req *transport.EventsRequest) (func(context.Context, io.Writer, func()) error, error) {
+	es, err := b.srv.OpenEventStream(req)
+	if err != nil {
+		return nil, err
+	}
+	return es.Run, nil
 }
