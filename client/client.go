@@ -93,6 +93,7 @@ type Client struct {
 
 	registered     chan struct{}
 	registeredOnce sync.Once
+	beat           beatStatus // the last heartbeat's outcome (health_status.go)
 
 	allocMu sync.RWMutex
 	allocs  map[string]*allocrunner.AllocRunner

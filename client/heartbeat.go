@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -37,6 +38,7 @@ func (c *Client) heartbeatLoop() {
 				c.registeredOnce.Do(func() { close(c.registered) })
 			}
 		}
+		c.beat.record(err)
 		if c.ctx.Err() != nil {
 			return
 		}
@@ -81,6 +83,7 @@ func (c *Client) register() (time.Duration, error) {
 }
 
 func (c *Client) heartbeat() (time.Duration, error) {
+	defer metrics.Since(metrics.ClientHeartbeat, time.Now())
 	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady, SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {

@@ -73,6 +73,7 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"alloc":         func() (cli.Command, error) { return &AllocCommand{Meta: meta()}, nil },
 		"alloc status":  func() (cli.Command, error) { return &AllocStatusCommand{Meta: meta()}, nil },
 		"alloc logs":    func() (cli.Command, error) { return &AllocLogsCommand{Meta: meta()}, nil },
+		"event stream":  func() (cli.Command, error) { return &EventStreamCommand{Meta: meta()}, nil },
 		"alloc signal":  func() (cli.Command, error) { return &AllocSignalCommand{Meta: meta()}, nil },
 		"alloc restart": func() (cli.Command, error) { return &AllocRestartCommand{Meta: meta()}, nil },
 		"alloc stop":    func() (cli.Command, error) { return &AllocStopCommand{Meta: meta()}, nil },

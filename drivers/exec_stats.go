@@ -28,6 +28,9 @@ type TaskResourceUsage struct {
 	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
 	// PIDs is the number of processes in the task.
 	PIDs int `json:"pids,omitempty"`
+	// OpenFDs is the number of file descriptors its processes hold open,
+	// when the driver can see them ("fds" in Measured).
+	OpenFDs int `json:"open_fds,omitempty"`
 	// Measured lists what the driver could measure ("cpu", "memory").
 	Measured []string `json:"measured,omitempty"`
 	// Timestamp is Unix nanoseconds when the sample was taken.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/appmesh/appmesh/metrics"
 	"time"
 
 	"github.com/appmesh/appmesh/server/state"
@@ -47,6 +48,7 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 
 // Heartbeat keeps a node alive; a node that was marked down becomes ready.
 func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.NodeUpdateResponse) error {
+	metrics.Heartbeats.Inc()
 	if done, err := n.srv.forward("Node.Heartbeat", false, args, reply); done {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -82,6 +83,7 @@ func (h *heartbeater) expire(nodeID string) {
 	if !on {
 		return
 	}
+	metrics.HeartbeatExpirations.Inc()
 	log := h.srv.logger.With("node_id", nodeID)
 	log.Warn("node missed its heartbeat, marking it down")
 	evals, err := h.srv.nodeEvals(nodeID, structs.EvalTriggerNodeUpdate)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/appmesh/appmesh/metrics"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -53,6 +54,7 @@ func (q *PlanQueue) ready(n int) []*pendingPlan {
 // not written: a write to it would close watch channels it shares with
 // the live store and wake blocking queries for nothing.
 func (s *Server) applyPlans(batch []*pendingPlan) {
+	defer metrics.Since(metrics.PlanApply, time.Now())
 	snap, err := s.State().Snapshot()
 	if err != nil {
 		for _, p := range batch {

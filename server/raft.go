@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
@@ -157,6 +158,7 @@ func (s *Server) raftApply(t structs.MessageType, msg any) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("encode raft entry type %d: %w", t, err)
 	}
+	defer metrics.Since(metrics.RaftApply.WithLabelValues(t.String()), time.Now())
 	f := s.raft.Apply(buf, raftApplyTimeout)
 	if err := f.Error(); err != nil {
 		if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) {

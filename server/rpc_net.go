@@ -135,6 +135,8 @@ func (s *Server) handleStream(sess *yamux.Session, proven bool, kind byte, st ne
 		s.serveForwardedStream(st, proven)
 	case transport.StreamForwardExec:
 		s.serveForwardedExec(st, proven)
+	case transport.StreamEvents:
+		s.serveEventStream(st)
 	default:
 		st.Close()
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/appmesh/appmesh/server/fsm"
 	"github.com/appmesh/appmesh/server/state"
+	"github.com/appmesh/appmesh/server/stream"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/tlsutil"
 	"github.com/appmesh/appmesh/transport"
@@ -167,6 +168,7 @@ type Server struct {
 	heartbeats *heartbeater
 	rollouts   *rolloutWatcher
 	gc         coreGC
+	events     *stream.Broker // the event stream (events.go)
 	aclCache   aclResolver
 	login      loginState // users' login (login_jwt.go)
 
@@ -201,6 +203,7 @@ func NewServer(cfg *Config) (*Server, error) {
 		return nil, fmt.Errorf("create FSM: %w", err)
 	}
 	s.fsm = f
+	s.setupEvents()
 	s.broker = NewEvalBroker(s.logger, 3)
 	s.broker.SetTiming(cfg.EvalTiming)
 	s.blocked = NewBlockedEvals(s.logger, s.broker)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/appmesh/appmesh/metrics"
 	"time"
 
 	"github.com/appmesh/appmesh/server/scheduler"
@@ -39,6 +40,7 @@ func (w *worker) run() {
 
 func (w *worker) process(eval *structs.Evaluation, token string) {
 	start := time.Now()
+	defer metrics.Since(metrics.SchedulerEval.WithLabelValues(eval.Type), start)
 	w.eval, w.token = eval, token
 	err := w.invokeScheduler(eval)
 	if err == nil {
@@ -81,6 +83,7 @@ func (w *worker) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, scheduler.
 	if err != nil {
 		return nil, nil, err
 	}
+	observePlanResult(w.eval.Type, plan, result)
 	if result.RefreshIndex == 0 {
 		return result, nil, nil
 	}

@@ -52,6 +52,7 @@ func (tr *TaskRunner) setDead(failed bool, ev *structs.TaskEvent) {
 // setTerminated records how the process ended. Whether that fails the
 // task is for the restart policy to say (see next and finish).
 func (tr *TaskRunner) setTerminated(res *drivers.ExitResult) {
+	tr.countExit(res)
 	ev := newEvent(structs.TaskEventTerminated, exitMessage(res))
 	code := res.ExitCode
 	ev.ExitCode = &code

@@ -332,6 +332,7 @@ func (tr *TaskRunner) next(d restartDecision) bool {
 		s.Restarts++
 		s.AddEvent(ev)
 	})
+	tr.countRestart()
 	tr.logger.Info("restarting task", "reason", d.reason, "delay", d.delay)
 	if d.delay <= 0 {
 		return true
@@ -418,6 +419,7 @@ func (tr *TaskRunner) start(cfg *drivers.TaskConfig) error {
 		s.FinishedAt = 0
 		s.AddEvent(newEvent(structs.TaskEventStarted, "Task started by client"))
 	})
+	tr.countStart()
 	return nil
 }
 

@@ -162,6 +162,8 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/status/leader":                 {{"GET", "/v1/status/leader", ""}},
 		"/v1/status/peers":                  {{"GET", "/v1/status/peers", ""}},
 		"/v1/agent/self":                    {{"GET", "/v1/agent/self", ""}},
+		"/v1/metrics":                       {{"GET", "/v1/metrics", ""}, {"GET", "/v1/metrics?format=json", ""}},
+		"/v1/event/stream":                  {{"GET", "/v1/event/stream?namespace=prod&index=1&follow=false", ""}},
 		"/v1/agent/members":                 {{"GET", "/v1/agent/members", ""}},
 		"/v1/agent/join":                    {{"PUT", "/v1/agent/join?address=127.0.0.1:1", ""}, {"POST", "/v1/agent/join?address=127.0.0.1:1", ""}},
 		"/v1/agent/force-leave":             {{"PUT", "/v1/agent/force-leave?node=nobody", ""}, {"POST", "/v1/agent/force-leave?node=nobody", ""}},

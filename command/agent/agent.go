@@ -38,6 +38,7 @@ type Agent struct {
 	consul *consulAgent
 	// tls holds the tls block's certificates (agent_tls.go); nil when off.
 	tls *tlsutil.Store
+	obs observability // metrics registry, audit log (agent_observability.go)
 
 	httpAddr string
 	tempDir  string // dev-mode data directory, removed on shutdown
@@ -86,6 +87,10 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 			ln.Close()
 			return nil, err
 		}
+	}
+	if err := a.setupObservability(); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	a.http = NewHTTPServer(logger.Named("http"), a, ln, WithHTTPConfig(cfg.HTTP, cfg.Name))
 	if err := a.startConsulAdvertise(); err != nil {
@@ -347,6 +352,7 @@ func (a *Agent) Shutdown() error {
 	if a.remote != nil {
 		a.remote.close()
 	}
+	errs = append(errs, a.obs.audit.Close())
 	errs = append(errs, a.RemoveTempDir())
 	return errors.Join(errs...)
 }

@@ -34,6 +34,8 @@ type Config struct {
 	HTTP *HTTPConfig `hcl:"http,block"`
 	// TLS secures the HTTP API and the RPC/Raft port (config_tls.go).
 	TLS *TLSConfig `hcl:"tls,block"`
+	// Audit records every write request (config_audit.go); nil: off.
+	Audit *AuditConfig `hcl:"audit,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -176,6 +178,9 @@ func overlay(base, f *Config) {
 	if f.Client != nil {
 		base.Client = f.Client
 	}
+	if f.Audit != nil {
+		base.Audit = f.Audit
+	}
 	if f.Consul != nil {
 		base.Consul = f.Consul
 	}
@@ -238,6 +243,9 @@ func (c *Config) Validate() error {
 	problems = append(problems, c.gcProblems()...)
 	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
 	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
+	if err := c.Audit.validate(); err != nil {
+		return err
+	}
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {

@@ -114,6 +114,8 @@ func (s *HTTPServer) logRequests(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(sw, r)
+	observeRequest(r, sw.status, start)
+	s.audit(r, sw.status, start)
 	s.logger.Debug("request", "method", r.Method, "path", r.URL.Path,
 		"status", sw.status, "duration", time.Since(start))
 }

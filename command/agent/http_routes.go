@@ -46,5 +46,6 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerACLRoutes()
 	s.registerLoginRoutes()
 	s.registerNamespaceRoutes()
+	s.registerObservabilityRoutes()
 	s.mux.HandleFunc("/", s.notFound)
 }

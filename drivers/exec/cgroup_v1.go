@@ -181,6 +181,10 @@ func (b *v1) stats(name string) (*drivers.TaskResourceUsage, error) {
 	if m.Pids != nil {
 		u.PIDs = int(m.Pids.Current)
 	}
+	if pids, err := b.procs(name); err == nil {
+		u.OpenFDs = drivers.CountOpenFDs(pids)
+		u.Measured = append(u.Measured, "fds")
+	}
 	return u, nil
 }
 

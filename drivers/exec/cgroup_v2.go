@@ -269,6 +269,8 @@ func (b *v2) stats(name string) (*drivers.TaskResourceUsage, error) {
 	} else {
 		u.PIDs = len(pids)
 	}
+	u.OpenFDs = drivers.CountOpenFDs(pids)
+	u.Measured = append(u.Measured, "fds")
 	if !has("memory.current") {
 		// No memory controller: the resident set of the cgroup's
 		// processes from /proc is the next best measure (no cache, no

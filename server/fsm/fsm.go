@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
+	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
@@ -99,6 +101,7 @@ func (f *FSM) Apply(log *raft.Log) any {
 		panic(fmt.Sprintf("appmesh fsm: cannot apply log entry %d of unknown type %d: "+
 			"this server is older than the one that wrote it; upgrade it", log.Index, t))
 	}
+	defer metrics.Since(metrics.FSMApply.WithLabelValues(t.String()), time.Now())
 	if err := apply(f, log.Index, log.Data[1:]); err != nil {
 		return fmt.Errorf("apply entry type %d at index %d: %w", t, log.Index, err)
 	}

@@ -34,6 +34,9 @@ type StateStore struct {
 	abandon *abandonState
 	// jobChanges is nil in snapshots (job_changes.go).
 	jobChanges *jobChangeLog
+	// changes is told what each write changed (change_hook.go); nil on
+	// snapshots and views, which are never written.
+	changes *changeHookBox
 }
 
 type abandonState struct {
@@ -72,6 +75,7 @@ func newStore(logger hclog.Logger, db *memdb.MemDB) *StateStore {
 		abandon: &abandonState{ch: make(chan struct{})},
 		// jobChanges feeds the leader's schedule runner (job_changes.go).
 		jobChanges: newJobChangeLog(),
+		changes:    &changeHookBox{},
 	}
 }
 
@@ -105,6 +109,7 @@ func (s *StateStore) Abandon() { s.AbandonTo(nil) }
 func (s *StateStore) AbandonTo(next *StateStore) {
 	if next != nil {
 		s.abandon.successor.Store(next)
+		s.carryChangeHook(next)
 	}
 	s.abandon.once.Do(func() { close(s.abandon.ch) })
 }

@@ -38,6 +38,10 @@ type jobKey struct{ namespace, id string }
 func (s *StateStore) Update(index uint64, fn func(tx *WriteTxn) error) error {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
+	hook := s.changeHook()
+	if hook != nil {
+		txn.TrackChanges()
+	}
 	tx := &WriteTxn{
 		store:  s,
 		txn:    txn,
@@ -51,8 +55,15 @@ func (s *StateStore) Update(index uint64, fn func(tx *WriteTxn) error) error {
 	if err := tx.finish(); err != nil {
 		return fmt.Errorf("commit state at index %d: %w", index, err)
 	}
+	var changes memdb.Changes
+	if hook != nil {
+		changes = txn.Changes()
+	}
 	txn.Commit()
 	s.jobChanges.record(index, tx.jobs)
+	if hook != nil {
+		hook(index, changes)
+	}
 	return nil
 }
 

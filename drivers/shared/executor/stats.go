@@ -70,7 +70,7 @@ func procGroupStats(pgid int) (*drivers.TaskResourceUsage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing /proc: %w", err)
 	}
-	u := &drivers.TaskResourceUsage{Measured: []string{"cpu", "memory"}}
+	u := &drivers.TaskResourceUsage{Measured: []string{"cpu", "memory", "fds"}}
 	want := strconv.Itoa(pgid)
 	for _, name := range names {
 		if name[0] < '0' || name[0] > '9' {
@@ -88,6 +88,9 @@ func procGroupStats(pgid int) (*drivers.TaskResourceUsage, error) {
 		u.CPUSystemNanos += stime * (1e9 / clockTicks)
 		u.MemoryRSSBytes += rss * pageSize
 		u.PIDs++
+		if pid, err := strconv.Atoi(name); err == nil {
+			u.OpenFDs += drivers.CountOpenFDs([]int{pid})
+		}
 	}
 	return u, nil
 }

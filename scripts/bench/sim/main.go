@@ -51,6 +51,7 @@ type options struct {
 	killLeader  bool
 	inproc      bool
 	failWatch   time.Duration
+	subscribers int
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -79,6 +80,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.inproc, "inproc", false, "nodes call the servers in-process (server.RPC) instead of over the network: no client connection pools, for a loaded machine")
 	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
 	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
+	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -142,6 +144,13 @@ func run(o *options) error {
 
 	simCtx, cancelSim := context.WithCancel(ctx)
 	defer cancelSim()
+	if o.subscribers > 0 {
+		read, wait, err := eventSubscribers(simCtx, c.httpURL, o.subscribers)
+		if err != nil {
+			return err
+		}
+		defer func() { cancelSim(); wait(); logf("%d event subscribers read %d MB", o.subscribers, read.Load()>>20) }()
+	}
 	s := &sim{
 		ctx:     simCtx,
 		addrs:   c.rpcAddrs,

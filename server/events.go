@@ -1,0 +1,214 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/server/stream"
+	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
+	"github.com/hashicorp/go-memdb"
+)
+
+// eventHeartbeat is how often an idle stream sends a heartbeat line, which
+// is also how often the subscriber's token is checked again.
+const eventHeartbeat = 10 * time.Second
+
+// setupEvents feeds the event broker from every committed write of the
+// state store (and of the stores that replace it on restore).
+func (s *Server) setupEvents() {
+	s.events = stream.NewBroker(0)
+	s.fsm.State().SetChangeHook(func(index uint64, changes memdb.Changes) {
+		s.events.Publish(index, stream.FromChanges(index, changes))
+	})
+}
+
+// EventBroker is the server's event broker (for tests and benchmarks).
+func (s *Server) EventBroker() *stream.Broker { return s.events }
+
+// EventStream is one subscriber's open stream.
+type EventStream struct {
+	srv    *Server
+	req    *transport.EventsRequest
+	sub    *stream.Subscription
+	filter *eventFilter
+}
+
+// OpenEventStream checks the request and the caller's token and
+// subscribes. Its errors (bad topic, permission denied, an index older
+// than the buffer) come before anything is sent.
+func (s *Server) OpenEventStream(req *transport.EventsRequest) (*EventStream, error) {
+	topics, err := parseTopics(req.Topics)
+	if err != nil {
+		return nil, err
+	}
+	pol, _, err := s.ResolveToken(req.AuthToken)
+	if err != nil {
+		return nil, err
+	}
+	f, err := newEventFilter(pol, req.Namespace, topics)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.events.Subscribe(req.Index, f.keep)
+	if err != nil {
+		if errors.Is(err, stream.ErrLost) {
+			return nil, fmt.Errorf("%w: %v", structs.ErrConflict, err)
+		}
+		return nil, err
+	}
+	return &EventStream{srv: s, req: req, sub: sub, filter: f}, nil
+}
+
+// streamLine is a line of the stream that is not a batch: a heartbeat, or
+// the error that ends it.
+type streamLine struct {
+	Heartbeat bool   `json:"heartbeat,omitempty"`
+	Error     string `json:"error,omitempty"`
+	// Reset says the subscriber lost events and must re-read the state.
+	Reset bool `json:"reset,omitempty"`
+}
+
+// Run writes the stream as newline-delimited JSON until ctx ends, the
+// writer fails or (without Follow) the buffered events are sent. flush is
+// called whenever the stream goes idle.
+func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error {
+	enc := json.NewEncoder(w)
+	for {
+		batch, ok, err := es.sub.Next(ctx, false)
+		if err != nil {
+			return es.end(enc, flush, err)
+		}
+		if ok {
+			if err := writeBatch(w, batch); err != nil {
+				return err
+			}
+			continue
+		}
+		flush()
+		if !es.req.Follow {
+			return nil
+		}
+		wctx, cancel := context.WithTimeout(ctx, eventHeartbeat)
+		batch, ok, err = es.sub.Next(wctx, true)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			if err := es.recheck(); err != nil {
+				return es.end(enc, flush, err)
+			}
+			if err := enc.Encode(streamLine{Heartbeat: true}); err != nil {
+				return err
+			}
+		case err != nil:
+			return es.end(enc, flush, err)
+		case ok:
+			if err := writeBatch(w, batch); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// writeBatch writes one batch line. A batch the subscriber gets whole is
+// encoded once for every subscriber (stream.Batch.Line), so a hundred
+// subscribers cost the encoding of one.
+func writeBatch(w io.Writer, b stream.Batch) error {
+	line, err := b.Line()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(line)
+	return err
+}
+
+// end writes the error that ends the stream, except when the caller went
+// away.
+func (es *EventStream) end(enc *json.Encoder, flush func(), err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	_ = enc.Encode(streamLine{Error: err.Error(), Reset: errors.Is(err, stream.ErrLost)})
+	flush()
+	return nil
+}
+
+// recheck resolves the token again, so that a deleted token or a changed
+// policy ends or narrows the stream within a heartbeat.
+func (es *EventStream) recheck() error {
+	pol, _, err := es.srv.ResolveToken(es.req.AuthToken)
+	if err != nil {
+		return err
+	}
+	f, err := newEventFilter(pol, es.req.Namespace, es.filter.topics)
+	if err != nil {
+		return err
+	}
+	es.filter.set(f)
+	return nil
+}
+
+// serveEventStream answers a StreamEvents stream from an agent without a
+// server of its own.
+func (s *Server) serveEventStream(st net.Conn) {
+	defer st.Close()
+	req, err := transport.ReadEventsRequest(st)
+	if err != nil {
+		return
+	}
+	es, err := s.OpenEventStream(req)
+	if werr := transport.WriteStreamStatus(st, err); err != nil || werr != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(s.shutdownCtx)
+	defer cancel()
+	// The agent closes the stream when its caller goes away: a read
+	// returning is the signal to stop.
+	go func() {
+		_, _ = io.Copy(io.Discard, st)
+		cancel()
+	}()
+	_ = es.Run(ctx, st, func() {})
+}
+
+// parseTopics reads "Topic" and "Topic:key" into topic → keys (an empty
+// key list: every key). No topic at all means every topic.
+func parseTopics(raw []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(raw) == 0 {
+		raw = []string{stream.TopicAll}
+	}
+	for _, t := range raw {
+		topic, key, _ := strings.Cut(t, ":")
+		if topic != stream.TopicAll && !slices.Contains(stream.Topics, topic) {
+			return nil, fmt.Errorf("invalid: unknown event topic %q: use one of %s or *", topic, strings.Join(stream.Topics, ", "))
+		}
+		if key == "" || key == "*" {
+			out[topic] = []string{}
+			continue
+		}
+		if keys, ok := out[topic]; ok && len(keys) == 0 {
+			continue // already every key
+		}
+		out[topic] = append(out[topic], key)
+	}
+	return out, nil
+}
+
+// Namespace wildcard of the event stream.
+const allNamespaces = "*"
+
+func checkEventNamespace(pol *acl.ACL, ns string) error {
+	if ns == allNamespaces {
+		return nil
+	}
+	return pol.CheckNamespace(ns, acl.CapabilityReadJob)
+}
