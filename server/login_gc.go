@@ -11,10 +11,11 @@ import (
 // reapBatch bounds one Raft entry of the reaper.
 const reapBatch = 256
 
-// reapExpiredLogins is a leader duty: it deletes ACL tokens past their
-// expiry (auth method logins make one per login), login sessions past
-// theirs, and retired signing keys no token can need any more, so none of
-// them stays in memory and snapshots forever.
+// reapExpiredLogins is a leader duty: it deletes login sessions past their
+// expiry and retired signing keys no token can need any more, so neither
+// stays in memory and snapshots forever. Expired ACL tokens (auth method
+// logins make one per login) are core GC's (acl_token_gc_threshold,
+// core_gc.go): one owner, one threshold.
 func (s *Server) reapExpiredLogins(ctx context.Context) {
 	every := s.loginConfig().ReapInterval
 	t := time.NewTicker(every)
@@ -26,32 +27,13 @@ func (s *Server) reapExpiredLogins(ctx context.Context) {
 		case <-t.C:
 		}
 		if err := s.reapOnce(time.Now().UTC()); err != nil && ctx.Err() == nil {
-			s.logger.Warn("reaping expired tokens, login sessions and signing keys failed", "error", err)
+			s.logger.Warn("reaping expired login sessions and signing keys failed", "error", err)
 		}
 	}
 }
 
 func (s *Server) reapOnce(now time.Time) error {
 	st := s.State()
-	tokens, err := st.ACLTokens(nil)
-	if err != nil {
-		return err
-	}
-	var expired []string
-	for _, t := range tokens {
-		if t.IsExpired(now) {
-			expired = append(expired, t.AccessorID)
-		}
-	}
-	for len(expired) > 0 {
-		batch := expired[:min(reapBatch, len(expired))]
-		expired = expired[len(batch):]
-		if _, err := s.applyChecked(structs.ACLTokenDeleteRequestType, &structs.ACLTokenDeleteEntry{AccessorIDs: batch},
-			func(tx *state.WriteTxn) error { return tx.DeleteACLTokens(batch) }); err != nil {
-			return err
-		}
-		s.logger.Debug("deleted expired ACL tokens", "count", len(batch))
-	}
 	if err := s.reapSessions(st, now); err != nil {
 		return err
 	}

@@ -7,9 +7,10 @@ import (
 	"github.com/appmesh/appmesh/structs"
 )
 
-// TestLogin_ReaperDeletesExpired: the leader deletes expired ACL tokens,
-// expired login sessions and retired signing keys past their tokens' life,
-// and leaves the live ones.
+// TestLogin_ReaperDeletesExpired: the leader deletes expired login sessions
+// and retired signing keys past their tokens' life, and leaves the live ones.
+// Expired ACL tokens are left to core GC and its threshold
+// (TestCoreGC_ExpiredACLTokens).
 func TestLogin_ReaperDeletesExpired(t *testing.T) {
 	s, mgmt := loginServer(t, func(c *Config) {
 		c.Login = LoginConfig{ReapInterval: 50 * time.Millisecond, SessionTTL: 500 * time.Millisecond, TokenTTL: 300 * time.Millisecond}
@@ -28,10 +29,6 @@ func TestLogin_ReaperDeletesExpired(t *testing.T) {
 	if err := s.RPC(structs.ACLRotateSigningKeyRPC, list, &structs.ACLSigningKeysResponse{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the expired token to be deleted", func() bool {
-		tok, _ := s.State().ACLTokenBySecretHash(nil, structs.HashSecret(short))
-		return tok == nil
-	})
 	waitFor(t, "the expired login session to be deleted", func() bool {
 		sess, _, _ := s.State().LoginSessionByRefreshHash(structs.HashSecret(out.RefreshToken))
 		return sess == nil
@@ -42,6 +39,9 @@ func TestLogin_ReaperDeletesExpired(t *testing.T) {
 	})
 	if tok, _ := s.State().ACLTokenBySecretHash(nil, structs.HashSecret(mgmt)); tok == nil {
 		t.Fatal("the reaper deleted the management token, which never expires")
+	}
+	if tok, _ := s.State().ACLTokenBySecretHash(nil, structs.HashSecret(short)); tok == nil {
+		t.Fatal("the reaper deleted an expired token before core GC's threshold")
 	}
 	keys, _ := s.State().ACLSigningKeys(nil)
 	if len(keys) != 1 || !keys[0].Active {
