@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"golang.org/x/sys/unix"
 )
 
 // Handshake is what the agent and a driver plugin check before talking: a
@@ -137,6 +138,7 @@ func redirectStderr() {
 	if err != nil {
 		return // keep logging to the pipe
 	}
-	_ = syscall.Dup2(int(f.Fd()), 2)
+	// Dup3, not syscall.Dup2: linux/arm64 has no dup2 system call.
+	_ = unix.Dup3(int(f.Fd()), 2, 0)
 	f.Close()
 }
