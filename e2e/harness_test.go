@@ -25,10 +25,10 @@ const (
 	// waitTimeout bounds every wait for a condition. It is generous: the
 	// conditions normally hold within a second, and a slow CI machine must
 	// not turn into a flaky test.
-	waitTimeout = 20 * time.Second
+	waitTimeout = 60 * time.Second
 	// stopTimeout is how long an agent gets to exit after SIGTERM before
 	// it is killed.
-	stopTimeout = 10 * time.Second
+	stopTimeout = 30 * time.Second
 	// cliTimeout bounds one CLI invocation (job run waits up to 30s itself).
 	cliTimeout = 60 * time.Second
 	// logTailLines is how much of the agent's log a failure shows.
