@@ -88,6 +88,9 @@ type agentOptions struct {
 	dataDir string
 	// config is an agent config file (-config), if any.
 	config string
+	// ownTempDir (with dev) passes no -data-dir: the agent makes and
+	// removes its own temporary one, as a plain `make dev` does.
+	ownTempDir bool
 }
 
 // agent is one running `appmesh agent` process.
@@ -132,7 +135,7 @@ func traversableTempDir(t *testing.T) string {
 // left behind (see track).
 func startAgent(t *testing.T, opts agentOptions) *agent {
 	t.Helper()
-	if opts.dataDir == "" {
+	if opts.dataDir == "" && !opts.ownTempDir {
 		opts.dataDir = traversableTempDir(t)
 	}
 	a := &agent{t: t, opts: opts, dataDir: opts.dataDir, http: &http.Client{Timeout: 30 * time.Second}}
@@ -169,8 +172,10 @@ func (a *agent) args() []string {
 	if a.opts.config != "" {
 		args = append(args, "-config", a.opts.config)
 	}
+	if a.dataDir != "" {
+		args = append(args, "-data-dir", a.dataDir)
+	}
 	return append(args,
-		"-data-dir", a.dataDir,
 		"-http-port", strconv.Itoa(a.ports.HTTP),
 		"-rpc-port", strconv.Itoa(a.ports.RPC),
 		"-gossip-port", strconv.Itoa(a.ports.Gossip),
