@@ -1,6 +1,7 @@
 package drivers
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/rpc"
@@ -30,6 +31,8 @@ const PluginName = "driver"
 // side sets Impl; the host side leaves it nil.
 type DriverPlugin struct {
 	Impl Driver
+	// idle, set by Serve, ends the process once it is idle (plugin_idle.go).
+	idle *idleMonitor
 }
 
 var _ plugin.Plugin = (*DriverPlugin)(nil)
@@ -39,7 +42,7 @@ func (p *DriverPlugin) Server(broker *plugin.MuxBroker) (any, error) {
 	if p.Impl == nil {
 		return nil, fmt.Errorf("driver plugin: no driver to serve")
 	}
-	return &RPCServer{impl: p.Impl, broker: broker}, nil
+	return &RPCServer{impl: p.Impl, broker: broker, idle: p.idle}, nil
 }
 
 // Client implements plugin.Plugin (host side). It asks for the driver's
@@ -69,9 +72,13 @@ func Serve(d Driver, logger hclog.Logger) {
 			JSONFormat: true,
 		})
 	}
+	idle := newIdleMonitor(d, graceFromEnv(logger), logger, func() { os.Exit(0) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go idle.run(ctx)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{PluginName: &DriverPlugin{Impl: d}},
+		Plugins:         plugin.PluginSet{PluginName: &DriverPlugin{Impl: d, idle: idle}},
 		Logger:          logger,
 	})
 }

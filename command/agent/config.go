@@ -92,6 +92,8 @@ type ClientConfig struct {
 	DockerVolumesEnabled bool `hcl:"docker_volumes_enabled,optional"`
 	// DockerPrivilegedEnabled allows privileged docker containers.
 	DockerPrivilegedEnabled bool `hcl:"docker_privileged_enabled,optional"`
+	// PluginIdleGrace: a driver plugin with no task and no agent exits after it ("30m").
+	PluginIdleGrace string `hcl:"plugin_idle_grace,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.
