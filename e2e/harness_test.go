@@ -91,6 +91,8 @@ type agentOptions struct {
 	// ownTempDir (with dev) passes no -data-dir: the agent makes and
 	// removes its own temporary one, as a plain `make dev` does.
 	ownTempDir bool
+	// env is added to the agent's environment (e.g. a fault hook).
+	env []string
 }
 
 // agent is one running `appmesh agent` process.
@@ -193,7 +195,7 @@ func (a *agent) start() error {
 	cmd := exec.Command(appmeshBin, a.args()...)
 	log := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), a.opts.env...)
 	// Its own process group, so that a forced kill reaches the driver
 	// plugins too and a ^C in the terminal does not hit it first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
