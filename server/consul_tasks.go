@@ -61,6 +61,10 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 			if ctx.Err() == nil {
 				outage.fail(logger, "cannot watch tasks under "+prefix+" in consul", err)
 			}
+			// Consul may come back with a lower index (restarted without its
+			// data): a blocking query on the old index would hang until its
+			// wait time, so the next listing starts over.
+			index = 0
 			if !consulBackoff(ctx, &backoff) {
 				return
 			}
