@@ -53,6 +53,9 @@ type Config struct {
 	// appmesh-driver-<name> serves the driver <name> (see
 	// drivermanager_plugin.go). Empty: built-in drivers only.
 	PluginDir string
+	// PluginIdleGrace: a plugin with no task and no agent exits after it
+	// (drivers/plugin_idle.go); 0 is drivers.DefaultPluginIdleGrace.
+	PluginIdleGrace time.Duration
 	// KillTasksOnShutdown makes Shutdown kill every task and driver plugin
 	// (the dev agent). Otherwise tasks and plugins outlive the agent and
 	// the next agent on the same data dir re-attaches to them.
@@ -165,7 +168,7 @@ func New(cfg *Config) (*Client, error) {
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	if pm, ok := c.drivers.(*pluginDriverManager); ok {
-		pm.configure(c.db, cfg.DataDir, cfg.PluginDir)
+		pm.configure(c.db, cfg.DataDir, cfg.PluginDir, cfg.PluginIdleGrace)
 	}
 	host, err := fingerprint.Fingerprint(context.Background(), cfg.DataDir, c.logger.Named("fingerprint"))
 	if err != nil {

@@ -29,7 +29,8 @@ func (m *pluginDriverManager) launch(name string, argv []string) (drivers.Driver
 	// which the plugin must outlive. No shell is needed, so this works in
 	// a FROM scratch image too.
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = []string{drivers.PluginLogFileEnv + "=" + logPath}
+	cmd.Env = []string{drivers.PluginLogFileEnv + "=" + logPath,
+		drivers.PluginIdleGraceEnv + "=" + m.idleGrace().String()}
 	if m.logDir != "" {
 		// go-plugin puts the plugin's socket in TMPDIR; a FROM scratch
 		// image has no /tmp, the data dir always exists.
@@ -151,14 +152,21 @@ func (m *pluginDriverManager) Shutdown() {
 	}
 }
 
-// Detach leaves every plugin running for the next agent and stops using
-// them. The connections close when the agent exits.
-func (m *pluginDriverManager) Detach() { m.close() }
+// Detach leaves every plugin that runs a task running for the next agent
+// and stops using them; plugins without a task are stopped. The
+// connections close when the agent exits.
+func (m *pluginDriverManager) Detach() {
+	m.close()
+	m.releaseIdle(m.liveEntries())
+}
 
 func (m *pluginDriverManager) close() []*pluginEntry {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
+	if m.stopPing != nil {
+		m.stopPing()
+	}
 	entries := make([]*pluginEntry, 0, len(m.plugins))
 	for _, e := range m.plugins {
 		entries = append(entries, e)

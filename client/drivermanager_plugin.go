@@ -1,12 +1,14 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/drivers"
@@ -52,9 +54,13 @@ type pluginDriverManager struct {
 	logDir    string
 	pluginDir string
 
-	mu      sync.Mutex
-	plugins map[string]*pluginEntry
-	closed  bool
+	// grace is the plugins' idle grace (drivermanager_idle.go); 0: default.
+	grace time.Duration
+
+	mu       sync.Mutex
+	plugins  map[string]*pluginEntry
+	closed   bool
+	stopPing context.CancelFunc
 }
 
 // pluginEntry has its own lock so that launching one driver does not hold
@@ -68,10 +74,12 @@ type pluginEntry struct {
 }
 
 // configure gives the manager the client's state and directories.
-func (m *pluginDriverManager) configure(db *state.DB, dataDir, pluginDir string) {
+func (m *pluginDriverManager) configure(db *state.DB, dataDir, pluginDir string, idleGrace time.Duration) {
 	m.db = db
 	m.logDir = filepath.Join(dataDir, "plugins")
 	m.pluginDir = pluginDir
+	m.grace = idleGrace
+	m.startPinger()
 }
 
 // Names lists the built-in drivers and the plugin directory's drivers.

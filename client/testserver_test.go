@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -245,11 +246,5 @@ func (s *testServer) counts() (registers, heartbeats int) {
 // waitFor polls cond; tests may poll, the client may not.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, cond)
 }

@@ -86,7 +86,7 @@ func TestUpdater_RetryKeepsLatest(t *testing.T) {
 
 	select {
 	case <-s.entered:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("no retry")
 	}
 	s.release <- nil

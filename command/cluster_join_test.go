@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -14,17 +14,7 @@ import (
 // deadline (a liveness bound, not a performance assertion).
 func waitFor(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s; last state:\n%s", what, state)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.WaitForState(t, what, cond)
 }
 
 // TestServerJoinBootstrapsTwoServers starts two gossiping servers that

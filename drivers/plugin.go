@@ -1,6 +1,7 @@
 package drivers
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/rpc"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"golang.org/x/sys/unix"
 )
 
 // Handshake is what the agent and a driver plugin check before talking: a
@@ -29,6 +31,8 @@ const PluginName = "driver"
 // side sets Impl; the host side leaves it nil.
 type DriverPlugin struct {
 	Impl Driver
+	// idle, set by Serve, ends the process once it is idle (plugin_idle.go).
+	idle *idleMonitor
 }
 
 var _ plugin.Plugin = (*DriverPlugin)(nil)
@@ -38,7 +42,7 @@ func (p *DriverPlugin) Server(broker *plugin.MuxBroker) (any, error) {
 	if p.Impl == nil {
 		return nil, fmt.Errorf("driver plugin: no driver to serve")
 	}
-	return &RPCServer{impl: p.Impl, broker: broker}, nil
+	return &RPCServer{impl: p.Impl, broker: broker, idle: p.idle}, nil
 }
 
 // Client implements plugin.Plugin (host side). It asks for the driver's
@@ -68,9 +72,13 @@ func Serve(d Driver, logger hclog.Logger) {
 			JSONFormat: true,
 		})
 	}
+	idle := newIdleMonitor(d, graceFromEnv(logger), logger, func() { os.Exit(0) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go idle.run(ctx)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{PluginName: &DriverPlugin{Impl: d}},
+		Plugins:         plugin.PluginSet{PluginName: &DriverPlugin{Impl: d, idle: idle}},
 		Logger:          logger,
 	})
 }
@@ -137,6 +145,7 @@ func redirectStderr() {
 	if err != nil {
 		return // keep logging to the pipe
 	}
-	_ = syscall.Dup2(int(f.Fd()), 2)
+	// Dup3, not syscall.Dup2: linux/arm64 has no dup2 system call.
+	_ = unix.Dup3(int(f.Fd()), 2, 0)
 	f.Close()
 }

@@ -44,6 +44,7 @@ type RPCSignalArgs struct {
 type RPCServer struct {
 	impl   Driver
 	broker *plugin.MuxBroker
+	idle   *idleMonitor // nil outside Serve
 }
 
 func toJSON(v any, reply *RPCJSON) error {

@@ -25,10 +25,10 @@ const (
 	// waitTimeout bounds every wait for a condition. It is generous: the
 	// conditions normally hold within a second, and a slow CI machine must
 	// not turn into a flaky test.
-	waitTimeout = 20 * time.Second
+	waitTimeout = 60 * time.Second
 	// stopTimeout is how long an agent gets to exit after SIGTERM before
 	// it is killed.
-	stopTimeout = 10 * time.Second
+	stopTimeout = 30 * time.Second
 	// cliTimeout bounds one CLI invocation (job run waits up to 30s itself).
 	cliTimeout = 60 * time.Second
 	// logTailLines is how much of the agent's log a failure shows.
@@ -93,6 +93,11 @@ type agentOptions struct {
 	secure *secureFiles
 	// nodeName is the -node name; "e2e-<test name>" if empty.
 	nodeName string
+	// ownTempDir (with dev) passes no -data-dir: the agent makes and
+	// removes its own temporary one, as a plain `make dev` does.
+	ownTempDir bool
+	// env is added to the agent's environment (e.g. a fault hook).
+	env []string
 }
 
 // agent is one running `appmesh agent` process.
@@ -139,7 +144,7 @@ func traversableTempDir(t *testing.T) string {
 // left behind (see track).
 func startAgent(t *testing.T, opts agentOptions) *agent {
 	t.Helper()
-	if opts.dataDir == "" {
+	if opts.dataDir == "" && !opts.ownTempDir {
 		opts.dataDir = traversableTempDir(t)
 	}
 	if _, ok := secureTests.Load(t); ok && opts.secure == nil {
@@ -185,11 +190,13 @@ func (a *agent) args() []string {
 	if a.opts.config != "" {
 		args = append(args, "-config", a.opts.config)
 	}
+	if a.dataDir != "" {
+		args = append(args, "-data-dir", a.dataDir)
+	}
 	if s := a.opts.secure; s != nil {
 		args = append(args, "-config", s.config, "-encrypt", s.gossipKey)
 	}
 	return append(args,
-		"-data-dir", a.dataDir,
 		"-http-port", strconv.Itoa(a.ports.HTTP),
 		"-rpc-port", strconv.Itoa(a.ports.RPC),
 		"-gossip-port", strconv.Itoa(a.ports.Gossip),
@@ -214,7 +221,7 @@ func (a *agent) start() error {
 	cmd := exec.Command(appmeshBin, a.args()...)
 	log := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = cleanEnv()
+	cmd.Env = append(cleanEnv(), a.opts.env...)
 	// Its own process group, so that a forced kill reaches the driver
 	// plugins too and a ^C in the terminal does not hit it first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -21,6 +21,10 @@ const (
 	MetaConsulIndex  = "appmesh_consul_index" // ModifyIndex of the key
 )
 
+// ConsulTaskDefaultUser runs a task from Consul KV whose JSON names no
+// user: an unprivileged one, never the agent's (root on most nodes).
+const ConsulTaskDefaultUser = "nobody"
+
 // consulTaskWait is how long one blocking query on the tasks waits.
 const consulTaskWait = 5 * time.Minute
 
@@ -30,8 +34,8 @@ type ConsulTask struct {
 	Replication *int   `json:"replication,omitempty"` // default 1
 	Command     string `json:"command"`
 	Driver      string `json:"driver,omitempty"` // only exec (the default)
-	// User is the host user the command runs as: required, and not root
-	// (see checkUnprivileged).
+	// User is the host user the command runs as: ConsulTaskDefaultUser
+	// when unset, never root (see checkUnprivileged).
 	User         string            `json:"user,omitempty"`
 	Port         int               `json:"port,omitempty"`   // static port, label "http"
 	Memory       int               `json:"memory,omitempty"` // MB
@@ -57,6 +61,10 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 			if ctx.Err() == nil {
 				outage.fail(logger, "cannot watch tasks under "+prefix+" in consul", err)
 			}
+			// Consul may come back with a lower index (restarted without its
+			// data): a blocking query on the old index would hang until its
+			// wait time, so the next listing starts over.
+			index = 0
 			if !consulBackoff(ctx, &backoff) {
 				return
 			}
@@ -69,43 +77,44 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 		} else {
 			index = meta.LastIndex
 		}
-		s.syncConsulTasks(logger, prefix, pairs)
+		epoch, trusted, err := s.consulTasksEpoch(kv)
+		if err != nil {
+			logger.Warn("cannot read the consul tasks epoch: adding and updating jobs, stopping none this round", "error", err)
+		}
+		s.syncConsulTasks(logger, prefix, pairs, epoch)
+		if trusted {
+			s.stopDeletedConsulJobs(logger, kv, keyNames(prefix, pairs), epoch, meta)
+		}
 	}
 }
 
-// syncConsulTasks registers, updates and stops jobs to match the keys.
-func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs) {
+// keyNames lists the task names of a listing (direct children only).
+func keyNames(prefix string, pairs api.KVPairs) map[string]bool {
 	want := map[string]bool{}
+	for _, p := range pairs {
+		if name := strings.TrimPrefix(p.Key, prefix); name != "" && !strings.Contains(name, "/") {
+			want[name] = true
+		}
+	}
+	return want
+}
+
+// syncConsulTasks registers and updates jobs to match the keys; stopping
+// the jobs of deleted keys is stopDeletedConsulJobs's.
+func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs, epoch string) {
 	for _, p := range pairs {
 		name := strings.TrimPrefix(p.Key, prefix)
 		if name == "" || strings.Contains(name, "/") {
 			continue
 		}
-		want[name] = true
-		if err := s.applyConsulTask(name, p); err != nil {
+		if err := s.applyConsulTask(name, p, epoch); err != nil {
 			logger.Error("cannot run task from consul", "key", p.Key, "error", err)
 		}
-	}
-	jobs, err := s.State().Jobs(nil)
-	if err != nil {
-		logger.Error("list jobs", "error", err)
-		return
-	}
-	for _, j := range jobs {
-		if j.Meta[MetaConsulSource] != "consul" || want[j.ID] || j.Stop {
-			continue
-		}
-		var reply structs.JobDeregisterResponse
-		if err := s.RPC(structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: j.ID}, &reply); err != nil {
-			logger.Error("cannot stop job whose consul key was deleted", "job", j.ID, "error", err)
-			continue
-		}
-		logger.Info("stopped job: its consul key was deleted", "job", j.ID)
 	}
 }
 
 // applyConsulTask registers the key's job unless it is up to date.
-func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
+func (s *Server) applyConsulTask(name string, p *api.KVPair, epoch string) error {
 	idx := strconv.FormatUint(p.ModifyIndex, 10)
 	cur, err := s.State().JobByID(nil, structs.DefaultNamespace, name)
 	if err != nil {
@@ -114,7 +123,7 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
 	if cur != nil && cur.Meta[MetaConsulSource] != "consul" {
 		return fmt.Errorf("a job %q not defined in consul exists; leaving it alone", name)
 	}
-	if cur != nil && !cur.Stop && cur.Meta[MetaConsulIndex] == idx {
+	if cur != nil && !cur.Stop && cur.Meta[MetaConsulIndex] == idx && (epoch == "" || cur.Meta[MetaConsulEpoch] == epoch) {
 		if err := checkUnprivileged(cur); err != nil {
 			// Registered by an appmesh that still allowed it.
 			return s.stopRefusedConsulJob(cur, err)
@@ -132,7 +141,7 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair) error {
 		}
 		return err
 	}
-	job.Meta = map[string]string{MetaConsulSource: "consul", MetaConsulKey: p.Key, MetaConsulIndex: idx}
+	job.Meta = map[string]string{MetaConsulSource: "consul", MetaConsulKey: p.Key, MetaConsulIndex: idx, MetaConsulEpoch: epoch}
 	var reply structs.JobRegisterResponse
 	if err := s.RPC(structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &reply); err != nil {
 		return fmt.Errorf("register job: %w", err)
@@ -158,8 +167,12 @@ func (t *ConsulTask) Job(name string) *structs.Job {
 	if driver == "" {
 		driver = structs.DriverExec
 	}
+	user := t.User
+	if user == "" {
+		user = ConsulTaskDefaultUser
+	}
 	task := &structs.Task{
-		Name: name, Driver: driver, User: t.User, Env: t.Env,
+		Name: name, Driver: driver, User: user, Env: t.Env,
 		Config:    map[string]any{"command": "/bin/sh", "args": []any{"-c", t.Command}},
 		Resources: &structs.Resources{CPU: t.CPU, MemoryMB: t.Memory},
 	}

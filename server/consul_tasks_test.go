@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // A task JSON from Consul KV becomes a valid one-group service job.
@@ -39,6 +41,10 @@ func TestConsulTaskJob(t *testing.T) {
 	if n := one.Job("x").Groups[0].Count; n != 1 {
 		t.Fatalf("replication defaults to 1, got %d", n)
 	}
+	// No driver and no user: exec as an unprivileged user, not a root shell.
+	if tk := one.Job("x").Groups[0].Tasks[0]; tk.Driver != structs.DriverExec || tk.User != "nobody" {
+		t.Fatalf("defaults: driver %q user %q, want exec as nobody", tk.Driver, tk.User)
+	}
 }
 
 // Only an exec task with a user other than root may come from Consul KV;
@@ -50,7 +56,8 @@ func TestConsulTaskMustBeUnprivileged(t *testing.T) {
 	}{
 		{`{"command": "true", "user": "nobody"}`, nil},
 		{`{"command": "true", "driver": "exec", "user": "app"}`, nil},
-		{`{"command": "true"}`, []string{`sets no user, so it runs as the client agent's user`}},
+		{`{"command": "true"}`, nil}, // runs as ConsulTaskDefaultUser
+		{`{"command": "true", "user": "0"}`, []string{`runs as user "0"`}},
 		{`{"command": "true", "user": "root"}`, []string{`runs as user "root"`}},
 		{`{"command": "true", "driver": "raw_exec", "user": "nobody"}`, []string{`driver "raw_exec" is not allowed (only exec)`, `uses the raw_exec driver`}},
 		{`{"command": "true", "driver": "docker", "user": "nobody"}`, []string{`driver "docker" is not allowed (only exec)`}},

@@ -53,11 +53,8 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 		}
 	}
 	// Server-owned fields are never taken from the request.
-	job.Stop = false
-	job.Status, job.StatusDescription = "", ""
-	job.Stable, job.UpdateFailure = false, ""
 	// Children are made by the periodic dispatcher and Job.Dispatch only.
-	job.ParentID, job.Payload, job.DispatchIdempotencyToken = "", nil, ""
+	job.ClearServerOwned()
 	job.SubmitTime = time.Now().UnixNano()
 
 	now := time.Now().UnixNano()

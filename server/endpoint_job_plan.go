@@ -71,15 +71,17 @@ func (j *Job) Plan(args *structs.JobPlanRequest, reply *structs.JobPlanResponse)
 // plannedVersion is the job as a registration would store it.
 func plannedVersion(existing, job *structs.Job) *structs.Job {
 	c := job.Copy()
-	c.Stop, c.Status, c.StatusDescription = false, "", ""
+	c.ClearServerOwned()
 	if existing == nil {
-		c.Version = 0
 		return c
 	}
 	c.CreateIndex, c.JobModifyIndex = existing.CreateIndex, existing.JobModifyIndex
 	c.Version = existing.Version
 	if existing.Stop || !state.SpecEqual(existing, c) {
 		c.Version = existing.Version + 1
+	} else {
+		// The same version: its rollout outcome stays, as UpsertJob keeps it.
+		c.Stable, c.UpdateFailure = existing.Stable, existing.UpdateFailure
 	}
 	return c
 }

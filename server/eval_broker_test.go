@@ -16,7 +16,7 @@ func brokerEval(job string, prio int, idx uint64) *structs.Evaluation {
 
 func dequeue(t *testing.T, b *EvalBroker) (*structs.Evaluation, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	e, tok, err := b.Dequeue(ctx)
 	if err != nil {

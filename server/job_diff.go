@@ -9,14 +9,6 @@ import (
 	"github.com/appmesh/appmesh/structs"
 )
 
-// serverOwnedJobFields are left out of diffs: users do not set them.
-var serverOwnedJobFields = map[string]bool{
-	"status": true, "status_description": true, "version": true, "submit_time": true,
-	"create_index": true, "modify_index": true, "job_modify_index": true, "stop": true,
-	// Set by the servers once a version was healthy (not a user change).
-	"stable": true,
-}
-
 // diffJobs lists the fields that differ between the running job (nil for
 // a new job) and the submitted one.
 func diffJobs(old, new *structs.Job) (*structs.JobDiff, error) {
@@ -56,7 +48,10 @@ func diffJobs(old, new *structs.Job) (*structs.JobDiff, error) {
 // flattenJob turns a job into dotted paths and their JSON values. Lists of
 // named objects are keyed by name ("groups[web]"), others by position.
 func flattenJob(j *structs.Job) (map[string]string, error) {
-	raw, err := json.Marshal(j)
+	// Server-owned fields are left out of diffs: users do not set them.
+	c := j.Copy()
+	c.ClearServerOwned()
+	raw, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode job %q for diff: %w", j.ID, err)
 	}
@@ -64,9 +59,7 @@ func flattenJob(j *structs.Job) (map[string]string, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("decode job %q for diff: %w", j.ID, err)
 	}
-	for k := range serverOwnedJobFields {
-		delete(m, k)
-	}
+	delete(m, "version") // the only server field without omitempty
 	out := map[string]string{}
 	flattenValue("", m, out)
 	return out, nil

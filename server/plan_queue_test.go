@@ -51,7 +51,7 @@ func TestPlanQueue_StalePlansAreNotApplied(t *testing.T) {
 	// A live plan still goes through.
 	q.SetEnabled(true)
 	go func() { _, _ = q.Submit(context.Background(), &structs.Plan{EvalID: "live"}) }()
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel2()
 	got, ok := q.next(ctx2)
 	if !ok || got.plan.EvalID != "live" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -82,13 +83,7 @@ func freeAddr(t *testing.T) string {
 // deadline. It asserts an outcome, never a duration.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, cond)
 }
 
 func testNode(name string, cpu, memMB int) *structs.Node {

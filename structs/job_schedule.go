@@ -109,13 +109,12 @@ func (j *Job) DispatchChild(id string, meta map[string]string, payload []byte) *
 
 func (j *Job) childCopy(id string) *Job {
 	c := j.Copy()
+	c.ClearServerOwned() // a child is a new job: nothing of the parent's record
 	c.ID, c.Name, c.ParentID = id, id, j.ID
 	c.Periodic, c.Parameterized = nil, nil
 	if c.Meta == nil {
 		c.Meta = map[string]string{}
 	}
-	c.Stop, c.Status, c.StatusDescription = false, "", ""
-	c.Version, c.CreateIndex, c.ModifyIndex, c.JobModifyIndex = 0, 0, 0, 0
 	return c
 }
 

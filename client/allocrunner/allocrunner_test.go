@@ -62,7 +62,7 @@ func newAllocRunner(t *testing.T, tasks ...*structs.Task) (*AllocRunner, *record
 
 func waitStatus(t *testing.T, ar *AllocRunner, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		a := ar.Alloc()
 		if a.ClientStatus == want {
@@ -96,7 +96,7 @@ func TestAllocRunner_FailedTaskKillsSiblings(t *testing.T) {
 	ar, _ := newAllocRunner(t, bad, shTask("long", "exec sleep 600"))
 	select {
 	case <-ar.WaitCh():
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("sibling not killed")
 	}
 	a := ar.Alloc()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/appmesh/appmesh/client/consul"
 	"github.com/appmesh/appmesh/client/consul/consultest"
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/consul/api"
 	"github.com/hashicorp/go-hclog"
@@ -25,17 +26,7 @@ import (
 // (the Consul checks involved run every second).
 func waitUntil(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s; last seen: %s", what, last)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.WaitForState(t, what, cond)
 }
 
 // healthServer answers its HTTP check with 200 while healthy is set.

@@ -18,7 +18,7 @@ func TestTaskEnvHasNoAgentSecrets(t *testing.T) {
 	t.Setenv("AGENT_ONLY_VAR", "agent-value")
 	tr, dir := newRunner(t, `env`)
 	runAsync(t, tr)
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	out, err := os.ReadFile(dir.LogPath("web", allocdir.LogStdout))
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ func TestPayloadReachesFileAndStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	runAsync(t, tr)
-	waitDone(t, tr, 20*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	out, _ := os.ReadFile(dir.LogPath("web", allocdir.LogStdout))
 	if !strings.Contains(string(out), "file:the-input") || !strings.Contains(string(out), "stdin:the-input") {
 		t.Fatalf("task output %q: want the payload from the file and from stdin", out)

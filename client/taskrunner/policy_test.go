@@ -87,7 +87,7 @@ func TestTaskRunner_NotPermittedIsFinal(t *testing.T) {
 		t.Fatal(err)
 	}
 	runAsync(t, tr)
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	s := tr.State()
 	if s.State != structs.TaskStateDead || !s.Failed || s.Restarts != 0 || s.Starts != 0 {
 		t.Fatalf("state %q failed %v restarts %d starts %d, want dead, failed, never started", s.State, s.Failed, s.Restarts, s.Starts)

@@ -122,7 +122,7 @@ func TestTaskRunner_CrashLoopRestartsThenFails(t *testing.T) {
 	tr.restarts = newRestartTracker(&structs.RestartPolicy{Attempts: intp(2), Interval: structs.Duration(time.Hour),
 		Delay: structs.Duration(10 * time.Millisecond), Mode: structs.RestartModeFail}, structs.JobTypeService)
 	runAsync(t, tr)
-	waitDone(t, tr, 20*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	s := tr.State()
 	if s.State != structs.TaskStateDead || !s.Failed || s.Restarts != 2 {
 		t.Fatalf("want dead, failed, 2 restarts: %+v", s)

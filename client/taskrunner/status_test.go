@@ -10,7 +10,7 @@ import (
 func TestTaskRunner_StatusFields(t *testing.T) {
 	tr, _ := newRunner(t, `exit 4`)
 	runAsync(t, tr)
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	s := tr.State()
 	if s.Starts != 1 || s.ExitCode == nil || *s.ExitCode != 4 || s.StartedAt == 0 || s.FinishedAt < s.StartedAt {
 		t.Fatalf("want starts 1, exit code 4, start and exit times: %+v", s)

@@ -403,6 +403,7 @@ func (tr *TaskRunner) start(cfg *drivers.TaskConfig) error {
 	if err != nil {
 		return fmt.Errorf("start task: %w", err)
 	}
+	faultAfterStart(tr.task.Name)
 	if handle.Driver == "" {
 		handle.Driver = tr.task.Driver
 	}

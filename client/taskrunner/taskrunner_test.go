@@ -9,6 +9,7 @@ import (
 	"github.com/appmesh/appmesh/client/allocdir"
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/drivers/rawexec"
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -80,7 +81,7 @@ func hasEvent(s *structs.TaskState, typ string) *structs.TaskEvent {
 func TestTaskRunner_ExitCode(t *testing.T) {
 	tr, dir := newRunner(t, `echo hi; echo "env=$GREETING $APPMESH_TASK_NAME $APPMESH_JOB_ID"; echo oops >&2; exit 3`)
 	runAsync(t, tr)
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 
 	s := tr.State()
 	if s.State != structs.TaskStateDead || !s.Failed {
@@ -117,7 +118,7 @@ func TestTaskRunner_ExitCode(t *testing.T) {
 func TestTaskRunner_SuccessIsNotFailed(t *testing.T) {
 	tr, _ := newRunner(t, `exit 0`)
 	runAsync(t, tr)
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	s := tr.State()
 	if s.State != structs.TaskStateDead || s.Failed || s.ExitCode == nil || *s.ExitCode != 0 {
 		t.Fatalf("want dead, not failed, exit 0: %+v", s)
@@ -128,7 +129,7 @@ func TestTaskRunner_KillStopsLongTask(t *testing.T) {
 	tr, dir := newRunner(t, `echo $$ > "$APPMESH_TASK_DIR/pid"; exec sleep 600`)
 	runAsync(t, tr)
 	pidFile := dir.TaskDir("web") + "/pid"
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for tr.State().State != structs.TaskStateRunning || !fileExists(pidFile) {
 		if time.Now().After(deadline) {
 			t.Fatalf("task did not start: %+v", tr.State())
@@ -136,7 +137,7 @@ func TestTaskRunner_KillStopsLongTask(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	tr.Kill("test")
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 
 	s := tr.State()
 	if s.State != structs.TaskStateDead || s.Failed {
@@ -197,11 +198,5 @@ func readFile(p string) (string, error) {
 // waitUntil polls cond; the deadline only bounds a hung test.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, cond)
 }

@@ -145,7 +145,7 @@ func TestTaskRunner_DailyWindowKillWhileWaiting(t *testing.T) {
 	go tr.Run()
 	waitUntil(t, "waiting for the window", func() bool { return fc.pending() == 1 })
 	tr.Kill("test")
-	waitDone(t, tr, 10*time.Second)
+	waitDone(t, tr, 60*time.Second)
 	s := tr.State()
 	if s.State != structs.TaskStateDead || s.Failed || s.Starts != 0 || s.NextStart != 0 {
 		t.Fatalf("want dead, never started, no next start: %+v", s)

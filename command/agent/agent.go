@@ -170,6 +170,10 @@ func (a *Agent) startClient() error {
 	if err != nil {
 		return fmt.Errorf("find own executable for driver plugins: %w", err)
 	}
+	grace, err := parsePluginIdleGrace(cfg.Client.PluginIdleGrace)
+	if err != nil {
+		return err
+	}
 	var rpc client.RPCer = a
 	if a.server == nil {
 		a.remote = newServerRPC(a.logger, cfg.Client.Servers)
@@ -192,6 +196,7 @@ func (a *Agent) startClient() error {
 		RPC:                     rpc,
 		Drivers:                 client.NewPluginDriverManager(self, a.logger),
 		PluginDir:               cfg.PluginDir,
+		PluginIdleGrace:         grace,
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
 		Services:            a.consulServices(),

@@ -269,7 +269,7 @@ func execCloseKills(t *testing.T, c *api.Client, allocID string) {
 	if err := <-done; err == nil {
 		t.Fatal("a canceled session reported success")
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d outlived the closed session", pid)
@@ -315,7 +315,7 @@ func execSilentPeerDropped(t *testing.T, c *api.Client, allocID string) {
 		}
 	}
 	// From here on nothing reads, so no pong is sent.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("process %d kept running for a peer that answers no pings", pid)

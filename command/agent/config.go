@@ -114,6 +114,8 @@ type ClientConfig struct {
 	GCInterval           string   `hcl:"gc_interval,optional"`
 	GCDiskUsageThreshold *float64 `hcl:"gc_disk_usage_threshold,optional"`
 	GCMaxAllocs          *int     `hcl:"gc_max_allocs,optional"`
+	// PluginIdleGrace: a driver plugin with no task and no agent exits after it ("30m").
+	PluginIdleGrace string `hcl:"plugin_idle_grace,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.

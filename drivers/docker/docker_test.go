@@ -20,6 +20,7 @@ import (
 
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/drivers/docker"
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -110,13 +111,7 @@ func freePort(t *testing.T) int {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, cond)
 }
 
 func waitTask(t *testing.T, d drivers.Driver, id string) *drivers.ExitResult {

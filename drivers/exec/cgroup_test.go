@@ -14,6 +14,7 @@ import (
 
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/drivers/exec"
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -211,11 +212,10 @@ func TestExecAndStatsInCgroup(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, cond func() bool, state func() string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: %s", what, state())
+	testutil.WaitForState(t, what, func() (bool, string) {
+		if cond() {
+			return true, ""
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return false, state()
+	})
 }

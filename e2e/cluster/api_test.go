@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/appmesh/appmesh/internal/testutil"
 	"io"
 	"net/http"
 	"os"
@@ -267,22 +268,7 @@ func sleepJob(id string, count, memoryMB, secs int) map[string]any {
 // gives.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() error, dump func() string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var err error
-	for {
-		if err = cond(); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
-	extra := ""
-	if dump != nil {
-		extra = "\n" + dump()
-	}
-	t.Fatalf("%s: still not true after %v: %v%s", what, timeout, err, extra)
+	testutil.Wait{Timeout: timeout, Dump: dump}.ForErr(t, what, cond)
 }
 
 // running returns the allocations that the servers see running, and

@@ -50,7 +50,7 @@ func startRaft(t *testing.T, store *raft.InmemStore, snaps *raft.InmemSnapshotSt
 	must(t, err)
 	n := &raftNode{raft: r, fsm: f, store: store, snaps: snaps, config: conf}
 	t.Cleanup(func() { r.Shutdown() })
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for r.State() != raft.Leader {
 		if time.Now().After(deadline) {
 			t.Fatal("single-node raft did not elect itself")

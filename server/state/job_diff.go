@@ -24,10 +24,7 @@ func specEqual(a, b *structs.Job) bool {
 
 func specOnly(j *structs.Job) structs.Job {
 	c := *j
-	c.Status, c.StatusDescription = "", ""
-	c.Version, c.SubmitTime = 0, 0
-	c.CreateIndex, c.ModifyIndex, c.JobModifyIndex = 0, 0, 0
-	c.Stable, c.UpdateFailure = false, ""
+	c.ClearBookkeeping()
 	return c
 }
 

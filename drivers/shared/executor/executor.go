@@ -60,6 +60,12 @@ func (e *Executor) Start(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h, ok := e.alreadyStarted(cfg.ID); ok {
+		return h, nil
+	}
+	if err := ownTaskDir(cfg.TaskDir, spec.cred); err != nil {
+		return nil, err
+	}
 	if err := e.reserve(cfg.ID); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/drivers/shared/executor"
+	"github.com/appmesh/appmesh/internal/testutil"
 )
 
 func newDriver(t *testing.T) *executor.Driver {
@@ -46,7 +47,7 @@ func start(t *testing.T, d drivers.Driver, cfg *drivers.TaskConfig) *drivers.Tas
 
 func wait(t *testing.T, d drivers.Driver, id string) *drivers.ExitResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.DefaultTimeout)
 	defer cancel()
 	res, err := d.WaitTask(ctx, id)
 	if err != nil {
@@ -68,13 +69,7 @@ func readFile(t *testing.T, path string) string {
 // to assert timing.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, cond)
 }
 
 func fileExists(path string) func() bool {
@@ -114,7 +109,7 @@ func groupMembers(t *testing.T, pgid int) []int {
 // still fails the check.
 func assertGroupGone(t *testing.T, pgid int) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		left := groupMembers(t, pgid)
 		if len(left) == 0 {

@@ -155,9 +155,12 @@ func TestUnknownUser(t *testing.T) {
 func TestTaskIDs(t *testing.T) {
 	d := newDriver(t)
 	cfg := shTask(t, "a/dup", "sleep 300")
-	start(t, d, cfg)
-	if _, err := d.StartTask(cfg); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("second StartTask with the same id = %v", err)
+	first := start(t, d, cfg)
+	// A second start of the same task (an agent killed before it saved the
+	// first handle asks again) returns the first task, not a second copy.
+	again, err := d.StartTask(cfg)
+	if err != nil || again.PID != first.PID {
+		t.Fatalf("second StartTask with the same id = %+v, %v; want the first task (pid %d)", again, err, first.PID)
 	}
 	for name, call := range map[string]func() error{
 		"wait":    func() error { _, err := d.WaitTask(context.Background(), "nope"); return err },

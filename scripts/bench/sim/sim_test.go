@@ -163,7 +163,7 @@ func TestAckerBatchesAndRetries(t *testing.T) {
 		a.put(runningUpdate(id, "t", now))
 	}
 	close(release)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for sent.Load() < 7 {
 		if time.Now().After(deadline) {
 			t.Fatalf("sent %d of 7", sent.Load())
