@@ -27,13 +27,18 @@ func frontArgs(args []string, commands map[string]cli.CommandFactory, errOut io.
 	if strings.HasPrefix(first, "-") {
 		return args, 0, false
 	}
-	if _, ok := commands[first]; ok {
-		return args, 0, false
-	}
+	// A word is known when it names a command or starts one ("event" of
+	// "event stream", which has no command of its own).
 	var top []string
+	seen := map[string]bool{}
 	for name := range commands {
-		if !strings.Contains(name, " ") {
-			top = append(top, name)
+		word, _, _ := strings.Cut(name, " ")
+		if word == first {
+			return args, 0, false
+		}
+		if !seen[word] {
+			seen[word] = true
+			top = append(top, word)
 		}
 	}
 	msg := fmt.Sprintf("Unknown command %q.", first)

@@ -118,11 +118,28 @@ func (c *procCluster) newServer(name string, expect int) *procAgent {
 		dataDir: filepath.Join(c.dir, name)}
 	a.args = []string{"agent", "-server", "-bootstrap-expect", strconv.Itoa(expect), "-node", name,
 		"-bind", "127.0.0.1", "-http-port", strconv.Itoa(a.http), "-rpc-port", strconv.Itoa(a.rpc),
-		"-gossip-port", strconv.Itoa(a.gossip), "-data-dir", a.dataDir}
+		"-gossip-port", strconv.Itoa(a.gossip), "-data-dir", a.dataDir, "-config", c.serverTuning()}
 	if c.pki != nil {
 		a.args = append(a.args, c.pki.agentArgs(true, "")...)
 	}
 	return c.add(a)
+}
+
+// serverTuning writes (once) the servers' config file: a failover
+// heartbeat TTL short enough that a client killed right after a leader
+// change is marked down within these tests' waits. The default (5m, as
+// Nomad's) is tested by server.TestFailover_*; these tests are about
+// client loss, and the cluster's first election may come just before it.
+func (c *procCluster) serverTuning() string {
+	path := filepath.Join(c.dir, "server-tuning.hcl")
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	hcl := "server {\n  enabled = true\n  failover_heartbeat_ttl = \"20s\"\n}\n"
+	if err := os.WriteFile(path, []byte(hcl), 0o600); err != nil {
+		c.t.Fatalf("write server config: %v", err)
+	}
+	return path
 }
 
 // newClient prepares (does not start) a client agent of the given servers.
