@@ -19,6 +19,11 @@ type RegisterOptions struct {
 	// job_modify_index equals ModifyIndex (0: the job must not exist yet).
 	EnforceIndex bool
 	ModifyIndex  uint64
+	// IdempotencyToken (at most 256 characters) makes the registration
+	// safe to retry: when the job's last registration carried the same
+	// token, the answer is that registration's (Existing is set) and
+	// nothing is written; the same token with another spec is a conflict.
+	IdempotencyToken string
 }
 
 // Register submits a new job or a new version of a job. A job that names no
@@ -28,6 +33,7 @@ func (j *Jobs) Register(job *structs.Job, opts *RegisterOptions) (*structs.JobRe
 	if opts != nil {
 		req.EnforceIndex = opts.EnforceIndex
 		req.JobModifyIndex = opts.ModifyIndex
+		req.IdempotencyToken = opts.IdempotencyToken
 	}
 	var out structs.JobRegisterResponse
 	wm, err := j.c.write(http.MethodPut, "/v1/jobs", nil, req, &out)

@@ -30,6 +30,12 @@ Run Options:
     Submit only if the job's current job_modify_index equals <index>; 0
     means the job must not exist yet. Guards against concurrent changes.
 
+  -idempotency-token=<token>
+    Makes the submission safe to retry (at most 256 characters): when the
+    job's last registration carried the same token, its answer (evaluation
+    ID) is returned and nothing new is written. The same token with
+    another job spec is refused.
+
   -timeout=<duration>
     How long to wait for the placement. Default: 30s.
 
@@ -46,6 +52,7 @@ func (c *JobRunCommand) Run(args []string) int {
 	fs.BoolVar(&detach, "detach", false, "")
 	fs.Var(&checkIndex, "check-index", "")
 	timeout := fs.Duration("timeout", defaultMonitorTimeout, "")
+	token := fs.String("idempotency-token", "", "")
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
 	}
@@ -65,7 +72,7 @@ func (c *JobRunCommand) Run(args []string) int {
 		// allocations watched below live there too.
 		client = client.WithNamespace(job.Namespace)
 	}
-	opts := &api.RegisterOptions{EnforceIndex: checkIndex.set, ModifyIndex: checkIndex.value}
+	opts := &api.RegisterOptions{EnforceIndex: checkIndex.set, ModifyIndex: checkIndex.value, IdempotencyToken: *token}
 	prev := versionBefore(client, job.ID)
 	resp, _, err := client.Jobs().Register(job, opts)
 	if err != nil {
@@ -79,6 +86,9 @@ func (c *JobRunCommand) Run(args []string) int {
 	}
 	if resp.Warnings != "" {
 		c.Ui.Warn("Job warnings:\n" + resp.Warnings)
+	}
+	if resp.Existing {
+		c.Ui.Output("Existing: an earlier registration with this idempotency token was answered; nothing new was written")
 	}
 	if detach {
 		c.Ui.Output("Job registration successful")

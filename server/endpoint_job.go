@@ -16,6 +16,9 @@ type Job struct{ srv *Server }
 
 // Register writes a new version of a job and its evaluation in one Raft entry.
 func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegisterResponse) error {
+	if err := ensureRegisterToken(args); err != nil {
+		return err
+	}
 	if done, err := j.srv.forward("Job.Register", false, args, reply); done {
 		return err
 	}
@@ -42,6 +45,12 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	if err != nil {
 		return fmt.Errorf("register job %q: %w", job.ID, err)
 	}
+	// Server-owned fields are never taken from the request.
+	// Children are made by the periodic dispatcher and Job.Dispatch only.
+	job.ClearServerOwned()
+	if done, err := earlierRegister(existing, job, args.IdempotencyToken, reply); done {
+		return err
+	}
 	if args.EnforceIndex {
 		var current uint64
 		if existing != nil {
@@ -52,9 +61,6 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 				structs.ErrConflict, job.ID, current, args.JobModifyIndex)
 		}
 	}
-	// Server-owned fields are never taken from the request.
-	// Children are made by the periodic dispatcher and Job.Dispatch only.
-	job.ClearServerOwned()
 	job.SubmitTime = time.Now().UnixNano()
 
 	now := time.Now().UnixNano()
@@ -63,19 +69,12 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 		Type: job.Type, TriggeredBy: structs.EvalTriggerJobRegister, JobID: job.ID,
 		Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
 	}
+	job.LastRegister = &structs.RegisterRecord{Token: args.IdempotencyToken, EvalID: eval.ID}
 	index, err := j.srv.raftApply(structs.JobRegisterRequestType, &structs.JobRegisterEntry{Job: job, Eval: eval})
 	if err != nil {
 		return fmt.Errorf("register job %q: %w", job.ID, err)
 	}
-	stored, err := j.srv.State().JobByID(nil, job.Namespace, job.ID)
-	if err != nil || stored == nil {
-		return fmt.Errorf("register job %q: read back: %v", job.ID, err)
-	}
-	reply.EvalID = eval.ID
-	reply.EvalCreateIndex = index
-	reply.JobModifyIndex = stored.JobModifyIndex
-	reply.Index = index
-	return nil
+	return j.srv.registerAnswer(job, eval, index, reply)
 }
 
 // Deregister stops a job (or purges it) and evaluates it so that its

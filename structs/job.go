@@ -74,6 +74,9 @@ type Job struct {
 	// DispatchIdempotencyToken is the token a dispatched child was made
 	// with: a dispatch retried with it returns this child (dispatch.go).
 	DispatchIdempotencyToken string `json:"dispatch_idempotency_token,omitempty" hcl:"-"`
+	// LastRegister is the token and answer of the register that last
+	// wrote this record: a retry with that token gets the same answer.
+	LastRegister *RegisterRecord `json:"last_register,omitempty" hcl:"-"`
 	// Stable is set on a version once all its allocations were healthy;
 	// auto_revert returns to the latest stable version (structs/rollout.go).
 	Stable bool `json:"stable,omitempty" hcl:"-"`
@@ -198,6 +201,7 @@ func (j *Job) Copy() *Job {
 	c.Reschedule = j.Reschedule.Copy()
 	c.Periodic = j.Periodic.Copy()
 	c.Parameterized = j.Parameterized.Copy()
+	c.LastRegister = j.LastRegister.Copy()
 	return &c
 }
 

@@ -7,8 +7,8 @@ package structs
 // TestJobServerOwnedFieldsCleared fails when it is not.
 
 // ClearBookkeeping zeroes what the servers record about a stored version:
-// its status, version number, Raft indexes, submit time and rollout
-// outcome. Two jobs equal after it have the same specification.
+// its status, version number, Raft indexes, submit time, rollout
+// outcome and the last register's idempotency record. Two jobs equal after it have the same specification.
 func (j *Job) ClearBookkeeping() {
 	if j == nil {
 		return
@@ -17,6 +17,7 @@ func (j *Job) ClearBookkeeping() {
 	j.Version, j.SubmitTime = 0, 0
 	j.CreateIndex, j.ModifyIndex, j.JobModifyIndex = 0, 0, 0
 	j.Stable, j.UpdateFailure = false, ""
+	j.LastRegister = nil
 }
 
 // ClearServerOwned zeroes every field a user may not set: the bookkeeping

@@ -44,6 +44,8 @@ func setNonZero(t *testing.T, name string, f reflect.Value) {
 		f.SetUint(7)
 	case reflect.Slice:
 		f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+	case reflect.Pointer:
+		f.Set(reflect.New(f.Type().Elem()))
 	default:
 		t.Fatalf("Job.%s has kind %s; teach setNonZero about it", name, f.Kind())
 	}

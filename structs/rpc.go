@@ -69,6 +69,9 @@ type JobRegisterRequest struct {
 	// JobModifyIndex equals JobModifyIndex (0: the job must not exist).
 	EnforceIndex   bool   `json:"enforce_index,omitempty"`
 	JobModifyIndex uint64 `json:"job_modify_index,omitempty"`
+	// IdempotencyToken makes a retried register return the first one's
+	// answer (server/register_idempotency.go).
+	IdempotencyToken string `json:"idempotency_token,omitempty"`
 	WriteRequest
 }
 
@@ -77,6 +80,9 @@ type JobRegisterResponse struct {
 	EvalCreateIndex uint64 `json:"eval_create_index"`
 	JobModifyIndex  uint64 `json:"job_modify_index"`
 	Warnings        string `json:"warnings,omitempty"`
+	// Existing: the idempotency token was the last register's; this is
+	// its answer and nothing new was written.
+	Existing bool `json:"existing,omitempty"`
 	WriteMeta
 }
 

@@ -22,7 +22,8 @@ func (s *HTTPServer) jobList(w http.ResponseWriter, r *http.Request) (any, error
 	return nonNil(out.Jobs), nil
 }
 
-// PUT|POST /v1/jobs with {"job": {...}, "enforce_index": b, "job_modify_index": n}.
+// PUT|POST /v1/jobs with {"job": {...}, "enforce_index": b, "job_modify_index": n,
+// "idempotency_token": s}.
 // The job is canonicalized and validated here too, so that a bad job is
 // rejected with every problem listed before anything is written.
 func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request) (any, error) {

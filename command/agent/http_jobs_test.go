@@ -14,7 +14,8 @@ import (
 const validJobBody = `{"job": {"id": "hello", "type": "service", "groups": [{"name": "web", "count": 2, "tasks": [
   {"name": "server", "driver": "exec",
    "config": {"command": "/bin/sh", "args": ["-c", "echo hello; exec sleep 3600"]},
-   "resources": {"cpu": 100, "memory": 64}}]}]}, "enforce_index": true, "job_modify_index": 7}`
+   "resources": {"cpu": 100, "memory": 64}}]}]}, "enforce_index": true, "job_modify_index": 7,
+  "idempotency_token": "deploy-7"}`
 
 func onRegister(b *fakeBackend) {
 	b.on(structs.JobRegisterRPC, func(args, reply any) error {
@@ -40,8 +41,8 @@ func TestJobRegister(t *testing.T) {
 			t.Errorf("%s: index header = %q, want 12", method, got)
 		}
 		args := b.lastArgs(t, structs.JobRegisterRPC).(*structs.JobRegisterRequest)
-		if !args.EnforceIndex || args.JobModifyIndex != 7 {
-			t.Errorf("enforce index not passed: %+v", args)
+		if !args.EnforceIndex || args.JobModifyIndex != 7 || args.IdempotencyToken != "deploy-7" {
+			t.Errorf("enforce index or idempotency token not passed: %+v", args)
 		}
 		// Canonicalized before the RPC: defaults are filled in.
 		if args.Job.Namespace != structs.DefaultNamespace || args.Job.Priority != structs.DefaultPriority {

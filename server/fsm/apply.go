@@ -92,6 +92,10 @@ func (f *FSM) applyJobRegister(index uint64, body []byte) error {
 			evals = nil // an idempotent retry: the first dispatch stands
 			return err
 		}
+		if dup, err := tx.RegisterOnce(e.Job); err != nil || dup {
+			evals = nil // a register retried with its token: the first stands
+			return err
+		}
 		if err := tx.UpsertJob(e.Job.SubmitTime, e.Job); err != nil {
 			return err
 		}

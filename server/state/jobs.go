@@ -59,6 +59,7 @@ func (tx *WriteTxn) UpsertJob(submitTime int64, job *structs.Job) error {
 		c.JobModifyIndex, c.SubmitTime = tx.index, submitTime
 		c.Stable, c.UpdateFailure = false, "" // a new version has not rolled out yet
 	}
+	tx.noteRegister(c)
 	if old != nil {
 		c.StatusDescription = old.StatusDescription
 	}
