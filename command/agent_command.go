@@ -68,14 +68,15 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type agentFlags struct {
-	dev, server, client, aclEnabled     bool
-	configFile, dataDir, bind, node, dc string
-	encrypt                             string
-	advertise                           string
-	pluginDir, logLevel                 string
-	httpPort, rpcPort, gossipPort       int
-	bootstrapExpect                     int
-	join, servers, meta                 multiFlag
+	dev, server, client, aclEnabled bool
+	dataDir, bind, node, dc         string
+	encrypt                         string
+	configFiles                     multiFlag
+	advertise                       string
+	pluginDir, logLevel             string
+	httpPort, rpcPort, gossipPort   int
+	bootstrapExpect                 int
+	join, servers, meta             multiFlag
 }
 
 func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
@@ -86,7 +87,7 @@ func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
 	fs.BoolVar(&f.server, "server", false, "")
 	fs.BoolVar(&f.client, "client", false, "")
 	fs.BoolVar(&f.aclEnabled, "acl-enabled", false, "")
-	fs.StringVar(&f.configFile, "config", "", "")
+	fs.Var(&f.configFiles, "config", "") // repeatable: read in order
 	fs.StringVar(&f.dataDir, "data-dir", "", "")
 	fs.StringVar(&f.bind, "bind", "", "")
 	fs.StringVar(&f.advertise, "advertise", "", "")
@@ -113,8 +114,10 @@ func (c *AgentCommand) parseFlags(args []string) (*agent.Config, error) {
 	if f.dev {
 		cfg = agent.DevConfig()
 	}
-	if f.configFile != "" {
-		if err := agent.LoadConfigFile(f.configFile, cfg); err != nil {
+	// Each file is read over the ones before it, as Nomad reads several
+	// -config files: what a later file sets wins.
+	for _, path := range f.configFiles {
+		if err := agent.LoadConfigFile(path, cfg); err != nil {
 			return nil, err
 		}
 	}
