@@ -45,9 +45,22 @@ func TestPrometheusScrapesCluster(t *testing.T) {
 	allocs := waitRunning(t, servers[0].api, "prom-web", 2)
 	prom.waitValue(t, "two task starts", `sum(appmesh_client_task_starts_total{exported_job="prom-web"})`, 2)
 	prom.waitValue(t, "two running allocations seen by the servers", `max(appmesh_allocations{client_status="running"})`, 2)
-	if placed := prom.value(t, `sum(appmesh_scheduler_placements_total)`); placed < placedBefore+2 {
-		t.Errorf("placements went from %v to %v, want +2", placedBefore, placed)
-	}
+	// A scrape of the leader can time out on a busy machine, which marks
+	// its series stale for a moment: wait for the count, do not sample once.
+	prom.waitFor(t, "two more placements", func() error {
+		res := prom.query(t, `sum(appmesh_scheduler_placements_total)`)
+		if len(res) != 1 || len(res[0].Value) != 2 {
+			return fmt.Errorf("no placement series yet")
+		}
+		placed, err := strconv.ParseFloat(fmt.Sprint(res[0].Value[1]), 64)
+		if err != nil {
+			return err
+		}
+		if placed < placedBefore+2 {
+			return fmt.Errorf("placements went from %v to %v, want +2", placedBefore, placed)
+		}
+		return nil
+	})
 	memQuery := `appmesh_client_task_memory_bytes{exported_job="prom-web"}`
 	prom.waitFor(t, "task memory series of prom-web", func() error {
 		n := len(prom.query(t, memQuery))
