@@ -36,7 +36,7 @@ func (s *Server) StreamClientLogs(ctx context.Context, req *transport.LogsReques
 // or ctx is done.
 func pipeLogs(ctx context.Context, st net.Conn, req *transport.LogsRequest, w io.Writer) error {
 	defer st.Close()
-	stop := context.AfterFunc(ctx, func() { st.Close() })
+	stop := transport.CloseOnDone(ctx, st)
 	defer stop()
 	if err := transport.WriteLogsRequest(st, req); err != nil {
 		return err

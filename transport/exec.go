@@ -60,7 +60,7 @@ func ReadExecRequest(r io.Reader) (*ExecRequest, error) {
 // for the far end's status. On success the returned conn carries the
 // session's frames; on error st is closed. ctx bounds only the start.
 func StartExec(ctx context.Context, st net.Conn, req *ExecRequest) (net.Conn, error) {
-	stop := context.AfterFunc(ctx, func() { st.Close() })
+	stop := CloseOnDone(ctx, st)
 	defer stop()
 	if err := WriteExecRequest(st, req); err != nil {
 		st.Close()

@@ -161,7 +161,7 @@ func (p *Pool) RPC(ctx context.Context, addr, method string, args, reply any) er
 	if dl, ok := ctx.Deadline(); ok {
 		_ = st.SetDeadline(dl)
 	}
-	stop := context.AfterFunc(ctx, func() { st.Close() })
+	stop := CloseOnDone(ctx, st)
 	defer stop()
 	if err := callOnStream(st, method, args, reply); err != nil {
 		var se rpc.ServerError

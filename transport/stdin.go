@@ -61,7 +61,7 @@ func (s *statusReader) Read(p []byte) (int, error) {
 func SendStdin(ctx context.Context, st net.Conn, req *LogsRequest, r io.Reader) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { st.Close() })
+	stop := CloseOnDone(ctx, st)
 	defer stop()
 	if err := WriteLogsRequest(st, req); err != nil {
 		return err

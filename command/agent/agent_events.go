@@ -53,7 +53,7 @@ func (r *serverRPC) openEvents(ctx context.Context, req *transport.EventsRequest
 	}
 	return func(ctx context.Context, w io.Writer, flush func()) error {
 		defer st.Close()
-		stop := context.AfterFunc(ctx, func() { st.Close() })
+		stop := transport.CloseOnDone(ctx, st)
 		defer stop()
 		// Line by line, so that each batch reaches the caller at once.
 		br := bufio.NewReader(out)

@@ -248,7 +248,7 @@ func (r *serverRPC) forwardLogs(ctx context.Context, req *transport.LogsRequest,
 		return err
 	}
 	defer st.Close()
-	stop := context.AfterFunc(ctx, func() { st.Close() })
+	stop := transport.CloseOnDone(ctx, st)
 	defer stop()
 	if err := transport.WriteLogsRequest(st, req); err != nil {
 		return err
