@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -55,17 +54,16 @@ func (r *serverRPC) openEvents(ctx context.Context, req *transport.EventsRequest
 		defer st.Close()
 		stop := context.AfterFunc(ctx, func() { st.Close() })
 		defer stop()
-		// Line by line, so that each batch reaches the caller at once.
-		br := bufio.NewReader(out)
+		// Whatever arrives is passed on at once: plain lines, or a gzip
+		// stream (req.Gzip) that only the caller decodes.
+		buf := make([]byte, 32<<10)
 		for {
-			line, err := br.ReadBytes('\n')
-			if len(line) > 0 {
-				if _, werr := w.Write(line); werr != nil {
+			n, err := out.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
 					return werr
 				}
-				if br.Buffered() == 0 {
-					flush()
-				}
+				flush()
 			}
 			if err != nil {
 				if errors.Is(err, io.EOF) || ctx.Err() != nil {
