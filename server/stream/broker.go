@@ -171,13 +171,21 @@ func (s *Subscription) keep(events []*Event) []*Event {
 	if s.filter == nil {
 		return events
 	}
-	var out []*Event
-	for _, e := range events {
+	// Most subscribers keep whole batches: copy only from the first event
+	// left out, so that a kept batch costs no allocation per subscriber.
+	for i, e := range events {
 		if s.filter(e) {
-			out = append(out, e)
+			continue
 		}
+		out := append(make([]*Event, 0, len(events)-1), events[:i]...)
+		for _, e := range events[i+1:] {
+			if s.filter(e) {
+				out = append(out, e)
+			}
+		}
+		return out
 	}
-	return out
+	return events
 }
 
 // lagged words the loss of a connected subscriber.

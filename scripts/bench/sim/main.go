@@ -223,6 +223,7 @@ func run(o *options) error {
 	defer cancelRun()
 
 	logf("submitting %d jobs of %d allocations (%d in all)", nJobs, o.jobSize, o.allocs)
+	cpu0 := processCPU()
 	submitErr := make(chan error, 1)
 	var submitDone time.Time
 	var subMu sync.Mutex
@@ -275,6 +276,7 @@ wait:
 		case <-poll.C:
 		}
 	}
+	cpuUsed := processCPU() - cpu0
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -292,7 +294,7 @@ wait:
 		lat: lat, unfinished: unfinished, peak: peak,
 		watches: s.watches.Load(), fetches: s.fetched.Load(), ackCalls: s.ackCalls.Load(),
 		heartbeats: s.heartbeats.Load(), rpcErrors: s.rpcErrors.Load(),
-		submitRetries: sub.retries.Load(),
+		submitRetries: sub.retries.Load(), cpu: cpuUsed,
 	}
 	if !subEnd.IsZero() {
 		r.submitTime = subEnd.Sub(first)
