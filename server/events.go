@@ -188,27 +188,26 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 		if !es.req.Follow {
 			return sw.close()
 		}
-		// Idle: with lines pending, wait out the rest of their linger for
-		// more batches before sending; otherwise wait for the next batch
-		// up to a heartbeat.
-		wait, pending := eventHeartbeat, !sw.since.IsZero()
-		if pending {
-			wait = eventLinger - time.Since(sw.since)
-			if wait <= 0 {
-				if err := sw.idle(); err != nil {
-					return err
+		// Idle with lines pending: sleep out the rest of their linger and
+		// read whatever came meanwhile in one go (a wake-up per batch per
+		// subscriber was a large part of the stream's cost), then send.
+		if !sw.since.IsZero() {
+			if wait := eventLinger - time.Since(sw.since); wait > 0 {
+				if err := sleepCtx(ctx, wait); err != nil {
+					return es.end(sw, err)
 				}
 				continue
 			}
-		}
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		batch, ok, err = es.sub.Next(wctx, true)
-		cancel()
-		switch {
-		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && pending:
 			if err := sw.idle(); err != nil {
 				return err
 			}
+			continue
+		}
+		// Nothing pending: wait for the next batch up to a heartbeat.
+		wctx, cancel := context.WithTimeout(ctx, eventHeartbeat)
+		batch, ok, err = es.sub.Next(wctx, true)
+		cancel()
+		switch {
 		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
 			if err := es.recheck(); err != nil {
 				return es.end(sw, err)
@@ -223,6 +222,18 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 				return err
 			}
 		}
+	}
+}
+
+// sleepCtx sleeps d or until ctx ends (its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // Topics.
@@ -87,25 +89,31 @@ func (e *Event) Encode(form Form) ([]byte, error) {
 	if form != Full || !hasSummary(e.Payload) {
 		form = Summary // one encoding serves both forms
 	}
-	return e.enc[form].get(func() ([]byte, error) {
-		obj := e.Payload
-		if form == Summary {
-			obj = summarize(e.Payload)
-		}
-		payload, err := json.Marshal(obj)
+	return e.enc[form].get(func() ([]byte, error) { return e.encode(form) })
+}
+
+// encode builds the event's JSON: the envelope by hand, an allocation's
+// summary by hand (appendAllocSummary), other payloads by encoding/json.
+func (e *Event) encode(form Form) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	b = append(b, `{"topic":`...)
+	b = appendString(b, e.Topic)
+	b = appendField(b, "type", e.Type)
+	b = appendField(b, "key", e.Key)
+	b = appendOptional(b, "namespace", e.Namespace)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendUint(b, e.Index, 10)
+	b = append(b, `,"payload":`...)
+	if a, ok := e.Payload.(*structs.Allocation); ok && form == Summary {
+		b = appendAllocSummary(b, SummarizeAlloc(a))
+	} else {
+		payload, err := json.Marshal(e.Payload)
 		if err != nil {
 			return nil, err
 		}
-		type plain struct {
-			Topic     string          `json:"topic"`
-			Type      string          `json:"type"`
-			Key       string          `json:"key"`
-			Namespace string          `json:"namespace,omitempty"`
-			Index     uint64          `json:"index"`
-			Payload   json.RawMessage `json:"payload"`
-		}
-		return json.Marshal(plain{e.Topic, e.Type, e.Key, e.Namespace, e.Index, payload})
-	})
+		b = append(b, payload...)
+	}
+	return append(b, '}'), nil
 }
 
 // MatchesKey reports whether key names the event's object or one of its

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // TestGzipSharedChunks: chunks compressed once make valid gzip streams in
@@ -88,4 +90,40 @@ func TestGzipSharedChunks(t *testing.T) {
 		t.Fatal("a written chunk never reached the reader while the stream was open")
 	}
 	pw.Close()
+}
+
+// BenchmarkEncodeAllocBatch measures what a batch of 250 allocation
+// events costs once (encoding and compression; shared by all
+// subscribers) and reports the bytes each subscriber is sent.
+func BenchmarkEncodeAllocBatch(b *testing.B) {
+	nodes := make([]string, 500)
+	for i := range nodes {
+		nodes[i] = structs.GenerateID()
+	}
+	var plainBytes, gzBytes int
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		events := make([]*Event, 250)
+		for j := range events {
+			a := &structs.Allocation{ID: structs.GenerateID(), Namespace: "default",
+				EvalID: "97df295f-11a2-4eff-9224-8aa063050e15", Name: fmt.Sprintf("sim-00003.g[%d]", j),
+				NodeID: nodes[j*7%500], NodeName: fmt.Sprintf("sim-%05d", j*7%500),
+				JobID: "sim-00003", TaskGroup: "g", DesiredStatus: "run", ClientStatus: "running",
+				TaskStates:  map[string]*structs.TaskState{"t": {State: "running", StartedAt: 1796641102933504023}},
+				CreateIndex: 514, ModifyIndex: 530}
+			events[j] = &Event{Topic: TopicAllocation, Type: "AllocationUpdated", Key: a.ID, Namespace: a.Namespace, Index: 530, Payload: a}
+		}
+		b.StartTimer()
+		plain, err := encodeLine(530, events, Summary)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := Deflate(plain)
+		if err != nil {
+			b.Fatal(err)
+		}
+		plainBytes, gzBytes = len(plain), len(d)
+	}
+	b.ReportMetric(float64(plainBytes)/250, "plain-B/event")
+	b.ReportMetric(float64(gzBytes)/250, "gzip-B/event")
 }

@@ -1,6 +1,12 @@
 package stream
 
-import "github.com/appmesh/appmesh/structs"
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+
+	"github.com/appmesh/appmesh/structs"
+)
 
 // AllocSummary is what an allocation event carries by default: who and
 // where the allocation is, its statuses and its tasks' states, under the
@@ -70,11 +76,102 @@ func hasSummary(payload any) bool {
 	return ok
 }
 
-// summarize returns the short form of a payload, or the payload itself
-// when it has none.
-func summarize(payload any) any {
-	if a, ok := payload.(*structs.Allocation); ok {
-		return SummarizeAlloc(a)
+// appendAllocSummary appends the summary's JSON, as json.Marshal would
+// write it (same names, order and omitempty), without reflection: it is
+// most of the events a busy stream encodes.
+func appendAllocSummary(b []byte, s *AllocSummary) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, s.ID)
+	b = appendField(b, "namespace", s.Namespace)
+	b = appendField(b, "name", s.Name)
+	b = appendField(b, "job_id", s.JobID)
+	b = append(b, `,"job_version":`...)
+	b = strconv.AppendUint(b, s.JobVersion, 10)
+	b = appendField(b, "group", s.TaskGroup)
+	b = appendField(b, "node_id", s.NodeID)
+	b = appendField(b, "node_name", s.NodeName)
+	b = appendField(b, "eval_id", s.EvalID)
+	b = appendField(b, "desired_status", s.DesiredStatus)
+	b = appendOptional(b, "desired_description", s.DesiredDescription)
+	b = appendField(b, "client_status", s.ClientStatus)
+	b = appendOptional(b, "client_description", s.ClientDescription)
+	if len(s.TaskStates) > 0 {
+		names := make([]string, 0, len(s.TaskStates))
+		for name := range s.TaskStates {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		b = append(b, `,"task_states":{`...)
+		for i, name := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, name)
+			b = append(b, ':')
+			b = appendTaskStateSummary(b, s.TaskStates[name])
+		}
+		b = append(b, '}')
 	}
-	return payload
+	if s.Healthy != nil {
+		b = append(b, `,"healthy":`...)
+		b = strconv.AppendBool(b, *s.Healthy)
+	}
+	b = appendOptional(b, "previous_allocation", s.PreviousAllocation)
+	b = appendOptional(b, "preempted_by_allocation", s.PreemptedByAllocation)
+	b = append(b, `,"create_index":`...)
+	b = strconv.AppendUint(b, s.CreateIndex, 10)
+	b = append(b, `,"modify_index":`...)
+	b = strconv.AppendUint(b, s.ModifyIndex, 10)
+	return append(b, '}')
+}
+
+func appendTaskStateSummary(b []byte, t *TaskStateSummary) []byte {
+	if t == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"state":`...)
+	b = appendString(b, t.State)
+	b = append(b, `,"failed":`...)
+	b = strconv.AppendBool(b, t.Failed)
+	b = append(b, `,"restarts":`...)
+	b = strconv.AppendInt(b, int64(t.Restarts), 10)
+	if t.ExitCode != nil {
+		b = append(b, `,"exit_code":`...)
+		b = strconv.AppendInt(b, int64(*t.ExitCode), 10)
+	}
+	b = appendOptional(b, "last_error", t.LastError)
+	b = appendOptional(b, "health", t.Health)
+	return append(b, '}')
+}
+
+// appendField appends ,"name":"value".
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendString(b, value)
+}
+
+// appendOptional is appendField for an omitempty field.
+func appendOptional(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	return appendField(b, name, value)
+}
+
+// appendString appends s as a JSON string. IDs, names and statuses are
+// plain ASCII and go as they are; anything else is left to encoding/json
+// so that escaping matches json.Marshal exactly.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -76,5 +77,40 @@ func TestAllocEventForms(t *testing.T) {
 	lf, _ := batch.Line(Full)
 	if &l1[0] != &l2[0] || len(lf) <= len(l1) {
 		t.Errorf("batch lines: summary shared %v, full %d bytes vs summary %d", &l1[0] == &l2[0], len(lf), len(l1))
+	}
+}
+
+// TestAllocSummaryEncoding: the hand-written encoding of a summary and of
+// the envelope is byte for byte what encoding/json writes, escaping
+// included.
+func TestAllocSummaryEncoding(t *testing.T) {
+	yes, code := true, -1
+	for _, a := range []*structs.Allocation{
+		{ID: "plain", Namespace: "default", JobID: "web", TaskGroup: "g", ClientStatus: "pending"},
+		{ID: `q"uote\back`, Namespace: "ns-ü", Name: "web.g[0]", JobID: "<b>&", NodeName: "tab\there",
+			DesiredDescription: "stopped by\nuser", ClientDescription: "ok", Healthy: &yes,
+			PreviousAllocation: "p", PreemptedByAllocation: "x", JobVersion: 7, CreateIndex: 1, ModifyIndex: 2,
+			TaskStates: map[string]*structs.TaskState{"b": {State: "dead", ExitCode: &code, LastError: "boom\u2028", Health: "unhealthy"},
+				"a": {State: "running", Restarts: 4}, "nil": nil}},
+	} {
+		s := SummarizeAlloc(a)
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendAllocSummary(nil, s); string(got) != string(want) {
+			t.Errorf("summary of %s:\n got %s\nwant %s", a.ID, got, want)
+		}
+		e := &Event{Topic: TopicAllocation, Type: "AllocationUpdated", Key: a.ID, Namespace: a.Namespace, Index: 12, Payload: a}
+		got, err := e.Encode(Summary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _ := json.Marshal(map[string]any{"topic": e.Topic, "type": e.Type, "key": e.Key, "namespace": e.Namespace,
+			"index": e.Index, "payload": json.RawMessage(want)})
+		var g, w any
+		if json.Unmarshal(got, &g) != nil || json.Unmarshal(env, &w) != nil || !reflect.DeepEqual(g, w) {
+			t.Errorf("event %s:\n got %s\nwant %s", a.ID, got, env)
+		}
 	}
 }
