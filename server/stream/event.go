@@ -182,15 +182,21 @@ func (b Batch) Deflated(form Form) (plain, deflated []byte, err error) {
 }
 
 func encodeLine(index uint64, events []*Event, form Form) ([]byte, error) {
-	out := make([]byte, 0, 256*len(events))
-	out = append(out, `{"index":`...)
-	out = strconv.AppendUint(out, index, 10)
-	out = append(out, `,"events":[`...)
+	raws := make([][]byte, len(events))
+	size := 64
 	for i, e := range events {
 		raw, err := e.Encode(form)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %s %s at index %d: %w", e.Topic, e.Key, index, err)
 		}
+		raws[i] = raw
+		size += len(raw) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, `{"index":`...)
+	out = strconv.AppendUint(out, index, 10)
+	out = append(out, `,"events":[`...)
+	for i, raw := range raws {
 		if i > 0 {
 			out = append(out, ',')
 		}
