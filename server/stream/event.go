@@ -105,7 +105,7 @@ func (e *Event) encode(form Form) ([]byte, error) {
 	b = strconv.AppendUint(b, e.Index, 10)
 	b = append(b, `,"payload":`...)
 	if a, ok := e.Payload.(*structs.Allocation); ok && form == Summary {
-		b = appendAllocSummary(b, SummarizeAlloc(a))
+		b = appendAllocSummary(b, a)
 	} else {
 		payload, err := json.Marshal(e.Payload)
 		if err != nil {

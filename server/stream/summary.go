@@ -76,59 +76,67 @@ func hasSummary(payload any) bool {
 	return ok
 }
 
-// appendAllocSummary appends the summary's JSON, as json.Marshal would
-// write it (same names, order and omitempty), without reflection: it is
-// most of the events a busy stream encodes.
-func appendAllocSummary(b []byte, s *AllocSummary) []byte {
+// appendAllocSummary appends an allocation's summary as JSON, exactly as
+// json.Marshal(SummarizeAlloc(a)) would write it (same names, order and
+// omitempty; tested), straight from the allocation and without
+// reflection: allocations are most of the events a busy stream encodes.
+func appendAllocSummary(b []byte, a *structs.Allocation) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, s.ID)
-	b = appendField(b, "namespace", s.Namespace)
-	b = appendField(b, "name", s.Name)
-	b = appendField(b, "job_id", s.JobID)
+	b = appendString(b, a.ID)
+	b = appendField(b, "namespace", a.Namespace)
+	b = appendField(b, "name", a.Name)
+	b = appendField(b, "job_id", a.JobID)
 	b = append(b, `,"job_version":`...)
-	b = strconv.AppendUint(b, s.JobVersion, 10)
-	b = appendField(b, "group", s.TaskGroup)
-	b = appendField(b, "node_id", s.NodeID)
-	b = appendField(b, "node_name", s.NodeName)
-	b = appendField(b, "eval_id", s.EvalID)
-	b = appendField(b, "desired_status", s.DesiredStatus)
-	b = appendOptional(b, "desired_description", s.DesiredDescription)
-	b = appendField(b, "client_status", s.ClientStatus)
-	b = appendOptional(b, "client_description", s.ClientDescription)
-	if len(s.TaskStates) > 0 {
-		names := make([]string, 0, len(s.TaskStates))
-		for name := range s.TaskStates {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		b = append(b, `,"task_states":{`...)
-		for i, name := range names {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, name)
-			b = append(b, ':')
-			b = appendTaskStateSummary(b, s.TaskStates[name])
-		}
-		b = append(b, '}')
-	}
-	if s.Healthy != nil {
+	b = strconv.AppendUint(b, a.JobVersion, 10)
+	b = appendField(b, "group", a.TaskGroup)
+	b = appendField(b, "node_id", a.NodeID)
+	b = appendField(b, "node_name", a.NodeName)
+	b = appendField(b, "eval_id", a.EvalID)
+	b = appendField(b, "desired_status", a.DesiredStatus)
+	b = appendOptional(b, "desired_description", a.DesiredDescription)
+	b = appendField(b, "client_status", a.ClientStatus)
+	b = appendOptional(b, "client_description", a.ClientDescription)
+	b = appendTaskStates(b, a.TaskStates)
+	if a.Healthy != nil {
 		b = append(b, `,"healthy":`...)
-		b = strconv.AppendBool(b, *s.Healthy)
+		b = strconv.AppendBool(b, *a.Healthy)
 	}
-	b = appendOptional(b, "previous_allocation", s.PreviousAllocation)
-	b = appendOptional(b, "preempted_by_allocation", s.PreemptedByAllocation)
+	b = appendOptional(b, "previous_allocation", a.PreviousAllocation)
+	b = appendOptional(b, "preempted_by_allocation", a.PreemptedByAllocation)
 	b = append(b, `,"create_index":`...)
-	b = strconv.AppendUint(b, s.CreateIndex, 10)
+	b = strconv.AppendUint(b, a.CreateIndex, 10)
 	b = append(b, `,"modify_index":`...)
-	b = strconv.AppendUint(b, s.ModifyIndex, 10)
+	b = strconv.AppendUint(b, a.ModifyIndex, 10)
 	return append(b, '}')
 }
 
-func appendTaskStateSummary(b []byte, t *TaskStateSummary) []byte {
-	if t == nil {
-		return append(b, "null"...)
+// appendTaskStates appends ,"task_states":{...} in name order (as
+// encoding/json sorts map keys), leaving out nil states as SummarizeAlloc
+// does.
+func appendTaskStates(b []byte, states map[string]*structs.TaskState) []byte {
+	var names []string
+	for name, ts := range states {
+		if ts != nil {
+			names = append(names, name)
+		}
 	}
+	if len(names) == 0 {
+		return b // omitempty
+	}
+	sort.Strings(names)
+	b = append(b, `,"task_states":{`...)
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, name)
+		b = append(b, ':')
+		b = appendTaskStateSummary(b, states[name])
+	}
+	return append(b, '}')
+}
+
+func appendTaskStateSummary(b []byte, t *structs.TaskState) []byte {
 	b = append(b, `{"state":`...)
 	b = appendString(b, t.State)
 	b = append(b, `,"failed":`...)
