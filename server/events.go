@@ -110,6 +110,9 @@ func newStreamWriter(req *transport.EventsRequest, w io.Writer, flush func()) *s
 	if req.Gzip {
 		sw.gz = stream.NewGzipWriter(bw)
 		sw.enc = json.NewEncoder(sw.gz)
+		// Sent with the first flush, even before any batch: it tells a
+		// forwarding agent that this server compresses.
+		_ = sw.gz.Start() // into the buffer; a write error shows at the flush
 	}
 	return sw
 }
@@ -174,6 +177,11 @@ func (sw *streamWriter) batch(b stream.Batch) error {
 // called whenever the stream goes idle.
 func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error {
 	sw := newStreamWriter(es.req, w, flush)
+	if sw.gz != nil {
+		if err := sw.idle(); err != nil { // the gzip header, at once
+			return err
+		}
+	}
 	for {
 		batch, ok, err := es.sub.Next(ctx, false)
 		if err != nil {

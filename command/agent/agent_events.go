@@ -1,11 +1,13 @@
 package agent
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/appmesh/appmesh/server/stream"
 	"github.com/appmesh/appmesh/transport"
 )
 
@@ -49,6 +51,21 @@ func (r *serverRPC) openEvents(ctx context.Context, req *transport.EventsRequest
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if req.Gzip {
+		// A server from before compressed streams ignores Gzip and sends
+		// plain lines: look at the first byte (a compressing server sends
+		// its gzip header at once) so the caller is told what it gets.
+		br := bufio.NewReader(out)
+		stop := context.AfterFunc(ctx, func() { st.Close() })
+		first, err := br.Peek(1)
+		stop()
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("read event stream: %w", err)
+		}
+		req.Gzip = stream.IsGzip(first[0])
+		out = br
 	}
 	return func(ctx context.Context, w io.Writer, flush func()) error {
 		defer st.Close()

@@ -72,13 +72,24 @@ type GzipWriter struct {
 // NewGzipWriter writes a gzip stream to w.
 func NewGzipWriter(w io.Writer) *GzipWriter { return &GzipWriter{w: w} }
 
+// Start writes the gzip header now (it is otherwise written with the
+// first chunk): a forwarding agent tells a gzip stream by its first byte.
+func (g *GzipWriter) Start() error {
+	if g.started {
+		return nil
+	}
+	g.started = true
+	_, err := g.w.Write(gzipHeader)
+	return err
+}
+
+// IsGzip reports whether a stream's first byte starts a gzip header.
+func IsGzip(first byte) bool { return first == gzipHeader[0] }
+
 // WriteChunk writes deflated, the compressed form of plain.
 func (g *GzipWriter) WriteChunk(plain, deflated []byte) error {
-	if !g.started {
-		if _, err := g.w.Write(gzipHeader); err != nil {
-			return err
-		}
-		g.started = true
+	if err := g.Start(); err != nil {
+		return err
 	}
 	g.crc = crc32.Update(g.crc, crc32.IEEETable, plain)
 	g.size += uint32(len(plain)) // modulo 2^32, as RFC 1952 says
@@ -102,11 +113,8 @@ func (g *GzipWriter) Write(p []byte) (int, error) {
 // Close ends the stream with the final block and the trailer; it does not
 // close the underlying writer.
 func (g *GzipWriter) Close() error {
-	if !g.started {
-		if _, err := g.w.Write(gzipHeader); err != nil {
-			return err
-		}
-		g.started = true
+	if err := g.Start(); err != nil {
+		return err
 	}
 	var trailer [8]byte
 	binary.LittleEndian.PutUint32(trailer[:4], g.crc)
