@@ -35,6 +35,10 @@ type EventStreamOptions struct {
 	Index uint64
 	// NoFollow ends the stream once the buffered events are sent.
 	NoFollow bool
+	// Full asks for whole allocations; by default allocation events
+	// carry a summary (IDs, statuses, task states), and the whole
+	// allocation is a GET /v1/allocation/{id} away.
+	Full bool
 }
 
 // EventStreamError ends a stream: with Reset, the subscriber fell behind
@@ -63,6 +67,9 @@ func (c *Client) EventStream(ctx context.Context, opts *EventStreamOptions, fn f
 	}
 	if opts.NoFollow {
 		params.Set("follow", "false")
+	}
+	if opts.Full {
+		params.Set("full", "true")
 	}
 	req, err := c.newRequest(ctx, http.MethodGet, "/v1/event/stream", params, nil)
 	if err != nil {

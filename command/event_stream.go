@@ -40,6 +40,10 @@ Event Stream Options:
 
   -no-follow
     Stop once the buffered events after -index are printed.
+
+  -full
+    With -json, allocations whole (metrics, resources, task events)
+    instead of their summary.
 ` + jsonOption + `
     One line per Raft index: {"index": N, "events": [...]}.
 
@@ -66,6 +70,7 @@ func (c *EventStreamCommand) Run(args []string) int {
 	var index optionalUint
 	fs.Var(&index, "index", "")
 	noFollow := fs.Bool("no-follow", false, "")
+	full := fs.Bool("full", false, "")
 	if code := c.parseFlags(fs, args, c.Help(), 0, 0); code >= 0 {
 		return code
 	}
@@ -77,7 +82,7 @@ func (c *EventStreamCommand) Run(args []string) int {
 	defer stop()
 	out := c.out()
 	enc := json.NewEncoder(out)
-	err = client.EventStream(ctx, &api.EventStreamOptions{Topics: topics, Index: index.value, NoFollow: *noFollow},
+	err = client.EventStream(ctx, &api.EventStreamOptions{Topics: topics, Index: index.value, NoFollow: *noFollow, Full: *full},
 		func(b *api.EventBatch) error {
 			if c.json {
 				return enc.Encode(b)

@@ -25,6 +25,11 @@ type EventsRequest struct {
 	// Follow keeps the stream open for new events; without it the stream
 	// ends once the buffered events after Index are sent.
 	Follow bool `json:"follow" codec:"follow"`
+	// Full sends allocations whole instead of their summaries.
+	Full bool `json:"full" codec:"full,omitempty"`
+	// Gzip sends the stream as one gzip stream (HTTP Content-Encoding:
+	// gzip) whose batches are compressed once for all subscribers.
+	Gzip bool `json:"gzip" codec:"gzip,omitempty"`
 	// AuthToken is the caller's ACL token: the server filters with it.
 	AuthToken string `json:"-" codec:"auth_token,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/appmesh/appmesh/server/stream"
 	"github.com/appmesh/appmesh/transport"
 )
 
@@ -51,21 +52,35 @@ func (r *serverRPC) openEvents(ctx context.Context, req *transport.EventsRequest
 		st.Close()
 		return nil, err
 	}
+	if req.Gzip {
+		// A server from before compressed streams ignores Gzip and sends
+		// plain lines: look at the first byte (a compressing server sends
+		// its gzip header at once) so the caller is told what it gets.
+		br := bufio.NewReader(out)
+		stop := context.AfterFunc(ctx, func() { st.Close() })
+		first, err := br.Peek(1)
+		stop()
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("read event stream: %w", err)
+		}
+		req.Gzip = stream.IsGzip(first[0])
+		out = br
+	}
 	return func(ctx context.Context, w io.Writer, flush func()) error {
 		defer st.Close()
 		stop := transport.CloseOnDone(ctx, st)
 		defer stop()
-		// Line by line, so that each batch reaches the caller at once.
-		br := bufio.NewReader(out)
+		// Whatever arrives is passed on at once: plain lines, or a gzip
+		// stream (req.Gzip) that only the caller decodes.
+		buf := make([]byte, 32<<10)
 		for {
-			line, err := br.ReadBytes('\n')
-			if len(line) > 0 {
-				if _, werr := w.Write(line); werr != nil {
+			n, err := out.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
 					return werr
 				}
-				if br.Buffered() == 0 {
-					flush()
-				}
+				flush()
 			}
 			if err != nil {
 				if errors.Is(err, io.EOF) || ctx.Err() != nil {

@@ -5,6 +5,7 @@ import (
 
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/appmesh/appmesh/transport"
 )
@@ -25,7 +26,7 @@ func (s *HTTPServer) registerEventRoutes() {
 }
 
 // eventStream serves GET /v1/event/stream?topic=T[:key]&index=N
-// &namespace=NS&follow=false as newline-delimited JSON.
+// &namespace=NS&follow=false&full=true as newline-delimited JSON.
 func (s *HTTPServer) eventStream(w http.ResponseWriter, r *http.Request) (any, error) {
 	eb, ok := s.backend.(eventsBackend)
 	if !ok {
@@ -47,9 +48,23 @@ func (s *HTTPServer) eventStream(w http.ResponseWriter, r *http.Request) (any, e
 		}
 		req.Follow = f
 	}
+	if v := q.Get("full"); v != "" {
+		f, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, badRequest("full %q is not true or false", v)
+		}
+		req.Full = f
+	}
+	// A client that accepts gzip gets batches compressed once for every
+	// subscriber (server/stream/gzip.go): most of a stream's cost is bytes.
+	req.Gzip = acceptsGzip(r)
 	run, err := eb.OpenEvents(r.Context(), req)
 	if err != nil {
 		return nil, err
+	}
+	if req.Gzip { // still set: the serving server compresses
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -61,4 +76,20 @@ func (s *HTTPServer) eventStream(w http.ResponseWriter, r *http.Request) (any, e
 		s.logger.Debug("event stream ended", "error", err)
 	}
 	return nil, nil
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip
+// (and does not refuse it with q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, h := range r.Header.Values("Accept-Encoding") {
+		for _, part := range strings.Split(h, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }

@@ -2,9 +2,12 @@ package agent
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -209,6 +212,24 @@ func TestEventStream(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `"type":"JobRegistered"`) || !strings.Contains(buf.String(), `"key":"evweb"`) {
 		t.Errorf("forwarded stream lacks the job: %s", buf.String())
+	}
+	// Compressed, forwarded as it is: the agent sees the server's gzip
+	// header and keeps Gzip set, so the caller is told Content-Encoding.
+	gzReq := &transport.EventsRequest{Topics: []string{"Job"}, Index: 1, Gzip: true}
+	run, err = fwdAgent.OpenEvents(context.Background(), gzReq)
+	if err != nil || !gzReq.Gzip {
+		t.Fatalf("open a forwarded gzip stream: %v (gzip still set: %v)", err, gzReq.Gzip)
+	}
+	var zbuf bytes.Buffer
+	if err := run(context.Background(), &zbuf, func() {}); err != nil {
+		t.Fatalf("forwarded gzip stream: %v", err)
+	}
+	zr, err := gzip.NewReader(&zbuf)
+	if err != nil {
+		t.Fatalf("forwarded gzip stream: %v", err)
+	}
+	if plain, err := io.ReadAll(zr); err != nil || !strings.Contains(string(plain), `"key":"evweb"`) {
+		t.Errorf("forwarded gzip stream: %v, %s", err, plain)
 	}
 	if _, err := fwdAgent.OpenEvents(context.Background(), &transport.EventsRequest{Topics: []string{"Nope"}}); err == nil ||
 		!strings.Contains(err.Error(), "unknown event topic") {

@@ -135,12 +135,15 @@ func (s *Subscription) Cursor() uint64 { return s.cursor }
 
 // Next returns the next batch with at least one event the filter keeps,
 // waiting until there is one or ctx ends. With wait false it returns
-// ok=false instead of waiting.
+// ok=false instead of waiting. A subscriber that read so slowly that the
+// buffer dropped batches it had not read yet is dropped: Next returns
+// ErrLost (wrapped in a "lagged" message naming its last index) instead
+// of the publisher ever waiting for it.
 func (s *Subscription) Next(ctx context.Context, wait bool) (Batch, bool, error) {
 	for {
 		e, ok, wake, err := s.b.next(s.cursor)
 		if err != nil {
-			return Batch{}, false, err
+			return Batch{}, false, s.lagged(err)
 		}
 		if ok {
 			s.cursor = e.index
@@ -168,11 +171,28 @@ func (s *Subscription) keep(events []*Event) []*Event {
 	if s.filter == nil {
 		return events
 	}
-	var out []*Event
-	for _, e := range events {
+	// Most subscribers keep whole batches: copy only from the first event
+	// left out, so that a kept batch costs no allocation per subscriber.
+	for i, e := range events {
 		if s.filter(e) {
-			out = append(out, e)
+			continue
 		}
+		out := append(make([]*Event, 0, len(events)-1), events[:i]...)
+		for _, e := range events[i+1:] {
+			if s.filter(e) {
+				out = append(out, e)
+			}
+		}
+		return out
 	}
-	return out
+	return events
+}
+
+// lagged words the loss of a connected subscriber.
+func (s *Subscription) lagged(err error) error {
+	if !errors.Is(err, ErrLost) {
+		return err
+	}
+	return fmt.Errorf("lagged: this subscriber read up to index %d, then fell more than %d indexes behind and %w; re-read the state and reconnect with a newer index",
+		s.cursor, s.b.size, ErrLost)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,4 +137,23 @@ func benchPublish(b *testing.B, subscribers int) {
 	b.StopTimer()
 	cancel()
 	wg.Wait()
+}
+
+// TestLaggedSubscriberDropped: a subscriber that reads slower than the
+// buffer turns over is dropped with a "lagged" error naming the last
+// index it read, while publishing goes on without waiting for it.
+func TestLaggedSubscriberDropped(t *testing.T) {
+	b := NewBroker(3)
+	b.Publish(1, []*Event{ev(TopicJob, "1", 1)})
+	sub, err := b.Subscribe(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(2); i <= 6; i++ {
+		b.Publish(i, []*Event{ev(TopicJob, fmt.Sprint(i), i)})
+	}
+	_, _, err = sub.Next(context.Background(), false)
+	if !errors.Is(err, ErrLost) || !strings.Contains(err.Error(), "lagged") || !strings.Contains(err.Error(), "index 1,") {
+		t.Fatalf("a subscriber 5 indexes behind a 3-batch buffer: %v, want a lagged ErrLost naming index 1", err)
+	}
 }

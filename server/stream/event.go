@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // Topics.
@@ -31,6 +33,20 @@ const (
 // Topics lists the topics a subscriber may name.
 var Topics = []string{TopicJob, TopicAllocation, TopicEvaluation, TopicNode, TopicRollout, TopicACL}
 
+// Form says how much of its object an event carries.
+type Form int
+
+const (
+	// Summary carries a short form of the objects that have one (an
+	// allocation's IDs, statuses and task states, see summary.go) and the
+	// whole object otherwise. It is the default: an allocation is written
+	// twice per placement, and every subscriber gets every write.
+	Summary Form = iota
+	// Full carries every object whole (?full=true).
+	Full
+	forms
+)
+
 // Event is one object's change at one Raft index.
 type Event struct {
 	Topic string `json:"topic"`
@@ -41,36 +57,63 @@ type Event struct {
 	// Namespace is the object's namespace; "" for nodes and ACL objects.
 	Namespace string `json:"namespace,omitempty"`
 	Index     uint64 `json:"index"`
-	// Payload is the object as stored (read-only), with secrets removed.
+	// Payload is the object as stored (read-only: the state store never
+	// changes a stored object), with secrets removed. It is encoded when
+	// the first subscriber sends it, not on the FSM's apply path.
 	Payload any `json:"-"`
 	// FilterKeys are other keys a "Topic:key" subscription matches: the
 	// job ID of an allocation or evaluation, the name of a node.
 	FilterKeys []string `json:"-"`
 
+	enc [forms]encoded
+}
+
+// encoded is bytes built once, by the first subscriber that needs them.
+type encoded struct {
 	once sync.Once
-	raw  json.RawMessage
+	raw  []byte
 	err  error
 }
 
-// MarshalJSON encodes the event once, however many subscribers send it.
-func (e *Event) MarshalJSON() ([]byte, error) {
-	e.once.Do(func() {
+func (c *encoded) get(build func() ([]byte, error)) ([]byte, error) {
+	c.once.Do(func() { c.raw, c.err = build() })
+	return c.raw, c.err
+}
+
+// MarshalJSON encodes the event in its summary form.
+func (e *Event) MarshalJSON() ([]byte, error) { return e.Encode(Summary) }
+
+// Encode encodes the event in one form, once however many subscribers
+// send it.
+func (e *Event) Encode(form Form) ([]byte, error) {
+	if form != Full || !hasSummary(e.Payload) {
+		form = Summary // one encoding serves both forms
+	}
+	return e.enc[form].get(func() ([]byte, error) { return e.encode(form) })
+}
+
+// encode builds the event's JSON: the envelope by hand, an allocation's
+// summary by hand (appendAllocSummary), other payloads by encoding/json.
+func (e *Event) encode(form Form) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	b = append(b, `{"topic":`...)
+	b = appendString(b, e.Topic)
+	b = appendField(b, "type", e.Type)
+	b = appendField(b, "key", e.Key)
+	b = appendOptional(b, "namespace", e.Namespace)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendUint(b, e.Index, 10)
+	b = append(b, `,"payload":`...)
+	if a, ok := e.Payload.(*structs.Allocation); ok && form == Summary {
+		b = appendAllocSummary(b, a)
+	} else {
 		payload, err := json.Marshal(e.Payload)
 		if err != nil {
-			e.err = err
-			return
+			return nil, err
 		}
-		type plain struct {
-			Topic     string          `json:"topic"`
-			Type      string          `json:"type"`
-			Key       string          `json:"key"`
-			Namespace string          `json:"namespace,omitempty"`
-			Index     uint64          `json:"index"`
-			Payload   json.RawMessage `json:"payload"`
-		}
-		e.raw, e.err = json.Marshal(plain{e.Topic, e.Type, e.Key, e.Namespace, e.Index, payload})
-	})
-	return e.raw, e.err
+		b = append(b, payload...)
+	}
+	return append(b, '}'), nil
 }
 
 // MatchesKey reports whether key names the event's object or one of its
@@ -96,35 +139,64 @@ type Batch struct {
 	whole *entry
 }
 
-// entry is one buffered batch with its encoded line.
+// entry is one buffered batch with its encoded lines, one per form.
 type entry struct {
 	index  uint64
 	events []*Event
-	once   sync.Once
-	line   []byte
-	err    error
+	lines  [forms]encoded
+	// deflated are the lines compressed (gzip.go), for subscribers that
+	// accept gzip.
+	deflated [forms]encoded
 }
 
 // Line is the batch as one line of the stream, {"index":N,"events":[...]}
-// and a newline. A batch a subscriber gets whole is encoded once for all.
-func (b Batch) Line() ([]byte, error) {
-	if b.whole != nil {
-		b.whole.once.Do(func() { b.whole.line, b.whole.err = encodeLine(b.Index, b.Events) })
-		return b.whole.line, b.whole.err
+// and a newline. A batch a subscriber gets whole is encoded once for all
+// subscribers that ask for the same form; a filtered one is the events'
+// shared encodings joined.
+func (b Batch) Line(form Form) ([]byte, error) {
+	if form < 0 || form >= forms {
+		form = Summary
 	}
-	return encodeLine(b.Index, b.Events)
+	if b.whole != nil {
+		return b.whole.lines[form].get(func() ([]byte, error) { return encodeLine(b.Index, b.Events, form) })
+	}
+	return encodeLine(b.Index, b.Events, form)
 }
 
-func encodeLine(index uint64, events []*Event) ([]byte, error) {
-	out := make([]byte, 0, 256*len(events))
-	out = append(out, `{"index":`...)
-	out = strconv.AppendUint(out, index, 10)
-	out = append(out, `,"events":[`...)
+// Deflated is the batch's line and its compressed form (gzip.go), both
+// built once for all subscribers that get the batch whole.
+func (b Batch) Deflated(form Form) (plain, deflated []byte, err error) {
+	plain, err = b.Line(form)
+	if err != nil {
+		return nil, nil, err
+	}
+	if form < 0 || form >= forms {
+		form = Summary
+	}
+	if b.whole != nil {
+		deflated, err = b.whole.deflated[form].get(func() ([]byte, error) { return Deflate(plain) })
+	} else {
+		deflated, err = Deflate(plain)
+	}
+	return plain, deflated, err
+}
+
+func encodeLine(index uint64, events []*Event, form Form) ([]byte, error) {
+	raws := make([][]byte, len(events))
+	size := 64
 	for i, e := range events {
-		raw, err := e.MarshalJSON()
+		raw, err := e.Encode(form)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %s %s at index %d: %w", e.Topic, e.Key, index, err)
 		}
+		raws[i] = raw
+		size += len(raw) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, `{"index":`...)
+	out = strconv.AppendUint(out, index, 10)
+	out = append(out, `,"events":[`...)
+	for i, raw := range raws {
 		if i > 0 {
 			out = append(out, ',')
 		}

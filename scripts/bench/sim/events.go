@@ -11,17 +11,39 @@ import (
 	"github.com/appmesh/appmesh/transport"
 )
 
+// eventOptions say how the simulated subscribers read the stream.
+type eventOptions struct {
+	// full asks for whole allocations instead of summaries.
+	full bool
+	// encoding: "gzip" drains the compressed bytes as they come off the
+	// wire, as remote dashboards' sockets would (their decoding is their
+	// CPU, not the servers'); "decode" decompresses in this process, as
+	// a Go client does; "identity" asks for plain lines.
+	encoding string
+}
+
 // eventSubscribers opens n event streams (every topic, every namespace) on
 // the cluster's HTTP API and drains them, as n dashboards would, until ctx
 // ends. With -event-subscribers 100 the placement rate shows whether the
 // stream slows plans. It returns the bytes read so far and a wait func.
-func eventSubscribers(ctx context.Context, httpURL string, n int) (*atomic.Int64, func(), error) {
+func eventSubscribers(ctx context.Context, httpURL string, n int, o eventOptions) (*atomic.Int64, func(), error) {
 	var read atomic.Int64
 	var wg sync.WaitGroup
+	url := httpURL + "/v1/event/stream?topic=*&namespace=*"
+	if o.full {
+		url += "&full=true"
+	}
 	for i := 0; i < n; i++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, httpURL+"/v1/event/stream?topic=*&namespace=*", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return nil, nil, err
+		}
+		switch o.encoding {
+		case "gzip":
+			// Set by hand, the transport leaves the body compressed.
+			req.Header.Set("Accept-Encoding", "gzip")
+		case "identity":
+			req.Header.Set("Accept-Encoding", "identity")
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

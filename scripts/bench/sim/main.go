@@ -52,6 +52,7 @@ type options struct {
 	inproc      bool
 	failWatch   time.Duration
 	subscribers int
+	events      eventOptions
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -81,6 +82,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
 	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
 	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
+	fs.BoolVar(&o.events.full, "event-full", false, "event subscribers ask for whole allocations (full=true) instead of summaries")
+	fs.StringVar(&o.events.encoding, "event-encoding", "gzip", `how event subscribers read: "gzip" drains the compressed bytes, "decode" decompresses them in this process, "identity" asks for plain lines`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -94,6 +97,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-servers must be 1 or at least 3")
 	case o.ackMode != "global" && o.ackMode != "node":
 		return nil, fmt.Errorf("-ack must be global or node, not %q", o.ackMode)
+	case o.events.encoding != "gzip" && o.events.encoding != "decode" && o.events.encoding != "identity":
+		return nil, fmt.Errorf("-event-encoding must be gzip, decode or identity, not %q", o.events.encoding)
 	case o.conns <= 0 || o.submitters <= 0:
 		return nil, errors.New("-conns and -submitters must be positive")
 	case o.killLeader && o.servers < 3:
@@ -145,11 +150,15 @@ func run(o *options) error {
 	simCtx, cancelSim := context.WithCancel(ctx)
 	defer cancelSim()
 	if o.subscribers > 0 {
-		read, wait, err := eventSubscribers(simCtx, c.httpURL, o.subscribers)
+		read, wait, err := eventSubscribers(simCtx, c.httpURL, o.subscribers, o.events)
 		if err != nil {
 			return err
 		}
-		defer func() { cancelSim(); wait(); logf("%d event subscribers read %d MB", o.subscribers, read.Load()>>20) }()
+		defer func() {
+			cancelSim()
+			wait()
+			logf("%d event subscribers read %d MB (%s)", o.subscribers, read.Load()>>20, o.events.encoding)
+		}()
 	}
 	s := &sim{
 		ctx:     simCtx,
@@ -214,6 +223,7 @@ func run(o *options) error {
 	defer cancelRun()
 
 	logf("submitting %d jobs of %d allocations (%d in all)", nJobs, o.jobSize, o.allocs)
+	cpu0 := processCPU()
 	submitErr := make(chan error, 1)
 	var submitDone time.Time
 	var subMu sync.Mutex
@@ -266,6 +276,7 @@ wait:
 		case <-poll.C:
 		}
 	}
+	cpuUsed := processCPU() - cpu0
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -283,7 +294,7 @@ wait:
 		lat: lat, unfinished: unfinished, peak: peak,
 		watches: s.watches.Load(), fetches: s.fetched.Load(), ackCalls: s.ackCalls.Load(),
 		heartbeats: s.heartbeats.Load(), rpcErrors: s.rpcErrors.Load(),
-		submitRetries: sub.retries.Load(),
+		submitRetries: sub.retries.Load(), cpu: cpuUsed,
 	}
 	if !subEnd.IsZero() {
 		r.submitTime = subEnd.Sub(first)

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/appmesh/appmesh/command/agent"
@@ -28,6 +29,7 @@ type report struct {
 	lat        []time.Duration
 	unfinished int
 	peak       memPeak
+	cpu        time.Duration // process CPU (user + system), first submit → all running
 
 	watches, fetches, ackCalls, heartbeats, rpcErrors int64
 	firstErr                                          string
@@ -59,6 +61,12 @@ func (r *report) print(w io.Writer) {
 	p("  submit → placed, per job: p50 %v, p99 %v, max %v (%d jobs finished, %d not)",
 		percentile(lat, 50).Round(time.Millisecond), percentile(lat, 99).Round(time.Millisecond),
 		percentile(lat, 100).Round(time.Millisecond), len(lat), r.unfinished)
+	if r.cpu > 0 && r.running > 0 {
+		// Less sensitive to a loaded machine than the rates above: what
+		// the work cost, not how long it waited for a core.
+		p("  process CPU:           %v, submit → all running (%.0f µs per allocation; servers, simulator and event subscribers)",
+			r.cpu.Round(time.Millisecond), float64(r.cpu.Microseconds())/float64(r.running))
+	}
 	p("  peak memory (process: servers + simulator): heap in use %s, Go sys %s, VmHWM %s",
 		mb(r.peak.HeapInuse), mb(r.peak.Sys), mb(r.peak.VmHWM))
 	p("  RPCs by nodes: %d watch answers, %d alloc fetches, %d UpdateAlloc calls, %d heartbeats, %d errors",
@@ -122,4 +130,13 @@ func limitText() string {
 		return "none"
 	}
 	return fmt.Sprintf("%.1f GiB", float64(l)/(1<<30))
+}
+
+// processCPU is the CPU time this process used so far (0 if unknown).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
