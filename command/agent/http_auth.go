@@ -34,6 +34,9 @@ type accessRule struct {
 const (
 	ruleRPC    = "rpc"
 	rulePublic = "public"
+	// ruleStatic is the embedded web UI's files (http_ui.go): public,
+	// GET-only, and only a staticFiles door can carry it.
+	ruleStatic = "static"
 )
 
 // viaRPC: every RPC the handler makes carries the request's token and is
@@ -70,7 +73,7 @@ func management(what string, fn endpoint) door {
 // no server. For an allocation the answer names its node, which the
 // handler's relay then needs not look up again.
 func (s *HTTPServer) authorize(r *http.Request, rule accessRule) (*structs.ACLAuthorizeResponse, error) {
-	if rule.kind == ruleRPC || rule.kind == rulePublic {
+	if rule.kind == ruleRPC || rule.kind == rulePublic || rule.kind == ruleStatic {
 		return &structs.ACLAuthorizeResponse{}, nil
 	}
 	args := &structs.ACLAuthorizeRequest{Kind: rule.kind, Capability: rule.capability, Access: rule.access}
