@@ -1,5 +1,5 @@
 // DOM helpers. Every piece of text from the API goes in through
-// document.createTextNode or textContent, never innerHTML, so that a job
+// document.createTextNode or textContent, never as markup, so that a job
 // named "<img onerror=...>" stays a name.
 
 // h builds an element: h("a", {href: "#/jobs", class: "x", onclick: fn}, "text", child, [more]).

@@ -1,0 +1,258 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// uiJobJSON is a job as a person pastes it into the UI's editor: it prints
+// to stdout and stderr, then a tick a second (for "follow").
+func uiJobJSON(id string, seconds int) string {
+	script := fmt.Sprintf(`echo hello-from-ui; echo oops-stderr >&2; `+
+		`(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo tick-$i; sleep 1; done) & exec sleep %d`, seconds)
+	job := map[string]any{"job": map[string]any{
+		"id": id, "type": "service",
+		"groups": []any{map[string]any{"name": "web", "count": 1, "tasks": []any{map[string]any{
+			"name": "server", "driver": "raw_exec",
+			"config":    map[string]any{"command": "/bin/sh", "args": []string{"-c", script}},
+			"resources": map[string]any{"cpu": 50, "memory": 32},
+		}}}},
+	}}
+	out, _ := json.MarshalIndent(job, "", "  ")
+	return string(out)
+}
+
+var tickRE = regexp.MustCompile(`tick-(\d+)`)
+
+func lastTick(log string) int {
+	m := tickRE.FindAllStringSubmatch(log, -1)
+	if len(m) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[len(m)-1][1])
+	return n
+}
+
+// TestUIJobLifecycle is issue 17's newcomer path through the web UI of a
+// dev agent: open the agent's address, submit a job from the editor
+// (plan, then run), watch it run, read and follow its logs (stdout and
+// stderr), stop it, and drain the node. Every step asserts on what the
+// page shows.
+func TestUIJobLifecycle(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	b := newBrowser(t, 1280, 900)
+	seconds, marker := taskSleep(91)
+	a.track(marker)
+
+	// A browser opening the agent's address lands on the UI's overview.
+	b.step("open the agent's address", chromedp.Navigate(a.addr+"/"))
+	b.waitText("h1", "Cluster overview")
+	b.waitText("#main", "Leader: ")
+	b.waitText("#main", "Clients ready")
+	var loc string
+	b.eval("read the location", `location.pathname`, &loc)
+	if loc != "/ui/" {
+		t.Errorf("GET / in a browser ended at %q, want /ui/", loc)
+	}
+
+	// Submit: plan first, then run what was planned.
+	b.goHash("#/run")
+	b.waitText("h1", "Run a job")
+	b.setValue("#job-editor", uiJobJSON("ui-web", seconds))
+	if b.exists("#run-job:not([disabled])") {
+		t.Errorf("Run is enabled before a plan")
+	}
+	b.click("#plan-job")
+	b.waitText("#plan-text", "group web: 1 place")
+	b.click("#run-job")
+	b.waitText("h1", "Job ui-web")
+	b.waitText("#alloc-counts", "1 running")
+
+	// The allocation: task state, then its logs, followed.
+	b.click(`#main table a[href^="#/alloc/"]`)
+	b.waitText("h1", "Allocation")
+	b.waitText("#alloc-tasks + *", "") // the tasks section exists
+	b.waitText("#main", "Restarts")
+	b.waitText("#log-output", "hello-from-ui")
+	first := lastTick(b.text("#log-output"))
+	b.waitFor("the followed log to show a newer tick than "+strconv.Itoa(first), func() (bool, string) {
+		got := b.text("#log-output")
+		return lastTick(got) > first, got
+	})
+	b.setValue("#log-type", "stderr")
+	b.waitText("#log-output", "oops-stderr")
+	if strings.Contains(b.text("#log-output"), "hello-from-ui") {
+		t.Errorf("the stderr view shows stdout: %q", b.text("#log-output"))
+	}
+
+	// Stop the job from its page (two clicks: arm, confirm).
+	b.goHash("#/job/default/ui-web")
+	b.waitText("#alloc-counts", "running")
+	b.click("#stop-job")
+	b.waitText("#stop-job", "Confirm")
+	b.click("#stop-job")
+	b.waitText("#main dl", "stop")
+	b.waitFor("the allocation to leave running", func() (bool, string) {
+		got := b.text("#alloc-counts")
+		return !strings.Contains(got, "running") && got != "", got
+	})
+	a.waitProcs(marker, 0)
+
+	// Drain the node from its page.
+	b.goHash("#/nodes")
+	b.waitText("#main table", a.nodeName())
+	b.click(`#main table a[href^="#/node/"]`)
+	b.waitText("#node-drain", "not draining")
+	b.click("#drain-node")
+	b.waitText("#node-drain", "draining (deadline")
+	b.waitText("#node-eligibility", "ineligible")
+	var nodes []struct {
+		Drain       bool   `json:"drain"`
+		Eligibility string `json:"scheduling_eligibility"`
+	}
+	a.getJSON("/v1/nodes", &nodes)
+	if len(nodes) != 1 || !nodes[0].Drain || nodes[0].Eligibility != "ineligible" {
+		t.Errorf("after Drain in the UI the API shows %+v, want the node draining and ineligible", nodes)
+	}
+}
+
+// TestUIPhoneWidth: the pages work at a phone's width (tables become
+// label/value rows, the menu wraps) and every control is reachable.
+func TestUIPhoneWidth(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	b := newBrowser(t, 390, 844)
+	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/nodes"))
+	b.waitText("#main table", a.nodeName())
+	var overflow bool
+	b.eval("measure the page width", `document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow)
+	if overflow {
+		t.Errorf("the nodes page is wider than a 390 px phone screen")
+	}
+	var headHidden bool
+	b.eval("check the stacked table", `getComputedStyle(document.querySelector("#main thead")).position === "absolute"`, &headHidden)
+	if !headHidden {
+		t.Errorf("at phone width the table keeps its header row instead of label/value rows")
+	}
+}
+
+// TestUIACL: with ACLs on, the UI asks for a token, refuses a wrong one,
+// hides the actions a read-only token cannot use, shows the agent's
+// refusal when such a token tries anyway, and offers them again to a
+// management token.
+func TestUIACL(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true, acl: true})
+	seconds, marker := taskSleep(92)
+	a.track(marker)
+	policy := `namespace "default" { policy = "read" }` + "\n" + `node { policy = "read" }` + "\n"
+	if r := a.putJSON("/v1/acl/policy/viewer", map[string]string{"rules": policy}); r.status != http.StatusOK {
+		t.Fatalf("create policy: %d %s", r.status, r.body)
+	}
+	var viewer struct {
+		SecretID string `json:"secret_id"`
+	}
+	r := a.putJSON("/v1/acl/token", map[string]any{"name": "viewer", "policies": []string{"viewer"}})
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &viewer) != nil || viewer.SecretID == "" {
+		t.Fatalf("create token: %d %s", r.status, r.body)
+	}
+	if r := a.putJSON("/v1/jobs", uiJobJSON("acl-web", seconds)); r.status != http.StatusOK {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+
+	b := newBrowser(t, 1280, 900)
+	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/jobs"))
+	b.waitText("h1", "Log in")
+	b.setValue("#token", "00000000-0000-0000-0000-000000000000")
+	b.click(`form[aria-labelledby="login-token-h"] button[type=submit]`)
+	b.waitText("#main [role=alert]", "did not accept")
+
+	b.setValue("#token", viewer.SecretID)
+	b.click(`form[aria-labelledby="login-token-h"] button[type=submit]`)
+	b.waitText("h1", "Jobs") // back where the user was going
+	b.waitText("#who", "viewer")
+	b.waitText("#main table", "acl-web")
+	var stored struct{ Session, Local string }
+	b.eval("read storage", `({Session: sessionStorage.getItem("appmesh-token") || "", Local: localStorage.getItem("appmesh-token") || ""})`, &stored)
+	if stored.Session != viewer.SecretID || stored.Local != "" {
+		t.Errorf("without remember-me the token must be in sessionStorage only: %+v", stored)
+	}
+	if b.exists(`a[href="#/run"].actions, #main .actions a[href="#/run"]`) {
+		t.Errorf("a read-only token is offered \"Run a new job\"")
+	}
+	b.goHash("#/job/default/acl-web")
+	b.waitText("#main dl", "service")
+	if b.exists("#stop-job") || b.exists(`#main a[href$="/edit"]`) {
+		t.Errorf("a read-only token is offered Stop or Edit on the job page")
+	}
+	b.goHash("#/nodes")
+	b.click(`#main table a[href^="#/node/"]`)
+	b.waitText("#node-drain", "not draining")
+	if b.exists("#drain-node") || b.exists("#toggle-eligibility") {
+		t.Errorf("a token with node read is offered Drain or eligibility")
+	}
+	// Trying anyway (the editor is reachable by its address): the agent's
+	// refusal is shown as such.
+	b.goHash("#/run")
+	b.setValue("#job-editor", uiJobJSON("acl-sneak", seconds))
+	b.click("#plan-job")
+	b.waitText("#plan-output [role=alert]", "Your token is not allowed")
+
+	// Log out; the management token sees the actions.
+	b.click("#who button")
+	b.waitText("h1", "Log in")
+	b.setValue("#token", a.token)
+	b.click(`form[aria-labelledby="login-token-h"] button[type=submit]`)
+	b.waitText("#who", "management")
+	b.goHash("#/job/default/acl-web")
+	b.waitText("#stop-job", "Stop job")
+}
+
+// TestUIJobPageManyAllocs measures how long the job page takes to render
+// 1,000 allocations (issue 17 asks under 200 ms). It is a measurement, not
+// a timed assertion: the number is logged for the note. The job is a
+// batch of /bin/true, so the allocations end quickly.
+func TestUIJobPageManyAllocs(t *testing.T) {
+	const count = 1000
+	a := startAgent(t, agentOptions{dev: true})
+	job := fmt.Sprintf(`{"job":{"id":"many","type":"batch","groups":[{"name":"g","count":%d,"tasks":[
+	  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"},"resources":{"cpu":1,"memory":1}}]}]}}`, count)
+	start := time.Now()
+	if r := a.putJSON("/v1/jobs", job); r.status != http.StatusOK {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	a.waitAllocs("many", "1,000 allocations to finish", func(list []alloc) (bool, string) {
+		done := 0
+		for _, al := range list {
+			if al.ClientStatus == "complete" || al.ClientStatus == "failed" {
+				done++
+			}
+		}
+		return done == count, fmt.Sprintf("%d of %d finished", done, len(list))
+	})
+	t.Logf("1,000 allocations of /bin/true placed and finished in %s", time.Since(start).Round(time.Millisecond))
+
+	b := newBrowser(t, 1280, 900)
+	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/"))
+	b.waitText("h1", "Cluster overview")
+	var startMs float64
+	b.eval("open the job page", `(() => { const t = performance.now(); location.hash = "#/job/default/many"; return t })()`, &startMs)
+	b.waitFor("1,000 allocation rows", func() (bool, string) {
+		var n int
+		b.eval("count rows", `document.querySelectorAll("#main section tbody tr").length`, &n)
+		return n == count, strconv.Itoa(n) + " rows"
+	})
+	var m struct {
+		Render string  `json:"render"`
+		Now    float64 `json:"now"`
+	}
+	b.eval("read the timing", `({render: document.querySelector("section[data-render-ms]").dataset.renderMs, now: performance.now()})`, &m)
+	t.Logf("job page with %d allocations: table built and laid out in %s ms; navigation to rows shown within %.0f ms (includes the API read and this test's 200 ms polling)",
+		count, m.Render, m.Now-startMs)
+}
