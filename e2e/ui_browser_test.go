@@ -100,6 +100,29 @@ func (b *browser) screenshot(what string) string {
 	return "screenshot of the page: " + path
 }
 
+// shot saves a picture of the page as DIR/name.png when
+// APPMESH_UI_SCREENSHOTS=DIR is set (website/ui.md): the docs' pictures
+// come from the same run that checks the pages.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("APPMESH_UI_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		b.t.Errorf("APPMESH_UI_SCREENSHOTS: save %s: %v", name, err)
+	}
+}
+
 // eval runs a JavaScript expression and decodes its value into out (the
 // page hands it over as JSON text).
 func (b *browser) eval(what, expr string, out any) {

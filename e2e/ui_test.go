@@ -57,6 +57,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	b.waitText("h1", "Cluster overview")
 	b.waitText("#main", "Leader: ")
 	b.waitText("#main", "Clients ready")
+	b.shot("overview")
 	var loc string
 	b.eval("read the location", `location.pathname`, &loc)
 	if loc != "/ui/" {
@@ -72,9 +73,11 @@ func TestUIJobLifecycle(t *testing.T) {
 	}
 	b.click("#plan-job")
 	b.waitText("#plan-text", "group web: 1 place")
+	b.shot("editor-plan")
 	b.click("#run-job")
 	b.waitText("h1", "Job ui-web")
 	b.waitText("#alloc-counts", "1 running")
+	b.shot("job")
 
 	// The allocation: task state, then its logs, followed.
 	b.click(`#main table a[href^="#/alloc/"]`)
@@ -87,6 +90,7 @@ func TestUIJobLifecycle(t *testing.T) {
 		got := b.text("#log-output")
 		return lastTick(got) > first, got
 	})
+	b.shot("alloc-logs")
 	b.setValue("#log-type", "stderr")
 	b.waitText("#log-output", "oops-stderr")
 	if strings.Contains(b.text("#log-output"), "hello-from-ui") {
@@ -114,6 +118,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	b.click("#drain-node")
 	b.waitText("#node-drain", "draining (deadline")
 	b.waitText("#node-eligibility", "ineligible")
+	b.shot("node-drained")
 	var nodes []struct {
 		Drain       bool   `json:"drain"`
 		Eligibility string `json:"scheduling_eligibility"`
@@ -215,9 +220,10 @@ func TestUIACL(t *testing.T) {
 }
 
 // TestUIJobPageManyAllocs measures how long the job page takes to render
-// 1,000 allocations (issue 17 asks under 200 ms). It is a measurement, not
-// a timed assertion: the number is logged for the note. The job is a
-// batch of /bin/true, so the allocations end quickly.
+// 1,000 allocations (issue 17 asks under 200 ms): the counts of all of
+// them and pages of 100 rows. It is a measurement, not a timed assertion:
+// the number is logged for the note. The job is a batch of /bin/true, so
+// the allocations end quickly.
 func TestUIJobPageManyAllocs(t *testing.T) {
 	const count = 1000
 	a := startAgent(t, agentOptions{dev: true})
@@ -243,16 +249,32 @@ func TestUIJobPageManyAllocs(t *testing.T) {
 	b.waitText("h1", "Cluster overview")
 	var startMs float64
 	b.eval("open the job page", `(() => { const t = performance.now(); location.hash = "#/job/default/many"; return t })()`, &startMs)
-	b.waitFor("1,000 allocation rows", func() (bool, string) {
-		var n int
-		b.eval("count rows", `document.querySelectorAll("#main section tbody tr").length`, &n)
-		return n == count, strconv.Itoa(n) + " rows"
-	})
+	b.waitText("#alloc-counts", "1000 complete")
+	b.waitText("#allocs-range", "Rows 1–100 of 1000")
+	var n int
+	b.eval("count rows", `document.querySelectorAll("#main section tbody tr").length`, &n)
+	if n != 100 {
+		t.Errorf("the job page shows %d allocation rows, want the first page of 100", n)
+	}
 	var m struct {
 		Render string  `json:"render"`
 		Now    float64 `json:"now"`
 	}
 	b.eval("read the timing", `({render: document.querySelector("section[data-render-ms]").dataset.renderMs, now: performance.now()})`, &m)
-	t.Logf("job page with %d allocations: table built and laid out in %s ms; navigation to rows shown within %.0f ms (includes the API read and this test's 200 ms polling)",
+	t.Logf("job page with %d allocations: counts and first page built and laid out in %s ms; navigation to rows shown within %.0f ms (includes the API read and this test's 200 ms polling)",
 		count, m.Render, m.Now-startMs)
+	b.click("#allocs-next")
+	b.waitText("#allocs-range", "Rows 101–200 of 1000")
+	// Page switches rebuild 100 rows synchronously: time several and
+	// report the fastest and the median (this machine is shared, so one
+	// sample says little).
+	var switches []float64
+	b.eval("time page switches", `(() => { const out = [];
+		for (let i = 0; i < 9; i++) {
+			const btn = document.querySelector(i % 2 ? "#allocs-next" : "#allocs-prev");
+			const t = performance.now(); btn.click(); void document.body.offsetHeight; out.push(performance.now() - t);
+		}
+		return out.sort((x, y) => x - y) })()`, &switches)
+	t.Logf("rebuilding a page of 100 allocation rows (with layout): fastest %.1f ms, median %.1f ms over %d switches",
+		switches[0], switches[len(switches)/2], len(switches))
 }

@@ -54,23 +54,41 @@ function stopButton(job) {
   return btn;
 }
 
+// PAGE is how many allocation rows the page builds at once: a job of
+// thousands of allocations still renders in a few milliseconds, and the
+// counts above the table cover them all.
+const PAGE = 100;
+
 function drawAllocs(el, list) {
   const t0 = performance.now();
   list.sort((a, b) => (b.create_index || 0) - (a.create_index || 0));
-  const rows = list.map((a) => {
-    const states = Object.entries(a.task_states || {});
-    return [
-      h("a", { href: "#/alloc/" + encodeURIComponent(a.id) }, shortID(a.id)),
-      a.name, a.node_name || shortID(a.node_id), badge(a.client_status), a.desired_status,
-      states.map(([t, s]) => `${t}: ${s.state}`).join(", ") || "—",
-      String(states.reduce((n, [, s]) => n + (s.restarts || 0), 0)),
-    ];
-  });
   const counts = {};
   for (const a of list) counts[a.client_status] = (counts[a.client_status] || 0) + 1;
+  const pages = Math.max(1, Math.ceil(list.length / PAGE));
+  let page = Math.min(Number(el.dataset.page || 0), pages - 1);
+  const holder = h("div");
+  const showPage = () => {
+    el.dataset.page = String(page);
+    const slice = list.slice(page * PAGE, (page + 1) * PAGE);
+    const rows = slice.map((a) => {
+      const states = Object.entries(a.task_states || {});
+      return [
+        h("a", { href: "#/alloc/" + encodeURIComponent(a.id) }, shortID(a.id)),
+        a.name, a.node_name || shortID(a.node_id), badge(a.client_status), a.desired_status,
+        states.map(([t, s]) => `${t}: ${s.state}`).join(", ") || "—",
+        String(states.reduce((n, [, s]) => n + (s.restarts || 0), 0)),
+      ];
+    });
+    const nav = pages > 1 ? h("nav", { class: "actions", "aria-label": "Allocation pages" },
+      h("button", { type: "button", id: "allocs-prev", disabled: page === 0, onclick: () => { page--; showPage(); } }, "Previous"),
+      h("span", { id: "allocs-range" }, `Rows ${page * PAGE + 1}–${page * PAGE + slice.length} of ${list.length}`),
+      h("button", { type: "button", id: "allocs-next", disabled: page >= pages - 1, onclick: () => { page++; showPage(); } }, "Next")) : null;
+    replace(holder, nav, list.length ? table(["ID", "Name", "Node", "Status", "Desired", "Tasks", "Restarts"], rows) : null);
+  };
+  showPage();
   replace(el, h("h2", { id: "job-allocs" }, `Allocations (${list.length})`),
     h("p", { id: "alloc-counts" }, Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ") || "none"),
-    list.length ? table(["ID", "Name", "Node", "Status", "Desired", "Tasks", "Restarts"], rows) : null);
+    holder);
   void el.offsetHeight; // include layout in the measured time
   el.dataset.renderMs = (performance.now() - t0).toFixed(1);
 }
