@@ -97,6 +97,38 @@ func TestUIJobLifecycle(t *testing.T) {
 		t.Errorf("the stderr view shows stdout: %q", b.text("#log-output"))
 	}
 
+	// A signal goes to the tasks (the task's sleep dies of SIGHUP and is
+	// restarted by its policy; the job is stopped next anyway).
+	b.setValue("#signal-name", "SIGHUP")
+	b.click("#send-signal")
+	b.waitText("#toast", "Signal sent")
+
+	// Edit: a new version, whose change the versions list shows; then a
+	// revert to version 0 makes version 2.
+	b.goHash("#/job/default/ui-web")
+	b.click(`#main a[href$="/edit"]`)
+	b.waitText("h1", "Edit job ui-web")
+	b.waitFor("the editor to hold the job", func() (bool, string) {
+		var v string
+		b.eval("read the editor", `(document.querySelector("#job-editor") || {}).value || ""`, &v)
+		return strings.Contains(v, `"id": "ui-web"`), v
+	})
+	var edited bool
+	b.eval("edit the job", `(() => { const e = document.querySelector("#job-editor"); const v = JSON.parse(e.value);
+		v.job.groups[0].tasks[0].resources.cpu = 60; e.value = JSON.stringify(v, null, 2);
+		e.dispatchEvent(new Event("input", {bubbles: true})); return true })()`, &edited)
+	b.click("#plan-job")
+	b.waitText("#plan-text", "job: edited")
+	b.waitText("#plan-text", "cpu")
+	b.click("#run-job")
+	b.waitText("h1", "Job ui-web")
+	b.waitText("#versions", "Version 1")
+	b.waitText("#versions", "cpu: 50 → 60")
+	b.click(`button.revert[data-version="0"]`)
+	b.waitText("#versions", "Version 2")
+	b.waitText("#main dl", "2") // the job's version
+	b.shot("versions")
+
 	// Stop the job from its page (two clicks: arm, confirm).
 	b.goHash("#/job/default/ui-web")
 	b.waitText("#alloc-counts", "running")

@@ -28,6 +28,7 @@ function drawInfo(el, a) {
   if (can("alloc-lifecycle", a.namespace) && a.desired_status === "run") {
     actions.append(
       action("Restart tasks", "restart-alloc", () => call("POST", `/v1/client/allocation/${encodeURIComponent(a.id)}/restart`, {}), "Restart requested"),
+      signalControl(a),
       action("Stop allocation", "stop-alloc", () => call("PUT", `/v1/allocation/${encodeURIComponent(a.id)}/stop?namespace=${encodeURIComponent(a.namespace)}`), "Stop requested"));
   }
   replace(el, kv([
@@ -37,6 +38,15 @@ function drawInfo(el, a) {
     ["Desired", a.desired_status + (a.desired_description ? " — " + a.desired_description : "")],
     ["Created", nanos(a.create_time)],
   ]), actions);
+}
+
+// signalControl sends a signal to every task of the allocation.
+function signalControl(a) {
+  const sel = h("select", { id: "signal-name", "aria-label": "Signal" },
+    ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM"].map((s) => h("option", { value: s }, s)));
+  const btn = action("Send signal", "send-signal",
+    () => call("POST", `/v1/client/allocation/${encodeURIComponent(a.id)}/signal`, { signal: sel.value }), "Signal sent");
+  return h("span", { class: "actions" }, sel, btn);
 }
 
 function action(label, id, fn, done) {

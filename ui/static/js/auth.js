@@ -5,6 +5,9 @@ import { h, replace, errorBox, toast } from "./dom.js";
 import { call, get, APIError } from "./api.js";
 
 const KEY = "appmesh-token";
+// IDENTITY_TIMEOUT bounds the first call of every page load, so that an
+// agent that does not answer gets an error page, not a blank one.
+const IDENTITY_TIMEOUT = 20000;
 
 export function getToken() {
   return sessionStorage.getItem(KEY) || localStorage.getItem(KEY) || "";
@@ -29,12 +32,15 @@ export const identity = { aclEnabled: null, self: null, management: false, rules
 export async function loadIdentity() {
   Object.assign(identity, { aclEnabled: null, self: null, management: false, rules: null });
   try {
-    identity.self = await get("/v1/acl/token/self");
+    identity.self = await get("/v1/acl/token/self", AbortSignal.timeout(IDENTITY_TIMEOUT));
     identity.aclEnabled = true;
   } catch (err) {
     if (err instanceof APIError && /ACLs are disabled/i.test(err.message)) {
       identity.aclEnabled = false;
       return identity;
+    }
+    if (!(err instanceof APIError)) {
+      throw new Error("Could not reach the agent to check your token: " + err.message);
     }
     identity.aclEnabled = true;
     return identity; // no token, or one the agent refused

@@ -3,6 +3,7 @@
 import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from "./dom.js";
 import { call, watch } from "./api.js";
 import { can } from "./auth.js";
+import { watchVersions } from "./versions.js";
 
 export function jobPath(ns, id, sub) {
   return "/v1/job/" + encodeURIComponent(id) + (sub ? "/" + sub : "") + "?namespace=" + encodeURIComponent(ns);
@@ -11,8 +12,10 @@ export function jobPath(ns, id, sub) {
 export async function renderJob(main, [ns, id], _params, signal) {
   const head = h("div", {}, h("p", {}, "Loading…"));
   const allocs = h("section", { "aria-labelledby": "job-allocs" }, h("h2", { id: "job-allocs" }, "Allocations"));
-  replace(main, h("h1", {}, "Job ", h("span", { class: "mono" }, id)), head, allocs);
+  const versions = h("section", { "aria-labelledby": "job-versions", id: "versions" });
+  replace(main, h("h1", {}, "Job ", h("span", { class: "mono" }, id)), head, allocs, versions);
   watch(jobPath(ns, id), signal, (job) => drawJob(head, job), (err) => replace(head, errorBox(err)));
+  watchVersions(versions, ns, id, signal);
   await watch(jobPath(ns, id, "allocations"), signal, (list) => drawAllocs(allocs, list), (err) => replace(allocs, errorBox(err)));
 }
 

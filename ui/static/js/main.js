@@ -32,7 +32,18 @@ async function navigate() {
   const raw = location.hash.startsWith("#/") ? location.hash.slice(1) : "/";
   const [path, query] = raw.split("?");
   const params = new URLSearchParams(query || "");
-  if (identity.aclEnabled === null) await loadIdentity();
+  if (identity.aclEnabled === null) {
+    try {
+      await loadIdentity();
+    } catch (err) {
+      // No answer from the agent: say so and offer a retry instead of
+      // leaving "Loading…" up.
+      identity.aclEnabled = null;
+      replace(main, h("h1", {}, "The agent does not answer"), errorBox(err),
+        h("p", {}, h("button", { type: "button", onclick: () => navigate() }, "Try again")));
+      return;
+    }
+  }
   renderWho(document.getElementById("who"));
   if (path === "/login") return renderLogin(main, params.get("next"));
   if (identity.aclEnabled && !identity.self) {
