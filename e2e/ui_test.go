@@ -97,6 +97,19 @@ func TestUIJobLifecycle(t *testing.T) {
 		t.Errorf("the stderr view shows stdout: %q", b.text("#log-output"))
 	}
 
+	// Exec: a shell in the task over the WebSocket, line by line.
+	b.waitText("#exec-status", "Not connected")
+	b.setValue("#exec-command", "/bin/sh")
+	b.click("#exec-connect")
+	b.waitText("#exec-status", "Connected")
+	b.setValue("#exec-input", "echo exec-$((6*7)); echo to-stderr >&2")
+	b.click("#exec-send")
+	b.waitText("#exec-output", "exec-42")
+	b.waitText("#exec-output", "to-stderr")
+	b.click("#exec-close")
+	b.waitText("#exec-status", "exited with code 0")
+	b.shot("exec")
+
 	// A signal goes to the tasks (the task's sleep dies of SIGHUP and is
 	// restarted by its policy; the job is stopped next anyway).
 	b.setValue("#signal-name", "SIGHUP")
@@ -228,6 +241,16 @@ func TestUIACL(t *testing.T) {
 	if b.exists("#stop-job") || b.exists(`#main a[href$="/edit"]`) {
 		t.Errorf("a read-only token is offered Stop or Edit on the job page")
 	}
+	allocs := a.waitAllocs("acl-web", "the allocation to run", func(list []alloc) (bool, string) {
+		return len(list) == 1 && list[0].ClientStatus == "running", fmt.Sprintf("%+v", list)
+	})
+	allocHash := "#/alloc/" + allocs[0].ID
+	b.goHash(allocHash)
+	b.waitText("#main dl", "acl-web")
+	b.waitText("#alloc-logs", "Logs") // read policy: no read-logs
+	if b.exists("#exec-connect") || b.exists("#stop-alloc") || b.exists("#log-output") {
+		t.Errorf("a read-only token is offered exec, stop or logs on the allocation page")
+	}
 	b.goHash("#/nodes")
 	b.click(`#main table a[href^="#/node/"]`)
 	b.waitText("#node-drain", "not draining")
@@ -249,6 +272,13 @@ func TestUIACL(t *testing.T) {
 	b.waitText("#who", "management")
 	b.goHash("#/job/default/acl-web")
 	b.waitText("#stop-job", "Stop job")
+	// The token reaches the exec WebSocket as a subprotocol.
+	b.goHash(allocHash)
+	b.waitText("#exec-status", "Not connected")
+	b.setValue("#exec-command", `["/bin/sh", "-c", "echo acl-exec-ok"]`)
+	b.click("#exec-connect")
+	b.waitText("#exec-output", "acl-exec-ok")
+	b.waitText("#exec-status", "exited with code 0")
 }
 
 // TestUIJobPageManyAllocs measures how long the job page takes to render

@@ -141,9 +141,9 @@ func allocNodeFrom(ctx context.Context, allocID string) string {
 }
 
 // authToken reads the request's ACL token: X-Appmesh-Token, or
-// Authorization: Bearer. ?token= is accepted only on WebSocket upgrades,
-// which browsers cannot give headers; tokens in other URLs end up in
-// proxy logs.
+// Authorization: Bearer. On WebSocket upgrades, which browsers cannot give
+// headers, also an appmesh.token.<secret> subprotocol (the web UI's way)
+// or ?token=; tokens in other URLs end up in proxy logs.
 func authToken(r *http.Request) string {
 	if t := r.Header.Get(tokenHeader); t != "" {
 		return t
@@ -154,6 +154,9 @@ func authToken(r *http.Request) string {
 		}
 	}
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if t := wsProtocolToken(r); t != "" { // the web UI (http_ws_token.go)
+			return t
+		}
 		return r.URL.Query().Get("token")
 	}
 	return ""

@@ -3,6 +3,7 @@
 import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from "./dom.js";
 import { call, watch, streamText } from "./api.js";
 import { can } from "./auth.js";
+import { drawExec } from "./exec.js";
 
 const LOG_TAIL = 64 * 1024; // bytes of history shown before following
 
@@ -10,7 +11,8 @@ export async function renderAlloc(main, [id], _params, signal) {
   const info = h("div", {}, h("p", {}, "Loading…"));
   const tasks = h("section", { "aria-labelledby": "alloc-tasks" });
   const logs = h("section", { "aria-labelledby": "alloc-logs" });
-  replace(main, h("h1", {}, "Allocation ", h("span", { class: "mono" }, shortID(id))), info, tasks, logs);
+  const exec = h("section", { "aria-labelledby": "alloc-exec" });
+  replace(main, h("h1", {}, "Allocation ", h("span", { class: "mono" }, shortID(id))), info, tasks, logs, exec);
   let logsReady = false;
   await watch("/v1/allocation/" + encodeURIComponent(id), signal, (a) => {
     drawInfo(info, a);
@@ -18,6 +20,7 @@ export async function renderAlloc(main, [id], _params, signal) {
     if (!logsReady) {
       logsReady = true;
       drawLogs(logs, a, signal);
+      if (can("alloc-exec", a.namespace) && a.client_status === "running") drawExec(exec, a, signal);
     }
   }, (err) => replace(info, errorBox(err)));
 }
