@@ -207,6 +207,38 @@ func (b *browser) goHash(hash string) {
 	b.eval("go to "+hash, fmt.Sprintf(`location.hash = %s`, jsString(hash)), &ignored)
 }
 
+// tabTo presses Tab until the focused element matches sel, as a
+// keyboard user would, and fails if it never does.
+func (b *browser) tabTo(sel string) {
+	b.t.Helper()
+	for i := 0; i < 60; i++ {
+		var ok bool
+		b.eval("check focus", fmt.Sprintf(`document.activeElement !== null && document.activeElement.matches(%s)`, jsString(sel)), &ok)
+		if ok {
+			return
+		}
+		b.step("press Tab", chromedp.KeyEvent("\t"))
+	}
+	b.fail("tab to "+sel, fmt.Errorf("60 presses of Tab never focused %s", sel))
+}
+
+// assertNamedControls checks that every link, button and form field of
+// the page has a name a screen reader can announce: its text, an
+// aria-label, or a <label>.
+func (b *browser) assertNamedControls(page string) {
+	b.t.Helper()
+	var unnamed []string
+	b.eval("check control names", `[...document.querySelectorAll("a, button, input, select, textarea")].filter((e) => {
+		if (e.type === "hidden") return false;
+		if ((e.textContent || "").trim() || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby")) return false;
+		if (e.labels && e.labels.length && [...e.labels].some((l) => l.textContent.trim())) return false;
+		return true;
+	}).map((e) => e.outerHTML.slice(0, 120))`, &unnamed)
+	if len(unnamed) > 0 {
+		b.t.Errorf("%s: controls without a name a screen reader can say: %q", page, unnamed)
+	}
+}
+
 func jsString(s string) string {
 	out, _ := json.Marshal(s)
 	return string(out)

@@ -58,6 +58,9 @@ func TestUIJobLifecycle(t *testing.T) {
 	b.waitText("#main", "Leader: ")
 	b.waitText("#main", "Clients ready")
 	b.shot("overview")
+	var fcp float64
+	b.eval("read the first paint", `(performance.getEntriesByName("first-contentful-paint")[0] || {startTime: -1}).startTime`, &fcp)
+	t.Logf("first contentful paint of /ui/ (after the redirect from /): %.0f ms", fcp)
 	var loc string
 	b.eval("read the location", `location.pathname`, &loc)
 	if loc != "/ui/" {
@@ -174,9 +177,11 @@ func TestUIJobLifecycle(t *testing.T) {
 	}
 }
 
-// TestUIPhoneWidth: the pages work at a phone's width (tables become
-// label/value rows, the menu wraps) and every control is reachable.
-func TestUIPhoneWidth(t *testing.T) {
+// TestUIAccessible: the pages work at a phone's width (tables become
+// label/value rows, nothing wider than the screen), every control has a
+// name a screen reader can say, and a keyboard alone reaches a node and
+// drains it (Tab to move, Enter to follow a link or press a button).
+func TestUIAccessible(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	b := newBrowser(t, 390, 844)
 	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/nodes"))
@@ -190,6 +195,29 @@ func TestUIPhoneWidth(t *testing.T) {
 	b.eval("check the stacked table", `getComputedStyle(document.querySelector("#main thead")).position === "absolute"`, &headHidden)
 	if !headHidden {
 		t.Errorf("at phone width the table keeps its header row instead of label/value rows")
+	}
+
+	// Keyboard only, from the top of the page.
+	b.goHash("#/")
+	b.waitText("h1", "Cluster overview")
+	b.tabTo(`a[data-nav="nodes"]`)
+	b.step("press Enter", chromedp.KeyEvent("\r"))
+	b.waitText("h1", "Nodes")
+	b.tabTo(`#main table a[href^="#/node/"]`)
+	b.step("press Enter", chromedp.KeyEvent("\r"))
+	b.waitText("#node-drain", "not draining")
+	b.assertNamedControls("node page")
+	b.tabTo("#drain-node")
+	b.step("press Enter", chromedp.KeyEvent("\r"))
+	b.waitText("#node-drain", "draining (deadline")
+
+	for _, page := range []string{"#/", "#/jobs", "#/run"} {
+		b.goHash(page)
+		b.waitFor(page+" to render", func() (bool, string) {
+			got := b.text("#main")
+			return !strings.Contains(got, "Loading…") && got != "", got
+		})
+		b.assertNamedControls(page)
 	}
 }
 
