@@ -368,3 +368,33 @@ func TestUIJobPageManyAllocs(t *testing.T) {
 	t.Logf("rebuilding a page of 100 allocation rows (with layout): fastest %.1f ms, median %.1f ms over %d switches",
 		switches[0], switches[len(switches)/2], len(switches))
 }
+
+// TestUISchedules: a parameterized job is dispatched with meta from its
+// page and a periodic one launched now; both children show up in the
+// job's launches.
+func TestUISchedules(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	for _, body := range []string{
+		`{"job":{"id":"param","type":"batch","parameterized":{"meta_optional":["who"]},"groups":[{"name":"g","tasks":[
+		  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`,
+		`{"job":{"id":"cron","type":"batch","periodic":{"crons":["0 0 0 1 1 *"]},"groups":[{"name":"g","tasks":[
+		  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`,
+	} {
+		if r := a.putJSON("/v1/jobs", body); r.status != http.StatusOK {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+	}
+	b := newBrowser(t, 1280, 900)
+	b.step("open the parameterized job", chromedp.Navigate(a.addr+"/ui/#/job/default/param"))
+	b.waitText("#launches", "No launches yet")
+	b.setValue("#dispatch-meta", "who=ui")
+	b.click("#dispatch-job")
+	b.waitText("#launches table", "param/dispatch-")
+
+	b.goHash("#/job/default/cron")
+	b.waitText("#launches", "Next launch: ")
+	b.click("#force-launch")
+	b.waitText("#launches table", "cron/periodic-")
+	b.click(`#launches table a`)
+	b.waitText("h1", "cron/periodic-")
+}

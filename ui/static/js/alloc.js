@@ -75,6 +75,8 @@ function drawTasks(el, a) {
       kv([["Restarts", String(s.restarts || 0)], ["Started", nanos(s.started_at)], ["Finished", nanos(s.finished_at)],
         ["Exit code", s.exit_code === undefined || s.exit_code === null ? "—" : String(s.exit_code)],
         s.health ? ["Health", s.health] : null].filter(Boolean)),
+      s.checks && s.checks.length ? table(["Check", "Status", "Output", "Time"], s.checks.map((c) => [
+        c.name, badge(c.status || "pending"), c.output || "—", nanos(c.time)]), "Health checks of task " + name) : null,
       table(["Time", "Event", "Message"], (s.events || []).slice().reverse().map((e) => [
         nanos(e.time), e.type, [e.message, e.error, e.exit_code !== undefined ? "exit code " + e.exit_code : ""].filter(Boolean).join(" · ") || "—",
       ]), "Events of task " + name + ", newest first"));

@@ -4,6 +4,7 @@ import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from ".
 import { call, watch } from "./api.js";
 import { can } from "./auth.js";
 import { watchVersions } from "./versions.js";
+import { watchSchedules } from "./schedules.js";
 
 export function jobPath(ns, id, sub) {
   return "/v1/job/" + encodeURIComponent(id) + (sub ? "/" + sub : "") + "?namespace=" + encodeURIComponent(ns);
@@ -13,8 +14,16 @@ export async function renderJob(main, [ns, id], _params, signal) {
   const head = h("div", {}, h("p", {}, "Loading…"));
   const allocs = h("section", { "aria-labelledby": "job-allocs" }, h("h2", { id: "job-allocs" }, "Allocations"));
   const versions = h("section", { "aria-labelledby": "job-versions", id: "versions" });
-  replace(main, h("h1", {}, "Job ", h("span", { class: "mono" }, id)), head, allocs, versions);
-  watch(jobPath(ns, id), signal, (job) => drawJob(head, job), (err) => replace(head, errorBox(err)));
+  const launches = h("section", { "aria-labelledby": "job-launches", id: "launches" });
+  replace(main, h("h1", {}, "Job ", h("span", { class: "mono" }, id)), head, launches, allocs, versions);
+  let scheduled = false;
+  watch(jobPath(ns, id), signal, (job) => {
+    drawJob(head, job);
+    if (!scheduled) {
+      scheduled = true;
+      watchSchedules(launches, job, signal);
+    }
+  }, (err) => replace(head, errorBox(err)));
   watchVersions(versions, ns, id, signal);
   await watch(jobPath(ns, id, "allocations"), signal, (list) => drawAllocs(allocs, list), (err) => replace(allocs, errorBox(err)));
 }
