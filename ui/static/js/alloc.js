@@ -4,6 +4,7 @@ import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from ".
 import { call, watch, streamText } from "./api.js";
 import { can } from "./auth.js";
 import { drawExec } from "./exec.js";
+import { sampleStats } from "./stats.js";
 
 const LOG_TAIL = 64 * 1024; // bytes of history shown before following
 
@@ -12,7 +13,8 @@ export async function renderAlloc(main, [id], _params, signal) {
   const tasks = h("section", { "aria-labelledby": "alloc-tasks" });
   const logs = h("section", { "aria-labelledby": "alloc-logs" });
   const exec = h("section", { "aria-labelledby": "alloc-exec" });
-  replace(main, h("h1", {}, "Allocation ", h("span", { class: "mono" }, shortID(id))), info, tasks, logs, exec);
+  const stats = h("section", { "aria-labelledby": "alloc-stats-h", id: "alloc-stats" });
+  replace(main, h("h1", {}, "Allocation ", h("span", { class: "mono" }, shortID(id))), info, tasks, stats, logs, exec);
   let logsReady = false;
   await watch("/v1/allocation/" + encodeURIComponent(id), signal, (a) => {
     drawInfo(info, a);
@@ -21,6 +23,7 @@ export async function renderAlloc(main, [id], _params, signal) {
       logsReady = true;
       drawLogs(logs, a, signal);
       if (can("alloc-exec", a.namespace) && a.client_status === "running") drawExec(exec, a, signal);
+      if (can("read-job", a.namespace) && a.client_status === "running") sampleStats(stats, a, signal);
     }
   }, (err) => replace(info, errorBox(err)));
 }
