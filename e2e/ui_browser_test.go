@@ -181,10 +181,25 @@ func (b *browser) exists(sel string) bool {
 	return ok
 }
 
-// click clicks the element (waiting until it is visible).
+// click clicks the element (waiting until it is visible). Pages redraw a
+// section when its data changes, so an element found a moment ago may be
+// replaced before the click lands: the click is then tried again on the
+// new element, as a person would click again.
 func (b *browser) click(sel string) {
 	b.t.Helper()
-	b.step("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+	var err error
+	for try := 0; try < 5; try++ {
+		ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		b.fail("click "+sel, err)
+	}
 }
 
 // setValue puts a value in an input, select or textarea and fires the

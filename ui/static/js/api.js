@@ -41,7 +41,7 @@ export async function call(method, path, body, signal) {
   if (!resp.ok) throw await failure(resp);
   const index = Number(resp.headers.get("X-Appmesh-Index") || 0);
   const text = await resp.text();
-  return { data: text ? JSON.parse(text) : null, index };
+  return { data: text ? JSON.parse(text) : null, index, text };
 }
 
 export const get = (path, signal) => call("GET", path, undefined, signal).then((r) => r.data);
@@ -52,6 +52,7 @@ export const get = (path, signal) => call("GET", path, undefined, signal).then((
 // when signal aborts; errors go to onError and are retried with backoff.
 export async function watch(path, signal, fn, onError) {
   let index = 0;
+  let lastText = null;
   let backoff = 1000;
   while (!signal.aborted) {
     const u = new URL(path, location.origin);
@@ -63,8 +64,12 @@ export async function watch(path, signal, fn, onError) {
       const r = await call("GET", u.pathname + u.search, undefined, signal);
       backoff = 1000;
       // An index that goes backwards (a new leader, a restore) restarts.
-      const changed = r.index !== index || index === 0;
+      // An answer equal to the last one (the index moved for something
+      // else in the same table) redraws nothing, which keeps the focus
+      // and a button the user is about to click in place.
+      const changed = (r.index !== index || index === 0) && r.text !== lastText;
       index = r.index > index ? r.index : 0;
+      lastText = r.text;
       if (changed) await fn(r.data);
       if (!r.index) await sleep(5000, signal); // an endpoint without an index
     } catch (err) {

@@ -46,15 +46,23 @@ function drawJob(el, job) {
     h("h2", {}, "Groups"), table(["Group", "Count", "Tasks"], groups));
 }
 
+// armedStop is the job whose Stop button was clicked once: kept outside
+// the button, because a live update redraws the button between the two
+// clicks.
+let armedStop = null;
+
 // stopButton asks for a second click before it deregisters the job.
 function stopButton(job) {
+  const key = job.namespace + "/" + job.id;
   const btn = h("button", { type: "button", class: "danger", id: "stop-job" }, "Stop job");
+  if (armedStop === key) btn.textContent = "Confirm: stop job " + job.id;
   btn.addEventListener("click", async () => {
-    if (btn.dataset.armed !== "1") {
-      btn.dataset.armed = "1";
+    if (armedStop !== key) {
+      armedStop = key;
       btn.textContent = "Confirm: stop job " + job.id;
       return;
     }
+    armedStop = null;
     btn.disabled = true;
     try {
       await call("DELETE", jobPath(job.namespace, job.id));
