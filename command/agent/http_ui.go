@@ -34,6 +34,11 @@ func (s *HTTPServer) registerUIRoutes() {
 		files = map[string]*ui.File{}
 	}
 	s.route(uiPrefix, map[string]door{http.MethodGet: staticFiles(files)})
+	if s.ln != nil && len(files) > 0 {
+		// Where a newcomer running `make dev` finds the UI (http or https
+		// as the API: the listener may be TLS).
+		s.logger.Info("web UI available", "address", s.ln.Addr().String(), "path", uiPrefix)
+	}
 }
 
 // serveUIFile answers GET /ui/<name> from the embedded files; /ui/ is
