@@ -306,6 +306,26 @@ func TestUIACL(t *testing.T) {
 	b.waitText("#who", "management")
 	b.goHash("#/job/default/acl-web")
 	b.waitText("#stop-job", "Stop job")
+	// Access control: the management token lists tokens and may revoke
+	// the viewer's; the viewer's token then no longer works.
+	b.goHash("#/acl")
+	b.waitText("#acl-tokens table", "viewer")
+	b.waitText("#acl-policies table", "viewer")
+	b.click(`#acl-tokens button[data-accessor]`)
+	b.waitText(`#acl-tokens button[data-accessor]`, "Confirm")
+	b.click(`#acl-tokens button[data-accessor]`)
+	b.waitText("#toast", "Token revoked")
+	if r := a.request(http.MethodGet, "/v1/acl/token/self", nil); r.status != http.StatusOK {
+		t.Fatalf("the management token stopped working: %d %s", r.status, r.body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.addr+"/v1/jobs", nil)
+	req.Header.Set("X-Appmesh-Token", viewer.SecretID)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the revoked viewer token still works: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	// The token reaches the exec WebSocket as a subprotocol.
 	b.goHash(allocHash)
 	b.waitText("#exec-status", "Not connected")

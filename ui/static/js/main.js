@@ -10,6 +10,7 @@ import { renderJob } from "./job.js";
 import { renderEditor } from "./editor.js";
 import { renderAlloc } from "./alloc.js";
 import { renderNodes, renderNode } from "./nodes.js";
+import { renderACL } from "./acl.js";
 
 const routes = [
   [/^\/$/, renderOverview, "overview"],
@@ -20,6 +21,7 @@ const routes = [
   [/^\/alloc\/([^/]+)$/, renderAlloc, "jobs"],
   [/^\/nodes$/, renderNodes, "nodes"],
   [/^\/node\/([^/]+)$/, renderNode, "nodes"],
+  [/^\/acl$/, renderACL, "acl"],
 ];
 
 let current = null;
