@@ -98,6 +98,9 @@ type agentOptions struct {
 	ownTempDir bool
 	// env is added to the agent's environment (e.g. a fault hook).
 	env []string
+	// acl runs the agent with ACLs on (-acl-enabled) and bootstraps them
+	// at the first start, without the TLS of secure.
+	acl bool
 }
 
 // agent is one running `appmesh agent` process.
@@ -196,6 +199,9 @@ func (a *agent) args() []string {
 	if s := a.opts.secure; s != nil {
 		args = append(args, "-config", s.config, "-encrypt", s.gossipKey)
 	}
+	if a.opts.acl {
+		args = append(args, "-acl-enabled")
+	}
 	return append(args,
 		"-http-port", strconv.Itoa(a.ports.HTTP),
 		"-rpc-port", strconv.Itoa(a.ports.RPC),
@@ -239,7 +245,7 @@ func (a *agent) start() error {
 		a.mu.Unlock()
 		close(exited)
 	}()
-	if a.opts.secure != nil && a.token == "" {
+	if (a.opts.secure != nil || a.opts.acl) && a.token == "" {
 		if err := a.bootstrapACL(); err != nil {
 			return err
 		}

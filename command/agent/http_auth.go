@@ -34,6 +34,9 @@ type accessRule struct {
 const (
 	ruleRPC    = "rpc"
 	rulePublic = "public"
+	// ruleStatic is the embedded web UI's files (http_ui.go): public,
+	// GET-only, and only a staticFiles door can carry it.
+	ruleStatic = "static"
 )
 
 // viaRPC: every RPC the handler makes carries the request's token and is
@@ -70,7 +73,7 @@ func management(what string, fn endpoint) door {
 // no server. For an allocation the answer names its node, which the
 // handler's relay then needs not look up again.
 func (s *HTTPServer) authorize(r *http.Request, rule accessRule) (*structs.ACLAuthorizeResponse, error) {
-	if rule.kind == ruleRPC || rule.kind == rulePublic {
+	if rule.kind == ruleRPC || rule.kind == rulePublic || rule.kind == ruleStatic {
 		return &structs.ACLAuthorizeResponse{}, nil
 	}
 	args := &structs.ACLAuthorizeRequest{Kind: rule.kind, Capability: rule.capability, Access: rule.access}
@@ -138,9 +141,9 @@ func allocNodeFrom(ctx context.Context, allocID string) string {
 }
 
 // authToken reads the request's ACL token: X-Appmesh-Token, or
-// Authorization: Bearer. ?token= is accepted only on WebSocket upgrades,
-// which browsers cannot give headers; tokens in other URLs end up in
-// proxy logs.
+// Authorization: Bearer. On WebSocket upgrades, which browsers cannot give
+// headers, also an appmesh.token.<secret> subprotocol (the web UI's way)
+// or ?token=; tokens in other URLs end up in proxy logs.
 func authToken(r *http.Request) string {
 	if t := r.Header.Get(tokenHeader); t != "" {
 		return t
@@ -151,6 +154,9 @@ func authToken(r *http.Request) string {
 		}
 	}
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if t := wsProtocolToken(r); t != "" { // the web UI (http_ws_token.go)
+			return t
+		}
 		return r.URL.Query().Get("token")
 	}
 	return ""

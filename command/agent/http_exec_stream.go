@@ -62,6 +62,8 @@ func (s *HTTPServer) allocExecStream(w http.ResponseWriter, r *http.Request) (an
 	// allocation's namespace here, before anything reaches the node.
 	upgrader := execUpgrader
 	upgrader.CheckOrigin = s.guard.originAllowed // the agent's own origin and http { allowed_origins }
+	// A browser that offered subprotocols needs one back; never the token one.
+	upgrader.Subprotocols = []string{execSubprotocol}
 	ws, err := upgrader.Upgrade(hijackable{w}, r, nil)
 	if err != nil {
 		return nil, nil // the upgrader already answered

@@ -47,5 +47,6 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerLoginRoutes()
 	s.registerNamespaceRoutes()
 	s.registerObservabilityRoutes()
-	s.mux.HandleFunc("/", s.notFound)
+	s.registerUIRoutes()
+	s.mux.HandleFunc("/", s.rootOrNotFound)
 }

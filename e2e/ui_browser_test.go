@@ -1,0 +1,260 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The web UI's browser tests drive Debian's chromium through the DevTools
+// protocol (chromedp). `make test` installs chromium with
+// scripts/chromium/install.sh and passes its path in
+// APPMESH_CHROMIUM_BIN; run alone, the tests look for chromium on PATH.
+
+// chromiumBin returns the browser to drive, or skips with the way to get it.
+func chromiumBin(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("APPMESH_CHROMIUM_BIN"); bin != "" {
+		return bin
+	}
+	if bin, err := exec.LookPath("chromium"); err == nil {
+		return bin
+	}
+	t.Skip("skipping the web UI browser test: chromium is not installed; run scripts/chromium/install.sh " +
+		"(or `make test`, which does) or set APPMESH_CHROMIUM_BIN")
+	return ""
+}
+
+// browser is one headless chromium with one tab, closed at the end of the
+// test.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newBrowser(t *testing.T, width, height int) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumBin(t)),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	if os.Geteuid() == 0 {
+		// Chromium refuses to start its sandbox as root (CI containers).
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// Start the browser now, so that a broken install fails here with its
+	// own error rather than in the first step.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &browser{t: t, ctx: ctx}
+}
+
+// step runs actions; on failure it saves a screenshot and fails the test
+// with what the step was doing.
+func (b *browser) step(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fail(what, err)
+	}
+}
+
+// fail saves a screenshot of the page in a directory that outlives the
+// test (t.TempDir would be removed with it) and fails.
+func (b *browser) fail(what string, err error) {
+	b.t.Helper()
+	b.t.Fatalf("UI step %q failed: %v\n%s", what, err, b.screenshot(what))
+}
+
+func (b *browser) screenshot(what string) string {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG, not JPEG
+	if err != nil {
+		return "(no screenshot: " + err.Error() + ")"
+	}
+	dir, err := os.MkdirTemp("", "appmesh-ui-"+sanitize(b.t.Name())+"-")
+	if err != nil {
+		return "(no screenshot: " + err.Error() + ")"
+	}
+	path := filepath.Join(dir, sanitize(what)+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return "(no screenshot: " + err.Error() + ")"
+	}
+	return "screenshot of the page: " + path
+}
+
+// shot saves a picture of the page as DIR/name.png when
+// APPMESH_UI_SCREENSHOTS=DIR is set (website/ui.md): the docs' pictures
+// come from the same run that checks the pages.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("APPMESH_UI_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		b.t.Errorf("APPMESH_UI_SCREENSHOTS: save %s: %v", name, err)
+	}
+}
+
+// eval runs a JavaScript expression and decodes its value into out (the
+// page hands it over as JSON text).
+func (b *browser) eval(what, expr string, out any) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+	defer cancel()
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string]("JSON.stringify(("+expr+") ?? null)"))
+	if err != nil {
+		b.fail(what, err)
+	}
+	if err := json.Unmarshal([]byte(text), out); err != nil {
+		b.fail(what, fmt.Errorf("decode %.200q: %w", text, err))
+	}
+}
+
+// text returns the text of the first element matching a CSS selector, or
+// "" when there is none.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	var s string
+	b.eval("read "+sel, fmt.Sprintf(`(document.querySelector(%s) || {}).textContent || ""`, jsString(sel)), &s)
+	return s
+}
+
+// waitText waits until the element's text contains want (the page updates
+// itself through blocking queries; the test only watches).
+func (b *browser) waitText(sel, want string) {
+	b.t.Helper()
+	b.waitFor(fmt.Sprintf("%s to show %q", sel, want), func() (bool, string) {
+		got := b.text(sel)
+		return strings.Contains(got, want), got
+	})
+}
+
+// waitFor polls cond (cheap DOM reads) until it holds or waitTimeout.
+func (b *browser) waitFor(what string, cond func() (bool, string)) {
+	b.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, seen := cond()
+		if ok {
+			return
+		}
+		last = seen
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.fail("wait for "+what, fmt.Errorf("timed out after %s; last seen: %.500q", waitTimeout, last))
+}
+
+// exists reports whether a CSS selector matches an element now.
+func (b *browser) exists(sel string) bool {
+	b.t.Helper()
+	var ok bool
+	b.eval("look for "+sel, fmt.Sprintf(`document.querySelector(%s) !== null`, jsString(sel)), &ok)
+	return ok
+}
+
+// click clicks the element (waiting until it is visible). Pages redraw a
+// section when its data changes, so an element found a moment ago may be
+// replaced before the click lands: the click is then tried again on the
+// new element, as a person would click again.
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	var err error
+	for try := 0; try < 5; try++ {
+		ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		b.fail("click "+sel, err)
+	}
+}
+
+// setValue puts a value in an input, select or textarea and fires the
+// events a person's typing would.
+func (b *browser) setValue(sel, value string) {
+	b.t.Helper()
+	var ok bool
+	b.eval("set "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%s); if (!e) return false;
+		e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`,
+		jsString(sel), jsString(value)), &ok)
+	if !ok {
+		b.fail("set "+sel, fmt.Errorf("no element matches %s", sel))
+	}
+}
+
+// goHash moves the single-page app to a #/ route.
+func (b *browser) goHash(hash string) {
+	b.t.Helper()
+	var ignored any
+	b.eval("go to "+hash, fmt.Sprintf(`location.hash = %s`, jsString(hash)), &ignored)
+}
+
+// tabTo presses Tab until the focused element matches sel, as a
+// keyboard user would, and fails if it never does.
+func (b *browser) tabTo(sel string) {
+	b.t.Helper()
+	for i := 0; i < 60; i++ {
+		var ok bool
+		b.eval("check focus", fmt.Sprintf(`document.activeElement !== null && document.activeElement.matches(%s)`, jsString(sel)), &ok)
+		if ok {
+			return
+		}
+		b.step("press Tab", chromedp.KeyEvent("\t"))
+	}
+	b.fail("tab to "+sel, fmt.Errorf("60 presses of Tab never focused %s", sel))
+}
+
+// assertNamedControls checks that every link, button and form field of
+// the page has a name a screen reader can announce: its text, an
+// aria-label, or a <label>.
+func (b *browser) assertNamedControls(page string) {
+	b.t.Helper()
+	var unnamed []string
+	b.eval("check control names", `[...document.querySelectorAll("a, button, input, select, textarea")].filter((e) => {
+		if (e.type === "hidden") return false;
+		if ((e.textContent || "").trim() || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby")) return false;
+		if (e.labels && e.labels.length && [...e.labels].some((l) => l.textContent.trim())) return false;
+		return true;
+	}).map((e) => e.outerHTML.slice(0, 120))`, &unnamed)
+	if len(unnamed) > 0 {
+		b.t.Errorf("%s: controls without a name a screen reader can say: %q", page, unnamed)
+	}
+}
+
+func jsString(s string) string {
+	out, _ := json.Marshal(s)
+	return string(out)
+}
