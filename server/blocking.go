@@ -24,10 +24,17 @@ func (s *Server) blockingRPC(opts *structs.QueryOptions, meta *structs.QueryMeta
 		wait = structs.MaxBlockingQueryTime
 	}
 	ctx, cancel := context.WithCancel(s.shutdownCtx)
-	if opts.MinQueryIndex > 0 {
-		ctx, cancel = context.WithTimeout(s.shutdownCtx, wait)
-	}
 	defer cancel()
+	if opts.MinQueryIndex > 0 {
+		ctx, cancel = context.WithTimeout(ctx, wait)
+		defer cancel()
+	}
+	// A caller that went away (a closed browser tab, an agent shutting
+	// down) must not hold the query for its whole wait.
+	if qc := opts.QueryContext(); qc != nil {
+		stop := context.AfterFunc(qc, cancel)
+		defer stop()
+	}
 
 	_, index, err := s.State().BlockingQuery(ctx, opts.MinQueryIndex,
 		func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {

@@ -1,6 +1,9 @@
 package structs
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // RPC method names. Endpoints are "Service.Method"; the same names are used
 // in-process and, from phase 2, over the network.
@@ -42,7 +45,17 @@ type QueryOptions struct {
 	AllowStale    bool          `json:"allow_stale,omitempty"`
 	Prefix        string        `json:"prefix,omitempty"`
 	AuthToken     string        `json:"-" codec:"auth_token,omitempty"`
+	// ctx ends a blocking read early: the HTTP request that asked went
+	// away, or the agent is shutting down. It is unexported, so it never
+	// crosses the network; in-process calls carry it as they copy args.
+	ctx context.Context
 }
+
+// SetQueryContext makes a blocking read end when ctx ends.
+func (q *QueryOptions) SetQueryContext(ctx context.Context) { q.ctx = ctx }
+
+// QueryContext is the context set by SetQueryContext, or nil.
+func (q *QueryOptions) QueryContext() context.Context { return q.ctx }
 
 // QueryMeta comes back with every read.
 type QueryMeta struct {

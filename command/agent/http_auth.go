@@ -107,7 +107,21 @@ func (s *HTTPServer) rpc(r *http.Request, method string, args, reply any) error 
 			rc.SetRequestNamespace(r.URL.Query().Get("namespace"))
 		}
 	}
+	// The request's context ends a blocking query when the caller goes
+	// away or the agent shuts down, instead of holding it for its wait.
+	if qc, ok := args.(interface{ SetQueryContext(context.Context) }); ok {
+		qc.SetQueryContext(r.Context())
+	}
+	if cr, ok := s.backend.(contextRPCer); ok {
+		return cr.RPCContext(r.Context(), method, args, reply)
+	}
 	return s.backend.RPC(method, args, reply)
+}
+
+// contextRPCer is a Backend whose calls can be cancelled (a client-only
+// agent's calls to its servers).
+type contextRPCer interface {
+	RPCContext(ctx context.Context, method string, args, reply any) error
 }
 
 // requestAuth is what the door learnt about a request, handed to the

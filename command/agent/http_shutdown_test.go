@@ -1,0 +1,36 @@
+package agent
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// An agent with a blocking query open (a browser tab of the UI) shuts its
+// HTTP API down cleanly: the query ends with the request's context instead
+// of holding the shutdown to its deadline ("context deadline exceeded").
+func TestShutdownEndsBlockingQueries(t *testing.T) {
+	a, _ := startTestAgentWith(t, "blocked", nil)
+	base := "http://" + a.HTTPAddr()
+	resp, err := http.Get(base + "/v1/jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	index := resp.Header.Get("X-Appmesh-Index")
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		resp, err := http.Get(fmt.Sprintf("%s/v1/jobs?index=%s&wait=5m", base, index))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-started
+	// The query must be waiting in the server before the shutdown starts.
+	time.Sleep(500 * time.Millisecond)
+	if err := a.Shutdown(); err != nil {
+		t.Fatalf("shutdown with a blocking query open: %v", err)
+	}
+}
