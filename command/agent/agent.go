@@ -250,6 +250,16 @@ func (a *Agent) RPC(method string, args any, reply any) error {
 	return fmt.Errorf("rpc %s: this agent has no server to ask", method)
 }
 
+// RPCContext is RPC whose call ends with ctx: on a server the context
+// travels in the query's options; a client-only agent's call to its
+// servers is cut when ctx ends.
+func (a *Agent) RPCContext(ctx context.Context, method string, args any, reply any) error {
+	if a.server == nil && a.remote != nil {
+		return a.remote.RPCContext(ctx, method, args, reply)
+	}
+	return a.RPC(method, args, reply)
+}
+
 // StreamLogs streams a task's output: from the local client when the
 // allocation is here, otherwise from its node through the servers.
 func (a *Agent) StreamLogs(ctx context.Context, allocID, task, logType string, follow bool, offset int64, w io.Writer) error {
