@@ -60,6 +60,7 @@ func (r *runner) cycle(ctx context.Context, i int) error {
 		r.client.kill9()
 		faults = append(faults, "killed again while restoring")
 		r.res.earlyKills++
+		since = time.Now() // the killed agent's re-attaches do not count
 		if err := r.client.start(); err != nil {
 			return err
 		}
@@ -124,6 +125,9 @@ func (r *runner) killPlugins() int {
 func (r *runner) waitSteady(ctx context.Context, since time.Time) (string, error) {
 	var summary string
 	err := r.poll(ctx, "every task to run again", func() (bool, string, error) {
+		if _, err := r.client.stats(ctx); err != nil {
+			return false, "client agent API: " + err.Error(), nil
+		}
 		all, _ := scanProcs("")
 		reattached, started := 0, 0
 		for _, j := range r.jobs {
