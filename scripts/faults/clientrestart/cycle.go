@@ -153,6 +153,12 @@ func (r *runner) jobBack(j job, as []*structs.AllocListStub, since time.Time, re
 	if len(as) != j.count {
 		return false, fmt.Sprintf("%s: %d allocations, want %d: %s", j.id, len(as), j.count, describe(as))
 	}
+	var ids []string
+	for _, a := range as {
+		ids = append(ids, a.ID)
+	}
+	slices.Sort(ids)
+	r.allocIDs[j.id+"/new"] = ids
 	for _, a := range as {
 		r.seen[a.ID] = true
 		if a.ClientStatus != structs.AllocClientRunning {
@@ -213,8 +219,22 @@ func (r *runner) tasksExactly(j job, all []proc) (bool, string, error) {
 // checkSameTasks: a kill of the agent (and of its plugins) must leave the
 // tasks as they were: re-attached, same processes and containers. Only a
 // task killed on purpose may have been replaced, by a new one.
+//
+// A client down longer than its heartbeat TTL (a loaded machine makes the
+// agent slow to start) is marked down by the servers, and its allocations
+// are replaced: that is the scheduler's policy, not a lost re-attach. Such
+// a job's new tasks are counted as rescheduled; they must still be exactly
+// its count, which waitSteady saw.
 func (r *runner) checkSameTasks(killed map[string]int) error {
 	for _, j := range r.jobs {
+		oldIDs, curIDs := r.allocIDs[j.id], r.allocIDs[j.id+"/new"]
+		r.allocIDs[j.id] = curIDs
+		if oldIDs != nil && !slices.Equal(oldIDs, curIDs) {
+			r.res.rescheduled++
+			r.logf("  %s: allocations %v replaced by %v (node marked down while the agent was away)", j.id, oldIDs, curIDs)
+			r.pids[j.id], r.ctrs[j.id] = r.pids[j.id+"/new"], r.ctrs[j.id+"/new"]
+			continue
+		}
 		if j.marker == "" {
 			old, cur := r.ctrs[j.id], r.ctrs[j.id+"/new"]
 			if old != nil && !slices.Equal(old, cur) {

@@ -142,6 +142,7 @@ type result struct {
 	seed                               int64
 	want, done                         int
 	taskKills, pluginKills, earlyKills int
+	rescheduled                        int // jobs replaced after the node was marked down
 	samples                            []sample
 	leaks                              []string
 	err                                error
@@ -212,8 +213,8 @@ func (res *result) summary() string {
 		status = "FAIL"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CLIENTRESTART %s: %d of %d cycles (seed %d); faults added: %d task kills, %d plugin kills, %d kills while restoring",
-		status, res.done, res.want, res.seed, res.taskKills, res.pluginKills, res.earlyKills)
+	fmt.Fprintf(&b, "CLIENTRESTART %s: %d of %d cycles (seed %d); faults added: %d task kills, %d plugin kills, %d kills while restoring; %d jobs rescheduled after the node was marked down",
+		status, res.done, res.want, res.seed, res.taskKills, res.pluginKills, res.earlyKills, res.rescheduled)
 	if len(res.samples) > 1 {
 		firstS, lastS := res.samples[0], res.samples[len(res.samples)-1]
 		fmt.Fprintf(&b, "\n  start: %s\n  end:   %s", firstS, lastS)

@@ -50,6 +50,8 @@ type runner struct {
 	// last steady state; a re-attach keeps them.
 	pids map[string][]int
 	ctrs map[string][]string
+	// allocIDs are each job's allocations at the last steady state.
+	allocIDs map[string][]string
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -66,7 +68,8 @@ func run(ctx context.Context, o options) (*result, error) {
 		o.log = io.Discard
 	}
 	r := &runner{o: o, rng: rand.New(rand.NewSource(o.seed)), res: &result{seed: o.seed, want: o.cycles},
-		seen: map[string]bool{}, pids: map[string][]int{}, ctrs: map[string][]string{}}
+		seen: map[string]bool{}, pids: map[string][]int{}, ctrs: map[string][]string{},
+		allocIDs: map[string][]string{}}
 	r.logf("clientrestart: seed %d, %d cycles", o.seed, o.cycles)
 	err := r.setup(ctx)
 	if err == nil {
