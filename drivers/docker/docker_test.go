@@ -33,48 +33,12 @@ var imageErr error
 // TestMain builds the test image from a static Go binary (no registry) and
 // removes it afterwards.
 func TestMain(m *testing.M) {
-	if _, err := exec.LookPath("docker"); err != nil {
-		imageErr = fmt.Errorf("docker CLI not found: %w", err)
-	} else {
-		imageErr = buildImage()
-	}
+	imageErr = testutil.BuildScratchImage(testImage, "testdata/srv/main.go.txt")
 	code := m.Run()
 	if imageErr == nil {
-		_ = exec.Command("docker", "rmi", "-f", testImage).Run()
+		testutil.RemoveImage(testImage)
 	}
 	os.Exit(code)
-}
-
-func buildImage() error {
-	dir, err := os.MkdirTemp("", "appmesh-docker-image-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	src, err := os.ReadFile("testdata/srv/main.go.txt")
-	if err != nil {
-		return err
-	}
-	files := map[string]string{
-		"main.go":    string(src),
-		"go.mod":     "module srv\n\ngo 1.22\n",
-		"Dockerfile": "FROM scratch\nCOPY srv /srv\nENTRYPOINT [\"/srv\"]\n",
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			return err
-		}
-	}
-	build := exec.Command("go", "build", "-o", "srv", ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build srv: %v: %s", err, out)
-	}
-	if out, err := exec.Command("docker", "build", "-q", "-t", testImage, dir).CombinedOutput(); err != nil {
-		return fmt.Errorf("docker build: %v: %s", err, out)
-	}
-	return nil
 }
 
 func newDriver(t *testing.T) drivers.Driver {

@@ -26,6 +26,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error)
 	if err != nil {
 		return nil, err
 	}
+	if h, ok := d.alreadyStarted(cfg.ID); ok {
+		return h, nil
+	}
 	c, err := d.docker()
 	if err != nil {
 		return nil, err
@@ -36,6 +39,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error)
 	if err := d.reserve(cfg.ID); err != nil {
 		return nil, err
 	}
+	if t, err := d.adoptRunning(c, cfg, tc.Image); err != nil || t != nil {
+		return d.finishStart(cfg.ID, t, err)
+	}
 	unpin, err := pinCores(c, cfg, opts.HostConfig)
 	if err != nil {
 		d.release(cfg.ID)
@@ -43,12 +49,18 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error)
 	}
 	t, err := d.run(c, cfg, opts)
 	unpin()
+	return d.finishStart(cfg.ID, t, err)
+}
+
+// finishStart records a started (or adopted) task, or releases its
+// reservation when the start failed.
+func (d *Driver) finishStart(id string, t *task, err error) (*drivers.TaskHandle, error) {
 	if err != nil {
-		d.release(cfg.ID)
-		return nil, fmt.Errorf("task %s: %w", cfg.ID, err)
+		d.release(id)
+		return nil, fmt.Errorf("task %s: %w", id, err)
 	}
 	d.mu.Lock()
-	d.tasks[cfg.ID] = t
+	d.tasks[id] = t
 	d.mu.Unlock()
 	return t.handle()
 }

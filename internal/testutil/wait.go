@@ -1,5 +1,5 @@
 // Package testutil holds helpers shared by the tests of every package.
-// It is imported only from _test.go files.
+// It is imported only from _test.go files and test programs (scripts/faults).
 package testutil
 
 import (
