@@ -10,6 +10,11 @@
 // cpu.shares / cpu.weight; `cores` pins the task to that many reserved
 // cores. A task killed for exceeding memory ends with OOMKilled. Stopping
 // kills the whole cgroup; destroying removes it.
+//
+// Unless its config says isolation = "none", a task also gets its own PID
+// namespace (a small init is PID 1) and its own root: the client's
+// chroot_env read-only, its task and shared alloc dirs, /proc, a minimal
+// /dev and a private /tmp (executor.buildRoot).
 package exec
 
 import (
@@ -41,6 +46,7 @@ func New(logger hclog.Logger) drivers.Driver {
 		return d
 	}
 	d.Driver = executor.NewDriver(Name, logger, iso)
+	d.Driver.EnableNamespaces("")
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
