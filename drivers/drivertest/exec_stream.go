@@ -175,8 +175,11 @@ func execCancel(t *testing.T, s drivers.ExecStreamer, id string) {
 		done <- err
 	}()
 	out.WaitFor(t, ":\r\n")
-	if findProcess("sleep\x00"+arg) == 0 {
-		t.Fatalf("the background sleep %s is not running; output %q", arg, out.String())
+	// The shell prints before its child has exec'd sleep.
+	for start := time.Now(); findProcess("sleep\x00"+arg) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the background sleep %s is not running; output %q", arg, out.String())
+		}
 	}
 	cancel()
 	select {
