@@ -255,3 +255,27 @@ func TestChrootEnvMapping(t *testing.T) {
 		t.Error("the task wrote into a read-only chroot_env dir")
 	}
 }
+
+// A task whose command lies outside its root, or whose chroot_env cannot
+// be used, fails to start with the reason, and leaves nothing behind.
+func TestIsolatedStartErrors(t *testing.T) {
+	d := newExec(t)
+	dir := filepath.Dir(hostMarker(t))
+	script := filepath.Join(dir, "run.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := task(t, "iso/outside", nil, script)
+	_, err := d.StartTask(cfg)
+	if err == nil || !strings.Contains(err.Error(), "is not in the task's filesystem (the client's chroot_env decides what it holds)") {
+		t.Fatalf("StartTask of a command outside the root = %v", err)
+	}
+	if _, err := os.Stat(stateDir(cfg.ID)); !os.IsNotExist(err) {
+		t.Errorf("state dir left after a failed start: %v", err)
+	}
+	cfg = task(t, "iso/badenv", nil, "/bin/true")
+	cfg.ChrootEnv = map[string]string{"relative": "/x"}
+	if _, err := d.StartTask(cfg); err == nil || !strings.Contains(err.Error(), `chroot_env: "relative" = "/x": both paths must be absolute`) {
+		t.Fatalf("StartTask with a relative chroot_env = %v", err)
+	}
+}

@@ -121,14 +121,11 @@ func (s *execSession) start() error {
 	if err != nil {
 		return fmt.Errorf("joining the task's isolation: %w", err)
 	}
-	err = s.t.inTask(func(leave func() error) error {
-		_, err := startInIsolation(s.cmd.SysProcAttr, leaveThen(leave, started), func() (int, error) {
-			if err := s.cmd.Start(); err != nil {
-				return 0, fmt.Errorf("starting %s: %w", s.cmd.Args[0], err)
-			}
-			return s.cmd.Process.Pid, nil
-		})
-		return err
+	err = s.t.startInTask(s.cmd.SysProcAttr, started, func() (int, error) {
+		if err := s.cmd.Start(); err != nil {
+			return 0, fmt.Errorf("starting %s: %w", s.cmd.Args[0], err)
+		}
+		return s.cmd.Process.Pid, nil
 	})
 	if err != nil && s.cmd.Process != nil {
 		_ = unix.Kill(-s.cmd.Process.Pid, unix.SIGKILL)

@@ -93,14 +93,11 @@ func (e *Executor) runInTask(ctx context.Context, t *task, spec *launchSpec, pat
 	if err != nil {
 		return nil, fmt.Errorf("task %s: exec: joining isolation: %w", id, err)
 	}
-	err = t.inTask(func(leave func() error) error {
-		_, err := startInIsolation(c.SysProcAttr, leaveThen(leave, started), func() (int, error) {
-			if err := c.Start(); err != nil {
-				return 0, fmt.Errorf("starting %s: %w", path, err)
-			}
-			return c.Process.Pid, nil
-		})
-		return err
+	err = t.startInTask(c.SysProcAttr, started, func() (int, error) {
+		if err := c.Start(); err != nil {
+			return 0, fmt.Errorf("starting %s: %w", path, err)
+		}
+		return c.Process.Pid, nil
 	})
 	if err != nil {
 		if c.Process != nil {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -81,6 +82,22 @@ func enterNamespaces(pid int) (leave func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// startInTask is startInIsolation run inside the task's namespaces. If
+// the namespaces cannot be entered, started still gets its one call (0), so
+// that what the isolation opened for the start is released.
+func (t *task) startInTask(sys *syscall.SysProcAttr, started func(int) error, start func() (int, error)) error {
+	called := false
+	err := t.inTask(func(leave func() error) error {
+		called = true
+		_, err := startInIsolation(sys, leaveThen(leave, started), start)
+		return err
+	})
+	if !called {
+		_ = started(0)
+	}
+	return err
 }
 
 // leaveThen wraps an isolation's started func so that it runs back in the
