@@ -46,7 +46,11 @@ func New(logger hclog.Logger) drivers.Driver {
 		return d
 	}
 	d.Driver = executor.NewDriver(Name, logger, iso)
-	d.Driver.EnableNamespaces("")
+	nsErr := executor.ProbeNamespaces()
+	if nsErr != nil && logger != nil {
+		logger.Warn("exec tasks cannot get their own namespaces here; only isolation = \"none\" tasks will start", "error", nsErr)
+	}
+	d.Driver.EnableNamespaces("", nsErr)
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -69,5 +73,12 @@ func (d *Driver) Fingerprint(ctx context.Context) (*drivers.Fingerprint, error) 
 		return &drivers.Fingerprint{HealthDescription: "cgroups not writable: " + err.Error()}, nil
 	}
 	fp.Attributes["driver.exec.cgroup"] = d.iso.be.version()
+	// "chroot": tasks get their own root and PID namespace; "none": only
+	// isolation = "none" tasks can start here.
+	fp.Attributes["driver.exec.isolation"] = "chroot"
+	if err := d.NamespacesError(); err != nil {
+		fp.Attributes["driver.exec.isolation"] = "none"
+		fp.HealthDescription = "healthy; tasks cannot get their own namespaces here: " + err.Error()
+	}
 	return fp, nil
 }

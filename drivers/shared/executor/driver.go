@@ -52,7 +52,12 @@ func (d *Driver) Fingerprint(context.Context) (*drivers.Fingerprint, error) {
 
 // EnableNamespaces gives the driver's tasks their own PID and mount
 // namespaces (see Executor.EnableNamespaces) and the `isolation` key.
-func (d *Driver) EnableNamespaces(stateBase string) { d.exec.EnableNamespaces(stateBase) }
+func (d *Driver) EnableNamespaces(stateBase string, unavailable error) {
+	d.exec.EnableNamespaces(stateBase, unavailable)
+}
+
+// NamespacesError is why the driver's tasks cannot get namespaces, or nil.
+func (d *Driver) NamespacesError() error { return d.exec.nsErr }
 
 func (d *Driver) schema() *drivers.ConfigSchema {
 	if d.exec.namespaces {

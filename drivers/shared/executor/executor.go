@@ -32,6 +32,9 @@ type Executor struct {
 	// nsBase holds their state dirs.
 	namespaces bool
 	nsBase     string
+	// nsErr is why namespaces cannot be created here (ProbeNamespaces):
+	// tasks that want them fail to start with it.
+	nsErr error
 
 	mu    sync.Mutex
 	tasks map[string]*task
@@ -50,9 +53,12 @@ func New(logger hclog.Logger, iso Isolation) *Executor {
 
 // EnableNamespaces gives each task, unless its config says isolation =
 // "none", its own PID namespace and a root of its own (see buildRoot).
-// stateBase ("" for the default) holds the tasks' root mount points.
-func (e *Executor) EnableNamespaces(stateBase string) {
+// stateBase ("" for the default) holds the tasks' root mount points. With
+// unavailable set (ProbeNamespaces failed), such tasks are refused instead:
+// running them on the host's / would be a silent escape.
+func (e *Executor) EnableNamespaces(stateBase string, unavailable error) {
 	e.namespaces = true
+	e.nsErr = unavailable
 	if stateBase != "" {
 		e.nsBase = stateBase
 	}
@@ -71,6 +77,9 @@ func (e *Executor) useNamespaces(cfg *drivers.TaskConfig) (bool, error) {
 		return false, nil
 	}
 	mode, err := isolationMode(cfg)
+	if err == nil && mode == IsolationChroot && e.nsErr != nil {
+		return false, fmt.Errorf("exec isolation is unavailable on this client (%v): run the agent as root with CAP_SYS_ADMIN (a container needs --privileged), or set isolation = %q in the task's config (allowed where the client has raw_exec_enabled = true)", e.nsErr, IsolationNone)
+	}
 	return mode == IsolationChroot, err
 }
 

@@ -35,8 +35,14 @@ type nsExit struct {
 }
 
 func init() {
-	if len(os.Args) > 0 && os.Args[0] == nsInitArg0 {
+	if len(os.Args) == 0 {
+		return
+	}
+	switch os.Args[0] {
+	case nsInitArg0:
 		os.Exit(nsInitMain())
+	case nsProbeArg0:
+		os.Exit(nsProbeMain())
 	}
 }
 
