@@ -55,6 +55,9 @@ func New(logger hclog.Logger) drivers.Driver {
 		logger = hclog.NewNullLogger()
 	}
 	sweepStaleCgroups(iso.be, logger)
+	if n := d.Driver.SweepNamespaceState(); n > 0 {
+		logger.Info("removed the state of isolated tasks that ended unseen", "count", n)
+	}
 	return d
 }
 

@@ -279,3 +279,31 @@ func TestIsolatedStartErrors(t *testing.T) {
 		t.Fatalf("StartTask with a relative chroot_env = %v", err)
 	}
 }
+
+// A starting driver removes the state dirs of isolated tasks whose init is
+// gone (a plugin killed with its tasks), and keeps those of live ones.
+func TestStaleNamespaceStateSwept(t *testing.T) {
+	dead := "/run/appmesh-exec/sweep-test_dead"
+	live := "/run/appmesh-exec/sweep-test_live"
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(filepath.Join(d, "root"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+	}
+	// pid_max is at most 2^22: this pid cannot run.
+	if err := os.WriteFile(filepath.Join(dead, "init"), []byte("99999999 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// This test's own process, with start time 0: alive, any start.
+	if err := os.WriteFile(filepath.Join(live, "init"), []byte(fmt.Sprintf("%d 0\n", os.Getpid())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newExec(t)
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("the dead task's state %s survived the sweep: %v", dead, err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the live task's state was swept: %v", err)
+	}
+}

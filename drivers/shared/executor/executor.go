@@ -207,6 +207,9 @@ func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec, isolated bo
 	t.spec, t.out = spec, out
 	if ns != nil {
 		t.ns = &nsTask{stateDir: ns.stateDir, childNSPid: nsPid}
+		if err := writeNSInit(ns.stateDir, proc.Pid, ticks); err != nil {
+			e.logger.Warn("recording an isolated task's init failed; a sweep may not tell it from a dead one", "task_id", cfg.ID, "error", err)
+		}
 	}
 	return t, nil
 }
