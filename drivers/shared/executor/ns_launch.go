@@ -50,8 +50,8 @@ func (e *Executor) prepareNS(cfg *drivers.TaskConfig, spec *launchSpec) (*launch
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("creating the task's root mount point: %w", err)
 	}
-	// The root's tmpfs is mounted over s.Root with mode 0755; the dirs
-	// above it must let the task's user reach nothing, and need not.
+	// 0700: nobody but root needs to pass here; inside the task's mount
+	// namespace the root's own tmpfs (mode 0755) covers s.Root.
 	ns := &nsStart{spec: s, stateDir: dir}
 	if ns.specR, ns.specW, err = os.Pipe(); err != nil {
 		return nil, nil, fmt.Errorf("creating the init's pipe: %w", err)
