@@ -39,6 +39,16 @@ func init() {
 		return
 	}
 	switch os.Args[0] {
+	case nsInitArg0, nsProbeArg0:
+		// Both are started with CLONE_NEWPID|CLONE_NEWNS and so are PID
+		// 1. Run under these names by hand, they would remount the
+		// host's own tree: refuse.
+		if os.Getpid() != 1 {
+			fmt.Fprintf(os.Stderr, "%s: only the exec driver starts this, in new namespaces\n", os.Args[0])
+			os.Exit(2)
+		}
+	}
+	switch os.Args[0] {
 	case nsInitArg0:
 		os.Exit(nsInitMain())
 	case nsProbeArg0:
