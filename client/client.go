@@ -42,6 +42,9 @@ type Config struct {
 	// default: either gives a container the host.
 	DockerVolumesEnabled    bool
 	DockerPrivilegedEnabled bool
+	// ChrootEnv is what isolated exec tasks see of the host (host path =
+	// path inside, read-only); empty: the driver's default.
+	ChrootEnv map[string]string
 	// Reserved is capacity kept back for the host itself.
 	Reserved *structs.Resources
 	Logger   hclog.Logger

@@ -77,5 +77,7 @@ func (c *Client) taskPolicy() *taskrunner.Policy {
 		UserDenylist:            c.cfg.UserDenylist,
 		DockerVolumesEnabled:    c.cfg.DockerVolumesEnabled,
 		DockerPrivilegedEnabled: c.cfg.DockerPrivilegedEnabled,
+		RawExecEnabled:          c.cfg.RawExecEnabled,
+		ChrootEnv:               c.cfg.ChrootEnv,
 	}
 }

@@ -17,7 +17,7 @@ func TestJobValidateDriverConfig(t *testing.T) {
 		want      []string
 	}{
 		{"typo", `job "j" { group "g" { task "t" { driver = "exec"  config { comand = "/bin/date" } } } }`, 1,
-			[]string{`unknown key "comand" for driver "exec"; did you mean "command"?`, "valid keys: args, command, stdin, work_dir",
+			[]string{`unknown key "comand" for driver "exec"; did you mean "command"?`, "valid keys: args, command, isolation, stdin, work_dir",
 				`command is required for driver "exec"`}},
 		{"docker without image", `job "j" { group "g" { task "t" { driver = "docker"  config { imag = "redis" } } } }`, 1,
 			[]string{`did you mean "image"?`, `image is required for driver "docker"`}},

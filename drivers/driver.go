@@ -103,6 +103,13 @@ type TaskConfig struct {
 	// agent that launched it and serves the next one too.
 	HostVolumesAllowed bool `json:"host_volumes_allowed,omitempty"`
 	PrivilegedAllowed  bool `json:"privileged_allowed,omitempty"`
+	// ChrootEnv is the client's chroot_env: the host paths (key) an
+	// isolated exec task sees, read-only, and where (value); empty means
+	// the driver's default. UnisolatedAllowed lets an exec task opt out
+	// with isolation = "none" (the client allows raw_exec). Both travel
+	// with each task for the reason above.
+	ChrootEnv         map[string]string `json:"chroot_env,omitempty"`
+	UnisolatedAllowed bool              `json:"unisolated_allowed,omitempty"`
 }
 
 // TaskHandle is returned by StartTask and stored by the client so that the

@@ -186,7 +186,9 @@ func TestRemoteRunRunsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := dir + "/runs"
-	res := a.runWithStdin("", "--", "/bin/sh", "-c", "echo ran >> "+count+"; exit 1")
+	// raw_exec: an exec task's /tmp is its own, and the count must be
+	// read from out here.
+	res := a.runWithStdin("", "-driver", "raw_exec", "--", "/bin/sh", "-c", "echo ran >> "+count+"; exit 1")
 	if res.code != 1 {
 		a.fatalf("failing run: want exit 1, got %s", res)
 	}

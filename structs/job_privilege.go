@@ -59,6 +59,10 @@ func (t *Task) privilegedReasons() []string {
 	switch t.Driver {
 	case DriverRawExec:
 		out = append(out, "uses the raw_exec driver (no isolation)")
+	case DriverExec:
+		if ExecUnisolated(t.Config) {
+			out = append(out, `sets isolation = "none" (sees the host's / and processes)`)
+		}
 	case DriverDocker:
 		if DockerPrivileged(t.Config) {
 			out = append(out, "runs a privileged docker container")
@@ -91,6 +95,20 @@ func (t *Task) RunsAsAgentUser() bool {
 func IsRootUser(u string) bool {
 	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
 	return name == "root" || name == "0"
+}
+
+// ExecUnisolated reports whether an exec task's config opts out of its
+// filesystem and PID isolation (`isolation = "none"`). Anything but the
+// A value that is not a string counts too: the driver rejects it anyway.
+func ExecUnisolated(config map[string]any) bool {
+	switch v := config["isolation"].(type) {
+	case nil:
+		return false
+	case string:
+		return v == "none"
+	default:
+		return true
+	}
 }
 
 // DockerPrivileged reports whether a docker task's config asks for a

@@ -17,6 +17,9 @@ func TestJobPrivilegedReasons(t *testing.T) {
 	}{
 		{"nil job", nil, nil},
 		{"exec as an unprivileged user", job(&Task{Name: "web", Driver: "exec", User: "nobody"}), nil},
+		{"exec isolated explicitly", job(&Task{Name: "web", Driver: "exec", User: "nobody", Config: map[string]any{"isolation": "chroot"}}), nil},
+		{"exec without isolation", job(&Task{Name: "web", Driver: "exec", User: "nobody", Config: map[string]any{"isolation": "none"}}),
+			[]string{`task "web" in group "api" sets isolation = "none" (sees the host's / and processes)`}},
 		{"exec without user", job(&Task{Name: "web", Driver: "exec"}),
 			[]string{`task "web" in group "api" sets no user, so it runs as the client agent's user (root on most nodes)`}},
 		{"exec as root", job(&Task{Name: "web", Driver: "exec", User: "root"}),

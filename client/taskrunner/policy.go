@@ -25,6 +25,12 @@ type Policy struct {
 	// DockerPrivilegedEnabled allows privileged docker containers
 	// (docker_privileged_enabled).
 	DockerPrivilegedEnabled bool
+	// RawExecEnabled (raw_exec_enabled) also allows exec tasks to opt out
+	// of their filesystem and PID isolation (isolation = "none"), which
+	// makes them about as open as raw_exec.
+	RawExecEnabled bool
+	// ChrootEnv is the client's chroot_env, handed to the exec driver.
+	ChrootEnv map[string]string
 	// AgentUser is the user the agent and its driver plugins run as, hence
 	// that of exec and raw_exec tasks that set no user. Empty: the
 	// current process's user.
@@ -47,6 +53,9 @@ func (p *Policy) Check(t *structs.Task) error {
 			return fmt.Errorf("the task bind-mounts host path %q, and host bind mounts are disabled on this client; the client setting docker_volumes_enabled = true allows them (named volumes need no setting)", host[0])
 		}
 		return nil
+	}
+	if t.Driver == structs.DriverExec && structs.ExecUnisolated(t.Config) && !p.RawExecEnabled {
+		return fmt.Errorf(`the task sets isolation = "none", which shows it the host's / and processes, and this client does not allow it; the client setting raw_exec_enabled = true allows it`)
 	}
 	if len(p.UserDenylist) == 0 {
 		return nil
@@ -72,6 +81,8 @@ func (p *Policy) permit(cfg *drivers.TaskConfig) {
 	}
 	cfg.HostVolumesAllowed = p.DockerVolumesEnabled
 	cfg.PrivilegedAllowed = p.DockerPrivilegedEnabled
+	cfg.UnisolatedAllowed = p.RawExecEnabled
+	cfg.ChrootEnv = p.ChrootEnv
 }
 
 func (p *Policy) agentUser() string {

@@ -42,6 +42,10 @@ func TestPolicyCheck(t *testing.T) {
 		{"docker bind off", &Policy{}, docker(map[string]any{"volumes": []any{"/etc:/e"}}), `host path "/etc"`},
 		{"docker bind on", &Policy{DockerVolumesEnabled: true}, docker(map[string]any{"volumes": []any{"/etc:/e"}}), ""},
 		{"docker named volume", &Policy{}, docker(map[string]any{"volumes": []any{"data:/data"}}), ""},
+		{"exec unisolated off", &Policy{}, &structs.Task{Driver: "exec", User: "nobody", Config: map[string]any{"isolation": "none"}},
+			`isolation = "none"`},
+		{"exec unisolated with raw_exec on", &Policy{RawExecEnabled: true}, &structs.Task{Driver: "exec", User: "nobody", Config: map[string]any{"isolation": "none"}}, ""},
+		{"exec chroot is the default", &Policy{}, &structs.Task{Driver: "exec", User: "nobody", Config: map[string]any{"isolation": "chroot"}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -192,6 +192,7 @@ func (a *Agent) startClient() error {
 		// turned them on.
 		DockerVolumesEnabled:    cfg.Client.DockerVolumesEnabled,
 		DockerPrivilegedEnabled: cfg.Client.DockerPrivilegedEnabled,
+		ChrootEnv:               cfg.Client.ChrootEnv,
 		Logger:                  a.logger,
 		RPC:                     rpc,
 		Drivers:                 client.NewPluginDriverManager(self, a.logger),

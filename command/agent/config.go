@@ -110,6 +110,10 @@ type ClientConfig struct {
 	DockerVolumesEnabled bool `hcl:"docker_volumes_enabled,optional"`
 	// DockerPrivilegedEnabled allows privileged docker containers.
 	DockerPrivilegedEnabled bool `hcl:"docker_privileged_enabled,optional"`
+	// ChrootEnv is what exec tasks see of the host: host path = path in
+	// the task's root, each read-only (config_chroot.go). Empty: the
+	// driver's default list.
+	ChrootEnv map[string]string `hcl:"chroot_env,optional"`
 	// Garbage collection of allocation directories (config_gc.go).
 	GCInterval           string   `hcl:"gc_interval,optional"`
 	GCDiskUsageThreshold *float64 `hcl:"gc_disk_usage_threshold,optional"`
@@ -243,6 +247,7 @@ func (c *Config) Validate() error {
 	problems = append(problems, c.HTTP.problems()...)
 	problems = append(problems, c.ACL.loginProblems()...)
 	problems = append(problems, c.gcProblems()...)
+	problems = append(problems, chrootEnvProblems(c.Client.ChrootEnv)...)
 	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
 	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
 	if err := c.Audit.validate(); err != nil {

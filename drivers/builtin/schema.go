@@ -13,7 +13,9 @@ import (
 // whose schema only its node knows).
 func ConfigSchema(name string) *drivers.ConfigSchema {
 	switch name {
-	case exec.Name, rawexec.Name:
+	case exec.Name:
+		return executor.ExecConfigSchema
+	case rawexec.Name:
 		return executor.ConfigSchema
 	case docker.Name:
 		return docker.ConfigSchema

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -163,18 +164,22 @@ func execCancel(t *testing.T, s drivers.ExecStreamer, id string) {
 	var out SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	// The background sleep is found by its unique argument: a pid printed
+	// inside a task with its own PID namespace means nothing out here.
+	arg := fmt.Sprintf("1%d", time.Now().UnixNano()%1000000)
 	go func() {
 		_, err := s.ExecTaskStreaming(ctx, id, &drivers.ExecOptions{
-			Command: []string{"/bin/sh", "-c", "sleep 120 & echo started:$!:; wait"},
+			Command: []string{"/bin/sh", "-c", "sleep " + arg + " & echo started:$!:; wait"},
 			Tty:     true, Stdout: &out, Stderr: &out,
 		})
 		done <- err
 	}()
 	out.WaitFor(t, ":\r\n")
-	_, rest, _ := strings.Cut(out.String(), "started:")
-	pid, err := strconv.Atoi(strings.Split(rest, ":")[0])
-	if err != nil {
-		t.Fatalf("no pid in %q", out.String())
+	// The shell prints before its child has exec'd sleep.
+	for start := time.Now(); findProcess("sleep\x00"+arg) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the background sleep %s is not running; output %q", arg, out.String())
+		}
 	}
 	cancel()
 	select {
@@ -186,12 +191,33 @@ func execCancel(t *testing.T, s drivers.ExecStreamer, id string) {
 		t.Fatal("canceling did not end the session")
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
+	for pid := findProcess("sleep\x00" + arg); pid != 0; pid = findProcess("sleep\x00" + arg) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the command's background process %d outlived the session", pid)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// findProcess returns the pid of a live (not zombie) process whose command
+// line starts with cmdline (NUL-separated), or 0.
+func findProcess(cmdline string) int {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !strings.HasPrefix(string(b), cmdline) {
+			continue
+		}
+		if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && strings.Contains(string(st), ") Z ") {
+			continue
+		}
+		return pid
+	}
+	return 0
 }
 
 func execTaskStop(t *testing.T, d drivers.Driver, s drivers.ExecStreamer, id string) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/drivers/exec"
+	"github.com/appmesh/appmesh/drivers/shared/executor"
 	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -94,6 +95,7 @@ func waitTask(t *testing.T, d drivers.Driver, id string) *drivers.ExitResult {
 func TestOOMKilled(t *testing.T) {
 	d := newExec(t)
 	cfg := task(t, "oom/hog", &structs.Resources{CPU: 100, MemoryMB: 32}, os.Args[0])
+	withTestBinary(cfg)
 	cfg.Env = map[string]string{hogEnv: "200"}
 	dir := memCgroup(t, cfg.ID)
 	if _, err := d.StartTask(cfg); err != nil {
@@ -149,10 +151,11 @@ func TestLimitsStopAndCleanup(t *testing.T) {
 		t.Errorf("cpuset.cpus = %q, want one core", b)
 	}
 	var pids []string
-	waitUntil(t, "three processes in the cgroup", func() bool {
+	// The task's init, its shell and the two sleeps.
+	waitUntil(t, "four processes in the cgroup", func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
 		pids = strings.Fields(string(b))
-		return len(pids) == 3
+		return len(pids) == 4
 	}, func() string {
 		errs, _ := os.ReadFile(cfg.StderrPath)
 		return fmt.Sprintf("cgroup.procs = %v, stderr %q", pids, errs)
@@ -205,9 +208,22 @@ func TestExecAndStatsInCgroup(t *testing.T) {
 	if err != nil {
 		t.Fatalf("TaskStats: %v", err)
 	}
-	if u.MemoryUsageBytes == 0 || u.MemoryLimitBytes != 64<<20 || u.PIDs != 1 {
+	// The task's init (a few threads: the cgroup counts threads) and its
+	// sleep.
+	if u.MemoryUsageBytes == 0 || u.MemoryLimitBytes != 64<<20 || u.PIDs < 2 {
 		t.Errorf("stats = %+v", u)
 	}
+}
+
+// withTestBinary lets an isolated task run this test binary: its build
+// directory is not in the default chroot_env.
+func withTestBinary(cfg *drivers.TaskConfig) {
+	cfg.ChrootEnv = map[string]string{}
+	for k, v := range executor.DefaultChrootEnv {
+		cfg.ChrootEnv[k] = v
+	}
+	dir := filepath.Dir(os.Args[0])
+	cfg.ChrootEnv[dir] = dir
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool, state func() string) {

@@ -10,6 +10,11 @@
 // cpu.shares / cpu.weight; `cores` pins the task to that many reserved
 // cores. A task killed for exceeding memory ends with OOMKilled. Stopping
 // kills the whole cgroup; destroying removes it.
+//
+// Unless its config says isolation = "none", a task also gets its own PID
+// namespace (a small init is PID 1) and its own root: the client's
+// chroot_env read-only, its task and shared alloc dirs, /proc, a minimal
+// /dev and a private /tmp (executor.buildRoot).
 package exec
 
 import (
@@ -41,10 +46,18 @@ func New(logger hclog.Logger) drivers.Driver {
 		return d
 	}
 	d.Driver = executor.NewDriver(Name, logger, iso)
+	nsErr := executor.ProbeNamespaces()
+	if nsErr != nil && logger != nil {
+		logger.Warn("exec tasks cannot get their own namespaces here; only isolation = \"none\" tasks will start", "error", nsErr)
+	}
+	d.Driver.EnableNamespaces("", nsErr)
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
 	sweepStaleCgroups(iso.be, logger)
+	if n := d.Driver.SweepNamespaceState(); n > 0 {
+		logger.Info("removed the state of isolated tasks that ended unseen", "count", n)
+	}
 	return d
 }
 
@@ -63,5 +76,12 @@ func (d *Driver) Fingerprint(ctx context.Context) (*drivers.Fingerprint, error) 
 		return &drivers.Fingerprint{HealthDescription: "cgroups not writable: " + err.Error()}, nil
 	}
 	fp.Attributes["driver.exec.cgroup"] = d.iso.be.version()
+	// "chroot": tasks get their own root and PID namespace; "none": only
+	// isolation = "none" tasks can start here.
+	fp.Attributes["driver.exec.isolation"] = "chroot"
+	if err := d.NamespacesError(); err != nil {
+		fp.Attributes["driver.exec.isolation"] = "none"
+		fp.HealthDescription = "healthy; tasks cannot get their own namespaces here: " + err.Error()
+	}
 	return fp, nil
 }

@@ -258,6 +258,18 @@ func execJob(id, typ string, count, memoryMB int, command string, args ...string
 	}
 }
 
+// hostJob sets isolation = "none" on the exec tasks of job: for the
+// clients in containers, which may not create namespaces and whose image
+// holds no chroot_env (only /appmesh and /sleeper).
+func hostJob(job map[string]any) map[string]any {
+	for _, g := range job["groups"].([]any) {
+		for _, t := range g.(map[string]any)["tasks"].([]any) {
+			t.(map[string]any)["config"].(map[string]any)["isolation"] = "none"
+		}
+	}
+	return job
+}
+
 // sleepJob is a service job of count tasks running `/bin/sleep secs`.
 func sleepJob(id string, count, memoryMB, secs int) map[string]any {
 	return execJob(id, "service", count, memoryMB, "/bin/sleep", fmt.Sprint(secs))

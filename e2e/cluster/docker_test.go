@@ -87,7 +87,7 @@ func TestDockerCluster(t *testing.T) {
 	}
 	for i := 1; i <= 2; i++ {
 		c := &dockerAgent{name: fmt.Sprintf("c%d", i), ip: fmt.Sprintf("%s.%d", d.subnet, 20+i), client: true}
-		c.args = []string{"agent", "-client", "-bind", "0.0.0.0", "-data-dir", "/data", "-node", c.name}
+		c.args = []string{"agent", "-client", "-bind", "0.0.0.0", "-data-dir", "/data", "-node", c.name, "-config", "/client.hcl"}
 		for _, s := range d.servers {
 			c.args = append(c.args, "-servers", s.rpcAddr())
 		}
@@ -130,7 +130,7 @@ func TestDockerCluster(t *testing.T) {
 	// Every later step checks the job, so register it before anything can
 	// fail; whether its tasks run is the clients' subtest.
 	webSecs := taskSleep(100)
-	web := execJob("web", "service", 2, 32, "/sleeper", fmt.Sprint(webSecs))
+	web := hostJob(execJob("web", "service", 2, 32, "/sleeper", fmt.Sprint(webSecs)))
 	if err := leader.api.register(web); err != nil {
 		t.Fatalf("register web: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestDockerCluster(t *testing.T) {
 		// The other two keep working: writes through both are accepted.
 		for _, via := range []*dockerAgent{leader, other} {
 			id := "during-partition-via-" + via.name
-			if err := via.api.register(execJob(id, "batch", 1, 16, "/sleeper", "0")); err != nil {
+			if err := via.api.register(hostJob(execJob(id, "batch", 1, 16, "/sleeper", "0"))); err != nil {
 				t.Fatalf("submit %s while %s is cut off: %v", id, cut.name, err)
 			}
 			partitionJobs = append(partitionJobs, id)
@@ -251,7 +251,7 @@ func TestDockerCluster(t *testing.T) {
 		}
 		for _, via := range append(append([]*dockerAgent{}, survivors...), d.clients[0]) {
 			id := "after-kill-via-" + via.name
-			if err := via.api.register(execJob(id, "batch", 1, 16, "/sleeper", "0")); err != nil {
+			if err := via.api.register(hostJob(execJob(id, "batch", 1, 16, "/sleeper", "0"))); err != nil {
 				t.Fatalf("submit %s after the leader died: %v", id, err)
 			}
 		}
@@ -288,7 +288,13 @@ func (d *dockerCluster) buildImage() {
 	if err := goBuild(filepath.Join(dir, "sleeper"), "./e2e/cluster/testdata/sleeper"); err != nil {
 		t.Fatal(err)
 	}
-	dockerfile := "FROM scratch\nCOPY appmesh /appmesh\nCOPY sleeper /sleeper\nENTRYPOINT [\"/appmesh\"]\n"
+	// The clients' containers may not create namespaces (no
+	// --privileged), so exec tasks run with isolation = "none" there
+	// (hostJob), which the client allows with raw_exec_enabled.
+	if err := os.WriteFile(filepath.Join(dir, "client.hcl"), []byte("client {\n  raw_exec_enabled = true\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := "FROM scratch\nCOPY appmesh /appmesh\nCOPY sleeper /sleeper\nCOPY client.hcl /client.hcl\nENTRYPOINT [\"/appmesh\"]\n"
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
 		t.Fatal(err)
 	}

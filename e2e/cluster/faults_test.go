@@ -219,7 +219,7 @@ func startFaultCluster(t *testing.T, d *dockerCluster) map[string]int {
 	}
 	for i := 1; i <= 2; i++ {
 		c := &dockerAgent{name: fmt.Sprintf("c%d", i), ip: fmt.Sprintf("%s.%d", d.subnet, 20+i), client: true}
-		c.args = []string{"agent", "-client", "-bind", "0.0.0.0", "-data-dir", "/data", "-node", c.name}
+		c.args = []string{"agent", "-client", "-bind", "0.0.0.0", "-data-dir", "/data", "-node", c.name, "-config", "/client.hcl"}
 		for _, s := range d.servers {
 			c.args = append(c.args, "-servers", s.rpcAddr())
 		}

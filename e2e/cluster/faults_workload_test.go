@@ -92,7 +92,7 @@ func (w *workload) do(via *dockerAgent, in faults.Input, count int) (faults.Outp
 	base := "http://" + via.ip + ":6060"
 	switch in.Kind {
 	case faults.Register:
-		job := execJob(in.Key, "service", count, w.taskMem, "/sleeper", strconv.Itoa(w.secs[in.Key]))
+		job := hostJob(execJob(in.Key, "service", count, w.taskMem, "/sleeper", strconv.Itoa(w.secs[in.Key])))
 		job["meta"] = map[string]string{"v": strconv.Itoa(in.V)}
 		body, _ := json.Marshal(map[string]any{"job": job})
 		code, _, err := w.send(http.MethodPut, base+"/v1/jobs", body)

@@ -19,12 +19,20 @@ import (
 // the same environment no matter how the agent was started.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// configKeys are the keys a task's `config` block may hold.
-var configKeys = []string{"args", "command", "stdin", "work_dir"}
+// configKeys are the keys a task's `config` block may hold; an executor
+// with namespaces (exec) also takes `isolation`.
+var (
+	configKeys   = []string{"args", "command", "stdin", "work_dir"}
+	nsConfigKeys = []string{"args", "command", "isolation", "stdin", "work_dir"}
+)
 
-// ConfigSchema is the `config` block of exec and raw_exec tasks, for
-// checks before a task runs (drivers/builtin.ConfigSchema).
-var ConfigSchema = &drivers.ConfigSchema{Keys: configKeys, Required: []string{"command"}}
+// ConfigSchema is the `config` block of raw_exec tasks, and ExecConfigSchema
+// that of exec tasks, for checks before a task runs
+// (drivers/builtin.ConfigSchema).
+var (
+	ConfigSchema     = &drivers.ConfigSchema{Keys: configKeys, Required: []string{"command"}}
+	ExecConfigSchema = &drivers.ConfigSchema{Keys: nsConfigKeys, Required: []string{"command"}}
+)
 
 // launchSpec is a task's process as the kernel will see it: everything is
 // resolved and checked before fork so that errors carry a clear message
@@ -35,11 +43,13 @@ type launchSpec struct {
 	env  []string
 	dir  string
 	cred *syscall.Credential
+	// extra are files the process gets as fds 3, 4, ... (the init's pipes).
+	extra []*os.File
 }
 
 // buildLaunchSpec validates a task's config and resolves it into a launchSpec.
-func buildLaunchSpec(cfg *drivers.TaskConfig) (*launchSpec, error) {
-	if err := checkConfigKeys(cfg.Config); err != nil {
+func buildLaunchSpec(cfg *drivers.TaskConfig, keys []string) (*launchSpec, error) {
+	if err := checkConfigKeys(cfg.Config, keys); err != nil {
 		return nil, err
 	}
 	command, err := stringField(cfg.Config, "command")
@@ -81,10 +91,10 @@ func buildLaunchSpec(cfg *drivers.TaskConfig) (*launchSpec, error) {
 	return spec, nil
 }
 
-func checkConfigKeys(config map[string]any) error {
+func checkConfigKeys(config map[string]any, keys []string) error {
 	var unknown []string
 	for k := range config {
-		if !slices.Contains(configKeys, k) {
+		if !slices.Contains(keys, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -93,7 +103,7 @@ func checkConfigKeys(config map[string]any) error {
 	}
 	sort.Strings(unknown)
 	return fmt.Errorf("config: unknown keys %s (allowed: %s)",
-		strings.Join(unknown, ", "), strings.Join(configKeys, ", "))
+		strings.Join(unknown, ", "), strings.Join(keys, ", "))
 }
 
 func stringField(config map[string]any, key string) (string, error) {

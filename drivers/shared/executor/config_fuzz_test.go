@@ -27,7 +27,7 @@ func FuzzTaskConfig(f *testing.F) {
 		if err := json.Unmarshal(data, &cfg); err != nil {
 			return
 		}
-		spec, err := buildLaunchSpec(&cfg)
+		spec, err := buildLaunchSpec(&cfg, configKeys)
 		if err == nil && (spec == nil || spec.path == "" || len(spec.argv) == 0) {
 			t.Fatalf("launch spec %+v accepted without a command", spec)
 		}

@@ -46,13 +46,33 @@ func (d *Driver) Fingerprint(context.Context) (*drivers.Fingerprint, error) {
 			"driver." + d.name:              "1",
 			"driver." + d.name + ".version": Version,
 		},
-		ConfigSchema: ConfigSchema,
+		ConfigSchema: d.schema(),
 	}, nil
+}
+
+// EnableNamespaces gives the driver's tasks their own PID and mount
+// namespaces (see Executor.EnableNamespaces) and the `isolation` key.
+func (d *Driver) EnableNamespaces(stateBase string, unavailable error) {
+	d.exec.EnableNamespaces(stateBase, unavailable)
+}
+
+// NamespacesError is why the driver's tasks cannot get namespaces, or nil.
+func (d *Driver) NamespacesError() error { return d.exec.nsErr }
+
+func (d *Driver) schema() *drivers.ConfigSchema {
+	if d.exec.namespaces {
+		return ExecConfigSchema
+	}
+	return ConfigSchema
 }
 
 // Capabilities implements drivers.Driver.
 func (d *Driver) Capabilities() (*drivers.Capabilities, error) {
-	return &drivers.Capabilities{SendSignals: true, Exec: true, FSIsolation: "none"}, nil
+	fs := "none"
+	if d.exec.namespaces {
+		fs = "chroot"
+	}
+	return &drivers.Capabilities{SendSignals: true, Exec: true, FSIsolation: fs}, nil
 }
 
 // StartTask implements drivers.Driver.

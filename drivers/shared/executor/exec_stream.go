@@ -46,7 +46,7 @@ func (e *Executor) ExecStreaming(ctx context.Context, id string, opts *drivers.E
 		return nil, fmt.Errorf("invalid: exec: task %s is not running", t.cfg.TaskName)
 	}
 	spec := t.execSpec()
-	path, err := resolveCommand(opts.Command[0], spec.dir, envPath(spec.env))
+	path, err := t.resolve(opts.Command[0], spec)
 	if err != nil {
 		return nil, fmt.Errorf("invalid: exec: %s", strings.TrimPrefix(err.Error(), "config: "))
 	}
@@ -63,7 +63,7 @@ func (e *Executor) ExecStreaming(ctx context.Context, id string, opts *drivers.E
 	c := exec.Command(path, opts.Command[1:]...)
 	c.Args[0] = opts.Command[0]
 	c.Env, c.Dir = spec.env, spec.dir
-	s := &execSession{e: e, taskID: id, cmd: c, opts: opts, cred: spec.cred}
+	s := &execSession{e: e, t: t, taskID: id, cmd: c, opts: opts, cred: spec.cred}
 	if opts.Tty {
 		err = s.startTTY()
 	} else {
@@ -102,6 +102,7 @@ func taskStopping(t *task, res *drivers.ExitResult) bool {
 // execSession is one interactive command and what it holds.
 type execSession struct {
 	e      *Executor
+	t      *task
 	taskID string
 	cmd    *exec.Cmd
 	opts   *drivers.ExecOptions
@@ -120,7 +121,7 @@ func (s *execSession) start() error {
 	if err != nil {
 		return fmt.Errorf("joining the task's isolation: %w", err)
 	}
-	_, err = startInIsolation(s.cmd.SysProcAttr, started, func() (int, error) {
+	err = s.t.startInTask(s.cmd.SysProcAttr, started, func() (int, error) {
 		if err := s.cmd.Start(); err != nil {
 			return 0, fmt.Errorf("starting %s: %w", s.cmd.Args[0], err)
 		}

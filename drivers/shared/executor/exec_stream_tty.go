@@ -24,7 +24,7 @@ const eot = 0x04
 // (so its process group id is its pid, and job control and Ctrl-C work
 // inside it).
 func (s *execSession) startTTY() error {
-	ptmx, tty, err := pty.Open()
+	ptmx, tty, err := s.openPty()
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *execSession) startTTY() error {
 	}
 	if s.cred != nil {
 		// The task's user may reopen its own terminal (ttyname, /dev/pts/N).
-		_ = os.Chown(tty.Name(), int(s.cred.Uid), -1)
+		_ = tty.Chown(int(s.cred.Uid), -1)
 	}
 	if !hasEnv(s.cmd.Env, "TERM") {
 		s.cmd.Env = append(append([]string(nil), s.cmd.Env...), defaultTerm)
@@ -71,6 +71,22 @@ func (s *execSession) startTTY() error {
 		_, _ = io.Copy(s.opts.Stdout, ptmx)
 	}()
 	return nil
+}
+
+// openPty opens the terminal in the task's own /dev/pts when it has one,
+// so that tty and ttyname work inside; else (or if that fails) on the
+// host's.
+func (s *execSession) openPty() (ptmx, tty *os.File, err error) {
+	if s.t.ns != nil {
+		err = s.t.inTask(func(func() error) error {
+			ptmx, tty, err = pty.Open()
+			return err
+		})
+		if err == nil {
+			return ptmx, tty, nil
+		}
+	}
+	return pty.Open()
 }
 
 func hasEnv(env []string, key string) bool {

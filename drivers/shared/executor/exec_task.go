@@ -46,7 +46,7 @@ func (e *Executor) Exec(id string, cmd []string, timeout time.Duration) (*driver
 		return nil, fmt.Errorf("task %s: exec: task is not running", id)
 	}
 	spec := t.execSpec()
-	path, err := resolveCommand(cmd[0], spec.dir, envPath(spec.env))
+	path, err := t.resolve(cmd[0], spec)
 	if err != nil {
 		return nil, fmt.Errorf("task %s: exec: %w", id, err)
 	}
@@ -55,7 +55,19 @@ func (e *Executor) Exec(id string, cmd []string, timeout time.Duration) (*driver
 		ctx, cancel = context.WithTimeout(context.Background(), timeout)
 	}
 	defer cancel()
-	return e.runInTask(ctx, id, spec, path, cmd)
+	return e.runInTask(ctx, t, spec, path, cmd)
+}
+
+// resolve finds an exec'd command where it will run: inside the task's
+// root for a task with its own namespaces.
+func (t *task) resolve(command string, spec *launchSpec) (string, error) {
+	var path string
+	err := t.inTask(func(func() error) error {
+		var err error
+		path, err = resolveCommand(command, spec.dir, envPath(spec.env))
+		return err
+	})
+	return path, err
 }
 
 // execSpec is the task's env, user and dir, or safe defaults when the task
@@ -67,7 +79,8 @@ func (t *task) execSpec() *launchSpec {
 	return &launchSpec{dir: "/", env: buildEnv(t.cfg.Env, "", "")}
 }
 
-func (e *Executor) runInTask(ctx context.Context, id string, spec *launchSpec, path string, argv []string) (*drivers.ExecResult, error) {
+func (e *Executor) runInTask(ctx context.Context, t *task, spec *launchSpec, path string, argv []string) (*drivers.ExecResult, error) {
+	id := t.id
 	c := exec.CommandContext(ctx, path, argv[1:]...)
 	c.Args[0] = argv[0]
 	c.Env, c.Dir = spec.env, spec.dir
@@ -80,7 +93,7 @@ func (e *Executor) runInTask(ctx context.Context, id string, spec *launchSpec, p
 	if err != nil {
 		return nil, fmt.Errorf("task %s: exec: joining isolation: %w", id, err)
 	}
-	_, err = startInIsolation(c.SysProcAttr, started, func() (int, error) {
+	err = t.startInTask(c.SysProcAttr, started, func() (int, error) {
 		if err := c.Start(); err != nil {
 			return 0, fmt.Errorf("starting %s: %w", path, err)
 		}

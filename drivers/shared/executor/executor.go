@@ -28,6 +28,13 @@ const killWait = 10 * time.Second
 type Executor struct {
 	logger    hclog.Logger
 	isolation Isolation
+	// namespaces gives tasks their own PID and mount namespaces (exec);
+	// nsBase holds their state dirs.
+	namespaces bool
+	nsBase     string
+	// nsErr is why namespaces cannot be created here (ProbeNamespaces):
+	// tasks that want them fail to start with it.
+	nsErr error
 
 	mu    sync.Mutex
 	tasks map[string]*task
@@ -41,7 +48,39 @@ func New(logger hclog.Logger, iso Isolation) *Executor {
 	if iso == nil {
 		iso = noIsolation{}
 	}
-	return &Executor{logger: logger, isolation: iso, tasks: make(map[string]*task)}
+	return &Executor{logger: logger, isolation: iso, tasks: make(map[string]*task), nsBase: nsStateBase}
+}
+
+// EnableNamespaces gives each task, unless its config says isolation =
+// "none", its own PID namespace and a root of its own (see buildRoot).
+// stateBase ("" for the default) holds the tasks' root mount points. With
+// unavailable set (ProbeNamespaces failed), such tasks are refused instead:
+// running them on the host's / would be a silent escape.
+func (e *Executor) EnableNamespaces(stateBase string, unavailable error) {
+	e.namespaces = true
+	e.nsErr = unavailable
+	if stateBase != "" {
+		e.nsBase = stateBase
+	}
+}
+
+func (e *Executor) configKeys() []string {
+	if e.namespaces {
+		return nsConfigKeys
+	}
+	return configKeys
+}
+
+// useNamespaces tells whether a task gets its own namespaces.
+func (e *Executor) useNamespaces(cfg *drivers.TaskConfig) (bool, error) {
+	if !e.namespaces {
+		return false, nil
+	}
+	mode, err := isolationMode(cfg)
+	if err == nil && mode == IsolationChroot && e.nsErr != nil {
+		return false, fmt.Errorf("exec isolation is unavailable on this client (%v): run the agent as root with CAP_SYS_ADMIN (a container needs --privileged), or set isolation = %q in the task's config (allowed where the client has raw_exec_enabled = true)", e.nsErr, IsolationNone)
+	}
+	return mode == IsolationChroot, err
 }
 
 // driverState is the opaque recovery data in a TaskHandle.
@@ -49,6 +88,10 @@ type driverState struct {
 	PID        int    `json:"pid"`
 	PGID       int    `json:"pgid"`
 	StartTicks uint64 `json:"start_ticks,omitempty"`
+	// NS marks a task with its own namespaces, whose leader is its init;
+	// NSPid is its main process's pid inside them.
+	NS    bool `json:"ns,omitempty"`
+	NSPid int  `json:"ns_pid,omitempty"`
 }
 
 // Start starts a task and returns its handle (Driver left for the caller).
@@ -56,7 +99,11 @@ func (e *Executor) Start(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error) {
 	if cfg == nil || cfg.ID == "" {
 		return nil, fmt.Errorf("task config: id is required")
 	}
-	spec, err := buildLaunchSpec(cfg)
+	spec, err := buildLaunchSpec(cfg, e.configKeys())
+	if err != nil {
+		return nil, err
+	}
+	isolated, err := e.useNamespaces(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +116,7 @@ func (e *Executor) Start(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error) {
 	if err := e.reserve(cfg.ID); err != nil {
 		return nil, err
 	}
-	t, err := e.launch(cfg, spec)
+	t, err := e.launch(cfg, spec, isolated)
 	if err != nil {
 		e.release(cfg.ID)
 		return nil, fmt.Errorf("task %s: %w", cfg.ID, err)
@@ -99,28 +146,51 @@ func (e *Executor) release(id string) {
 	e.mu.Unlock()
 }
 
-func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec) (*task, error) {
+func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec, isolated bool) (*task, error) {
 	sys := &syscall.SysProcAttr{}
+	run := spec
+	var ns *nsStart
+	if isolated {
+		var err error
+		if run, ns, err = e.prepareNS(cfg, spec); err != nil {
+			return nil, fmt.Errorf("preparing namespaces: %w", err)
+		}
+		sys.Cloneflags |= nsCloneFlags
+	}
+	fail := func(err error) (*task, error) {
+		if ns != nil {
+			ns.close()
+			e.removeNSState(ns.stateDir)
+		}
+		return nil, err
+	}
 	started, err := e.isolation.Prepare(cfg, sys)
 	if err != nil {
-		return nil, fmt.Errorf("preparing isolation: %w", err)
+		return fail(fmt.Errorf("preparing isolation: %w", err))
 	}
 	out, err := openOutputs(cfg)
 	if err != nil {
 		started(0)
 		e.cleanupIsolation(cfg.ID)
-		return nil, err
+		return fail(err)
 	}
 	var proc *os.Process
 	pidfd := -1
 	_, err = startInIsolation(sys, started, func() (int, error) {
 		var err error
-		if proc, pidfd, err = startProcess(spec, out.stdinChild(), out.child[0], out.child[1], sys); err != nil {
+		if proc, pidfd, err = startProcess(run, out.stdinChild(), out.child[0], out.child[1], sys); err != nil {
 			return 0, err
 		}
 		return proc.Pid, nil
 	})
 	out.closeChild()
+	var nsPid int
+	if ns != nil {
+		ns.closeChildEnds()
+		if err == nil {
+			nsPid, err = ns.handshake()
+		}
+	}
 	if err != nil && proc != nil {
 		_ = unix.Kill(proc.Pid, unix.SIGKILL)
 		_, _ = proc.Wait()
@@ -129,13 +199,27 @@ func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec) (*task, err
 	if err != nil {
 		out.stop()
 		e.cleanupIsolation(cfg.ID)
-		return nil, err
+		return fail(err)
 	}
 	// The child is still a zombie at worst here, so /proc/<pid> exists.
 	ticks, _ := processStartTicks(proc.Pid)
 	t := newTask(cfg, proc.Pid, ticks, proc, newPidWatcher(proc.Pid, pidfd))
 	t.spec, t.out = spec, out
+	if ns != nil {
+		t.ns = &nsTask{stateDir: ns.stateDir, childNSPid: nsPid}
+		if err := writeNSInit(ns.stateDir, proc.Pid, ticks); err != nil {
+			e.logger.Warn("recording an isolated task's init failed; a sweep may not tell it from a dead one", "task_id", cfg.ID, "error", err)
+		}
+	}
 	return t, nil
+}
+
+// removeNSState removes an isolated task's state dir, logging a failure:
+// it is an empty mount point and a small file, never worth failing for.
+func (e *Executor) removeNSState(dir string) {
+	if err := removeNSState(dir); err != nil {
+		e.logger.Warn("removing an isolated task's state failed", "dir", dir, "error", err)
+	}
 }
 
 func (e *Executor) cleanupIsolation(id string) {
@@ -174,6 +258,14 @@ func (e *Executor) watchChild(t *task) {
 	} else {
 		res.ExitCode, res.Signal = exitStatus(state)
 	}
+	if t.ns != nil {
+		// The init's own status is the task's, except that a task killed
+		// by a signal shows as 128+N: its file says which signal. A
+		// killed init (stop, OOM) left none, and its status is right.
+		if r, ok := nsExitResult(t.ns.stateDir); ok {
+			res = r
+		}
+	}
 	e.finishTask(t, res)
 }
 
@@ -194,6 +286,9 @@ func (e *Executor) finishTask(t *task, res *drivers.ExitResult) {
 	// Nothing of the task runs any more: its cgroup goes now, not only at
 	// Destroy, so that a task the client never destroys leaves nothing.
 	e.cleanupIsolation(t.id)
+	if t.ns != nil {
+		e.removeNSState(t.ns.stateDir)
+	}
 	if t.out != nil {
 		t.out.stop()
 	}
@@ -283,6 +378,9 @@ func (e *Executor) Destroy(id string, force bool) error {
 		}
 	}
 	e.release(id)
+	if t.ns != nil {
+		e.removeNSState(t.ns.stateDir)
+	}
 	if err := e.isolation.Cleanup(id); err != nil {
 		return fmt.Errorf("task %s: cleanup: %w", id, err)
 	}

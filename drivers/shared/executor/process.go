@@ -36,7 +36,7 @@ func startProcess(spec *launchSpec, stdin, stdout, stderr *os.File, sys *syscall
 	proc, err := os.StartProcess(spec.path, spec.argv, &os.ProcAttr{
 		Dir:   spec.dir,
 		Env:   spec.env,
-		Files: []*os.File{stdin, stdout, stderr},
+		Files: append([]*os.File{stdin, stdout, stderr}, spec.extra...),
 		Sys:   sys,
 	})
 	if err != nil {

@@ -45,7 +45,10 @@ func (e *Executor) Recover(h *drivers.TaskHandle) error {
 	t.id, t.pgid, t.startedAt, t.out = h.ID, st.PGID, h.StartedAt, out
 	// The spec only serves ExecTask; a config that no longer resolves (the
 	// binary was replaced) leaves exec with the defaults.
-	t.spec, _ = buildLaunchSpec(cfg)
+	t.spec, _ = buildLaunchSpec(cfg, e.configKeys())
+	if st.NS {
+		t.ns = &nsTask{stateDir: nsStateDir(e.nsBase, h.ID), childNSPid: st.NSPid}
+	}
 	e.tasks[h.ID] = t
 	e.mu.Unlock()
 	go e.watchForeign(t)
@@ -87,7 +90,14 @@ func (e *Executor) watchForeign(t *task) {
 	}
 	e.killIsolated(t)
 	e.logger.Debug("recovered task exited", "task_id", t.id)
-	e.finishTask(t, &drivers.ExitResult{ExitCode: -1, Err: errForeignExit})
+	res := &drivers.ExitResult{ExitCode: -1, Err: errForeignExit}
+	if t.ns != nil {
+		// An isolated task's init left the status its parent could not see.
+		if r, ok := nsExitResult(t.ns.stateDir); ok {
+			res = r
+		}
+	}
+	e.finishTask(t, res)
 }
 
 // groupStillOurs guards the leftover kill of a recovered task, whose leader

@@ -25,6 +25,7 @@ type task struct {
 	done       chan struct{} // closed once result is set
 	spec       *launchSpec   // env, user and dir for ExecTask; nil if unknown
 	out        *taskOutput   // nil when the task writes straight to files
+	ns         *nsTask       // its PID and mount namespaces; nil when none
 
 	statsMu  sync.Mutex
 	lastCPU  uint64 // ns of CPU time at lastSeen, for CPUPercent
@@ -52,7 +53,11 @@ func newTask(cfg *drivers.TaskConfig, pid int, ticks uint64, proc *os.Process, w
 }
 
 func (t *task) handle() (*drivers.TaskHandle, error) {
-	state, err := marshalState(driverState{PID: t.pid, PGID: t.pgid, StartTicks: t.startTicks})
+	st := driverState{PID: t.pid, PGID: t.pgid, StartTicks: t.startTicks}
+	if t.ns != nil {
+		st.NS, st.NSPid = true, t.ns.childNSPid
+	}
+	state, err := marshalState(st)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +131,9 @@ func (t *task) signalLeader(sig unix.Signal) error {
 	defer t.mu.Unlock()
 	if t.gone {
 		return fmt.Errorf("task %s: not running", t.id)
+	}
+	if t.ns != nil {
+		return signalNSMain(t, sig)
 	}
 	if err := unix.Kill(t.pid, sig); err != nil {
 		return fmt.Errorf("task %s: sending %s to pid %d: %w", t.id, unix.SignalName(sig), t.pid, err)
