@@ -52,6 +52,9 @@ type options struct {
 	inproc      bool
 	failWatch   time.Duration
 	subscribers int
+	procs       bool
+	bin         string
+	raftSample  time.Duration
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -80,6 +83,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.inproc, "inproc", false, "nodes call the servers in-process (server.RPC) instead of over the network: no client connection pools, for a loaded machine")
 	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
 	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
+	fs.BoolVar(&o.procs, "procs", false, "run the servers as separate `appmesh agent -server` processes (Raft on BoltDB under -data-dir or a temporary directory) and watch their leadership (procs.go)")
+	fs.StringVar(&o.bin, "bin", "bin/appmesh", "with -procs, the agent binary to run (make build)")
+	fs.DurationVar(&o.raftSample, "raft-sample", time.Second, "with -procs, how often each server's /v1/metrics is read for its Raft state")
 	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -98,6 +104,10 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-conns and -submitters must be positive")
 	case o.killLeader && o.servers < 3:
 		return nil, errors.New("-kill-leader needs -servers 3 (a lone server has no one to take over)")
+	case o.procs && (o.killLeader || o.inproc):
+		return nil, errors.New("-procs cannot be combined with -kill-leader or -inproc: both act on in-process servers")
+	case o.procs && o.raftSample <= 0:
+		return nil, errors.New("-raft-sample must be positive")
 	}
 	return o, nil
 }
@@ -129,11 +139,12 @@ func run(o *options) error {
 	mem := startMemSampler(250 * time.Millisecond)
 	logf("starting %d server(s)", o.servers)
 	t0 := time.Now()
-	c, err := startCluster(o.servers, o.schedulers, o.logLevel, o.dataDir)
+	c, err := startTarget(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer c.Shutdown()
+	var r *report
+	defer func() { c.shutdown(r) }()
 	logf("cluster ready in %v; HTTP %s, RPC %v", time.Since(t0).Round(time.Millisecond), c.httpURL, c.rpcAddrs)
 
 	// Everything started from here on (nodes, pools, acker, submitters) is
@@ -159,7 +170,7 @@ func run(o *options) error {
 		tracker: newJobTracker(),
 	}
 	if o.inproc {
-		s.local = c.servers
+		s.local = c.inproc.servers
 	}
 	poolLog := hclog.NewNullLogger()
 	for range o.conns {
@@ -277,7 +288,7 @@ wait:
 	subEnd := submitDone
 	subMu.Unlock()
 
-	r := &report{
+	r = &report{
 		opts: o, nodes: o.nodes, placed: placed, running: int(s.running.Load()),
 		regTime: regTime, placeTime: last.Sub(first), runTime: lastRun.Sub(first),
 		lat: lat, unfinished: unfinished, peak: peak,
@@ -291,15 +302,13 @@ wait:
 	if e, ok := s.firstErr.Load().(string); ok {
 		r.firstErr = e
 	}
-	if l := c.leader(); l != nil {
-		r.serverRunning, r.serverAllocs, r.serverOthers = countRunning(l)
-	}
+	c.finish(r)
 	r.print(os.Stdout)
 	// The failover counts nodes, not allocations: it runs even when the
 	// placement phase gave up (a loaded machine), as long as it was not
 	// interrupted.
 	if o.killLeader && ctx.Err() == nil {
-		fr, err := failover(ctx, c, s, o.failWatch)
+		fr, err := failover(ctx, c.inproc, s, o.failWatch)
 		if err != nil {
 			runErr = err
 		} else {
