@@ -55,6 +55,9 @@ type options struct {
 	procs       bool
 	bin         string
 	raftSample  time.Duration
+	raftMult    int
+	// onReport, when set (tests), gets the run's report once printed.
+	onReport func(*report)
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -86,6 +89,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.procs, "procs", false, "run the servers as separate `appmesh agent -server` processes (Raft on BoltDB under -data-dir or a temporary directory) and watch their leadership (procs.go)")
 	fs.StringVar(&o.bin, "bin", "bin/appmesh", "with -procs, the agent binary to run (make build)")
 	fs.DurationVar(&o.raftSample, "raft-sample", time.Second, "with -procs, how often each server's /v1/metrics is read for its Raft state")
+	fs.IntVar(&o.raftMult, "raft-multiplier", 0, "with -procs, the servers' raft_multiplier (0: the agent default, 1)")
 	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -106,6 +110,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-kill-leader needs -servers 3 (a lone server has no one to take over)")
 	case o.procs && (o.killLeader || o.inproc):
 		return nil, errors.New("-procs cannot be combined with -kill-leader or -inproc: both act on in-process servers")
+	case o.raftMult != 0 && !o.procs:
+		return nil, errors.New("-raft-multiplier needs -procs (in-process servers use the base timing)")
 	case o.procs && o.raftSample <= 0:
 		return nil, errors.New("-raft-sample must be positive")
 	}
@@ -304,6 +310,9 @@ wait:
 	}
 	c.finish(r)
 	r.print(os.Stdout)
+	if o.onReport != nil {
+		o.onReport(r)
+	}
 	// The failover counts nodes, not allocations: it runs even when the
 	// placement phase gave up (a loaded machine), as long as it was not
 	// interrupted.

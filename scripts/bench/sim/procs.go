@@ -43,7 +43,7 @@ type procCluster struct {
 // temporary directory when root is empty), each with bootstrap-expect n
 // and joining the gossip port of the first, and waits until all of them
 // name the same leader.
-func startProcCluster(ctx context.Context, bin string, n, schedulers int, logLevel, root string) (*procCluster, error) {
+func startProcCluster(ctx context.Context, bin string, n int, tune procTuning, logLevel, root string) (*procCluster, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("-procs runs the agent binary %s: %w (build it with `make build`, or pass -bin)", bin, err)
 	}
@@ -62,7 +62,7 @@ func startProcCluster(ctx context.Context, bin string, n, schedulers int, logLev
 		pc.root = dir
 	}
 	for i := 1; i <= n; i++ {
-		ps, err := newProcServer(pc.root, i, n, schedulers, logLevel)
+		ps, err := newProcServer(pc.root, i, n, tune, logLevel)
 		if err != nil {
 			pc.Shutdown()
 			return nil, err
@@ -89,7 +89,13 @@ type procSpec struct {
 	args []string
 }
 
-func newProcServer(root string, i, n, schedulers int, logLevel string) (*procSpec, error) {
+// procTuning is the server settings -procs passes in a config file.
+type procTuning struct {
+	schedulers     int
+	raftMultiplier int
+}
+
+func newProcServer(root string, i, n int, tune procTuning, logLevel string) (*procSpec, error) {
 	http, err := freeAddr("tcp")
 	if err != nil {
 		return nil, err
@@ -112,11 +118,19 @@ func newProcServer(root string, i, n, schedulers int, logLevel string) (*procSpe
 	args := []string{"agent", "-server", "-bootstrap-expect", strconv.Itoa(n), "-node", name,
 		"-bind", "127.0.0.1", "-data-dir", filepath.Join(dir, "data"), "-log-level", logLevel,
 		"-http-port", port(http), "-rpc-port", port(rpc), "-gossip-port", port(gossip)}
-	if schedulers > 0 {
-		// There is no flag for it: a config file carries it.
+	if tune.schedulers > 0 || tune.raftMultiplier > 0 {
+		// There are no flags for these: a config file carries them.
+		var body strings.Builder
+		body.WriteString("server {\n")
+		if tune.schedulers > 0 {
+			fmt.Fprintf(&body, "  num_schedulers = %d\n", tune.schedulers)
+		}
+		if tune.raftMultiplier > 0 {
+			fmt.Fprintf(&body, "  raft_multiplier = %d\n", tune.raftMultiplier)
+		}
+		body.WriteString("}\n")
 		cfg := filepath.Join(dir, "sim.hcl")
-		body := fmt.Sprintf("server {\n  num_schedulers = %d\n}\n", schedulers)
-		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		if err := os.WriteFile(cfg, []byte(body.String()), 0o600); err != nil {
 			return nil, fmt.Errorf("write config of %s: %w", name, err)
 		}
 		args = append(args, "-config", cfg)

@@ -49,6 +49,9 @@ type metricSample struct {
 	applyCount    float64
 	allocsRunning float64
 	allocsTotal   float64
+	// Goroutine scheduling waits (go_sched_latencies_seconds): all, and
+	// those longer than about 10 ms and 117 ms (the histogram's buckets).
+	schedCount, schedOver10ms, schedOver117ms float64
 }
 
 func newRaftWatch(pc *procCluster, every time.Duration) *raftWatch {
@@ -166,6 +169,12 @@ func parseMetrics(r io.Reader) (metricSample, error) {
 			s.applySum += v
 		case strings.HasPrefix(key, "appmesh_raft_apply_seconds_count"):
 			s.applyCount += v
+		case key == "go_sched_latencies_seconds_count":
+			s.schedCount = v
+		case strings.HasPrefix(key, "go_sched_latencies_seconds_bucket{le=\"0.0104"):
+			s.schedOver10ms = -v // made "over" once the count is known
+		case strings.HasPrefix(key, "go_sched_latencies_seconds_bucket{le=\"0.117"):
+			s.schedOver117ms = -v
 		case strings.HasPrefix(key, "appmesh_allocations{"):
 			s.allocsTotal += v
 			if key == `appmesh_allocations{client_status="running"}` {
@@ -175,6 +184,10 @@ func parseMetrics(r io.Reader) (metricSample, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return metricSample{}, fmt.Errorf("read metrics: %w", err)
+	}
+	if s.schedCount > 0 {
+		s.schedOver10ms += s.schedCount
+		s.schedOver117ms += s.schedCount
 	}
 	return s, nil
 }
@@ -242,6 +255,10 @@ func (r *raftSummary) print(w io.Writer, every time.Duration) {
 		p("  %s: %s; term %.0f → %.0f; max last contact %s; raft apply %s; max GC pause %.1f ms; slowest scrape %v; %d failed scrapes",
 			st.name, role, st.first.term, st.last.term, contactText(st), apply,
 			1000*st.maxGCPause, st.maxScrape.Round(time.Millisecond), st.failures)
+		if n := st.last.schedCount - st.first.schedCount; n > 0 {
+			p("    goroutines waiting to run: %.3f%% of %.0f waits over 10 ms, %.4f%% over 117 ms",
+				100*(st.last.schedOver10ms-st.first.schedOver10ms)/n, n, 100*(st.last.schedOver117ms-st.first.schedOver117ms)/n)
+		}
 		if st.firstErr != "" {
 			p("    first scrape error: %s", st.firstErr)
 		}

@@ -127,7 +127,11 @@ func raftText(o *options) string {
 		if dataDir == "" {
 			dataDir = "a temporary directory"
 		}
-		return fmt.Sprintf("on BoltDB under %s, servers as separate processes of %s", dataDir, o.bin)
+		mult := "1 (default)"
+		if o.raftMult > 0 {
+			mult = fmt.Sprint(o.raftMult)
+		}
+		return fmt.Sprintf("on BoltDB under %s, servers as separate processes of %s, raft_multiplier %s", dataDir, o.bin, mult)
 	}
 	if dataDir == "" {
 		return "in memory (log and snapshots on the Go heap)"

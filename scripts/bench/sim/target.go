@@ -31,7 +31,8 @@ func startTarget(ctx context.Context, o *options) (*target, error) {
 		}
 		return &target{httpURL: c.httpURL, rpcAddrs: c.rpcAddrs, inproc: c}, nil
 	}
-	pc, err := startProcCluster(ctx, o.bin, o.servers, o.schedulers, o.logLevel, o.dataDir)
+	pc, err := startProcCluster(ctx, o.bin, o.servers,
+		procTuning{schedulers: o.schedulers, raftMultiplier: o.raftMult}, o.logLevel, o.dataDir)
 	if err != nil {
 		return nil, err
 	}
