@@ -130,6 +130,11 @@ func instruments() []prometheus.Collector {
 	}
 }
 
+// schedLatencies is the one runtime scheduler metric exported beyond the
+// collector's defaults (the other /sched/ series would double the size of
+// a scrape for little).
+var schedLatencies = collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/sched/latencies:seconds$`)}
+
 // NewRegistry returns a registry with the Go runtime and process
 // collectors, every appmesh instrument, and the given collectors (an
 // agent's server and client state). A collector that fails to register is
@@ -137,7 +142,10 @@ func instruments() []prometheus.Collector {
 func NewRegistry(extra ...prometheus.Collector) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	all := []prometheus.Collector{
-		collectors.NewGoCollector(),
+		// Scheduler latencies (go_sched_latencies_seconds: how long
+		// runnable goroutines waited to run) tell a server starved of CPU,
+		// whose Raft heartbeats then miss their timeout, from a slow disk.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(schedLatencies)),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}
 	all = append(all, instruments()...)

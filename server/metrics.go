@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/server/state"
@@ -66,14 +67,15 @@ var (
 )
 
 var (
-	descRaftState  = desc("raft_state", "1 for the Raft state this server is in, 0 for the others.", "state")
-	descRaftLeader = desc("raft_has_leader", "1 when this server knows a Raft leader, 0 when the cluster has none it can see.")
-	descRaftIndex  = desc("raft_index", "Raft log positions of this server (last_log, commit, applied) and its term.", "kind")
-	descBroker     = desc("eval_broker_evals", "Evaluations in the leader's broker by state: ready, unacked, waiting (behind another of the same job), blocked (no room), delayed.", "state")
-	descPlanQueue  = desc("plan_queue_depth", "Plans waiting for the leader's plan applier.")
-	descNodes      = desc("nodes", "Nodes by status, from this server's copy of the state.", "status")
-	descJobs       = desc("jobs", "Jobs by status, from this server's copy of the state.", "status")
-	descAllocs     = desc("allocations", "Allocations by client status, from this server's copy of the state.", "client_status")
+	descRaftState   = desc("raft_state", "1 for the Raft state this server is in, 0 for the others.", "state")
+	descRaftLeader  = desc("raft_has_leader", "1 when this server knows a Raft leader, 0 when the cluster has none it can see.")
+	descRaftIndex   = desc("raft_index", "Raft log positions of this server (last_log, commit, applied) and its term.", "kind")
+	descRaftContact = desc("raft_last_contact_seconds", "Seconds since this follower last heard from the leader (0 on the leader); near the heartbeat timeout, an election is close.")
+	descBroker      = desc("eval_broker_evals", "Evaluations in the leader's broker by state: ready, unacked, waiting (behind another of the same job), blocked (no room), delayed.", "state")
+	descPlanQueue   = desc("plan_queue_depth", "Plans waiting for the leader's plan applier.")
+	descNodes       = desc("nodes", "Nodes by status, from this server's copy of the state.", "status")
+	descJobs        = desc("jobs", "Jobs by status, from this server's copy of the state.", "status")
+	descAllocs      = desc("allocations", "Allocations by client status, from this server's copy of the state.", "client_status")
 )
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -97,7 +99,7 @@ type serverCollector struct {
 }
 
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRaftState, descRaftLeader, descRaftIndex, descBroker,
+	for _, d := range []*prometheus.Desc{descRaftState, descRaftLeader, descRaftIndex, descRaftContact, descBroker,
 		descPlanQueue, descNodes, descJobs, descAllocs} {
 		ch <- d
 	}
@@ -115,6 +117,9 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 		if v, err := strconv.ParseUint(stats[k], 10, 64); err == nil {
 			ch <- gauge(descRaftIndex, float64(v), k)
 		}
+	}
+	if d, ok := lastContact(stats["last_contact"]); ok {
+		ch <- gauge(descRaftContact, d.Seconds())
 	}
 	ready, unacked, waiting := s.broker.Stats()
 	ch <- gauge(descBroker, float64(ready), "ready")
@@ -167,6 +172,17 @@ func emitCounts(ch chan<- prometheus.Metric, d *prometheus.Desc, known []string,
 
 func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 	return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+// lastContact reads Raft's last_contact statistic: "0" on the leader,
+// "never" before a follower heard from one (no value then), else a
+// duration.
+func lastContact(v string) (time.Duration, bool) {
+	if v == "0" {
+		return 0, true
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil
 }
 
 func boolValue(b bool) float64 {

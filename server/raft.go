@@ -33,15 +33,7 @@ func (s *Server) raftConfig(id string) *raft.Config {
 		c.LeaderLeaseTimeout = 50 * time.Millisecond
 		c.CommitTimeout = 5 * time.Millisecond
 	} else {
-		// Servers of one cluster share a LAN. A follower starts an election
-		// after a random 1–2× HeartbeatTimeout without contact, so a dead
-		// leader is replaced in about 0.3–0.7 s; pre-vote (on by default)
-		// keeps a partitioned or slow server from disrupting a healthy
-		// leader, which is what prevents election storms under load.
-		c.HeartbeatTimeout = 300 * time.Millisecond
-		c.ElectionTimeout = 300 * time.Millisecond
-		c.LeaderLeaseTimeout = 250 * time.Millisecond
-		c.CommitTimeout = 10 * time.Millisecond
+		scaleRaftTiming(c, s.config.RaftMultiplier)
 	}
 	c.SnapshotThreshold = 8192
 	c.TrailingLogs = 10240

@@ -86,6 +86,9 @@ type Config struct {
 	// FailoverHeartbeatTTL is how long a new leader waits for a node's
 	// first heartbeat (default 5m; heartbeat_failover.go).
 	FailoverHeartbeatTTL time.Duration
+	// RaftMultiplier scales Raft's heartbeat, election and leader-lease
+	// timeouts (0 or 1: the base LAN timing; raft_timing.go).
+	RaftMultiplier int
 	// EvalTiming tunes evaluation retries (zero fields: defaults;
 	// eval_broker_nack.go).
 	EvalTiming EvalBrokerTiming

@@ -132,6 +132,7 @@ func (a *Agent) startServer() error {
 		GossipKey:       cfg.Server.Encrypt,
 	}
 	srvCfg.FailoverHeartbeatTTL = cfg.Server.failoverHeartbeatTTL()
+	srvCfg.RaftMultiplier = cfg.Server.RaftMultiplier
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
 		srvCfg.GossipBindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Gossip))

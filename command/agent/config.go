@@ -73,6 +73,9 @@ type ServerConfig struct {
 	// FailoverHeartbeatTTL is how long a new leader waits for each node's
 	// first heartbeat ("5m" default; config_failover.go).
 	FailoverHeartbeatTTL string `hcl:"failover_heartbeat_ttl,optional"`
+	// RaftMultiplier scales Raft's heartbeat, election and leader-lease
+	// timeouts (1 by default; config_raft.go).
+	RaftMultiplier int `hcl:"raft_multiplier,optional"`
 }
 
 // ACLConfig is the agent's acl block.
@@ -230,6 +233,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Sprintf("server run_gc_after %q is not a positive duration", c.Server.RunGCAfter))
 	}
 	problems = append(problems, c.Server.failoverProblems()...)
+	problems = append(problems, c.Server.raftProblems()...)
 	if c.AdvertiseAddr != "" && net.ParseIP(c.AdvertiseAddr) == nil {
 		problems = append(problems, fmt.Sprintf("advertise address %q is not an IP address", c.AdvertiseAddr))
 	}

@@ -53,6 +53,12 @@ type options struct {
 	failWatch   time.Duration
 	subscribers int
 	events      eventOptions
+	procs       bool
+	bin         string
+	raftSample  time.Duration
+	raftMult    int
+	// onReport, when set (tests), gets the run's report once printed.
+	onReport func(*report)
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -81,6 +87,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.inproc, "inproc", false, "nodes call the servers in-process (server.RPC) instead of over the network: no client connection pools, for a loaded machine")
 	fs.BoolVar(&o.killLeader, "kill-leader", false, "after all allocations run, kill the leader and count the live nodes the new leader marks down (needs -servers 3)")
 	fs.DurationVar(&o.failWatch, "failover-watch", 150*time.Second, "with -kill-leader, how long to watch node status after the kill (longer than the largest heartbeat TTL: 100s at 5,000 nodes)")
+	fs.BoolVar(&o.procs, "procs", false, "run the servers as separate `appmesh agent -server` processes (Raft on BoltDB under -data-dir or a temporary directory) and watch their leadership (procs.go)")
+	fs.StringVar(&o.bin, "bin", "bin/appmesh", "with -procs, the agent binary to run (make build)")
+	fs.DurationVar(&o.raftSample, "raft-sample", time.Second, "with -procs, how often each server's /v1/metrics is read for its Raft state")
+	fs.IntVar(&o.raftMult, "raft-multiplier", 0, "with -procs, the servers' raft_multiplier (0: the agent default, 1)")
 	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	fs.BoolVar(&o.events.full, "event-full", false, "event subscribers ask for whole allocations (full=true) instead of summaries")
 	fs.StringVar(&o.events.encoding, "event-encoding", "gzip", `how event subscribers read: "gzip" drains the compressed bytes, "decode" decompresses them in this process, "identity" asks for plain lines`)
@@ -103,6 +113,12 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-conns and -submitters must be positive")
 	case o.killLeader && o.servers < 3:
 		return nil, errors.New("-kill-leader needs -servers 3 (a lone server has no one to take over)")
+	case o.procs && (o.killLeader || o.inproc):
+		return nil, errors.New("-procs cannot be combined with -kill-leader or -inproc: both act on in-process servers")
+	case o.raftMult != 0 && !o.procs:
+		return nil, errors.New("-raft-multiplier needs -procs (in-process servers use the base timing)")
+	case o.procs && o.raftSample <= 0:
+		return nil, errors.New("-raft-sample must be positive")
 	}
 	return o, nil
 }
@@ -134,11 +150,12 @@ func run(o *options) error {
 	mem := startMemSampler(250 * time.Millisecond)
 	logf("starting %d server(s)", o.servers)
 	t0 := time.Now()
-	c, err := startCluster(o.servers, o.schedulers, o.logLevel, o.dataDir)
+	c, err := startTarget(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer c.Shutdown()
+	var r *report
+	defer func() { c.shutdown(r) }()
 	logf("cluster ready in %v; HTTP %s, RPC %v", time.Since(t0).Round(time.Millisecond), c.httpURL, c.rpcAddrs)
 
 	// Everything started from here on (nodes, pools, acker, submitters) is
@@ -168,7 +185,7 @@ func run(o *options) error {
 		tracker: newJobTracker(),
 	}
 	if o.inproc {
-		s.local = c.servers
+		s.local = c.inproc.servers
 	}
 	poolLog := hclog.NewNullLogger()
 	for range o.conns {
@@ -288,7 +305,7 @@ wait:
 	subEnd := submitDone
 	subMu.Unlock()
 
-	r := &report{
+	r = &report{
 		opts: o, nodes: o.nodes, placed: placed, running: int(s.running.Load()),
 		regTime: regTime, placeTime: last.Sub(first), runTime: lastRun.Sub(first),
 		lat: lat, unfinished: unfinished, peak: peak,
@@ -302,15 +319,16 @@ wait:
 	if e, ok := s.firstErr.Load().(string); ok {
 		r.firstErr = e
 	}
-	if l := c.leader(); l != nil {
-		r.serverRunning, r.serverAllocs, r.serverOthers = countRunning(l)
-	}
+	c.finish(r)
 	r.print(os.Stdout)
+	if o.onReport != nil {
+		o.onReport(r)
+	}
 	// The failover counts nodes, not allocations: it runs even when the
 	// placement phase gave up (a loaded machine), as long as it was not
 	// interrupted.
 	if o.killLeader && ctx.Err() == nil {
-		fr, err := failover(ctx, c, s, o.failWatch)
+		fr, err := failover(ctx, c.inproc, s, o.failWatch)
 		if err != nil {
 			runErr = err
 		} else {

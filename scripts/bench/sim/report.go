@@ -37,6 +37,10 @@ type report struct {
 
 	serverRunning, serverAllocs int
 	serverOthers                map[string]int // allocations not running, by status
+
+	// With -procs: the leadership watch and each server process's usage.
+	raft  *raftSummary
+	procs []procUsage
 }
 
 func (r *report) print(w io.Writer) {
@@ -47,7 +51,7 @@ func (r *report) print(w io.Writer) {
 	p("  setup:                 %d server(s), %d simulated nodes, %d allocations in jobs of %d, %d CPUs (GOMAXPROCS %d)",
 		o.servers, r.nodes, o.allocs, o.jobSize, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	p("                         acks %s, inflight jobs %s, %d connection(s) per server", o.ackMode, inflightText(o.inflight), o.conns)
-	p("                         raft %s; GC percent %s, memory limit %s", raftText(o.dataDir), gcText(), limitText())
+	p("                         raft %s; GC percent %s, memory limit %s", raftText(o), gcText(), limitText())
 	p("  node registration:     %v (%.0f nodes/s)", r.regTime.Round(time.Millisecond), rate(r.nodes, r.regTime))
 	p("  placed:                %d allocations", r.placed)
 	p("  placements per second: %.0f  (placed / first submit → last placement seen by a node)", rate(r.placed, r.placeTime))
@@ -61,14 +65,18 @@ func (r *report) print(w io.Writer) {
 	p("  submit → placed, per job: p50 %v, p99 %v, max %v (%d jobs finished, %d not)",
 		percentile(lat, 50).Round(time.Millisecond), percentile(lat, 99).Round(time.Millisecond),
 		percentile(lat, 100).Round(time.Millisecond), len(lat), r.unfinished)
+	who := "servers + simulator"
+	if o.procs {
+		who = "the simulator alone; servers below"
+	}
 	if r.cpu > 0 && r.running > 0 {
 		// Less sensitive to a loaded machine than the rates above: what
 		// the work cost, not how long it waited for a core.
-		p("  process CPU:           %v, submit → all running (%.0f µs per allocation; servers, simulator and event subscribers)",
-			r.cpu.Round(time.Millisecond), float64(r.cpu.Microseconds())/float64(r.running))
+		p("  process CPU:           %v, submit → all running (%.0f µs per allocation; %s, with event subscribers)",
+			r.cpu.Round(time.Millisecond), float64(r.cpu.Microseconds())/float64(r.running), who)
 	}
-	p("  peak memory (process: servers + simulator): heap in use %s, Go sys %s, VmHWM %s",
-		mb(r.peak.HeapInuse), mb(r.peak.Sys), mb(r.peak.VmHWM))
+	p("  peak memory (process: %s): heap in use %s, Go sys %s, VmHWM %s",
+		who, mb(r.peak.HeapInuse), mb(r.peak.Sys), mb(r.peak.VmHWM))
 	p("  RPCs by nodes: %d watch answers, %d alloc fetches, %d UpdateAlloc calls, %d heartbeats, %d errors",
 		r.watches, r.fetches, r.ackCalls, r.heartbeats, r.rpcErrors)
 	if r.firstErr != "" {
@@ -79,6 +87,10 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.submitRetries > 0 {
 		p("  job submissions retried after a 503 (no leader): %d", r.submitRetries)
+	}
+	if r.raft != nil {
+		printProcs(w, r.procs)
+		r.raft.print(w, o.raftSample)
 	}
 }
 
@@ -117,7 +129,18 @@ func gcText() string {
 	return strconv.Itoa(agent.ServerGCPercent)
 }
 
-func raftText(dataDir string) string {
+func raftText(o *options) string {
+	dataDir := o.dataDir
+	if o.procs {
+		if dataDir == "" {
+			dataDir = "a temporary directory"
+		}
+		mult := "1 (default)"
+		if o.raftMult > 0 {
+			mult = fmt.Sprint(o.raftMult)
+		}
+		return fmt.Sprintf("on BoltDB under %s, servers as separate processes of %s, raft_multiplier %s", dataDir, o.bin, mult)
+	}
 	if dataDir == "" {
 		return "in memory (log and snapshots on the Go heap)"
 	}
