@@ -3,6 +3,7 @@ package jobspec
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sort"
 
@@ -19,9 +20,10 @@ type hclDecoder struct {
 	src      []byte   // the text that was parsed (see splitOneLineBlocks)
 	lines    *lineMap // maps positions in src back to the user's file; nil if src is the file
 	diags    hcl.Diagnostics
+	scope    *scope // var, local and functions (hcl_scope.go)
 }
 
-func parseHCL(filename string, src []byte) (*structs.Job, error) {
+func parseHCL(filename string, src []byte, opts ParseOptions) (*structs.Job, error) {
 	text, inserted := splitOneLineBlocks(src, filename)
 	var lines *lineMap
 	if len(inserted) > 0 {
@@ -39,6 +41,18 @@ func parseHCL(filename string, src []byte) (*structs.Job, error) {
 		return nil, fmt.Errorf("%s: internal error: unexpected HCL body type %T", filename, file.Body)
 	}
 	d := &hclDecoder{filename: filename, src: text, lines: lines}
+	baseDir := opts.BaseDir
+	if baseDir == "" {
+		baseDir = filepath.Dir(filename)
+	}
+	// First pass: variables and locals, so that the job can use them. Their
+	// problems are reported alone: decoding the job with missing values
+	// would only add follow-up errors.
+	extDiags := d.buildScope(body, opts, baseDir)
+	if d.diags.HasErrors() || extDiags.HasErrors() {
+		lines.remap(d.diags)
+		return nil, newDiagnosticsError(append(d.diags, extDiags...))
+	}
 	job := newBlockValue(reflect.TypeFor[structs.Job]())
 	if jobBlock := d.findJobBlock(body); jobBlock != nil {
 		d.decodeBlock(jobBlock, job.Elem())
@@ -64,9 +78,11 @@ func (d *hclDecoder) findJobBlock(body *hclsyntax.Body) *hclsyntax.Block {
 	var job *hclsyntax.Block
 	for _, blk := range body.Blocks {
 		switch {
+		case blk.Type == "variable" || blk.Type == "locals":
+			// Read by the first pass (buildScope).
 		case blk.Type != "job":
 			d.diags = append(d.diags, errorAt(blk.TypeRange, "Unsupported block type",
-				fmt.Sprintf("Blocks of type %q are not expected here. A job file holds one job block: job \"<id>\" { ... }.", blk.Type)))
+				fmt.Sprintf("Blocks of type %q are not expected here. A job file holds one job block: job \"<id>\" { ... }, with variable and locals blocks beside it.", blk.Type)))
 		case job != nil:
 			d.diags = append(d.diags, errorAt(blk.TypeRange, "Duplicate job block",
 				fmt.Sprintf("A job file holds exactly one job; the first job block is at line %d. Put each job in its own file.", d.line(job.TypeRange))))

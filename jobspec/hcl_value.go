@@ -14,18 +14,28 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-// evalExpr evaluates an argument's expression without variables or
-// functions. Strings are never interpolated: each `${...}` in a string is
-// kept as written, because the text inside (meta.rack, attr.kernel.name,
-// env.HOME ...) is resolved later on a node, not while parsing. Rather than
-// guessing every root a user might write, string templates are rebuilt from
-// their source, so any `${...}` comes through unchanged.
+// evalExpr evaluates an argument's expression with var, local and the
+// functions (hcl_scope.go). In strings, each `${...}` that refers only to
+// var and local (or to nothing, like "${upper("x")}") is evaluated now;
+// any other is kept as written, because the text inside (meta.rack,
+// attr.kernel.name, env.HOME ...) is resolved later on a node, not while
+// parsing. Rather than guessing every root a user might write, such
+// interpolations are rebuilt from their source, so they come through
+// unchanged.
 func (d *hclDecoder) evalExpr(expr hclsyntax.Expression) (cty.Value, hcl.Diagnostics) {
 	switch e := expr.(type) {
 	case *hclsyntax.TemplateExpr:
 		return d.literalTemplate(e)
 	case *hclsyntax.TemplateWrapExpr:
-		// A string that is one interpolation: "${meta.rack}".
+		// A string that is one interpolation: "${meta.rack}", or
+		// "${var.ports}", which keeps the variable's own type as in HCL.
+		ok, diags := scopedOnly(e.Wrapped)
+		if diags.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+		if ok {
+			return d.evalScoped(e.Wrapped)
+		}
 		return d.interpolation(e.Wrapped)
 	case *hclsyntax.ParenthesesExpr:
 		return d.evalExpr(e.Expression)
@@ -34,17 +44,12 @@ func (d *hclDecoder) evalExpr(expr hclsyntax.Expression) (cty.Value, hcl.Diagnos
 	case *hclsyntax.ObjectConsExpr:
 		return d.evalObject(e)
 	}
-	val, diags := expr.Value(nil)
-	for _, diag := range diags {
-		if diag.Summary == "Variables not allowed" {
-			diag.Detail += ` Values known only on a node are written inside a string and resolved at run time, e.g. "${meta.rack}".`
-		}
-	}
-	return val, diags
+	return d.evalScoped(expr)
 }
 
-// literalTemplate rebuilds a quoted string or heredoc: literal parts as the
-// parser unescaped them, interpolations as their source text.
+// literalTemplate builds a quoted string or heredoc: literal parts as the
+// parser unescaped them, interpolations of var and local evaluated, other
+// interpolations as their source text.
 func (d *hclDecoder) literalTemplate(e *hclsyntax.TemplateExpr) (cty.Value, hcl.Diagnostics) {
 	var b strings.Builder
 	var diags hcl.Diagnostics
@@ -53,7 +58,7 @@ func (d *hclDecoder) literalTemplate(e *hclsyntax.TemplateExpr) (cty.Value, hcl.
 			b.WriteString(lit.Val.AsString())
 			continue
 		}
-		val, partDiags := d.interpolation(part)
+		val, partDiags := d.templatePart(part)
 		diags = append(diags, partDiags...)
 		if !partDiags.HasErrors() {
 			b.WriteString(val.AsString())
@@ -65,9 +70,35 @@ func (d *hclDecoder) literalTemplate(e *hclsyntax.TemplateExpr) (cty.Value, hcl.
 	return cty.StringVal(b.String()), nil
 }
 
-// interpolation returns "${<source>}" for the expression inside a `${...}`.
-// Template directives (%{if}, %{for}) would need evaluation, so they are
-// rejected rather than silently kept or dropped.
+// templatePart returns the text of one interpolation of a template.
+func (d *hclDecoder) templatePart(part hclsyntax.Expression) (cty.Value, hcl.Diagnostics) {
+	ok, diags := scopedOnly(part)
+	if diags.HasErrors() || !ok {
+		if diags.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+		return d.interpolation(part)
+	}
+	val, diags := d.evalScoped(part)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	if val.IsNull() {
+		return cty.DynamicVal, hcl.Diagnostics{errorAt(part.Range(), "Invalid template interpolation value",
+			"This value is null, and a null cannot be written into a string.")}
+	}
+	str, err := convert.Convert(val, cty.String)
+	if err != nil || !str.IsKnown() {
+		return cty.DynamicVal, hcl.Diagnostics{errorAt(part.Range(), "Invalid template interpolation value",
+			fmt.Sprintf("A %s cannot be written into a string; use jsonencode(...) or join(...) to make text of it.", val.Type().FriendlyName()))}
+	}
+	return str, nil
+}
+
+// interpolation returns "${<source>}" for the expression inside a `${...}`
+// that is resolved at run time. Template directives (%{if}, %{for}) would
+// need evaluation, so they are rejected rather than silently kept or
+// dropped; with var and local only they are evaluated by templatePart.
 func (d *hclDecoder) interpolation(inner hclsyntax.Expression) (cty.Value, hcl.Diagnostics) {
 	rng := inner.Range()
 	start, end := rng.Start.Byte, rng.End.Byte
@@ -77,7 +108,7 @@ func (d *hclDecoder) interpolation(inner hclsyntax.Expression) (cty.Value, hcl.D
 	text := string(d.src[start:end])
 	if strings.HasPrefix(text, "%{") {
 		return cty.DynamicVal, hcl.Diagnostics{errorAt(rng, "Template directives are not supported",
-			`Job files keep "${...}" for run time and do not evaluate %{...} directives. Write "%%{" for a literal "%{".`)}
+			`Job files keep "${...}" for run time and evaluate %{...} directives only over var and local. Write "%%{" for a literal "%{".`)}
 	}
 	return cty.StringVal("${" + strings.TrimSpace(text) + "}"), nil
 }

@@ -25,6 +25,11 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // other file is HCL unless its content starts with '{', in which case it is
 // JSON too (e.g. the output of `appmesh job inspect` saved as "web.job").
 func ParseFile(path string) (*structs.Job, error) {
+	return ParseFileWithOptions(path, ParseOptions{})
+}
+
+// ParseFileWithOptions is ParseFile with values for the file's variables.
+func ParseFileWithOptions(path string, opts ParseOptions) (*structs.Job, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read job file: %w", err)
@@ -33,7 +38,7 @@ func ParseFile(path string) (*structs.Job, error) {
 	if strings.EqualFold(filepath.Ext(path), ".json") {
 		format = FormatJSON
 	}
-	return Parse(path, src, format)
+	return ParseWithOptions(path, src, format, opts)
 }
 
 // Parse parses a job from src. format is "hcl", "json" or "" to detect it
@@ -43,20 +48,36 @@ func ParseFile(path string) (*structs.Job, error) {
 // which unwraps to a *structs.ValidationError), so structs.IsValidation
 // reports true for any problem in the input.
 func Parse(filename string, src []byte, format string) (*structs.Job, error) {
+	return ParseWithOptions(filename, src, format, ParseOptions{})
+}
+
+// ParseWithOptions is Parse with values for an HCL file's variables. A JSON
+// job (the API form) has no variables, so giving it -var or -var-file
+// values is an error rather than silently ignored.
+func ParseWithOptions(filename string, src []byte, format string, opts ParseOptions) (*structs.Job, error) {
 	src = bytes.TrimPrefix(src, utf8BOM)
 	switch strings.ToLower(format) {
 	case "":
 		if looksLikeJSON(src) {
-			return parseJSONJob(filename, src)
+			return parseJSONWithOptions(filename, src, opts)
 		}
-		return parseHCL(filename, src)
+		return parseHCL(filename, src, opts)
 	case FormatHCL:
-		return parseHCL(filename, src)
+		return parseHCL(filename, src, opts)
 	case FormatJSON:
-		return parseJSONJob(filename, src)
+		return parseJSONWithOptions(filename, src, opts)
 	default:
 		return nil, fmt.Errorf("unknown job file format %q: use %q or %q", format, FormatHCL, FormatJSON)
 	}
+}
+
+func parseJSONWithOptions(filename string, src []byte, opts ParseOptions) (*structs.Job, error) {
+	if len(opts.Vars) > 0 || len(opts.VarFiles) > 0 {
+		return nil, &structs.ValidationError{Problems: []string{
+			fmt.Sprintf("%s: -var and -var-file apply only to HCL job files; a JSON job has no variables", filename),
+		}}
+	}
+	return parseJSONJob(filename, src)
 }
 
 // looksLikeJSON reports whether the first non-space byte opens a JSON
