@@ -25,16 +25,22 @@ Usage: appmesh job plan [options] FILE
 
   Exit code: 0 when nothing would change, 1 when allocations would be
   created or destroyed, 255 on error.
-
+` + jobVarOptions + `
 ` + generalOptions + jsonOption)
 }
 
 func (c *JobPlanCommand) Run(args []string) int {
 	fs := c.flagSet("job plan", true)
+	var vars jobVarFlags
+	vars.register(fs)
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
 	}
-	job, err := loadJob(fs.Arg(0))
+	opts, err := vars.options()
+	if err != nil {
+		return c.usageError(c.Help(), "%v", err)
+	}
+	job, err := loadJob(fs.Arg(0), opts)
 	if err != nil {
 		return c.planErrorf("%v", err)
 	}

@@ -41,7 +41,7 @@ Run Options:
 
   -json
     Print the registration result as JSON and return without waiting.
-
+` + jobVarOptions + `
 ` + generalOptions)
 }
 
@@ -53,13 +53,19 @@ func (c *JobRunCommand) Run(args []string) int {
 	fs.Var(&checkIndex, "check-index", "")
 	timeout := fs.Duration("timeout", defaultMonitorTimeout, "")
 	token := fs.String("idempotency-token", "", "")
+	var vars jobVarFlags
+	vars.register(fs)
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
+	}
+	parseOpts, err := vars.options()
+	if err != nil {
+		return c.usageError(c.Help(), "%v", err)
 	}
 	if *timeout <= 0 {
 		return c.usageError(c.Help(), "-timeout must be positive, got %s", *timeout)
 	}
-	job, err := loadJob(fs.Arg(0))
+	job, err := loadJob(fs.Arg(0), parseOpts)
 	if err != nil {
 		return c.errorf("%v", err)
 	}
