@@ -25,7 +25,13 @@ func (e *DiagnosticsError) Unwrap() error { return e.validation() }
 func (e *DiagnosticsError) validation() *structs.ValidationError {
 	v := &structs.ValidationError{}
 	for _, d := range e.Diagnostics {
-		if d.Severity == hcl.DiagError {
+		switch {
+		case d.Severity != hcl.DiagError:
+		case d.Subject == nil:
+			// A problem with no place in a file (a -var flag): hcl would
+			// print "<nil>: " in front of it.
+			v.Problems = append(v.Problems, d.Summary+"; "+d.Detail)
+		default:
 			v.Problems = append(v.Problems, d.Error())
 		}
 	}

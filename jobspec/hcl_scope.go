@@ -231,14 +231,28 @@ func (d *hclDecoder) checkRefs(expr hcl.Expression) hcl.Diagnostics {
 		}
 		switch {
 		case root == "var" && !d.hasVar(name):
-			diags = append(diags, errorAt(tr.SourceRange(), "Undefined variable",
-				fmt.Sprintf("var.%s is not declared in this file. Declare it with variable %q { type = string }.", name, name)))
+			detail := fmt.Sprintf("var.%s is not declared in this file. Declare it with variable %q { type = string }.", name, name)
+			if guess := suggestName(name, d.scope.varNames()); guess != "" {
+				detail = fmt.Sprintf("var.%s is not declared in this file. Did you mean var.%s?", name, guess)
+			}
+			diags = append(diags, errorAt(tr.SourceRange(), "Undefined variable", detail))
 		case root == "local" && (d.scope == nil || d.scope.localDefs[name] == nil):
 			diags = append(diags, errorAt(tr.SourceRange(), "Undefined local value",
 				fmt.Sprintf("local.%s is not defined in this file. Define it in a locals { %s = ... } block.", name, name)))
 		}
 	}
 	return diags
+}
+
+func (s *scope) varNames() []string {
+	if s == nil {
+		return nil
+	}
+	names := make([]string, 0, len(s.vars))
+	for n := range s.vars {
+		names = append(names, n)
+	}
+	return names
 }
 
 func (d *hclDecoder) hasVar(name string) bool {

@@ -41,7 +41,7 @@ func readVarFile(path string, byName map[string]*jobVariable, out map[string]ass
 		v := byName[name]
 		if v == nil {
 			diags = append(diags, errorAt(attr.NameRange, "Undefined variable",
-				fmt.Sprintf("The job file declares no variable %q. Declare it with variable %q { ... } or remove it from %s.", name, name, path)))
+				fmt.Sprintf("The job file declares no variable %q.%s", name, didYouMean(name, byName))))
 			continue
 		}
 		val, vd := attr.Expr.Value(nil)

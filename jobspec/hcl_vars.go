@@ -215,8 +215,8 @@ func (d *hclDecoder) outsideValues(vars []*jobVariable, opts ParseOptions) (map[
 		v := byName[name]
 		if v == nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undefined variable",
-				Detail: fmt.Sprintf("-var %s=...: the job file %s declares no variable %q%s. Declare it with variable %q { type = string }.",
-					name, d.filename, name, declaredList(vars), name)})
+				Detail: fmt.Sprintf("-var %s=...: the job file %s declares no variable %q%s.%s",
+					name, d.filename, name, declaredList(vars), didYouMean(name, byName))})
 			continue
 		}
 		source := fmt.Sprintf("-var %s=...", name)
@@ -225,6 +225,19 @@ func (d *hclDecoder) outsideValues(vars []*jobVariable, opts ParseOptions) (map[
 		out[name] = assigned{val: val, source: source}
 	}
 	return out, diags
+}
+
+// didYouMean suggests a declared variable close to an unknown name, or
+// how to declare it.
+func didYouMean(name string, byName map[string]*jobVariable) string {
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	if guess := suggestName(name, names); guess != "" {
+		return fmt.Sprintf(" Did you mean %q?", guess)
+	}
+	return fmt.Sprintf(" Declare it with variable %q { type = string }.", name)
 }
 
 // declaredList names the declared variables for a message about an unknown one.

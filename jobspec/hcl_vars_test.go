@@ -213,6 +213,11 @@ job "v" { meta = { p = var.port } }
 			want: []string{`job.hcl:2,17-24: Undefined variable; var.dcs is not declared`},
 		},
 		{
+			name: "misspelt variable",
+			src:  "variable \"image\" { default = \"x\" }\njob \"u\" {\n  meta = { i = var.imgae }\n}\n",
+			want: []string{`job.hcl:3,16-25: Undefined variable; var.imgae is not declared in this file. Did you mean var.image?`},
+		},
+		{
 			name: "undefined local",
 			src:  "job \"u\" {\n  type = local.kind\n}\n",
 			want: []string{`job.hcl:2,10-20: Undefined local value; local.kind is not defined`},
@@ -248,7 +253,7 @@ job "v" { meta = { p = var.port } }
 			name: "unknown -var",
 			src:  validated,
 			opts: ParseOptions{Vars: map[string]string{"prot": "8080"}},
-			want: []string{`Undefined variable; -var prot=...: the job file`, `declares no variable "prot" (declared: port)`},
+			want: []string{`Undefined variable; -var prot=...: the job file`, `declares no variable "prot" (declared: port). Did you mean "port"?`},
 		},
 		{
 			name:  "unknown name in a var file",
