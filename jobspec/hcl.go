@@ -3,7 +3,6 @@ package jobspec
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"sort"
 
@@ -41,14 +40,10 @@ func parseHCL(filename string, src []byte, opts ParseOptions) (*structs.Job, err
 		return nil, fmt.Errorf("%s: internal error: unexpected HCL body type %T", filename, file.Body)
 	}
 	d := &hclDecoder{filename: filename, src: text, lines: lines}
-	baseDir := opts.BaseDir
-	if baseDir == "" {
-		baseDir = filepath.Dir(filename)
-	}
 	// First pass: variables and locals, so that the job can use them. Their
 	// problems are reported alone: decoding the job with missing values
 	// would only add follow-up errors.
-	extDiags := d.buildScope(body, opts, baseDir)
+	extDiags := d.buildScope(body, opts, opts.BaseDir)
 	if d.diags.HasErrors() || extDiags.HasErrors() {
 		lines.remap(d.diags)
 		return nil, newDiagnosticsError(append(d.diags, extDiags...))

@@ -96,12 +96,16 @@ func jobFunctions(baseDir string) map[string]function.Function {
 
 // resolvePath makes a relative path relative to the job file's directory,
 // not to wherever the CLI happens to run, so a job file and the files it
-// reads can move together.
-func resolvePath(baseDir, path string) string {
-	if filepath.IsAbs(path) {
-		return path
+// reads can move together. Without a base directory the job was not read
+// from a file, and reading files is refused (see ParseOptions.BaseDir).
+func resolvePath(baseDir, path string) (string, error) {
+	if baseDir == "" {
+		return "", fmt.Errorf("file functions are available only in a job read from a file (job run, plan, validate)")
 	}
-	return filepath.Join(baseDir, path)
+	if filepath.IsAbs(path) {
+		return path, nil
+	}
+	return filepath.Join(baseDir, path), nil
 }
 
 // makeFileFunc returns file(path): the content of a UTF-8 text file.
@@ -110,7 +114,10 @@ func makeFileFunc(baseDir string) function.Function {
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path := resolvePath(baseDir, args[0].AsString())
+			path, err := resolvePath(baseDir, args[0].AsString())
+			if err != nil {
+				return cty.NilVal, err
+			}
 			src, err := os.ReadFile(path)
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("cannot read %s: %w", path, err)
@@ -129,7 +136,10 @@ func makeFileExistsFunc(baseDir string) function.Function {
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path := resolvePath(baseDir, args[0].AsString())
+			path, err := resolvePath(baseDir, args[0].AsString())
+			if err != nil {
+				return cty.NilVal, err
+			}
 			st, err := os.Stat(path)
 			switch {
 			case err == nil:

@@ -26,8 +26,11 @@ type ParseOptions struct {
 	// named APPMESH_VAR_<name> set variable <name>. The library never reads
 	// the process environment itself, so that parsing stays hermetic.
 	Env []string
-	// BaseDir is where file() resolves relative paths; by default the
-	// directory of the job file.
+	// BaseDir is where file() and fileexists() resolve relative paths.
+	// ParseFileWithOptions sets it to the job file's directory. When it is
+	// empty (Parse of bytes that may come from anywhere, e.g. a future HTTP
+	// endpoint) the file functions are refused, so that a job text cannot
+	// read the files of the process that parses it.
 	BaseDir string
 }
 

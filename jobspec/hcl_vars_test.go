@@ -325,3 +325,45 @@ func TestHCLVariablesJSONJobRefusesVars(t *testing.T) {
 		t.Fatalf("environment variables must not break JSON jobs: %v", err)
 	}
 }
+
+// TestHCLVariablesFileNeedsAFile: a job given as bytes (which may come
+// from anywhere) cannot read the parsing process's files.
+func TestHCLVariablesFileNeedsAFile(t *testing.T) {
+	_, err := Parse("job.hcl", []byte(`job "f" { meta = { a = file("/etc/hostname") } }`), FormatHCL)
+	if err == nil || !strings.Contains(err.Error(), "file functions are available only in a job read from a file") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestHCLVariablesInTemplates covers heredocs, directives, escapes and
+// one-line variable blocks.
+func TestHCLVariablesInTemplates(t *testing.T) {
+	src := `variable "env" { type = string  default = "prod" }
+variable "hosts" { default = ["a", "b"] }
+job "t" {
+  meta = {
+    escaped = "$${var.env}"
+    mode    = "%{ if var.env == "prod" }strict%{ else }loose%{ endif }"
+    list    = "%{ for h in var.hosts }${h};%{ endfor }"
+    runtime = "${attr.kernel.name}-${var.env}"
+    script  = <<EOT
+run --env=${var.env} --rack=${meta.rack}
+EOT
+  }
+}
+`
+	job, err := parseVars(t, src, ParseOptions{})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	want := map[string]string{
+		"escaped": "${var.env}",
+		"mode":    "strict",
+		"list":    "a;b;",
+		"runtime": "${attr.kernel.name}-prod",
+		"script":  "run --env=prod --rack=${meta.rack}\n",
+	}
+	if !reflect.DeepEqual(job.Meta, want) {
+		t.Errorf("meta = %#v\nwant   %#v", job.Meta, want)
+	}
+}

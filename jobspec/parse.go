@@ -38,6 +38,9 @@ func ParseFileWithOptions(path string, opts ParseOptions) (*structs.Job, error) 
 	if strings.EqualFold(filepath.Ext(path), ".json") {
 		format = FormatJSON
 	}
+	if opts.BaseDir == "" {
+		opts.BaseDir = filepath.Dir(path)
+	}
 	return ParseWithOptions(path, src, format, opts)
 }
 
