@@ -28,6 +28,8 @@ func FuzzParseHCL(f *testing.F) {
 		`job { }`,
 		`job "a" "b" { version = 1 }`,
 		`{"id": "json-looking"}`,
+		"variable \"n\" {\n  type = number\n  default = 2\n  validation {\n    condition = var.n > 0\n    error_message = \"no\"\n  }\n}\nlocals { a = \"${var.n}-${local.b}\"  b = upper(\"x\") }\njob \"j\" { group \"g\" { count = var.n } meta = { a = local.a } }",
+		"locals { a = local.b\n b = local.a }\njob \"j\" {}",
 	} {
 		f.Add(seed)
 	}
