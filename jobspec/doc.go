@@ -14,10 +14,14 @@
 // as in `constraint { attribute = "${meta.rack}"  operator = "glob"  value = "r[12]" }`
 // (see hcl_oneline.go).
 //
-// Strings keep `${...}` literally in both formats: `"${meta.rack}"` is
-// interpolated on the client or by the scheduler at run time, never while
-// parsing. HCL functions, variables and `%{...}` template directives are not
-// supported.
+// An HCL file may declare `variable` and `locals` blocks and call the
+// functions of hcl_funcs.go; they are evaluated in a first pass
+// (hcl_scope.go) and used anywhere in the job, values coming from
+// ParseOptions (the CLI's -var, -var-file and APPMESH_VAR_*). In strings, a
+// `${...}` using only var, local and functions is evaluated while parsing;
+// any other, such as `"${meta.rack}"`, is kept literally and interpolated
+// on the client or by the scheduler at run time. JSON keeps every `${...}`
+// literally and has no variables.
 //
 // Parse neither canonicalizes nor validates the job: callers run
 // job.Canonicalize() and job.Validate() so that the same checks run on the
