@@ -259,6 +259,12 @@ func (a *Agent) RPCContext(ctx context.Context, method string, args any, reply a
 	if a.server == nil && a.remote != nil {
 		return a.remote.RPCContext(ctx, method, args, reply)
 	}
+	// In-process, the context rides in the query's options: without it
+	// the local client's five-minute allocation watch would hold the
+	// agent's shutdown.
+	if qc, ok := args.(interface{ SetQueryContext(context.Context) }); ok {
+		qc.SetQueryContext(ctx)
+	}
 	return a.RPC(method, args, reply)
 }
 
