@@ -3,10 +3,10 @@ package taskrunner
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
