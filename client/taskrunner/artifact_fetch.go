@@ -153,7 +153,7 @@ func (f *artifactFetcher) download(ctx context.Context, a *structs.TaskArtifact,
 }
 
 func (f *artifactFetcher) tooLarge(size int64) error {
-	limit := fmt.Sprintf("the client's limit of %d MiB (client setting artifact_max_size_mb)", f.maxSize>>20)
+	limit := sizeLimitText(f.maxSize)
 	if size > 0 {
 		return fmt.Errorf("download is %d bytes, larger than %s", size, limit)
 	}
@@ -246,6 +246,14 @@ func underAny(p string, dirs []string) bool {
 		}
 	}
 	return false
+}
+
+// sizeLimitText names the limit and the setting that raises it.
+func sizeLimitText(max int64) string {
+	if max%(1<<20) == 0 {
+		return fmt.Sprintf("the client's limit of %d MiB (client setting artifact_max_size_mb)", max>>20)
+	}
+	return fmt.Sprintf("the client's limit of %d bytes (client setting artifact_max_size_mb)", max)
 }
 
 func newHash(algo string) hash.Hash {

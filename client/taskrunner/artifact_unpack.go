@@ -175,7 +175,7 @@ func (u *unpacker) file(p string, mode fs.FileMode, r io.Reader) error {
 	}
 	u.left -= n
 	if u.left < 0 {
-		return fmt.Errorf("unpacked size is larger than the client's limit of %d MiB (client setting artifact_max_size_mb)", u.maxSize>>20)
+		return fmt.Errorf("unpacked size is larger than %s", sizeLimitText(u.maxSize))
 	}
 	return nil
 }
