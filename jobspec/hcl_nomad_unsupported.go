@@ -32,6 +32,9 @@ var nomadOnly = map[string]map[string]string{
 		"action":           "run the command with appmesh alloc exec instead",
 		"schedule":         "use a daily_window block (see job-spec.md)",
 	},
+	"artifact": {
+		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",
+	},
 	"service": {
 		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
 	},

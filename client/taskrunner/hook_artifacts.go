@@ -39,6 +39,18 @@ func artifactHookFor(tr *TaskRunner) hook {
 func (h *artifactHook) Name() string { return "artifacts" }
 
 func (h *artifactHook) Prestart(ctx context.Context, cfg *drivers.TaskConfig) error {
+	// A kill or a detach (agent shutdown) ends a download at once; the
+	// goroutine ends with this call.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-h.tr.killCh:
+		case <-h.tr.detachCh:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
 	first := true
 	for i, a := range h.tr.task.Artifacts {
 		if h.done[i] {
@@ -56,6 +68,27 @@ func (h *artifactHook) Prestart(ctx context.Context, cfg *drivers.TaskConfig) er
 		h.done[i] = true
 	}
 	return nil
+}
+
+// artifactFailed decides after an artifact failed: a kill or a detach that
+// cut the download short is not the task's failure; anything else is a
+// Failed Artifact Download event and the restart policy's call.
+func (tr *TaskRunner) artifactFailed(ae *artifactError) restartDecision {
+	if tr.killRequested() {
+		tr.emit(newEvent(structs.TaskEventKilled, "Task killed while downloading artifacts: "+tr.killReason))
+		return restartDecision{}
+	}
+	select {
+	case <-tr.detachCh:
+		// next sees the detach and leaves the task pending for the next agent.
+		return restartDecision{restart: true, reason: "Agent stopped during the artifact download"}
+	default:
+	}
+	tr.logger.Error("artifact failed", "error", ae)
+	ev := newEvent(structs.TaskEventArtifactFailure, ae.Error())
+	ev.Error = ae.Error()
+	tr.emit(ev)
+	return tr.restarts.onStartFailure()
 }
 
 // asArtifactError finds an artifact failure in a prestart error.

@@ -354,3 +354,34 @@ func TestTaskRunner_ArtifactRestart(t *testing.T) {
 		t.Fatalf("stdout = %q", out)
 	}
 }
+
+// A kill during a download that would never end stops it: the task is
+// dead and killed, not failed, and no download failure is reported.
+func TestTaskRunner_ArtifactKilledDuringDownload(t *testing.T) {
+	started := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000000")
+		_, _ = w.Write([]byte("partial"))
+		w.(http.Flusher).Flush()
+		started <- struct{}{}
+		<-r.Context().Done() // the client must hang up
+	}))
+	t.Cleanup(srv.Close)
+
+	tr, dir := newRunner(t, `exit 0`)
+	tr.task.Artifacts = []*structs.TaskArtifact{{Source: srv.URL + "/slow.bin"}}
+	tr.hooks = append(tr.hooks, artifactHookFor(tr))
+	go tr.Run()
+	select {
+	case <-started:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the download never started")
+	}
+	tr.Kill("test")
+	waitDone(t, tr, 60*time.Second)
+	s := tr.State()
+	if s.State != structs.TaskStateDead || s.Failed || hasEvent(s, structs.TaskEventKilled) == nil || hasEvent(s, structs.TaskEventArtifactFailure) != nil {
+		t.Fatalf("want dead, killed and not failed, got %+v", s)
+	}
+	noLeftovers(t, filepath.Join(dir.TaskDir("web"), "local"))
+}

@@ -261,11 +261,7 @@ func (tr *TaskRunner) startAndWait() (res *drivers.ExitResult, kind exitKind, d 
 	}
 	cfg, err := tr.prestart()
 	if ae, ok := asArtifactError(err); ok {
-		tr.logger.Error("artifact failed", "error", ae)
-		ev := newEvent(structs.TaskEventArtifactFailure, ae.Error())
-		ev.Error = ae.Error()
-		tr.emit(ev)
-		return nil, 0, tr.restarts.onStartFailure(), false
+		return nil, 0, tr.artifactFailed(ae), false
 	}
 	if err != nil {
 		tr.logger.Error("task setup failed", "error", err)
