@@ -45,6 +45,11 @@ type Config struct {
 	// ChrootEnv is what isolated exec tasks see of the host (host path =
 	// path inside, read-only); empty: the driver's default.
 	ChrootEnv map[string]string
+	// ArtifactLocalDirs are the directories artifacts may be read from
+	// (none: local sources denied); ArtifactMaxSize bounds one artifact in
+	// bytes (0: taskrunner.DefaultArtifactMaxSize).
+	ArtifactLocalDirs []string
+	ArtifactMaxSize   int64
 	// Reserved is capacity kept back for the host itself.
 	Reserved *structs.Resources
 	Logger   hclog.Logger

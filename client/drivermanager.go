@@ -79,5 +79,7 @@ func (c *Client) taskPolicy() *taskrunner.Policy {
 		DockerPrivilegedEnabled: c.cfg.DockerPrivilegedEnabled,
 		RawExecEnabled:          c.cfg.RawExecEnabled,
 		ChrootEnv:               c.cfg.ChrootEnv,
+		ArtifactLocalDirs:       c.cfg.ArtifactLocalDirs,
+		ArtifactMaxSize:         c.cfg.ArtifactMaxSize,
 	}
 }

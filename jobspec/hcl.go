@@ -181,6 +181,9 @@ func (d *hclDecoder) decodeAttribute(attr *hclsyntax.Attribute, target reflect.V
 // unknownArgumentDetail explains an unknown argument and, where it can,
 // what was probably meant.
 func unknownArgumentDetail(name, blockType string, s *hclSchema) string {
+	if nomad := nomadOnlyDetail(name, blockType); nomad != "" {
+		return nomad
+	}
 	detail := fmt.Sprintf("An argument named %q is not expected here.", name)
 	for _, l := range s.labels {
 		if l.jsonName == name {
@@ -201,7 +204,9 @@ func (d *hclDecoder) decodeNestedBlock(blk *hclsyntax.Block, target reflect.Valu
 	switch {
 	case f == nil || f.serverOnly:
 		detail := fmt.Sprintf("Blocks of type %q are not expected here.", blk.Type)
-		if f == nil {
+		if nomad := nomadOnlyDetail(blk.Type, blockType); f == nil && nomad != "" {
+			detail = nomad
+		} else if f == nil {
 			if guess := suggestName(blk.Type, s.names()); guess != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", guess)
 			}

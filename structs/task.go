@@ -39,6 +39,9 @@ type Task struct {
 	ShutdownDelay Duration `json:"shutdown_delay,omitempty"`
 	// Upstreams are other services the task finds through Consul.
 	Upstreams []*Upstream `json:"upstreams,omitempty" hcl:"upstream,block"`
+	// Artifacts are fetched into the task's directory before it starts
+	// (artifact.go).
+	Artifacts []*TaskArtifact `json:"artifacts,omitempty" hcl:"artifact,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -96,6 +99,7 @@ func (t *Task) Validate() error {
 		v.Merge("daily_window", t.DailyWindow.Validate())
 	}
 	validateChecks(v, t.Checks)
+	validateArtifacts(v, t.Artifacts)
 	return v.ErrorOrNil()
 }
 
@@ -123,6 +127,7 @@ func (t *Task) Copy() *Task {
 	c.DailyWindow = t.DailyWindow.Copy()
 	c.Services = CopyServices(t.Services)
 	c.Upstreams = CopyUpstreams(t.Upstreams)
+	c.Artifacts = copyArtifacts(t.Artifacts)
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))
 		for i, ck := range t.Checks {

@@ -35,6 +35,12 @@ type Policy struct {
 	// that of exec and raw_exec tasks that set no user. Empty: the
 	// current process's user.
 	AgentUser string
+	// ArtifactLocalDirs are the client directories artifacts may be read
+	// from (file:// or absolute sources); empty denies local sources.
+	ArtifactLocalDirs []string
+	// ArtifactMaxSize bounds one artifact's download and unpacked size in
+	// bytes; 0 is DefaultArtifactMaxSize.
+	ArtifactMaxSize int64
 }
 
 // Check returns why the task may not run on this client, naming the rule

@@ -170,7 +170,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		&healthHook{tr: tr},
 		&payloadHook{payload: cfg.Payload, task: cfg.Task.Name},
 	}
-	for _, h := range []hook{servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
+	for _, h := range []hook{artifactHookFor(tr), servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
 		if h != nil {
 			tr.hooks = append(tr.hooks, h)
 		}
@@ -260,6 +260,9 @@ func (tr *TaskRunner) startAndWait() (res *drivers.ExitResult, kind exitKind, d 
 		return nil, 0, restartDecision{failed: true}, false
 	}
 	cfg, err := tr.prestart()
+	if ae, ok := asArtifactError(err); ok {
+		return nil, 0, tr.artifactFailed(ae), false
+	}
 	if err != nil {
 		tr.logger.Error("task setup failed", "error", err)
 		ev := newEvent(structs.TaskEventSetupFailure, err.Error())

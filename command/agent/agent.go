@@ -194,6 +194,8 @@ func (a *Agent) startClient() error {
 		DockerVolumesEnabled:    cfg.Client.DockerVolumesEnabled,
 		DockerPrivilegedEnabled: cfg.Client.DockerPrivilegedEnabled,
 		ChrootEnv:               cfg.Client.ChrootEnv,
+		ArtifactLocalDirs:       cfg.Client.ArtifactLocalDirs,
+		ArtifactMaxSize:         cfg.Client.ArtifactMaxSizeMB << 20,
 		Logger:                  a.logger,
 		RPC:                     rpc,
 		Drivers:                 client.NewPluginDriverManager(self, a.logger),

@@ -123,6 +123,12 @@ type ClientConfig struct {
 	GCMaxAllocs          *int     `hcl:"gc_max_allocs,optional"`
 	// PluginIdleGrace: a driver plugin with no task and no agent exits after it ("30m").
 	PluginIdleGrace string `hcl:"plugin_idle_grace,optional"`
+	// ArtifactLocalDirs are the directories task artifacts may be read
+	// from; empty (the default) denies local artifact sources.
+	ArtifactLocalDirs []string `hcl:"artifact_local_dirs,optional"`
+	// ArtifactMaxSizeMB bounds one artifact's download and unpacked size
+	// (1024 default).
+	ArtifactMaxSizeMB int64 `hcl:"artifact_max_size_mb,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.
@@ -252,6 +258,7 @@ func (c *Config) Validate() error {
 	problems = append(problems, c.ACL.loginProblems()...)
 	problems = append(problems, c.gcProblems()...)
 	problems = append(problems, chrootEnvProblems(c.Client.ChrootEnv)...)
+	problems = append(problems, artifactConfigProblems(c.Client)...)
 	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
 	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
 	if err := c.Audit.validate(); err != nil {

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/appmesh/appmesh/structs"
@@ -101,7 +100,7 @@ func newGroupChecker(job *structs.Job, tg *structs.TaskGroup) *groupChecker {
 		if !seen[t.Driver] {
 			seen[t.Driver] = true
 			g.drivers = append(g.drivers, t.Driver)
-			g.driverReasons = append(g.driverReasons, fmt.Sprintf("missing driver %q", t.Driver))
+			g.driverReasons = append(g.driverReasons, structs.MissingDriverReason(t.Driver))
 		}
 	}
 	add := func(cs []*structs.Constraint, distinct *bool) {

@@ -1,0 +1,51 @@
+package jobspec
+
+import "fmt"
+
+// nomadOnly lists, by enclosing block, the arguments and blocks of Nomad's
+// job specification that appmesh does not have, with what to do instead.
+// It is consulted only for names the schema does not know, so a feature
+// that appmesh gains (a field in structs) drops out of it by itself.
+var nomadOnly = map[string]map[string]string{
+	"job": {
+		"vault":        "Vault secrets are not integrated; give the task its secrets another way (env, or an artifact from a protected URL)",
+		"vault_token":  "Vault is not integrated",
+		"consul_token": "the Consul integration uses the agent's own token (see consul.md)",
+		"multiregion":  "appmesh has one region per cluster",
+		"node_pool":    "use constraints on node meta instead",
+		"ui":           "the web UI shows no per-job description",
+	},
+	"group": {
+		"consul":                       "the Consul integration is configured on the agent",
+		"vault":                        "Vault secrets are not integrated",
+		"stop_after_client_disconnect": "appmesh has no per-group client disconnect rules",
+		"prevent_reschedule_on_lost":   "appmesh reschedules lost allocations by the group's reschedule policy",
+	},
+	"task": {
+		"vault":            "Vault secrets are not integrated; give the task its secrets another way (env, or an artifact from a protected URL)",
+		"consul":           "the Consul integration is configured on the agent",
+		"csi_plugin":       "CSI volumes are not supported",
+		"dispatch_payload": "a dispatched job's payload is always written to local/payload and given on the task's standard input",
+		"leader":           "all tasks of a group are equal; stopping one does not stop the others",
+		"kind":             "Consul Connect is not supported",
+		"scaling":          "task-level (vertical) scaling is not supported",
+		"action":           "run the command with appmesh alloc exec instead",
+		"schedule":         "use a daily_window block (see job-spec.md)",
+	},
+	"artifact": {
+		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",
+	},
+	"service": {
+		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
+	},
+}
+
+// nomadOnlyDetail says that name, in a blockType block, is a Nomad
+// feature appmesh lacks, or returns "" when it is not one.
+func nomadOnlyDetail(name, blockType string) string {
+	hint, ok := nomadOnly[blockType][name]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("`%s` is a Nomad feature appmesh does not support (found in a %s block): %s.", name, blockType, hint)
+}
