@@ -61,8 +61,13 @@ func (p *DriverPlugin) Client(broker *plugin.MuxBroker, c *rpc.Client) (any, err
 // which the host picks up and re-logs.
 func Serve(d Driver, logger hclog.Logger) {
 	// A plugin outlives the agent that started it (tasks survive agent
-	// restarts); writing to the dead agent's stderr pipe must not kill it.
-	signal.Ignore(syscall.SIGPIPE)
+	// restarts); writing to the dead agent's stderr pipe, or the agent's
+	// terminal hanging up, must not kill it. The signals are caught, not
+	// ignored: an ignored signal stays ignored in every task the plugin
+	// starts (a shell cannot even trap it), while a caught one is reset
+	// to its default in the child. Started under nohup, SIGHUP arrives
+	// ignored; catching it gives tasks their default back too.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE, syscall.SIGHUP)
 	redirectStderr()
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{
