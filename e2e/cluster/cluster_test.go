@@ -21,12 +21,16 @@ func TestClusterFailover(t *testing.T) {
 
 	t.Run("one leader, three members, three voters", func(t *testing.T) {
 		leader := c.waitLeader(servers, "")
+		// Raft can elect a leader before gossip has told every server of
+		// every other: wait for the membership, do not sample it once.
 		for _, s := range servers {
-			ms, err := s.api.members()
-			if err != nil {
-				t.Fatalf("%s: members: %v", s.name, err)
-			}
-			checkMembers(t, s.name, ms, servers, leader)
+			waitFor(t, waitTimeout, s.name+" sees every server alive", func() error {
+				ms, err := s.api.members()
+				if err != nil {
+					return fmt.Errorf("%s: members: %w", s.name, err)
+				}
+				return membersProblem(s.name, ms, servers, leader)
+			}, nil)
 		}
 		rc, err := servers[0].api.raftConfiguration()
 		if err != nil {
@@ -507,6 +511,14 @@ func TestClusterSnapshotRestore(t *testing.T) {
 // all alive, the leader marked.
 func checkMembers(t *testing.T, who string, ms []member, servers []*procAgent, leader *procAgent) {
 	t.Helper()
+	if err := membersProblem(who, ms, servers, leader); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// membersProblem says what is wrong with a member list: not exactly the
+// servers, not all alive, or not exactly one leader (the given one).
+func membersProblem(who string, ms []member, servers []*procAgent, leader *procAgent) error {
 	var names []string
 	alive, leaders := 0, 0
 	for _, m := range ms {
@@ -517,7 +529,7 @@ func checkMembers(t *testing.T, who string, ms []member, servers []*procAgent, l
 		if m.Leader {
 			leaders++
 			if m.Name != leader.name {
-				t.Errorf("%s: member %s is marked leader, but the leader is %s", who, m.Name, leader.name)
+				return fmt.Errorf("%s: member %s is marked leader, but the leader is %s", who, m.Name, leader.name)
 			}
 		}
 	}
@@ -527,8 +539,9 @@ func checkMembers(t *testing.T, who string, ms []member, servers []*procAgent, l
 		want = append(want, s.name)
 	}
 	if strings.Join(names, ",") != strings.Join(want, ",") || alive != len(servers) || leaders != 1 {
-		t.Fatalf("%s: members %+v: want %v all alive with exactly one leader", who, ms, want)
+		return fmt.Errorf("%s: members %+v: want %v all alive with exactly one leader", who, ms, want)
 	}
+	return nil
 }
 
 // checkVoters checks a Raft configuration: exactly the servers, all voters,
