@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// lifecycleBatchJob is a batch job in Nomad's syntax with a task of each
+// lifecycle kind. Every task appends its name to alloc/order.log, the
+// allocation's shared directory. The prestart task leaves a file there
+// that the main task prints; the main task runs until the poststart task
+// has written its line (at most a minute), so the log shows the poststart
+// task starting while the main task runs.
+const lifecycleBatchJob = `job "lc-batch" {
+  datacenters = ["*"]
+  type        = "batch"
+
+  group "g" {
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+
+    task "init" {
+      lifecycle {
+        hook    = "prestart"
+        sidecar = false
+      }
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo config-from-init > $APPMESH_ALLOC_DIR/alloc/config && echo init >> $APPMESH_ALLOC_DIR/alloc/order.log"]
+      }
+    }
+
+    task "proxy" {
+      lifecycle {
+        hook    = "prestart"
+        sidecar = true
+      }
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo proxy >> $APPMESH_ALLOC_DIR/alloc/order.log && exec sleep %d"]
+      }
+    }
+
+    task "main" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "L=$APPMESH_ALLOC_DIR/alloc/order.log; echo main >> $L; cat $APPMESH_ALLOC_DIR/alloc/config; i=0; until grep -q poststart $L; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.1; done; echo main-done >> $L"]
+      }
+    }
+
+    task "announce" {
+      lifecycle {
+        hook = "poststart"
+      }
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo poststart >> $APPMESH_ALLOC_DIR/alloc/order.log"]
+      }
+    }
+
+    task "cleanup" {
+      lifecycle {
+        hook = "poststop"
+      }
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo poststop >> $APPMESH_ALLOC_DIR/alloc/order.log"]
+      }
+    }
+  }
+}
+`
+
+// lifecycleServiceJob: a service whose poststop task runs when the job is
+// stopped.
+const lifecycleServiceJob = `job "lc-svc" {
+  datacenters = ["*"]
+  group "g" {
+    task "main" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo main >> $APPMESH_ALLOC_DIR/alloc/order.log && exec sleep %d"]
+      }
+    }
+    task "cleanup" {
+      lifecycle {
+        hook = "poststop"
+      }
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo poststop >> $APPMESH_ALLOC_DIR/alloc/order.log"]
+      }
+    }
+  }
+}
+`
+
+// TestLifecycle runs job files in Nomad's syntax with lifecycle blocks on
+// a real agent: prestart, prestart sidecar, main, poststart and poststop
+// run in Nomad's order, the main task reads what the prestart task wrote,
+// the batch job with a sidecar ends complete; stopping a service runs its
+// poststop task; a group of only lifecycle tasks is refused by validate.
+func TestLifecycle(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	dir := t.TempDir()
+	proxySleep, proxyMarker := taskSleep(63)
+	svcSleep, svcMarker := taskSleep(64)
+	a.track(proxyMarker)
+	a.track(svcMarker)
+
+	batch := writeJob(t, dir, "lc-batch.hcl", fmt.Sprintf(lifecycleBatchJob, proxySleep))
+	if run := a.cli("job run", batch); run.code != 0 {
+		a.fatalf("job run lc-batch: want exit 0, got %s", run)
+	}
+	allocs := a.waitAllocs("lc-batch", "a complete allocation", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ClientStatus == "complete", describeAllocs(al)
+	})
+	al := allocs[0]
+	order := readOrderLog(t, a, al.ID)
+	if !inOrder(order, "init", "main", "poststart", "main-done", "poststop") || !inOrder(order, "proxy", "main") || len(order) != 6 {
+		t.Fatalf("order.log = %v, want init and proxy, then main, poststart, main-done, poststop", order)
+	}
+	if s := al.TaskStates["proxy"]; s == nil || s.State != "dead" || s.Failed {
+		t.Fatalf("sidecar state %+v, want stopped (dead) and not failed", s)
+	}
+	if logs := a.cli("alloc logs", al.ID, "main"); logs.code != 0 || logs.stdout != "config-from-init\n" {
+		t.Fatalf("alloc logs main: want the file the prestart task wrote, got %s", logs)
+	}
+	if procs := findProcs(proxyMarker); len(procs) != 0 {
+		t.Fatalf("the sidecar still runs after the allocation completed: %s", describeProcs(procs))
+	}
+
+	svc := writeJob(t, dir, "lc-svc.hcl", fmt.Sprintf(lifecycleServiceJob, svcSleep))
+	if run := a.cli("job run", svc); run.code != 0 {
+		a.fatalf("job run lc-svc: %s", run)
+	}
+	allocs = a.waitAllocs("lc-svc", "a running allocation", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ClientStatus == "running", describeAllocs(al)
+	})
+	if s := allocs[0].TaskStates["cleanup"]; s == nil || s.State != "pending" {
+		t.Fatalf("poststop task %+v, want pending while the main task runs", s)
+	}
+	if stop := a.cli("job stop", "lc-svc"); stop.code != 0 {
+		a.fatalf("job stop lc-svc: %s", stop)
+	}
+	allocs = a.waitAllocs("lc-svc", "the stopped allocation complete", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ClientStatus == "complete", describeAllocs(al)
+	})
+	if order := readOrderLog(t, a, allocs[0].ID); strings.Join(order, " ") != "main poststop" {
+		t.Fatalf("order.log = %v, want main then poststop", order)
+	}
+
+	onlyLifecycle := writeJob(t, dir, "bad.hcl", `job "bad" {
+  group "g" {
+    task "init" {
+      lifecycle { hook = "prestart" }
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+    }
+  }
+}
+`)
+	if v := a.cli("job validate", onlyLifecycle); v.code == 0 || !strings.Contains(v.stderr+v.stdout, `group "g": every task has a lifecycle block (init)`) {
+		t.Fatalf("job validate of a group with only lifecycle tasks: want a failure naming the group, got %s", v)
+	}
+	badHook := writeJob(t, dir, "badhook.hcl", strings.Replace(fmt.Sprintf(lifecycleServiceJob, svcSleep), `hook = "poststop"`, `hook = "after"`, 1))
+	if v := a.cli("job validate", badHook); v.code == 0 || !strings.Contains(v.stderr+v.stdout, `group "g": task "cleanup": lifecycle: hook "after" is invalid`) {
+		t.Fatalf("job validate of an unknown hook: want a failure naming the task, got %s", v)
+	}
+}
+
+func writeJob(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readOrderLog reads alloc/order.log of an allocation from the agent's
+// client data directory.
+func readOrderLog(t *testing.T, a *agent, allocID string) []string {
+	t.Helper()
+	p := filepath.Join(a.dataDir, "client", "alloc", allocID, "alloc", "order.log")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		a.fatalf("reading the tasks' order log: %v", err)
+	}
+	return strings.Fields(string(b))
+}
+
+// inOrder reports whether the lines appear in this order in log.
+func inOrder(log []string, lines ...string) bool {
+	pos := -1
+	for _, want := range lines {
+		found := -1
+		for i, l := range log {
+			if l == want {
+				found = i
+				break
+			}
+		}
+		if found <= pos {
+			return false
+		}
+		pos = found
+	}
+	return true
+}
