@@ -152,6 +152,9 @@ func TestLifecycle(t *testing.T) {
 	if s := allocs[0].TaskStates["cleanup"]; s == nil || s.State != "pending" {
 		t.Fatalf("poststop task %+v, want pending while the main task runs", s)
 	}
+	if r := a.cli("alloc restart", allocs[0].ID, "cleanup"); r.code == 0 || !strings.Contains(r.stderr, `has not started yet: it waits for its lifecycle hook "poststop"`) {
+		t.Fatalf("alloc restart of the waiting poststop task: want a refusal saying so, got %s", r)
+	}
 	if stop := a.cli("job stop", "lc-svc"); stop.code != 0 {
 		a.fatalf("job stop lc-svc: %s", stop)
 	}
