@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/drivers/rawexec"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
@@ -194,5 +195,34 @@ exec sleep 600`)
 	}
 	if got := strings.Join(readOrder(t, ar), " "); got != "init main main poststop" {
 		t.Errorf("order.log = %q, want init once, main twice, then poststop", got)
+	}
+}
+
+// An agent that restarts after the prestart task completed but before the
+// main task started (its state left pending) starts the main task without
+// running the prestart task again.
+func TestLifecycleRun_RestoredAfterPrestart(t *testing.T) {
+	init := withLifecycle(shTask("init", appendOrderScript("init")), structs.LifecycleHookPrestart, false)
+	main := shTask("main", appendOrderScript("main"))
+	job := &structs.Job{ID: "job", Type: structs.JobTypeBatch, Groups: []*structs.TaskGroup{{Name: "g", Count: 1, Tasks: []*structs.Task{init, main}}}}
+	alloc := &structs.Allocation{ID: structs.GenerateID(), JobID: "job", TaskGroup: "g", DesiredStatus: structs.AllocDesiredRun}
+	code := 0
+	restore := &state.RestoredAlloc{Tasks: map[string]*state.TaskRecord{
+		"init": {State: &structs.TaskState{State: structs.TaskStateDead, Starts: 1, ExitCode: &code}},
+		"main": {State: &structs.TaskState{State: structs.TaskStatePending}},
+	}}
+	ar, err := New(&Config{Alloc: alloc, Job: job, DataDir: t.TempDir(), Restore: restore,
+		Drivers: oneDriver{rawexec.New(hclog.NewNullLogger())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ar.Run()
+	t.Cleanup(ar.Destroy)
+	waitDone(t, ar)
+	if a := ar.Alloc(); a.ClientStatus != structs.AllocClientComplete || a.TaskStates["init"].Starts != 1 {
+		t.Fatalf("status %q, tasks %+v; want complete with init started once", a.ClientStatus, a.TaskStates)
+	}
+	if got := strings.Join(readOrder(t, ar), " "); got != "main" {
+		t.Fatalf("order.log = %q, want only main (init is not run again)", got)
 	}
 }
