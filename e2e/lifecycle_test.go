@@ -13,7 +13,7 @@ import (
 // allocation's shared directory. The prestart task leaves a file there
 // that the main task prints; the main task runs until the poststart task
 // has written its line (at most a minute), so the log shows the poststart
-// task starting while the main task runs.
+// task running while the main task runs.
 const lifecycleBatchJob = `job "lc-batch" {
   datacenters = ["*"]
   type        = "batch"
@@ -129,8 +129,14 @@ func TestLifecycle(t *testing.T) {
 	})
 	al := allocs[0]
 	order := readOrderLog(t, a, al.ID)
-	if !inOrder(order, "init", "main", "poststart", "main-done", "poststop") || !inOrder(order, "proxy", "main") || len(order) != 6 {
-		t.Fatalf("order.log = %v, want init and proxy, then main, poststart, main-done, poststop", order)
+	// The log orders what each task wrote; when a task started is its
+	// process's start, read from the task states.
+	if !inOrder(order, "init", "main", "main-done", "poststop") || !inOrder(order, "poststart", "main-done") || len(order) != 6 {
+		t.Fatalf("order.log = %v, want init, then main, poststart before main-done, then poststop, and proxy once", order)
+	}
+	started := taskStartTimes(t, a, al.ID)
+	if !(started["init"] > 0 && started["proxy"] > 0 && started["proxy"] <= started["main"] && started["main"] <= started["announce"] && started["main"] <= started["cleanup"]) {
+		t.Fatalf("task start times %v: want the sidecar before main, main before the poststart and poststop tasks", started)
 	}
 	if s := al.TaskStates["proxy"]; s == nil || s.State != "dead" || s.Failed {
 		t.Fatalf("sidecar state %+v, want stopped (dead) and not failed", s)
@@ -203,6 +209,23 @@ func readOrderLog(t *testing.T, a *agent, allocID string) []string {
 		a.fatalf("reading the tasks' order log: %v", err)
 	}
 	return strings.Fields(string(b))
+}
+
+// taskStartTimes returns each task's started_at (unix nanoseconds) from
+// GET /v1/allocation/<id>.
+func taskStartTimes(t *testing.T, a *agent, allocID string) map[string]int64 {
+	t.Helper()
+	var al struct {
+		TaskStates map[string]struct {
+			StartedAt int64 `json:"started_at"`
+		} `json:"task_states"`
+	}
+	a.getJSON("/v1/allocation/"+allocID, &al)
+	out := map[string]int64{}
+	for name, s := range al.TaskStates {
+		out[name] = s.StartedAt
+	}
+	return out
 }
 
 // inOrder reports whether the lines appear in this order in log.

@@ -106,8 +106,8 @@ f main-done`)
 		pos[line] = i
 	}
 	for _, before := range [][2]string{
-		{"init-failed", "init"}, {"init", "main:config-from-init"}, {"proxy", "main:config-from-init"},
-		{"main:config-from-init", "poststart"}, {"poststart", "main-done"}, {"main-done", "poststop"},
+		{"init-failed", "init"}, {"init", "main:config-from-init"},
+		{"poststart", "main-done"}, {"main-done", "poststop"},
 	} {
 		a, okA := pos[before[0]]
 		b, okB := pos[before[1]]
@@ -119,6 +119,12 @@ f main-done`)
 		t.Errorf("order.log has %d lines, want 7 (each task once, init twice): %v", len(order), order)
 	}
 	ts := a.TaskStates
+	// A task's start is its process's start, not its first line in the
+	// log, so the sidecar and poststart order is read from the states.
+	if ts["main"].StartedAt < ts["proxy"].StartedAt || ts["post"].StartedAt < ts["main"].StartedAt {
+		t.Errorf("started at: proxy %d, main %d, poststart %d; want that order",
+			ts["proxy"].StartedAt, ts["main"].StartedAt, ts["post"].StartedAt)
+	}
 	if ts["init"].Restarts != 1 || ts["init"].Failed {
 		t.Errorf("init: %+v, want one restart by the policy and success", ts["init"])
 	}
