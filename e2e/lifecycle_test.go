@@ -155,8 +155,8 @@ func TestLifecycle(t *testing.T) {
 	allocs = a.waitAllocs("lc-svc", "a running allocation", func(al []alloc) (bool, string) {
 		return len(al) == 1 && al[0].ClientStatus == "running", describeAllocs(al)
 	})
-	if s := allocs[0].TaskStates["cleanup"]; s == nil || s.State != "pending" {
-		t.Fatalf("poststop task %+v, want pending while the main task runs", s)
+	if s := allocs[0].TaskStates["cleanup"]; s == nil || s.State != "pending" || !strings.Contains(fmt.Sprint(s.Events), "Waiting for the main tasks to stop") {
+		t.Fatalf("poststop task %+v, want pending while the main task runs, with an event saying why", s)
 	}
 	if r := a.cli("alloc restart", allocs[0].ID, "cleanup"); r.code == 0 || !strings.Contains(r.stderr, `has not started yet: it waits for its lifecycle hook "poststop"`) {
 		t.Fatalf("alloc restart of the waiting poststop task: want a refusal saying so, got %s", r)

@@ -197,6 +197,7 @@ func (ar *AllocRunner) Run() {
 		// records a Setup Failure, so the allocation ends up failed.
 		ar.logger.Error("failed to build allocation directory", "error", err)
 	}
+	ar.announceWaits()
 	ar.report()
 	var wg sync.WaitGroup
 	for _, tr := range ar.tasks {

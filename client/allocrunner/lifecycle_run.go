@@ -47,6 +47,29 @@ func newGates(l *lifecycle, tasks []*structs.Task, restored map[string]*structs.
 	return gates
 }
 
+// TaskEventLifecycleWait is recorded on a task that waits for its
+// lifecycle turn, so that a pending task says why.
+const TaskEventLifecycleWait = "Waiting"
+
+// waitMessages say what a gated task waits for, by hook.
+var waitMessages = map[string]string{
+	"":                             "Waiting for the prestart tasks to complete",
+	structs.LifecycleHookPoststart: "Waiting for the main tasks to start",
+	structs.LifecycleHookPoststop:  "Waiting for the main tasks to stop",
+}
+
+// announceWaits records a Waiting event on every task whose turn has not
+// come. Run calls it before any task starts, outside the state callback.
+func (ar *AllocRunner) announceWaits() {
+	states := ar.taskStates()
+	for _, tr := range ar.tasks {
+		name := tr.TaskName()
+		if g := ar.gates[name]; g != nil && !ar.lifecycle.mayStart(name, states) {
+			tr.Emit(TaskEventLifecycleWait, waitMessages[ar.lifecycle.hooks[name]])
+		}
+	}
+}
+
 // runTask runs one task runner once its gate opens. A kill before that
 // lets the runner record the task as killed before it started; a detach
 // (agent shutdown) leaves it pending for the next agent.

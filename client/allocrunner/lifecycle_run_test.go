@@ -183,8 +183,8 @@ exec sleep 600`)
 	if s := a.TaskStates["init"]; s.Starts != 1 || s.State != structs.TaskStateDead || s.Failed {
 		t.Fatalf("init: %+v, want started once and completed", s)
 	}
-	if s := a.TaskStates["cleanup"]; s.State != structs.TaskStatePending {
-		t.Fatalf("poststop task %+v, want pending while the main task runs", s)
+	if s := a.TaskStates["cleanup"]; s.State != structs.TaskStatePending || !hasEvent(s, TaskEventLifecycleWait, "Waiting for the main tasks to stop") {
+		t.Fatalf("poststop task %+v, want pending while the main task runs, with an event saying so", s)
 	}
 	if err := ar.Restart("cleanup", "test"); err == nil || !strings.Contains(err.Error(), "has not started yet") {
 		t.Fatalf("restart of a waiting poststop task: err = %v", err)
@@ -231,4 +231,13 @@ func TestLifecycleRun_RestoredAfterPrestart(t *testing.T) {
 	if got := strings.Join(readOrder(t, ar), " "); got != "main" {
 		t.Fatalf("order.log = %q, want only main (init is not run again)", got)
 	}
+}
+
+func hasEvent(s *structs.TaskState, typ, msg string) bool {
+	for _, e := range s.Events {
+		if e.Type == typ && e.Message == msg {
+			return true
+		}
+	}
+	return false
 }
