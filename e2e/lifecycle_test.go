@@ -246,3 +246,96 @@ func inOrder(log []string, lines ...string) bool {
 	}
 	return true
 }
+
+// lifecycleRestartJob: exec tasks (the client's default isolation) with a
+// prestart task, a prestart sidecar, a main task and a poststop task.
+const lifecycleRestartJob = `job "lc-restart" {
+  group "g" {
+    task "init" {
+      lifecycle { hook = "prestart" }
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo init >> $APPMESH_ALLOC_DIR/alloc/order.log"]
+      }
+    }
+    task "proxy" {
+      lifecycle {
+        hook    = "prestart"
+        sidecar = true
+      }
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo proxy >> $APPMESH_ALLOC_DIR/alloc/order.log; exec sleep %d"]
+      }
+    }
+    task "main" {
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo main >> $APPMESH_ALLOC_DIR/alloc/order.log; exec sleep %d"]
+      }
+    }
+    task "cleanup" {
+      lifecycle { hook = "poststop" }
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo poststop >> $APPMESH_ALLOC_DIR/alloc/order.log"]
+      }
+    }
+  }
+}
+`
+
+// TestLifecycleAgentRestart: an agent that restarts while the main task
+// and the sidecar run re-attaches to both, runs neither the completed
+// prestart task nor anything else again, and still runs the poststop task
+// when the job is stopped afterwards.
+func TestLifecycleAgentRestart(t *testing.T) {
+	t.Parallel()
+	a := startAgent(t, agentOptions{})
+	proxySleep, proxyMarker := taskSleep(65)
+	mainSleep, mainMarker := taskSleep(66)
+	a.track(proxyMarker)
+	a.track(mainMarker)
+	job := writeJob(t, t.TempDir(), "lc-restart.hcl", fmt.Sprintf(lifecycleRestartJob, proxySleep, mainSleep))
+	if run := a.cli("job run", job); run.code != 0 {
+		a.fatalf("job run lc-restart: %s", run)
+	}
+	allocs := a.waitAllocs("lc-restart", "a running allocation", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ClientStatus == "running", describeAllocs(al)
+	})
+	id := allocs[0].ID
+	a.waitProcs(proxyMarker, 1)
+	a.waitProcs(mainMarker, 1)
+
+	a.restart()
+	a.waitAllocs("lc-restart", "the allocation running under the restarted agent", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ID == id && al[0].ClientStatus == "running", describeAllocs(al)
+	})
+	a.waitProcs(proxyMarker, 1)
+	a.waitProcs(mainMarker, 1)
+
+	if stop := a.cli("job stop", "lc-restart"); stop.code != 0 {
+		a.fatalf("job stop lc-restart: %s", stop)
+	}
+	allocs = a.waitAllocs("lc-restart", "the stopped allocation complete", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ClientStatus == "complete", describeAllocs(al)
+	})
+	order := readOrderLog(t, a, id)
+	count := map[string]int{}
+	for _, l := range order {
+		count[l]++
+	}
+	if len(order) != 4 || count["init"] != 1 || count["proxy"] != 1 || count["main"] != 1 || order[3] != "poststop" {
+		t.Fatalf("order.log = %v, want init, proxy and main once each (nothing re-run by the restart), then poststop", order)
+	}
+	for _, m := range []string{proxyMarker, mainMarker} {
+		a.waitFor("the task processes to end with the job", func() (bool, string) {
+			ps := findProcs(m)
+			return len(ps) == 0, describeProcs(ps)
+		})
+	}
+}
