@@ -42,6 +42,9 @@ type Task struct {
 	// Artifacts are fetched into the task's directory before it starts
 	// (artifact.go).
 	Artifacts []*TaskArtifact `json:"artifacts,omitempty" hcl:"artifact,block"`
+	// Lifecycle makes the task run before, beside or after the group's
+	// main tasks (lifecycle.go); nil: a main task.
+	Lifecycle *TaskLifecycle `json:"lifecycle,omitempty" hcl:"lifecycle,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -100,6 +103,9 @@ func (t *Task) Validate() error {
 	}
 	validateChecks(v, t.Checks)
 	validateArtifacts(v, t.Artifacts)
+	if t.Lifecycle != nil {
+		v.Merge("lifecycle", t.Lifecycle.Validate())
+	}
 	return v.ErrorOrNil()
 }
 
@@ -128,6 +134,7 @@ func (t *Task) Copy() *Task {
 	c.Services = CopyServices(t.Services)
 	c.Upstreams = CopyUpstreams(t.Upstreams)
 	c.Artifacts = copyArtifacts(t.Artifacts)
+	c.Lifecycle = t.Lifecycle.Copy()
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))
 		for i, ck := range t.Checks {
