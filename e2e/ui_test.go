@@ -109,6 +109,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	// Exec: a shell in the task over the WebSocket, line by line.
 	b.waitText("#exec-status", "Not connected")
 	b.setValue("#exec-command", "/bin/sh")
+	b.setValue("#exec-mode", "lines")
 	b.click("#exec-connect")
 	b.waitText("#exec-status", "Connected")
 	b.setValue("#exec-input", "echo exec-$((6*7)); echo to-stderr >&2")
@@ -330,6 +331,7 @@ func TestUIACL(t *testing.T) {
 	b.goHash(allocHash)
 	b.waitText("#exec-status", "Not connected")
 	b.setValue("#exec-command", `["/bin/sh", "-c", "echo acl-exec-ok"]`)
+	b.setValue("#exec-mode", "lines")
 	b.click("#exec-connect")
 	b.waitText("#exec-output", "acl-exec-ok")
 	b.waitText("#exec-status", "exited with code 0")
