@@ -9,7 +9,15 @@ import { can } from "./auth.js";
 const READ_EVERY = 1000; // ms between reads of the output (the endpoint does not block)
 
 export async function renderRemoteRun(main, _args, params, signal) {
-  const nodes = ((await get("/v1/nodes", signal)) || []).filter((n) => n.status === "ready");
+  // A token without node read access may still run commands: it then
+  // picks no node, and the scheduler places the run.
+  let nodes = [];
+  let nodesNote = null;
+  try {
+    nodes = ((await get("/v1/nodes", signal)) || []).filter((n) => n.status === "ready");
+  } catch (err) {
+    nodesNote = h("p", { class: "note" }, "The node list is not available to your token (" + err.message + "): the run goes to any node.");
+  }
   const ns = h("input", { id: "run-namespace", value: params.get("namespace") || "default", size: 14 });
   const node = h("select", { id: "run-node" }, h("option", { value: "" }, "any node"),
     nodes.map((n) => h("option", { value: n.name, selected: n.name === params.get("node") }, `${n.name} (${n.id.slice(0, 8)})`)));
@@ -69,7 +77,7 @@ export async function renderRemoteRun(main, _args, params, signal) {
       "Runs one command on a node, like appmesh run. The command is split into words at spaces ",
       "(or give a JSON list) and never goes through a shell: write sh -c '…' for one. ",
       "It needs the run-command capability; without a user, or with raw_exec, also submit-privileged-job."),
-    allowed ? form : h("p", { class: "note", id: "run-denied" }, "Your token may not run commands (run-command) in namespace " + ns.value + "."),
+    nodesNote, allowed ? form : h("p", { class: "note", id: "run-denied" }, "Your token may not run commands (run-command) in namespace " + ns.value + "."),
     status, h("div", { class: "actions" }, stopBtn),
     h("h2", {}, "Output"), stdout, h("h2", {}, "Standard error"), stderr);
 }
