@@ -185,6 +185,7 @@ func TestUIACLManage(t *testing.T) {
 	b.setValue("#policy-rules", "namespace \"default\" {\n  policy = \"sometimes\"\n}\n")
 	b.click("#policy-save")
 	b.waitText("#acl-policies [role=alert]", "sometimes")
+	b.waitText("#acl-policies .gutter", "! 2")
 
 	// A token with that policy; its secret is shown once and works.
 	b.setValue("#new-token-name", "ops-viewer")

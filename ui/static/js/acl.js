@@ -120,8 +120,12 @@ function policyForm() {
       await call("PUT", "/v1/acl/policy/" + enc(n), { name: n, description: description.input.value.trim(), rules: rules.value });
       toast("Policy " + n + " saved");
       replace(result, h("p", { id: "policy-saved" }, "Policy " + n + " saved."));
+      code.mark([]);
       if (f.onDone) await f.onDone();
     } catch (err) {
+      // The agent names the line of a bad rule ("line 2: ..."): mark it.
+      const m = /\bline (\d+)/.exec(err.message);
+      code.mark(m ? [Number(m[1])] : []);
       replace(result, errorBox(err));
     }
   } }, title, h("div", { class: "filters" }, name.label, description.label),
