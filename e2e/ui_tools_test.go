@@ -100,27 +100,37 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 		return id == "exec-terminal", id
 	})
 	term := func(keys string) { b.step("type "+keys, chromedp.SendKeys(chromedp.CSS("#exec-terminal"), keys)) }
+	// ready waits until the terminal shows pattern and then a prompt on
+	// its last line: typing ahead of the shell is what a person does not
+	// do, and input typed around a Ctrl+C is flushed by the terminal.
+	ready := func(pattern string) {
+		re := regexp.MustCompile(`(?s)` + pattern + `.*\n[^\n]*bash[^\n]*[#$] *$`)
+		b.waitFor("the terminal to show "+pattern+" and a prompt", func() (bool, string) {
+			got := strings.TrimRight(b.text("#exec-terminal"), "\n")
+			return re.MatchString(got), got
+		})
+	}
+	b.waitFor("the first prompt", func() (bool, string) {
+		got := b.text("#exec-terminal")
+		return strings.Contains(got, "bash"), got
+	})
 	term("tty; echo term-$((6*7))\r")
 	b.waitText("#exec-terminal", "/dev/pts/")
-	b.waitText("#exec-terminal", "term-42")
+	ready(`\nterm-42`)
 	// Line editing: type, move left, insert, as readline does with the
 	// terminal's arrow keys.
 	term("echo ab")
 	b.step("press Left", chromedp.KeyEvent(kb.ArrowLeft))
 	term("X\r")
-	b.waitFor("the edited line to run", func() (bool, string) {
-		got := b.text("#exec-terminal")
-		return regexp.MustCompile(`(?m)^aXb$`).MatchString(got), got
-	})
+	ready(`\naXb`)
 	// Ctrl+C interrupts a command and the shell answers again.
-	term("sleep 300\r")
+	term("echo sleep-$((1+1)); sleep 300\r")
+	b.waitText("#exec-terminal", "\nsleep-2")
 	b.eval("press Ctrl+C", `document.querySelector("#exec-terminal").dispatchEvent(
 		new KeyboardEvent("keydown", {key: "c", ctrlKey: true, bubbles: true, cancelable: true}))`, new(bool))
+	ready(`sleep-2.*\^C`)
 	term("echo after-$((1+1))\r")
-	b.waitFor("the shell to answer after Ctrl+C", func() (bool, string) {
-		got := b.text("#exec-terminal")
-		return regexp.MustCompile(`(?m)^after-2$`).MatchString(got), got
-	})
+	ready(`\nafter-2`)
 	// The terminal told the node its size (rows and columns from the page).
 	term("stty size\r")
 	b.waitFor("stty size to print the page's terminal size", func() (bool, string) {
