@@ -204,6 +204,8 @@ func TestUIAccessible(t *testing.T) {
 		t.Errorf("at phone width the table keeps its header row instead of label/value rows")
 	}
 
+	uiToolsByKeyboard(t, b) // before the node is drained: the run needs it
+
 	// Keyboard only, from the top of the page.
 	b.goHash("#/")
 	b.waitText("h1", "Cluster overview")
@@ -218,7 +220,7 @@ func TestUIAccessible(t *testing.T) {
 	b.step("press Enter", chromedp.KeyEvent("\r"))
 	b.waitText("#node-drain", "draining (deadline")
 
-	for _, page := range []string{"#/", "#/jobs", "#/run"} {
+	for _, page := range []string{"#/", "#/jobs", "#/run", "#/remote-run"} {
 		b.goHash(page)
 		b.waitFor(page+" to render", func() (bool, string) {
 			got := b.text("#main")

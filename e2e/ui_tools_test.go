@@ -258,3 +258,26 @@ func TestUIACLManage(t *testing.T) {
 	b.goHash("#/remote-run")
 	b.waitText("#run-denied", "may not run commands")
 }
+
+// uiToolsByKeyboard (from TestUIAccessible, at phone width): the editor
+// and the remote run page fit a 390 px screen, and a command runs with
+// the keyboard alone (Tab to the field, type, Enter).
+func uiToolsByKeyboard(t *testing.T, b *browser) {
+	t.Helper()
+	for _, page := range []struct{ hash, h1, control string }{{"#/run", "Run a job", "#plan-job"}, {"#/remote-run", "Remote run", "#run-start"}} {
+		b.goHash(page.hash)
+		b.waitText("h1", page.h1)
+		b.waitFor(page.hash+" to render", func() (bool, string) { return b.exists(page.control), b.text("#main") })
+		var overflow bool
+		b.eval("measure the page width", `document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow)
+		if overflow {
+			t.Errorf("%s is wider than a 390 px phone screen", page.hash)
+		}
+	}
+	b.setValue("#run-driver", "raw_exec")
+	b.tabTo("#run-command")
+	b.step("type a command", chromedp.KeyEvent("/bin/echo typed-by-keyboard"))
+	b.step("press Enter", chromedp.KeyEvent("\r"))
+	b.waitText("#run-output", "typed-by-keyboard")
+	b.waitText("#run-status", "exited with code 0")
+}

@@ -16,6 +16,7 @@ export async function renderRemoteRun(main, _args, params, signal) {
   try {
     nodes = ((await get("/v1/nodes", signal)) || []).filter((n) => n.status === "ready");
   } catch (err) {
+    if (signal.aborted) return;
     nodesNote = h("p", { class: "note" }, "The node list is not available to your token (" + err.message + "): the run goes to any node.");
   }
   const ns = h("input", { id: "run-namespace", value: params.get("namespace") || "default", size: 14 });
