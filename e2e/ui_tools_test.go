@@ -66,6 +66,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	b.waitText("#parse-errors", "Line 4, column 5")
 	b.waitText("#parse-errors", "colour")
 	b.waitText(".codearea .gutter", "! 4")
+	b.shot("editor-hcl-error")
 	if b.exists("#run-job:not([disabled])") {
 		t.Errorf("Run is enabled after a failed parse")
 	}
@@ -76,6 +77,13 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	if caretLine != 4 {
 		t.Errorf("the problem's button put the cursor on line %d, want 4", caretLine)
 	}
+
+	// A job no node can take: the plan says why, in words.
+	nowhere := strings.Replace(good, "count = 1", "count = 1\n    constraint {\n      attribute = \"${node.unique.name}\"\n      value     = \"nowhere\"\n    }", 1)
+	b.setValue("#job-editor", nowhere)
+	b.click("#plan-job")
+	b.waitText("#plan-text", "group web cannot be placed")
+	b.waitText("#plan-text", "filtered 1 node(s)")
 
 	b.setValue("#job-editor", good)
 	b.click("#plan-job")

@@ -131,8 +131,17 @@ function drawPlan(plan) {
   const diff = plan.diff || { type: "none" };
   lines.push("", `job: ${diff.type}`);
   for (const f of diff.fields || []) lines.push(`  ${f.path}: ${f.old ?? ""} → ${f.new ?? ""}`);
-  for (const [g, m] of Object.entries(plan.failed_tg_allocs || {})) {
-    lines.push("", `group ${g} cannot be placed: ${JSON.stringify(m)}`);
-  }
+  for (const [g, m] of Object.entries(plan.failed_tg_allocs || {})) lines.push("", ...placementFailure(g, m));
   return h("div", {}, h("h2", {}, "Plan"), h("pre", { class: "plan", id: "plan-text" }, lines.join("\n")));
+}
+
+// placementFailure explains why a group could not be placed, in words.
+function placementFailure(group, m) {
+  const out = [`group ${group} cannot be placed: ${m.nodes_evaluated || 0} node(s) evaluated, ` +
+    `${m.nodes_filtered || 0} filtered out, ${m.nodes_exhausted || 0} without room` +
+    (m.coalesced_failures ? ` (${m.coalesced_failures + 1} allocations alike)` : "")];
+  for (const [c, n] of Object.entries(m.constraint_filtered || {})) out.push(`  * constraint ${c} filtered ${n} node(s)`);
+  for (const [d, n] of Object.entries(m.dimension_exhausted || {})) out.push(`  * ${d} exhausted on ${n} node(s)`);
+  if (!m.nodes_evaluated) out.push("  * no ready node is eligible for this job (datacenters, drain, node pool)");
+  return out;
 }
