@@ -289,3 +289,66 @@ func uiToolsByKeyboard(t *testing.T, b *browser) {
 	b.waitText("#run-output", "typed-by-keyboard")
 	b.waitText("#run-status", "exited with code 0")
 }
+
+// TestUITerminalEmulation feeds the exec terminal (ui/static/js/term.js),
+// loaded in a real browser from the agent, the sequences a shell and
+// readline write, and checks the text it then shows.
+func TestUITerminalEmulation(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true})
+	b := newBrowser(t, 1280, 900)
+	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/"))
+	b.waitText("h1", "Cluster overview")
+	var started bool
+	b.eval("load term.js", `(() => { import("./js/term.js").then((m) => {
+		const run = (rows, cols, ...chunks) => {
+			const t = new m.Terminal(() => {}, () => {});
+			t.resize(rows, cols);
+			for (const c of chunks) t.write(c);
+			return t.text().replace(/\n+$/, "");
+		};
+		const key = (key, mods) => m.keySequence(Object.assign({ key, ctrlKey: false, altKey: false, shiftKey: false, metaKey: false }, mods || {}));
+		window.__termResults = {
+			eraseLine: run(5, 20, "hello\x1b[3D\x1b[K"),
+			deleteChar: run(5, 20, "12345\r\x1b[2C\x1b[P"),
+			insertChar: run(5, 20, "abcd\r\x1b[1C\x1b[2@"),
+			backspace: run(5, 20, "ab\b\bX"),
+			wrap: run(5, 20, "x".repeat(25)),
+			scroll: run(3, 20, "1\r\n2\r\n3\r\n4\r\n5"),
+			clear: run(5, 20, "old\r\n\x1b[2J\x1b[Htop"),
+			split: run(5, 20, "\x1b[", "2;5H*"),
+			osc: run(5, 20, "\x1b]0;title\x07ok"),
+			colours: run(5, 20, "\x1b[1;31mred\x1b[0m!"),
+			ctrlC: key("c", { ctrlKey: true }),
+			up: key("ArrowUp"),
+			enter: key("Enter"),
+			copy: key("C", { ctrlKey: true, shiftKey: true }),
+		};
+	}); return true })()`, &started)
+	var got map[string]*string
+	b.waitFor("term.js to answer", func() (bool, string) {
+		got = nil
+		b.eval("read the results", `window.__termResults || null`, &got)
+		return got != nil, ""
+	})
+	want := map[string]*string{
+		"eraseLine": termStr("he"), "deleteChar": termStr("1245"), "insertChar": termStr("a  bcd"), "backspace": termStr("Xb"),
+		"wrap": termStr(strings.Repeat("x", 20) + "\n" + strings.Repeat("x", 5)), "scroll": termStr("1\n2\n3\n4\n5"),
+		"clear": termStr("top"), "split": termStr("\n    *"), "osc": termStr("ok"), "colours": termStr("red!"),
+		"ctrlC": termStr("\x03"), "up": termStr("\x1b[A"), "enter": termStr("\r"), "copy": nil,
+	}
+	for k, w := range want {
+		g := got[k]
+		if (g == nil) != (w == nil) || (g != nil && *g != *w) {
+			t.Errorf("%s: got %q, want %q", k, termDeref(g), termDeref(w))
+		}
+	}
+}
+
+func termStr(s string) *string { return &s }
+
+func termDeref(s *string) string {
+	if s == nil {
+		return "<null>"
+	}
+	return *s
+}
