@@ -97,8 +97,9 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	b.click(`#main table a[href^="#/alloc/"]`)
 	b.waitText("h1", "Allocation")
 	b.waitText("#exec-status", "Not connected")
-	// bash, not sh: Debian's sh (dash) has no line editing.
-	b.setValue("#exec-command", `["/bin/bash", "--norc", "--noprofile", "-i"]`)
+	// bash, not sh: Debian's sh (dash) has no line editing. A prompt of
+	// our own, whatever the agent's environment says.
+	b.setValue("#exec-command", `["/usr/bin/env", "PS1=ui-term$ ", "/bin/bash", "--norc", "--noprofile", "-i"]`)
 	b.setValue("#exec-mode", "terminal")
 	b.click("#exec-connect")
 	b.waitText("#exec-status", "Connected")
@@ -112,7 +113,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	// its last line: typing ahead of the shell is what a person does not
 	// do, and input typed around a Ctrl+C is flushed by the terminal.
 	ready := func(pattern string) {
-		re := regexp.MustCompile(`(?s)` + pattern + `.*\n[^\n]*bash[^\n]*[#$] *$`)
+		re := regexp.MustCompile(`(?s)` + pattern + `.*\nui-term\$ *$`)
 		b.waitFor("the terminal to show "+pattern+" and a prompt", func() (bool, string) {
 			got := strings.TrimRight(b.text("#exec-terminal"), "\n")
 			return re.MatchString(got), got
@@ -120,7 +121,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	}
 	b.waitFor("the first prompt", func() (bool, string) {
 		got := b.text("#exec-terminal")
-		return strings.Contains(got, "bash"), got
+		return strings.Contains(got, "ui-term$"), got
 	})
 	term("tty; echo term-$((6*7))\r")
 	b.waitText("#exec-terminal", "/dev/pts/")
