@@ -23,7 +23,7 @@ func uiJobHCL(id string, seconds int) string {
 
       config {
         command = "/bin/sh"
-        args    = ["-c", "echo hcl-job-up; exec sleep %d"]
+        args    = ["-c", "echo hcl-job-${var.word}; exec sleep %d"]
       }
 
       resources {
@@ -32,6 +32,10 @@ func uiJobHCL(id string, seconds int) string {
       }
     }
   }
+}
+
+variable "word" {
+  default = "up"
 }
 `, id, seconds)
 }
@@ -86,6 +90,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	b.waitText("#plan-text", "filtered 1 node(s)")
 
 	b.setValue("#job-editor", good)
+	b.setValue("#job-vars", "word=from-vars")
 	b.click("#plan-job")
 	b.waitText("#plan-text", "group web: 1 place")
 	b.click("#run-job")
@@ -96,6 +101,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	// The exec terminal: a shell on a pseudo-terminal.
 	b.click(`#main table a[href^="#/alloc/"]`)
 	b.waitText("h1", "Allocation")
+	b.waitText("#log-output", "hcl-job-from-vars") // the variable's value from the editor
 	b.waitText("#exec-status", "Not connected")
 	// bash, not sh: Debian's sh (dash) has no line editing. A prompt of
 	// our own, whatever the agent's environment says.

@@ -72,6 +72,27 @@ func TestJobParseHCL(t *testing.T) {
 	if out.Job == nil || out.Job.ID != "j" || out.Job.Namespace != "prod" {
 		t.Fatalf("parsed JSON job: %+v", out.Job)
 	}
+	// Variables take the values sent with the text.
+	withVar := "variable \"n\" {\n  type    = number\n  default = 1\n}\n" + strings.Replace(parseGoodHCL, "count = 2", "count = var.n", 1)
+	body, _ := json.Marshal(map[string]any{"source": withVar, "variables": map[string]string{"n": "3"}})
+	out = parseAnswer{}
+	decodeJSON(t, c.must("POST", "/v1/jobs/parse", mgmt, string(body)), &out)
+	if out.Job == nil || len(out.Job.Groups) != 1 || out.Job.Groups[0].Count != 3 {
+		t.Fatalf("job with variable n=3: %+v", out.Job)
+	}
+	code, answer := c.do("POST", "/v1/jobs/parse", mgmt, `{"source":`+string(mustJSON(t, withVar))+`,"variables":{"nope":"1"}}`)
+	if code != http.StatusBadRequest || !strings.Contains(answer, "nope") {
+		t.Errorf("undeclared variable: got %d %s, want 400 naming it", code, answer)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestJobParseErrorsHaveLines: a bad HCL or JSON text is a 400 whose

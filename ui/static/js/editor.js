@@ -48,22 +48,34 @@ export async function renderEditor(main, [ns, id], _params, signal) {
     autocapitalize: "off", wrap: "off", "aria-describedby": "editor-help" });
   area.value = text;
   const code = attachCodeArea(area);
+  const vars = h("textarea", { id: "job-vars", class: "vars", rows: 3, spellcheck: "false", autocomplete: "off",
+    placeholder: "image=redis:7", "aria-describedby": "vars-help" });
+  const varsBox = h("details", {}, h("summary", {}, "Variables"),
+    h("p", { id: "vars-help", class: "note" }, "Values for the job's variable blocks, one name=value a line, as appmesh job run -var takes them."),
+    h("label", { for: "job-vars" }, "Variables"), vars);
   const out = h("div", { id: "plan-output", "aria-live": "polite" });
   const planBtn = h("button", { type: "button", id: "plan-job" }, "Plan");
   const runBtn = h("button", { type: "button", id: "run-job", class: "primary", disabled: true }, "Run");
   let planned = null; // {text, job, index} of the last successful plan
-  area.addEventListener("input", () => { runBtn.disabled = !planned || planned.text !== area.value; });
+  const planKey = () => area.value + "\u0000" + vars.value; // what a plan was made of
+  const dirty = () => { runBtn.disabled = !planned || planned.text !== planKey(); };
+  area.addEventListener("input", dirty);
+  vars.addEventListener("input", dirty);
 
   planBtn.addEventListener("click", async () => {
     planned = null;
     runBtn.disabled = true;
     code.mark([]);
     const source = area.value;
+    const key = planKey();
     replace(out, h("p", {}, "Reading the job…"));
     let job;
     try {
       const q = new URLSearchParams({ namespace: guessNamespace(source, ns) });
-      job = (await call("POST", "/v1/jobs/parse?" + q, { source })).data.job;
+      const body = { source };
+      const variables = parseVars(vars.value);
+      if (Object.keys(variables).length) body.variables = variables;
+      job = (await call("POST", "/v1/jobs/parse?" + q, body)).data.job;
     } catch (err) {
       replace(out, drawProblems(err, code));
       return;
@@ -71,7 +83,7 @@ export async function renderEditor(main, [ns, id], _params, signal) {
     try {
       replace(out, h("p", {}, "Planning…"));
       const r = await call("PUT", jobPath(job.namespace, job.id, "plan"), { job, diff: true });
-      planned = { text: source, job, index: r.data.job_modify_index };
+      planned = { text: key, job, index: r.data.job_modify_index };
       replace(out, drawPlan(r.data));
       runBtn.disabled = false;
       runBtn.focus();
@@ -80,7 +92,7 @@ export async function renderEditor(main, [ns, id], _params, signal) {
     }
   });
   runBtn.addEventListener("click", async () => {
-    if (!planned || planned.text !== area.value) return;
+    if (!planned || planned.text !== planKey()) return;
     runBtn.disabled = true;
     const job = planned.job;
     try {
@@ -96,8 +108,20 @@ export async function renderEditor(main, [ns, id], _params, signal) {
       "The job in HCL, as in a job file, or in JSON ({\"job\": {...}}, as PUT /v1/jobs takes it). ",
       "Tab inserts two spaces; press Escape, then Tab, to leave the editor. ",
       "Plan first: Run submits the version you planned."),
-    h("label", { for: "job-editor" }, "Job definition"), code.element,
+    h("label", { for: "job-editor" }, "Job definition"), code.element, varsBox,
     h("div", { class: "actions" }, planBtn, runBtn), out);
+}
+
+// parseVars reads "name=value" lines (blank lines skipped).
+function parseVars(text) {
+  const out = {};
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    const eq = line.indexOf("=");
+    if (eq < 1) throw new Error(`Variables, line ${i + 1}: write name=value, not "${line}".`);
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  });
+  return out;
 }
 
 // guessNamespace finds the namespace the text names, for the parse
