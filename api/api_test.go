@@ -291,3 +291,26 @@ func TestWritesDeclareTheirContentType(t *testing.T) {
 		}
 	}
 }
+
+func TestJobsParse(t *testing.T) {
+	c, last := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, "", map[string]any{"job": &structs.Job{ID: "web", Namespace: "default"}})
+	})
+	job, err := c.Jobs().Parse(&ParseRequest{Source: "job \"web\" {}", Variables: map[string]string{"a": "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job == nil || job.ID != "web" {
+		t.Fatalf("job %+v", job)
+	}
+	if last.method != http.MethodPost || last.escapedPath != "/v1/jobs/parse" {
+		t.Errorf("request %s %s", last.method, last.escapedPath)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(last.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["source"] != "job \"web\" {}" || body["variables"].(map[string]any)["a"] != "b" {
+		t.Errorf("body %s", last.body)
+	}
+}

@@ -117,3 +117,27 @@ func (c *Client) inNamespace(job *structs.Job) *structs.Job {
 	cp.Namespace = c.namespace
 	return cp
 }
+
+// ParseRequest is the body of POST /v1/jobs/parse.
+type ParseRequest struct {
+	// Source is a job file's text, HCL or JSON.
+	Source string `json:"source"`
+	// Format is "hcl", "json" or "" (JSON when the text starts with '{').
+	Format string `json:"format,omitempty"`
+	// Variables are values for the file's variable blocks.
+	Variables map[string]string `json:"variables,omitempty"`
+}
+
+// Parse has the agent parse a job file's text, without writing anything,
+// and returns the job, canonicalized and validated. A bad text is an
+// error listing every problem with its line and column. File functions
+// (file(), fileexists()) are refused: the text is not read from a file.
+func (j *Jobs) Parse(req *ParseRequest) (*structs.Job, error) {
+	var out struct {
+		Job *structs.Job `json:"job"`
+	}
+	if _, err := j.c.write(http.MethodPost, "/v1/jobs/parse", nil, req, &out); err != nil {
+		return nil, err
+	}
+	return out.Job, nil
+}

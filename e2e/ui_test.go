@@ -109,6 +109,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	// Exec: a shell in the task over the WebSocket, line by line.
 	b.waitText("#exec-status", "Not connected")
 	b.setValue("#exec-command", "/bin/sh")
+	b.setValue("#exec-mode", "lines")
 	b.click("#exec-connect")
 	b.waitText("#exec-status", "Connected")
 	b.setValue("#exec-input", "echo exec-$((6*7)); echo to-stderr >&2")
@@ -203,6 +204,8 @@ func TestUIAccessible(t *testing.T) {
 		t.Errorf("at phone width the table keeps its header row instead of label/value rows")
 	}
 
+	uiToolsByKeyboard(t, b) // before the node is drained: the run needs it
+
 	// Keyboard only, from the top of the page.
 	b.goHash("#/")
 	b.waitText("h1", "Cluster overview")
@@ -217,7 +220,7 @@ func TestUIAccessible(t *testing.T) {
 	b.step("press Enter", chromedp.KeyEvent("\r"))
 	b.waitText("#node-drain", "draining (deadline")
 
-	for _, page := range []string{"#/", "#/jobs", "#/run"} {
+	for _, page := range []string{"#/", "#/jobs", "#/run", "#/remote-run"} {
 		b.goHash(page)
 		b.waitFor(page+" to render", func() (bool, string) {
 			got := b.text("#main")
@@ -330,6 +333,7 @@ func TestUIACL(t *testing.T) {
 	b.goHash(allocHash)
 	b.waitText("#exec-status", "Not connected")
 	b.setValue("#exec-command", `["/bin/sh", "-c", "echo acl-exec-ok"]`)
+	b.setValue("#exec-mode", "lines")
 	b.click("#exec-connect")
 	b.waitText("#exec-output", "acl-exec-ok")
 	b.waitText("#exec-status", "exited with code 0")

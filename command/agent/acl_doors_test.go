@@ -139,6 +139,8 @@ func TestHTTPDoors(t *testing.T) {
 	keyringOp := `{"op": "install", "key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}`
 	samples := map[string][]doorSample{
 		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"GET", "/v1/jobs?namespace=*", ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
+		"/v1/jobs/parse": {{"POST", "/v1/jobs/parse" + ns, `{"source":"job \"p\" {\n}\n"}`},
+			{"PUT", "/v1/jobs/parse" + ns, `{"source":"job \"p\" {\n}\n"}`}},
 		"/v1/job/{rest...}": {
 			{"GET", "/v1/job/web" + ns, ""}, {"GET", "/v1/job/web/allocations" + ns, ""},
 			{"GET", "/v1/job/web/evaluations" + ns, ""}, {"GET", "/v1/job/web/versions" + ns, ""},

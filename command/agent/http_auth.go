@@ -178,6 +178,7 @@ func authToken(r *http.Request) string {
 const (
 	capReadJob   = acl.CapabilityReadJob
 	capReadLogs  = acl.CapabilityReadLogs
+	capSubmitJob = acl.CapabilitySubmitJob
 	capExec      = acl.CapabilityAllocExec
 	capLifecycle = acl.CapabilityAllocLifecycle
 	read         = acl.PolicyRead

@@ -13,6 +13,13 @@ func (s *HTTPServer) registerRoutes() {
 		put:  viaRPC(s.jobRegister),
 		post: viaRPC(s.jobRegister),
 	})
+	// Parsing touches no state, but it is the first step of submitting:
+	// deny by default, submit-job in ?namespace= (and in the job's own
+	// namespace, checked by the handler once it knows it).
+	s.route("/v1/jobs/parse", map[string]door{
+		post: inNamespace(capSubmitJob, s.jobParse),
+		put:  inNamespace(capSubmitJob, s.jobParse),
+	})
 	s.route("/v1/job/{rest...}", map[string]door{
 		get: viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
 		del: viaRPC(s.jobDeregister),

@@ -5,9 +5,10 @@
 import { getToken } from "./auth.js";
 
 export class APIError extends Error {
-  constructor(status, message) {
+  constructor(status, message, body) {
     super(message);
     this.status = status;
+    this.body = body; // the decoded error answer, when it was JSON
   }
 }
 
@@ -21,14 +22,15 @@ function headers(hasBody) {
 
 async function failure(resp) {
   let msg = resp.statusText;
+  let body = null;
   try {
-    const body = await resp.json();
+    body = await resp.json();
     if (body && body.error) msg = body.error;
   } catch (_) { /* not JSON: keep the status text */ }
   if (resp.status === 403) {
     msg = "Your token is not allowed to do this. The agent said: " + msg;
   }
-  return new APIError(resp.status, msg);
+  return new APIError(resp.status, msg, body);
 }
 
 // call sends one request and returns {data, index}.

@@ -15,6 +15,9 @@ export async function renderJobs(main, _args, params, signal) {
   try {
     namespaces = (await get("/v1/namespaces", signal)).map((n) => n.name);
   } catch (_) { /* a token without namespace rights still sees "default" */ }
+  // The user may have left while the namespaces were read (the abort
+  // lands in the catch above): do not draw over the next page.
+  if (signal.aborted) return;
   const select = (id, label, options, value) => h("label", {}, label,
     h("select", { id, name: id }, options.map((o) => h("option", { value: o, selected: o === value }, o || "any"))));
   const filters = h("form", { class: "filters", role: "search", "aria-label": "Filter jobs" },

@@ -11,6 +11,7 @@ import { renderEditor } from "./editor.js";
 import { renderAlloc } from "./alloc.js";
 import { renderNodes, renderNode } from "./nodes.js";
 import { renderACL } from "./acl.js";
+import { renderRemoteRun } from "./remoterun.js";
 
 const routes = [
   [/^\/$/, renderOverview, "overview"],
@@ -22,6 +23,7 @@ const routes = [
   [/^\/nodes$/, renderNodes, "nodes"],
   [/^\/node\/([^/]+)$/, renderNode, "nodes"],
   [/^\/acl$/, renderACL, "acl"],
+  [/^\/remote-run$/, renderRemoteRun, "remote-run"],
 ];
 
 let current = null;

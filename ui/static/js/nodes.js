@@ -3,7 +3,7 @@
 // toggles its eligibility.
 import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from "./dom.js";
 import { call, watch } from "./api.js";
-import { canWrite } from "./auth.js";
+import { canWrite, can } from "./auth.js";
 
 export async function renderNodes(main, _args, _params, signal) {
   const list = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
@@ -37,6 +37,9 @@ function drawNode(main, el, n) {
     const eligible = n.scheduling_eligibility === "eligible";
     actions.append(button(eligible ? "Mark ineligible" : "Mark eligible", "toggle-eligibility",
       () => call("PUT", path + "/eligibility", { eligibility: eligible ? "ineligible" : "eligible" }), "Eligibility changed"));
+  }
+  if (can("run-command", "default") && n.status === "ready") {
+    actions.append(h("a", { href: "#/remote-run?node=" + encodeURIComponent(n.name), id: "run-on-node" }, "Run a command here"));
   }
   const drivers = Object.entries(n.drivers || {}).map(([name, d]) => [name, badge(d.healthy ? "healthy" : d.detected ? "unhealthy" : "undetected"), d.health_description || ""]);
   const attrs = Object.entries(n.attributes || {}).sort(([a], [b]) => a.localeCompare(b));
