@@ -1,6 +1,6 @@
 // Allocation detail: task states and their events, restart counts, and
 // live logs (stdout or stderr, followed as they are written).
-import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from "./dom.js";
+import { h, replace, badge, table, kv, nanos, shortID, errorBox, actionButton } from "./dom.js";
 import { call, watch, streamText } from "./api.js";
 import { can } from "./auth.js";
 import { drawExec } from "./exec.js";
@@ -33,9 +33,9 @@ function drawInfo(el, a) {
   const actions = h("div", { class: "actions" });
   if (can("alloc-lifecycle", a.namespace) && a.desired_status === "run") {
     actions.append(
-      action("Restart tasks", "restart-alloc", () => call("POST", `/v1/client/allocation/${encodeURIComponent(a.id)}/restart`, {}), "Restart requested"),
+      actionButton("Restart tasks", "restart-alloc", () => call("POST", `/v1/client/allocation/${encodeURIComponent(a.id)}/restart`, {}), "Restart requested"),
       signalControl(a),
-      action("Stop allocation", "stop-alloc", () => call("PUT", `/v1/allocation/${encodeURIComponent(a.id)}/stop?namespace=${encodeURIComponent(a.namespace)}`), "Stop requested"));
+      actionButton("Stop allocation", "stop-alloc", () => call("PUT", `/v1/allocation/${encodeURIComponent(a.id)}/stop?namespace=${encodeURIComponent(a.namespace)}`), "Stop requested"));
   }
   replace(el, kv([
     ["ID", h("span", { class: "mono" }, a.id)], ["Job", jobLink], ["Name", a.name], ["Namespace", a.namespace],
@@ -50,25 +50,9 @@ function drawInfo(el, a) {
 function signalControl(a) {
   const sel = h("select", { id: "signal-name", "aria-label": "Signal" },
     ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGINT", "SIGTERM"].map((s) => h("option", { value: s }, s)));
-  const btn = action("Send signal", "send-signal",
+  const btn = actionButton("Send signal", "send-signal",
     () => call("POST", `/v1/client/allocation/${encodeURIComponent(a.id)}/signal`, { signal: sel.value }), "Signal sent");
   return h("span", { class: "actions" }, sel, btn);
-}
-
-function action(label, id, fn, done) {
-  const btn = h("button", { type: "button", id }, label);
-  btn.addEventListener("click", async () => {
-    btn.disabled = true;
-    try {
-      await fn();
-      toast(done);
-    } catch (err) {
-      btn.after(errorBox(err));
-    } finally {
-      btn.disabled = false;
-    }
-  });
-  return btn;
 }
 
 function drawTasks(el, a) {

@@ -77,3 +77,23 @@ export function toast(msg) {
 export function errorBox(err) {
   return h("p", { class: "error", role: "alert" }, err && err.message ? err.message : String(err));
 }
+
+// actionButton runs fn on click, announces done when it succeeds and shows
+// the error next to the button when it fails. The button is disabled while
+// fn runs, so a double click sends one request; with once it stays
+// disabled after a success (the page redraws with the new state).
+export function actionButton(label, id, fn, done, { once = false } = {}) {
+  const btn = h("button", { type: "button", id }, label);
+  btn.addEventListener("click", async () => {
+    btn.disabled = true;
+    try {
+      await fn();
+      toast(done);
+      if (!once) btn.disabled = false;
+    } catch (err) {
+      btn.after(errorBox(err));
+      btn.disabled = false;
+    }
+  });
+  return btn;
+}

@@ -1,7 +1,7 @@
 // Nodes: list with status and eligibility, and a node page with its
 // resources, drivers and attributes, where an operator drains it or
 // toggles its eligibility.
-import { h, replace, badge, table, kv, nanos, shortID, errorBox, toast } from "./dom.js";
+import { h, replace, badge, table, kv, nanos, shortID, errorBox, actionButton } from "./dom.js";
 import { call, watch } from "./api.js";
 import { canWrite, can } from "./auth.js";
 
@@ -30,13 +30,13 @@ function drawNode(main, el, n) {
   if (canWrite("node")) {
     const path = "/v1/node/" + encodeURIComponent(n.id);
     if (n.drain_strategy) {
-      actions.append(button("Stop draining", "drain-node", () => call("PUT", path + "/drain", { drain: null, mark_eligible: true }), "Drain stopped"));
+      actions.append(actionButton("Stop draining", "drain-node", () => call("PUT", path + "/drain", { drain: null, mark_eligible: true }), "Drain stopped", { once: true }));
     } else {
-      actions.append(button("Drain node", "drain-node", () => call("PUT", path + "/drain", { drain: { deadline: "1h" } }), "Drain started"));
+      actions.append(actionButton("Drain node", "drain-node", () => call("PUT", path + "/drain", { drain: { deadline: "1h" } }), "Drain started", { once: true }));
     }
     const eligible = n.scheduling_eligibility === "eligible";
-    actions.append(button(eligible ? "Mark ineligible" : "Mark eligible", "toggle-eligibility",
-      () => call("PUT", path + "/eligibility", { eligibility: eligible ? "ineligible" : "eligible" }), "Eligibility changed"));
+    actions.append(actionButton(eligible ? "Mark ineligible" : "Mark eligible", "toggle-eligibility",
+      () => call("PUT", path + "/eligibility", { eligibility: eligible ? "ineligible" : "eligible" }), "Eligibility changed", { once: true }));
   }
   if (can("run-command", "default") && n.status === "ready") {
     actions.append(h("a", { href: "#/remote-run?node=" + encodeURIComponent(n.name), id: "run-on-node" }, "Run a command here"));
@@ -56,17 +56,3 @@ function drawNode(main, el, n) {
     n.meta && Object.keys(n.meta).length ? [h("h2", {}, "Meta"), table(["Key", "Value"], Object.entries(n.meta))] : null);
 }
 
-function button(label, id, fn, done) {
-  const btn = h("button", { type: "button", id }, label);
-  btn.addEventListener("click", async () => {
-    btn.disabled = true;
-    try {
-      await fn();
-      toast(done);
-    } catch (err) {
-      btn.after(errorBox(err));
-      btn.disabled = false;
-    }
-  });
-  return btn;
-}

@@ -1,7 +1,7 @@
 // Periodic and parameterized jobs: the next and last launch, the children
 // launched so far, "Launch now" for a periodic job and "Dispatch" (with
 // meta) for a parameterized one.
-import { h, replace, badge, table, nanos, errorBox, toast } from "./dom.js";
+import { h, replace, badge, table, nanos, errorBox, actionButton } from "./dom.js";
 import { call, watch } from "./api.js";
 import { can } from "./auth.js";
 import { jobPath } from "./job.js";
@@ -10,11 +10,11 @@ export function watchSchedules(el, job, signal) {
   if (!job.periodic && !job.parameterized) return;
   const actions = h("div", { class: "actions" });
   if (job.periodic && can("submit-job", job.namespace)) {
-    actions.append(button("Launch now", "force-launch", () => call("PUT", jobPath(job.namespace, job.id, "periodic/force")), "Launched"));
+    actions.append(actionButton("Launch now", "force-launch", () => call("PUT", jobPath(job.namespace, job.id, "periodic/force")), "Launched"));
   }
   if (job.parameterized && can("dispatch-job", job.namespace)) {
     const meta = h("input", { id: "dispatch-meta", size: 40, placeholder: "key=value, key2=value2" });
-    actions.append(h("label", {}, "Meta for the dispatch", meta), button("Dispatch", "dispatch-job", () => {
+    actions.append(h("label", {}, "Meta for the dispatch", meta), actionButton("Dispatch", "dispatch-job", () => {
       const m = {};
       for (const pair of meta.value.split(",").map((x) => x.trim()).filter(Boolean)) {
         const at = pair.indexOf("=");
@@ -36,18 +36,3 @@ export function watchSchedules(el, job, signal) {
   }, (err) => replace(body, errorBox(err)));
 }
 
-function button(label, id, fn, done) {
-  const btn = h("button", { type: "button", id }, label);
-  btn.addEventListener("click", async () => {
-    btn.disabled = true;
-    try {
-      await fn();
-      toast(done);
-    } catch (err) {
-      btn.after(errorBox(err));
-    } finally {
-      btn.disabled = false;
-    }
-  });
-  return btn;
-}
