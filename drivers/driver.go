@@ -110,6 +110,21 @@ type TaskConfig struct {
 	// with each task for the reason above.
 	ChrootEnv         map[string]string `json:"chroot_env,omitempty"`
 	UnisolatedAllowed bool              `json:"unisolated_allowed,omitempty"`
+	// Mounts are the task's volume_mount blocks resolved to the client's
+	// host volumes. An isolating driver binds each at TaskPath; one without
+	// a filesystem of its own (raw_exec) links it into the task dir.
+	Mounts []*MountConfig `json:"mounts,omitempty"`
+}
+
+// MountConfig is one host directory given to a task.
+type MountConfig struct {
+	// Volume is the group's volume label, for messages and the
+	// APPMESH_VOLUME_<LABEL> variable.
+	Volume   string `json:"volume"`
+	HostPath string `json:"host_path"`
+	// TaskPath is the absolute path the task sees the directory at.
+	TaskPath string `json:"task_path"`
+	ReadOnly bool   `json:"read_only,omitempty"`
 }
 
 // TaskHandle is returned by StartTask and stored by the client so that the

@@ -150,6 +150,8 @@ func validateVolumes(v *ValidationError, g *TaskGroup) {
 				v.Add(where, "destination is required")
 			case strings.Contains(dest, "\x00"):
 				v.Add(where, "destination %q must not contain a NUL byte", dest)
+			case !filepath.IsAbs(dest):
+				v.Add(where, "destination %q must be an absolute path (where the volume appears in the task, e.g. \"/data\")", dest)
 			case hasDotDot(dest):
 				v.Add(where, "destination %q must not contain \"..\"", dest)
 			case filepath.Clean(dest) == "/":

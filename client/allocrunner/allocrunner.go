@@ -41,6 +41,8 @@ type Config struct {
 	Services taskrunner.ServiceRegistrar
 	// Policy is the client's allow-lists for tasks; nil: none.
 	Policy *taskrunner.Policy
+	// HostVolumes are the client's host volumes, for volume_mount blocks.
+	HostVolumes map[string]*structs.ClientHostVolume
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -137,6 +139,8 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Payload:       cfg.Job.Payload,
 			Meta:          structs.MergedMeta(cfg.Job, group, task),
 			Policy:        cfg.Policy,
+			Volumes:       group.Volumes,
+			HostVolumes:   cfg.HostVolumes,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
