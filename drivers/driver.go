@@ -5,6 +5,7 @@ package drivers
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -167,4 +168,19 @@ type TaskStatus struct {
 	StartedAt   time.Time   `json:"started_at"`
 	CompletedAt time.Time   `json:"completed_at,omitempty"`
 	ExitResult  *ExitResult `json:"exit_result,omitempty"`
+}
+
+// VolumeEnvName is the variable that tells a task where a volume is:
+// APPMESH_VOLUME_<LABEL>, upper-cased, with anything but letters and
+// digits as '_'.
+func VolumeEnvName(label string) string {
+	return "APPMESH_VOLUME_" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, label)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/structs"
@@ -40,8 +39,8 @@ func (h *volumesHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error
 		cfg.Env = map[string]string{}
 	}
 	for _, m := range mounts {
-		if _, set := cfg.Env[VolumeEnvName(m.Volume)]; !set {
-			cfg.Env[VolumeEnvName(m.Volume)] = m.TaskPath
+		if _, set := cfg.Env[drivers.VolumeEnvName(m.Volume)]; !set {
+			cfg.Env[drivers.VolumeEnvName(m.Volume)] = m.TaskPath
 		}
 	}
 	cfg.Mounts = mounts
@@ -81,19 +80,4 @@ func ResolveMounts(mounts []*structs.VolumeMount, volumes []*structs.VolumeReque
 		})
 	}
 	return out, nil
-}
-
-// VolumeEnvName is the variable that tells a task where a volume is:
-// APPMESH_VOLUME_<LABEL>, upper-cased, with anything but letters and
-// digits as '_'.
-func VolumeEnvName(label string) string {
-	return "APPMESH_VOLUME_" + strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			return r
-		}
-		return '_'
-	}, label)
 }
