@@ -74,6 +74,9 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 	if c.db != nil {
 		cfg.State = c.db
 	}
+	if restore == nil {
+		cfg.Previous = c.previousData(alloc, job)
+	}
 	return allocrunner.New(cfg)
 }
 

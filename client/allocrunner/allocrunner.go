@@ -43,6 +43,9 @@ type Config struct {
 	Policy *taskrunner.Policy
 	// HostVolumes are the client's host volumes, for volume_mount blocks.
 	HostVolumes map[string]*structs.ClientHostVolume
+	// Previous is the replaced allocation whose alloc/data this one takes
+	// over (prev_data.go); nil: none.
+	Previous *PreviousAlloc
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -70,6 +73,8 @@ type AllocRunner struct {
 	groupSvc   *groupServices
 	groupName  string
 	killedFlag atomic.Bool
+	killedCh   chan struct{} // closed by the first Kill
+	previous   *PreviousAlloc
 	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
 	health *allocHealth
 
@@ -113,6 +118,8 @@ func New(cfg *Config) (*AllocRunner, error) {
 		db:           cfg.State,
 		restored:     cfg.Restore != nil,
 		onRemove:     cfg.OnRemove,
+		killedCh:     make(chan struct{}),
+		previous:     cfg.Previous,
 	}
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
@@ -173,6 +180,9 @@ func (ar *AllocRunner) Run() {
 		// records a Setup Failure, so the allocation ends up failed.
 		ar.logger.Error("failed to build allocation directory", "error", err)
 	}
+	if !ar.restored {
+		ar.takePreviousData()
+	}
 	ar.report()
 	var wg sync.WaitGroup
 	for _, tr := range ar.tasks {
@@ -201,6 +211,7 @@ func (ar *AllocRunner) Update(alloc *structs.Allocation) {
 func (ar *AllocRunner) Kill(reason string) {
 	// The group's services leave Consul before any task gets a signal.
 	if !ar.killedFlag.Swap(true) {
+		close(ar.killedCh)
 		ar.removeGroupServices()
 	}
 	for _, tr := range ar.tasks {
