@@ -140,3 +140,19 @@ func TestVolumeValidate(t *testing.T) {
 		}
 	}
 }
+
+// Nomad's CSI-only volume fields and volume_mount's propagation_mode are
+// named as Nomad features appmesh lacks.
+func TestVolumeNomadOnlyFields(t *testing.T) {
+	src := strings.Replace(volumeJob("", "data"), `per_alloc = true`, "per_alloc = true\n      access_mode = \"single-node-writer\"", 1)
+	src = strings.Replace(src, `read_only   = true`, "read_only   = true\n        propagation_mode = \"private\"", 1)
+	_, err := Parse("x.hcl", []byte(src), "hcl")
+	for _, want := range []string{
+		"`access_mode` is a Nomad feature appmesh does not support (found in a volume block)",
+		"`propagation_mode` is a Nomad feature appmesh does not support (found in a volume_mount block)",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+}
