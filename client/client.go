@@ -368,8 +368,10 @@ func copyHostVolumes(in map[string]*structs.ClientHostVolume) map[string]*struct
 	}
 	out := make(map[string]*structs.ClientHostVolume, len(in))
 	for k, v := range in {
-		c := *v
-		out[k] = &c
+		if v != nil {
+			c := *v
+			out[k] = &c
+		}
 	}
 	return out
 }

@@ -100,6 +100,9 @@ func (n *Node) Copy() *Node {
 	if n.HostVolumes != nil {
 		c.HostVolumes = make(map[string]*ClientHostVolume, len(n.HostVolumes))
 		for k, v := range n.HostVolumes {
+			if v == nil {
+				continue
+			}
 			vc := *v
 			c.HostVolumes[k] = &vc
 		}
