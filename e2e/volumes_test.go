@@ -40,6 +40,17 @@ func TestHostVolume(t *testing.T) {
 }
 `, shared, ro))
 	a := startAgent(t, agentOptions{dev: true, config: cfg})
+	var nodes []struct {
+		ID string `json:"id"`
+	}
+	a.getJSON("/v1/nodes", &nodes)
+	if len(nodes) != 1 {
+		t.Fatalf("nodes = %+v", nodes)
+	}
+	if r := a.cli("node status", nodes[0].ID); r.code != 0 || !strings.Contains(r.stdout, "Host Volumes") ||
+		!strings.Contains(r.stdout, shared) || !strings.Contains(r.stdout, "reference") {
+		a.fatalf("node status: want the host volumes listed, got %s", r)
+	}
 
 	job := writeFile(t, "vol.hcl", `job "vol" {
   datacenters = ["*"]
