@@ -12,13 +12,15 @@ import (
 // declares host volumes: an exec task writes a file through its mount and
 // the test finds it in the host directory; a read-only mount refuses the
 // exec task's write; a raw_exec task finds the same volume through
-// APPMESH_VOLUME_DATA and the link in its task dir. A job asking for a
+// APPMESH_VOLUME_DATA and the link in its task dir; a per_alloc volume
+// resolves to "per[0]" for allocation 0. A job asking for a
 // host volume no node has stays pending, and job status names the missing
 // volume.
 func TestHostVolume(t *testing.T) {
 	shared := traversableTempDir(t)
 	ro := traversableTempDir(t)
-	for _, d := range []string{shared, ro} {
+	perAlloc := traversableTempDir(t)
+	for _, d := range []string{shared, ro, perAlloc} {
 		// The exec task runs as an unprivileged user by default.
 		if err := os.Chmod(d, 0o777); err != nil {
 			t.Fatal(err)
@@ -37,8 +39,11 @@ func TestHostVolume(t *testing.T) {
     path      = %q
     read_only = true
   }
+  host_volume "per[0]" {
+    path = %q
+  }
 }
-`, shared, ro))
+`, shared, ro, perAlloc))
 	a := startAgent(t, agentOptions{dev: true, config: cfg})
 	var nodes []struct {
 		ID string `json:"id"`
@@ -124,6 +129,38 @@ func TestHostVolume(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ro, "nope")); err == nil {
 		t.Errorf("the read-only volume was written to")
 	}
+
+	// per_alloc: allocation 0 gets the host volume "per[0]".
+	per := writeFile(t, "per.hcl", `job "per" {
+  datacenters = ["*"]
+  type        = "batch"
+  group "g" {
+    volume "data" {
+      type      = "host"
+      source    = "per"
+      per_alloc = true
+    }
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo per-ok > \"$APPMESH_VOLUME_DATA/index.txt\""]
+      }
+      volume_mount {
+        volume      = "data"
+        destination = "/data"
+      }
+    }
+  }
+}
+`)
+	if r := a.cli("job run", per); r.code != 0 {
+		a.fatalf("job run per: %s", r)
+	}
+	a.waitFor("the per_alloc volume's file", func() (bool, string) {
+		b, err := os.ReadFile(filepath.Join(perAlloc, "index.txt"))
+		return err == nil && string(b) == "per-ok\n", fmt.Sprintf("%q, %v", b, err)
+	})
 
 	missing := writeFile(t, "novol.hcl", `job "novol" {
   datacenters = ["*"]
