@@ -182,10 +182,14 @@ func (p *placer) checker(tg *structs.TaskGroup) *groupChecker {
 // failure was coalesced with an earlier identical one).
 func (p *placer) place(req placeRequest) (*structs.Allocation, *structs.AllocMetric, error) {
 	tg := req.group
-	gc := p.checker(tg)
-	if epoch, failed := p.failedAt[tg.Name]; failed && epoch == p.releaseEpoch && !req.stopPrevious && !gc.perAlloc() {
-		return nil, nil, nil
+	if epoch, failed := p.failedAt[tg.Name]; failed && epoch == p.releaseEpoch && !req.stopPrevious {
+		// per_alloc volumes: another index needs another volume, which
+		// some node may have.
+		if gc := p.checkers[tg.Name]; gc == nil || !gc.perAlloc() {
+			return nil, nil, nil
+		}
 	}
+	gc := p.checker(tg)
 	if req.stopPrevious {
 		p.release(req.previous)
 	}
