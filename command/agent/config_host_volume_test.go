@@ -73,3 +73,24 @@ func TestHostVolumeConfigErrors(t *testing.T) {
 		t.Fatalf("missing path: err = %v", err)
 	}
 }
+
+// The JSON form of the agent configuration takes host volumes keyed by
+// name, as HCL labels are in JSON.
+func TestHostVolumeConfigJSON(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(t.TempDir(), "agent.json")
+	src := `{"client": {"enabled": true, "host_volume": {"data": {"path": "` + dir + `", "read_only": true}}}}`
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DevConfig()
+	if err := LoadConfigFile(path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if v := cfg.Client.hostVolumes()["data"]; v == nil || v.Path != dir || !v.ReadOnly {
+		t.Fatalf("host volumes = %+v", cfg.Client.hostVolumes())
+	}
+}
