@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // PreviousAlloc is the allocation a new one replaces on this client, when
@@ -24,6 +25,12 @@ type PreviousAlloc struct {
 // DataDirName is the directory under alloc/ that follows a replacement.
 const DataDirName = "data"
 
+// prevDataWait bounds the wait for the previous allocation to stop. A
+// replacement made by an update is placed together with the previous
+// allocation's stop, so its tasks end within their kill timeout; the bound
+// only guards against a previous allocation that was never stopped.
+var prevDataWait = 2 * time.Minute
+
 // takePreviousData waits for the previous allocation to stop, then moves
 // its alloc/data over this allocation's (empty) one. A kill of this
 // allocation ends the wait. Failures are logged: the tasks still start,
@@ -34,9 +41,17 @@ func (ar *AllocRunner) takePreviousData() {
 		return
 	}
 	if prev.Done != nil {
+		wait := time.NewTimer(prevDataWait)
+		defer wait.Stop()
 		select {
 		case <-prev.Done:
 		case <-ar.killedCh:
+			return
+		case <-wait.C:
+			// The previous allocation still runs (it was not stopped for
+			// this one, e.g. a canary): starting without its data beats
+			// waiting for ever.
+			ar.logger.Warn("the previous allocation is still running: starting without its data", "previous_alloc", prev.ID, "waited", prevDataWait)
 			return
 		}
 	}
