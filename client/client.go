@@ -280,7 +280,7 @@ func (c *Client) stopRunners() {
 	c.allocMu.Unlock()
 	for _, ar := range runners {
 		if c.cfg.KillTasksOnShutdown {
-			ar.Kill("client shutting down")
+			ar.KillAll("client shutting down")
 		} else {
 			ar.Detach()
 		}

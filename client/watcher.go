@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
@@ -88,11 +89,15 @@ func (c *Client) syncAllocs(allocs map[string]uint64, full bool) error {
 	var errs []error
 	for len(want) > 0 {
 		n := min(len(want), structs.MaxAllocsPerFetch)
-		fetched, err := c.fetchAllocs(want[:n])
+		asked := want[:n]
+		fetched, err := c.fetchAllocs(asked)
 		want = want[n:]
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if err := missingFromFetch(asked, fetched); err != nil {
+			errs = append(errs, err)
 		}
 		for _, alloc := range fetched {
 			if listed := allocs[alloc.ID]; alloc.AllocModifyIndex < listed {
@@ -112,8 +117,37 @@ func (c *Client) syncAllocs(allocs map[string]uint64, full bool) error {
 	return errors.Join(errs...)
 }
 
+// missingFromFetch reports listed allocations that the fetch did not
+// return. The answering server may be behind the one that listed them (a
+// leader change between the two calls): advancing the index now would
+// lose them for good, since later answers list only newer changes. The
+// retry re-reads the list from the old index; an allocation really
+// collected meanwhile makes that answer full and unlisted, so the retry
+// ends.
+func missingFromFetch(asked []string, fetched []*structs.Allocation) error {
+	if len(fetched) == len(asked) {
+		return nil
+	}
+	got := make(map[string]bool, len(fetched))
+	for _, a := range fetched {
+		got[a.ID] = true
+	}
+	var missing []string
+	for _, id := range asked {
+		if !got[id] {
+			missing = append(missing, structs.ShortID(id))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d listed allocation(s) not found by the answering server, which may be behind (%s)",
+		len(missing), strings.Join(missing[:min(len(missing), 5)], ", "))
+}
+
 // fetchAllocs reads a batch of allocations in one call; ones gone
-// meanwhile are simply missing (the next list drops them).
+// meanwhile, or not yet known to the answering server, are missing from
+// the answer (see missingFromFetch).
 func (c *Client) fetchAllocs(ids []string) ([]*structs.Allocation, error) {
 	var resp structs.AllocsGetResponse
 	if err := c.rpc(c.ctx, structs.AllocGetAllocsRPC, &structs.AllocsGetRequest{AllocIDs: ids}, &resp); err != nil {

@@ -37,7 +37,7 @@ func taskTrouble(allocs []*structs.AllocListStub) string {
 	for _, a := range allocs {
 		for _, name := range sortedKeys(a.TaskStates) {
 			s := a.TaskStates[name]
-			if s == nil || !(s.Failed || s.Restarts > 0 || s.LastError != "" || s.State == structs.TaskStateDead && exitedBadly(s)) {
+			if s == nil || !(s.Failed || s.Restarts > 0 || s.LastError != "" || s.State == structs.TaskStateDead && exitedBadly(s) && !killedByClient(s)) {
 				continue
 			}
 			lines = append(lines, fmt.Sprintf("    Allocation %q task %q: %s", structs.ShortID(a.ID), name, troubleText(s)))
@@ -47,6 +47,14 @@ func taskTrouble(allocs []*structs.AllocListStub) string {
 }
 
 func exitedBadly(s *structs.TaskState) bool { return s.ExitCode != nil && *s.ExitCode != 0 }
+
+// killedByClient: the task ended because the client stopped it (its last
+// event is Killed), such as a sidecar stopped once the main tasks of a
+// batch job finished; the signal's exit code is no trouble then.
+func killedByClient(s *structs.TaskState) bool {
+	n := len(s.Events)
+	return n > 0 && s.Events[n-1].Type == structs.TaskEventKilled
+}
 
 // troubleText is what went wrong with a task, from its state and events.
 func troubleText(s *structs.TaskState) string {

@@ -75,6 +75,10 @@ var (
 		Namespace: Namespace, Subsystem: "heartbeat", Name: "expirations_total",
 		Help: "Nodes marked down because their heartbeat stopped.",
 	})
+	BlockingQueries = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: Namespace, Subsystem: "rpc", Name: "blocking_queries",
+		Help: "Blocking reads (clients' allocation watches, UI pages, ?index= API calls) waiting on this server for a change.",
+	})
 )
 
 // Client instruments.
@@ -124,7 +128,7 @@ var (
 func instruments() []prometheus.Collector {
 	return []prometheus.Collector{
 		RaftApply, FSMApply, RaftLeaderChanges, SchedulerEval, SchedulerPlacements,
-		PlanApply, PlanRejections, Heartbeats, HeartbeatExpirations,
+		PlanApply, PlanRejections, Heartbeats, HeartbeatExpirations, BlockingQueries,
 		ClientHeartbeat, TaskStarts, TaskRestarts, TaskOOMKills, TaskExits,
 		HTTPRequests, HTTPErrors, HTTPDuration,
 	}

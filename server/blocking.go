@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
@@ -36,6 +37,10 @@ func (s *Server) blockingRPC(opts *structs.QueryOptions, meta *structs.QueryMeta
 		defer stop()
 	}
 
+	if opts.MinQueryIndex > 0 {
+		metrics.BlockingQueries.Inc()
+		defer metrics.BlockingQueries.Dec()
+	}
 	_, index, err := s.State().BlockingQuery(ctx, opts.MinQueryIndex,
 		func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {
 			idx, err := fn(ws, st)

@@ -183,7 +183,7 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 		return fmt.Errorf("update allocations of node %q: %w", args.NodeID, err)
 	}
 	evals = append(evals, failed...)
-	index, err := n.srv.raftApply(structs.AllocClientUpdateRequestType, &structs.AllocClientUpdateEntry{Allocs: args.Allocs, Evals: evals})
+	index, err := n.srv.allocAcks.write(args.Allocs, evals)
 	if err != nil {
 		return fmt.Errorf("update %d allocation(s) of node %q: %w", len(args.Allocs), args.NodeID, err)
 	}

@@ -170,6 +170,7 @@ type Server struct {
 	planQueue  *PlanQueue
 	heartbeats *heartbeater
 	rollouts   *rolloutWatcher
+	allocAcks  *allocUpdateBatcher // clients' status reports, merged (alloc_update_batch.go)
 	gc         coreGC
 	events     *stream.Broker // the event stream (events.go)
 	aclCache   aclResolver
@@ -213,6 +214,9 @@ func NewServer(cfg *Config) (*Server, error) {
 	s.planQueue = NewPlanQueue()
 	s.heartbeats = newHeartbeater(s)
 	s.rollouts = newRolloutWatcher(s)
+	s.allocAcks = newAllocUpdateBatcher(func(e *structs.AllocClientUpdateEntry) (uint64, error) {
+		return s.raftApply(structs.AllocClientUpdateRequestType, e)
+	})
 
 	s.connPool = transport.NewPool(s.logger)
 	if err := s.setupRPC(); err != nil {

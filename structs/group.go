@@ -89,6 +89,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 		v.Merge(fmt.Sprintf("task %q", t.Name), tv.ErrorOrNil())
 	}
 	validateServices(v, g.Services, g.Network)
+	validateLifecycles(v, g.Tasks)
 	return v.ErrorOrNil()
 }
 

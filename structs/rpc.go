@@ -54,6 +54,15 @@ type QueryOptions struct {
 // SetQueryContext makes a blocking read end when ctx ends.
 func (q *QueryOptions) SetQueryContext(ctx context.Context) { q.ctx = ctx }
 
+// WithQueryContext sets ctx on args when args carries query options (a
+// read); other arguments are left alone. In-process callers use it so that
+// a blocking read ends with their caller.
+func WithQueryContext(ctx context.Context, args any) {
+	if qc, ok := args.(interface{ SetQueryContext(context.Context) }); ok {
+		qc.SetQueryContext(ctx)
+	}
+}
+
 // QueryContext is the context set by SetQueryContext, or nil.
 func (q *QueryOptions) QueryContext() context.Context { return q.ctx }
 

@@ -45,6 +45,9 @@ type Task struct {
 	// VolumeMounts place the group's volumes in the task's filesystem
 	// (volume.go).
 	VolumeMounts []*VolumeMount `json:"volume_mounts,omitempty" hcl:"volume_mount,block"`
+	// Lifecycle makes the task run before, beside or after the group's
+	// main tasks (lifecycle.go); nil: a main task.
+	Lifecycle *TaskLifecycle `json:"lifecycle,omitempty" hcl:"lifecycle,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -103,6 +106,9 @@ func (t *Task) Validate() error {
 	}
 	validateChecks(v, t.Checks)
 	validateArtifacts(v, t.Artifacts)
+	if t.Lifecycle != nil {
+		v.Merge("lifecycle", t.Lifecycle.Validate())
+	}
 	return v.ErrorOrNil()
 }
 
@@ -132,6 +138,7 @@ func (t *Task) Copy() *Task {
 	c.Upstreams = CopyUpstreams(t.Upstreams)
 	c.Artifacts = copyArtifacts(t.Artifacts)
 	c.VolumeMounts = copyVolumeMounts(t.VolumeMounts)
+	c.Lifecycle = t.Lifecycle.Copy()
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))
 		for i, ck := range t.Checks {

@@ -1,6 +1,7 @@
 // Package allocrunner runs one allocation on the client: it lays out the
-// allocation directory, runs a task runner per task (all tasks of the group
-// start together), derives the allocation's client status from the task
+// allocation directory, runs a task runner per task (the tasks of a group
+// start together, or in the order their lifecycle blocks ask for, see
+// lifecycle.go), derives the allocation's client status from the task
 // states and reports every change.
 package allocrunner
 
@@ -78,9 +79,20 @@ type AllocRunner struct {
 	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
 	health *allocHealth
 
+	// lifecycle orders the tasks by their lifecycle blocks; gates hold
+	// back the tasks whose turn has not come (lifecycle_run.go).
+	lifecycle *lifecycle
+	gates     map[string]*gate
+	// detachCh closes on Detach, releasing tasks still waiting at a gate.
+	detachCh   chan struct{}
+	detachOnce sync.Once
+
 	// updateMu serialises state snapshots so updates leave in order.
 	updateMu      sync.Mutex
 	siblingKilled bool
+	// lifecycleStopped: tasks stopped because the main tasks ended
+	// (updateMu).
+	lifecycleStopped map[string]bool
 
 	mu           sync.Mutex
 	alloc        *structs.Allocation // latest version from the servers
@@ -120,7 +132,21 @@ func New(cfg *Config) (*AllocRunner, error) {
 		onRemove:     cfg.OnRemove,
 		killedCh:     make(chan struct{}),
 		previous:     cfg.Previous,
+		lifecycle:    newLifecycle(group.Tasks),
+		detachCh:     make(chan struct{}),
+
+		lifecycleStopped: map[string]bool{},
 	}
+	var restored map[string]*structs.TaskState
+	if cfg.Restore != nil {
+		restored = map[string]*structs.TaskState{}
+		for name, rec := range cfg.Restore.Tasks {
+			if rec != nil {
+				restored[name] = rec.State
+			}
+		}
+	}
+	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
 	ar.health = newAllocHealth(cfg.Job, group, wasHealthy)
@@ -139,6 +165,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			OnStateChange: ar.taskStateChanged,
 			Restart:       structs.EffectiveRestartPolicy(cfg.Job.Type, group.Restart, task.Restart),
 			JobType:       cfg.Job.Type,
+			Ephemeral:     task.IsEphemeral(),
 			Restore:       restore,
 			OnRemove:      ar.taskRemove,
 			State:         ar.db,
@@ -167,7 +194,8 @@ func (ar *AllocRunner) AllocDir() *allocdir.AllocDir { return ar.allocDir }
 // WaitCh is closed once every task of the allocation is dead.
 func (ar *AllocRunner) WaitCh() <-chan struct{} { return ar.waitCh }
 
-// Run starts all tasks together and returns when all of them are dead.
+// Run starts the tasks (together, or each at its lifecycle turn) and
+// returns when all of them are dead.
 func (ar *AllocRunner) Run() {
 	defer close(ar.waitCh)
 	defer ar.health.stop()
@@ -183,13 +211,14 @@ func (ar *AllocRunner) Run() {
 	if !ar.restored {
 		ar.takePreviousData()
 	}
+	ar.announceWaits()
 	ar.report()
 	var wg sync.WaitGroup
 	for _, tr := range ar.tasks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tr.Run()
+			ar.runTask(tr)
 		}()
 	}
 	wg.Wait()
@@ -207,23 +236,34 @@ func (ar *AllocRunner) Update(alloc *structs.Allocation) {
 	}
 }
 
-// Kill asks every task to stop and returns at once.
-func (ar *AllocRunner) Kill(reason string) {
+// Kill asks every task to stop and returns at once. Poststop tasks are
+// spared: they run once the main tasks have stopped, which is what a
+// stopped allocation has them for.
+func (ar *AllocRunner) Kill(reason string) { ar.kill(reason, false) }
+
+// KillAll is Kill without sparing the poststop tasks (those not yet
+// started never start): for a runner that must end now.
+func (ar *AllocRunner) KillAll(reason string) { ar.kill(reason, true) }
+
+func (ar *AllocRunner) kill(reason string, poststopToo bool) {
 	// The group's services leave Consul before any task gets a signal.
 	if !ar.killedFlag.Swap(true) {
 		close(ar.killedCh)
 		ar.removeGroupServices()
 	}
 	for _, tr := range ar.tasks {
+		if !poststopToo && ar.lifecycle.hooks[tr.TaskName()] == structs.LifecycleHookPoststop {
+			continue
+		}
 		tr.Kill(reason)
 	}
 }
 
-// Destroy kills every task and waits until all are dead. The allocation
-// directory (with the logs) stays on disk: the client's garbage collection
-// (client/gc.go) removes it.
+// Destroy kills every task, poststop tasks included, and waits until all
+// are dead. The allocation directory (with the logs) stays on disk: the
+// client's garbage collection (client/gc.go) removes it.
 func (ar *AllocRunner) Destroy() {
-	ar.Kill("allocation destroyed")
+	ar.KillAll("allocation destroyed")
 	<-ar.waitCh
 }
 
@@ -276,7 +316,7 @@ func (ar *AllocRunner) report() {
 	ar.updateMu.Lock()
 	defer ar.updateMu.Unlock()
 	states := ar.taskStates()
-	status, desc := ClientStatus(states)
+	status, desc := ar.lifecycle.status(states)
 	healthy, missed := ar.health.observe(time.Now(), status, states)
 	desc = unhealthyDescription(desc, missed)
 	ar.syncGroupServices(status)
@@ -288,6 +328,7 @@ func (ar *AllocRunner) report() {
 		ar.siblingKilled = true
 		ar.Kill("a sibling task failed")
 	}
+	ar.advanceLifecycle(states)
 	if ar.onUpdate != nil {
 		ar.onUpdate(&structs.AllocStatusUpdate{
 			ID:                ar.id,

@@ -14,6 +14,7 @@ import (
 // Detach makes every task runner leave its task running and return
 // (agent shutdown). WaitCh closes once all have returned.
 func (ar *AllocRunner) Detach() {
+	ar.detachOnce.Do(func() { close(ar.detachCh) })
 	for _, tr := range ar.tasks {
 		tr.Detach()
 	}
@@ -102,7 +103,8 @@ func (ar *AllocRunner) Signal(task, sig string) error {
 	return nil
 }
 
-// Restart restarts one task, or every task for "", in place.
+// Restart restarts one task, or every task for "", in place. A task that
+// still waits for its lifecycle turn has nothing to restart.
 func (ar *AllocRunner) Restart(task, reason string) error {
 	trs, err := ar.selectTasks(task)
 	if err != nil {
@@ -110,6 +112,10 @@ func (ar *AllocRunner) Restart(task, reason string) error {
 	}
 	var errs []string
 	for _, tr := range trs {
+		if err := ar.notStartedYet(tr); err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
 		if err := tr.Restart(reason); err != nil {
 			errs = append(errs, err.Error())
 		}

@@ -336,7 +336,7 @@ func TestTaskRunner_ArtifactRestart(t *testing.T) {
 	tr.task.Artifacts = []*structs.TaskArtifact{{Source: srv.URL + "/data.txt?token=secret"}}
 	attempts := 2
 	tr.restarts = newRestartTracker(&structs.RestartPolicy{Attempts: &attempts, Interval: structs.Duration(time.Hour),
-		Delay: structs.Duration(10 * time.Millisecond), Mode: structs.RestartModeFail}, structs.JobTypeBatch)
+		Delay: structs.Duration(10 * time.Millisecond), Mode: structs.RestartModeFail}, structs.JobTypeBatch, false)
 	tr.hooks = append(tr.hooks, artifactHookFor(tr))
 	runAsync(t, tr)
 	waitDone(t, tr, 60*time.Second)

@@ -36,7 +36,8 @@ type restartDecision struct {
 // per-exit-code actions. A nil policy never restarts (tests, phase 1).
 type restartTracker struct {
 	policy *structs.RestartPolicy
-	// batch: a clean exit completes the task instead of restarting it.
+	// batch: a clean exit completes the task instead of restarting it
+	// (a batch job's task, or an ephemeral lifecycle task of any job).
 	batch bool
 	now   func() time.Time
 
@@ -45,10 +46,10 @@ type restartTracker struct {
 	streak      int // restarts since the last healthy run (back-off exponent)
 }
 
-func newRestartTracker(policy *structs.RestartPolicy, jobType string) *restartTracker {
+func newRestartTracker(policy *structs.RestartPolicy, jobType string, ephemeral bool) *restartTracker {
 	return &restartTracker{
 		policy: policy,
-		batch:  jobType == structs.JobTypeBatch || jobType == structs.JobTypeSysBatch,
+		batch:  ephemeral || jobType == structs.JobTypeBatch || jobType == structs.JobTypeSysBatch,
 		now:    time.Now,
 	}
 }

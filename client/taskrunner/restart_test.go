@@ -18,7 +18,7 @@ func (c *fakeClock) now() time.Time { return c.t }
 
 func newTestTracker(p *structs.RestartPolicy, jobType string) (*restartTracker, *fakeClock) {
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	rt := newRestartTracker(p, jobType)
+	rt := newRestartTracker(p, jobType, false)
 	rt.now = clk.now
 	return rt, clk
 }
@@ -120,7 +120,7 @@ func TestRestartPolicy_Validate(t *testing.T) {
 func TestTaskRunner_CrashLoopRestartsThenFails(t *testing.T) {
 	tr, dir := newRunner(t, `echo run >> "$APPMESH_TASK_DIR/runs"; exit 7`)
 	tr.restarts = newRestartTracker(&structs.RestartPolicy{Attempts: intp(2), Interval: structs.Duration(time.Hour),
-		Delay: structs.Duration(10 * time.Millisecond), Mode: structs.RestartModeFail}, structs.JobTypeService)
+		Delay: structs.Duration(10 * time.Millisecond), Mode: structs.RestartModeFail}, structs.JobTypeService, false)
 	runAsync(t, tr)
 	waitDone(t, tr, 60*time.Second)
 	s := tr.State()
@@ -146,7 +146,7 @@ func TestTaskRunner_CrashLoopRestartsThenFails(t *testing.T) {
 // process, Restarts counted, still running.
 func TestTaskRunner_UserRestart(t *testing.T) {
 	tr, dir := newRunner(t, `echo $$ >> "$APPMESH_TASK_DIR/pids"; exec sleep 600`)
-	tr.restarts = newRestartTracker(structs.DefaultRestartPolicy(structs.JobTypeService), structs.JobTypeService)
+	tr.restarts = newRestartTracker(structs.DefaultRestartPolicy(structs.JobTypeService), structs.JobTypeService, false)
 	runAsync(t, tr)
 	pids := dir.TaskDir("web") + "/pids"
 	waitUntil(t, "first run", func() bool { s, _ := readFile(pids); return strings.Count(s, "\n") == 1 })
@@ -175,5 +175,24 @@ func TestBuildEnv_Ports(t *testing.T) {
 		if env[k] != want {
 			t.Errorf("%s = %q, want %q", k, env[k], want)
 		}
+	}
+}
+
+// An ephemeral lifecycle task (prestart, poststart or poststop without
+// sidecar) completes on a clean exit even in a service job, and a crash
+// is still restarted by the policy.
+func TestRestartTracker_EphemeralCompletes(t *testing.T) {
+	p := &structs.RestartPolicy{Attempts: intp(1), Interval: structs.Duration(time.Hour),
+		Delay: structs.Duration(time.Second), Mode: structs.RestartModeFail}
+	rt := newRestartTracker(p, structs.JobTypeService, true)
+	if d := rt.onExit(crash, time.Millisecond); !d.restart {
+		t.Fatalf("crash: want a restart, got %+v", d)
+	}
+	if d := rt.onExit(&drivers.ExitResult{}, time.Millisecond); d.restart || d.failed {
+		t.Fatalf("clean exit: want completion, got %+v", d)
+	}
+	svc := newRestartTracker(p, structs.JobTypeService, false)
+	if d := svc.onExit(&drivers.ExitResult{}, time.Millisecond); !d.restart {
+		t.Fatalf("a main task of a service restarts after a clean exit, got %+v", d)
 	}
 }

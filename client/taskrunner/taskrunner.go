@@ -47,6 +47,9 @@ type Config struct {
 	Restart *structs.RestartPolicy
 	// JobType decides whether a clean exit completes the task (batch).
 	JobType string
+	// Ephemeral: a clean exit completes the task whatever the job type
+	// (a lifecycle task without sidecar, which runs once to its end).
+	Ephemeral bool
 	// Payload is a dispatched job's input, given to the task as the file
 	// local/payload in its directory.
 	Payload []byte
@@ -145,7 +148,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		logger:        logger.With("task", cfg.Task.Name),
 		onStateChange: cfg.OnStateChange,
 		onRemove:      cfg.OnRemove,
-		restarts:      newRestartTracker(cfg.Restart, cfg.JobType),
+		restarts:      newRestartTracker(cfg.Restart, cfg.JobType, cfg.Ephemeral),
 		db:            cfg.State,
 		restore:       cfg.Restore,
 		clock:         cfg.Clock,
@@ -206,6 +209,9 @@ func (tr *TaskRunner) Kill(reason string) {
 func (tr *TaskRunner) Detach() {
 	tr.detachOnce.Do(func() { close(tr.detachCh) })
 }
+
+// KilledCh is closed once Kill was called.
+func (tr *TaskRunner) KilledCh() <-chan struct{} { return tr.killCh }
 
 func (tr *TaskRunner) killRequested() bool {
 	select {

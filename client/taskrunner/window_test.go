@@ -201,7 +201,7 @@ func TestTaskRunner_DailyWindowRestartOutsideWaits(t *testing.T) {
 	tr.clock = fc
 	tr.task.DailyWindow = &structs.DailyWindow{Start: "09:00", End: "09:30"}
 	attempts := 5
-	tr.restarts = newRestartTracker(&structs.RestartPolicy{Attempts: &attempts, Interval: structs.Duration(time.Hour), Mode: structs.RestartModeFail}, structs.JobTypeService)
+	tr.restarts = newRestartTracker(&structs.RestartPolicy{Attempts: &attempts, Interval: structs.Duration(time.Hour), Mode: structs.RestartModeFail}, structs.JobTypeService, false)
 	runAsync(t, tr)
 	waitUntil(t, "running inside the window", func() bool { return tr.State().State == structs.TaskStateRunning })
 	fc.set(open1.Add(time.Hour)) // 10:00, window closed

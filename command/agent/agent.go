@@ -265,9 +265,7 @@ func (a *Agent) RPCContext(ctx context.Context, method string, args any, reply a
 	// In-process, the context rides in the query's options: without it
 	// the local client's five-minute allocation watch would hold the
 	// agent's shutdown.
-	if qc, ok := args.(interface{ SetQueryContext(context.Context) }); ok {
-		qc.SetQueryContext(ctx)
-	}
+	structs.WithQueryContext(ctx, args)
 	return a.RPC(method, args, reply)
 }
 

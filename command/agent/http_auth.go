@@ -109,12 +109,10 @@ func (s *HTTPServer) rpc(r *http.Request, method string, args, reply any) error 
 	}
 	// The request's context ends a blocking query when the caller goes
 	// away or the agent shuts down, instead of holding it for its wait.
-	if qc, ok := args.(interface{ SetQueryContext(context.Context) }); ok {
-		qc.SetQueryContext(r.Context())
-	}
 	if cr, ok := s.backend.(contextRPCer); ok {
 		return cr.RPCContext(r.Context(), method, args, reply)
 	}
+	structs.WithQueryContext(r.Context(), args)
 	return s.backend.RPC(method, args, reply)
 }
 

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/metrics"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // An agent with a blocking query open (a browser tab of the UI) shuts its
@@ -28,8 +31,15 @@ func TestShutdownEndsBlockingQueries(t *testing.T) {
 		}
 	}()
 	<-started
-	// The query must be waiting in the server before the shutdown starts.
-	time.Sleep(500 * time.Millisecond)
+	// The query must be waiting in the server before the shutdown starts:
+	// with the local client's allocation watch, two blocking reads wait.
+	deadline := time.Now().Add(time.Minute)
+	for promtest.ToFloat64(metrics.BlockingQueries) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the HTTP query and the client's watch never both waited (blocking queries: %v)", promtest.ToFloat64(metrics.BlockingQueries))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	// The agent runs a client too, whose allocation watch is a blocking
 	// query of five minutes: a shutdown that waits it out is a hang, not
 	// a slow machine.

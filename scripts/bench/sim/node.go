@@ -184,6 +184,13 @@ func (n *simNode) watchLoop() {
 				ok = false // retried with the next answer (index not advanced)
 			} else {
 				fetched = append(fetched, ar.Allocs...)
+				// A server behind the one that listed them (a leader
+				// change between the calls) answers without some: keep
+				// the index so that the next answer lists them again, as
+				// the real client does.
+				if len(ar.Allocs) < k {
+					ok = false
+				}
 			}
 			want = want[k:]
 		}
