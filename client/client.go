@@ -50,6 +50,9 @@ type Config struct {
 	// bytes (0: taskrunner.DefaultArtifactMaxSize).
 	ArtifactLocalDirs []string
 	ArtifactMaxSize   int64
+	// HostVolumes are the directories offered to jobs by name; the node
+	// advertises them and tasks mount them through volume_mount.
+	HostVolumes map[string]*structs.ClientHostVolume
 	// Reserved is capacity kept back for the host itself.
 	Reserved *structs.Resources
 	Logger   hclog.Logger
@@ -332,6 +335,7 @@ func (c *Client) buildNode(host *fingerprint.Host) *structs.Node {
 		Meta:                  meta,
 		Resources:             host.Resources,
 		Reserved:              reserved,
+		HostVolumes:           copyHostVolumes(c.cfg.HostVolumes),
 		Status:                structs.NodeStatusReady,
 		SchedulingEligibility: structs.NodeEligible,
 	}
@@ -356,4 +360,18 @@ func MakeTraversable(dir string, logger hclog.Logger) error {
 			"data_dir", dir, "mode", perm|0o011)
 	}
 	return nil
+}
+
+func copyHostVolumes(in map[string]*structs.ClientHostVolume) map[string]*structs.ClientHostVolume {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]*structs.ClientHostVolume, len(in))
+	for k, v := range in {
+		if v != nil {
+			c := *v
+			out[k] = &c
+		}
+	}
+	return out
 }

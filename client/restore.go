@@ -68,9 +68,14 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		OnRemove: c.removeJob,
 		Services: c.cfg.Services,
 		Policy:   c.taskPolicy(),
+		// The node's copy: what the servers scheduled against.
+		HostVolumes: c.cfg.HostVolumes,
 	}
 	if c.db != nil {
 		cfg.State = c.db
+	}
+	if restore == nil {
+		cfg.Previous = c.previousData(alloc, job)
 	}
 	return allocrunner.New(cfg)
 }

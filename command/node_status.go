@@ -88,10 +88,16 @@ func nodeText(n *structs.Node, verbose bool) string {
 	if r := n.Resources; r != nil {
 		pairs = append(pairs, "CPU", fmt.Sprintf("%d MHz (%d cores)", r.CPU, r.Cores),
 			"Memory", fmt.Sprintf("%d MB", r.MemoryMB))
+		if r.DiskMB > 0 {
+			pairs = append(pairs, "Disk", fmt.Sprintf("%d MB", r.DiskMB))
+		}
 	}
 	out := formatKV(pairs...)
 	if unhealthy := unhealthyDrivers(n.Drivers); unhealthy != "" {
 		out += "\n\nUnhealthy Drivers\n" + unhealthy
+	}
+	if len(n.HostVolumes) > 0 {
+		out += "\n\nHost Volumes\n" + hostVolumesTable(n.HostVolumes)
 	}
 	if verbose {
 		out += "\n\nAttributes\n" + mapKV(n.Attributes) + "\n\nMeta\n" + mapKV(n.Meta)
@@ -128,4 +134,17 @@ func mapKV(m map[string]string) string {
 		pairs = append(pairs, k, m[k])
 	}
 	return formatKV(pairs...)
+}
+
+// hostVolumesTable lists a node's host volumes by name.
+func hostVolumesTable(vols map[string]*structs.ClientHostVolume) string {
+	rows := [][]string{{"Name", "Path", "Read Only"}}
+	for _, name := range sortedKeys(vols) {
+		v := vols[name]
+		if v == nil {
+			continue
+		}
+		rows = append(rows, []string{name, v.Path, fmt.Sprint(v.ReadOnly)})
+	}
+	return formatTable(rows)
 }

@@ -5,6 +5,7 @@ package drivers
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
@@ -110,6 +111,21 @@ type TaskConfig struct {
 	// with each task for the reason above.
 	ChrootEnv         map[string]string `json:"chroot_env,omitempty"`
 	UnisolatedAllowed bool              `json:"unisolated_allowed,omitempty"`
+	// Mounts are the task's volume_mount blocks resolved to the client's
+	// host volumes. An isolating driver binds each at TaskPath; one without
+	// a filesystem of its own (raw_exec) links it into the task dir.
+	Mounts []*MountConfig `json:"mounts,omitempty"`
+}
+
+// MountConfig is one host directory given to a task.
+type MountConfig struct {
+	// Volume is the group's volume label, for messages and the
+	// APPMESH_VOLUME_<LABEL> variable.
+	Volume   string `json:"volume"`
+	HostPath string `json:"host_path"`
+	// TaskPath is the absolute path the task sees the directory at.
+	TaskPath string `json:"task_path"`
+	ReadOnly bool   `json:"read_only,omitempty"`
 }
 
 // TaskHandle is returned by StartTask and stored by the client so that the
@@ -152,4 +168,19 @@ type TaskStatus struct {
 	StartedAt   time.Time   `json:"started_at"`
 	CompletedAt time.Time   `json:"completed_at,omitempty"`
 	ExitResult  *ExitResult `json:"exit_result,omitempty"`
+}
+
+// VolumeEnvName is the variable that tells a task where a volume is:
+// APPMESH_VOLUME_<LABEL>, upper-cased, with anything but letters and
+// digits as '_'.
+func VolumeEnvName(label string) string {
+	return "APPMESH_VOLUME_" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, label)
 }

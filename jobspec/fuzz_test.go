@@ -30,6 +30,7 @@ func FuzzParseHCL(f *testing.F) {
 		`{"id": "json-looking"}`,
 		"variable \"n\" {\n  type = number\n  default = 2\n  validation {\n    condition = var.n > 0\n    error_message = \"no\"\n  }\n}\nlocals { a = \"${var.n}-${local.b}\"  b = upper(\"x\") }\njob \"j\" { group \"g\" { count = var.n } meta = { a = local.a } }",
 		"locals { a = local.b\n b = local.a }\njob \"j\" {}",
+		"job \"j\" { group \"g\" {\n volume \"d\" { type = \"host\"  source = \"s\"  per_alloc = true }\n ephemeral_disk { size = 10  sticky = true }\n task \"t\" {\n volume_mount { volume = \"d\"  destination = \"/d\" }\n } } }",
 	} {
 		f.Add(seed)
 	}

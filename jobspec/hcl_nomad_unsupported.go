@@ -35,6 +35,16 @@ var nomadOnly = map[string]map[string]string{
 	"artifact": {
 		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",
 	},
+	"volume": {
+		"access_mode":     "it belongs to CSI volumes, which are not supported; host volumes need no access mode",
+		"attachment_mode": "it belongs to CSI volumes, which are not supported",
+		"mount_options":   "it belongs to CSI volumes, which are not supported; a host volume is a bind mount of the client's directory",
+		"sticky":          "it belongs to CSI volumes, which are not supported; per_alloc host volumes keep each allocation on its own volume",
+	},
+	"volume_mount": {
+		"propagation_mode": "host volumes are mounted without mount propagation",
+		"selinux_label":    "SELinux labels are not applied to volumes",
+	},
 	"service": {
 		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
 	},

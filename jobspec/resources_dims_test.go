@@ -6,10 +6,11 @@ import (
 )
 
 // Every resource the job spec accepts is one the scheduler counts (cpu,
-// memory, cores) or a limit (memory_max); anything else, such as a disk
-// or device ask the scheduler would silently ignore, is refused by name.
+// memory, cores, disk) or a limit (memory_max); anything else, such as an
+// iops or device ask the scheduler would silently ignore, is refused by
+// name. (disk is counted since ephemeral_disk: server/scheduler/volumes_test.go.)
 func TestResources_UnscheduledDimensionsAreRefused(t *testing.T) {
-	for _, dim := range []string{"disk = 100", "iops = 10", "gpu = 1", "network_mbits = 10"} {
+	for _, dim := range []string{"iops = 10", "gpu = 1", "network_mbits = 10"} {
 		src := `job "j" {
   group "g" {
     task "t" {
@@ -28,7 +29,7 @@ func TestResources_UnscheduledDimensionsAreRefused(t *testing.T) {
 			t.Errorf("resources { %s }: want an error naming %q, got %v", dim, name, err)
 		}
 	}
-	for _, js := range []string{`"disk": 100`, `"devices": [{"name": "gpu"}]`} {
+	for _, js := range []string{`"iops": 100`, `"devices": [{"name": "gpu"}]`} {
 		src := `{"id": "j", "groups": [{"name": "g", "tasks": [{"name": "t", "driver": "exec", "config": {"command": "/bin/true"}, "resources": {"cpu": 100, ` + js + `}}]}]}`
 		_, err := Parse("j.json", []byte(src), "json")
 		name := strings.Trim(strings.SplitN(js, ":", 2)[0], `"`)

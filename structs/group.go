@@ -24,6 +24,12 @@ type TaskGroup struct {
 	Reschedule *ReschedulePolicy `json:"reschedule,omitempty" hcl:"reschedule,block"`
 	// Services are registered with Consul while the allocation runs.
 	Services []*Service `json:"services,omitempty" hcl:"service,block"`
+	// Volumes are the host volumes the group's tasks may mount
+	// (volume.go); the scheduler places the group only where they exist.
+	Volumes []*VolumeRequest `json:"volumes,omitempty" hcl:"volume,block"`
+	// EphemeralDisk is the allocation directory's scheduled size and
+	// whether its data follows a replacement (volume.go).
+	EphemeralDisk *EphemeralDisk `json:"ephemeral_disk,omitempty" hcl:"ephemeral_disk,block"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -62,6 +68,8 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("restart", g.Restart.Validate())
 	v.Merge("reschedule", g.Reschedule.Validate())
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
+	v.Merge("ephemeral_disk", g.EphemeralDisk.Validate())
+	validateVolumes(v, g)
 	if len(g.Tasks) == 0 {
 		v.Add("", "group must have at least one task")
 	}
@@ -101,6 +109,9 @@ func (g *TaskGroup) Resources() *Resources {
 	for _, t := range g.Tasks {
 		r.Add(t.Resources)
 	}
+	if g.EphemeralDisk != nil {
+		r.DiskMB += g.EphemeralDisk.SizeMB
+	}
 	return r
 }
 
@@ -121,6 +132,8 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.Restart = g.Restart.Copy()
 	c.Reschedule = g.Reschedule.Copy()
 	c.Services = CopyServices(g.Services)
+	c.Volumes = copyVolumes(g.Volumes)
+	c.EphemeralDisk = g.EphemeralDisk.Copy()
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

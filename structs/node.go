@@ -21,22 +21,25 @@ const DefaultHeartbeatTTL = 10 * time.Second
 
 // Node is a client machine that runs allocations.
 type Node struct {
-	ID                    string                 `json:"id"`
-	Name                  string                 `json:"name"`
-	Datacenter            string                 `json:"datacenter"`
-	HTTPAddr              string                 `json:"http_addr,omitempty"`
-	Attributes            map[string]string      `json:"attributes,omitempty"`
-	Meta                  map[string]string      `json:"meta,omitempty"`
-	Resources             *NodeResources         `json:"resources,omitempty"`
-	Reserved              *Resources             `json:"reserved,omitempty"`
-	Drivers               map[string]*DriverInfo `json:"drivers,omitempty"`
-	Status                string                 `json:"status"`
-	StatusDescription     string                 `json:"status_description,omitempty"`
-	SchedulingEligibility string                 `json:"scheduling_eligibility"`
-	DrainStrategy         *DrainStrategy         `json:"drain_strategy,omitempty"`
-	StatusUpdatedAt       int64                  `json:"status_updated_at,omitempty"`
-	CreateIndex           uint64                 `json:"create_index,omitempty"`
-	ModifyIndex           uint64                 `json:"modify_index,omitempty"`
+	ID         string                 `json:"id"`
+	Name       string                 `json:"name"`
+	Datacenter string                 `json:"datacenter"`
+	HTTPAddr   string                 `json:"http_addr,omitempty"`
+	Attributes map[string]string      `json:"attributes,omitempty"`
+	Meta       map[string]string      `json:"meta,omitempty"`
+	Resources  *NodeResources         `json:"resources,omitempty"`
+	Reserved   *Resources             `json:"reserved,omitempty"`
+	Drivers    map[string]*DriverInfo `json:"drivers,omitempty"`
+	// HostVolumes are the directories the client offers to jobs, by name
+	// (agent config host_volume blocks).
+	HostVolumes           map[string]*ClientHostVolume `json:"host_volumes,omitempty"`
+	Status                string                       `json:"status"`
+	StatusDescription     string                       `json:"status_description,omitempty"`
+	SchedulingEligibility string                       `json:"scheduling_eligibility"`
+	DrainStrategy         *DrainStrategy               `json:"drain_strategy,omitempty"`
+	StatusUpdatedAt       int64                        `json:"status_updated_at,omitempty"`
+	CreateIndex           uint64                       `json:"create_index,omitempty"`
+	ModifyIndex           uint64                       `json:"modify_index,omitempty"`
 	// SecretHash is HashSecret of the node's secret, recorded by the
 	// servers at the node's first registration (trust on first use). The
 	// client proves the secret on every node-scoped call. It lives in
@@ -93,6 +96,16 @@ func (n *Node) Copy() *Node {
 	if n.Reserved != nil {
 		r := *n.Reserved
 		c.Reserved = &r
+	}
+	if n.HostVolumes != nil {
+		c.HostVolumes = make(map[string]*ClientHostVolume, len(n.HostVolumes))
+		for k, v := range n.HostVolumes {
+			if v == nil {
+				continue
+			}
+			vc := *v
+			c.HostVolumes[k] = &vc
+		}
 	}
 	if n.DrainStrategy != nil {
 		d := *n.DrainStrategy

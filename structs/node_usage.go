@@ -18,7 +18,7 @@ type NodeUsage struct {
 }
 
 // Add counts a non-terminal allocation (sign 1) or removes it (sign -1).
-// Only the dimensions the scheduler packs (CPU, memory, cores) are summed, as in
+// Only the dimensions the scheduler packs (CPU, memory, cores, disk) are summed, as in
 // Resources.Add.
 func (u *NodeUsage) Add(a *Allocation, sign int) {
 	var r Resources

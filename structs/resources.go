@@ -1,6 +1,6 @@
 package structs
 
-// Resources are what a task asks for: CPU in MHz and memory in MB.
+// Resources are what a task asks for: CPU in MHz, memory and disk in MB.
 // MemoryMB is the hard limit unless MemoryMaxMB is set; then MemoryMB is the
 // reservation the scheduler counts (and the driver's soft limit) and
 // MemoryMaxMB the hard limit. Cores reserves whole cores for the task.
@@ -9,6 +9,9 @@ type Resources struct {
 	MemoryMB    int `json:"memory"`
 	MemoryMaxMB int `json:"memory_max,omitempty"`
 	Cores       int `json:"cores,omitempty"`
+	// DiskMB is scheduled against the node's free disk (fingerprinted in
+	// the data directory); a group adds its ephemeral_disk size.
+	DiskMB int `json:"disk,omitempty"`
 }
 
 // Validate checks the resources.
@@ -28,6 +31,9 @@ func (r *Resources) Validate() error {
 	if r.Cores < 0 {
 		v.Add("", "cores must not be negative (got %d)", r.Cores)
 	}
+	if r.DiskMB < 0 {
+		v.Add("", "disk must not be negative (got %d)", r.DiskMB)
+	}
 	return v.ErrorOrNil()
 }
 
@@ -39,6 +45,7 @@ func (r *Resources) Add(o *Resources) {
 	r.CPU += o.CPU
 	r.MemoryMB += o.MemoryMB
 	r.Cores += o.Cores
+	r.DiskMB += o.DiskMB
 }
 
 // Subtract removes o from r.
@@ -49,10 +56,11 @@ func (r *Resources) Subtract(o *Resources) {
 	r.CPU -= o.CPU
 	r.MemoryMB -= o.MemoryMB
 	r.Cores -= o.Cores
+	r.DiskMB -= o.DiskMB
 }
 
 // Superset reports whether r can hold o and, if not, which dimension is
-// short ("cpu", "memory" or "cores"). These are the dimensions the
+// short ("cpu", "memory", "cores" or "disk"). These are the dimensions the
 // scheduler packs; MemoryMaxMB is a limit above the reservation, not a
 // reservation, and is not counted.
 func (r *Resources) Superset(o *Resources) (bool, string) {
@@ -67,6 +75,9 @@ func (r *Resources) Superset(o *Resources) (bool, string) {
 	}
 	if r.Cores < o.Cores {
 		return false, "cores"
+	}
+	if r.DiskMB < o.DiskMB {
+		return false, "disk"
 	}
 	return true, ""
 }
@@ -84,5 +95,5 @@ func (n *NodeResources) Comparable() *Resources {
 	if n == nil {
 		return &Resources{}
 	}
-	return &Resources{CPU: n.CPU, MemoryMB: n.MemoryMB, Cores: n.Cores}
+	return &Resources{CPU: n.CPU, MemoryMB: n.MemoryMB, Cores: n.Cores, DiskMB: n.DiskMB}
 }

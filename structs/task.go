@@ -42,6 +42,9 @@ type Task struct {
 	// Artifacts are fetched into the task's directory before it starts
 	// (artifact.go).
 	Artifacts []*TaskArtifact `json:"artifacts,omitempty" hcl:"artifact,block"`
+	// VolumeMounts place the group's volumes in the task's filesystem
+	// (volume.go).
+	VolumeMounts []*VolumeMount `json:"volume_mounts,omitempty" hcl:"volume_mount,block"`
 	// Lifecycle makes the task run before, beside or after the group's
 	// main tasks (lifecycle.go); nil: a main task.
 	Lifecycle *TaskLifecycle `json:"lifecycle,omitempty" hcl:"lifecycle,block"`
@@ -134,6 +137,7 @@ func (t *Task) Copy() *Task {
 	c.Services = CopyServices(t.Services)
 	c.Upstreams = CopyUpstreams(t.Upstreams)
 	c.Artifacts = copyArtifacts(t.Artifacts)
+	c.VolumeMounts = copyVolumeMounts(t.VolumeMounts)
 	c.Lifecycle = t.Lifecycle.Copy()
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))

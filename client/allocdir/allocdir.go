@@ -46,9 +46,13 @@ func New(dataDir, allocID string) (*AllocDir, error) {
 	return &AllocDir{Dir: dir, SharedDir: shared, LogDir: filepath.Join(shared, "logs")}, nil
 }
 
-// Build creates the allocation directory, the shared dir and the log dir.
+// Build creates the allocation directory, the shared dir, the log dir and
+// alloc/data (the directory ephemeral_disk sticky hands to a replacement).
 func (d *AllocDir) Build() error {
 	if err := os.MkdirAll(d.LogDir, 0o755); err != nil {
+		return fmt.Errorf("create allocation directory: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(d.SharedDir, "data"), 0o755); err != nil {
 		return fmt.Errorf("create allocation directory: %w", err)
 	}
 	return nil

@@ -42,6 +42,11 @@ type Config struct {
 	Services taskrunner.ServiceRegistrar
 	// Policy is the client's allow-lists for tasks; nil: none.
 	Policy *taskrunner.Policy
+	// HostVolumes are the client's host volumes, for volume_mount blocks.
+	HostVolumes map[string]*structs.ClientHostVolume
+	// Previous is the replaced allocation whose alloc/data this one takes
+	// over (prev_data.go); nil: none.
+	Previous *PreviousAlloc
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -69,6 +74,8 @@ type AllocRunner struct {
 	groupSvc   *groupServices
 	groupName  string
 	killedFlag atomic.Bool
+	killedCh   chan struct{} // closed by the first Kill
+	previous   *PreviousAlloc
 	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
 	health *allocHealth
 
@@ -123,6 +130,8 @@ func New(cfg *Config) (*AllocRunner, error) {
 		db:           cfg.State,
 		restored:     cfg.Restore != nil,
 		onRemove:     cfg.OnRemove,
+		killedCh:     make(chan struct{}),
+		previous:     cfg.Previous,
 		lifecycle:    newLifecycle(group.Tasks),
 		detachCh:     make(chan struct{}),
 
@@ -164,6 +173,8 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Payload:       cfg.Job.Payload,
 			Meta:          structs.MergedMeta(cfg.Job, group, task),
 			Policy:        cfg.Policy,
+			Volumes:       group.Volumes,
+			HostVolumes:   cfg.HostVolumes,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
@@ -196,6 +207,9 @@ func (ar *AllocRunner) Run() {
 		// Each task's own prestart fails on the missing directory and
 		// records a Setup Failure, so the allocation ends up failed.
 		ar.logger.Error("failed to build allocation directory", "error", err)
+	}
+	if !ar.restored {
+		ar.takePreviousData()
 	}
 	ar.announceWaits()
 	ar.report()
@@ -234,6 +248,7 @@ func (ar *AllocRunner) KillAll(reason string) { ar.kill(reason, true) }
 func (ar *AllocRunner) kill(reason string, poststopToo bool) {
 	// The group's services leave Consul before any task gets a signal.
 	if !ar.killedFlag.Swap(true) {
+		close(ar.killedCh)
 		ar.removeGroupServices()
 	}
 	for _, tr := range ar.tasks {

@@ -69,6 +69,10 @@ type Config struct {
 	// Policy is the client's allow-lists (users, docker mounts and
 	// privileges); nil allows everything the driver does.
 	Policy *Policy
+	// Volumes are the group's volume requests and HostVolumes the client's
+	// host volumes, for the task's volume_mount blocks (hook_volumes.go).
+	Volumes     []*structs.VolumeRequest
+	HostVolumes map[string]*structs.ClientHostVolume
 }
 
 // exitKind says why waiting for a task ended.
@@ -173,7 +177,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		&healthHook{tr: tr},
 		&payloadHook{payload: cfg.Payload, task: cfg.Task.Name},
 	}
-	for _, h := range []hook{artifactHookFor(tr), servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
+	for _, h := range []hook{volumesHookFor(tr, cfg), artifactHookFor(tr), servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
 		if h != nil {
 			tr.hooks = append(tr.hooks, h)
 		}

@@ -196,6 +196,7 @@ func (a *Agent) startClient() error {
 		ChrootEnv:               cfg.Client.ChrootEnv,
 		ArtifactLocalDirs:       cfg.Client.ArtifactLocalDirs,
 		ArtifactMaxSize:         cfg.Client.ArtifactMaxSizeMB << 20,
+		HostVolumes:             cfg.Client.hostVolumes(),
 		Logger:                  a.logger,
 		RPC:                     rpc,
 		Drivers:                 client.NewPluginDriverManager(self, a.logger),

@@ -129,6 +129,9 @@ type ClientConfig struct {
 	// ArtifactMaxSizeMB bounds one artifact's download and unpacked size
 	// (1024 default).
 	ArtifactMaxSizeMB int64 `hcl:"artifact_max_size_mb,optional"`
+	// HostVolumes are directories offered to jobs by name
+	// (config_host_volume.go).
+	HostVolumes []*HostVolumeConfig `hcl:"host_volume,block"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.
@@ -259,6 +262,7 @@ func (c *Config) Validate() error {
 	problems = append(problems, c.gcProblems()...)
 	problems = append(problems, chrootEnvProblems(c.Client.ChrootEnv)...)
 	problems = append(problems, artifactConfigProblems(c.Client)...)
+	problems = append(problems, hostVolumeProblems(c.Client)...)
 	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
 	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
 	if err := c.Audit.validate(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
@@ -40,6 +41,7 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 		Resources:  resources(cfg),
 		// Docker keeps its own copy of the output too; keep it small.
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "1"}},
+		Mounts:    hostVolumeMounts(cfg.Mounts),
 	}
 	if err := checkVolumes(tc.Volumes); err != nil {
 		return client.ContainerCreateOptions{}, err
@@ -136,4 +138,20 @@ func portBindings(alloc map[string]int, tc *taskConfig) (network.PortSet, networ
 		}
 	}
 	return exposed, bindings, nil
+}
+
+// hostVolumeMounts binds the task's host volumes (volume_mount blocks).
+// They are the operator's own offer (host_volume in the client's
+// configuration), so unlike config.volumes they need no
+// docker_volumes_enabled. Mount objects, not "src:dst" strings, so that a
+// path holding ':' stays one path.
+func hostVolumeMounts(in []*drivers.MountConfig) []mount.Mount {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]mount.Mount, 0, len(in))
+	for _, m := range in {
+		out = append(out, mount.Mount{Type: mount.TypeBind, Source: m.HostPath, Target: m.TaskPath, ReadOnly: m.ReadOnly})
+	}
+	return out
 }

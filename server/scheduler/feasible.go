@@ -7,7 +7,8 @@ import (
 )
 
 // computedClass hashes everything about a node that class-level
-// feasibility looks at: datacenter, attributes, meta and driver health.
+// feasibility looks at: datacenter, attributes, meta, driver health and
+// host volumes.
 // Keys under "unique." are left out: they differ on every node and would
 // make every node its own class. Constraints that read them are checked per
 // node instead (see isNodeUnique).
@@ -36,6 +37,13 @@ func computedClass(n *structs.Node) uint64 {
 			}
 		}
 		sum += entryHash('v', name, state)
+	}
+	for name, hv := range n.HostVolumes {
+		mode := "rw"
+		if hv != nil && hv.ReadOnly {
+			mode = "ro"
+		}
+		sum += entryHash('h', name, mode)
 	}
 	return mix64(sum)
 }
@@ -87,9 +95,15 @@ type groupChecker struct {
 	jobDistinct      bool // no two allocations of the job on one node
 	groupDistinct    bool // no two allocations of this group on one node
 	distinctProps    []distinctProp
-	memo             map[uint64]classVerdict
-	ports            *portAsk     // nil when the group asks for no port
-	scorer           *groupScorer // nil without affinity and spread
+	// classVolumes are the host volumes every allocation of the group
+	// needs (checked per class); allocVolumes are per_alloc requests,
+	// whose name depends on allocIndex, the placement being made.
+	classVolumes []volumeNeed
+	allocVolumes []volumeNeed
+	allocIndex   int
+	memo         map[uint64]classVerdict
+	ports        *portAsk     // nil when the group asks for no port
+	scorer       *groupScorer // nil without affinity and spread
 }
 
 func newGroupChecker(job *structs.Job, tg *structs.TaskGroup) *groupChecker {
@@ -122,6 +136,7 @@ func newGroupChecker(job *structs.Job, tg *structs.TaskGroup) *groupChecker {
 	}
 	add(job.Constraints, &g.jobDistinct)
 	add(tg.Constraints, &g.groupDistinct)
+	g.addVolumes(tg)
 	return g
 }
 
@@ -139,6 +154,11 @@ func (g *groupChecker) classCheck(cc *constraintChecker, n *structs.Node, class 
 		}
 	}
 	if v.ok {
+		if reason := volumesMissing(n, g.classVolumes, 0); reason != "" {
+			v = classVerdict{reason: reason}
+		}
+	}
+	if v.ok {
 		for i, c := range g.classConstraints {
 			if !cc.meets(c, n) {
 				v = classVerdict{reason: g.classReasons[i]}
@@ -153,6 +173,9 @@ func (g *groupChecker) classCheck(cc *constraintChecker, n *structs.Node, class 
 // nodeCheck runs the checks that cannot be memoized per class. It returns
 // the failing reason or "".
 func (g *groupChecker) nodeCheck(cc *constraintChecker, n *structs.Node) string {
+	if reason := volumesMissing(n, g.allocVolumes, g.allocIndex); reason != "" {
+		return reason
+	}
 	for i, c := range g.nodeConstraints {
 		if !cc.meets(c, n) {
 			return g.nodeReasons[i]

@@ -11,6 +11,7 @@ const (
 	dimensionCPU    = "cpu"
 	dimensionMemory = "memory"
 	dimensionCores  = "cores"
+	dimensionDisk   = "disk"
 )
 
 // AllocsFit reports whether the non-terminal allocations together fit in

@@ -183,17 +183,28 @@ func (p *placer) checker(tg *structs.TaskGroup) *groupChecker {
 func (p *placer) place(req placeRequest) (*structs.Allocation, *structs.AllocMetric, error) {
 	tg := req.group
 	if epoch, failed := p.failedAt[tg.Name]; failed && epoch == p.releaseEpoch && !req.stopPrevious {
-		return nil, nil, nil
+		// per_alloc volumes: another index needs another volume, which
+		// some node may have.
+		if gc := p.checkers[tg.Name]; gc == nil || !gc.perAlloc() {
+			return nil, nil, nil
+		}
 	}
+	gc := p.checker(tg)
 	if req.stopPrevious {
 		p.release(req.previous)
 	}
+	gc.allocIndex = req.index
 	need := tg.Resources()
 	metric := &structs.AllocMetric{NodesAvailable: p.available}
-	gc := p.checker(tg)
-	best, err := p.selectNode(gc, need, metric)
+	best, err := p.stickyNode(req, gc, need, metric)
 	if err != nil {
 		return nil, nil, err
+	}
+	if best == nil {
+		best, err = p.selectNode(gc, need, metric)
+		if err != nil {
+			return nil, nil, err
+		}
 	}
 	var victims []*structs.Allocation
 	if best == nil && p.priority > 0 {
@@ -309,6 +320,9 @@ func exhausted(avail, used, need *structs.Resources) string {
 	}
 	if used.Cores+need.Cores > avail.Cores {
 		return dimensionCores
+	}
+	if need.DiskMB > 0 && used.DiskMB+need.DiskMB > avail.DiskMB {
+		return dimensionDisk
 	}
 	return ""
 }

@@ -63,6 +63,9 @@ func destructiveChange(oldJob *structs.Job, oldTG *structs.TaskGroup, job *struc
 		return true
 	case !reflect.DeepEqual(oldTG.Network, tg.Network):
 		return true
+	case !reflect.DeepEqual(oldTG.Volumes, tg.Volumes), !reflect.DeepEqual(oldTG.EphemeralDisk, tg.EphemeralDisk):
+		// A volume or disk change may need another node and a new mount.
+		return true
 	case len(oldTG.Tasks) != len(tg.Tasks):
 		return true
 	}

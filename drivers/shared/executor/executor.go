@@ -113,6 +113,11 @@ func (e *Executor) Start(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error) {
 	if err := ownTaskDir(cfg.TaskDir, spec.cred); err != nil {
 		return nil, err
 	}
+	if !isolated {
+		if err := linkMounts(cfg, spec); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.reserve(cfg.ID); err != nil {
 		return nil, err
 	}

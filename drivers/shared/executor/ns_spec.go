@@ -142,5 +142,17 @@ func buildNSSpec(cfg *drivers.TaskConfig, spec *launchSpec, stateDir string) (*n
 		}
 		s.Binds = append(s.Binds, nsBind{Src: d, Dst: d, RW: true})
 	}
+	// Host volumes last: a volume may be mounted inside the task dir.
+	for _, m := range cfg.Mounts {
+		if !filepath.IsAbs(m.TaskPath) || filepath.Clean(m.TaskPath) == "/" {
+			return nil, fmt.Errorf("volume %q: destination %q must be an absolute path below /", m.Volume, m.TaskPath)
+		}
+		// bindInto skips a missing source (chroot_env's defaults); a
+		// volume the task was promised must not vanish silently.
+		if fi, err := os.Stat(m.HostPath); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("volume %q: host path %s is not a directory (%v)", m.Volume, m.HostPath, err)
+		}
+		s.Binds = append(s.Binds, nsBind{Src: filepath.Clean(m.HostPath), Dst: filepath.Clean(m.TaskPath), RW: !m.ReadOnly})
+	}
 	return s, nil
 }
