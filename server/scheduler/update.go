@@ -139,9 +139,12 @@ func annotate(res *reconcileResult) *structs.PlanAnnotations {
 	}
 	for _, pl := range res.places {
 		g := ann.Group(pl.group.Name)
-		if pl.stopPrevious {
+		switch {
+		case pl.canary:
+			g.Canary++
+		case pl.stopPrevious:
 			g.Destructive++
-		} else {
+		default:
 			g.Place++
 		}
 	}
