@@ -94,7 +94,7 @@ func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.
 	if !u.Rolling() {
 		return -1
 	}
-	checked := groupHasChecks(tg) || u.MinHealthyTime > 0
+	checked := groupHasChecks(tg) || u.MinHealthyTime > 0 || u.HealthCheck == structs.UpdateHealthManual
 	inFlight := 0
 	for _, a := range live {
 		if a.JobVersion != r.job.Version || a.PreviousAllocation == "" {
