@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// canaryHCL is a Nomad-syntax service of two copies whose updates start
+// with one canary that waits for `job promote`.
+func canaryHCL(sleep int) string {
+	return fmt.Sprintf(`job "canary" {
+  type = "service"
+
+  update {
+    max_parallel      = 1
+    canary            = 1
+    auto_promote      = false
+    auto_revert       = true
+    min_healthy_time  = "300ms"
+    healthy_deadline  = "1m"
+    progress_deadline = "2m"
+    health_check      = "task_states"
+    stagger           = "30s"
+  }
+
+  group "web" {
+    count = 2
+
+    task "server" {
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exec sleep %d"]
+      }
+      resources {
+        cpu    = 100
+        memory = 32
+      }
+    }
+  }
+}
+`, sleep)
+}
+
+// canaryAlloc is what this test reads of an allocation.
+type canaryAlloc struct {
+	ID            string `json:"id"`
+	JobVersion    uint64 `json:"job_version"`
+	DesiredStatus string `json:"desired_status"`
+	ClientStatus  string `json:"client_status"`
+	Healthy       *bool  `json:"healthy"`
+	Canary        bool   `json:"canary"`
+}
+
+// deploymentView is what this test reads of a deployment (Nomad's names).
+type deploymentView struct {
+	ID                string
+	JobVersion        uint64
+	Status            string
+	StatusDescription string
+	TaskGroups        map[string]struct {
+		Promoted        bool
+		DesiredCanaries int
+		PlacedCanaries  []string
+		HealthyAllocs   int
+	}
+}
+
+// A canary update on a dev agent: v0 runs 2 copies; v1 places 1 canary
+// next to the 2 old ones, which keep running until `job promote`; then
+// the rollout replaces them and ends with 2 allocations of v1 and the
+// deployment successful.
+func TestCanaryDeploymentPromote(t *testing.T) {
+	t.Parallel()
+	a := startAgent(t, agentOptions{dev: true})
+	oldSleep, oldMarker := taskSleep(61)
+	newSleep, newMarker := taskSleep(62)
+	a.track(oldMarker)
+	a.track(newMarker)
+
+	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", canaryHCL(oldSleep))); run.code != 0 {
+		a.fatalf("job run v0: want exit 0\n%s", run)
+	}
+	latest := func() deploymentView {
+		var d deploymentView
+		a.getJSON("/v1/job/canary/deployment", &d)
+		return d
+	}
+	waitDeployment := func(what string, cond func(d deploymentView) bool) deploymentView {
+		var d deploymentView
+		a.waitFor(what, func() (bool, string) {
+			d = latest()
+			return cond(d), fmt.Sprintf("%+v", d)
+		})
+		return d
+	}
+	waitDeployment("deployment of version 0 successful", func(d deploymentView) bool {
+		return d.JobVersion == 0 && d.Status == "successful"
+	})
+	a.waitProcs(oldMarker, 2)
+
+	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", canaryHCL(newSleep))); run.code != 0 {
+		a.fatalf("job run v1: want exit 0\n%s", run)
+	}
+	d := waitDeployment("version 1 waiting for promotion", func(d deploymentView) bool {
+		return d.JobVersion == 1 && d.Status == "running" && strings.Contains(d.StatusDescription, "requires manual promotion")
+	})
+	if g := d.TaskGroups["web"]; g.DesiredCanaries != 1 || len(g.PlacedCanaries) != 1 || g.Promoted || g.HealthyAllocs != 1 {
+		t.Fatalf("group web of deployment %s: %+v, want 1 healthy canary, not promoted", d.ID, g)
+	}
+	allocs := a.canaryAllocs()
+	if n := countAllocs(allocs, func(al canaryAlloc) bool { return al.Canary && al.JobVersion == 1 }); n != 1 {
+		t.Fatalf("%d canaries of version 1, want 1: %+v", n, allocs)
+	}
+	if n := countAllocs(allocs, func(al canaryAlloc) bool { return !al.Canary && al.JobVersion == 0 && al.DesiredStatus == "run" }); n != 2 {
+		t.Fatalf("%d old allocations still desired running, want 2 next to the canary: %+v", n, allocs)
+	}
+	a.waitProcs(oldMarker, 2)
+	a.waitProcs(newMarker, 1)
+	st := a.cli("deployment status", d.ID[:8])
+	if st.code != 0 || !strings.Contains(st.stdout, "requires manual promotion") || !strings.Contains(st.stdout, "1/1") {
+		t.Errorf("deployment status before the promotion:\n%s", st)
+	}
+
+	if pr := a.cli("job promote", "canary"); pr.code != 0 || !strings.Contains(pr.stdout, "promoted") {
+		a.fatalf("job promote: want exit 0\n%s", pr)
+	}
+	waitDeployment("version 1 successful", func(d deploymentView) bool {
+		return d.JobVersion == 1 && d.Status == "successful" && d.TaskGroups["web"].Promoted
+	})
+	allocs = a.canaryAllocs()
+	if n := countAllocs(allocs, func(al canaryAlloc) bool {
+		return al.JobVersion == 1 && al.DesiredStatus == "run" && al.ClientStatus == "running"
+	}); n != 2 {
+		t.Fatalf("%d running allocations of version 1, want 2: %+v", n, allocs)
+	}
+	if n := countAllocs(allocs, func(al canaryAlloc) bool { return al.JobVersion == 0 && al.DesiredStatus == "run" }); n != 0 {
+		t.Fatalf("%d allocations of version 0 still desired running, want 0: %+v", n, allocs)
+	}
+	a.waitProcs(newMarker, 2)
+	a.waitProcs(oldMarker, 0)
+	list := a.cli("deployment list")
+	if list.code != 0 || !strings.Contains(list.stdout, d.ID[:8]) || !strings.Contains(list.stdout, "successful") {
+		t.Errorf("deployment list:\n%s", list)
+	}
+	// A promotion of a finished deployment is refused with the reason.
+	if again := a.cli("deployment promote", d.ID); again.code == 0 || !strings.Contains(again.stderr, "is successful, not running") {
+		t.Errorf("promote of a successful deployment: want a refusal naming its status\n%s", again)
+	}
+}
+
+func (a *agent) canaryAllocs() []canaryAlloc {
+	a.t.Helper()
+	var out []canaryAlloc
+	a.getJSON("/v1/job/canary/allocations", &out)
+	return out
+}
+
+func countAllocs(allocs []canaryAlloc, keep func(canaryAlloc) bool) int {
+	n := 0
+	for _, al := range allocs {
+		if keep(al) {
+			n++
+		}
+	}
+	return n
+}
