@@ -8,19 +8,21 @@ import (
 
 // canaryHCL is a Nomad-syntax service of two copies whose updates start
 // with one canary that waits for `job promote`.
-func canaryHCL(sleep int) string {
+func canaryHCL(sleep int) string { return canaryHCLWith(sleep, false, "task_states") }
+
+func canaryHCLWith(sleep int, autoPromote bool, healthCheck string) string {
 	return fmt.Sprintf(`job "canary" {
   type = "service"
 
   update {
     max_parallel      = 1
     canary            = 1
-    auto_promote      = false
+    auto_promote      = %t
     auto_revert       = true
     min_healthy_time  = "300ms"
     healthy_deadline  = "1m"
     progress_deadline = "2m"
-    health_check      = "task_states"
+    health_check      = %q
     stagger           = "30s"
   }
 
@@ -40,7 +42,7 @@ func canaryHCL(sleep int) string {
     }
   }
 }
-`, sleep)
+`, autoPromote, healthCheck, sleep)
 }
 
 // canaryAlloc is what this test reads of an allocation.
@@ -82,19 +84,7 @@ func TestCanaryDeploymentPromote(t *testing.T) {
 	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", canaryHCL(oldSleep))); run.code != 0 {
 		a.fatalf("job run v0: want exit 0\n%s", run)
 	}
-	latest := func() deploymentView {
-		var d deploymentView
-		a.getJSON("/v1/job/canary/deployment", &d)
-		return d
-	}
-	waitDeployment := func(what string, cond func(d deploymentView) bool) deploymentView {
-		var d deploymentView
-		a.waitFor(what, func() (bool, string) {
-			d = latest()
-			return cond(d), fmt.Sprintf("%+v", d)
-		})
-		return d
-	}
+	waitDeployment := a.deploymentWaiter()
 	waitDeployment("deployment of version 0 successful", func(d deploymentView) bool {
 		return d.JobVersion == 0 && d.Status == "successful"
 	})
@@ -150,6 +140,21 @@ func TestCanaryDeploymentPromote(t *testing.T) {
 	}
 }
 
+// deploymentWaiter returns a function that waits until the newest
+// deployment of job "canary" satisfies cond, and returns it.
+func (a *agent) deploymentWaiter() func(what string, cond func(d deploymentView) bool) deploymentView {
+	return func(what string, cond func(d deploymentView) bool) deploymentView {
+		a.t.Helper()
+		var d deploymentView
+		a.waitFor(what, func() (bool, string) {
+			d = deploymentView{}
+			a.getJSON("/v1/job/canary/deployment", &d)
+			return cond(d), fmt.Sprintf("%+v", d)
+		})
+		return d
+	}
+}
+
 func (a *agent) canaryAllocs() []canaryAlloc {
 	a.t.Helper()
 	var out []canaryAlloc
@@ -165,4 +170,97 @@ func countAllocs(allocs []canaryAlloc, keep func(canaryAlloc) bool) int {
 		}
 	}
 	return n
+}
+
+// With auto_promote the servers promote the healthy canary by themselves
+// and the rollout ends with 2 allocations of the new version.
+func TestCanaryDeploymentAutoPromote(t *testing.T) {
+	t.Parallel()
+	a := startAgent(t, agentOptions{dev: true})
+	oldSleep, oldMarker := taskSleep(63)
+	newSleep, newMarker := taskSleep(64)
+	a.track(oldMarker)
+	a.track(newMarker)
+	waitDeployment := a.deploymentWaiter()
+	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", canaryHCLWith(oldSleep, true, "checks"))); run.code != 0 {
+		a.fatalf("job run v0: want exit 0\n%s", run)
+	}
+	waitDeployment("deployment of version 0 successful", func(d deploymentView) bool {
+		return d.JobVersion == 0 && d.Status == "successful"
+	})
+	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", canaryHCLWith(newSleep, true, "checks"))); run.code != 0 {
+		a.fatalf("job run v1: want exit 0\n%s", run)
+	}
+	d := waitDeployment("version 1 promoted by itself and successful", func(d deploymentView) bool {
+		return d.JobVersion == 1 && d.Status == "successful"
+	})
+	if g := d.TaskGroups["web"]; !g.Promoted || len(g.PlacedCanaries) != 1 {
+		t.Fatalf("group web: %+v, want 1 canary, promoted", g)
+	}
+	a.waitProcs(newMarker, 2)
+	a.waitProcs(oldMarker, 0)
+}
+
+// health_check = "manual": the operator sets health through the API. A
+// canary that is not healthy cannot be promoted; `deployment fail` fails
+// the update and auto_revert goes back to version 0, whose allocations
+// never stopped, and the canary is stopped.
+func TestCanaryDeploymentManualHealthFailReverts(t *testing.T) {
+	t.Parallel()
+	a := startAgent(t, agentOptions{dev: true})
+	oldSleep, oldMarker := taskSleep(65)
+	newSleep, newMarker := taskSleep(66)
+	a.track(oldMarker)
+	a.track(newMarker)
+	waitDeployment := a.deploymentWaiter()
+	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", canaryHCLWith(oldSleep, false, "manual"))); run.code != 0 {
+		a.fatalf("job run v0: want exit 0\n%s", run)
+	}
+	a.waitProcs(oldMarker, 2)
+	d0 := waitDeployment("deployment of version 0 with 2 allocations", func(d deploymentView) bool { return d.JobVersion == 0 })
+	var old []string
+	for _, al := range a.canaryAllocs() {
+		old = append(old, al.ID)
+	}
+	if len(old) != 2 {
+		t.Fatalf("version 0 has %d allocations, want 2", len(old))
+	}
+	body := fmt.Sprintf(`{"HealthyAllocationIDs": [%q, %q]}`, old[0], old[1])
+	if r := a.request("POST", "/v1/deployment/allocation-health/"+d0.ID, []byte(body)); r.status != 200 {
+		a.fatalf("allocation-health: status %d: %s", r.status, r.body)
+	}
+	waitDeployment("deployment of version 0 successful", func(d deploymentView) bool {
+		return d.JobVersion == 0 && d.Status == "successful"
+	})
+
+	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", canaryHCLWith(newSleep, false, "manual"))); run.code != 0 {
+		a.fatalf("job run v1: want exit 0\n%s", run)
+	}
+	a.waitProcs(newMarker, 1)
+	d1 := waitDeployment("version 1 with its canary placed", func(d deploymentView) bool {
+		return d.JobVersion == 1 && len(d.TaskGroups["web"].PlacedCanaries) == 1
+	})
+	pr := a.cli("job promote", "canary")
+	if pr.code == 0 || !strings.Contains(pr.stderr, `group "web" has 0 of 1 canaries healthy`) {
+		t.Fatalf("promote with an unjudged canary: want a refusal naming the group\n%s", pr)
+	}
+	fail := a.cli("deployment fail", d1.ID[:8])
+	if fail.code != 0 || !strings.Contains(fail.stdout, "job reverted to version 0") {
+		a.fatalf("deployment fail: want exit 0 and a revert\n%s", fail)
+	}
+	failed := a.cli("deployment status", d1.ID)
+	if !strings.Contains(failed.stdout, "failed") || !strings.Contains(failed.stdout, "marked as failed by an operator") {
+		t.Errorf("deployment status of the failed deployment:\n%s", failed)
+	}
+	waitDeployment("version 2 (the revert) successful", func(d deploymentView) bool {
+		return d.JobVersion == 2 && d.Status == "successful"
+	})
+	a.waitProcs(newMarker, 0)
+	a.waitProcs(oldMarker, 2)
+	for _, al := range a.canaryAllocs() {
+		keep := al.ID == old[0] || al.ID == old[1]
+		if keep != (al.DesiredStatus == "run") || (keep && al.JobVersion != 2) {
+			t.Errorf("after the revert: %+v; want only the 2 original allocations running, at version 2", al)
+		}
+	}
 }
