@@ -264,3 +264,75 @@ func TestCanaryDeploymentManualHealthFailReverts(t *testing.T) {
 		}
 	}
 }
+
+// progressHCL: one canary whose script check exits with checkExit; no
+// healthy_deadline, so only progress_deadline can fail the update.
+func progressHCL(sleep int, checkExit string) string {
+	return fmt.Sprintf(`job "canary" {
+  type = "service"
+  update {
+    canary            = 1
+    auto_revert       = true
+    progress_deadline = "4s"
+  }
+  group "web" {
+    count = 2
+    task "server" {
+      driver = "exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "exec sleep %d"]
+      }
+      check {
+        type     = "script"
+        command  = "/bin/sh"
+        args     = ["-c", "exit %s"]
+        interval = "200ms"
+      }
+      resources {
+        cpu    = 100
+        memory = 32
+      }
+    }
+  }
+}
+`, sleep, checkExit)
+}
+
+// A canary that never turns healthy fails the update once its
+// progress_deadline passed, and auto_revert goes back to version 0.
+func TestCanaryProgressDeadlineReverts(t *testing.T) {
+	t.Parallel()
+	a := startAgent(t, agentOptions{dev: true})
+	oldSleep, oldMarker := taskSleep(67)
+	newSleep, newMarker := taskSleep(68)
+	a.track(oldMarker)
+	a.track(newMarker)
+	waitDeployment := a.deploymentWaiter()
+	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", progressHCL(oldSleep, "0"))); run.code != 0 {
+		a.fatalf("job run v0: want exit 0\n%s", run)
+	}
+	waitDeployment("deployment of version 0 successful", func(d deploymentView) bool {
+		return d.JobVersion == 0 && d.Status == "successful"
+	})
+	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", progressHCL(newSleep, "1"))); run.code != 0 {
+		a.fatalf("job run v1: want exit 0\n%s", run)
+	}
+	waitDeployment("the revert (version 2) successful", func(d deploymentView) bool {
+		return d.JobVersion == 2 && d.Status == "successful"
+	})
+	var failed deploymentView
+	var all []deploymentView
+	a.getJSON("/v1/job/canary/deployments", &all)
+	for _, d := range all {
+		if d.JobVersion == 1 {
+			failed = d
+		}
+	}
+	if failed.Status != "failed" || !strings.Contains(failed.StatusDescription, "no allocation became healthy within progress_deadline 4s") ||
+		!strings.Contains(failed.StatusDescription, "reverting to stable version 0") {
+		t.Fatalf("deployment of version 1: %+v, want failed by its progress deadline and reverted", failed)
+	}
+	a.waitProcs(newMarker, 0)
+	a.waitProcs(oldMarker, 2)
+}
