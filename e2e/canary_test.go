@@ -90,8 +90,10 @@ func TestCanaryDeploymentPromote(t *testing.T) {
 	})
 	a.waitProcs(oldMarker, 2)
 
-	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", canaryHCL(newSleep))); run.code != 0 {
-		a.fatalf("job run v1: want exit 0\n%s", run)
+	// Without -detach, job run says what happens next.
+	run := a.cli("job run", writeFile(t, "v1.hcl", canaryHCL(newSleep)))
+	if run.code != 0 || !strings.Contains(run.stdout, `1 canary allocation(s) run next to the old ones; promote them with "appmesh job promote canary"`) {
+		a.fatalf("job run v1: want exit 0 and the canary hint\n%s", run)
 	}
 	d := waitDeployment("version 1 waiting for promotion", func(d deploymentView) bool {
 		return d.JobVersion == 1 && d.Status == "running" && strings.Contains(d.StatusDescription, "requires manual promotion")

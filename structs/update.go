@@ -143,6 +143,10 @@ func (u *UpdateStrategy) Canaries() int {
 	return u.Canary
 }
 
+// AutoPromoteOn reports whether canaries are promoted automatically
+// (false for a nil strategy).
+func (u *UpdateStrategy) AutoPromoteOn() bool { return u != nil && u.AutoPromote }
+
 // Copy returns a copy.
 func (u *UpdateStrategy) Copy() *UpdateStrategy {
 	if u == nil {
