@@ -115,6 +115,10 @@ func TestCanaryDeploymentPromote(t *testing.T) {
 		t.Errorf("deployment status before the promotion:\n%s", st)
 	}
 
+	if js := a.cli("job status", "canary"); !strings.Contains(js.stdout, "Latest Deployment") || !strings.Contains(js.stdout, "requires manual promotion") {
+		t.Errorf("job status before the promotion lacks the latest deployment:\n%s", js)
+	}
+
 	if pr := a.cli("job promote", "canary"); pr.code != 0 || !strings.Contains(pr.stdout, "promoted") {
 		a.fatalf("job promote: want exit 0\n%s", pr)
 	}
