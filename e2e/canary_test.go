@@ -273,13 +273,13 @@ func TestCanaryDeploymentManualHealthFailReverts(t *testing.T) {
 
 // progressHCL: one canary whose script check exits with checkExit; no
 // healthy_deadline, so only progress_deadline can fail the update.
-func progressHCL(sleep int, checkExit string) string {
+func progressHCL(sleep int, checkExit, deadline string) string {
 	return fmt.Sprintf(`job "canary" {
   type = "service"
   update {
     canary            = 1
     auto_revert       = true
-    progress_deadline = "4s"
+    progress_deadline = %q
   }
   group "web" {
     count = 2
@@ -302,11 +302,13 @@ func progressHCL(sleep int, checkExit string) string {
     }
   }
 }
-`, sleep, checkExit)
+`, deadline, sleep, checkExit)
 }
 
 // A canary that never turns healthy fails the update once its
-// progress_deadline passed, and auto_revert goes back to version 0.
+// progress_deadline passed, and auto_revert goes back to version 0. (Only
+// version 1 has the short deadline: version 0 must become stable first
+// even on a loaded machine.)
 func TestCanaryProgressDeadlineReverts(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: true})
@@ -315,13 +317,13 @@ func TestCanaryProgressDeadlineReverts(t *testing.T) {
 	a.track(oldMarker)
 	a.track(newMarker)
 	waitDeployment := a.deploymentWaiter()
-	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", progressHCL(oldSleep, "0"))); run.code != 0 {
+	if run := a.cli("job run", "-detach", writeFile(t, "v0.hcl", progressHCL(oldSleep, "0", "2m"))); run.code != 0 {
 		a.fatalf("job run v0: want exit 0\n%s", run)
 	}
 	waitDeployment("deployment of version 0 successful", func(d deploymentView) bool {
 		return d.JobVersion == 0 && d.Status == "successful"
 	})
-	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", progressHCL(newSleep, "1"))); run.code != 0 {
+	if run := a.cli("job run", "-detach", writeFile(t, "v1.hcl", progressHCL(newSleep, "1", "4s"))); run.code != 0 {
 		a.fatalf("job run v1: want exit 0\n%s", run)
 	}
 	waitDeployment("the revert (version 2) successful", func(d deploymentView) bool {
