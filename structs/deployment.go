@@ -55,7 +55,7 @@ type DeploymentState struct {
 	AutoRevert        bool
 	AutoPromote       bool
 	ProgressDeadline  time.Duration
-	RequireProgressBy time.Time `json:",omitempty"`
+	RequireProgressBy time.Time
 	Promoted          bool
 	DesiredCanaries   int
 	// PlacedCanaries are the IDs of the group's canaries.
