@@ -94,6 +94,9 @@ func (s *HTTPServer) deploymentFail(w http.ResponseWriter, r *http.Request) (any
 	if body.All {
 		return nil, badRequest(`"All" is a field of a promotion, not of a fail request`)
 	}
+	if body.DeploymentID != "" && body.DeploymentID != args.DeploymentID {
+		return nil, badRequest("DeploymentID %q in the body does not match %q in the path", body.DeploymentID, args.DeploymentID)
+	}
 	args.Namespace = r.URL.Query().Get("namespace")
 	args.AuthToken = authToken(r)
 	var out structs.DeploymentUpdateResponse
