@@ -239,3 +239,62 @@ func TestCanary_ProgressDeadline(t *testing.T) {
 		t.Fatalf("decision while waiting for the promotion = %+v, %v; want nothing", d, err)
 	}
 }
+
+// canary may exceed count (as in Nomad): all canaries run next to the old
+// allocation, and after the promotion the extra one is stopped.
+func TestCanary_MoreCanariesThanCount(t *testing.T) {
+	h := NewHarness()
+	h.UpsertNode(testNodes(3)...)
+	job := testJob("web", 1)
+	job.Update = &structs.UpdateStrategy{Canary: 2}
+	v1, old := startCanaryUpdate(t, h, job)
+	canaries, others := canariesOf(liveAllocs(t, h, v1))
+	if len(canaries) != 2 || len(others) != 1 || others[0].ID != old[0].ID {
+		t.Fatalf("live = %v, want 2 canaries next to the old allocation", allocNames(liveAllocs(t, h, v1)))
+	}
+	for _, c := range canaries {
+		setHealth(t, h, c, true)
+	}
+	p := promoted(v1)
+	h.UpsertJob(p)
+	process(t, h, testEval(p))
+	live := liveAllocs(t, h, p)
+	if len(live) != 1 || !live[0].Canary || live[0].JobVersion != 1 || live[0].Index() != 0 {
+		t.Fatalf("after promotion live = %v, want only the canary at index 0", allocNames(live))
+	}
+}
+
+// A canary lost with its node is stopped and placed again elsewhere; the
+// old allocations keep running meanwhile.
+func TestCanary_LostCanaryReplaced(t *testing.T) {
+	h := NewHarness()
+	nodes := testNodes(3)
+	h.UpsertNode(nodes...)
+	v1, old := startCanaryUpdate(t, h, canaryJob(false, false))
+	canaries, _ := canariesOf(liveAllocs(t, h, v1))
+	// Put the canary on a node of its own, so that only it is lost (the
+	// placement may have put it next to an old allocation).
+	used := map[string]bool{}
+	for _, a := range old {
+		used[a.NodeID] = true
+	}
+	lostNode := ""
+	for _, n := range nodes {
+		if !used[n.ID] {
+			lostNode = n.ID
+			break
+		}
+	}
+	moved := h.AllocByID(canaries[0].ID).Copy()
+	moved.NodeID = lostNode
+	h.UpsertAllocs(moved)
+	h.DeleteNode(lostNode)
+	process(t, h, testEval(v1))
+	if got := h.AllocByID(canaries[0].ID); got.DesiredStatus != structs.AllocDesiredStop {
+		t.Fatalf("lost canary: desired %s, want stop", got.DesiredStatus)
+	}
+	now, others := canariesOf(liveAllocs(t, h, v1))
+	if len(now) != 1 || now[0].ID == canaries[0].ID || now[0].NodeID == lostNode || len(others) != 2 {
+		t.Fatalf("live = %v, want a new canary on another node and the 2 old allocations", allocNames(liveAllocs(t, h, v1)))
+	}
+}
