@@ -92,29 +92,50 @@ func deploymentsWhere(ws memdb.WatchSet, st *state.StateStore, keep func(*struct
 }
 
 // findDeployment finds a deployment of namespace ns by ID or unique
-// prefix.
+// prefix. IDs are derived from the job version, so only the match's
+// allocations are read.
 func findDeployment(ws memdb.WatchSet, st *state.StateStore, ns, id string) (*structs.Deployment, error) {
 	if id == "" {
 		return nil, fmt.Errorf("invalid: deployment ID is required")
 	}
-	deps, err := deploymentsWhere(ws, st, func(job *structs.Job) bool { return namespaceOf(job.Namespace) == ns })
+	jobs, err := st.Jobs(ws)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list jobs: %w", err)
 	}
-	var found []*structs.Deployment
-	for _, dep := range deps {
-		if dep.ID == id {
-			return dep, nil
+	type match struct{ version, current *structs.Job }
+	var found []match
+	for _, job := range jobs {
+		if job.Type != structs.JobTypeService || namespaceOf(job.Namespace) != ns {
+			continue
 		}
-		if strings.HasPrefix(dep.ID, id) {
-			found = append(found, dep)
+		versions, err := st.JobVersionsByID(ws, job.Namespace, job.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read versions of job %q: %w", job.ID, err)
+		}
+		for _, v := range versions {
+			if !structs.HasDeployment(v) {
+				continue
+			}
+			depID := structs.DeploymentID(v.Namespace, v.ID, v.CreateIndex, v.Version)
+			if depID == id {
+				found = []match{{v, job}}
+				break
+			}
+			if strings.HasPrefix(depID, id) {
+				found = append(found, match{v, job})
+			}
 		}
 	}
 	switch len(found) {
 	case 0:
 		return nil, fmt.Errorf("deployment %q in namespace %q: %w (see `appmesh deployment list`)", id, ns, structs.ErrNotFound)
 	case 1:
-		return found[0], nil
+		m := found[0]
+		allocs, err := st.AllocsByJob(ws, m.current.Namespace, m.current.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read allocations of job %q: %w", m.current.ID, err)
+		}
+		return structs.DeploymentOf(m.version, m.current, allocs), nil
 	}
 	return nil, fmt.Errorf("invalid: deployment ID prefix %q matches %d deployments; give more of the ID", id, len(found))
 }
