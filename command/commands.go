@@ -65,7 +65,14 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"job history":  func() (cli.Command, error) { return &JobHistoryCommand{Meta: meta()}, nil },
 		"job revert":   func() (cli.Command, error) { return &JobRevertCommand{Meta: meta()}, nil },
 		"job dispatch": func() (cli.Command, error) { return &JobDispatchCommand{Meta: meta()}, nil },
-		"job periodic": func() (cli.Command, error) { return &JobPeriodicCommand{Meta: meta()}, nil },
+		"job promote":  func() (cli.Command, error) { return &JobPromoteCommand{Meta: meta()}, nil },
+
+		"deployment":         func() (cli.Command, error) { return &DeploymentCommand{Meta: meta()}, nil },
+		"deployment list":    func() (cli.Command, error) { return &DeploymentListCommand{Meta: meta()}, nil },
+		"deployment status":  func() (cli.Command, error) { return &DeploymentStatusCommand{Meta: meta()}, nil },
+		"deployment promote": func() (cli.Command, error) { return &DeploymentPromoteCommand{Meta: meta()}, nil },
+		"deployment fail":    func() (cli.Command, error) { return &DeploymentFailCommand{Meta: meta()}, nil },
+		"job periodic":       func() (cli.Command, error) { return &JobPeriodicCommand{Meta: meta()}, nil },
 		"job periodic force": func() (cli.Command, error) {
 			return &JobPeriodicForceCommand{Meta: meta()}, nil
 		},

@@ -68,7 +68,7 @@ func planExitCode(resp *structs.JobPlanResponse) int {
 		return 0
 	}
 	for _, g := range resp.Annotations.Groups {
-		if g.Place+g.Stop+g.Destructive+g.InPlaceUpdate+g.Preempt+g.Unplaced > 0 {
+		if g.Place+g.Stop+g.Destructive+g.InPlaceUpdate+g.Preempt+g.Unplaced+g.Canary > 0 {
 			return 1
 		}
 	}
@@ -128,6 +128,7 @@ func groupPlanLine(g *structs.GroupPlanSummary) string {
 		}
 	}
 	add(g.Place, "create")
+	add(g.Canary, "canary")
 	add(g.Destructive, "create/destroy update")
 	add(g.InPlaceUpdate, "in-place update")
 	add(g.Stop, "destroy")

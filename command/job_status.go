@@ -138,6 +138,14 @@ func (c *JobStatusCommand) show(client *api.Client, id string) int {
 		c.Ui.Output("\nSummary")
 		c.Ui.Output(summaryTable(stub.Summary))
 	}
+	if structs.HasDeployment(job) {
+		// Only for this section: a failure to read deployments leaves it out.
+		if deps, _, err := client.Jobs().Deployments(job.ID, nil); err == nil && len(deps) > 0 {
+			c.Ui.Output("\nLatest Deployment")
+			c.Ui.Output(formatKV("ID", structs.ShortID(deps[0].ID), "Job Version", fmt.Sprint(deps[0].JobVersion),
+				"Status", deps[0].Status, "Description", deps[0].StatusDescription))
+		}
+	}
 	if eval != nil && len(eval.FailedTGAllocs) > 0 {
 		c.Ui.Output("\nPlacement Failure")
 		c.Ui.Output(strings.Join(placementFailures(eval, groupCounts(job)), "\n"))

@@ -146,12 +146,36 @@ func (m *monitor) summarize(job *structs.Job, allocs []*structs.AllocListStub, i
 	if inPlace {
 		what = "updated in place"
 	}
+	defer m.canaryHint(job, allocs)
 	if counts[structs.AllocClientRunning] == len(allocs) {
 		m.ui.Output(fmt.Sprintf("==> Job %q: %d allocation(s) %s and running", job.ID, len(allocs), what))
 		return exitOK
 	}
 	m.ui.Output(fmt.Sprintf("==> Job %q: %d allocation(s) %s: %s", job.ID, len(allocs), what, strings.Join(parts, ", ")))
 	return exitOK
+}
+
+// canaryHint says, after a run that placed canaries, that the old
+// allocations keep running until the canaries are promoted.
+func (m *monitor) canaryHint(job *structs.Job, allocs []*structs.AllocListStub) {
+	n, auto := 0, true
+	for _, a := range allocs {
+		if !a.Canary {
+			continue
+		}
+		n++
+		if tg := job.LookupGroup(a.TaskGroup); tg == nil || !structs.GroupUpdate(job, tg).AutoPromoteOn() {
+			auto = false
+		}
+	}
+	if n == 0 {
+		return
+	}
+	next := fmt.Sprintf("promote them with \"appmesh job promote %s\" once healthy", job.ID)
+	if auto {
+		next = "they are promoted automatically once healthy (auto_promote)"
+	}
+	m.ui.Output(fmt.Sprintf("==> %d canary allocation(s) run next to the old ones; %s", n, next))
 }
 
 // inPlaceAllocs returns the job's allocations that run its latest version

@@ -28,6 +28,15 @@ var rpcRules = map[string]rpcRule{
 	structs.JobPeriodicForceRPC:  nsRule(acl.CapabilitySubmitJob),
 	structs.JobPeriodicStatusRPC: nsRule(acl.CapabilityReadJob),
 
+	// Deployments (endpoint_deployment.go): reading is read-job, acting
+	// on one (promote, fail, set health) is submit-job, as in Nomad. The
+	// endpoints look deployments up only in the request's namespace.
+	structs.DeploymentListRPC:        listRule(acl.CapabilityReadJob),
+	structs.DeploymentGetRPC:         nsRule(acl.CapabilityReadJob),
+	structs.DeploymentPromoteRPC:     nsRule(acl.CapabilitySubmitJob),
+	structs.DeploymentFailRPC:        nsRule(acl.CapabilitySubmitJob),
+	structs.DeploymentAllocHealthRPC: nsRule(acl.CapabilitySubmitJob),
+
 	// Allocations and evaluations.
 	structs.AllocListRPC: listRule(acl.CapabilityReadJob),
 	structs.AllocGetAllocRPC: {check: func(r *authRequest) error {

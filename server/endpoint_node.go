@@ -174,6 +174,9 @@ func (n *Node) UpdateAlloc(args *structs.AllocUpdateRequest, reply *structs.Gene
 	if err := checkAllocsOnNode(n.srv.State(), args.NodeID, args.Allocs); err != nil {
 		return err
 	}
+	if err := keepManualHealth(n.srv.State(), args.Allocs); err != nil {
+		return fmt.Errorf("update allocations of node %q: %w", args.NodeID, err)
+	}
 	evals, err := rollingUpdateEvals(n.srv.State(), args.Allocs)
 	if err != nil {
 		return fmt.Errorf("update allocations of node %q: %w", args.NodeID, err)

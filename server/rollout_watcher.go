@@ -24,12 +24,15 @@ type rolloutWatcher struct {
 
 	mu      sync.Mutex
 	pending map[jobKey]struct{}
-	wake    chan struct{} // buffered 1: "pending is not empty"
+	// deadlines: when to decide again for a job whose progress_deadline
+	// is running (the earliest one per job).
+	deadlines map[jobKey]time.Time
+	wake      chan struct{} // buffered 1: "pending is not empty"
 }
 
 func newRolloutWatcher(s *Server) *rolloutWatcher {
 	return &rolloutWatcher{srv: s, logger: s.logger.Named("rollout"),
-		pending: map[jobKey]struct{}{}, wake: make(chan struct{}, 1)}
+		pending: map[jobKey]struct{}{}, deadlines: map[jobKey]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
 // notify marks the jobs of updated allocations for a decision. Only
@@ -97,6 +100,39 @@ func (w *rolloutWatcher) mark(keys ...jobKey) {
 	}
 }
 
+// recheckAt asks for another decision on a job at a time (a
+// progress_deadline passes then).
+func (w *rolloutWatcher) recheckAt(k jobKey, at time.Time) {
+	w.mu.Lock()
+	if cur, ok := w.deadlines[k]; !ok || at.Before(cur) {
+		w.deadlines[k] = at
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dueDeadlines moves the jobs whose recheck time came to pending, and
+// returns the next recheck time (zero: none).
+func (w *rolloutWatcher) dueDeadlines(now time.Time) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var next time.Time
+	for k, at := range w.deadlines {
+		if !at.After(now) {
+			w.pending[k] = struct{}{}
+			delete(w.deadlines, k)
+			continue
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	return next
+}
+
 func (w *rolloutWatcher) take() []jobKey {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -114,10 +150,8 @@ func (w *rolloutWatcher) take() []jobKey {
 func (w *rolloutWatcher) run(ctx context.Context) {
 	w.markRollingJobs()
 	for {
-		select {
-		case <-ctx.Done():
+		if !w.waitForWork(ctx) {
 			return
-		case <-w.wake:
 		}
 		for _, k := range w.take() {
 			if ctx.Err() != nil {
@@ -138,6 +172,25 @@ func (w *rolloutWatcher) run(ctx context.Context) {
 	}
 }
 
+// waitForWork waits for marked jobs or the next recheck time; false when
+// ctx ended.
+func (w *rolloutWatcher) waitForWork(ctx context.Context) bool {
+	var due <-chan time.Time
+	if next := w.dueDeadlines(time.Now()); !next.IsZero() {
+		t := time.NewTimer(time.Until(next))
+		defer t.Stop()
+		due = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.wake:
+	case <-due:
+	}
+	w.dueDeadlines(time.Now())
+	return true
+}
+
 // rolloutPassPause is the pause between two passes of decisions.
 const rolloutPassPause = 50 * time.Millisecond
 
@@ -147,28 +200,52 @@ func (w *rolloutWatcher) decide(k jobKey) error {
 		return err
 	}
 	d, err := scheduler.DecideRollout(stateView{snap}, k.namespace, k.id, state.SpecEqual)
-	if err != nil || !d.Changed() {
+	if err != nil || d == nil {
 		return err
 	}
+	if !d.RecheckAt.IsZero() {
+		w.recheckAt(k, d.RecheckAt)
+	}
+	if !d.Changed() {
+		return nil
+	}
+	if d.Promote {
+		job, err := snap.JobByID(nil, d.Namespace, d.JobID)
+		if err != nil || job == nil || job.Version != d.Version {
+			return err
+		}
+		_, _, err = w.srv.promoteVersion(job)
+		return err
+	}
+	_, _, err = w.record(d)
+	return err
+}
+
+// record writes a decision that the version is stable or failed and, for
+// a failure with a version to go back to, reverts the job to it (the path
+// of `job revert`). It returns the Raft index of the mark and the revert's
+// answer (nil when nothing was reverted).
+func (w *rolloutWatcher) record(d *scheduler.RolloutDecision) (uint64, *structs.JobRegisterResponse, error) {
 	entry := &structs.JobRolloutEntry{Namespace: d.Namespace, JobID: d.JobID, Version: d.Version,
 		Stable: d.Stable, Failure: d.Failure}
-	if _, err := w.srv.raftApply(structs.JobRolloutRequestType, entry); err != nil {
-		return err
+	index, err := w.srv.raftApply(structs.JobRolloutRequestType, entry)
+	if err != nil {
+		return 0, nil, err
 	}
 	if d.Stable {
 		w.logger.Info("job version is stable", "job_id", d.JobID, "version", d.Version)
-		return nil
+		return index, nil, nil
 	}
 	w.logger.Warn("job update failed", "job_id", d.JobID, "version", d.Version, "reason", d.Failure)
 	if d.RevertTo == nil {
-		return nil
+		return index, nil, nil
 	}
 	req := &structs.JobRevertRequest{JobID: d.JobID, Version: d.RevertTo.Version, EnforcePriorVersion: &d.Version}
 	req.Namespace = d.Namespace
 	var reply structs.JobRegisterResponse
 	if err := (&Job{srv: w.srv}).Revert(req, &reply); err != nil {
-		return err
+		return index, nil, err
 	}
 	w.logger.Info("job reverted", "job_id", d.JobID, "from_version", d.Version, "to_version", d.RevertTo.Version)
-	return nil
+	return index, &reply, nil
 }

@@ -27,15 +27,16 @@ func (s *Server) setupRPC() error {
 // endpoints lists every RPC service; TestRPCDoors walks their methods.
 func (s *Server) endpoints() map[string]any {
 	return map[string]any{
-		"Job":       &Job{srv: s},
-		"Node":      &Node{srv: s},
-		"Alloc":     &Alloc{srv: s},
-		"Eval":      &Eval{srv: s},
-		"Status":    &Status{srv: s},
-		"Operator":  &Operator{srv: s},
-		"ACL":       &ACL{srv: s},
-		"Namespace": &Namespace{srv: s},
-		"System":    &System{srv: s},
+		"Job":        &Job{srv: s},
+		"Node":       &Node{srv: s},
+		"Alloc":      &Alloc{srv: s},
+		"Eval":       &Eval{srv: s},
+		"Status":     &Status{srv: s},
+		"Operator":   &Operator{srv: s},
+		"ACL":        &ACL{srv: s},
+		"Namespace":  &Namespace{srv: s},
+		"System":     &System{srv: s},
+		"Deployment": &Deployment{srv: s},
 	}
 }
 

@@ -138,10 +138,9 @@ func GroupSpreads(job *Job, tg *TaskGroup) []*Spread {
 	return append(append([]*Spread(nil), job.Spreads...), tg.Spreads...)
 }
 
-// GroupUpdate returns the group's update strategy, or the job's.
+// GroupUpdate returns the group's effective update strategy: its own
+// block merged over the job's (MergeUpdate); nil when neither has one.
+// The result is the caller's to keep.
 func GroupUpdate(job *Job, tg *TaskGroup) *UpdateStrategy {
-	if tg.Update != nil {
-		return tg.Update
-	}
-	return job.Update
+	return MergeUpdate(job.Update, tg.Update)
 }

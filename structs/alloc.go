@@ -53,6 +53,12 @@ type Allocation struct {
 	// Healthy is set by the client from the tasks' health checks (see
 	// AllocHealth); nil while unknown or without checks.
 	Healthy *bool `json:"healthy,omitempty"`
+	// HealthyTime (unix nanoseconds, from the client's report) is when
+	// Healthy last turned true: the progress_deadline clock restarts then.
+	HealthyTime int64 `json:"healthy_time,omitempty"`
+	// Canary marks an allocation placed as a canary of its job version: it
+	// runs next to the old allocations until the version is promoted.
+	Canary bool `json:"canary,omitempty"`
 	// RescheduleTracker lists the reschedules that led to this allocation
 	// (carried over from its predecessors); nil for a first placement.
 	RescheduleTracker *RescheduleTracker `json:"reschedule_tracker,omitempty"`
@@ -144,6 +150,7 @@ type AllocListStub struct {
 	CreateTime         int64                 `json:"create_time"`
 	ModifyTime         int64                 `json:"modify_time"`
 	Healthy            *bool                 `json:"healthy,omitempty"`
+	Canary             bool                  `json:"canary,omitempty"`
 }
 
 // Stub returns the list form of the allocation.
@@ -155,6 +162,7 @@ func (a *Allocation) Stub() *AllocListStub {
 		ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
 		TaskStates: a.TaskStates, CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex,
 		CreateTime: a.CreateTime, ModifyTime: a.ModifyTime, Healthy: a.Healthy,
+		Canary: a.Canary,
 	}
 }
 

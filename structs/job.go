@@ -82,6 +82,13 @@ type Job struct {
 	Stable bool `json:"stable,omitempty" hcl:"-"`
 	// UpdateFailure says why the rollout of this version was halted.
 	UpdateFailure string `json:"update_failure,omitempty" hcl:"-"`
+	// Promoted is set on a version once its canaries were promoted
+	// (`appmesh job promote`, or auto_promote): its rollout goes on
+	// replacing the old allocations.
+	Promoted bool `json:"promoted,omitempty" hcl:"-"`
+	// ProgressTime (unix nanoseconds) restarts the progress_deadline
+	// clock: set when the version was promoted.
+	ProgressTime int64 `json:"progress_time,omitempty" hcl:"-"`
 }
 
 // Canonicalize fills in defaults. It is idempotent and is called before
@@ -159,6 +166,11 @@ func (j *Job) Validate() error {
 		}
 		seen[name] = true
 		v.Merge(fmt.Sprintf("group %q", name), g.Validate(j))
+		u := GroupUpdate(j, g)
+		v.Merge(fmt.Sprintf("group %q update", name), u.ValidateMerged())
+		if u.Canaries() > 0 && j.Type != JobTypeService {
+			v.Add(fmt.Sprintf("group %q update", name), "canary is only for service jobs (this job's type is %s)", j.Type)
+		}
 	}
 	return v.ErrorOrNil()
 }

@@ -15,6 +15,8 @@ type GroupPlanSummary struct {
 	// Deferred destructive updates wait for a later evaluation of a
 	// rolling update; Unplaced found no node.
 	Deferred int `json:"deferred,omitempty"`
+	// Canary: canaries placed next to the old allocations.
+	Canary   int `json:"canary,omitempty"`
 	Unplaced int `json:"unplaced,omitempty"`
 	Ignore   int `json:"ignore,omitempty"`
 }

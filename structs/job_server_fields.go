@@ -17,6 +17,7 @@ func (j *Job) ClearBookkeeping() {
 	j.Version, j.SubmitTime = 0, 0
 	j.CreateIndex, j.ModifyIndex, j.JobModifyIndex = 0, 0, 0
 	j.Stable, j.UpdateFailure = false, ""
+	j.Promoted, j.ProgressTime = false, 0
 	j.LastRegister = nil
 }
 

@@ -16,6 +16,13 @@ type JobRolloutEntry struct {
 	Stable bool `json:"stable,omitempty"`
 	// Failure, when set, halts the version's rollout and says why.
 	Failure string `json:"failure,omitempty"`
+	// Promoted marks the version's canaries promoted; ProgressTime
+	// (unix nanoseconds) restarts its progress_deadline clock.
+	Promoted     bool  `json:"promoted,omitempty"`
+	ProgressTime int64 `json:"progress_time,omitempty"`
+	// Eval, when set, is stored with the entry (a promotion continues the
+	// rollout), so that the mark and its evaluation are one Raft entry.
+	Eval *Evaluation `json:"eval,omitempty"`
 }
 
 // UpdateFailureText is the job's update_failure for an allocation that

@@ -27,6 +27,12 @@ type allocHealth struct {
 	minHealthy time.Duration
 	deadline   time.Duration
 	hasChecks  bool
+	// ignoreChecks: health_check = "task_states" (running tasks are
+	// healthy whatever their checks say); manual: health_check =
+	// "manual" (the client judges nothing, the servers take the health
+	// from the deployment API).
+	ignoreChecks bool
+	manual       bool
 	// recheck re-reports the allocation (min_healthy_time reached);
 	// missed is called once when the deadline passes unhealthy.
 	recheck func()
@@ -48,9 +54,11 @@ func newAllocHealth(job *structs.Job, group *structs.TaskGroup, alreadyHealthy b
 	h := &allocHealth{recheck: func() {}, missed: func(string) {}, everHealthy: alreadyHealthy}
 	if u := structs.GroupUpdate(job, group); u != nil {
 		h.minHealthy, h.deadline = u.MinHealthyTime.Std(), u.HealthyDeadline.Std()
+		h.ignoreChecks = u.HealthCheck == structs.UpdateHealthTaskStates
+		h.manual = u.HealthCheck == structs.UpdateHealthManual
 	}
 	for _, t := range group.Tasks {
-		h.hasChecks = h.hasChecks || len(t.Checks) > 0
+		h.hasChecks = h.hasChecks || (len(t.Checks) > 0 && !h.ignoreChecks)
 	}
 	if alreadyHealthy {
 		t := true
@@ -64,7 +72,7 @@ func (h *allocHealth) begin(now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.start = now
-	if h.deadline <= 0 || h.everHealthy {
+	if h.deadline <= 0 || h.everHealthy || h.manual {
 		return
 	}
 	h.deadlineT = time.AfterFunc(h.deadline, h.deadlinePassed)
@@ -90,7 +98,12 @@ func (h *allocHealth) observe(now time.Time, status string, states map[string]*s
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	checks := structs.AllocHealth(states)
+	if h.ignoreChecks {
+		checks = nil
+	}
 	switch {
+	case h.manual:
+		return nil, ""
 	case status == structs.AllocClientFailed:
 		h.failed = true
 		f := false

@@ -136,6 +136,7 @@ func TestHTTPDoors(t *testing.T) {
 	login := loginDoorFixtures(t, c, mgmt)
 
 	ns := "?namespace=prod"
+	depID := structs.DeploymentID("prod", "web", 1, 1) // need not exist: the door comes first
 	keyringOp := `{"op": "install", "key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}`
 	samples := map[string][]doorSample{
 		"/v1/jobs": {{"GET", "/v1/jobs" + ns, ""}, {"GET", "/v1/jobs?namespace=*", ""}, {"PUT", "/v1/jobs", jobBody}, {"POST", "/v1/jobs", jobBody}},
@@ -147,8 +148,18 @@ func TestHTTPDoors(t *testing.T) {
 			{"GET", "/v1/job/cron/periodic" + ns, ""},
 			{"PUT", "/v1/job/web/plan" + ns, jobBody}, {"PUT", "/v1/job/web/revert" + ns, `{"version":0}`},
 			{"PUT", "/v1/job/param/dispatch" + ns, `{}`}, {"PUT", "/v1/job/cron/periodic/force" + ns, ""},
+			{"GET", "/v1/job/web/deployments" + ns, ""}, {"GET", "/v1/job/web/deployment" + ns, ""},
+			{"PUT", "/v1/job/web/promote" + ns, ""}, {"POST", "/v1/job/web/promote" + ns, `{"All":true}`},
 			{"DELETE", "/v1/job/web" + ns, ""},
 		},
+		"/v1/deployments":     {{"GET", "/v1/deployments" + ns, ""}},
+		"/v1/deployment/{id}": {{"GET", "/v1/deployment/" + depID + ns, ""}},
+		"/v1/deployment/promote/{id}": {{"POST", "/v1/deployment/promote/" + depID + ns, `{"All":true}`},
+			{"PUT", "/v1/deployment/promote/" + depID + ns, ""}},
+		"/v1/deployment/fail/{id}": {{"POST", "/v1/deployment/fail/" + depID + ns, ""}, {"PUT", "/v1/deployment/fail/" + depID + ns, ""}},
+		"/v1/deployment/allocation-health/{id}": {
+			{"POST", "/v1/deployment/allocation-health/" + depID + ns, `{"HealthyAllocationIDs":["` + allocID + `"]}`},
+			{"PUT", "/v1/deployment/allocation-health/" + depID + ns, `{"UnhealthyAllocationIDs":["` + allocID + `"]}`}},
 		"/v1/allocations":           {{"GET", "/v1/allocations" + ns, ""}},
 		"/v1/allocation/{id}":       {{"GET", "/v1/allocation/" + allocID + ns, ""}},
 		"/v1/allocation/{id}/stop":  {{"PUT", "/v1/allocation/" + allocID + "/stop" + ns, ""}, {"POST", "/v1/allocation/" + allocID + "/stop" + ns, ""}},

@@ -19,6 +19,12 @@ const (
 // jobGetWithSchedules serves GET /v1/job/<id>/periodic and hands every
 // other GET under /v1/job/ on.
 func (s *HTTPServer) jobGetWithSchedules(w http.ResponseWriter, r *http.Request) (any, error) {
+	if id, sub, ok, err := cutJobSub(r, jobDeploymentsSub, jobDeploymentSub); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return s.jobDeployments(w, r, id, sub)
+	}
 	id, _, ok, err := cutJobSub(r, jobPeriodic)
 	if err != nil {
 		return nil, err
@@ -41,7 +47,7 @@ func (s *HTTPServer) jobGetWithSchedules(w http.ResponseWriter, r *http.Request)
 // jobPutWithSchedules serves PUT /v1/job/<id>/dispatch and
 // /v1/job/<id>/periodic/force and hands every other PUT on.
 func (s *HTTPServer) jobPutWithSchedules(w http.ResponseWriter, r *http.Request) (any, error) {
-	id, sub, ok, err := cutJobSub(r, jobPeriodicForce, jobDispatch)
+	id, sub, ok, err := cutJobSub(r, jobPeriodicForce, jobDispatch, jobPromoteSub)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +56,8 @@ func (s *HTTPServer) jobPutWithSchedules(w http.ResponseWriter, r *http.Request)
 		return s.jobPutSpecific(w, r)
 	case sub == jobDispatch:
 		return s.jobDispatch(w, r, id)
+	case sub == jobPromoteSub:
+		return s.jobPromote(w, r, id)
 	}
 	args := structs.PeriodicForceRequest{JobID: id}
 	args.Namespace = r.URL.Query().Get("namespace")

@@ -21,9 +21,10 @@ func (s *HTTPServer) registerRoutes() {
 		put:  inNamespace(capSubmitJob, s.jobParse),
 	})
 	s.route("/v1/job/{rest...}", map[string]door{
-		get: viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
-		del: viaRPC(s.jobDeregister),
-		put: viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert
+		get:  viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
+		del:  viaRPC(s.jobDeregister),
+		put:  viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert, promote
+		post: viaRPC(s.jobPost),             // promote
 	})
 	s.route("/v1/allocations", map[string]door{get: viaRPC(s.allocList)})
 	s.route("/v1/allocation/{id}", map[string]door{get: viaRPC(s.allocGet)})
@@ -47,6 +48,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/client/allocation/{id}/stdin", map[string]door{
 		post: onAlloc("id", capExec, s.allocStdin), put: onAlloc("id", capExec, s.allocStdin)})
 	s.route("/v1/run/{id}", map[string]door{get: inNamespace(capReadLogs, s.runGet)})
+	s.registerDeploymentRoutes()
 	s.registerOperatorRoutes()
 	s.registerNodeUpdateRoutes()
 	s.registerGCRoutes()

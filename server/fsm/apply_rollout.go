@@ -22,9 +22,16 @@ func (f *FSM) applyJobRollout(index uint64, body []byte) error {
 	if e.JobID == "" {
 		return fmt.Errorf("job rollout: job ID is missing")
 	}
-	err := f.State().Update(index, func(tx *state.WriteTxn) error { return tx.ApplyJobRollout(&e) })
+	evals := optionalEval(e.Eval)
+	err := f.State().Update(index, func(tx *state.WriteTxn) error {
+		if err := tx.ApplyJobRollout(&e); err != nil {
+			return err
+		}
+		return upsertEvals(tx, evals)
+	})
 	if err != nil {
 		return fmt.Errorf("job rollout of %q version %d: %w", e.JobID, e.Version, err)
 	}
+	f.evalsUpserted(evals)
 	return nil
 }

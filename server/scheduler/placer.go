@@ -433,6 +433,7 @@ func (p *placer) newAlloc(req placeRequest, node *structs.Node, need *structs.Re
 		Metrics:       metric,
 		CreateTime:    p.now,
 		ModifyTime:    p.now,
+		Canary:        req.canary,
 	}
 	if req.previous != nil {
 		a.PreviousAllocation = req.previous.ID

@@ -37,6 +37,9 @@ type placeRequest struct {
 	// stopped only if its replacement finds a node, so that a job update
 	// that does not fit leaves the old version running.
 	stopPrevious bool
+	// canary places the allocation as a canary of the job's version, next
+	// to the old allocation at its index (canary.go).
+	canary bool
 }
 
 type reconcileResult struct {
@@ -121,6 +124,9 @@ type groupSlots struct {
 	// placement should name as its predecessor (lost ones, failed ones of
 	// an older job version, service allocations that completed).
 	replace map[int]*structs.Allocation
+	// canaries: live canaries of the current version before it is
+	// promoted; they hold no index of their own (canary.go).
+	canaries map[int]*structs.Allocation
 }
 
 func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) {
@@ -141,6 +147,14 @@ func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.All
 		res.stops = append(res.stops, stopRequest{alloc: s.live[liveIdx[i]], desc: descScaledDown})
 		delete(s.live, liveIdx[i])
 		occupied--
+	}
+
+	// A destructive update with canaries first places them next to the
+	// old allocations and waits for the promotion.
+	if r.canaryPhase(tg, s) {
+		r.placeCanaries(tg, s, allocs, res)
+		r.fillFreeSlots(tg, s, tg.Count-occupied, res)
+		return
 	}
 
 	// Allocations of another job version are updated in place when only
@@ -196,14 +210,31 @@ func (r *reconciler) fillFreeSlots(tg *structs.TaskGroup, s *groupSlots, free in
 // duplicates of one name along the way.
 func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult) *groupSlots {
 	s := &groupSlots{
-		live:    map[int]*structs.Allocation{},
-		settled: map[int]*structs.Allocation{},
-		replace: map[int]*structs.Allocation{},
-		failed:  map[int]*structs.Allocation{},
+		live:     map[int]*structs.Allocation{},
+		settled:  map[int]*structs.Allocation{},
+		replace:  map[int]*structs.Allocation{},
+		failed:   map[int]*structs.Allocation{},
+		canaries: map[int]*structs.Allocation{},
 	}
 	for _, a := range allocs {
 		idx := a.Index()
 		switch {
+		case r.unpromotedCanary(a):
+			if a.TerminalStatus() {
+				break
+			}
+			if desc := r.tainted(a.NodeID); desc != "" {
+				lost := structs.AllocClientLost
+				if desc == descNodeDraining {
+					lost = ""
+				}
+				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc, clientStatus: lost})
+				break
+			}
+			keepNewest(s.canaries, idx, a)
+			// A canary that ended is not replaced at its index: the
+			// canary count is topped up (placeCanaries), and a failed one
+			// fails the update (rollout.go).
 		case !a.TerminalStatus():
 			if desc := r.tainted(a.NodeID); desc != "" {
 				lost := structs.AllocClientLost
@@ -217,7 +248,7 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 			if cur, ok := s.live[idx]; ok {
 				keep, drop := r.preferred(cur, a)
 				s.live[idx] = keep
-				res.stops = append(res.stops, stopRequest{alloc: drop, desc: descDuplicate})
+				res.stops = append(res.stops, stopRequest{alloc: drop, desc: duplicateDesc(keep, drop)})
 				continue
 			}
 			s.live[idx] = a
@@ -242,6 +273,15 @@ func (r *reconciler) preferred(a, b *structs.Allocation) (keep, drop *structs.Al
 	av, bv := a.JobVersion == r.job.Version, b.JobVersion == r.job.Version
 	if av != bv {
 		if av {
+			return a, b
+		}
+		return b, a
+	}
+	// Two older versions: a canary that was never promoted gives way to
+	// the allocation it stood next to (the update was reverted or
+	// replaced by another one).
+	if a.Canary != b.Canary {
+		if b.Canary {
 			return a, b
 		}
 		return b, a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -20,10 +21,17 @@ type RolloutDecision struct {
 	Failure string
 	// RevertTo is the stable version that auto_revert registers again.
 	RevertTo *structs.Job
+	// Promote: every canary is healthy and auto_promote is on.
+	Promote bool
+	// RecheckAt is when the version's progress_deadline passes, for the
+	// leader to decide again then (zero: no deadline pending).
+	RecheckAt time.Time
 }
 
 // Changed reports whether there is anything to record.
-func (d *RolloutDecision) Changed() bool { return d != nil && (d.Stable || d.Failure != "") }
+func (d *RolloutDecision) Changed() bool {
+	return d != nil && (d.Stable || d.Failure != "" || d.Promote)
+}
 
 // maxRevertLookback bounds how many older versions are searched for a
 // stable one (the servers keep only the last few).
@@ -38,6 +46,13 @@ const maxRevertLookback = 16
 // update is just marked failed. It is a pure function of the state, like
 // the scheduler, so that tests drive it with the harness.
 func DecideRollout(state State, namespace, jobID string, sameSpec func(a, b *structs.Job) bool) (*RolloutDecision, error) {
+	return DecideRolloutAt(state, namespace, jobID, sameSpec, time.Now())
+}
+
+// DecideRolloutAt is DecideRollout at a given time: it also promotes
+// healthy canaries under auto_promote and fails an update whose
+// progress_deadline passed (canary.go, structs/deployment.go).
+func DecideRolloutAt(state State, namespace, jobID string, sameSpec func(a, b *structs.Job) bool, now time.Time) (*RolloutDecision, error) {
 	job, err := state.JobByID(namespace, jobID)
 	if err != nil {
 		return nil, fmt.Errorf("read job %q: %w", jobID, err)
@@ -60,7 +75,45 @@ func DecideRollout(state State, namespace, jobID string, sameSpec func(a, b *str
 		}
 	}
 	d.Stable = allHealthy(job, allocs)
+	if d.Stable || !structs.HasDeployment(job) {
+		return d, nil
+	}
+	dep := structs.DeploymentOf(job, job, allocs)
+	if dep.NeedsPromotion() && dep.CanariesHealthy() && dep.AutoPromote() {
+		d.Promote = true
+		return d, nil
+	}
+	if by := structs.ProgressDeadlineAt(job, allocs, dep); !by.IsZero() {
+		if now.Before(by) {
+			d.RecheckAt = by
+			return d, nil
+		}
+		return d, d.fail(state, job, sameSpec, fmt.Sprintf("update to version %d failed: no allocation became healthy within progress_deadline %s",
+			job.Version, minProgressDeadline(job)))
+	}
 	return d, nil
+}
+
+// FailRollout is the decision that fails the current version's rollout
+// for the given reason (`appmesh deployment fail`), with auto_revert.
+func FailRollout(state State, job *structs.Job, why string, sameSpec func(a, b *structs.Job) bool) (*RolloutDecision, error) {
+	d := &RolloutDecision{Namespace: job.Namespace, JobID: job.ID, Version: job.Version}
+	return d, d.fail(state, job, sameSpec, why)
+}
+
+func (d *RolloutDecision) fail(state State, job *structs.Job, sameSpec func(a, b *structs.Job) bool, why string) error {
+	d.Failure = why
+	return d.pickRevert(state, job, sameSpec)
+}
+
+func minProgressDeadline(job *structs.Job) time.Duration {
+	var min time.Duration
+	for _, tg := range job.Groups {
+		if u := structs.GroupUpdate(job, tg); u != nil && u.ProgressDeadline > 0 && (min == 0 || u.ProgressDeadline.Std() < min) {
+			min = u.ProgressDeadline.Std()
+		}
+	}
+	return min
 }
 
 // firstUnhealthy finds an allocation of the current version that makes

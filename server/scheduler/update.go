@@ -97,7 +97,7 @@ func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.
 	if !u.Rolling() {
 		return -1
 	}
-	checked := groupHasChecks(tg) || u.MinHealthyTime > 0
+	checked := groupHasChecks(tg) || u.MinHealthyTime > 0 || u.HealthCheck == structs.UpdateHealthManual
 	inFlight := 0
 	for _, a := range live {
 		if a.JobVersion != r.job.Version || a.PreviousAllocation == "" {
@@ -142,9 +142,12 @@ func annotate(res *reconcileResult) *structs.PlanAnnotations {
 	}
 	for _, pl := range res.places {
 		g := ann.Group(pl.group.Name)
-		if pl.stopPrevious {
+		switch {
+		case pl.canary:
+			g.Canary++
+		case pl.stopPrevious:
 			g.Destructive++
-		} else {
+		default:
 			g.Place++
 		}
 	}

@@ -128,6 +128,9 @@ func (tx *WriteTxn) UpdateAllocsFromClient(updates []*structs.AllocStatusUpdate)
 		}
 		c.ClientDescription = u.ClientDescription
 		c.Healthy = u.Healthy
+		if u.Healthy != nil && *u.Healthy && (old.Healthy == nil || !*old.Healthy) {
+			c.HealthyTime = u.ModifyTime
+		}
 		if len(u.TaskStates) > 0 {
 			c.TaskStates = make(map[string]*structs.TaskState, len(old.TaskStates)+len(u.TaskStates))
 			for name, ts := range old.TaskStates {

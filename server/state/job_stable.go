@@ -47,5 +47,8 @@ func markRollout(j *structs.Job, e *structs.JobRolloutEntry) *structs.Job {
 	if e.Failure != "" {
 		c.UpdateFailure = e.Failure
 	}
+	if e.Promoted {
+		c.Promoted, c.ProgressTime = true, e.ProgressTime
+	}
 	return c
 }

@@ -58,3 +58,48 @@ func TestApplyJobRollout(t *testing.T) {
 		t.Fatalf("version 0 changed: %+v", v0)
 	}
 }
+
+// A promotion marks the version promoted with its progress time; a client
+// report that turns an allocation healthy records when.
+func TestApplyJobRolloutPromotedAndHealthyTime(t *testing.T) {
+	s := testStore(t)
+	job := &structs.Job{ID: "web", Namespace: "default", Type: structs.JobTypeService,
+		Groups: []*structs.TaskGroup{{Name: "g", Count: 1, Tasks: []*structs.Task{{Name: "t", Driver: "exec"}}}}}
+	if err := s.UpsertJob(10, 1, job); err != nil {
+		t.Fatal(err)
+	}
+	e := &structs.JobRolloutEntry{Namespace: "default", JobID: "web", Version: 0, Promoted: true, ProgressTime: 777}
+	if err := s.Update(11, func(tx *WriteTxn) error { return tx.ApplyJobRollout(e) }); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := s.JobByID(nil, "default", "web")
+	v0, _ := s.JobByIDAndVersion(nil, "default", "web", 0)
+	if !cur.Promoted || cur.ProgressTime != 777 || !v0.Promoted || v0.ProgressTime != 777 {
+		t.Fatalf("promotion not recorded: job %v/%d, version %v/%d", cur.Promoted, cur.ProgressTime, v0.Promoted, v0.ProgressTime)
+	}
+
+	a := &structs.Allocation{ID: structs.GenerateID(), Namespace: "default", JobID: "web", TaskGroup: "g", Name: "web.g[0]",
+		NodeID: "n1", DesiredStatus: structs.AllocDesiredRun, ClientStatus: structs.AllocClientPending, Canary: true}
+	if err := s.Update(12, func(tx *WriteTxn) error { return tx.UpsertAllocs([]*structs.Allocation{a}) }); err != nil {
+		t.Fatal(err)
+	}
+	report := func(index uint64, healthy *bool, at int64) *structs.Allocation {
+		t.Helper()
+		u := &structs.AllocStatusUpdate{ID: a.ID, ClientStatus: structs.AllocClientRunning, Healthy: healthy, ModifyTime: at}
+		if err := s.Update(index, func(tx *WriteTxn) error { return tx.UpdateAllocsFromClient([]*structs.AllocStatusUpdate{u}) }); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.AllocByID(nil, a.ID)
+		return got
+	}
+	yes := true
+	if got := report(13, nil, 100); got.HealthyTime != 0 || !got.Canary {
+		t.Fatalf("no health yet: healthy_time %d canary %v", got.HealthyTime, got.Canary)
+	}
+	if got := report(14, &yes, 200); got.HealthyTime != 200 {
+		t.Fatalf("turned healthy at 200: healthy_time %d", got.HealthyTime)
+	}
+	if got := report(15, &yes, 300); got.HealthyTime != 200 {
+		t.Fatalf("still healthy: healthy_time %d, want the first time (200)", got.HealthyTime)
+	}
+}

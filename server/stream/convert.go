@@ -67,8 +67,8 @@ func fromChange(index uint64, ch memdb.Change) *Event {
 	return nil
 }
 
-// rolloutEvent reports a job version marked stable or failed (the only
-// in-place changes of a stored job version).
+// rolloutEvent reports a job version marked stable, failed or promoted
+// (the only in-place changes of a stored job version).
 func rolloutEvent(index uint64, ch memdb.Change) *Event {
 	if ch.Before == nil || ch.After == nil {
 		return nil
@@ -80,11 +80,13 @@ func rolloutEvent(index uint64, ch memdb.Change) *Event {
 		typ = "RolloutFailed"
 	case after.Stable && !before.Stable:
 		typ = "RolloutStable"
+	case after.Promoted && !before.Promoted:
+		typ = "RolloutPromoted"
 	default:
 		return nil
 	}
 	payload := map[string]any{"job_id": after.ID, "namespace": after.Namespace, "version": after.Version,
-		"stable": after.Stable, "update_failure": after.UpdateFailure}
+		"stable": after.Stable, "update_failure": after.UpdateFailure, "promoted": after.Promoted}
 	return &Event{Topic: TopicRollout, Type: typ, Key: after.ID, Namespace: after.Namespace, Index: index, Payload: payload}
 }
 
