@@ -148,7 +148,7 @@ func TestWrongMethodIs405JSON(t *testing.T) {
 	for _, tc := range []struct{ method, path, allow string }{
 		{"POST", "/v1/allocations", "GET"},
 		{"DELETE", "/v1/jobs", "GET, POST, PUT"},
-		{"PATCH", "/v1/job/web", "DELETE, GET, PUT"},
+		{"PATCH", "/v1/job/web", "DELETE, GET, POST, PUT"}, // POST: /v1/job/<id>/promote
 		{"DELETE", "/v1/job/web/allocations", "GET"},
 		{"PUT", "/v1/status/leader", "GET"},
 	} {
