@@ -35,6 +35,9 @@ var nomadOnly = map[string]map[string]string{
 	"artifact": {
 		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",
 	},
+	"template": {
+		"vault_grace": "Vault is not integrated (Nomad ignores vault_grace too)",
+	},
 	"service": {
 		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
 	},

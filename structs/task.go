@@ -42,6 +42,9 @@ type Task struct {
 	// Artifacts are fetched into the task's directory before it starts
 	// (artifact.go).
 	Artifacts []*TaskArtifact `json:"artifacts,omitempty" hcl:"artifact,block"`
+	// Templates are rendered into the task's directory before it starts
+	// and kept current while it runs (template.go).
+	Templates []*Template `json:"templates,omitempty" hcl:"template,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -100,6 +103,7 @@ func (t *Task) Validate() error {
 	}
 	validateChecks(v, t.Checks)
 	validateArtifacts(v, t.Artifacts)
+	validateTemplates(v, t.Templates)
 	return v.ErrorOrNil()
 }
 
@@ -128,6 +132,7 @@ func (t *Task) Copy() *Task {
 	c.Services = CopyServices(t.Services)
 	c.Upstreams = CopyUpstreams(t.Upstreams)
 	c.Artifacts = copyArtifacts(t.Artifacts)
+	c.Templates = copyTemplates(t.Templates)
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))
 		for i, ck := range t.Checks {
