@@ -68,6 +68,7 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		OnRemove: c.removeJob,
 		Services: c.cfg.Services,
 		Policy:   c.taskPolicy(),
+		Node:     c.Node,
 	}
 	if c.db != nil {
 		cfg.State = c.db

@@ -41,6 +41,8 @@ type Config struct {
 	Services taskrunner.ServiceRegistrar
 	// Policy is the client's allow-lists for tasks; nil: none.
 	Policy *taskrunner.Policy
+	// Node returns the client's node, for templates; nil: none.
+	Node func() *structs.Node
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -137,6 +139,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Payload:       cfg.Job.Payload,
 			Meta:          structs.MergedMeta(cfg.Job, group, task),
 			Policy:        cfg.Policy,
+			Node:          cfg.Node,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
