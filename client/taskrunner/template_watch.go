@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -38,8 +36,12 @@ func (h *templateHook) Reattached(context.Context) {
 	h.mu.Lock()
 	h.taskDir, h.in, h.rendered = taskDir, h.input(env), true
 	for i, t := range h.tr.task.Templates {
-		if b, err := os.ReadFile(filepath.Join(taskDir, filepath.Clean(t.Destination))); err == nil {
-			h.last[i] = string(b)
+		if text, err := readTaskFile(taskDir, t.Destination); err == nil {
+			h.last[i] = text
+			if t.Env {
+				// The env a later restart gives the task, as rendered.
+				h.envs[i], _ = parseEnvFile(text)
+			}
 		}
 		// Unknown until rendered; the watcher renders each once and keeps
 		// watching those that read Consul.
@@ -121,8 +123,14 @@ func (h *templateHook) rerender(ctx context.Context, i int, t *structs.Template)
 	in, taskDir, last := h.in, h.taskDir, h.last[i]
 	h.mu.Unlock()
 	r, err := renderTemplate(ctx, taskDir, t, in)
-	if err != nil || r.text == last {
+	if err != nil {
 		return false, err
+	}
+	h.mu.Lock()
+	h.dynamic[i] = r.dynamic // after a re-attach, static templates drop out
+	h.mu.Unlock()
+	if r.text == last {
+		return false, nil
 	}
 	if r, err = h.settle(ctx, t, taskDir, in, r); err != nil || r.text == last {
 		return false, err
