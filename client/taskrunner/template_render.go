@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/template"
 
 	"github.com/appmesh/appmesh/client/consul"
@@ -150,6 +151,9 @@ func writeTemplateFile(taskDir string, t *structs.Template, text string) error {
 	}
 	defer func() { _ = root.Remove(tmpName) }() // gone once renamed
 	err = writeAndOwn(f, text, os.FileMode(mode), t)
+	if err == nil {
+		err = keepOwner(root, dest, f, t)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -220,6 +224,28 @@ func unquoteEnv(v string) string {
 		return strings.NewReplacer(`\n`, "\n", `\"`, `"`, `\\`, `\`).Replace(v[1 : len(v)-1])
 	}
 	return v
+}
+
+// keepOwner gives a re-rendered file the owner of the file it replaces
+// when the template names none: the first render was handed to the task's
+// user with the task directory (see the executor's ownTaskDir), and a
+// re-render while the task runs must stay readable by that user.
+func keepOwner(root *os.Root, dest string, f *os.File, t *structs.Template) error {
+	if t.UID != nil || t.GID != nil {
+		return nil
+	}
+	fi, err := root.Lstat(dest)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil // first render, or a symlink the task left: keep ours
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) == os.Geteuid() {
+		return nil
+	}
+	if err := f.Chown(int(st.Uid), int(st.Gid)); err != nil {
+		return fmt.Errorf("keep the owner of the previous file: %w", err)
+	}
+	return nil
 }
 
 func truncate(s string, n int) string {

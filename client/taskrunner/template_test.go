@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,4 +232,45 @@ func TestTemplateConsulDownIsRetryable(t *testing.T) {
 	if err == nil || errors.Is(err, errConsulLookup) {
 		t.Fatalf("a template error is not a Consul error: %v", err)
 	}
+}
+
+// A re-render keeps the owner the task's user was given with the task
+// directory, so a 0600 file stays readable by the task; uid/gid win.
+func TestTemplateWrite_KeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another user")
+	}
+	taskDir := t.TempDir()
+	tmpl := &structs.Template{Destination: "local/a.conf", Perms: "0600"}
+	if err := writeTemplateFile(taskDir, tmpl, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(taskDir, "local", "a.conf")
+	if err := os.Lchown(p, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeTemplateFile(taskDir, tmpl, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	if uid, gid := fileOwner(t, p); uid != 65534 || gid != 65534 {
+		t.Fatalf("owner after re-render = %d:%d, want 65534:65534", uid, gid)
+	}
+	uid := 1234
+	tmpl.UID = &uid
+	if err := writeTemplateFile(taskDir, tmpl, "v3"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := fileOwner(t, p); got != 1234 {
+		t.Fatalf("uid = %d, want the template's 1234", got)
+	}
+}
+
+func fileOwner(t *testing.T, p string) (uint32, uint32) {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	return st.Uid, st.Gid
 }
