@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/consul"
+	"github.com/appmesh/appmesh/drivers"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -273,4 +274,33 @@ func fileOwner(t *testing.T, p string) (uint32, uint32) {
 	}
 	st := fi.Sys().(*syscall.Stat_t)
 	return st.Uid, st.Gid
+}
+
+// After an agent restart re-attached to the task, the files on disk are
+// the last render: a later restart (without render_templates) gives the
+// task the env file's values as they were rendered, not re-rendered ones.
+func TestTemplateHook_Reattached(t *testing.T) {
+	tr, dir := newRunner(t, "true")
+	tr.task.Templates = []*structs.Template{{Data: "A={{ env \"GREETING\" }}\n", Destination: "local/a.env", Env: true}}
+	h := templateHookFor(tr, nil, false).(*templateHook)
+	h.pollInterval = time.Hour // no re-render during the test
+	taskDir, err := dir.BuildTaskDir("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(taskDir, "local"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(taskDir, "local", "a.env"), []byte("A=from-disk\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.Reattached(context.Background())
+	t.Cleanup(h.stopWatch)
+	cfg := &drivers.TaskConfig{TaskDir: taskDir, Env: map[string]string{"APPMESH_TASK_NAME": "web"}}
+	if err := h.Prestart(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Env["A"] != "from-disk" || cfg.Env["APPMESH_TASK_NAME"] != "web" {
+		t.Fatalf("env after re-attach and restart = %v", cfg.Env)
+	}
 }
