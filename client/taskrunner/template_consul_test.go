@@ -44,6 +44,7 @@ while :; do sleep 0.2 & wait $!; done`)
 		{Data: `{{ key "app/script" }}`, Destination: "local/script.txt", ChangeMode: "script", Splay: &noSplay,
 			ChangeScript: &structs.ChangeScript{Command: "/bin/sh", Args: []string{"-c", "cp local/script.txt local/script.seen"}}},
 		{Data: `{{ range service "web" }}{{ .Address }}:{{ .Port }};{{ end }}`, Destination: "local/web.txt", ChangeMode: "noop"},
+		{Data: `{{ key "app/greeting" }}`, Destination: "local/once.txt", Once: true},
 	}
 	h := templateHookFor(tr, sc, false).(*templateHook)
 	h.pollInterval = 100 * time.Millisecond
@@ -89,6 +90,9 @@ while :; do sleep 0.2 & wait $!; done`)
 	waitUntil(t, "the service template to follow the catalog", func() bool {
 		return taskFile("web.txt") == "10.0.0.1:8080;10.0.0.2:8081;"
 	})
+	if got := taskFile("once.txt"); got != "one" {
+		t.Fatalf("once template = %q, want the first render", got)
+	}
 	out, _ := readFile(stdout)
 	if n := strings.Count(out, "start "); n != 2 {
 		t.Fatalf("task started %d times, want 2 (signal, script and noop must not restart):\n%s", n, out)
