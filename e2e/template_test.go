@@ -162,7 +162,7 @@ func TestTemplateConsul(t *testing.T) {
         args    = ["-c", "echo \"greeting=$(cat local/greeting.txt) mode=$MODE\"; exec sleep 600"]
       }
       template {
-        data        = "{{ key %q }}"
+        data        = "{{ key \"%s\" }}"
         destination = "local/greeting.txt"
         change_mode = "restart"
         splay       = "0s"
