@@ -125,3 +125,35 @@ func TestTaskRunner_TemplateConsulMissingKey(t *testing.T) {
 		t.Fatalf("missing key without error_on_missing_key rendered %q, want []", got)
 	}
 }
+
+// A change script that fails is a Template Change Failed event; with
+// fail_on_error the task is killed. wait { min } lets the value settle
+// first (here it is stable, so it is applied after min).
+func TestTaskRunner_TemplateChangeScriptFails(t *testing.T) {
+	ca := consultest.Start(t)
+	c := ca.API()
+	putKey(t, c, "app/v", "1")
+	sc := consul.NewServiceClient(consul.ServiceConfig{API: c, Node: "n1"})
+	tr, _ := newRunner(t, `while :; do sleep 0.2 & wait $!; done`)
+	noSplay := structs.Duration(0)
+	tr.task.Templates = []*structs.Template{{
+		Data: `{{ key "app/v" }}`, Destination: "local/v.txt", ChangeMode: "script", Splay: &noSplay,
+		Wait:         &structs.TemplateWait{Min: structs.Duration(300 * time.Millisecond), Max: structs.Duration(2 * time.Second)},
+		ChangeScript: &structs.ChangeScript{Command: "/bin/sh", Args: []string{"-c", "exit 3"}, FailOnError: true},
+	}}
+	h := templateHookFor(tr, sc, false).(*templateHook)
+	h.pollInterval = 100 * time.Millisecond
+	tr.hooks = append(tr.hooks, h)
+	runAsync(t, tr)
+	waitUntil(t, "the task to run", func() bool { return tr.State().State == structs.TaskStateRunning })
+	putKey(t, c, "app/v", "2")
+	waitDone(t, tr, 60*time.Second)
+	s := tr.State()
+	ev := hasEvent(s, structs.TaskEventTemplateChangeFailed)
+	if ev == nil || !strings.Contains(ev.Message, "change script of template local/v.txt failed: exit code 3") {
+		t.Fatalf("want a Template Change Failed event, got %+v", s.Events)
+	}
+	if k := hasEvent(s, structs.TaskEventKilled); k == nil {
+		t.Fatalf("fail_on_error did not kill the task: %+v", s.Events)
+	}
+}
