@@ -157,3 +157,39 @@ func TestTaskRunner_TemplateChangeScriptFails(t *testing.T) {
 		t.Fatalf("fail_on_error did not kill the task: %+v", s.Events)
 	}
 }
+
+// wait { min } lets a changing value settle: two changes 300ms apart,
+// within min, are applied once, with the last value.
+func TestTaskRunner_TemplateWaitSettles(t *testing.T) {
+	ca := consultest.Start(t)
+	c := ca.API()
+	putKey(t, c, "app/w", "1")
+	sc := consul.NewServiceClient(consul.ServiceConfig{API: c, Node: "n1"})
+	tr, dir := newRunner(t, `while :; do sleep 0.2 & wait $!; done`)
+	tr.task.Templates = []*structs.Template{{
+		Data: `{{ key "app/w" }}`, Destination: "local/w.txt", ChangeMode: "noop",
+		Wait: &structs.TemplateWait{Min: structs.Duration(3 * time.Second)},
+	}}
+	h := templateHookFor(tr, sc, false).(*templateHook)
+	h.pollInterval = 100 * time.Millisecond
+	tr.hooks = append(tr.hooks, h)
+	runAsync(t, tr)
+	waitUntil(t, "the task to run", func() bool { return tr.State().State == structs.TaskStateRunning })
+	putKey(t, c, "app/w", "2")
+	time.Sleep(300 * time.Millisecond) // a second change while the first settles
+	putKey(t, c, "app/w", "3")
+	path := filepath.Join(dir.TaskDir("web"), "local", "w.txt")
+	waitUntil(t, "the settled value in the file", func() bool {
+		s, _ := readFile(path)
+		return s == "3"
+	})
+	n := 0
+	for _, e := range tr.State().Events {
+		if e.Type == structs.TaskEventTemplateRendered {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d re-renders applied, want 1 (the settled value): %+v", n, tr.State().Events)
+	}
+}
