@@ -70,6 +70,7 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		Policy:   c.taskPolicy(),
 		// The node's copy: what the servers scheduled against.
 		HostVolumes: c.cfg.HostVolumes,
+		Node:        c.Node,
 	}
 	if c.db != nil {
 		cfg.State = c.db

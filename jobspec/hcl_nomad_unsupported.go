@@ -45,6 +45,9 @@ var nomadOnly = map[string]map[string]string{
 		"propagation_mode": "host volumes are mounted without mount propagation",
 		"selinux_label":    "SELinux labels are not applied to volumes",
 	},
+	"template": {
+		"vault_grace": "Vault is not integrated (Nomad ignores vault_grace too)",
+	},
 	"service": {
 		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
 	},

@@ -48,6 +48,9 @@ type RestartPolicy struct {
 	// OnExit picks an action per exit code; codes not listed restart under
 	// the policy.
 	OnExit []*ExitAction `json:"on_exit,omitempty" hcl:"on_exit,block"`
+	// RenderTemplates renders the task's templates again before each
+	// restart; by default a restart keeps the files as last rendered.
+	RenderTemplates *bool `json:"render_templates,omitempty"`
 }
 
 // ExitAction is one `on_exit { code = N  action = "..." }` block.
@@ -105,6 +108,15 @@ func (p *RestartPolicy) merge(o *RestartPolicy) {
 	if len(o.OnExit) > 0 {
 		p.OnExit = o.OnExit
 	}
+	if o.RenderTemplates != nil {
+		b := *o.RenderTemplates
+		p.RenderTemplates = &b
+	}
+}
+
+// RendersTemplates reports whether templates are rendered again on restart.
+func (p *RestartPolicy) RendersTemplates() bool {
+	return p != nil && p.RenderTemplates != nil && *p.RenderTemplates
 }
 
 // AttemptsOr returns Attempts, or def when unset.
@@ -190,6 +202,10 @@ func (p *RestartPolicy) Copy() *RestartPolicy {
 	if p.Attempts != nil {
 		n := *p.Attempts
 		c.Attempts = &n
+	}
+	if p.RenderTemplates != nil {
+		b := *p.RenderTemplates
+		c.RenderTemplates = &b
 	}
 	if p.OnExit != nil {
 		c.OnExit = make([]*ExitAction, len(p.OnExit))

@@ -48,6 +48,9 @@ type Task struct {
 	// Lifecycle makes the task run before, beside or after the group's
 	// main tasks (lifecycle.go); nil: a main task.
 	Lifecycle *TaskLifecycle `json:"lifecycle,omitempty" hcl:"lifecycle,block"`
+	// Templates are rendered into the task's directory before it starts
+	// and kept current while it runs (template.go).
+	Templates []*Template `json:"templates,omitempty" hcl:"template,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -109,6 +112,7 @@ func (t *Task) Validate() error {
 	if t.Lifecycle != nil {
 		v.Merge("lifecycle", t.Lifecycle.Validate())
 	}
+	validateTemplates(v, t.Templates)
 	return v.ErrorOrNil()
 }
 
@@ -139,6 +143,7 @@ func (t *Task) Copy() *Task {
 	c.Artifacts = copyArtifacts(t.Artifacts)
 	c.VolumeMounts = copyVolumeMounts(t.VolumeMounts)
 	c.Lifecycle = t.Lifecycle.Copy()
+	c.Templates = copyTemplates(t.Templates)
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))
 		for i, ck := range t.Checks {

@@ -47,6 +47,8 @@ type Config struct {
 	// Previous is the replaced allocation whose alloc/data this one takes
 	// over (prev_data.go); nil: none.
 	Previous *PreviousAlloc
+	// Node returns the client's node, for templates; nil: none.
+	Node func() *structs.Node
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -175,6 +177,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Policy:        cfg.Policy,
 			Volumes:       group.Volumes,
 			HostVolumes:   cfg.HostVolumes,
+			Node:          cfg.Node,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {

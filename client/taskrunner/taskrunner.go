@@ -73,6 +73,9 @@ type Config struct {
 	// host volumes, for the task's volume_mount blocks (hook_volumes.go).
 	Volumes     []*structs.VolumeRequest
 	HostVolumes map[string]*structs.ClientHostVolume
+	// Node returns the client's node as last fingerprinted, for the node
+	// variables of templates; nil: none.
+	Node func() *structs.Node
 }
 
 // exitKind says why waiting for a task ended.
@@ -104,6 +107,7 @@ type TaskRunner struct {
 	restore       *state.TaskRecord
 	clock         Clock
 	policy        *Policy
+	node          func() *structs.Node
 
 	// ctx lives as long as Run; cancelling it ends driver waits.
 	ctx    context.Context
@@ -153,6 +157,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		restore:       cfg.Restore,
 		clock:         cfg.Clock,
 		policy:        cfg.Policy,
+		node:          cfg.Node,
 		ctx:           ctx,
 		cancel:        cancel,
 		killCh:        make(chan struct{}),
@@ -177,7 +182,13 @@ func New(cfg *Config) (*TaskRunner, error) {
 		&healthHook{tr: tr},
 		&payloadHook{payload: cfg.Payload, task: cfg.Task.Name},
 	}
-	for _, h := range []hook{volumesHookFor(tr, cfg), artifactHookFor(tr), servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services)} {
+	// Templates come after artifacts, whose files a template's source may
+	// name.
+	for _, h := range []hook{
+		volumesHookFor(tr, cfg),
+		artifactHookFor(tr), templateHookFor(tr, cfg.Services, cfg.Restart.RendersTemplates()),
+		servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services),
+	} {
 		if h != nil {
 			tr.hooks = append(tr.hooks, h)
 		}
@@ -272,6 +283,9 @@ func (tr *TaskRunner) startAndWait() (res *drivers.ExitResult, kind exitKind, d 
 	cfg, err := tr.prestart()
 	if ae, ok := asArtifactError(err); ok {
 		return nil, 0, tr.artifactFailed(ae), false
+	}
+	if te, ok := asTemplateError(err); ok {
+		return nil, 0, tr.templateFailed(te), false
 	}
 	if err != nil {
 		tr.logger.Error("task setup failed", "error", err)
