@@ -76,8 +76,8 @@ type deploymentView struct {
 func TestCanaryDeploymentPromote(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: true})
-	oldSleep, oldMarker := taskSleep(61)
-	newSleep, newMarker := taskSleep(62)
+	oldSleep, oldMarker := taskSleep(21)
+	newSleep, newMarker := taskSleep(22)
 	a.track(oldMarker)
 	a.track(newMarker)
 
@@ -183,8 +183,8 @@ func countAllocs(allocs []canaryAlloc, keep func(canaryAlloc) bool) int {
 func TestCanaryDeploymentAutoPromote(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: true})
-	oldSleep, oldMarker := taskSleep(63)
-	newSleep, newMarker := taskSleep(64)
+	oldSleep, oldMarker := taskSleep(23)
+	newSleep, newMarker := taskSleep(24)
 	a.track(oldMarker)
 	a.track(newMarker)
 	waitDeployment := a.deploymentWaiter()
@@ -214,8 +214,8 @@ func TestCanaryDeploymentAutoPromote(t *testing.T) {
 func TestCanaryDeploymentManualHealthFailReverts(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: true})
-	oldSleep, oldMarker := taskSleep(65)
-	newSleep, newMarker := taskSleep(66)
+	oldSleep, oldMarker := taskSleep(25)
+	newSleep, newMarker := taskSleep(26)
 	a.track(oldMarker)
 	a.track(newMarker)
 	waitDeployment := a.deploymentWaiter()
@@ -312,8 +312,8 @@ func progressHCL(sleep int, checkExit, deadline string) string {
 func TestCanaryProgressDeadlineReverts(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: true})
-	oldSleep, oldMarker := taskSleep(67)
-	newSleep, newMarker := taskSleep(68)
+	oldSleep, oldMarker := taskSleep(27)
+	newSleep, newMarker := taskSleep(28)
 	a.track(oldMarker)
 	a.track(newMarker)
 	waitDeployment := a.deploymentWaiter()

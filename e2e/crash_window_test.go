@@ -14,7 +14,7 @@ import (
 func TestCrashAfterTaskStart(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{env: []string{"APPMESH_FAULT_KILL_AFTER_START=server"}})
-	sec, marker := taskSleep(71)
+	sec, marker := taskSleep(74)
 	a.track(marker)
 	// job run -detach returns once the job is registered; the agent dies
 	// right after the task's start, so waiting on it would only fail.

@@ -24,7 +24,7 @@ func TestExecIsolation(t *testing.T) {
 	if err := os.WriteFile(hostFile, []byte("host"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sec, marker := taskSleep(73)
+	sec, marker := taskSleep(75)
 	a.track(marker)
 	script := fmt.Sprintf(`test -e %s && echo SEES-HOST; echo "pid1=$(tr '\0' ' ' < /proc/1/cmdline)"; exec sleep %d`, hostFile, sec)
 	if r := a.cli("job run", "-detach", writeFile(t, "iso.hcl", serviceHCL("iso", 1, script))); r.code != 0 {

@@ -9,6 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,9 +28,49 @@ var runTag = 100000 + (int(time.Now().UnixNano()/1000)+os.Getpid()*7919)%800000
 // taskSleep returns a sleep duration in seconds unique to this run and to
 // the test's number n (1..99), and the marker findProcs looks for: the
 // command line of an exec'd `sleep <seconds>`.
+// Two tests taking the same n would count each other's processes (they
+// run in parallel), so a second taker panics at once with both names.
 func taskSleep(n int) (seconds int, marker string) {
+	if n < 1 || n > 99 {
+		panic(fmt.Sprintf("taskSleep(%d): n must be 1..99", n))
+	}
+	taskSleepMu.Lock()
+	taker := callerTestName()
+	if prev, ok := taskSleepTakers[n]; ok && prev != taker {
+		taskSleepMu.Unlock()
+		panic(fmt.Sprintf("taskSleep(%d) is taken by %s and %s: give each test its own number", n, prev, taker))
+	}
+	taskSleepTakers[n] = taker
+	taskSleepMu.Unlock()
 	seconds = runTag*100 + n
 	return seconds, fmt.Sprintf("sleep %d", seconds)
+}
+
+var (
+	taskSleepMu     sync.Mutex
+	taskSleepTakers = map[int]string{}
+)
+
+// callerTestName is the Test function (or helper) that called taskSleep.
+func callerTestName() string {
+	pc := make([]uintptr, 8)
+	n := runtime.Callers(3, pc)
+	frames := runtime.CallersFrames(pc[:n])
+	first := ""
+	for {
+		f, more := frames.Next()
+		name := f.Function[strings.LastIndex(f.Function, "/")+1:] // e2e.TestX.func1
+		name = name[strings.Index(name, ".")+1:]
+		if first == "" {
+			first = name
+		}
+		if strings.HasPrefix(name, "Test") {
+			return name
+		}
+		if !more {
+			return first
+		}
+	}
 }
 
 func TestMain(m *testing.M) {
