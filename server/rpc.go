@@ -36,6 +36,8 @@ func (s *Server) endpoints() map[string]any {
 		"ACL":       &ACL{srv: s},
 		"Namespace": &Namespace{srv: s},
 		"System":    &System{srv: s},
+		// The built-in service catalog (endpoint_service.go).
+		"ServiceRegistration": &ServiceRegistration{srv: s},
 	}
 }
 
