@@ -49,7 +49,19 @@ func (e *ServiceRegistration) Upsert(args *structs.ServiceUpsertRequest, reply *
 		if err != nil {
 			return err
 		}
-		if c != nil {
+		if c == nil {
+			continue
+		}
+		// Clients re-send their registrations periodically; what the state
+		// already holds costs no Raft entry.
+		old, err := st.ServiceRegistrationByID(nil, c.ID)
+		if err != nil {
+			return err
+		}
+		if old != nil && old.NodeID != node.ID {
+			return permissionDenied("service registration %q is not node %s's", c.ID, node.ID)
+		}
+		if !old.Equal(c) {
 			entry.Upserts = append(entry.Upserts, c)
 		}
 	}
@@ -58,7 +70,10 @@ func (e *ServiceRegistration) Upsert(args *structs.ServiceUpsertRequest, reply *
 		if err != nil {
 			return err
 		}
-		if old != nil && old.NodeID != node.ID {
+		if old == nil {
+			continue
+		}
+		if old.NodeID != node.ID {
 			return permissionDenied("service registration %q is not node %s's", id, node.ID)
 		}
 		entry.Deletes = append(entry.Deletes, id)
