@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 )
 
 // serviceFixture is a server with ACLs on, two nodes and a job of two
@@ -179,6 +182,16 @@ func TestServiceRegistrationEndpoint(t *testing.T) {
 	must(f.s.RPC(structs.NodeUpdateAllocRPC, upd, &structs.GenericResponse{}))
 	if regs, _ := f.s.State().ServiceRegistrations(nil, ""); len(regs) != 0 {
 		t.Fatalf("after a1's deletion and a0's end the catalog holds %d instances", len(regs))
+	}
+	// The Service topic of the event stream told all of it.
+	es, err := f.s.OpenEventStream(&transport.EventsRequest{Topics: []string{"Service:api"}, Index: 1, AuthToken: reader})
+	must(err)
+	var buf bytes.Buffer
+	must(es.Run(context.Background(), &buf, func() {}))
+	ev := buf.String()
+	if strings.Count(ev, `"type":"ServiceRegistered"`) != 3 || strings.Count(ev, `"type":"ServiceDeregistered"`) != 2 ||
+		!strings.Contains(ev, `"topic":"Service"`) {
+		t.Errorf("Service events: want 3 registrations (a0, a1 critical, a1 passing) and 2 removals:\n%s", ev)
 	}
 	// A late registration for the ended allocation is dropped quietly.
 	must(f.upsert(n0, testSecret(n0), []*structs.ServiceRegistration{f.reg(a0, structs.ServiceStatusPassing)}))
