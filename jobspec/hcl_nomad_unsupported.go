@@ -36,7 +36,7 @@ var nomadOnly = map[string]map[string]string{
 		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",
 	},
 	"service": {
-		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
+		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through the built-in catalog or Consul",
 	},
 }
 
