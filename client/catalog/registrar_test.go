@@ -153,6 +153,11 @@ func TestRouterSplitsProviders(t *testing.T) {
 	if err := NewRouter(nil, r).RegisterWorkload(w); err != nil {
 		t.Fatal(err)
 	}
+	// Registers: without Consul only native services count.
+	consulOnly := []*structs.Service{{Name: "x"}, {Name: "y", Provider: structs.ServiceProviderConsul}}
+	if NewRouter(nil, r).Registers(consulOnly) || !rt.Registers(consulOnly) || !NewRouter(nil, r).Registers(w.Services) {
+		t.Fatal("Registers: Consul services count only with Consul on, native ones always")
+	}
 }
 
 type consulRecorder struct {

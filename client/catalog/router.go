@@ -21,6 +21,7 @@ var (
 	_ taskrunner.ServiceRegistrar = (*Router)(nil)
 	_ taskrunner.ServiceDiscovery = (*Router)(nil)
 	_ taskrunner.DiscoveryPicker  = (*Router)(nil)
+	_ taskrunner.ServiceFilter    = (*Router)(nil)
 )
 
 // Router sends each service to its provider: provider = "appmesh" (or
@@ -41,6 +42,21 @@ func NewRouter(c ConsulServices, native *Registrar) *Router {
 // Native is the built-in catalog's registrar: its Lookup is the client-side
 // lookup function for templates.
 func (r *Router) Native() *Registrar { return r.native }
+
+// Registers tells whether any of the services goes anywhere: a native one,
+// or any when Consul is on. The runners skip their services hooks (and a
+// task's shutdown_delay with them) otherwise, as before providers existed.
+func (r *Router) Registers(services []*structs.Service) bool {
+	if r.consul != nil && len(services) > 0 {
+		return true
+	}
+	for _, s := range services {
+		if s.IsNative() {
+			return true
+		}
+	}
+	return false
+}
 
 // RegisterWorkload registers the workload's services with their providers.
 func (r *Router) RegisterWorkload(w *consul.Workload) error {
