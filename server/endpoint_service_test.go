@@ -199,3 +199,46 @@ func TestServiceRegistrationEndpoint(t *testing.T) {
 		t.Fatalf("a late registration of an ended allocation was stored")
 	}
 }
+
+// TestServiceRegistrationGoneWithSilentNode: when a node stops
+// heartbeating and is marked down, its instances leave the catalog with
+// no word from its client.
+func TestServiceRegistrationGoneWithSilentNode(t *testing.T) {
+	s := testServer(t, func(c *Config) { c.HeartbeatTTL = 300 * time.Millisecond })
+	n1 := testNode("n1", 4000, 4096)
+	registerNode(t, s, n1)
+	// n1 heartbeats until its instance is in the catalog, then goes silent.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				var r structs.NodeUpdateResponse
+				_ = s.RPC(structs.NodeHeartbeatRPC, &structs.NodeHeartbeatRequest{NodeID: n1.ID, SecretID: testSecret(n1.ID)}, &r)
+			}
+		}
+	}()
+	registerJob(t, s, testJob("web", 1, 128))
+	waitFor(t, "placed on n1", func() bool { return liveAllocs(jobAllocs(t, s, "web")) == 1 })
+	a := jobAllocs(t, s, "web")[0]
+	reg := &structs.ServiceRegistration{ID: "_appmesh-" + a.ID + "-group-web~api", ServiceName: "api", AllocID: a.ID,
+		Address: "127.0.0.1", Port: 9000, Status: structs.ServiceStatusPassing}
+	req := &structs.ServiceUpsertRequest{Services: []*structs.ServiceRegistration{reg}, NodeID: n1.ID, SecretID: testSecret(n1.ID)}
+	if err := s.RPC(structs.ServiceUpsertRPC, req, &structs.GenericResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.State().ServiceByName(nil, "default", "api"); len(got) != 1 {
+		t.Fatalf("instance not registered: %d", len(got))
+	}
+	close(stop)
+	<-done
+	waitFor(t, "n1 down and its instance gone", func() bool {
+		n, _ := s.State().NodeByID(nil, n1.ID)
+		got, _ := s.State().ServiceByName(nil, "default", "api")
+		return n.Status == structs.NodeStatusDown && len(got) == 0
+	})
+}
