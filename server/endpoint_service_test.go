@@ -242,3 +242,35 @@ func TestServiceRegistrationGoneWithSilentNode(t *testing.T) {
 		return n.Status == structs.NodeStatusDown && len(got) == 0
 	})
 }
+
+// TestServiceRegistrationReplicated: an instance registered through a
+// follower (forwarded to the leader) is in every server's state, and a
+// follower answers a stale lookup with it.
+func TestServiceRegistrationReplicated(t *testing.T) {
+	servers := testCluster(t, 3)
+	_, followers := leaderOf(servers)
+	via := followers[0]
+	n1 := testNode("n1", 4000, 4096)
+	registerNode(t, via, n1)
+	registerJob(t, via, testJob("web", 1, 128))
+	waitFor(t, "placed", func() bool { return liveAllocs(jobAllocs(t, via, "web")) == 1 })
+	a := jobAllocs(t, via, "web")[0]
+	reg := &structs.ServiceRegistration{ID: "_appmesh-" + a.ID + "-group-web~api", ServiceName: "api", AllocID: a.ID,
+		Address: "127.0.0.1", Port: 9000, Status: structs.ServiceStatusPassing}
+	req := &structs.ServiceUpsertRequest{Services: []*structs.ServiceRegistration{reg}, NodeID: n1.ID, SecretID: testSecret(n1.ID)}
+	if err := via.RPC(structs.ServiceUpsertRPC, req, &structs.GenericResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range servers {
+		waitFor(t, "the instance on "+s.config.NodeName, func() bool {
+			got, _ := s.State().ServiceByName(nil, "default", "api")
+			return len(got) == 1 && got[0].Port == 9000
+		})
+	}
+	get := &structs.ServiceGetRequest{ServiceName: "api"}
+	get.AllowStale = true
+	var out structs.ServiceGetResponse
+	if err := followers[1].RPC(structs.ServiceGetRPC, get, &out); err != nil || len(out.Instances) != 1 {
+		t.Fatalf("stale lookup on a follower: %d instances, %v", len(out.Instances), err)
+	}
+}
