@@ -22,6 +22,7 @@ var (
 	_ taskrunner.ServiceDiscovery = (*Router)(nil)
 	_ taskrunner.DiscoveryPicker  = (*Router)(nil)
 	_ taskrunner.ServiceFilter    = (*Router)(nil)
+	_ taskrunner.ServiceLookup    = (*Router)(nil)
 )
 
 // Router sends each service to its provider: provider = "appmesh" (or
@@ -56,6 +57,11 @@ func (r *Router) Registers(services []*structs.Service) bool {
 		}
 	}
 	return false
+}
+
+// LookupServices reads the built-in catalog (see Registrar.Lookup).
+func (r *Router) LookupServices(ctx context.Context, namespace, service, tag string, all bool, waitIndex uint64) ([]*structs.ServiceRegistration, uint64, error) {
+	return r.native.Lookup(ctx, namespace, service, tag, all, waitIndex)
 }
 
 // RegisterWorkload registers the workload's services with their providers.
