@@ -199,6 +199,8 @@ func (r *Registrar) startChecks(w *consul.Workload, s *structs.Service, wl *work
 	}
 	return health.Start(r.ctx, health.Config{
 		Checks: checks, Ports: ports, Exec: execAdapter(w.Exec), Logger: r.logger.With("service", s.Name),
+		// Probe where others will connect, not just loopback.
+		Host: r.cfg.Address,
 		OnChange: func(h string, _ []*structs.CheckStatus) {
 			status := structs.ServiceStatusCritical
 			if h == structs.HealthHealthy {

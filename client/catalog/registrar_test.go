@@ -75,7 +75,7 @@ func TestRegistrarChecksAndRemoval(t *testing.T) {
 
 	srv := &servers{catalog: map[string]*structs.ServiceRegistration{}}
 	srv.fail.Store(2) // the first two calls fail: the registrar retries
-	r := New(Config{RPC: srv.rpc, NodeID: "node-1", SecretID: "s", Address: "10.0.0.7"})
+	r := New(Config{RPC: srv.rpc, NodeID: "node-1", SecretID: "s", Address: "127.0.0.1"})
 	defer r.Shutdown()
 
 	check := &structs.Check{Type: structs.CheckTypeHTTP, Path: "/health",
@@ -100,7 +100,7 @@ func TestRegistrarChecksAndRemoval(t *testing.T) {
 	srv.mu.Lock()
 	reg := srv.catalog[api].Copy()
 	srv.mu.Unlock()
-	if reg.Address != "10.0.0.7" || reg.Port != port || reg.AllocID != "alloc-1" || reg.NodeID != "node-1" || reg.Tags[0] != "v1" {
+	if reg.Address != "127.0.0.1" || reg.Port != port || reg.AllocID != "alloc-1" || reg.NodeID != "node-1" || reg.Tags[0] != "v1" {
 		t.Fatalf("registration: %+v", reg)
 	}
 	healthy.Store(true)
