@@ -237,3 +237,55 @@ func serviceRow(out string, fields ...string) bool {
 	}
 	return false
 }
+
+// TestNativeServicesACL: with ACLs on, the client registers through its
+// node secret, and reading the catalog needs read-job in the namespace:
+// no token and another namespace's token are refused by the CLI's calls.
+func TestNativeServicesACL(t *testing.T) {
+	a := startAgent(t, agentOptions{dev: true, acl: true})
+	sec, marker := taskSleep(97)
+	a.track(marker)
+	job := fmt.Sprintf(`{"job": {"id": "acl-web", "type": "service", "groups": [{"name": "web", "count": 1,
+  "network": {"ports": [{"label": "http"}]},
+  "services": [{"name": "acl-web", "provider": "appmesh", "port": "http", "tags": ["secured"]}],
+  "tasks": [{"name": "server", "driver": "raw_exec",
+    "config": {"command": "/bin/sh", "args": ["-c", "exec sleep %d"]},
+    "resources": {"cpu": 100, "memory": 32}}]}]}}`, sec)
+	if r := a.request("PUT", "/v1/jobs", []byte(job)); r.status != 200 {
+		a.fatalf("register job: %s", a.errorMessage("PUT /v1/jobs", r))
+	}
+	a.waitFor("acl-web in the catalog", func() (bool, string) {
+		var list []struct {
+			ServiceName string `json:"service_name"`
+			Passing     int    `json:"passing"`
+		}
+		r := a.getJSON("/v1/services", &list)
+		return len(list) == 1 && list[0].ServiceName == "acl-web" && list[0].Passing == 1, string(r.body)
+	})
+	a.mu.Lock()
+	mgmt := a.token
+	a.mu.Unlock()
+	if r := a.cli("service info", "-token", mgmt, "acl-web"); r.code != 0 || !strings.Contains(r.stdout, "secured") {
+		a.fatalf("service info with the management token: %s", r)
+	}
+	if r := a.cli("service list"); r.code != 1 || !strings.Contains(r.stderr, "Permission denied") {
+		a.fatalf("service list without a token: want exit 1 and Permission denied: %s", r)
+	}
+	policy := map[string]string{"rules": `namespace "other" { policy = "write" }`}
+	if r := a.putJSON("/v1/acl/policy/other-write", policy); r.status != http.StatusOK {
+		a.fatalf("create policy: %d %s", r.status, r.body)
+	}
+	var other struct {
+		SecretID string `json:"secret_id"`
+	}
+	if r := a.putJSON("/v1/acl/token", map[string]any{"name": "other", "policies": []string{"other-write"}}); r.status != http.StatusOK ||
+		json.Unmarshal(r.body, &other) != nil {
+		a.fatalf("create token: %d %s", r.status, r.body)
+	}
+	if r := a.cli("service info", "-token", other.SecretID, "acl-web"); r.code != 1 || !strings.Contains(r.stderr, "Permission denied") {
+		a.fatalf("service info with another namespace's token: want exit 1 and Permission denied: %s", r)
+	}
+	if r := a.cli("service delete", "-token", other.SecretID, "acl-web", "x"); r.code != 1 || !strings.Contains(r.stderr, "Permission denied") {
+		a.fatalf("service delete with another namespace's token: %s", r)
+	}
+}
