@@ -71,4 +71,3 @@ func TestServiceCatalogReadsAndWatches(t *testing.T) {
 		t.Fatalf("services table index %d, want 5", idx)
 	}
 }
-
