@@ -175,6 +175,9 @@ func (e *ServiceRegistration) GetService(args *structs.ServiceGetRequest, reply 
 	if args.ServiceName == "" {
 		return fmt.Errorf("invalid: a service name is required")
 	}
+	if args.Namespace == structs.AllNamespacesSentinel {
+		return fmt.Errorf("invalid: the instances of service %q are read in one namespace: name it instead of %q", args.ServiceName, args.Namespace)
+	}
 	return e.srv.blockingRPC(&args.QueryOptions, &reply.QueryMeta, func(ws memdb.WatchSet, st *state.StateStore) (uint64, error) {
 		inst, err := st.ServiceByName(ws, args.Namespace, args.ServiceName)
 		if err != nil {

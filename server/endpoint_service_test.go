@@ -127,6 +127,11 @@ func TestServiceRegistrationEndpoint(t *testing.T) {
 	if _, err := f.get(t, other, false, 0); err == nil || !strings.Contains(err.Error(), "Permission denied") {
 		t.Fatalf("read with another namespace's token: %v", err)
 	}
+	star := &structs.ServiceGetRequest{ServiceName: "api"}
+	star.AuthToken, star.Namespace = f.mgmt, "*"
+	if err := f.s.RPC(structs.ServiceGetRPC, star, &structs.ServiceGetResponse{}); !structs.IsValidation(err) {
+		t.Fatalf("lookup in namespace *: %v, want a validation error", err)
+	}
 
 	// The list: per service, with tags and counts; "*" is filtered.
 	list := &structs.ServiceListRequest{}
