@@ -29,7 +29,7 @@ type EventBatch struct {
 // EventStreamOptions says what to stream.
 type EventStreamOptions struct {
 	// Topics are "Topic" or "Topic:key" (Job, Allocation, Evaluation,
-	// Node, Rollout, ACL; "*" for all). Empty: every topic.
+	// Node, Rollout, ACL, Service; "*" for all). Empty: every topic.
 	Topics []string
 	// Index resumes after this Raft index; 0 streams only new events.
 	Index uint64

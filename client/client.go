@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/appmesh/appmesh/client/catalog"
 	"os"
 	"sync"
 	"time"
@@ -76,6 +77,10 @@ type Config struct {
 	Services taskrunner.ServiceRegistrar
 	// GC tunes the removal of finished allocations' directories (gc.go).
 	GC GCConfig
+	// ServiceAddress is the address the node's instances are registered
+	// with in the built-in service catalog (the agent's advertise
+	// address); empty: 127.0.0.1.
+	ServiceAddress string
 }
 
 // Client is the node agent.
@@ -90,6 +95,8 @@ type Client struct {
 	// node's (never logged, never sent in the node itself).
 	secretID string
 	updater  *updater
+	// catalog registers services with provider = "appmesh" (catalog.go).
+	catalog *catalog.Registrar
 
 	nodeMu sync.Mutex
 	node   *structs.Node
@@ -189,6 +196,7 @@ func New(cfg *Config) (*Client, error) {
 	c.node = c.buildNode(host)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.updater = newUpdater(c.logger.Named("updater"), c.sendUpdates)
+	c.setupCatalog()
 	return c, nil
 }
 
@@ -258,6 +266,7 @@ func (c *Client) Shutdown() error {
 			cancel()
 		}
 		c.stopRunners()
+		c.catalog.Shutdown()
 		if c.cfg.KillTasksOnShutdown {
 			c.drivers.Shutdown()
 		} else if d, ok := c.drivers.(interface{ Detach() }); ok {

@@ -152,6 +152,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 	for name, f := range loginCommands(meta) { // user.go
 		cmds[name] = f
 	}
+	for name, f := range serviceCommands(meta) { // service.go
+		cmds[name] = f
+	}
 	return cmds
 }
 

@@ -30,7 +30,7 @@ Usage: appmesh event stream [options]
 Event Stream Options:
 
   -topic=<Topic[:key]>
-    A topic to follow: Job, Allocation, Evaluation, Node, Rollout, ACL or
+    A topic to follow: Job, Allocation, Evaluation, Node, Rollout, ACL, Service or
     "*"; ":key" narrows it to one object or job (Allocation:web is the
     allocations of job web). Repeatable. Default: every topic.
 

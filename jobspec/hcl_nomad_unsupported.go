@@ -49,7 +49,7 @@ var nomadOnly = map[string]map[string]string{
 		"vault_grace": "Vault is not integrated (Nomad ignores vault_grace too)",
 	},
 	"service": {
-		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through Consul",
+		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through the built-in catalog or Consul",
 	},
 }
 

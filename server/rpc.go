@@ -37,6 +37,8 @@ func (s *Server) endpoints() map[string]any {
 		"Namespace":  &Namespace{srv: s},
 		"System":     &System{srv: s},
 		"Deployment": &Deployment{srv: s},
+		// The built-in service catalog (endpoint_service.go).
+		"ServiceRegistration": &ServiceRegistration{srv: s},
 	}
 }
 

@@ -28,6 +28,11 @@ type Service struct {
 	Tags   []string          `json:"tags,omitempty" hcl:"tags,optional"`
 	Meta   map[string]string `json:"meta,omitempty" hcl:"meta,optional"`
 	Checks []*Check          `json:"checks,omitempty" hcl:"check,block"`
+	// Provider picks the catalog: "consul" (the default: the node's Consul
+	// agent, when the agent has the Consul integration on) or "appmesh"
+	// ("nomad" is accepted as a synonym): the servers' built-in catalog
+	// (service_registration.go).
+	Provider string `json:"provider,omitempty" hcl:"provider,optional"`
 }
 
 // Canonicalize fills in the service's defaults; owner names the service
@@ -55,11 +60,20 @@ func (s *Service) Validate(net *NetworkResource) error {
 	if s.Name != "" && !validServiceName.MatchString(s.Name) {
 		v.Add("", "name %q is invalid: use letters, digits and '-' (a DNS label)", s.Name)
 	}
+	switch s.Provider {
+	case "", ServiceProviderConsul, ServiceProviderAppmesh, ServiceProviderNomad:
+	default:
+		v.Add("", "provider %q is invalid: use %q, %q or %q", s.Provider,
+			ServiceProviderConsul, ServiceProviderAppmesh, ServiceProviderNomad)
+	}
 	if s.Port != "" && !hasPortLabel(net, s.Port) {
 		v.Add("", "port %q is not a port label of the group's network block", s.Port)
 	}
 	for i, c := range s.Checks {
 		v.Merge(fmt.Sprintf("check %d", i+1), validateServiceCheck(c, s, net))
+		if c != nil && c.Type == CheckTypeGRPC && s.IsNative() {
+			v.Add(fmt.Sprintf("check %d", i+1), "grpc checks need Consul: the %s provider runs http, tcp and script checks", s.Provider)
+		}
 	}
 	return v.ErrorOrNil()
 }

@@ -54,5 +54,8 @@ func newGroupServices(reg taskrunner.ServiceRegistrar, g *structs.TaskGroup) *gr
 	if reg == nil || len(g.Services) == 0 {
 		return nil
 	}
+	if f, ok := reg.(taskrunner.ServiceFilter); ok && !f.Registers(g.Services) {
+		return nil
+	}
 	return &groupServices{reg: reg, services: g.Services}
 }

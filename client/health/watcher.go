@@ -24,6 +24,9 @@ type Config struct {
 	// OnRestart asks for the task to be restarted (check_restart).
 	OnRestart func(reason string)
 	Logger    hclog.Logger
+	// Host is where http and tcp checks connect; empty: 127.0.0.1. The
+	// built-in service catalog checks the address it advertises.
+	Host string
 }
 
 // Watcher runs the checks of one task start, one goroutine per check,
@@ -46,6 +49,9 @@ func Start(ctx context.Context, cfg Config) *Watcher {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watcher{cfg: cfg, prober: newProber(cfg.Exec, cfg.Ports), started: time.Now(), cancel: cancel}
+	if cfg.Host != "" {
+		w.prober.host = cfg.Host
+	}
 	for i, c := range cfg.Checks {
 		w.statuses = append(w.statuses, &structs.CheckStatus{Name: c.DisplayName(i)})
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/appmesh/appmesh/client/consul"
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // ServiceRegistrar keeps services registered with Consul
@@ -15,6 +16,12 @@ type ServiceRegistrar interface {
 	// RemoveWorkload removes a task's services, or the group's own ones
 	// when task is empty.
 	RemoveWorkload(allocID, group, task string)
+}
+
+// ServiceFilter is implemented by a registrar that knows whether it would
+// register any of the services (client/catalog.Router).
+type ServiceFilter interface {
+	Registers(services []*structs.Service) bool
 }
 
 // preKillHook runs before the driver is asked to stop the task (kill or
@@ -121,6 +128,9 @@ func (tr *TaskRunner) runReattached() {
 func servicesHookFor(tr *TaskRunner, reg ServiceRegistrar) hook {
 	if reg == nil || len(tr.task.Services) == 0 {
 		return nil
+	}
+	if f, ok := reg.(ServiceFilter); ok && !f.Registers(tr.task.Services) {
+		return nil // no provider takes them (no Consul, none built-in)
 	}
 	return &servicesHook{tr: tr, reg: reg}
 }

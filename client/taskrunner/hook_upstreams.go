@@ -24,6 +24,13 @@ type ServiceDiscovery interface {
 	Healthy(ctx context.Context, service, tag string, waitIndex uint64) ([]consul.Instance, uint64, error)
 }
 
+// DiscoveryPicker chooses where one upstream's service is looked up (the
+// built-in catalog or Consul: client/catalog.Router), in the task's
+// namespace.
+type DiscoveryPicker interface {
+	Discovery(ctx context.Context, namespace, service string) ServiceDiscovery
+}
+
 // upstreamsHook gives the task the addresses of its upstream services:
 // APPMESH_UPSTREAM_<SERVICE> at start and the rendered destination file,
 // which a watcher keeps current while the task runs, restarting or
@@ -31,6 +38,9 @@ type ServiceDiscovery interface {
 type upstreamsHook struct {
 	tr   *TaskRunner
 	disc ServiceDiscovery
+	pick DiscoveryPicker // nil: disc for every upstream
+	// discs: per upstream index, where it is looked up (set at Prestart).
+	discs map[int]ServiceDiscovery
 
 	mu      sync.Mutex
 	taskDir string
@@ -48,9 +58,14 @@ func (h *upstreamsHook) Prestart(ctx context.Context, cfg *drivers.TaskConfig) e
 	if cfg.Env == nil {
 		cfg.Env = map[string]string{}
 	}
+	h.discs = map[int]ServiceDiscovery{}
 	for i, u := range h.tr.task.Upstreams {
+		h.discs[i] = h.disc
+		if h.pick != nil {
+			h.discs[i] = h.pick.Discovery(ctx, h.tr.alloc.Namespace, u.Service)
+		}
 		qctx, cancel := context.WithTimeout(ctx, syncLookupTimeout)
-		inst, _, err := h.disc.Healthy(qctx, u.Service, u.Tag, 0)
+		inst, _, err := h.discs[i].Healthy(qctx, u.Service, u.Tag, 0)
 		cancel()
 		if err != nil {
 			// Consul down must not keep the task from starting; the
@@ -82,8 +97,14 @@ func (h *upstreamsHook) Poststart(context.Context, *drivers.TaskHandle) error {
 	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for i, u := range h.tr.task.Upstreams {
+		h.mu.Lock()
+		d := h.discs[i]
+		h.mu.Unlock()
+		if d == nil {
+			d = h.disc
+		}
 		wg.Add(1)
-		go func() { defer wg.Done(); h.watch(ctx, i, u) }()
+		go func() { defer wg.Done(); h.watch(ctx, i, u, d) }()
 	}
 	go func() { wg.Wait(); close(done) }()
 	return nil
@@ -106,11 +127,11 @@ func (h *upstreamsHook) stopWatch() {
 }
 
 // watch follows one upstream with blocking queries until ctx ends.
-func (h *upstreamsHook) watch(ctx context.Context, i int, u *structs.Upstream) {
+func (h *upstreamsHook) watch(ctx context.Context, i int, u *structs.Upstream, disc ServiceDiscovery) {
 	var index uint64
 	backoff := time.Second
 	for ctx.Err() == nil {
-		inst, idx, err := h.disc.Healthy(ctx, u.Service, u.Tag, index)
+		inst, idx, err := disc.Healthy(ctx, u.Service, u.Tag, index)
 		if err != nil {
 			if !sleepCtx(ctx, backoff) {
 				return
@@ -210,5 +231,6 @@ func upstreamsHookFor(tr *TaskRunner, reg ServiceRegistrar) hook {
 	if !ok || len(tr.task.Upstreams) == 0 {
 		return nil
 	}
-	return &upstreamsHook{tr: tr, disc: d}
+	p, _ := reg.(DiscoveryPicker)
+	return &upstreamsHook{tr: tr, disc: d, pick: p}
 }

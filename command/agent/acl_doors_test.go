@@ -88,7 +88,7 @@ type doorSample struct {
 // see (its own namespace, policy, roles) instead of a 403: "lists are
 // filtered, not refused". They must not show anything of prod.
 var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true,
-	"/v1/jobs?namespace=*": true}
+	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true}
 
 // TestHTTPDoors walks the router's own route table: every registered
 // method of every route must be refused (403, nothing written) without a
@@ -227,6 +227,9 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/acl/binding-rules":            {{"GET", "/v1/acl/binding-rules", ""}},
 		"/v1/acl/binding-rule":             {{"PUT", "/v1/acl/binding-rule", login.rule("")}, {"POST", "/v1/acl/binding-rule", login.rule("")}},
 		"/v1/acl/binding-rule/{id}":        {{"GET", "/v1/acl/binding-rule/" + login.ruleID, ""}, {"PUT", "/v1/acl/binding-rule/" + login.ruleID, login.rule(login.ruleID)}, {"POST", "/v1/acl/binding-rule/" + login.ruleID, login.rule(login.ruleID)}, {"DELETE", "/v1/acl/binding-rule/" + login.ruleID, ""}},
+		"/v1/services":                     {{"GET", "/v1/services" + ns, ""}, {"GET", "/v1/services?namespace=*", ""}},
+		"/v1/service/{name}":               {{"GET", "/v1/service/api" + ns, ""}},
+		"/v1/service/{name}/{id}":          {{"DELETE", "/v1/service/api/some-id" + ns, ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}
@@ -301,7 +304,7 @@ func writeIndexes(st *state.StateStore) string {
 		fmt.Fprintf(&b, "%s/%s:v%d:stop=%v ", j.Namespace, j.ID, j.Version, j.Stop)
 	}
 	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap,
-		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules} {
+		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules, state.TableServices} {
 		idx, _ := st.Index(tbl)
 		fmt.Fprintf(&b, "%s=%d ", tbl, idx)
 	}

@@ -205,6 +205,7 @@ func (a *Agent) startClient() error {
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
 		Services:            a.consulServices(),
+		ServiceAddress:      cfg.advertiseIP(),
 		GC:                  cfg.Client.gcConfig(),
 	})
 	if err != nil {

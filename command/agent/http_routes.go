@@ -55,6 +55,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerACLRoutes()
 	s.registerLoginRoutes()
 	s.registerNamespaceRoutes()
+	s.registerServiceRoutes()
 	s.registerObservabilityRoutes()
 	s.registerUIRoutes()
 	s.mux.HandleFunc("/", s.rootOrNotFound)

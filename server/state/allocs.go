@@ -182,6 +182,13 @@ func (tx *WriteTxn) insertAlloc(old, a *structs.Allocation) error {
 	}
 	tx.countUsage(old, a)
 	tx.touchJob(a.Namespace, a.JobID, !a.TerminalStatus())
+	// An allocation told to stop, or that ended, leaves the service
+	// catalog at once (only on the change, to keep client reports cheap).
+	if a.TerminalStatus() && (old == nil || !old.TerminalStatus()) {
+		if err := tx.deleteServicesBy(indexAlloc, a.ID); err != nil {
+			return err
+		}
+	}
 	if a.AllocModifyIndex == tx.index {
 		tx.touchNodeAllocs(a.NodeID) // a server-side change, not a client report
 	}
@@ -217,6 +224,9 @@ func (tx *WriteTxn) deleteAllocs(ids []string) error {
 		tx.countUsage(a, nil)
 		tx.removedFromNode(a.NodeID)
 		tx.touchJob(a.Namespace, a.JobID, false)
+		if err := tx.deleteServicesBy(indexAlloc, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -76,6 +76,10 @@ func (tx *WriteTxn) UpdateNodeStatus(nodeID, status string, updatedAt int64) err
 		return fmt.Errorf("update status of node %q: %w", nodeID, err)
 	}
 	tx.touchTable(TableNodes)
+	if status == structs.NodeStatusDown {
+		// A down node's instances are unreachable: out of the catalog.
+		return tx.deleteServicesBy(indexNode, nodeID)
+	}
 	return nil
 }
 
@@ -114,6 +118,9 @@ func (tx *WriteTxn) DeleteNodes(ids []string) error {
 		}
 		if err := tx.txn.Delete(TableNodes, n); err != nil {
 			return fmt.Errorf("delete node %q: %w", id, err)
+		}
+		if err := tx.deleteServicesBy(indexNode, id); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -121,6 +121,7 @@ func stateSchema() *memdb.DBSchema {
 		}},
 	}}
 	loginTables(s.Tables)
+	serviceTables(s.Tables)
 	return s
 }
 

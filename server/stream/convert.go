@@ -59,6 +59,10 @@ func fromChange(index uint64, ch memdb.Change) *Event {
 		p := obj.(*structs.ACLPolicy)
 		return &Event{Topic: TopicACL, Type: pick(deleted, "ACLPolicyDeleted", "ACLPolicyUpserted"),
 			Key: p.Name, Index: index, Payload: map[string]any{"name": p.Name, "description": p.Description}}
+	case state.TableServices:
+		r := obj.(*structs.ServiceRegistration)
+		return &Event{Topic: TopicService, Type: pick(deleted, "ServiceDeregistered", "ServiceRegistered"),
+			Key: r.ServiceName, Namespace: r.Namespace, Index: index, Payload: r, FilterKeys: []string{r.ID, r.JobID}}
 	case state.TableACLRoles:
 		r := obj.(*structs.ACLRole)
 		return &Event{Topic: TopicACL, Type: pick(deleted, "ACLRoleDeleted", "ACLRoleUpserted"),

@@ -26,12 +26,15 @@ const (
 	TopicNode       = "Node"
 	TopicRollout    = "Rollout"
 	TopicACL        = "ACL"
+	// TopicService: instances of the built-in service catalog, keyed by
+	// service name (also matched by instance ID and job ID).
+	TopicService = "Service"
 	// TopicAll matches every topic.
 	TopicAll = "*"
 )
 
 // Topics lists the topics a subscriber may name.
-var Topics = []string{TopicJob, TopicAllocation, TopicEvaluation, TopicNode, TopicRollout, TopicACL}
+var Topics = []string{TopicJob, TopicAllocation, TopicEvaluation, TopicNode, TopicRollout, TopicACL, TopicService}
 
 // Form says how much of its object an event carries.
 type Form int
