@@ -74,21 +74,37 @@ func (h *artifactHook) Prestart(ctx context.Context, cfg *drivers.TaskConfig) er
 // cut the download short is not the task's failure; anything else is a
 // Failed Artifact Download event and the restart policy's call.
 func (tr *TaskRunner) artifactFailed(ae *artifactError) restartDecision {
+	if d, cut := tr.prestartCut("downloading artifacts", "during the artifact download"); cut {
+		return d
+	}
+	tr.prestartFailed("artifact failed", structs.TaskEventArtifactFailure, ae)
+	return tr.restarts.onStartFailure()
+}
+
+// prestartCut reports whether a kill or a detach interrupted a prestart
+// step (doing: "while <doing>"; during: "Agent stopped <during>"), and the
+// decision then: a kill ends the task, a detach leaves it pending for the
+// next agent. Neither is the task's failure.
+func (tr *TaskRunner) prestartCut(doing, during string) (restartDecision, bool) {
 	if tr.killRequested() {
-		tr.emit(newEvent(structs.TaskEventKilled, "Task killed while downloading artifacts: "+tr.killReason))
-		return restartDecision{}
+		tr.emit(newEvent(structs.TaskEventKilled, "Task killed while "+doing+": "+tr.killReason))
+		return restartDecision{}, true
 	}
 	select {
 	case <-tr.detachCh:
-		// next sees the detach and leaves the task pending for the next agent.
-		return restartDecision{restart: true, reason: "Agent stopped during the artifact download"}
+		return restartDecision{restart: true, reason: "Agent stopped " + during}, true
 	default:
+		return restartDecision{}, false
 	}
-	tr.logger.Error("artifact failed", "error", ae)
-	ev := newEvent(structs.TaskEventArtifactFailure, ae.Error())
-	ev.Error = ae.Error()
+}
+
+// prestartFailed logs and records a prestart step's failure as an event of
+// the given type.
+func (tr *TaskRunner) prestartFailed(msg, eventType string, err error) {
+	tr.logger.Error(msg, "error", err)
+	ev := newEvent(eventType, err.Error())
+	ev.Error = err.Error()
 	tr.emit(ev)
-	return tr.restarts.onStartFailure()
 }
 
 // asArtifactError finds an artifact failure in a prestart error.

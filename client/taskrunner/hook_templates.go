@@ -179,18 +179,9 @@ func (h *templateHook) renderOne(ctx context.Context, i int, t *structs.Template
 // or a detach during the wait for Consul is not the task's failure;
 // anything else fails the task with a Template Failure event.
 func (tr *TaskRunner) templateFailed(te *templateError) restartDecision {
-	if tr.killRequested() {
-		tr.emit(newEvent(structs.TaskEventKilled, "Task killed while rendering templates: "+tr.killReason))
-		return restartDecision{}
+	if d, cut := tr.prestartCut("rendering templates", "while rendering templates"); cut {
+		return d
 	}
-	select {
-	case <-tr.detachCh:
-		return restartDecision{restart: true, reason: "Agent stopped while rendering templates"}
-	default:
-	}
-	tr.logger.Error("template failed", "error", te)
-	ev := newEvent(structs.TaskEventTemplateFailure, te.Error())
-	ev.Error = te.Error()
-	tr.emit(ev)
+	tr.prestartFailed("template failed", structs.TaskEventTemplateFailure, te)
 	return restartDecision{failed: true}
 }
