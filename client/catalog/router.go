@@ -120,3 +120,12 @@ func (r *Router) Discovery(ctx context.Context, namespace, service string) taskr
 	}
 	return cd
 }
+
+// TemplateConsul is the Consul client that templates' key, keyOrDefault and
+// service functions read, or nil without the Consul integration.
+func (r *Router) TemplateConsul() taskrunner.TemplateConsul {
+	if c, ok := r.consul.(taskrunner.TemplateConsul); ok {
+		return c
+	}
+	return nil
+}

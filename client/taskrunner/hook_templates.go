@@ -66,8 +66,11 @@ func templateHookFor(tr *TaskRunner, reg ServiceRegistrar, renderOnRestart bool)
 		tr: tr, renderOnRestart: renderOnRestart, pollInterval: templatePollInterval,
 		last: make([]string, n), envs: make([]map[string]string, n), dynamic: make([]bool, n),
 	}
-	if c, ok := reg.(TemplateConsul); ok {
-		h.consul = c
+	switch r := reg.(type) {
+	case TemplateConsul:
+		h.consul = r
+	case interface{ TemplateConsul() TemplateConsul }: // catalog.Router
+		h.consul = r.TemplateConsul()
 	}
 	return h
 }
