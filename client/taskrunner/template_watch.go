@@ -205,6 +205,7 @@ func (h *templateHook) applyChanges(ctx context.Context, changed []int) {
 		splay = max(splay, t.SplayOrDefault())
 	}
 	what := strings.Join(dests, ", ")
+	h.tr.logger.Debug("templates re-rendered", "destinations", what, "restart", restart, "signals", len(signals), "scripts", len(scripts))
 	h.tr.emit(newEvent(structs.TaskEventTemplateRendered, "Template re-rendered: "+what))
 	if splay > 0 && !sleepCtx(ctx, rand.N(splay)) {
 		return
