@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // createOptions turns a task into the container to create.
@@ -78,7 +79,7 @@ func labels(cfg *drivers.TaskConfig, user map[string]string) map[string]string {
 }
 
 // resources: memory is the hard limit unless memory_max is set (then
-// memory is the reservation); no swap beyond it; cpu MHz become shares.
+// memory is the reservation; memory_max = -1: no hard limit); no swap beyond it; cpu MHz become shares.
 // Reserved `cores` become CpusetCpus in pinCores, which must see the
 // engine's other containers.
 func resources(cfg *drivers.TaskConfig) container.Resources {
@@ -89,8 +90,11 @@ func resources(cfg *drivers.TaskConfig) container.Resources {
 	}
 	const mb = 1 << 20
 	r.Memory = int64(res.MemoryMB) * mb
-	if res.MemoryMaxMB > 0 {
+	switch {
+	case res.MemoryMaxMB > 0:
 		r.Memory, r.MemoryReservation = int64(res.MemoryMaxMB)*mb, int64(res.MemoryMB)*mb
+	case res.MemoryMaxMB == structs.MemoryMaxUnlimited:
+		r.Memory, r.MemoryReservation = 0, int64(res.MemoryMB)*mb // no hard limit
 	}
 	r.MemorySwap = r.Memory
 	if res.CPU > 0 {
