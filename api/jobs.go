@@ -117,3 +117,15 @@ func (c *Client) inNamespace(job *structs.Job) *structs.Job {
 	cp.Namespace = c.namespace
 	return cp
 }
+
+// Scale sets a group's count (PUT /v1/job/<id>/scale). The count must lie
+// within the group's scaling block, when it has one.
+func (j *Jobs) Scale(id, group string, count int) (*structs.JobRegisterResponse, *WriteMeta, error) {
+	body := map[string]any{"group": group, "count": count}
+	var out structs.JobRegisterResponse
+	wm, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(id)+"/scale", nil, body, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, wm, nil
+}

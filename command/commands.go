@@ -65,6 +65,7 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"job history":  func() (cli.Command, error) { return &JobHistoryCommand{Meta: meta()}, nil },
 		"job revert":   func() (cli.Command, error) { return &JobRevertCommand{Meta: meta()}, nil },
 		"job dispatch": func() (cli.Command, error) { return &JobDispatchCommand{Meta: meta()}, nil },
+		"job scale":    func() (cli.Command, error) { return &JobScaleCommand{Meta: meta()}, nil },
 		"job periodic": func() (cli.Command, error) { return &JobPeriodicCommand{Meta: meta()}, nil },
 		"job periodic force": func() (cli.Command, error) {
 			return &JobPeriodicForceCommand{Meta: meta()}, nil

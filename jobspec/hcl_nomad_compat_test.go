@@ -117,3 +117,47 @@ func TestMemoryMaxUnlimitedValidates(t *testing.T) {
 	}
 }
 
+
+func TestHCLScalingAndMigrate(t *testing.T) {
+	job := parseHCLString(t, `job "s" {
+  group "g" {
+    count = 2
+    scaling {
+      enabled = true
+      min     = 1
+      max     = 5
+      policy {
+        cooldown = "1m"
+        check "cpu" {
+          source = "prometheus"
+        }
+      }
+    }
+    migrate {
+      max_parallel     = 1
+      health_check     = "checks"
+      min_healthy_time = "10s"
+      healthy_deadline = "5m"
+    }
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+    }
+  }
+}`)
+	g := job.Groups[0]
+	if s := g.Scaling; s == nil || *s.Min != 1 || *s.Max != 5 || !*s.Enabled || s.Policy["cooldown"] != "1m" {
+		t.Fatalf("scaling: %+v", g.Scaling)
+	}
+	if m := g.Migrate; m == nil || *m.MaxParallel != 1 || m.HealthCheck != "checks" || m.HealthyDeadline.Std().Minutes() != 5 {
+		t.Fatalf("migrate: %+v", g.Migrate)
+	}
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	g.Count = 9
+	if err := job.Validate(); err == nil || !strings.Contains(err.Error(), `group "g": scaling: the group's count 9 is outside min 1 and max 5`) {
+		t.Fatalf("count above max: %v", err)
+	}
+}

@@ -122,6 +122,10 @@ func parseJSONJob(filename string, src []byte) (*structs.Job, error) {
 	return wrapped.Job, nil
 }
 
+// HasTopLevelKey reports whether src is a JSON object with key among its
+// top-level keys (see hasTopLevelKey).
+func HasTopLevelKey(src []byte, key string) bool { return hasTopLevelKey(src, key) }
+
 // hasTopLevelKey reports whether src is a JSON object with the given key
 // among its top-level keys. It reads tokens only as far as it must, so a
 // syntax error later in the file does not hide a leading "job" key (the

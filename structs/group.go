@@ -24,6 +24,10 @@ type TaskGroup struct {
 	Reschedule *ReschedulePolicy `json:"reschedule,omitempty" hcl:"reschedule,block"`
 	// Services are registered with Consul while the allocation runs.
 	Services []*Service `json:"services,omitempty" hcl:"service,block"`
+	// Scaling bounds `appmesh job scale` (scaling.go).
+	Scaling *ScalingPolicy `json:"scaling,omitempty" hcl:"scaling,block"`
+	// Migrate is Nomad's drain setting, parsed and validated only.
+	Migrate *MigrateStrategy `json:"migrate,omitempty" hcl:"migrate,block"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -46,6 +50,11 @@ func (g *TaskGroup) Canonicalize(job *Job) {
 	for _, s := range g.Services {
 		s.Canonicalize(job.ID + "-" + g.Name)
 	}
+	if g.Scaling != nil && g.Scaling.Min == nil && g.Scaling.Max != nil {
+		// As in Nomad, min is the count the group was submitted with.
+		lo := g.Count
+		g.Scaling.Min = &lo
+	}
 }
 
 // Validate checks the group; problems are relative to the group.
@@ -61,6 +70,8 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("update", g.Update.Validate())
 	v.Merge("restart", g.Restart.Validate())
 	v.Merge("reschedule", g.Reschedule.Validate())
+	v.Merge("scaling", g.Scaling.Validate(g.Count))
+	v.Merge("migrate", g.Migrate.Validate())
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	if len(g.Tasks) == 0 {
 		v.Add("", "group must have at least one task")
@@ -120,6 +131,8 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.Restart = g.Restart.Copy()
 	c.Reschedule = g.Reschedule.Copy()
 	c.Services = CopyServices(g.Services)
+	c.Scaling = g.Scaling.Copy()
+	c.Migrate = g.Migrate.Copy()
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

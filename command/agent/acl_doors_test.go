@@ -145,6 +145,8 @@ func TestHTTPDoors(t *testing.T) {
 			{"GET", "/v1/job/cron/periodic" + ns, ""},
 			{"PUT", "/v1/job/web/plan" + ns, jobBody}, {"PUT", "/v1/job/web/revert" + ns, `{"version":0}`},
 			{"PUT", "/v1/job/param/dispatch" + ns, `{}`}, {"PUT", "/v1/job/cron/periodic/force" + ns, ""},
+			{"PUT", "/v1/job/web/scale" + ns, `{"group":"g","count":2}`},
+			{"POST", "/v1/job/web/scale" + ns, `{"Count":2,"Target":{"Group":"g"}}`},
 			{"DELETE", "/v1/job/web" + ns, ""},
 		},
 		"/v1/allocations":           {{"GET", "/v1/allocations" + ns, ""}},

@@ -14,9 +14,10 @@ func (s *HTTPServer) registerRoutes() {
 		post: viaRPC(s.jobRegister),
 	})
 	s.route("/v1/job/{rest...}", map[string]door{
-		get: viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
-		del: viaRPC(s.jobDeregister),
-		put: viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert
+		get:  viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
+		del:  viaRPC(s.jobDeregister),
+		put:  viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert, scale
+		post: viaRPC(s.jobPost),             // scale
 	})
 	s.route("/v1/allocations", map[string]door{get: viaRPC(s.allocList)})
 	s.route("/v1/allocation/{id}", map[string]door{get: viaRPC(s.allocGet)})
