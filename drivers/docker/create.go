@@ -45,7 +45,7 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 	if err := checkVolumes(tc.Volumes); err != nil {
 		return client.ContainerCreateOptions{}, err
 	}
-	exposed, bindings, err := portBindings(cfg.Ports, tc)
+	exposed, bindings, err := portBindings(cfg.Ports, cfg.PortsTo, tc)
 	if err != nil {
 		return client.ContainerCreateOptions{}, err
 	}
@@ -115,8 +115,9 @@ func checkVolumes(vols []string) error {
 }
 
 // portBindings maps each label in `ports` to the allocation's host port;
-// the container port is the same number unless port_map says otherwise.
-func portBindings(alloc map[string]int, tc *taskConfig) (network.PortSet, network.PortMap, error) {
+// the container port is the network block's `to` for the label, else the
+// same number, unless port_map says otherwise.
+func portBindings(alloc, to map[string]int, tc *taskConfig) (network.PortSet, network.PortMap, error) {
 	if len(tc.Ports) == 0 {
 		return nil, nil, nil
 	}
@@ -127,6 +128,9 @@ func portBindings(alloc map[string]int, tc *taskConfig) (network.PortSet, networ
 			return nil, nil, fmt.Errorf("config: port %q is not a port of the allocation", label)
 		}
 		inner := host
+		if n := to[label]; n > 0 {
+			inner = n
+		}
 		if n, ok := tc.PortMap[label]; ok {
 			inner = n
 		}
