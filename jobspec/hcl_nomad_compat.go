@@ -1,6 +1,7 @@
 package jobspec
 
 import (
+	"fmt"
 	"reflect"
 
 	"github.com/appmesh/appmesh/structs"
@@ -38,6 +39,15 @@ func (d *hclDecoder) nomadBlockForm(blk *hclsyntax.Block, target reflect.Value, 
 // nomadAttributeForm handles an argument written in a Nomad form; it
 // reports whether it did.
 func (d *hclDecoder) nomadAttributeForm(attr *hclsyntax.Attribute, target reflect.Value, blockType string) bool {
+	if blockType == "job" && attr.Name == "region" {
+		// One cluster is one region: Nomad's default region names it.
+		var region string
+		if d.evalInto(attr, reflect.ValueOf(&region).Elem()) && region != "global" {
+			d.diags = append(d.diags, errorAt(attr.SrcRange, "Unsupported argument",
+				fmt.Sprintf("region %q: appmesh has one region per cluster; leave region out or set it to \"global\".", region)))
+		}
+		return true
+	}
 	if blockType != "periodic" {
 		return false
 	}

@@ -44,7 +44,7 @@ var nomadRenames = map[string]map[string]string{
 // that mean "Nomad's default" and are accepted too.
 var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
-		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag", "Migrate"},
+		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
 	"TaskGroup": {"Volumes", "Disconnect", "EphemeralDisk", "Consul", "ShutdownDelay",
 		"StopAfterClientDisconnect", "MaxClientDisconnect", "PreventRescheduleOnLost"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
