@@ -92,6 +92,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 		v.Merge(fmt.Sprintf("task %q", t.Name), tv.ErrorOrNil())
 	}
 	validateServices(v, g.Services, g.Network)
+	validateGroupCheckTasks(v, g)
 	return v.ErrorOrNil()
 }
 

@@ -40,3 +40,32 @@ func TestMigrateStrategyValidate(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestGroupServiceCheckTask(t *testing.T) {
+	group := func(c *Check) *TaskGroup {
+		return &TaskGroup{Name: "g", Count: 1,
+			Network:  &NetworkResource{Ports: []*Port{{Label: "http"}}},
+			Services: []*Service{{Name: "api", Port: "http", Checks: []*Check{c}}},
+			Tasks:    []*Task{{Name: "web", Driver: "raw_exec", Config: map[string]any{"command": "/bin/true"}}}}
+	}
+	job := &Job{ID: "j"}
+	cases := []struct {
+		c    *Check
+		want string
+	}{
+		{&Check{Type: CheckTypeScript, Command: "/bin/true", Task: "web", OnUpdate: "ignore_warnings"}, ""},
+		{&Check{Type: CheckTypeScript, Command: "/bin/true"}, `needs task = "<task>"`},
+		{&Check{Type: CheckTypeScript, Command: "/bin/true", Task: "db"}, `task "db" is not a task of the group`},
+		{&Check{Type: CheckTypeTCP, Task: "web"}, "task is only for script checks"},
+		{&Check{Type: CheckTypeTCP, OnUpdate: "sometimes"}, `on_update "sometimes" is invalid`},
+		{&Check{Type: CheckTypeTCP, Expose: true}, "expose is a Consul Connect feature"},
+	}
+	for _, tc := range cases {
+		g := group(tc.c)
+		g.Canonicalize(job)
+		err := g.Validate(job)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: %v, want %q", tc.c, err, tc.want)
+		}
+	}
+}
