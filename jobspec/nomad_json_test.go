@@ -127,3 +127,53 @@ func TestJSONNamesNomadFeatures(t *testing.T) {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
 }
+
+// The group-level blocks of Nomad's API JSON that appmesh has.
+func TestNomadJSONGroupBlocks(t *testing.T) {
+	src := `{"Job": {"ID": "g", "Migrate": {"MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 10000000000, "HealthyDeadline": 300000000000},
+  "TaskGroups": [{
+    "Name": "web", "Count": 2,
+    "Networks": [{"ReservedPorts": [{"Label": "http", "Value": 8080, "To": 0}]}],
+    "Services": [{"Name": "web", "PortLabel": "http", "Provider": "consul", "Tags": ["a"],
+      "Checks": [{"Name": "alive", "Type": "script", "Command": "/bin/true", "TaskName": "t", "OnUpdate": "ignore", "Interval": 10000000000, "Timeout": 2000000000, "Expose": false}]}],
+    "Scaling": {"ID": "x", "Type": "horizontal", "Target": {"Group": "web"}, "Min": 1, "Max": 4, "Enabled": true, "Policy": {"cooldown": "1m"}},
+    "Affinities": [{"LTarget": "${node.datacenter}", "RTarget": "dc1", "Operand": "=", "Weight": 50}],
+    "Spreads": [{"Attribute": "${node.datacenter}", "Weight": 100, "SpreadTarget": [{"Value": "dc1", "Percent": 100}]}],
+    "Update": {"MaxParallel": 1, "MinHealthyTime": 5000000000, "HealthyDeadline": 60000000000, "AutoRevert": true},
+    "Tasks": [{"Name": "t", "Driver": "raw_exec", "Config": {"command": "/bin/sleep", "args": ["60"]},
+      "Artifacts": [{"GetterSource": "https://example.com/a.txt", "GetterOptions": {"checksum": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, "RelativeDest": "local/"}]}]
+  }]}}`
+	job, err := Parse("g.json", []byte(src), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := job.Groups[0]
+	if g.Network == nil || g.Network.Ports[0].Static != 8080 {
+		t.Errorf("ReservedPorts: %+v", g.Network)
+	}
+	if s := g.Services[0]; s.Port != "http" || s.Checks[0].Task != "t" || s.Checks[0].OnUpdate != "ignore" || s.Checks[0].Interval.Std().Seconds() != 10 {
+		t.Errorf("service: %+v %+v", s, s.Checks[0])
+	}
+	if g.Scaling == nil || *g.Scaling.Min != 1 || *g.Scaling.Max != 4 || g.Scaling.Policy["cooldown"] != "1m" {
+		t.Errorf("scaling: %+v", g.Scaling)
+	}
+	if a := g.Affinities[0]; a.Attribute != "${node.datacenter}" || a.Value != "dc1" || a.Weight != 50 {
+		t.Errorf("affinity: %+v", a)
+	}
+	if sp := g.Spreads[0]; len(sp.Targets) != 1 || sp.Targets[0].Value != "dc1" || sp.Targets[0].Percent != 100 {
+		t.Errorf("spread: %+v", sp)
+	}
+	if g.Update == nil || !g.Update.AutoRevert || g.Update.MaxParallel != 1 {
+		t.Errorf("update: %+v", g.Update)
+	}
+	if art := g.Tasks[0].Artifacts[0]; art.Source != "https://example.com/a.txt" || art.Destination != "local/" || art.Options["checksum"] == "" {
+		t.Errorf("artifact: %+v", art)
+	}
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if g.Migrate == nil || *g.Migrate.MaxParallel != 1 {
+		t.Errorf("the job's migrate is not the group's default: %+v", g.Migrate)
+	}
+}
