@@ -83,4 +83,3 @@ func (d *hclDecoder) evalInto(attr *hclsyntax.Attribute, v reflect.Value) bool {
 	}
 	return d.assign(v, attr.Name, val, attr.Expr.Range(), attr.SrcRange)
 }
-

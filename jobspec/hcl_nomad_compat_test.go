@@ -117,7 +117,6 @@ func TestMemoryMaxUnlimitedValidates(t *testing.T) {
 	}
 }
 
-
 func TestHCLScalingAndMigrate(t *testing.T) {
 	job := parseHCLString(t, `job "s" {
   group "g" {
@@ -159,5 +158,32 @@ func TestHCLScalingAndMigrate(t *testing.T) {
 	g.Count = 9
 	if err := job.Validate(); err == nil || !strings.Contains(err.Error(), `group "g": scaling: the group's count 9 is outside min 1 and max 5`) {
 		t.Fatalf("count above max: %v", err)
+	}
+}
+
+// Nomad features appmesh lacks are named, with their block, in HCL and in
+// Nomad's JSON.
+func TestNomadOnlyFeaturesNamed(t *testing.T) {
+	_, err := Parse("x.hcl", []byte(`job "x" {
+  group "g" {
+    max_client_disconnect = "1h"
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+      identity { env = true }
+    }
+  }
+}`), "")
+	for _, want := range []string{
+		"`max_client_disconnect` is a Nomad feature appmesh does not support (found in a group block)",
+		"`identity` is a Nomad feature appmesh does not support (found in a task block)",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("HCL: %v\nwant %s", err, want)
+		}
+	}
+	_, err = Parse("x.json", []byte(`{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "MaxClientDisconnect": 3600000000000}]}}`), "")
+	if want := "Job.TaskGroups[0].MaxClientDisconnect: `max_client_disconnect` is a Nomad feature"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("JSON: %v\nwant %s", err, want)
 	}
 }

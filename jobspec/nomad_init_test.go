@@ -70,7 +70,7 @@ func TestNomadInitExamples(t *testing.T) {
 func mentionsAny(problem string, paths []string) bool {
 	for _, p := range paths {
 		name := p[strings.LastIndex(p, ".")+1:]
-		if strings.Contains(problem, `"`+name+`"`) {
+		if strings.Contains(problem, `"`+name+`"`) || strings.Contains(problem, "`"+name+"`") {
 			return true
 		}
 	}

@@ -1,7 +1,6 @@
 package jobspec
 
 import (
-
 	"strings"
 	"testing"
 	"time"
@@ -116,8 +115,6 @@ func TestSnakeCase(t *testing.T) {
 		}
 	}
 }
-
-
 
 // appmesh's own JSON form names Nomad features as the HCL parser does.
 func TestJSONNamesNomadFeatures(t *testing.T) {
