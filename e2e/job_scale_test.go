@@ -46,11 +46,20 @@ func TestJobScale(t *testing.T) {
 		a.fatalf("job run: %s", r)
 	}
 	a.waitProcs(marker, 1)
+	first := findProcs(marker)[0]
 
 	if r := a.cli("job scale", id, "web", "3"); r.code != 0 || !strings.Contains(r.stdout, `scaled to 3`) {
 		a.fatalf("job scale to 3: %s", r)
 	}
 	a.waitProcs(marker, 3)
+	// Only the count changed: the running copy is kept, not replaced.
+	kept := false
+	for _, p := range findProcs(marker) {
+		kept = kept || p.pid == first.pid
+	}
+	if !kept {
+		a.fatalf("the process that ran before the scale (pid %d) was replaced: %s", first.pid, describeProcs(findProcs(marker)))
+	}
 
 	r := a.cli("job scale", id, "web", "4")
 	if r.code == 0 || !strings.Contains(r.stderr, "count 4 is outside its scaling block's min 1 and max 3") {
