@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -58,6 +59,22 @@ func TestNomadAPIJSON(t *testing.T) {
 	a.waitAllocs(id, "the allocation to complete", func(as []alloc) (bool, string) {
 		return len(as) == 1 && as[0].ClientStatus == "complete", describeAllocs(as)
 	})
+
+	// Nomad's plan body: {"Job": ..., "Diff": true}, with the count changed.
+	planBody := strings.Replace(strings.Replace(nomadAPIJob(id, out), `"EnforceIndex": false`, `"Diff": true`, 1),
+		`"Count": 1`, `"Count": 2`, 1)
+	r = a.request(http.MethodPut, "/v1/job/"+id+"/plan", []byte(planBody))
+	var plan struct {
+		Diff *struct {
+			Type   string `json:"type"`
+			Fields []struct {
+				Path string `json:"path"`
+			} `json:"fields"`
+		} `json:"diff"`
+	}
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &plan) != nil || plan.Diff == nil || plan.Diff.Type != "edited" {
+		a.fatalf("PUT /v1/job/%s/plan with Nomad's body: %d %s; want 200 with an edited diff", id, r.status, r.body)
+	}
 
 	// The same form through the CLI, from a .json file.
 	out2 := filepath.Join(dir, "cli.out")

@@ -26,6 +26,8 @@ type NomadRegister struct {
 	Job            *structs.Job
 	EnforceIndex   bool
 	JobModifyIndex uint64
+	// Diff is a plan request's "Diff" (PUT /v1/job/<id>/plan).
+	Diff bool
 }
 
 // IsNomadJSON reports whether src is a JSON object in Nomad's API form: a
@@ -87,12 +89,16 @@ func (tr *nomadTranslator) registerFields(top map[string]any, out *NomadRegister
 		v := top[key]
 		switch key {
 		case "Job":
-		case "EnforceIndex":
+		case "EnforceIndex", "Diff":
 			b, ok := v.(bool)
 			if !ok && v != nil {
 				tr.problem(key, "expected true or false, got %s", jsonKind(v))
 			}
-			out.EnforceIndex = b
+			if key == "Diff" {
+				out.Diff = b
+			} else {
+				out.EnforceIndex = b
+			}
 		case "JobModifyIndex":
 			if v == nil {
 				continue
@@ -112,7 +118,7 @@ func (tr *nomadTranslator) registerFields(top map[string]any, out *NomadRegister
 				tr.problem(key, "%s", nomadIgnoredMessage(key))
 			}
 		default:
-			tr.problem(key, "%s", unknownNomadKey(key, []string{"Job", "EnforceIndex", "JobModifyIndex", "Submission"}))
+			tr.problem(key, "%s", unknownNomadKey(key, []string{"Job", "EnforceIndex", "JobModifyIndex", "Submission", "Diff"}))
 		}
 	}
 }
