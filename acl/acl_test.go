@@ -24,7 +24,7 @@ func mustACL(t testing.TB, rules ...string) *ACL {
 var (
 	readSet  = []string{CapabilityListJobs, CapabilityReadJob}
 	writeSet = append(append([]string(nil), readSet...), CapabilitySubmitJob, CapabilityDispatchJob,
-		CapabilityReadLogs, CapabilityAllocExec, CapabilityAllocLifecycle, CapabilityRunCommand)
+		CapabilityReadLogs, CapabilityAllocExec, CapabilityAllocLifecycle, CapabilityRunCommand, CapabilityScaleJob)
 )
 
 // grantedIn lists the capabilities a allows in ns, in ValidCapabilities order.
@@ -80,7 +80,8 @@ func TestNamespacePolicyExpansion(t *testing.T) {
 		{"write", []string{`namespace "a" { policy = "write" }`}, "a", writeSet},
 		{"write does not imply privileged jobs", []string{`namespace "a" { policy = "write" }`}, "a", writeSet},
 		{"write plus privileged", []string{`namespace "a" { policy = "write" capabilities = ["submit-privileged-job"] }`}, "a",
-			append(append([]string(nil), writeSet...), CapabilitySubmitPrivilegedJob)},
+			// ValidCapabilities order: scale-job came after submit-privileged-job.
+			append(append([]string(nil), writeSet[:len(writeSet)-1]...), CapabilitySubmitPrivilegedJob, CapabilityScaleJob)},
 		{"capabilities alone", []string{`namespace "a" { capabilities = ["read-logs", "alloc-exec"] }`}, "a",
 			[]string{CapabilityReadLogs, CapabilityAllocExec}},
 		{"read plus one", []string{`namespace "a" { policy = "read" capabilities = ["dispatch-job"] }`}, "a",

@@ -18,6 +18,9 @@ const (
 	CapabilityAllocExec      = "alloc-exec"
 	CapabilityAllocLifecycle = "alloc-lifecycle"
 	CapabilityRunCommand     = "run-command"
+	// CapabilityScaleJob changes a group's count (job scale) without the
+	// right to submit a new specification.
+	CapabilityScaleJob = "scale-job"
 	// CapabilitySubmitPrivilegedJob is needed, on top of submit-job or
 	// run-command, for jobs that can become root on a node (raw_exec, user
 	// root or no user, privileged docker, host bind mounts). It is never
@@ -61,6 +64,7 @@ var allCapabilities = []string{
 	CapabilityAllocLifecycle,
 	CapabilityRunCommand,
 	CapabilitySubmitPrivilegedJob,
+	CapabilityScaleJob,
 }
 
 // validPolicies lists the dispositions, for error messages.
@@ -93,6 +97,8 @@ func capBit(capability string) (capSet, bool) {
 		return 1 << 8, true
 	case CapabilitySubmitPrivilegedJob:
 		return 1 << 9, true
+	case CapabilityScaleJob:
+		return 1 << 10, true
 	}
 	return 0, false
 }
@@ -111,7 +117,7 @@ var (
 	readCaps  = capsOf(CapabilityListJobs, CapabilityReadJob)
 	writeCaps = readCaps | capsOf(CapabilitySubmitJob, CapabilityDispatchJob,
 		CapabilityReadLogs, CapabilityAllocExec, CapabilityAllocLifecycle,
-		CapabilityRunCommand)
+		CapabilityRunCommand, CapabilityScaleJob)
 )
 
 func isValidCapability(c string) bool {

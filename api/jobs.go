@@ -141,3 +141,15 @@ func (j *Jobs) Parse(req *ParseRequest) (*structs.Job, error) {
 	}
 	return out.Job, nil
 }
+
+// Scale sets a group's count (PUT /v1/job/<id>/scale). The count must lie
+// within the group's scaling block, when it has one.
+func (j *Jobs) Scale(id, group string, count int) (*structs.JobRegisterResponse, *WriteMeta, error) {
+	body := map[string]any{"group": group, "count": count}
+	var out structs.JobRegisterResponse
+	wm, err := j.c.write(http.MethodPut, "/v1/job/"+escapeID(id)+"/scale", nil, body, &out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &out, wm, nil
+}

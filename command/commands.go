@@ -73,6 +73,7 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"deployment promote": func() (cli.Command, error) { return &DeploymentPromoteCommand{Meta: meta()}, nil },
 		"deployment fail":    func() (cli.Command, error) { return &DeploymentFailCommand{Meta: meta()}, nil },
 		"job periodic":       func() (cli.Command, error) { return &JobPeriodicCommand{Meta: meta()}, nil },
+		"job scale":          func() (cli.Command, error) { return &JobScaleCommand{Meta: meta()}, nil },
 		"job periodic force": func() (cli.Command, error) {
 			return &JobPeriodicForceCommand{Meta: meta()}, nil
 		},

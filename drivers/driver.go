@@ -93,6 +93,9 @@ type TaskConfig struct {
 	LogMaxFileSizeMB int `json:"log_max_file_size_mb,omitempty"`
 	// Ports maps the allocation's port labels to host ports.
 	Ports map[string]int `json:"ports,omitempty"`
+	// PortsTo maps a port label to the port inside the task (the network
+	// block's `to`), for labels that set one: a container listens there.
+	PortsTo map[string]int `json:"ports_to,omitempty"`
 	// Stdin gives the task a standard input fed through a FIFO in its log
 	// directory (StdinFIFOPath) instead of /dev/null.
 	Stdin bool `json:"stdin,omitempty"`

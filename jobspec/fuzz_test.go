@@ -48,7 +48,7 @@ func FuzzParseHCL(f *testing.F) {
 // FuzzStrictDecodeJSON checks that the strict decoder never panics and
 // never accepts what encoding/json rejects.
 func FuzzStrictDecodeJSON(f *testing.F) {
-	for _, path := range []string{"testdata/hello.json", "testdata/hello-bare.json"} {
+	for _, path := range []string{"testdata/hello.json", "testdata/hello-bare.json", "testdata/nomad/api-job.json"} {
 		src, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)

@@ -156,6 +156,9 @@ func (d *hclDecoder) decodeBody(body *hclsyntax.Body, target reflect.Value, bloc
 
 func (d *hclDecoder) decodeAttribute(attr *hclsyntax.Attribute, target reflect.Value, blockType string, s *hclSchema, defined map[string]hcl.Range) {
 	f := s.fields[attr.Name]
+	if f == nil && d.nomadAttributeForm(attr, target, blockType) {
+		return
+	}
 	switch {
 	case f == nil:
 		d.diags = append(d.diags, errorAt(attr.NameRange, "Unsupported argument", unknownArgumentDetail(attr.Name, blockType, s)))
@@ -201,6 +204,9 @@ func unknownArgumentDetail(name, blockType string, s *hclSchema) string {
 
 func (d *hclDecoder) decodeNestedBlock(blk *hclsyntax.Block, target reflect.Value, blockType string, s *hclSchema, defined map[string]hcl.Range) {
 	f := s.fields[blk.Type]
+	if f == nil && d.nomadBlockForm(blk, target, blockType) {
+		return
+	}
 	switch {
 	case f == nil || f.serverOnly:
 		detail := fmt.Sprintf("Blocks of type %q are not expected here.", blk.Type)

@@ -14,12 +14,15 @@ var nomadOnly = map[string]map[string]string{
 		"multiregion":  "appmesh has one region per cluster",
 		"node_pool":    "use constraints on node meta instead",
 		"ui":           "the web UI shows no per-job description",
+		"all_at_once":  "the scheduler places a job's allocations as capacity allows",
 	},
 	"group": {
 		"consul":                       "the Consul integration is configured on the agent",
 		"vault":                        "Vault secrets are not integrated",
 		"stop_after_client_disconnect": "appmesh has no per-group client disconnect rules",
 		"prevent_reschedule_on_lost":   "appmesh reschedules lost allocations by the group's reschedule policy",
+		"max_client_disconnect":        "allocations of a node that stops heartbeating are lost and replaced by the reschedule policy",
+		"disconnect":                   "allocations of a node that stops heartbeating are lost and replaced by the reschedule policy",
 	},
 	"task": {
 		"vault":            "Vault secrets are not integrated; give the task its secrets another way (env, or an artifact from a protected URL)",
@@ -31,6 +34,7 @@ var nomadOnly = map[string]map[string]string{
 		"scaling":          "task-level (vertical) scaling is not supported",
 		"action":           "run the command with appmesh alloc exec instead",
 		"schedule":         "use a daily_window block (see job-spec.md)",
+		"identity":         "workload identity tokens are not issued yet; give the task its credentials another way",
 	},
 	"artifact": {
 		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",

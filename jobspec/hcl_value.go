@@ -195,6 +195,13 @@ func (d *hclDecoder) assign(fv reflect.Value, name string, val cty.Value, subjec
 			val = converted
 		}
 	}
+	// Quoted numbers and booleans (count = "3", sticky = "true") are
+	// converted as HCL's own type conversion does, as Nomad reads them.
+	if ty, ok := scalarType(fv.Type()); ok && val.Type() == cty.String {
+		if converted, err := convert.Convert(val, ty); err == nil {
+			val = converted
+		}
+	}
 	raw, err := ctyjson.Marshal(val, val.Type())
 	if err != nil {
 		d.diags = append(d.diags, errorAt(subject, "Invalid value", fmt.Sprintf("The value of %q cannot be used: %s.", name, err)))
@@ -225,6 +232,26 @@ func textualType(t reflect.Type) (cty.Type, bool) {
 		return cty.List(cty.String), true
 	case t.Kind() == reflect.Map && t.Elem().Kind() == reflect.String:
 		return cty.Map(cty.String), true
+	}
+	return cty.NilType, false
+}
+
+// scalarType returns cty.Number or cty.Bool for a numeric or boolean Go
+// type (through pointers), not for custom types.
+func scalarType(t reflect.Type) (cty.Type, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if _, custom := customUnmarshaler(t); custom {
+		return cty.NilType, false
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return cty.Bool, true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return cty.Number, true
 	}
 	return cty.NilType, false
 }

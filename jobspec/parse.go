@@ -91,8 +91,16 @@ func looksLikeJSON(src []byte) bool {
 }
 
 // parseJSONJob accepts both the body of PUT /v1/jobs (`{"job": {...}}`) and
-// a bare job object. A Job has no "job" key, so its presence decides.
+// a bare job object. A Job has no "job" key, so its presence decides. A
+// job in Nomad's API form ({"Job": {...}}, nomad_json.go) is read too.
 func parseJSONJob(filename string, src []byte) (*structs.Job, error) {
+	if IsNomadJSON(src) {
+		reg, err := ParseNomadJSON(filename, src)
+		if err != nil {
+			return nil, err
+		}
+		return reg.Job, nil
+	}
 	if !hasTopLevelKey(src, "job") {
 		job := &structs.Job{}
 		if err := StrictDecodeJSON(filename, src, job); err != nil {
@@ -113,6 +121,10 @@ func parseJSONJob(filename string, src []byte) (*structs.Job, error) {
 	}
 	return wrapped.Job, nil
 }
+
+// HasTopLevelKey reports whether src is a JSON object with key among its
+// top-level keys (see hasTopLevelKey).
+func HasTopLevelKey(src []byte, key string) bool { return hasTopLevelKey(src, key) }
 
 // hasTopLevelKey reports whether src is a JSON object with the given key
 // among its top-level keys. It reads tokens only as far as it must, so a

@@ -248,6 +248,8 @@ func (w *jsonWalker) object(t reflect.Type, path string) error {
 		key, _ := tok.(string)
 		f, known := fields[key]
 		switch {
+		case !known && nomadOnlyDetail(key, blockTypeOf(t)) != "":
+			err = w.problemAt(keyStart, joinPath(path, key), "%s", nomadOnlyDetail(key, blockTypeOf(t)))
 		case !known:
 			err = w.problemAt(keyStart, path, "%s", unknownFieldMessage(key, fields))
 		case seen[key]:

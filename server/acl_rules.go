@@ -27,6 +27,7 @@ var rpcRules = map[string]rpcRule{
 	structs.JobDispatchRPC:       nsRule(acl.CapabilityDispatchJob),
 	structs.JobPeriodicForceRPC:  nsRule(acl.CapabilitySubmitJob),
 	structs.JobPeriodicStatusRPC: nsRule(acl.CapabilityReadJob),
+	structs.JobScaleRPC:          {check: checkJobScale},
 
 	// Deployments (endpoint_deployment.go): reading is read-job, acting
 	// on one (promote, fail, set health) is submit-job, as in Nomad. The
@@ -139,6 +140,15 @@ var rpcRules = map[string]rpcRule{
 func checkJobRegister(r *authRequest) error {
 	args := r.args.(*structs.JobRegisterRequest)
 	return checkJobSubmit(r, args.Job, args.Namespace)
+}
+
+// checkJobScale allows scale-job, or submit-job which may change the
+// count by registering the job anyway.
+func checkJobScale(r *authRequest) error {
+	if err := r.acl.CheckNamespace(r.namespace(), acl.CapabilityScaleJob); err == nil {
+		return nil
+	}
+	return r.acl.CheckNamespace(r.namespace(), acl.CapabilitySubmitJob)
 }
 
 func checkJobPlan(r *authRequest) error {

@@ -41,6 +41,16 @@ type Check struct {
 	Interval     Duration      `json:"interval,omitempty"`
 	Timeout      Duration      `json:"timeout,omitempty"`
 	CheckRestart *CheckRestart `json:"check_restart,omitempty" hcl:"check_restart,block"`
+	// Task runs a group service's script check inside that task of the
+	// group (a group has no process of its own to run it in).
+	Task string `json:"task,omitempty"`
+	// OnUpdate is Nomad's say in deployments: require_healthy (default),
+	// ignore_warnings or ignore. appmesh's rollout reads task health, not
+	// service checks, so it is validated and kept for Nomad's files.
+	OnUpdate string `json:"on_update,omitempty"`
+	// Expose is Nomad's Consul Connect exposure of the check's path; appmesh
+	// has no Connect, so only false is accepted.
+	Expose bool `json:"expose,omitempty"`
 }
 
 // CheckRestart restarts the task after Limit consecutive failures of the

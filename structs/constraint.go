@@ -11,19 +11,23 @@ import (
 
 // Constraint operators.
 const (
-	ConstraintEqual         = "="
-	ConstraintNotEqual      = "!="
-	ConstraintGreater       = ">"
-	ConstraintGreaterEq     = ">="
-	ConstraintLess          = "<"
-	ConstraintLessEq        = "<="
-	ConstraintRegex         = "regexp"
-	ConstraintVersion       = "version"
-	ConstraintGlob          = "glob"
-	ConstraintSetContains   = "set_contains"
-	ConstraintIsSet         = "is_set"
-	ConstraintIsNotSet      = "is_not_set"
-	ConstraintDistinctHosts = "distinct_hosts"
+	ConstraintEqual       = "="
+	ConstraintNotEqual    = "!="
+	ConstraintGreater     = ">"
+	ConstraintGreaterEq   = ">="
+	ConstraintLess        = "<"
+	ConstraintLessEq      = "<="
+	ConstraintRegex       = "regexp"
+	ConstraintVersion     = "version"
+	ConstraintGlob        = "glob"
+	ConstraintSetContains = "set_contains"
+	// ConstraintSetContainsAll is Nomad's other name for set_contains.
+	ConstraintSetContainsAll = "set_contains_all"
+	// ConstraintSetContainsAny holds when any item of value is in attribute.
+	ConstraintSetContainsAny = "set_contains_any"
+	ConstraintIsSet          = "is_set"
+	ConstraintIsNotSet       = "is_not_set"
+	ConstraintDistinctHosts  = "distinct_hosts"
 	// ConstraintDistinctProperty limits how many allocations share one
 	// value of the attribute (value: the limit, default 1).
 	ConstraintDistinctProperty = "distinct_property"
@@ -50,7 +54,8 @@ func (c *Constraint) Validate() error {
 	}
 	switch op {
 	case ConstraintEqual, "==", "is", ConstraintNotEqual, "not", ConstraintGreater, ConstraintGreaterEq,
-		ConstraintLess, ConstraintLessEq, ConstraintGlob, ConstraintSetContains:
+		ConstraintLess, ConstraintLessEq, ConstraintGlob, ConstraintSetContains, ConstraintSetContainsAll,
+		ConstraintSetContainsAny:
 		if c.Attribute == "" {
 			v.Add("", "attribute is required for operator %q", op)
 		}
@@ -77,7 +82,7 @@ func (c *Constraint) Validate() error {
 			}
 		}
 	default:
-		v.Add("", "operator %q is unknown: use one of =, == (is), != (not), >, >=, <, <=, regexp, version, glob, set_contains, is_set, is_not_set, distinct_hosts, distinct_property", c.Operator)
+		v.Add("", "operator %q is unknown: use one of =, == (is), != (not), >, >=, <, <=, regexp, version, glob, set_contains (set_contains_all), set_contains_any, is_set, is_not_set, distinct_hosts, distinct_property", c.Operator)
 	}
 	return v.ErrorOrNil()
 }

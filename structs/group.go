@@ -30,6 +30,10 @@ type TaskGroup struct {
 	// EphemeralDisk is the allocation directory's scheduled size and
 	// whether its data follows a replacement (volume.go).
 	EphemeralDisk *EphemeralDisk `json:"ephemeral_disk,omitempty" hcl:"ephemeral_disk,block"`
+	// Scaling bounds `appmesh job scale` (scaling.go).
+	Scaling *ScalingPolicy `json:"scaling,omitempty" hcl:"scaling,block"`
+	// Migrate is Nomad's drain setting, parsed and validated only.
+	Migrate *MigrateStrategy `json:"migrate,omitempty" hcl:"migrate,block"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -52,6 +56,11 @@ func (g *TaskGroup) Canonicalize(job *Job) {
 	for _, s := range g.Services {
 		s.Canonicalize(job.ID + "-" + g.Name)
 	}
+	if g.Scaling != nil && g.Scaling.Min == nil && g.Scaling.Max != nil {
+		// As in Nomad, min is the count the group was submitted with.
+		lo := g.Count
+		g.Scaling.Min = &lo
+	}
 }
 
 // Validate checks the group; problems are relative to the group.
@@ -67,6 +76,8 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("update", g.Update.Validate())
 	v.Merge("restart", g.Restart.Validate())
 	v.Merge("reschedule", g.Reschedule.Validate())
+	v.Merge("scaling", g.Scaling.Validate(g.Count))
+	v.Merge("migrate", g.Migrate.Validate())
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	v.Merge("ephemeral_disk", g.EphemeralDisk.Validate())
 	validateVolumes(v, g)
@@ -90,6 +101,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	}
 	validateServices(v, g.Services, g.Network)
 	validateLifecycles(v, g.Tasks)
+	validateGroupCheckTasks(v, g)
 	return v.ErrorOrNil()
 }
 
@@ -134,6 +146,8 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.Services = CopyServices(g.Services)
 	c.Volumes = copyVolumes(g.Volumes)
 	c.EphemeralDisk = g.EphemeralDisk.Copy()
+	c.Scaling = g.Scaling.Copy()
+	c.Migrate = g.Migrate.Copy()
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

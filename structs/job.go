@@ -50,6 +50,8 @@ type Job struct {
 	// Reschedule is the default reschedule policy of groups without their
 	// own (structs/reschedule.go).
 	Reschedule *ReschedulePolicy `json:"reschedule,omitempty" hcl:"reschedule,block"`
+	// Migrate is the default of the groups' migrate blocks (scaling.go).
+	Migrate *MigrateStrategy `json:"migrate,omitempty" hcl:"migrate,block"`
 	// Periodic and Parameterized make the job a template whose children
 	// run (structs/periodic.go, structs/parameterized.go).
 	Periodic      *PeriodicConfig      `json:"periodic,omitempty" hcl:"periodic,block"`
@@ -113,6 +115,9 @@ func (j *Job) Canonicalize() {
 		j.Datacenters = []string{"*"}
 	}
 	for _, g := range j.Groups {
+		if g.Migrate == nil && j.Migrate != nil {
+			g.Migrate = j.Migrate.Copy()
+		}
 		g.Canonicalize(j)
 	}
 	j.Parameterized.Canonicalize()
@@ -149,6 +154,7 @@ func (j *Job) Validate() error {
 	}
 	v.Merge("update", j.Update.Validate())
 	v.Merge("reschedule", j.Reschedule.Validate())
+	v.Merge("migrate", j.Migrate.Validate())
 	j.validateSchedule(v)
 	validateAffinitiesSpreads(v, j.Affinities, j.Spreads)
 	if len(j.Groups) == 0 {
@@ -210,6 +216,7 @@ func (j *Job) Copy() *Job {
 	c.Affinities = append([]*Affinity(nil), j.Affinities...)
 	c.Spreads = append([]*Spread(nil), j.Spreads...)
 	c.Update = j.Update.Copy()
+	c.Migrate = j.Migrate.Copy()
 	c.Reschedule = j.Reschedule.Copy()
 	c.Periodic = j.Periodic.Copy()
 	c.Parameterized = j.Parameterized.Copy()

@@ -22,9 +22,10 @@ const (
 	MetaPeriodicForced = "appmesh.periodic.forced"
 )
 
-// cronParser reads cron expressions with a leading seconds field
-// ("0 */5 * * * *") and descriptors ("@hourly", "@every 90s").
-var cronParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom |
+// cronParser reads cron expressions of five fields, as Nomad and crontab
+// write them ("*/5 * * * *"), or six with a leading seconds field
+// ("0 */5 * * * *"), and descriptors ("@hourly", "@every 90s").
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom |
 	cron.Month | cron.Dow | cron.Descriptor)
 
 // PeriodicConfig makes a job a template that is launched on a schedule:
@@ -71,7 +72,7 @@ func (p *PeriodicConfig) Validate() error {
 	for _, c := range p.Crons {
 		s, err := cronParser.Parse(c)
 		if err != nil {
-			v.Add("", "cron %q is invalid (6 fields, seconds first, e.g. \"0 */5 * * * *\"): %v", c, err)
+			v.Add("", "cron %q is invalid (5 fields as in crontab, e.g. \"*/5 * * * *\", or 6 with seconds first): %v", c, err)
 		} else if s.Next(time.Now()).IsZero() {
 			v.Add("", "cron %q never fires (no matching date, e.g. February 30)", c)
 		}

@@ -71,7 +71,7 @@ func TestPeriodicValidate(t *testing.T) {
 	}{
 		{PeriodicConfig{}, "one of crons or interval"},
 		{PeriodicConfig{Crons: []string{"* * * * * *"}, Interval: Duration(time.Minute)}, "exclusive"},
-		{PeriodicConfig{Crons: []string{"*/5 * * * *"}}, "is invalid"},
+		{PeriodicConfig{Crons: []string{"*/5 * * *"}}, "is invalid"},
 		{PeriodicConfig{Crons: []string{"0 61 * * * *"}}, "is invalid"},
 		{PeriodicConfig{Interval: Duration(time.Millisecond)}, "too short"},
 		{PeriodicConfig{Interval: Duration(time.Minute), TimeZone: "Mars/Olympus"}, "not a known time zone"},
@@ -134,5 +134,21 @@ func TestValidateDispatch(t *testing.T) {
 	f := &ParameterizedConfig{Payload: DispatchPayloadForbidden}
 	if err := f.ValidateDispatch([]byte("x"), nil); err == nil || !strings.Contains(err.Error(), "forbidden") {
 		t.Errorf("forbidden payload: error %v", err)
+	}
+}
+
+// Nomad and crontab write five fields; the seconds field is optional.
+func TestPeriodicFiveFieldCron(t *testing.T) {
+	p := &PeriodicConfig{Crons: []string{"*/5 * * * *"}}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	next, err := p.nextFunc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 1, 1, 10, 2, 30, 0, time.UTC)
+	if got := next(from); !got.Equal(time.Date(2026, 1, 1, 10, 5, 0, 0, time.UTC)) {
+		t.Errorf("next launch of */5 after 10:02:30 is %v, want 10:05:00", got)
 	}
 }

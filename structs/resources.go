@@ -3,7 +3,9 @@ package structs
 // Resources are what a task asks for: CPU in MHz, memory and disk in MB.
 // MemoryMB is the hard limit unless MemoryMaxMB is set; then MemoryMB is the
 // reservation the scheduler counts (and the driver's soft limit) and
-// MemoryMaxMB the hard limit. Cores reserves whole cores for the task.
+// MemoryMaxMB the hard limit. MemoryMaxMB = -1 (MemoryMaxUnlimited, as in
+// Nomad) sets no hard limit at all: MemoryMB is only the reservation.
+// Cores reserves whole cores for the task.
 type Resources struct {
 	CPU         int `json:"cpu"`
 	MemoryMB    int `json:"memory"`
@@ -14,6 +16,9 @@ type Resources struct {
 	DiskMB int `json:"disk,omitempty"`
 }
 
+// MemoryMaxUnlimited as memory_max lifts the task's hard memory limit.
+const MemoryMaxUnlimited = -1
+
 // Validate checks the resources.
 func (r *Resources) Validate() error {
 	v := &ValidationError{}
@@ -23,8 +28,8 @@ func (r *Resources) Validate() error {
 	if r.MemoryMB < 0 {
 		v.Add("", "memory must not be negative (got %d)", r.MemoryMB)
 	}
-	if r.MemoryMaxMB < 0 {
-		v.Add("", "memory_max must not be negative (got %d)", r.MemoryMaxMB)
+	if r.MemoryMaxMB < MemoryMaxUnlimited {
+		v.Add("", "memory_max must not be negative (got %d); -1 means no hard limit", r.MemoryMaxMB)
 	} else if r.MemoryMaxMB > 0 && r.MemoryMaxMB < r.MemoryMB {
 		v.Add("", "memory_max (%d) must be at least memory (%d)", r.MemoryMaxMB, r.MemoryMB)
 	}

@@ -106,7 +106,62 @@ func validateServiceCheck(c *Check, s *Service, net *NetworkResource) error {
 	if c.Interval < 0 || c.Timeout < 0 {
 		v.Add("", "interval and timeout must not be negative")
 	}
+	validateCheckNomadFields(v, c)
 	return v.ErrorOrNil()
+}
+
+// validateCheckNomadFields checks on_update and expose.
+func validateCheckNomadFields(v *ValidationError, c *Check) {
+	switch c.OnUpdate {
+	case "", "require_healthy", "ignore_warnings", "ignore":
+	default:
+		v.Add("", "on_update %q is invalid: use require_healthy, ignore_warnings or ignore", c.OnUpdate)
+	}
+	if c.Expose {
+		v.Add("", "expose is a Consul Connect feature, which appmesh does not support: remove it")
+	}
+}
+
+// validateGroupCheckTasks checks that a group service's check.task names
+// a task of the group and is set on script checks only.
+func validateGroupCheckTasks(v *ValidationError, g *TaskGroup) {
+	for i, s := range g.Services {
+		if s == nil {
+			continue
+		}
+		for j, c := range s.Checks {
+			if c == nil {
+				continue
+			}
+			prefix := fmt.Sprintf("service %d: check %d", i+1, j+1)
+			switch {
+			case c.Task != "" && c.Type != CheckTypeScript:
+				v.Add(prefix, "task is only for script checks: the %s check runs from the client", c.Type)
+			case c.Task != "" && g.LookupTask(c.Task) == nil:
+				v.Add(prefix, "task %q is not a task of the group", c.Task)
+			case c.Task == "" && c.Type == CheckTypeScript:
+				v.Add(prefix, "a script check of a group service needs task = \"<task>\": the task of the group it runs in")
+			}
+		}
+	}
+	for _, t := range g.Tasks {
+		for _, s := range t.Services {
+			for j, c := range s.GetChecks() {
+				if c != nil && c.Task != "" {
+					v.Add(fmt.Sprintf("task %q: service %q: check %d", t.Name, s.Name, j+1),
+						"task is only for checks of group services: a task's checks run in the task already")
+				}
+			}
+		}
+	}
+}
+
+// GetChecks returns the service's checks; nil-safe.
+func (s *Service) GetChecks() []*Check {
+	if s == nil {
+		return nil
+	}
+	return s.Checks
 }
 
 func hasPortLabel(net *NetworkResource, label string) bool {

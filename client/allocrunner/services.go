@@ -1,6 +1,9 @@
 package allocrunner
 
 import (
+	"context"
+	"time"
+
 	"github.com/appmesh/appmesh/client/consul"
 	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/structs"
@@ -29,7 +32,7 @@ func (ar *AllocRunner) syncGroupServices(status string) {
 		a := ar.alloc
 		ar.mu.Unlock()
 		w := &consul.Workload{AllocID: a.ID, JobID: a.JobID, Group: a.TaskGroup,
-			Services: gs.services, Ports: a.AllocatedPorts}
+			Services: gs.services, Ports: a.AllocatedPorts, ExecIn: ar.execIn}
 		if err := gs.reg.RegisterWorkload(w); err != nil {
 			ar.logger.Error("cannot register the group's services with consul", "error", err)
 		}
@@ -58,4 +61,22 @@ func newGroupServices(reg taskrunner.ServiceRegistrar, g *structs.TaskGroup) *gr
 		return nil
 	}
 	return &groupServices{reg: reg, services: g.Services}
+}
+
+// execIn returns a script check runner inside the named task of the
+// allocation (check.task of a group service), or nil when there is none.
+func (ar *AllocRunner) execIn(task string) consul.ExecFunc {
+	for _, tr := range ar.tasks {
+		if tr.TaskName() != task {
+			continue
+		}
+		return func(_ context.Context, cmd []string, timeout time.Duration) (int, string, error) {
+			res, err := tr.Exec(cmd, timeout)
+			if err != nil {
+				return -1, "", err
+			}
+			return res.ExitCode, string(res.Stdout) + string(res.Stderr), nil
+		}
+	}
+	return nil
 }

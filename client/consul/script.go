@@ -29,7 +29,7 @@ type scriptCheck struct {
 // startScripts starts the runners of the workload's script checks that
 // are not running yet. c.mu is held.
 func (c *ServiceClient) startScripts(w *Workload) {
-	if w.Exec == nil {
+	if w.Exec == nil && w.ExecIn == nil {
 		return
 	}
 	for _, s := range w.Services {
@@ -39,10 +39,17 @@ func (c *ServiceClient) startScripts(w *Workload) {
 			if ch.Type != structs.CheckTypeScript || c.scripts[cid] != nil {
 				continue
 			}
+			exec := w.Exec
+			if ch.Task != "" && w.ExecIn != nil {
+				exec = w.ExecIn(ch.Task)
+			}
+			if exec == nil {
+				continue // its TTL runs out: the check shows critical
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			sc := &scriptCheck{
 				api: c.api, checkID: cid, cmd: append([]string{ch.Command}, ch.Args...),
-				interval: ch.IntervalOr(), timeout: ch.TimeoutOr(), exec: w.Exec,
+				interval: ch.IntervalOr(), timeout: ch.TimeoutOr(), exec: exec,
 				logger: c.logger.With("check_id", cid), cancel: cancel,
 			}
 			c.scripts[cid] = sc

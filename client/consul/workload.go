@@ -26,6 +26,9 @@ type Workload struct {
 	Ports    []structs.AllocatedPort
 	// Exec runs script checks; nil when the workload has none.
 	Exec ExecFunc
+	// ExecIn runs a group service's script check in the task its
+	// check.task names; nil, or a nil result, when that task cannot.
+	ExecIn func(task string) ExecFunc
 }
 
 // Owner is the task's name, or the group's for group services.

@@ -101,5 +101,18 @@ func (h *envHook) Name() string { return "env" }
 func (h *envHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error {
 	cfg.Env = buildEnv(h.tr.task, h.tr.alloc, cfg.AllocDir, cfg.TaskDir)
 	addMetaEnv(cfg.Env, h.tr.meta)
+	// The driver maps the allocation's ports (docker `ports = [...]`).
+	for _, p := range h.tr.alloc.AllocatedPorts {
+		if cfg.Ports == nil {
+			cfg.Ports = map[string]int{}
+		}
+		cfg.Ports[p.Label] = p.Value
+		if p.To > 0 {
+			if cfg.PortsTo == nil {
+				cfg.PortsTo = map[string]int{}
+			}
+			cfg.PortsTo[p.Label] = p.To
+		}
+	}
 	return nil
 }

@@ -150,6 +150,8 @@ func TestHTTPDoors(t *testing.T) {
 			{"PUT", "/v1/job/param/dispatch" + ns, `{}`}, {"PUT", "/v1/job/cron/periodic/force" + ns, ""},
 			{"GET", "/v1/job/web/deployments" + ns, ""}, {"GET", "/v1/job/web/deployment" + ns, ""},
 			{"PUT", "/v1/job/web/promote" + ns, ""}, {"POST", "/v1/job/web/promote" + ns, `{"All":true}`},
+			{"PUT", "/v1/job/web/scale" + ns, `{"group":"g","count":2}`},
+			{"POST", "/v1/job/web/scale" + ns, `{"Count":2,"Target":{"Group":"g"}}`},
 			{"DELETE", "/v1/job/web" + ns, ""},
 		},
 		"/v1/deployments":     {{"GET", "/v1/deployments" + ns, ""}},

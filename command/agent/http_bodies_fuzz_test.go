@@ -19,6 +19,16 @@ var writeBodies = []struct {
 	{"PUT /v1/jobs", func(b []byte) error {
 		return decodeJob(b, func(a *structs.JobRegisterRequest) *structs.Job { return a.Job })
 	}},
+	{"PUT /v1/jobs (either form)", func(b []byte) error {
+		r := httptest.NewRequest(http.MethodPut, "/fuzz", bytes.NewReader(b))
+		args, err := decodeRegisterBody(httptest.NewRecorder(), r)
+		if err != nil || args.Job == nil {
+			return err
+		}
+		args.Job.Canonicalize()
+		return args.Job.Validate()
+	}},
+	{"PUT /v1/job/<id>/scale", func(b []byte) error { _, err := decodeScaleBody(b); return err }},
 	{"PUT /v1/job/<id>/plan", func(b []byte) error {
 		return decodeJob(b, func(a *structs.JobPlanRequest) *structs.Job { return a.Job })
 	}},
@@ -73,6 +83,9 @@ func FuzzWriteRouteBodies(f *testing.F) {
 		f.Add(uint8(i), []byte(seed))
 	}
 	f.Add(uint8(0), []byte(`{"job": {"groups": [null, {"tasks": [null]}]}}`))
+	f.Add(uint8(1), []byte(`{"Job": {"ID": "x", "TaskGroups": [null, {"Networks": [null, {"DynamicPorts": [null]}], "Tasks": [null]}], "Periodic": {"Spec": 3}}}`))
+	f.Add(uint8(1), []byte(`{"ID": "x", "TaskGroups": [{"Name": "g", "Scaling": {"Max": 2}, "Services": [{"Checks": [null]}]}]}`))
+	f.Add(uint8(2), []byte(`{"Count": 3, "Target": {"Group": "g"}}`))
 	f.Add(uint8(0), []byte(`{"job": {"id": "x", "update": {}, "groups": [{"networks": [{}], "services": [null]}]}}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		wb := writeBodies[int(which)%len(writeBodies)]

@@ -141,17 +141,20 @@ const (
 	jobPromoteSub     = "promote"
 )
 
-// POST /v1/job/<id>/promote; every other POST under /v1/job/ is refused
+// POST /v1/job/<id>/promote and /v1/job/<id>/scale; every other POST under /v1/job/ is refused
 // (a job is registered with PUT or POST /v1/jobs).
 func (s *HTTPServer) jobPost(w http.ResponseWriter, r *http.Request) (any, error) {
-	id, _, ok, err := cutJobSub(r, jobPromoteSub)
+	id, sub, ok, err := cutJobSub(r, jobPromoteSub, jobScaleSub)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	switch {
+	case !ok:
 		w.Header().Set("Allow", "GET, PUT, DELETE")
 		return nil, &httpError{code: http.StatusMethodNotAllowed,
-			msg: "method POST is not allowed on " + r.URL.Path + ": use /v1/job/<id>/promote, or PUT /v1/jobs to register"}
+			msg: "method POST is not allowed on " + r.URL.Path + ": POST under /v1/job/ is for /v1/job/<id>/promote and /v1/job/<id>/scale; use PUT /v1/jobs to register"}
+	case sub == jobScaleSub:
+		return s.jobScale(w, r, id)
 	}
 	return s.jobPromote(w, r, id)
 }

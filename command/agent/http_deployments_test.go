@@ -51,7 +51,7 @@ func TestHTTPDeploymentBadRequests(t *testing.T) {
 		{"POST", "/v1/deployment/fail/" + dep.ID, `{"All":true}`, 400, `"All" is a field of a promotion`},
 		{"GET", "/v1/deployment/0000dead", "", 404, "see `appmesh deployment list`"},
 		{"POST", "/v1/job/nosuchjob/promote", "", 404, "nosuchjob"},
-		{"POST", "/v1/job/plain", "", 405, "use /v1/job/<id>/promote"},
+		{"POST", "/v1/job/plain", "", 405, "/v1/job/<id>/promote and /v1/job/<id>/scale"},
 		{"POST", "/v1/job/plain/promote", "", 400, `job "plain" has no deployment: only service jobs with an update block are deployed`},
 		{"GET", "/v1/job/plain/deployment", "", 404, `job "plain" has no deployment`},
 		{"POST", "/v1/deployment/allocation-health/" + dep.ID, `{}`, 400, "give HealthyAllocationIDs or UnhealthyAllocationIDs"},

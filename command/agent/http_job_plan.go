@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/appmesh/appmesh/jobspec"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -71,8 +72,8 @@ func (s *HTTPServer) jobPutSpecific(w http.ResponseWriter, r *http.Request) (any
 	if sub == jobRevert {
 		return s.jobRevert(w, r, id)
 	}
-	var args structs.JobPlanRequest
-	if err := decodeBody(w, r, &args); err != nil {
+	args, err := decodePlanBody(w, r)
+	if err != nil {
 		return nil, err
 	}
 	if args.Job == nil {
@@ -88,7 +89,7 @@ func (s *HTTPServer) jobPutSpecific(w http.ResponseWriter, r *http.Request) (any
 	args.Namespace = args.Job.Namespace
 	args.AuthToken = authToken(r)
 	var out structs.JobPlanResponse
-	if err := s.rpc(r, "Job.Plan", &args, &out); err != nil {
+	if err := s.rpc(r, "Job.Plan", args, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -111,4 +112,26 @@ func (s *HTTPServer) jobRevert(w http.ResponseWriter, r *http.Request, id string
 	}
 	setWriteMeta(w, &out.WriteMeta)
 	return &out, nil
+}
+
+// decodePlanBody reads a plan body in appmesh's form ({"job": ..., "diff":
+// true}) or in Nomad's ({"Job": ..., "Diff": true}).
+func decodePlanBody(w http.ResponseWriter, r *http.Request) (*structs.JobPlanRequest, error) {
+	data, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	args := &structs.JobPlanRequest{}
+	if !jobspec.IsNomadJSON(data) {
+		if err := jobspec.StrictDecodeJSON("request body", data, args); err != nil {
+			return nil, badRequest("%s", strings.TrimSpace(err.Error()))
+		}
+		return args, nil
+	}
+	reg, err := jobspec.ParseNomadJSON("request body", data)
+	if err != nil {
+		return nil, badRequest("%s", strings.TrimSpace(err.Error()))
+	}
+	args.Job, args.Diff = reg.Job, reg.Diff
+	return args, nil
 }

@@ -47,7 +47,7 @@ func (s *HTTPServer) jobGetWithSchedules(w http.ResponseWriter, r *http.Request)
 // jobPutWithSchedules serves PUT /v1/job/<id>/dispatch and
 // /v1/job/<id>/periodic/force and hands every other PUT on.
 func (s *HTTPServer) jobPutWithSchedules(w http.ResponseWriter, r *http.Request) (any, error) {
-	id, sub, ok, err := cutJobSub(r, jobPeriodicForce, jobDispatch, jobPromoteSub)
+	id, sub, ok, err := cutJobSub(r, jobPeriodicForce, jobDispatch, jobPromoteSub, jobScaleSub)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +58,8 @@ func (s *HTTPServer) jobPutWithSchedules(w http.ResponseWriter, r *http.Request)
 		return s.jobDispatch(w, r, id)
 	case sub == jobPromoteSub:
 		return s.jobPromote(w, r, id)
+	case sub == jobScaleSub:
+		return s.jobScale(w, r, id)
 	}
 	args := structs.PeriodicForceRequest{JobID: id}
 	args.Namespace = r.URL.Query().Get("namespace")

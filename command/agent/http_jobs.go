@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/appmesh/appmesh/jobspec"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -27,8 +28,8 @@ func (s *HTTPServer) jobList(w http.ResponseWriter, r *http.Request) (any, error
 // The job is canonicalized and validated here too, so that a bad job is
 // rejected with every problem listed before anything is written.
 func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request) (any, error) {
-	var args structs.JobRegisterRequest
-	if err := decodeBody(w, r, &args); err != nil {
+	args, err := decodeRegisterBody(w, r)
+	if err != nil {
 		return nil, err
 	}
 	if args.Job == nil {
@@ -41,11 +42,34 @@ func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request) (any, e
 	args.Namespace = args.Job.Namespace
 	args.AuthToken = authToken(r)
 	var out structs.JobRegisterResponse
-	if err := s.rpc(r, structs.JobRegisterRPC, &args, &out); err != nil {
+	if err := s.rpc(r, structs.JobRegisterRPC, args, &out); err != nil {
 		return nil, err
 	}
 	setWriteMeta(w, &out.WriteMeta)
 	return &out, nil
+}
+
+// decodeRegisterBody reads a register body in appmesh's form ({"job": ...})
+// or in Nomad's ({"Job": {"ID": ...}}, PascalCase keys; see
+// jobspec/nomad_json.go), so that scripts written for Nomad's API work.
+func decodeRegisterBody(w http.ResponseWriter, r *http.Request) (*structs.JobRegisterRequest, error) {
+	data, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	args := &structs.JobRegisterRequest{}
+	if !jobspec.IsNomadJSON(data) {
+		if err := jobspec.StrictDecodeJSON("request body", data, args); err != nil {
+			return nil, badRequest("%s", strings.TrimSpace(err.Error()))
+		}
+		return args, nil
+	}
+	reg, err := jobspec.ParseNomadJSON("request body", data)
+	if err != nil {
+		return nil, badRequest("%s", strings.TrimSpace(err.Error()))
+	}
+	args.Job, args.EnforceIndex, args.JobModifyIndex = reg.Job, reg.EnforceIndex, reg.JobModifyIndex
+	return args, nil
 }
 
 // Sub-resources of a job: /v1/job/<id>/allocations, /v1/job/<id>/evaluations.

@@ -98,21 +98,30 @@ func setWriteMeta(w http.ResponseWriter, m *structs.WriteMeta) {
 // decodeBody reads a JSON body of at most maxBodyBytes into v, rejecting
 // unknown fields so that a typo in a job is an error, not a silent default.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	data, err := io.ReadAll(r.Body)
+	data, err := readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &httpError{code: http.StatusRequestEntityTooLarge,
-				msg: "request body too large: limit is 4 MiB"}
-		}
-		return badRequest("cannot read request body: %v", err)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return badRequest("request body is empty: expected a JSON object")
+		return err
 	}
 	if err := jobspec.StrictDecodeJSON("request body", data, v); err != nil {
 		return badRequest("%s", strings.TrimSpace(err.Error()))
 	}
 	return nil
+}
+
+// readBody reads a request body of at most maxBodyBytes that is not empty.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &httpError{code: http.StatusRequestEntityTooLarge,
+				msg: "request body too large: limit is 4 MiB"}
+		}
+		return nil, badRequest("cannot read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, badRequest("request body is empty: expected a JSON object")
+	}
+	return data, nil
 }

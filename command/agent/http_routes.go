@@ -23,8 +23,8 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/job/{rest...}", map[string]door{
 		get:  viaRPC(s.jobGetWithSchedules), // periodic, versions, ...
 		del:  viaRPC(s.jobDeregister),
-		put:  viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert, promote
-		post: viaRPC(s.jobPost),             // promote
+		put:  viaRPC(s.jobPutWithSchedules), // dispatch, periodic/force, plan, revert, promote, scale
+		post: viaRPC(s.jobPost),             // promote, scale
 	})
 	s.route("/v1/allocations", map[string]door{get: viaRPC(s.allocList)})
 	s.route("/v1/allocation/{id}", map[string]door{get: viaRPC(s.allocGet)})

@@ -148,7 +148,7 @@ func TestWrongMethodIs405JSON(t *testing.T) {
 	for _, tc := range []struct{ method, path, allow string }{
 		{"POST", "/v1/allocations", "GET"},
 		{"DELETE", "/v1/jobs", "GET, POST, PUT"},
-		{"PATCH", "/v1/job/web", "DELETE, GET, POST, PUT"}, // POST: /v1/job/<id>/promote
+		{"PATCH", "/v1/job/web", "DELETE, GET, POST, PUT"}, // POST: /v1/job/<id>/promote and /scale
 		{"DELETE", "/v1/job/web/allocations", "GET"},
 		{"PUT", "/v1/status/leader", "GET"},
 	} {
@@ -158,6 +158,17 @@ func TestWrongMethodIs405JSON(t *testing.T) {
 		if got := rec.Header().Get("Allow"); got != tc.allow {
 			t.Errorf("%s %s: Allow = %q, want %q", tc.method, tc.path, got, tc.allow)
 		}
+	}
+}
+
+// POST under /v1/job/ is only for /promote and /scale (Nomad's method for
+// them).
+func TestJobPostOnlyPromoteAndScale(t *testing.T) {
+	_, h := newTestServer(t)
+	rec := do(t, h, "POST", "/v1/job/web", "")
+	wantStatus(t, rec, http.StatusMethodNotAllowed)
+	if msg := errorOf(t, rec); !strings.Contains(msg, "is for /v1/job/<id>/promote and /v1/job/<id>/scale") {
+		t.Fatalf("message %q", msg)
 	}
 }
 

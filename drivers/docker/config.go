@@ -9,7 +9,10 @@ import (
 	"github.com/appmesh/appmesh/drivers"
 )
 
-var configKeys = []string{"args", "command", "entrypoint", "env", "image", "labels", "load", "port_map", "ports", "privileged", "volumes"}
+// auth_soft_fail is Nomad's "pull anonymously when registry credentials
+// cannot be found": appmesh has no registry credentials and always pulls
+// anonymously, so the key is accepted (true or false) and changes nothing.
+var configKeys = []string{"args", "auth_soft_fail", "command", "entrypoint", "env", "image", "labels", "load", "port_map", "ports", "privileged", "volumes"}
 
 // ConfigSchema is a docker task's `config` block, for checks before a task
 // runs (drivers/builtin.ConfigSchema).
@@ -73,6 +76,11 @@ func parseConfig(cfg *drivers.TaskConfig) (*taskConfig, error) {
 	}
 	if tc.PortMap, err = intMap(c, "port_map"); err != nil {
 		return nil, err
+	}
+	if v, ok := c["auth_soft_fail"]; ok && v != nil {
+		if _, isBool := v.(bool); !isBool {
+			return nil, fmt.Errorf("config: auth_soft_fail must be true or false, got %T", v)
+		}
 	}
 	switch v := c["privileged"].(type) {
 	case nil:

@@ -12,6 +12,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // createOptions turns a task into the container to create.
@@ -46,7 +47,7 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 	if err := checkVolumes(tc.Volumes); err != nil {
 		return client.ContainerCreateOptions{}, err
 	}
-	exposed, bindings, err := portBindings(cfg.Ports, tc)
+	exposed, bindings, err := portBindings(cfg.Ports, cfg.PortsTo, tc)
 	if err != nil {
 		return client.ContainerCreateOptions{}, err
 	}
@@ -80,7 +81,7 @@ func labels(cfg *drivers.TaskConfig, user map[string]string) map[string]string {
 }
 
 // resources: memory is the hard limit unless memory_max is set (then
-// memory is the reservation); no swap beyond it; cpu MHz become shares.
+// memory is the reservation; memory_max = -1: no hard limit); no swap beyond it; cpu MHz become shares.
 // Reserved `cores` become CpusetCpus in pinCores, which must see the
 // engine's other containers.
 func resources(cfg *drivers.TaskConfig) container.Resources {
@@ -91,8 +92,11 @@ func resources(cfg *drivers.TaskConfig) container.Resources {
 	}
 	const mb = 1 << 20
 	r.Memory = int64(res.MemoryMB) * mb
-	if res.MemoryMaxMB > 0 {
+	switch {
+	case res.MemoryMaxMB > 0:
 		r.Memory, r.MemoryReservation = int64(res.MemoryMaxMB)*mb, int64(res.MemoryMB)*mb
+	case res.MemoryMaxMB == structs.MemoryMaxUnlimited:
+		r.Memory, r.MemoryReservation = 0, int64(res.MemoryMB)*mb // no hard limit
 	}
 	r.MemorySwap = r.Memory
 	if res.CPU > 0 {
@@ -113,8 +117,9 @@ func checkVolumes(vols []string) error {
 }
 
 // portBindings maps each label in `ports` to the allocation's host port;
-// the container port is the same number unless port_map says otherwise.
-func portBindings(alloc map[string]int, tc *taskConfig) (network.PortSet, network.PortMap, error) {
+// the container port is the network block's `to` for the label, else the
+// same number, unless port_map says otherwise.
+func portBindings(alloc, to map[string]int, tc *taskConfig) (network.PortSet, network.PortMap, error) {
 	if len(tc.Ports) == 0 {
 		return nil, nil, nil
 	}
@@ -125,6 +130,9 @@ func portBindings(alloc map[string]int, tc *taskConfig) (network.PortSet, networ
 			return nil, nil, fmt.Errorf("config: port %q is not a port of the allocation", label)
 		}
 		inner := host
+		if n := to[label]; n > 0 {
+			inner = n
+		}
 		if n, ok := tc.PortMap[label]; ok {
 			inner = n
 		}

@@ -76,8 +76,11 @@ func limitsOf(r *structs.Resources) *limits {
 	const mb = 1 << 20
 	l.cores = r.Cores
 	l.memHard = int64(r.MemoryMB) * mb
-	if r.MemoryMaxMB > 0 {
+	switch {
+	case r.MemoryMaxMB > 0:
 		l.memHard, l.memSoft = int64(r.MemoryMaxMB)*mb, int64(r.MemoryMB)*mb
+	case r.MemoryMaxMB == structs.MemoryMaxUnlimited:
+		l.memHard, l.memSoft = 0, int64(r.MemoryMB)*mb // no hard limit
 	}
 	if r.CPU > 0 {
 		l.shares = uint64(min(max(r.CPU, 2), 262144))

@@ -99,8 +99,10 @@ func (cc *constraintChecker) compare(op, l, r string, lok, rok bool) bool {
 		return lok && rok && cc.versionMatch(r, l)
 	case structs.ConstraintGlob:
 		return lok && rok && cc.globMatch(r, l)
-	case structs.ConstraintSetContains:
+	case structs.ConstraintSetContains, structs.ConstraintSetContainsAll:
 		return lok && rok && setContains(l, r)
+	case structs.ConstraintSetContainsAny:
+		return lok && rok && setContainsAny(l, r)
 	case structs.ConstraintIsSet:
 		return lok
 	case structs.ConstraintIsNotSet:
@@ -221,6 +223,21 @@ func setContains(have, want string) bool {
 		}
 	}
 	return true
+}
+
+// setContainsAny reports whether any comma-separated item of want is
+// among the comma-separated items of have.
+func setContainsAny(have, want string) bool {
+	items := map[string]struct{}{}
+	for _, h := range strings.Split(have, ",") {
+		items[strings.TrimSpace(h)] = struct{}{}
+	}
+	for _, w := range strings.Split(want, ",") {
+		if _, ok := items[strings.TrimSpace(w)]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // distinctHostsEnabled reports whether a distinct_hosts constraint is on;
