@@ -184,17 +184,20 @@ func TestTemplateConsul(t *testing.T) {
 		out := a.taskLogs(allocID, "t")
 		return out == "greeting=hello-1 mode=fallback\ngreeting=hello-2 mode=fallback\n", out
 	})
-	var al alloc
-	a.getJSON("/v1/allocation/"+allocID, &al)
-	ts := al.TaskStates["t"]
-	if ts == nil || ts.State != "running" {
-		t.Fatalf("task after the restart: %s", describeAllocs([]alloc{al}))
-	}
-	found := false
-	for _, e := range ts.Events {
-		found = found || (e.Type == "Restarting" && strings.Contains(e.Message, "template local/greeting.txt re-rendered"))
-	}
-	if !found {
-		t.Fatalf("no Restarting event naming the template: %s", describeAllocs([]alloc{al}))
-	}
+	// The client reports the restart to the servers after the task wrote
+	// its line: wait for the report.
+	a.waitFor("the servers to see the task running again after a Restarting event naming the template", func() (bool, string) {
+		var al alloc
+		a.getJSON("/v1/allocation/"+allocID, &al)
+		ts := al.TaskStates["t"]
+		if ts == nil || ts.State != "running" {
+			return false, describeAllocs([]alloc{al})
+		}
+		for _, e := range ts.Events {
+			if e.Type == "Restarting" && strings.Contains(e.Message, "template local/greeting.txt re-rendered") {
+				return true, ""
+			}
+		}
+		return false, describeAllocs([]alloc{al})
+	})
 }

@@ -20,7 +20,7 @@ func TestClusterFailover(t *testing.T) {
 	var clients []*procAgent
 
 	t.Run("one leader, three members, three voters", func(t *testing.T) {
-		leader := c.waitLeader(servers, "")
+		c.waitLeader(servers, "")
 		// Raft can elect a leader before gossip has told every server of
 		// every other: wait for the membership, do not sample it once.
 		for _, s := range servers {
@@ -29,39 +29,47 @@ func TestClusterFailover(t *testing.T) {
 				if err != nil {
 					return fmt.Errorf("%s: members: %w", s.name, err)
 				}
-				return membersProblem(s.name, ms, servers, leader)
+				return membersProblem(s.name, ms, servers, c.waitLeader(servers, ""))
 			}, nil)
 		}
-		rc, err := servers[0].api.raftConfiguration()
-		if err != nil {
-			t.Fatalf("raft configuration: %v", err)
-		}
-		checkVoters(t, rc.Servers, servers, leader)
-
-		// The same through the CLI, where this build has it.
-		if cliHas("server members") {
-			out, err := cli(t, servers[1], "server", "members", "-json")
+		waitFor(t, waitTimeout, "the raft configuration lists three voters and the leader", func() error {
+			rc, err := servers[0].api.raftConfiguration()
 			if err != nil {
-				t.Fatalf("appmesh server members -json: %v\n%s", err, out)
+				return fmt.Errorf("raft configuration: %v", err)
 			}
-			var ms []member
-			if err := json.Unmarshal([]byte(out), &ms); err != nil {
-				t.Fatalf("appmesh server members -json: %v\n%s", err, out)
-			}
-			checkMembers(t, "appmesh server members", ms, servers, leader)
+			return votersProblem(rc.Servers, servers, c.waitLeader(servers, ""))
+		}, nil)
+
+		// The same through the CLI, where this build has it. A loaded
+		// machine can move the leadership between the reads above and
+		// these: each try re-reads who leads.
+		if cliHas("server members") {
+			waitFor(t, waitTimeout, "appmesh server members shows the leader", func() error {
+				out, err := cli(t, servers[1], "server", "members", "-json")
+				if err != nil {
+					return fmt.Errorf("appmesh server members -json: %v\n%s", err, out)
+				}
+				var ms []member
+				if err := json.Unmarshal([]byte(out), &ms); err != nil {
+					return fmt.Errorf("appmesh server members -json: %v\n%s", err, out)
+				}
+				return membersProblem("appmesh server members", ms, servers, c.waitLeader(servers, ""))
+			}, nil)
 		} else {
 			t.Log("this build has no `appmesh server members`; checked GET /v1/agent/members only")
 		}
 		if cliHas("operator raft list-peers") {
-			out, err := cli(t, servers[2], "operator", "raft", "list-peers", "-json")
-			if err != nil {
-				t.Fatalf("appmesh operator raft list-peers -json: %v\n%s", err, out)
-			}
-			var rc raftConfig
-			if err := json.Unmarshal([]byte(out), &rc); err != nil {
-				t.Fatalf("appmesh operator raft list-peers -json: %v\n%s", err, out)
-			}
-			checkVoters(t, rc.Servers, servers, leader)
+			waitFor(t, waitTimeout, "appmesh operator raft list-peers shows the voters", func() error {
+				out, err := cli(t, servers[2], "operator", "raft", "list-peers", "-json")
+				if err != nil {
+					return fmt.Errorf("appmesh operator raft list-peers -json: %v\n%s", err, out)
+				}
+				var rc raftConfig
+				if err := json.Unmarshal([]byte(out), &rc); err != nil {
+					return fmt.Errorf("appmesh operator raft list-peers -json: %v\n%s", err, out)
+				}
+				return votersProblem(rc.Servers, servers, c.waitLeader(servers, ""))
+			}, nil)
 		} else {
 			t.Log("this build has no `appmesh operator raft list-peers`; checked GET /v1/operator/raft/configuration only")
 		}
@@ -548,17 +556,25 @@ func membersProblem(who string, ms []member, servers []*procAgent, leader *procA
 // one of them the leader.
 func checkVoters(t *testing.T, peers []raftPeer, servers []*procAgent, leader *procAgent) {
 	t.Helper()
+	if err := votersProblem(peers, servers, leader); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// votersProblem says what is wrong with a Raft configuration: not exactly
+// the servers as voters, or not exactly one leader (the given one).
+func votersProblem(peers []raftPeer, servers []*procAgent, leader *procAgent) error {
 	var got, want []string
 	leaders := 0
 	for _, p := range peers {
 		got = append(got, p.Address)
 		if !p.Voter {
-			t.Errorf("raft peer %s (%s) is not a voter", p.Node, p.Address)
+			return fmt.Errorf("raft peer %s (%s) is not a voter", p.Node, p.Address)
 		}
 		if p.Leader {
 			leaders++
 			if p.Address != leader.rpcAddr() {
-				t.Errorf("raft peer %s is marked leader, but the leader is %s", p.Address, leader.rpcAddr())
+				return fmt.Errorf("raft peer %s is marked leader, but the leader is %s", p.Address, leader.rpcAddr())
 			}
 		}
 	}
@@ -568,8 +584,9 @@ func checkVoters(t *testing.T, peers []raftPeer, servers []*procAgent, leader *p
 	sort.Strings(got)
 	sort.Strings(want)
 	if strings.Join(got, ",") != strings.Join(want, ",") || leaders != 1 {
-		t.Fatalf("raft configuration %+v: want voters %v with exactly one leader", peers, want)
+		return fmt.Errorf("raft configuration %+v: want voters %v with exactly one leader", peers, want)
 	}
+	return nil
 }
 
 // waitNodesReady waits until the named nodes are ready with a healthy exec
