@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -172,56 +173,33 @@ func LoadConfigFile(path string, base *Config) error {
 		return fmt.Errorf("read agent config: %w", err)
 	}
 	// Only what the file sets replaces the base values: scalars when not
-	// zero, blocks field by field.
+	// zero, blocks field by field (overlay).
 	overlay(base, &file)
 	return nil
 }
 
+// overlay lays what a config file set over base, field by field and block
+// by block: a value the file left zero keeps base's, so a file that adds a
+// client { meta } to -dev keeps -dev's enabled client and raw_exec. The
+// cost, as in Nomad's merge: a file cannot turn a boolean that -dev or an
+// earlier file set back off, nor set a number back to zero.
 func overlay(base, f *Config) {
-	setString(&base.Name, f.Name)
-	setString(&base.Datacenter, f.Datacenter)
-	setString(&base.DataDir, f.DataDir)
-	setString(&base.BindAddr, f.BindAddr)
-	setString(&base.AdvertiseAddr, f.AdvertiseAddr)
-	setString(&base.LogLevel, f.LogLevel)
-	setString(&base.PluginDir, f.PluginDir)
-	if f.Ports != nil {
-		setInt(&base.Ports.HTTP, f.Ports.HTTP)
-		setInt(&base.Ports.RPC, f.Ports.RPC)
-		setInt(&base.Ports.Gossip, f.Ports.Gossip)
-	}
-	if f.Server != nil {
-		base.Server = f.Server
-	}
-	if f.Client != nil {
-		base.Client = f.Client
-	}
-	if f.Audit != nil {
-		base.Audit = f.Audit
-	}
-	if f.Consul != nil {
-		base.Consul = f.Consul
-	}
-	if f.ACL != nil {
-		base.ACL = f.ACL
-	}
-	if f.HTTP != nil {
-		base.HTTP = f.HTTP
-	}
-	if f.TLS != nil {
-		base.TLS = f.TLS
-	}
+	overlayValue(reflect.ValueOf(base).Elem(), reflect.ValueOf(f).Elem())
 }
 
-func setString(dst *string, v string) {
-	if v != "" {
-		*dst = v
-	}
-}
-
-func setInt(dst *int, v int) {
-	if v != 0 {
-		*dst = v
+func overlayValue(dst, src reflect.Value) {
+	for i := 0; i < src.NumField(); i++ {
+		if !src.Type().Field(i).IsExported() {
+			continue
+		}
+		d, v := dst.Field(i), src.Field(i)
+		switch {
+		case v.IsZero():
+		case v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct && !d.IsNil():
+			overlayValue(d.Elem(), v.Elem())
+		default:
+			d.Set(v)
+		}
 	}
 }
 
