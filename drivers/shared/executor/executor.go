@@ -99,6 +99,7 @@ func (e *Executor) Start(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error) {
 	if cfg == nil || cfg.ID == "" {
 		return nil, fmt.Errorf("task config: id is required")
 	}
+	unignoreTaskSignals()
 	spec, err := buildLaunchSpec(cfg, e.configKeys())
 	if err != nil {
 		return nil, err
