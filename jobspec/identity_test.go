@@ -1,0 +1,71 @@
+package jobspec
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A task's identity blocks (Nomad syntax) decode into its identities.
+func TestIdentityBlock(t *testing.T) {
+	job, err := Parse("x.hcl", []byte(`job "x" {
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+      identity {
+        env  = true
+        file = true
+        aud  = ["billing"]
+        ttl  = "1h"
+      }
+      identity {
+        name = "vault_x"
+        file = true
+      }
+    }
+  }
+}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := job.Groups[0].Tasks[0].Identities
+	if len(ids) != 2 {
+		t.Fatalf("identities: %d, want 2", len(ids))
+	}
+	d := ids[0]
+	if !d.Env || !d.File || d.TTL.Std() != time.Hour || len(d.Audience) != 1 || d.Audience[0] != "billing" || d.IdentityName() != "default" {
+		t.Errorf("default identity decoded as %+v", d)
+	}
+	if ids[1].Name != "vault_x" || !ids[1].File || ids[1].Env {
+		t.Errorf("named identity decoded as %+v", ids[1])
+	}
+}
+
+// Bad identity blocks are refused with the block named.
+func TestIdentityBlockErrors(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`identity { envv = true }`, "envv"},
+		{`identity { ttl = "10s" }`, "ttl: must be at least 1m"},
+		{`identity { ttl = "48h" }`, "ttl: must be at most 24h"},
+		{`identity { name = "a-b" }`, "may hold only letters"},
+		{"identity { file = true }\n identity { name = \"default\" }", `name "default" is also used by identity[0]`},
+	} {
+		job, err := Parse("x.hcl", []byte(`job "x" {
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+      `+tc.body+`
+    }
+  }
+}`), "")
+		if err == nil {
+			job.Canonicalize()
+			err = job.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.body, err, tc.want)
+		}
+	}
+}
