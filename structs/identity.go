@@ -57,8 +57,13 @@ func (w *WorkloadIdentity) Validate() error {
 		v.Add("ttl", "must be at least 1m (the client renews the token before it expires), got %s", w.TTL.Std())
 	}
 	for i, a := range w.Audience {
-		if a == "" {
+		switch a {
+		case "":
 			v.Add(fmt.Sprintf("aud[%d]", i), "is empty")
+		case "appmesh":
+			// Login JWTs carry this audience; an identity must never
+			// look like one.
+			v.Add(fmt.Sprintf("aud[%d]", i), `"appmesh" is reserved for login tokens; name the service that will verify the token`)
 		}
 	}
 	return v.ErrorOrNil()
