@@ -49,6 +49,7 @@ func TestIdentityBlockErrors(t *testing.T) {
 		{`identity { ttl = "10s" }`, "ttl: must be at least 1m"},
 		{`identity { ttl = "48h" }`, "ttl: must be at most 24h"},
 		{`identity { name = "a-b" }`, "may hold only letters"},
+		{`identity { aud = ["appmesh"] }`, "reserved for login tokens"},
 		{"identity { file = true }\n identity { name = \"default\" }", `name "default" is also used by identity[0]`},
 	} {
 		job, err := Parse("x.hcl", []byte(`job "x" {
@@ -67,5 +68,24 @@ func TestIdentityBlockErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %q", tc.body, err, tc.want)
 		}
+	}
+}
+
+// appmesh's JSON form reads identities too, and refuses unknown keys in
+// them.
+func TestIdentityJSON(t *testing.T) {
+	js := `{"job": {"id": "j", "groups": [{"name": "g", "tasks": [{"name": "t", "driver": "exec",
+	  "identities": [{"env": true, "file": true, "aud": ["svc"], "ttl": "30m"}]}]}]}}`
+	job, err := Parse("j.json", []byte(js), "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := job.Groups[0].Tasks[0].Identities
+	if len(ids) != 1 || !ids[0].Env || !ids[0].File || ids[0].TTL.Std() != 30*time.Minute || ids[0].Audience[0] != "svc" {
+		t.Fatalf("identities decoded as %+v", ids)
+	}
+	bad := strings.Replace(js, `"env": true`, `"env": true, "change_mode": "signal"`, 1)
+	if _, err := Parse("j.json", []byte(bad), "json"); err == nil || !strings.Contains(err.Error(), "change_mode") {
+		t.Fatalf("unknown key: err = %v, want change_mode named", err)
 	}
 }
