@@ -89,3 +89,24 @@ func TestIdentityJSON(t *testing.T) {
 		t.Fatalf("unknown key: err = %v, want change_mode named", err)
 	}
 }
+
+// Nomad's API JSON gives the default identity as Task.Identity and named
+// ones as Task.Identities; both are read, and Nomad-only fields with a
+// value are named.
+func TestIdentityNomadJSON(t *testing.T) {
+	js := `{"Job": {"ID": "j", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "exec",
+	  "Identity": {"Name": "default", "Env": true, "File": true, "Audience": ["svc"], "TTL": 3600000000000, "ChangeMode": "", "Filepath": ""},
+	  "Identities": [{"Name": "db", "File": true}]}]}]}}`
+	job, err := Parse("j.json", []byte(js), "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := job.Groups[0].Tasks[0].Identities
+	if len(ids) != 2 || !ids[0].Env || !ids[0].File || ids[0].TTL.Std() != time.Hour || ids[0].Audience[0] != "svc" || ids[1].Name != "db" {
+		t.Fatalf("identities decoded as %+v", ids)
+	}
+	bad := strings.Replace(js, `"ChangeMode": ""`, `"ChangeMode": "restart"`, 1)
+	if _, err := Parse("j.json", []byte(bad), "json"); err == nil || !strings.Contains(err.Error(), "Tasks[0].Identity.ChangeMode") {
+		t.Fatalf("ChangeMode with a value: err = %v, want it named with its path", err)
+	}
+}

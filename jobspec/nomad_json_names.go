@@ -24,17 +24,18 @@ var nomadRenames = map[string]map[string]string{
 		"Status": "", "StatusDescription": "", "Stable": "", "Version": "", "SubmitTime": "",
 		"CreateIndex": "", "ModifyIndex": "", "JobModifyIndex": "", "Dispatched": "",
 	},
-	"TaskGroup":     {"RestartPolicy": "restart", "ReschedulePolicy": "reschedule", "Services": "services"},
-	"Task":          {"RestartPolicy": "restart", "LogConfig": "logs", "Templates": "templates"},
-	"ScalingPolicy": {"ID": "", "Namespace": "", "Target": "", "Type": "", "CreateIndex": "", "ModifyIndex": ""},
-	"Resources":     {"CPU": "cpu", "MemoryMB": "memory", "MemoryMaxMB": "memory_max", "DiskMB": "disk"},
-	"Constraint":    {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
-	"Affinity":      {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
-	"Spread":        {"SpreadTarget": "targets"},
-	"Service":       {"PortLabel": "port"},
-	"Check":         {"PortLabel": "port", "TaskName": "task"},
-	"LogConfig":     {"MaxFileSizeMB": "max_file_size"},
-	"TaskArtifact":  {"GetterSource": "source", "GetterOptions": "options", "GetterHeaders": "headers", "GetterMode": "mode", "RelativeDest": "destination"},
+	"TaskGroup":        {"RestartPolicy": "restart", "ReschedulePolicy": "reschedule", "Services": "services"},
+	"Task":             {"RestartPolicy": "restart", "LogConfig": "logs", "Templates": "templates"},
+	"ScalingPolicy":    {"ID": "", "Namespace": "", "Target": "", "Type": "", "CreateIndex": "", "ModifyIndex": ""},
+	"Resources":        {"CPU": "cpu", "MemoryMB": "memory", "MemoryMaxMB": "memory_max", "DiskMB": "disk"},
+	"Constraint":       {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
+	"Affinity":         {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
+	"Spread":           {"SpreadTarget": "targets"},
+	"Service":          {"PortLabel": "port"},
+	"Check":            {"PortLabel": "port", "TaskName": "task"},
+	"LogConfig":        {"MaxFileSizeMB": "max_file_size"},
+	"WorkloadIdentity": {"Audience": "aud", "TTL": "ttl"},
+	"TaskArtifact":     {"GetterSource": "source", "GetterOptions": "options", "GetterHeaders": "headers", "GetterMode": "mode", "RelativeDest": "destination"},
 }
 
 // nomadUnset lists, per appmesh struct, the Nomad API fields appmesh has
@@ -48,19 +49,20 @@ var nomadUnset = map[string][]string{
 	"TaskGroup": {"Volumes", "Disconnect", "EphemeralDisk", "Consul", "ShutdownDelay",
 		"StopAfterClientDisconnect", "MaxClientDisconnect", "PreventRescheduleOnLost"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
-		"Leader", "Kind", "ScalingPolicies", "Identity", "Identities", "Actions", "Schedule", "Constraints", "Affinities"},
+		"Leader", "Kind", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
 	"Service": {"Provider", "TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
 		"Address", "Connect", "Identity", "OnUpdate", "TaskName", "Cluster", "Kind", "Weights"},
 	"Check": {"AddressMode", "Method", "Header", "Body", "TLSSkipVerify", "TLSServerName", "InitialStatus",
 		"SuccessBeforePassing", "FailuresBeforeCritical", "FailuresBeforeWarning", "GRPCService", "GRPCUseTLS",
 		"TaskName", "Expose", "OnUpdate", "Notes"},
-	"CheckRestart":   {"IgnoreWarnings"},
-	"RestartPolicy":  {"RenderTemplates"},
-	"UpdateStrategy": {"Stagger", "HealthCheck", "ProgressDeadline", "AutoPromote", "Canary"},
-	"TaskArtifact":   {"Chown"},
-	"LogConfig":      {"Disabled", "Enabled"},
-	"Port":           {"HostNetwork"},
+	"CheckRestart":     {"IgnoreWarnings"},
+	"RestartPolicy":    {"RenderTemplates"},
+	"UpdateStrategy":   {"Stagger", "HealthCheck", "ProgressDeadline", "AutoPromote", "Canary"},
+	"TaskArtifact":     {"Chown"},
+	"WorkloadIdentity": {"ChangeMode", "ChangeSignal", "Filepath", "ServiceName"},
+	"LogConfig":        {"Disabled", "Enabled"},
+	"Port":             {"HostNetwork"},
 }
 
 var nomadDefaults = map[string]string{"Region": "global", "NodePool": "default", "Provider": "consul", "HealthCheck": "checks"}
@@ -160,6 +162,7 @@ func init() {
 	nomadSpecial = map[string]func(tr *nomadTranslator, v any, npath, apath string) (any, bool){
 		"TaskGroup":      (*nomadTranslator).taskGroup,
 		"PeriodicConfig": (*nomadTranslator).periodic,
+		"Task":           (*nomadTranslator).task,
 	}
 }
 
@@ -189,6 +192,43 @@ func (tr *nomadTranslator) taskGroup(v any, npath, apath string) (any, bool) {
 		tr.problem(npath+".Networks", "a group has at most one network")
 	case len(list) == 1:
 		out["network"] = tr.network(list[0], npath+".Networks[0]", joinPath(apath, "network"))
+	}
+	return out, true
+}
+
+// task reads Nomad's Identity (the default identity, an object) and
+// Identities (the named ones) into appmesh's one list of identities.
+func (tr *nomadTranslator) task(v any, npath, apath string) (any, bool) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	rest := make(map[string]any, len(obj))
+	for k, val := range obj {
+		if k != "Identity" && k != "Identities" {
+			rest[k] = val
+		}
+	}
+	out := tr.object(rest, reflect.TypeFor[structs.Task](), npath, apath)
+	var ids []any
+	add := func(e any, epath string) {
+		apath := fmt.Sprintf("%s[%d]", joinPath(apath, "identities"), len(ids))
+		ids = append(ids, tr.value(e, reflect.TypeFor[structs.WorkloadIdentity](), epath, apath))
+	}
+	if def := obj["Identity"]; def != nil {
+		add(def, npath+".Identity")
+	}
+	switch list := obj["Identities"].(type) {
+	case nil:
+	case []any:
+		for i, e := range list {
+			add(e, fmt.Sprintf("%s.Identities[%d]", npath, i))
+		}
+	default:
+		tr.problem(npath+".Identities", "expected an array, got %s", jsonKind(list))
+	}
+	if len(ids) > 0 {
+		out["identities"] = ids
 	}
 	return out, true
 }
