@@ -24,18 +24,20 @@ var nomadRenames = map[string]map[string]string{
 		"Status": "", "StatusDescription": "", "Stable": "", "Version": "", "SubmitTime": "",
 		"CreateIndex": "", "ModifyIndex": "", "JobModifyIndex": "", "Dispatched": "",
 	},
-	"TaskGroup":        {"RestartPolicy": "restart", "ReschedulePolicy": "reschedule", "Services": "services"},
-	"Task":             {"RestartPolicy": "restart", "LogConfig": "logs", "Templates": "templates"},
-	"ScalingPolicy":    {"ID": "", "Namespace": "", "Target": "", "Type": "", "CreateIndex": "", "ModifyIndex": ""},
-	"Resources":        {"CPU": "cpu", "MemoryMB": "memory", "MemoryMaxMB": "memory_max", "DiskMB": "disk"},
-	"Constraint":       {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
-	"Affinity":         {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
-	"Spread":           {"SpreadTarget": "targets"},
-	"Service":          {"PortLabel": "port"},
-	"Check":            {"PortLabel": "port", "TaskName": "task"},
-	"LogConfig":        {"MaxFileSizeMB": "max_file_size"},
+	"TaskGroup":     {"RestartPolicy": "restart", "ReschedulePolicy": "reschedule", "Services": "services"},
+	"Task":          {"RestartPolicy": "restart", "LogConfig": "logs", "Templates": "templates"},
+	"ScalingPolicy": {"ID": "", "Namespace": "", "Target": "", "Type": "", "CreateIndex": "", "ModifyIndex": ""},
+	"Resources":     {"CPU": "cpu", "MemoryMB": "memory", "MemoryMaxMB": "memory_max", "DiskMB": "disk"},
+	"Constraint":    {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
+	"Affinity":      {"LTarget": "attribute", "RTarget": "value", "Operand": "operator"},
+	"Spread":        {"SpreadTarget": "targets"},
+	"Service":       {"PortLabel": "port"},
+	"Check":         {"PortLabel": "port", "TaskName": "task"},
+	"LogConfig":     {"MaxFileSizeMB": "max_file_size"},
+	"TaskArtifact":  {"GetterSource": "source", "GetterOptions": "options", "GetterHeaders": "headers", "GetterMode": "mode", "RelativeDest": "destination"},
+
+	// Task.Identity and Task.Identities are merged by nomadTranslator.task.
 	"WorkloadIdentity": {"Audience": "aud", "TTL": "ttl"},
-	"TaskArtifact":     {"GetterSource": "source", "GetterOptions": "options", "GetterHeaders": "headers", "GetterMode": "mode", "RelativeDest": "destination"},
 }
 
 // nomadUnset lists, per appmesh struct, the Nomad API fields appmesh has
@@ -56,13 +58,14 @@ var nomadUnset = map[string][]string{
 	"Check": {"AddressMode", "Method", "Header", "Body", "TLSSkipVerify", "TLSServerName", "InitialStatus",
 		"SuccessBeforePassing", "FailuresBeforeCritical", "FailuresBeforeWarning", "GRPCService", "GRPCUseTLS",
 		"TaskName", "Expose", "OnUpdate", "Notes"},
-	"CheckRestart":     {"IgnoreWarnings"},
-	"RestartPolicy":    {"RenderTemplates"},
-	"UpdateStrategy":   {"Stagger", "HealthCheck", "ProgressDeadline", "AutoPromote", "Canary"},
-	"TaskArtifact":     {"Chown"},
+	"CheckRestart":   {"IgnoreWarnings"},
+	"RestartPolicy":  {"RenderTemplates"},
+	"UpdateStrategy": {"Stagger", "HealthCheck", "ProgressDeadline", "AutoPromote", "Canary"},
+	"TaskArtifact":   {"Chown"},
+	"LogConfig":      {"Disabled", "Enabled"},
+	"Port":           {"HostNetwork"},
+
 	"WorkloadIdentity": {"ChangeMode", "ChangeSignal", "Filepath", "ServiceName"},
-	"LogConfig":        {"Disabled", "Enabled"},
-	"Port":             {"HostNetwork"},
 }
 
 var nomadDefaults = map[string]string{"Region": "global", "NodePool": "default", "Provider": "consul", "HealthCheck": "checks"}

@@ -52,17 +52,20 @@ var rpcRules = map[string]rpcRule{
 
 	// Nodes: the node-scoped calls of a client prove the node's secret,
 	// which their endpoints check (endpoint_node.go).
-	structs.NodeRegisterRPC:       {nodeSecret: true},
-	structs.NodeHeartbeatRPC:      {nodeSecret: true},
-	structs.NodeGetClientAllocs:   {nodeSecret: true},
-	structs.NodeUpdateAllocRPC:    {nodeSecret: true},
+	structs.NodeRegisterRPC:     {nodeSecret: true},
+	structs.NodeHeartbeatRPC:    {nodeSecret: true},
+	structs.NodeGetClientAllocs: {nodeSecret: true},
+	structs.NodeUpdateAllocRPC:  {nodeSecret: true},
+	structs.NodeGetNodeRPC:      nodeRule(acl.PolicyRead),
+	structs.NodeListRPC:         nodeRule(acl.PolicyRead),
+	"Node.UpdateEligibility":    nodeRule(acl.PolicyWrite),
+	"Node.UpdateDrain":          nodeRule(acl.PolicyWrite),
+	"Node.ClientCall":           {check: checkClientCall},
+	structs.NodePurgeRPC:        nodeRule(acl.PolicyWrite),
+
+	// Workload identities (identity_sign.go): the endpoint also checks
+	// that the allocation is on the calling node.
 	structs.NodeSignIdentitiesRPC: {nodeSecret: true},
-	structs.NodeGetNodeRPC:        nodeRule(acl.PolicyRead),
-	structs.NodeListRPC:           nodeRule(acl.PolicyRead),
-	"Node.UpdateEligibility":      nodeRule(acl.PolicyWrite),
-	"Node.UpdateDrain":            nodeRule(acl.PolicyWrite),
-	"Node.ClientCall":             {check: checkClientCall},
-	structs.NodePurgeRPC:          nodeRule(acl.PolicyWrite),
 
 	// Cluster status is open: servers ask each other for peers before a
 	// cluster (and so any token) exists, and the answers are addresses.

@@ -114,6 +114,10 @@ type SignedIdentity struct {
 	IssuedAt time.Time `json:"issued_at"`
 }
 
+// NodeSignIdentitiesRPC signs a task's workload identities for the node
+// that runs it.
+const NodeSignIdentitiesRPC = "Node.SignIdentities"
+
 // SignIdentitiesRequest is a client's ask for its tasks' identities
 // (Node.SignIdentities), proven by the node's secret.
 type SignIdentitiesRequest struct {
