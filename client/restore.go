@@ -71,6 +71,8 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		// The node's copy: what the servers scheduled against.
 		HostVolumes: c.cfg.HostVolumes,
 		Node:        c.Node,
+		// Tokens are signed by the servers for this node's allocations.
+		SignIdentities: c.signIdentities,
 	}
 	if c.db != nil {
 		cfg.State = c.db

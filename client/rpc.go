@@ -90,3 +90,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
+
+// signIdentities asks the servers for the workload identities of one task
+// of an allocation placed on this node.
+func (c *Client) signIdentities(ctx context.Context, allocID, task string) ([]*structs.SignedIdentity, error) {
+	req := &structs.SignIdentitiesRequest{NodeID: c.nodeID, SecretID: c.secretID, AllocID: allocID, Task: task}
+	var reply structs.SignIdentitiesResponse
+	if err := c.rpc(ctx, structs.NodeSignIdentitiesRPC, req, &reply); err != nil {
+		return nil, err
+	}
+	return reply.Identities, nil
+}

@@ -170,13 +170,13 @@ func TestNomadOnlyFeaturesNamed(t *testing.T) {
     task "t" {
       driver = "raw_exec"
       config { command = "/bin/true" }
-      identity { env = true }
+      leader = true
     }
   }
 }`), "")
 	for _, want := range []string{
 		"`max_client_disconnect` is a Nomad feature appmesh does not support (found in a group block)",
-		"`identity` is a Nomad feature appmesh does not support (found in a task block)",
+		"`leader` is a Nomad feature appmesh does not support (found in a task block)",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("HCL: %v\nwant %s", err, want)

@@ -34,7 +34,6 @@ var nomadOnly = map[string]map[string]string{
 		"scaling":          "task-level (vertical) scaling is not supported",
 		"action":           "run the command with appmesh alloc exec instead",
 		"schedule":         "use a daily_window block (see job-spec.md)",
-		"identity":         "workload identity tokens are not issued yet; give the task its credentials another way",
 	},
 	"artifact": {
 		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",

@@ -35,6 +35,9 @@ var nomadRenames = map[string]map[string]string{
 	"Check":         {"PortLabel": "port", "TaskName": "task"},
 	"LogConfig":     {"MaxFileSizeMB": "max_file_size"},
 	"TaskArtifact":  {"GetterSource": "source", "GetterOptions": "options", "GetterHeaders": "headers", "GetterMode": "mode", "RelativeDest": "destination"},
+
+	// Task.Identity and Task.Identities are merged by nomadTranslator.task.
+	"WorkloadIdentity": {"Audience": "aud", "TTL": "ttl"},
 }
 
 // nomadUnset lists, per appmesh struct, the Nomad API fields appmesh has
@@ -48,7 +51,7 @@ var nomadUnset = map[string][]string{
 	"TaskGroup": {"Volumes", "Disconnect", "EphemeralDisk", "Consul", "ShutdownDelay",
 		"StopAfterClientDisconnect", "MaxClientDisconnect", "PreventRescheduleOnLost"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
-		"Leader", "Kind", "ScalingPolicies", "Identity", "Identities", "Actions", "Schedule", "Constraints", "Affinities"},
+		"Leader", "Kind", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
 	"Service": {"Provider", "TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
 		"Address", "Connect", "Identity", "OnUpdate", "TaskName", "Cluster", "Kind", "Weights"},
@@ -61,6 +64,8 @@ var nomadUnset = map[string][]string{
 	"TaskArtifact":   {"Chown"},
 	"LogConfig":      {"Disabled", "Enabled"},
 	"Port":           {"HostNetwork"},
+
+	"WorkloadIdentity": {"ChangeMode", "ChangeSignal", "Filepath", "ServiceName"},
 }
 
 var nomadDefaults = map[string]string{"Region": "global", "NodePool": "default", "Provider": "consul", "HealthCheck": "checks"}
@@ -160,6 +165,7 @@ func init() {
 	nomadSpecial = map[string]func(tr *nomadTranslator, v any, npath, apath string) (any, bool){
 		"TaskGroup":      (*nomadTranslator).taskGroup,
 		"PeriodicConfig": (*nomadTranslator).periodic,
+		"Task":           (*nomadTranslator).task,
 	}
 }
 
@@ -189,6 +195,43 @@ func (tr *nomadTranslator) taskGroup(v any, npath, apath string) (any, bool) {
 		tr.problem(npath+".Networks", "a group has at most one network")
 	case len(list) == 1:
 		out["network"] = tr.network(list[0], npath+".Networks[0]", joinPath(apath, "network"))
+	}
+	return out, true
+}
+
+// task reads Nomad's Identity (the default identity, an object) and
+// Identities (the named ones) into appmesh's one list of identities.
+func (tr *nomadTranslator) task(v any, npath, apath string) (any, bool) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	rest := make(map[string]any, len(obj))
+	for k, val := range obj {
+		if k != "Identity" && k != "Identities" {
+			rest[k] = val
+		}
+	}
+	out := tr.object(rest, reflect.TypeFor[structs.Task](), npath, apath)
+	var ids []any
+	add := func(e any, epath string) {
+		apath := fmt.Sprintf("%s[%d]", joinPath(apath, "identities"), len(ids))
+		ids = append(ids, tr.value(e, reflect.TypeFor[structs.WorkloadIdentity](), epath, apath))
+	}
+	if def := obj["Identity"]; def != nil {
+		add(def, npath+".Identity")
+	}
+	switch list := obj["Identities"].(type) {
+	case nil:
+	case []any:
+		for i, e := range list {
+			add(e, fmt.Sprintf("%s.Identities[%d]", npath, i))
+		}
+	default:
+		tr.problem(npath+".Identities", "expected an array, got %s", jsonKind(list))
+	}
+	if len(ids) > 0 {
+		out["identities"] = ids
 	}
 	return out, true
 }

@@ -63,6 +63,10 @@ var rpcRules = map[string]rpcRule{
 	"Node.ClientCall":           {check: checkClientCall},
 	structs.NodePurgeRPC:        nodeRule(acl.PolicyWrite),
 
+	// Workload identities (identity_sign.go): the endpoint also checks
+	// that the allocation is on the calling node.
+	structs.NodeSignIdentitiesRPC: {nodeSecret: true},
+
 	// Cluster status is open: servers ask each other for peers before a
 	// cluster (and so any token) exists, and the answers are addresses.
 	structs.StatusLeaderRPC: {open: true},

@@ -13,7 +13,7 @@ import (
 // (TestCoreGC_ExpiredACLTokens).
 func TestLogin_ReaperDeletesExpired(t *testing.T) {
 	s, mgmt := loginServer(t, func(c *Config) {
-		c.Login = LoginConfig{ReapInterval: 50 * time.Millisecond, SessionTTL: 500 * time.Millisecond, TokenTTL: 300 * time.Millisecond}
+		c.Login = LoginConfig{ReapInterval: 50 * time.Millisecond, SessionTTL: 500 * time.Millisecond, TokenTTL: 300 * time.Millisecond, RetiredKeyTTL: 300 * time.Millisecond}
 	})
 	short := clientToken(t, s, mgmt, "short", `node { policy = "read" }`, 300*time.Millisecond)
 	out, err := login(s, "alice", testPassword, "")

@@ -31,6 +31,11 @@ type LoginConfig struct {
 	// ReapInterval is how often the leader deletes expired tokens,
 	// sessions and signing keys (default 1m).
 	ReapInterval time.Duration
+	// RetiredKeyTTL is how long a rotated-out signing key keeps
+	// verifying: at least TokenTTL, default the longest workload
+	// identity ttl (24h), so identities it signed stay verifiable until
+	// they expire (identity_sign.go).
+	RetiredKeyTTL time.Duration
 }
 
 func (c LoginConfig) withDefaults() LoginConfig {
@@ -51,6 +56,12 @@ func (c LoginConfig) withDefaults() LoginConfig {
 	}
 	if c.ReapInterval <= 0 {
 		c.ReapInterval = time.Minute
+	}
+	if c.RetiredKeyTTL <= 0 {
+		c.RetiredKeyTTL = structs.MaxIdentityTTL
+	}
+	if c.RetiredKeyTTL < c.TokenTTL {
+		c.RetiredKeyTTL = c.TokenTTL
 	}
 	return c
 }
@@ -143,7 +154,7 @@ func (s *Server) rotateSigningKey() (*structs.ACLSigningKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	ttl := s.loginConfig().TokenTTL
+	ttl := s.loginConfig().RetiredKeyTTL
 	for _, k := range old {
 		switch {
 		case k.Active:

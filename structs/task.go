@@ -51,6 +51,9 @@ type Task struct {
 	// Templates are rendered into the task's directory before it starts
 	// and kept current while it runs (template.go).
 	Templates []*Template `json:"templates,omitempty" hcl:"template,block"`
+	// Identities give the task JWTs signed by the cluster's key
+	// (identity.go).
+	Identities []*WorkloadIdentity `json:"identities,omitempty" hcl:"identity,block"`
 }
 
 // Canonicalize fills in defaults for the task.
@@ -113,6 +116,7 @@ func (t *Task) Validate() error {
 		v.Merge("lifecycle", t.Lifecycle.Validate())
 	}
 	validateTemplates(v, t.Templates)
+	validateIdentities(v, t.Identities)
 	return v.ErrorOrNil()
 }
 
@@ -144,6 +148,7 @@ func (t *Task) Copy() *Task {
 	c.VolumeMounts = copyVolumeMounts(t.VolumeMounts)
 	c.Lifecycle = t.Lifecycle.Copy()
 	c.Templates = copyTemplates(t.Templates)
+	c.Identities = copyIdentities(t.Identities)
 	if t.Checks != nil {
 		c.Checks = make([]*Check, len(t.Checks))
 		for i, ck := range t.Checks {

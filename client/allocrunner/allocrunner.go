@@ -49,6 +49,9 @@ type Config struct {
 	Previous *PreviousAlloc
 	// Node returns the client's node, for templates; nil: none.
 	Node func() *structs.Node
+	// SignIdentities asks the servers for a task's workload identities;
+	// nil: tasks with identity blocks fail to start.
+	SignIdentities taskrunner.IdentitySigner
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -178,6 +181,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Volumes:       group.Volumes,
 			HostVolumes:   cfg.HostVolumes,
 			Node:          cfg.Node,
+			Identities:    cfg.SignIdentities,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {

@@ -76,6 +76,9 @@ type Config struct {
 	// Node returns the client's node as last fingerprinted, for the node
 	// variables of templates; nil: none.
 	Node func() *structs.Node
+	// Identities signs the task's workload identities (hook_identity.go);
+	// nil: a task with identity blocks fails to start.
+	Identities IdentitySigner
 }
 
 // exitKind says why waiting for a task ended.
@@ -188,6 +191,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		volumesHookFor(tr, cfg),
 		artifactHookFor(tr), templateHookFor(tr, cfg.Services, cfg.Restart.RendersTemplates()),
 		servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services),
+		identityHookFor(tr, cfg.Identities),
 	} {
 		if h != nil {
 			tr.hooks = append(tr.hooks, h)
