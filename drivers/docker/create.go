@@ -17,9 +17,10 @@ import (
 
 // createOptions turns a task into the container to create.
 func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCreateOptions, error) {
+	dirs := taskDirMounts(cfg)
 	cc := &container.Config{
 		Image:  tc.Image,
-		Env:    envList(cfg.Env, tc.Env),
+		Env:    envList(containerDirEnv(cfg.Env, dirs), tc.Env),
 		Labels: labels(cfg, tc.Labels),
 	}
 	if cfg.User != "" {
@@ -42,7 +43,7 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 		Resources:  resources(cfg),
 		// Docker keeps its own copy of the output too; keep it small.
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "1"}},
-		Mounts:    hostVolumeMounts(cfg.Mounts),
+		Mounts:    append(dirs, hostVolumeMounts(cfg.Mounts)...),
 	}
 	if err := checkVolumes(tc.Volumes); err != nil {
 		return client.ContainerCreateOptions{}, err
