@@ -82,12 +82,16 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // ("" when there is none, for a run); a name in the body must match it.
 // Every key is either honoured, a runtime field, null, or an error.
 func ParseApp(body []byte, urlName string) (*App, error) {
+	what := "application"
+	if urlName != "" {
+		what = fmt.Sprintf("application %q", urlName)
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("application: invalid JSON: %w", err)
+		return nil, fmt.Errorf("%s: invalid JSON: %w", what, err)
 	}
 	if raw == nil {
-		return nil, fmt.Errorf("application: the body must be a JSON object")
+		return nil, fmt.Errorf("%s: the body must be a JSON object", what)
 	}
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
@@ -103,16 +107,16 @@ func ParseApp(body []byte, urlName string) (*App, error) {
 			continue
 		case unsupported[k] != "":
 			if !isNull && !isFalse(k, v) {
-				return nil, fmt.Errorf("application field %q: %s", k, unsupported[k])
+				return nil, fmt.Errorf("%s: field %q: %s", what, k, unsupported[k])
 			}
 			continue
 		case !supported[k]:
-			return nil, fmt.Errorf("application field %q: unknown field", k)
+			return nil, fmt.Errorf("%s: field %q: unknown field", what, k)
 		case isNull:
 			continue
 		}
 		if err := app.set(k, v); err != nil {
-			return nil, fmt.Errorf("application field %q: %w", k, err)
+			return nil, fmt.Errorf("%s: field %q: %w", what, k, err)
 		}
 	}
 	return app, app.finish(urlName)
@@ -179,7 +183,7 @@ func (a *App) finish(urlName string) error {
 		a.Name = urlName
 	}
 	if urlName != "" && a.Name != urlName {
-		return fmt.Errorf("application name %q in the body does not match %q in the URL", a.Name, urlName)
+		return fmt.Errorf("application %q: name %q in the body does not match the URL", urlName, a.Name)
 	}
 	if a.Name != "" && !validName.MatchString(a.Name) {
 		return fmt.Errorf("application name %q: use up to 128 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name)

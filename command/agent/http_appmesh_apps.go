@@ -84,10 +84,10 @@ func (s *HTTPServer) amAppList(w http.ResponseWriter, r *http.Request) (any, err
 	apps := []map[string]any{}
 	for _, stub := range list.Jobs {
 		job, err := s.amJob(r, stub.ID)
-		if statusFor(err) == http.StatusNotFound {
-			continue
-		}
 		if err != nil {
+			if statusFor(err) == http.StatusNotFound {
+				continue // not an App Mesh application
+			}
 			return nil, err
 		}
 		alloc, err := s.amLatestAlloc(r, job.ID, 0)
@@ -151,15 +151,9 @@ func (s *HTTPServer) amAppPut(w http.ResponseWriter, r *http.Request) (any, erro
 	return s.amAppGet(w, r)
 }
 
-// amRegister registers the job; a disabled one is stopped right after, so
-// that it exists (and can be enabled) but does not run.
+// amRegister registers the job. A disabled application's job is
+// registered stopped: it exists (and can be enabled) but never runs.
 func (s *HTTPServer) amRegister(r *http.Request, job *structs.Job) error {
-	stop := job.Stop
-	job.Stop = false
-	if stop {
-		// Registered stopped: no allocation is ever placed for it.
-		job.Stop = true
-	}
 	var out structs.JobRegisterResponse
 	return s.rpc(r, structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &out)
 }

@@ -17,19 +17,23 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	get, put, post, del := http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete
 	lim := newLoginLimiter(loginBurst, loginPerSec)
 	s.route("/appmesh/login", map[string]door{post: public(lim.limited(amErrors(s.amLogin)))})
-	s.route("/appmesh/auth", map[string]door{post: viaRPC(amErrors(s.amAuth))})
-	s.route("/appmesh/self/logoff", map[string]door{post: viaRPC(amErrors(s.amLogoff))})
+	// auth and logoff answer only about the request's own token, which
+	// their handler resolves (ACL.TokenSelf): no token or an invalid one is
+	// a 401, as App Mesh answers; any valid token may ask about itself.
+	s.route("/appmesh/auth", map[string]door{post: public(amErrors(s.amAuth))})
+	s.route("/appmesh/self/logoff", map[string]door{post: public(amErrors(s.amLogoff))})
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(amErrors(s.amAppList))})
+	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
+	// (the mux cannot hold both): amAppPost tells them apart.
 	s.route("/appmesh/app/{name}", map[string]door{
-		get: viaRPC(amErrors(s.amAppGet)), put: viaRPC(amErrors(s.amAppPut)), del: viaRPC(amErrors(s.amAppDelete))})
+		get: viaRPC(amErrors(s.amAppGet)), put: viaRPC(amErrors(s.amAppPut)), del: viaRPC(amErrors(s.amAppDelete)),
+		post: viaRPC(amErrors(s.amAppPost))})
 	s.route("/appmesh/app/{name}/enable", map[string]door{post: viaRPC(amErrors(s.amAppEnable(true)))})
 	s.route("/appmesh/app/{name}/disable", map[string]door{post: viaRPC(amErrors(s.amAppEnable(false)))})
 	s.route("/appmesh/app/{name}/health", map[string]door{get: viaRPC(amErrors(s.amAppHealth))})
 	// Output reads task logs on this agent's client directly, not through
 	// an RPC: the door checks read-logs itself.
 	s.route("/appmesh/app/{name}/output", map[string]door{get: inNamespace(capReadLogs, amErrors(s.amAppOutput))})
-	s.route("/appmesh/app/run", map[string]door{post: viaRPC(amErrors(s.amRunAsync))})
-	s.route("/appmesh/app/syncrun", map[string]door{post: inNamespace(capReadLogs, amErrors(s.amRunSync))})
 }
 
 // amErrors answers a handler's error as App Mesh does, {"message": "..."},

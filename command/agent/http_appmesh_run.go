@@ -75,6 +75,24 @@ func (s *HTTPServer) amRunJob(w http.ResponseWriter, r *http.Request, mode strin
 	return job, timeout, nil
 }
 
+// POST /appmesh/app/{run|syncrun}. Both register the run through
+// Job.Register, which checks run-command (and submit-privileged-job);
+// syncrun then reads the task's log on this agent, so it asks the ACL check
+// for read-logs first, like the door of /v1/run/<id>.
+func (s *HTTPServer) amAppPost(w http.ResponseWriter, r *http.Request) (any, error) {
+	switch r.PathValue("name") {
+	case "run":
+		return s.amRunAsync(w, r)
+	case "syncrun":
+		if _, err := s.authorize(r, accessRule{kind: structs.AuthorizeNamespace, capability: capReadLogs}); err != nil {
+			return nil, err
+		}
+		return s.amRunSync(w, r)
+	}
+	return nil, &httpError{code: http.StatusMethodNotAllowed,
+		msg: "POST is only allowed on /appmesh/app/run and /appmesh/app/syncrun (register an application with PUT)"}
+}
+
 // POST /appmesh/app/run?timeout=&lifecycle= starts a run and answers its
 // name and process_uuid at once; read its output with
 // GET /appmesh/app/{name}/output?process_uuid=.
