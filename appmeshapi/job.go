@@ -46,7 +46,13 @@ func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 		cfg["work_dir"] = a.WorkingDir
 	}
 	task := &structs.Task{Name: TaskName, Driver: "raw_exec", Config: cfg, Env: a.Env}
-	grp := &structs.TaskGroup{Name: GroupName, Count: 1, Tasks: []*structs.Task{task}}
+	// A disabled application is a job scaled to zero: it exists and can be
+	// enabled, but nothing is placed. (The servers clear Stop on register.)
+	count := 1
+	if !a.Enabled {
+		count = 0
+	}
+	grp := &structs.TaskGroup{Name: GroupName, Count: count, Tasks: []*structs.Task{task}}
 	jobType := structs.JobTypeService
 	if a.Exit == ExitStandby {
 		jobType = structs.JobTypeBatch
@@ -62,7 +68,6 @@ func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 			MetaApp: "1", MetaCommand: a.Command, MetaShell: strconv.FormatBool(a.Shell),
 			MetaDescription: a.Description, MetaExit: a.Exit,
 		},
-		Stop: !a.Enabled,
 	}, nil
 }
 
@@ -75,12 +80,18 @@ type Process struct {
 	StartTime int64
 }
 
+// Enable makes a disabled application's job run again.
+func Enable(j *structs.Job) {
+	j.Stop = false
+	j.Groups[0].Count = 1
+}
+
 // View is an application as App Mesh's GET answers it: every field its
 // SDKs read, null when appmesh has no value.
 func View(j *structs.Job, p *Process) map[string]any {
 	task := j.Groups[0].Tasks[0]
 	status := 1
-	if j.Stop {
+	if j.Stop || j.Groups[0].Count == 0 {
 		status = 0
 	}
 	wd, _ := task.Config["work_dir"].(string)

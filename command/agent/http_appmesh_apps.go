@@ -151,8 +151,7 @@ func (s *HTTPServer) amAppPut(w http.ResponseWriter, r *http.Request) (any, erro
 	return s.amAppGet(w, r)
 }
 
-// amRegister registers the job. A disabled application's job is
-// registered stopped: it exists (and can be enabled) but never runs.
+// amRegister registers an application's job.
 func (s *HTTPServer) amRegister(r *http.Request, job *structs.Job) error {
 	var out structs.JobRegisterResponse
 	return s.rpc(r, structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &out)
@@ -172,7 +171,7 @@ func (s *HTTPServer) amAppDelete(w http.ResponseWriter, r *http.Request) (any, e
 }
 
 // POST /appmesh/app/{name}/enable|disable: disable stops the job (it stays
-// registered), enable registers it again unstopped.
+// registered), enable registers it again unstopped with its one process.
 func (s *HTTPServer) amAppEnable(enable bool) endpoint {
 	return func(w http.ResponseWriter, r *http.Request) (any, error) {
 		name := r.PathValue("name")
@@ -181,7 +180,7 @@ func (s *HTTPServer) amAppEnable(enable bool) endpoint {
 			return nil, err
 		}
 		if enable {
-			job.Stop = false
+			appmeshapi.Enable(job)
 			if err := s.amRegister(r, job); err != nil {
 				return nil, err
 			}

@@ -202,6 +202,19 @@ func TestAppMeshApps(t *testing.T) {
 	}
 	c.want(http.StatusNotFound, "GET", "/appmesh/app/bad", "")
 
+	// A long-running application: disable stops it, enable starts it again.
+	c.want(http.StatusOK, "PUT", "/appmesh/app/sleeper", `{"command":"sleep 600","behavior":{"exit":"restart"}}`)
+	waitAppStatus(t, c, "sleeper", 1, true)
+	c.want(http.StatusOK, "POST", "/appmesh/app/sleeper/disable", "")
+	waitAppStatus(t, c, "sleeper", 0, false)
+	c.want(http.StatusOK, "POST", "/appmesh/app/sleeper/enable", "")
+	waitAppStatus(t, c, "sleeper", 1, true)
+	c.want(http.StatusOK, "DELETE", "/appmesh/app/sleeper", "")
+	// Registered disabled: it exists but never runs.
+	c.want(http.StatusOK, "PUT", "/appmesh/app/off", `{"command":"echo never","status":0}`)
+	waitAppStatus(t, c, "off", 0, false)
+	c.want(http.StatusOK, "DELETE", "/appmesh/app/off", "")
+
 	c.want(http.StatusOK, "DELETE", "/appmesh/app/hello", "")
 	c.want(http.StatusNotFound, "GET", "/appmesh/app/hello", "")
 	c.want(http.StatusNotFound, "DELETE", "/appmesh/app/hello", "")
@@ -234,4 +247,25 @@ func TestAppMeshRun(t *testing.T) {
 	if out != "a b" || code != "0" {
 		t.Errorf("async run output %q exit %s, want %q exit 0", out, code, "a b")
 	}
+}
+
+// waitAppStatus waits until GET /appmesh/app/<name> shows status and a
+// running process (a pid-less "running": appmesh reports last_start_time
+// and no return code while it runs) or none.
+func waitAppStatus(t *testing.T, c amClient, name string, status int, running bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		r := c.want(http.StatusOK, "GET", "/appmesh/app/"+name, "")
+		last = r.body
+		var app map[string]any
+		decodeJSON(t, r.body, &app)
+		isRunning := app["last_start_time"] != nil && app["return"] == nil
+		if app["status"] == float64(status) && isRunning == running {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("application %s never reached status %d running=%v: %s", name, status, running, last)
 }
