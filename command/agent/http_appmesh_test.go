@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 )
 
 // amClient speaks App Mesh's API to a real agent.
@@ -116,6 +119,29 @@ func TestAppMeshLogin(t *testing.T) {
 	c.want(http.StatusNotImplemented, "POST", "/appmesh/self/logoff", "")
 	c.auth = "Bearer not-a-token"
 	c.want(http.StatusUnauthorized, "POST", "/appmesh/auth", "")
+
+	// Once alice has TOTP, a login without X-Totp-Code is App Mesh's 428
+	// with a totp_challenge.
+	var enroll struct {
+		Secret string `json:"secret"`
+	}
+	decodeJSON(t, dc.must("PUT", "/v1/acl/user/alice/totp/enroll", mgmt, ""), &enroll)
+	code, err := totp.GenerateCodeCustom(enroll.Secret, time.Now(),
+		totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.must("PUT", "/v1/acl/user/alice/totp/confirm", mgmt, `{"code":"`+code+`"}`)
+	c.auth = basicAuth("alice", "a long enough password")
+	r = c.want(http.StatusPreconditionRequired, "POST", "/appmesh/login", "")
+	var ch struct {
+		Challenge string `json:"totp_challenge"`
+		Status    string `json:"status"`
+	}
+	decodeJSON(t, r.body, &ch)
+	if ch.Challenge == "" || ch.Status != "TOTP_CHALLENGE_REQUIRED" {
+		t.Errorf("428 answer %s", r.body)
+	}
 }
 
 // waitExit reads an application's output from position 0 until the
