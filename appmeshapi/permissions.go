@@ -13,6 +13,8 @@ type Permission struct {
 }
 
 // Permissions maps App Mesh's permission names onto appmesh capabilities.
+// Every handler first reads the application's job (read-job), then does
+// what the permission names.
 // Every /appmesh/ route runs through appmesh's one ACL check; the
 // capabilities below are what that check asks for. Applications run with
 // raw_exec, so registering and running them also needs
@@ -20,13 +22,13 @@ type Permission struct {
 var Permissions = []Permission{
 	{"app-view", []string{acl.CapabilityReadJob}, "GET /appmesh/app/{name}"},
 	{"app-view-all", []string{acl.CapabilityListJobs, acl.CapabilityReadJob}, "GET /appmesh/applications"},
-	{"app-output-view", []string{acl.CapabilityReadLogs}, "GET /appmesh/app/{name}/output"},
-	{"app-reg", []string{acl.CapabilitySubmitJob, acl.CapabilitySubmitPrivilegedJob}, "PUT /appmesh/app/{name}"},
-	{"app-control", []string{acl.CapabilitySubmitJob}, "POST /appmesh/app/{name}/enable|disable"},
-	{"app-delete", []string{acl.CapabilitySubmitJob}, "DELETE /appmesh/app/{name}"},
-	{"app-run-sync", []string{acl.CapabilityRunCommand, acl.CapabilitySubmitPrivilegedJob, acl.CapabilityReadLogs}, "POST /appmesh/app/syncrun"},
-	{"app-run-async", []string{acl.CapabilityRunCommand, acl.CapabilitySubmitPrivilegedJob}, "POST /appmesh/app/run"},
-	{"app-run-async-output", []string{acl.CapabilityReadLogs}, "GET /appmesh/app/{name}/output?process_uuid="},
+	{"app-output-view", []string{acl.CapabilityReadJob, acl.CapabilityReadLogs}, "GET /appmesh/app/{name}/output"},
+	{"app-reg", []string{acl.CapabilityReadJob, acl.CapabilitySubmitJob, acl.CapabilitySubmitPrivilegedJob}, "PUT /appmesh/app/{name}"},
+	{"app-control", []string{acl.CapabilityReadJob, acl.CapabilitySubmitJob}, "POST /appmesh/app/{name}/enable|disable"},
+	{"app-delete", []string{acl.CapabilityReadJob, acl.CapabilitySubmitJob}, "DELETE /appmesh/app/{name}"},
+	{"app-run-sync", []string{acl.CapabilityReadJob, acl.CapabilityRunCommand, acl.CapabilitySubmitPrivilegedJob, acl.CapabilityReadLogs}, "POST /appmesh/app/syncrun"},
+	{"app-run-async", []string{acl.CapabilityReadJob, acl.CapabilityRunCommand, acl.CapabilitySubmitPrivilegedJob}, "POST /appmesh/app/run"},
+	{"app-run-async-output", []string{acl.CapabilityReadJob, acl.CapabilityReadLogs}, "GET /appmesh/app/{name}/output?process_uuid="},
 	{"app-run-task", nil, ""}, {"app-subscribe", nil, ""},
 	{"host-resource-view", nil, ""}, {"file-download", nil, ""}, {"file-upload", nil, ""},
 	{"label-view", nil, ""}, {"label-set", nil, ""}, {"label-delete", nil, ""},

@@ -257,7 +257,21 @@ func TestAppMeshRun(t *testing.T) {
 	if r.body != "out\n" || r.header.Get("X-Exit-Code") != "3" {
 		t.Errorf("syncrun: %q exit %q, want %q exit 3", r.body, r.header.Get("X-Exit-Code"), "out\n")
 	}
+	// timeout kills the command: timeout(1)'s exit code 124.
+	r = c.want(http.StatusOK, "POST", "/appmesh/app/syncrun?timeout=1", `{"command":"sleep 120"}`)
+	if r.header.Get("X-Exit-Code") != "124" {
+		t.Errorf("syncrun past its timeout: exit %q, want 124", r.header.Get("X-Exit-Code"))
+	}
+	r = c.want(http.StatusPreconditionFailed, "POST", "/appmesh/app/syncrun", `{"command":"/no/such/command"}`)
+	if !strings.Contains(r.body, "did not start") {
+		t.Errorf("syncrun of a missing command: %s", r.body)
+	}
 	c.want(http.StatusBadRequest, "POST", "/appmesh/app/syncrun?timeout=60&lifecycle=5", `{"command":"true"}`)
+	c.want(http.StatusMethodNotAllowed, "POST", "/appmesh/app/other", `{"command":"true"}`)
+	// A sync run's job is purged once it answered.
+	if r = c.want(http.StatusOK, "GET", "/appmesh/applications", ""); strings.TrimSpace(r.body) != "[]" {
+		t.Errorf("applications after sync runs: %s, want []", r.body)
+	}
 	c.want(http.StatusBadRequest, "POST", "/appmesh/app/syncrun", `{"command":"true","session_login":true}`)
 
 	r = c.want(http.StatusOK, "POST", "/appmesh/app/run?timeout=60", `{"command":"printf 'a b'"}`)
