@@ -3,12 +3,14 @@ package agent
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/appmesh/appmesh/appmeshapi"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
@@ -308,4 +310,57 @@ func waitAppStatus(t *testing.T, c amClient, name string, status int, running bo
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("application %s never reached status %d running=%v: %s", name, status, running, last)
+}
+
+// TestAppMeshPermissions checks the permission table against the real ACL
+// check: a token with exactly a permission's capabilities may use its
+// route, and without any one of them it is refused.
+func TestAppMeshPermissions(t *testing.T) {
+	a, mgmt := startACLAgent(t)
+	dc := doorClient{t: t, base: "http://" + a.HTTPAddr()}
+	admin := amClient{t: t, base: dc.base, auth: "Bearer " + mgmt}
+	admin.want(http.StatusOK, "PUT", "/appmesh/app/seen", `{"command":"echo seen"}`)
+	caps := map[string][]string{}
+	for _, p := range appmeshapi.Permissions {
+		caps[p.Name] = p.Capabilities
+	}
+	tokenWith := func(name string, cs []string) string {
+		quoted, _ := json.Marshal(cs)
+		rules := "namespace \"default\" {\n capabilities = " + string(quoted) + "\n}\n"
+		body, _ := json.Marshal(map[string]string{"rules": rules})
+		dc.must("PUT", "/v1/acl/policy/"+name, mgmt, string(body))
+		var tok struct {
+			SecretID string `json:"secret_id"`
+		}
+		decodeJSON(t, dc.must("PUT", "/v1/acl/token", mgmt, `{"name":"`+name+`","policies":["`+name+`"]}`), &tok)
+		return tok.SecretID
+	}
+	for i, c := range []struct {
+		perm, method, path, body string
+	}{
+		{"app-view", "GET", "/appmesh/app/seen", ""},
+		{"app-view-all", "GET", "/appmesh/applications", ""},
+		{"app-reg", "PUT", "/appmesh/app/p%d", `{"command":"echo x"}`},
+		{"app-run-sync", "POST", "/appmesh/app/syncrun", `{"command":"echo x"}`},
+		{"app-run-async", "POST", "/appmesh/app/run", `{"command":"echo x"}`},
+		{"app-output-view", "GET", "/appmesh/app/seen/output", ""},
+	} {
+		path := strings.Replace(c.path, "%d", fmt.Sprint(i), 1)
+		full := caps[c.perm]
+		if len(full) == 0 {
+			t.Fatalf("permission %s has no capabilities in appmeshapi.Permissions", c.perm)
+		}
+		cl := amClient{t: t, base: dc.base, auth: "Bearer " + tokenWith(fmt.Sprintf("full%d", i), full)}
+		if r := cl.do(c.method, path, c.body); r.code != http.StatusOK {
+			t.Errorf("%s with %v: %s %s got %d %s, want 200", c.perm, full, c.method, path, r.code, r.body)
+		}
+		for j := range full {
+			less := append(append([]string{}, full[:j]...), full[j+1:]...)
+			cl.auth = "Bearer " + tokenWith(fmt.Sprintf("less%d-%d", i, j), less)
+			lessPath := strings.Replace(c.path, "%d", fmt.Sprint(100*i+j+1), 1) // a new name for PUT
+			if r := cl.do(c.method, lessPath, c.body); r.code != http.StatusForbidden {
+				t.Errorf("%s without %s: %s %s got %d %s, want 403", c.perm, full[j], c.method, lessPath, r.code, r.body)
+			}
+		}
+	}
 }
