@@ -3,8 +3,11 @@ package agent
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/appmesh/appmesh/appmeshapi"
@@ -64,7 +67,10 @@ func (s *HTTPServer) amAppOutput(w http.ResponseWriter, r *http.Request) (any, e
 		if alloc == nil && index > 0 {
 			return nil, notFound("application %q has no process at stdout_index %d", name, index)
 		}
-		out, proc := s.amReadStdout(r, alloc, task, pos, int(maxSize))
+		out, proc, err := s.amReadStdout(r, alloc, task, pos, int(maxSize))
+		if err != nil {
+			return nil, err
+		}
 		ended := proc != nil && !proc.Running && proc.ExitCode != nil
 		if len(out) > 0 || ended || !time.Now().Before(deadline) {
 			if ended {
@@ -86,17 +92,22 @@ func (s *HTTPServer) amAppOutput(w http.ResponseWriter, r *http.Request) (any, e
 
 // amReadStdout reads up to max bytes of a task's stdout from pos. The
 // process state is taken before the read, so an exit code it reports
-// means the output read is complete up to the returned position.
-func (s *HTTPServer) amReadStdout(r *http.Request, alloc *structs.AllocListStub, task string, pos int64, max int) ([]byte, *appmeshapi.Process) {
+// means the output read is complete up to the returned position. A task
+// not set up yet has no log: that is no output, not an error.
+func (s *HTTPServer) amReadStdout(r *http.Request, alloc *structs.AllocListStub, task string, pos int64, max int) ([]byte, *appmeshapi.Process, error) {
 	if alloc == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	proc := amProcess(alloc, task)
 	var buf bytes.Buffer
 	err := s.backend.StreamLogs(r.Context(), alloc.ID, task, logStdout, false, pos, &limitWriter{w: &buf, n: max})
-	if errors.Is(err, errLimit) && proc != nil {
+	switch {
+	case errors.Is(err, errLimit):
 		// More output waits: the exit code comes with the last part.
 		proc.ExitCode = nil
+	case err != nil && !structs.IsNotFound(err) && !errors.Is(err, fs.ErrNotExist) &&
+		!strings.Contains(err.Error(), "does not exist"): // the log file is made when the task starts
+		return nil, nil, fmt.Errorf("reading the output of allocation %s: %w", structs.ShortID(alloc.ID), err)
 	}
-	return buf.Bytes(), proc
+	return buf.Bytes(), proc, nil
 }

@@ -159,7 +159,10 @@ func (s *HTTPServer) amRunSync(w http.ResponseWriter, r *http.Request) (any, err
 				return nil, &httpError{code: http.StatusPreconditionFailed,
 					msg: fmt.Sprintf("run %q did not start: %s", job.ID, alloc.TaskStates[task].LastError)}
 			}
-			out, _ := s.amReadStdout(r, alloc, task, 0, maxRunOutput)
+			out, _, err := s.amReadStdout(r, alloc, task, 0, maxRunOutput)
+			if err != nil {
+				return nil, err
+			}
 			w.Header().Set("X-Exit-Code", strconv.Itoa(*proc.ExitCode))
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusOK)
