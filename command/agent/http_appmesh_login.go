@@ -37,10 +37,18 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 }
 
 // amErrors answers a handler's error as App Mesh does, {"message": "..."},
-// with the status appmesh's own API would use.
+// with the status appmesh's own API would use. It also refuses App Mesh's
+// cluster forwarding header, which appmesh does not honour.
 func amErrors(fn endpoint) endpoint {
 	return func(w http.ResponseWriter, r *http.Request) (any, error) {
-		out, err := fn(w, r)
+		var out any
+		var err error
+		if r.Header.Get("X-Target-Host") != "" {
+			// Answering here would act on the wrong node without a word.
+			err = badRequest("X-Target-Host: forwarding to another node is not supported yet; send the request to that node's agent")
+		} else {
+			out, err = fn(w, r)
+		}
 		if err == nil {
 			return out, nil
 		}

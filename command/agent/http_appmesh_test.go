@@ -229,6 +229,9 @@ func TestAppMeshApps(t *testing.T) {
 		}
 	}
 	c.want(http.StatusNotFound, "GET", "/appmesh/app/bad", "")
+	if r := c.want(http.StatusBadRequest, "GET", "/appmesh/app/hello", "", "X-Target-Host", "other:6060"); !strings.Contains(r.body, "X-Target-Host") {
+		t.Errorf("X-Target-Host: %s", r.body)
+	}
 
 	// A long-running application: disable stops it, enable starts it again.
 	c.want(http.StatusOK, "PUT", "/appmesh/app/sleeper", `{"command":"sleep 600","behavior":{"exit":"restart"}}`)
