@@ -16,30 +16,30 @@ import (
 func (s *HTTPServer) registerAppMeshRoutes() {
 	get, put, post, del := http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete
 	lim := newLoginLimiter(loginBurst, loginPerSec)
-	s.route("/appmesh/login", map[string]door{post: public(lim.limited(amErrors(s.amLogin)))})
+	s.route("/appmesh/login", map[string]door{post: public(lim.limited(s.amErrors(s.amLogin)))})
 	// auth and logoff answer only about the request's own token, which
 	// their handler resolves (ACL.TokenSelf): no token or an invalid one is
 	// a 401, as App Mesh answers; any valid token may ask about itself.
-	s.route("/appmesh/auth", map[string]door{post: public(amErrors(s.amAuth))})
-	s.route("/appmesh/self/logoff", map[string]door{post: public(amErrors(s.amLogoff))})
-	s.route("/appmesh/applications", map[string]door{get: viaRPC(amErrors(s.amAppList))})
+	s.route("/appmesh/auth", map[string]door{post: public(s.amErrors(s.amAuth))})
+	s.route("/appmesh/self/logoff", map[string]door{post: public(s.amErrors(s.amLogoff))})
+	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
 	s.route("/appmesh/app/{name}", map[string]door{
-		get: viaRPC(amErrors(s.amAppGet)), put: viaRPC(amErrors(s.amAppPut)), del: viaRPC(amErrors(s.amAppDelete)),
-		post: viaRPC(amErrors(s.amAppPost))})
-	s.route("/appmesh/app/{name}/enable", map[string]door{post: viaRPC(amErrors(s.amAppEnable(true)))})
-	s.route("/appmesh/app/{name}/disable", map[string]door{post: viaRPC(amErrors(s.amAppEnable(false)))})
-	s.route("/appmesh/app/{name}/health", map[string]door{get: viaRPC(amErrors(s.amAppHealth))})
+		get: viaRPC(s.amErrors(s.amAppGet)), put: viaRPC(s.amErrors(s.amAppPut)), del: viaRPC(s.amErrors(s.amAppDelete)),
+		post: viaRPC(s.amErrors(s.amAppPost))})
+	s.route("/appmesh/app/{name}/enable", map[string]door{post: viaRPC(s.amErrors(s.amAppEnable(true)))})
+	s.route("/appmesh/app/{name}/disable", map[string]door{post: viaRPC(s.amErrors(s.amAppEnable(false)))})
+	s.route("/appmesh/app/{name}/health", map[string]door{get: viaRPC(s.amErrors(s.amAppHealth))})
 	// Output reads task logs on this agent's client directly, not through
 	// an RPC: the door checks read-logs itself.
-	s.route("/appmesh/app/{name}/output", map[string]door{get: inNamespace(capReadLogs, amErrors(s.amAppOutput))})
+	s.route("/appmesh/app/{name}/output", map[string]door{get: inNamespace(capReadLogs, s.amErrors(s.amAppOutput))})
 }
 
 // amErrors answers a handler's error as App Mesh does, {"message": "..."},
 // with the status appmesh's own API would use. It also refuses App Mesh's
 // cluster forwarding header, which appmesh does not honour.
-func amErrors(fn endpoint) endpoint {
+func (s *HTTPServer) amErrors(fn endpoint) endpoint {
 	return func(w http.ResponseWriter, r *http.Request) (any, error) {
 		var out any
 		var err error
@@ -53,6 +53,9 @@ func amErrors(fn endpoint) endpoint {
 			return out, nil
 		}
 		code := statusFor(err)
+		if code >= http.StatusInternalServerError && code != http.StatusNotImplemented { // 501: a known gap, not a fault
+			s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
 		msg := strings.TrimPrefix(err.Error(), "invalid: ")
 		writeJSON(w, code, map[string]string{"message": msg})
 		return nil, nil
