@@ -233,6 +233,19 @@ func TestAppMeshApps(t *testing.T) {
 		t.Errorf("X-Target-Host: %s", r.body)
 	}
 
+	// A failing application: its exit code in X-Exit-Code and return,
+	// health 1; there is no process before the latest.
+	c.want(http.StatusOK, "PUT", "/appmesh/app/failing", `{"command":"exit 5","shell":true}`)
+	if _, code := waitExit(t, c, "/appmesh/app/failing/output"); code != "5" {
+		t.Errorf("failing app exit %s, want 5", code)
+	}
+	if r := c.want(http.StatusOK, "GET", "/appmesh/app/failing/health", ""); r.body != "1" {
+		t.Errorf("failing app health %q, want 1", r.body)
+	}
+	c.want(http.StatusNotFound, "GET", "/appmesh/app/failing/output?stdout_index=1", "")
+	c.want(http.StatusBadRequest, "GET", "/appmesh/app/failing/output?stdout_position=-1", "")
+	c.want(http.StatusOK, "DELETE", "/appmesh/app/failing", "")
+
 	// A long-running application: disable stops it, enable starts it again.
 	c.want(http.StatusOK, "PUT", "/appmesh/app/sleeper", `{"command":"sleep 600","behavior":{"exit":"restart"}}`)
 	waitAppStatus(t, c, "sleeper", 1, true)
