@@ -54,8 +54,9 @@ var runtimeFields = map[string]bool{
 	"task_id": true, "task_status": true,
 }
 
-// unsupported are App Mesh settings appmesh cannot honour yet: null (the
-// SDKs' "unset") is fine, any other value is refused with the reason.
+// unsupported are App Mesh settings appmesh cannot honour yet: null or an
+// empty value (the SDKs' "unset", see isEmpty) is fine, any other value is
+// refused with the reason.
 var unsupported = map[string]string{
 	"session_login":          "login sessions are not supported",
 	"metadata":               "application metadata is not supported",
@@ -74,6 +75,7 @@ var unsupported = map[string]string{
 	"sec_env":                "sec_env (encrypted environment) is not supported",
 	"resource_limit":         "resource_limit is not supported yet",
 	"keep_running":           "keep_running is not supported; use behavior.exit \"restart\"",
+	"envs":                   "envs is App Mesh's old name: use env",
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -106,7 +108,7 @@ func ParseApp(body []byte, urlName string) (*App, error) {
 		case runtimeFields[k]:
 			continue
 		case unsupported[k] != "":
-			if !isNull && !isFalse(k, v) {
+			if !isNull && !isEmpty(v) {
 				return nil, fmt.Errorf("%s: field %q: %s", what, k, unsupported[k])
 			}
 			continue
@@ -122,9 +124,39 @@ func ParseApp(body []byte, urlName string) (*App, error) {
 	return app, app.finish(urlName)
 }
 
-// isFalse lets session_login: false through: it asks for the default.
-func isFalse(k string, v json.RawMessage) bool {
-	return k == "session_login" && bytes.Equal(bytes.TrimSpace(v), []byte("false"))
+// isEmpty reports a value that asks for nothing: false, 0, "", [] or an
+// object whose every value is empty. App Mesh's SDKs and samples send
+// unset settings this way too ("cron": false, "daily_limitation":
+// {"daily_start": "", "daily_end": ""}).
+func isEmpty(v json.RawMessage) bool {
+	var x any
+	if err := json.Unmarshal(v, &x); err != nil {
+		return false
+	}
+	return emptyValue(x)
+}
+
+func emptyValue(x any) bool {
+	switch x := x.(type) {
+	case nil:
+		return true
+	case bool:
+		return !x
+	case float64:
+		return x == 0
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		for _, e := range x {
+			if !emptyValue(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func (a *App) set(k string, v json.RawMessage) error {
@@ -167,7 +199,7 @@ func (a *App) setBehavior(v json.RawMessage) error {
 	if c != "" && c != "null" && c != "{}" {
 		return fmt.Errorf("behavior.control (per exit code actions) is not supported yet")
 	}
-	if b.Exit != nil {
+	if b.Exit != nil && *b.Exit != "" {
 		switch *b.Exit {
 		case ExitStandby, ExitRestart:
 			a.Exit = *b.Exit

@@ -32,7 +32,8 @@ func TestSplitCommand(t *testing.T) {
 func TestParseApp(t *testing.T) {
 	app, err := ParseApp([]byte(`{"name":"web","command":"sh -c 'exit 2'","shell":false,"status":0,
 	  "env":{"A":"1"},"working_dir":"/tmp","behavior":{"exit":"restart","control":null},
-	  "pid":1234,"return":0,"cron":null,"session_login":false}`), "web")
+	  "pid":1234,"return":0,"cron":false,"session_login":false,"start_time":"","envs":[],"stdout_cache_num":0,
+	  "daily_limitation":{"daily_start":"","daily_end":""},"resource_limit":{"cpu_shares":null,"memory_mb":null}}`), "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +62,9 @@ func TestParseApp(t *testing.T) {
 		{`[]`, "invalid JSON"},
 		{`{"command":"x","docker_image":"nginx"}`, `field "docker_image"`},
 		{`{"command":"x","session_login":true}`, `field "session_login"`},
+		{`{"command":"x","cron":true}`, `field "cron"`},
+		{`{"command":"x","daily_limitation":{"daily_start":"09:00:00","daily_end":""}}`, `field "daily_limitation"`},
+		{`{"command":"x","resource_limit":{"memory_mb":64}}`, `field "resource_limit"`},
 		{`{"command":"x","behavior":{"control":{"0":"restart"}}}`, "behavior.control"},
 		{`{"command":"x","behavior":{"exit":"standby","other":1}}`, "unknown field"},
 		{`{"command":"x","nope":null}`, `field "nope": unknown field`},
