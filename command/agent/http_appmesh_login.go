@@ -90,6 +90,9 @@ func (s *HTTPServer) amLogin(w http.ResponseWriter, r *http.Request) (any, error
 		}
 		return nil, err
 	}
+	if err := amSetCookie(w, r, out.Token, out.ExpirationTime); err != nil {
+		return nil, err
+	}
 	return amTokenResponse(out.User, out.Token, out.ExpirationTime), nil
 }
 
@@ -102,9 +105,6 @@ func amLoginHeaders(r *http.Request) error {
 	}
 	if v := r.Header.Get("X-Audience"); v != "" && v != amAudience {
 		return badRequest("X-Audience %q: appmesh tokens are only issued for %q", v, amAudience)
-	}
-	if v := r.Header.Get("X-Set-Cookie"); v != "" && v != "false" {
-		return badRequest("X-Set-Cookie: cookie authentication is not supported yet; send the token as Authorization: Bearer")
 	}
 	return nil
 }
@@ -148,6 +148,9 @@ func (s *HTTPServer) amAuth(w http.ResponseWriter, r *http.Request) (any, error)
 	exp := time.Time{}
 	if tok.ExpirationTime != nil {
 		exp = *tok.ExpirationTime
+	}
+	if err := amSetCookie(w, r, authToken(r), exp); err != nil {
+		return nil, err
 	}
 	resp := amTokenResponse(tok.Name, authToken(r), exp)
 	if exp.IsZero() {

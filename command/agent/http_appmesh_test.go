@@ -67,6 +67,23 @@ func (c amClient) want(code int, method, path, body string, hdr ...string) amRes
 	return r
 }
 
+// doWithHeader is a GET-like request with one extra header and no token.
+func (c doorClient) doWithHeader(method, path, name, value string) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set(name, value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 func basicAuth(user, pass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
@@ -121,6 +138,27 @@ func TestAppMeshLogin(t *testing.T) {
 	c.want(http.StatusNotImplemented, "POST", "/appmesh/self/logoff", "")
 	c.auth = "Bearer not-a-token"
 	c.want(http.StatusUnauthorized, "POST", "/appmesh/auth", "")
+
+	// X-Set-Cookie: the token also comes back as App Mesh's cookie, which
+	// /appmesh/ routes (and only they) accept in place of the header.
+	c.auth = basicAuth("alice", "a long enough password")
+	r = c.want(http.StatusOK, "POST", "/appmesh/login", "", "X-Set-Cookie", "true")
+	sc := r.header.Get("Set-Cookie")
+	for _, part := range []string{"appmesh_auth_token=", "Path=/", "HttpOnly", "SameSite=Strict"} {
+		if !strings.Contains(sc, part) {
+			t.Errorf("Set-Cookie %q lacks %s", sc, part)
+		}
+	}
+	if strings.Contains(sc, "Domain=") || strings.Contains(sc, "Secure") {
+		t.Errorf("Set-Cookie %q: no Domain, and no Secure without TLS", sc)
+	}
+	cookie := strings.SplitN(sc, ";", 2)[0]
+	c.auth = ""
+	c.want(http.StatusOK, "GET", "/appmesh/applications", "", "Cookie", cookie)
+	c.want(http.StatusOK, "POST", "/appmesh/auth", "", "Cookie", cookie)
+	if code, body := dc.doWithHeader("GET", "/v1/jobs", "Cookie", cookie); code != http.StatusForbidden {
+		t.Errorf("/v1/jobs with only the App Mesh cookie: %d %s, want 403", code, body)
+	}
 
 	// Once alice has TOTP, a login without X-Totp-Code is App Mesh's 428
 	// with a totp_challenge.
