@@ -116,6 +116,10 @@ func (s *HTTPServer) amAppGet(w http.ResponseWriter, r *http.Request) (any, erro
 // pinned to this agent's node and answers it as GET would.
 func (s *HTTPServer) amAppPut(w http.ResponseWriter, r *http.Request) (any, error) {
 	name := r.PathValue("name")
+	if name == "run" || name == "syncrun" {
+		// POST /appmesh/app/run and /syncrun are the remote runs.
+		return nil, badRequest("application name %q is reserved for remote runs: choose another", name)
+	}
 	if r.URL.Query().Get("subscribe_events") != "" {
 		return nil, badRequest("subscribe_events: event subscriptions are not supported yet")
 	}
