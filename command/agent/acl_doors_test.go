@@ -232,6 +232,17 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/services":                     {{"GET", "/v1/services" + ns, ""}, {"GET", "/v1/services?namespace=*", ""}},
 		"/v1/service/{name}":               {{"GET", "/v1/service/api" + ns, ""}},
 		"/v1/service/{name}/{id}":          {{"DELETE", "/v1/service/api/some-id" + ns, ""}},
+		// App Mesh's API (http_appmesh_*.go): applications live in the
+		// default namespace, where the other token has no rights. Login,
+		// auth and logoff are public doors (TestAppMeshLogin).
+		"/appmesh/applications": {{"GET", "/appmesh/applications", ""}},
+		"/appmesh/app/{name}": {{"GET", "/appmesh/app/web", ""}, {"PUT", "/appmesh/app/amx", `{"command":"echo hi"}`},
+			{"DELETE", "/appmesh/app/amx", ""}, {"POST", "/appmesh/app/run", `{"command":"echo hi"}`},
+			{"POST", "/appmesh/app/syncrun?timeout=5", `{"command":"echo hi"}`}},
+		"/appmesh/app/{name}/enable":  {{"POST", "/appmesh/app/amx/enable", ""}},
+		"/appmesh/app/{name}/disable": {{"POST", "/appmesh/app/amx/disable", ""}},
+		"/appmesh/app/{name}/health":  {{"GET", "/appmesh/app/amx/health", ""}},
+		"/appmesh/app/{name}/output":  {{"GET", "/appmesh/app/amx/output", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

@@ -171,7 +171,7 @@ func authToken(r *http.Request) string {
 		}
 		return r.URL.Query().Get("token")
 	}
-	return ""
+	return amCookieToken(r) // App Mesh's SDKs, under /appmesh/ only (http_appmesh_cookie.go)
 }
 
 // Capabilities used by the doors, named here so http_routes.go reads well.

@@ -57,6 +57,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerNamespaceRoutes()
 	s.registerServiceRoutes()
 	s.registerObservabilityRoutes()
+	s.registerAppMeshRoutes()
 	s.registerUIRoutes()
 	s.mux.HandleFunc("/", s.rootOrNotFound)
 }

@@ -1,0 +1,184 @@
+package agent
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/appmesh/appmesh/structs"
+)
+
+// App Mesh's REST API under /appmesh/ (website/appmesh-api.md): its
+// login, applications, output and remote runs, mapped onto appmesh's
+// users, jobs and runs. Every route has a door like /v1's; most are
+// viaRPC because their handler only calls RPCs that check the token.
+func (s *HTTPServer) registerAppMeshRoutes() {
+	get, put, post, del := http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete
+	lim := newLoginLimiter(loginBurst, loginPerSec)
+	s.route("/appmesh/login", map[string]door{post: public(lim.limited(s.amErrors(s.amLogin)))})
+	// auth and logoff answer only about the request's own token, which
+	// their handler resolves (ACL.TokenSelf): no token or an invalid one is
+	// a 401, as App Mesh answers; any valid token may ask about itself.
+	s.route("/appmesh/auth", map[string]door{post: public(s.amErrors(s.amAuth))})
+	s.route("/appmesh/self/logoff", map[string]door{post: public(s.amErrors(s.amLogoff))})
+	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
+	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
+	// (the mux cannot hold both): amAppPost tells them apart.
+	s.route("/appmesh/app/{name}", map[string]door{
+		get: viaRPC(s.amErrors(s.amAppGet)), put: viaRPC(s.amErrors(s.amAppPut)), del: viaRPC(s.amErrors(s.amAppDelete)),
+		post: viaRPC(s.amErrors(s.amAppPost))})
+	s.route("/appmesh/app/{name}/enable", map[string]door{post: viaRPC(s.amErrors(s.amAppEnable(true)))})
+	s.route("/appmesh/app/{name}/disable", map[string]door{post: viaRPC(s.amErrors(s.amAppEnable(false)))})
+	s.route("/appmesh/app/{name}/health", map[string]door{get: viaRPC(s.amErrors(s.amAppHealth))})
+	// Output reads task logs on this agent's client directly, not through
+	// an RPC: the door checks read-logs itself.
+	s.route("/appmesh/app/{name}/output", map[string]door{get: inNamespace(capReadLogs, s.amErrors(s.amAppOutput))})
+}
+
+// amErrors answers a handler's error as App Mesh does, {"message": "..."},
+// with the status appmesh's own API would use. It also refuses App Mesh's
+// cluster forwarding header, which appmesh does not honour.
+func (s *HTTPServer) amErrors(fn endpoint) endpoint {
+	return func(w http.ResponseWriter, r *http.Request) (any, error) {
+		var out any
+		var err error
+		if r.Header.Get("X-Target-Host") != "" {
+			// Answering here would act on the wrong node without a word.
+			err = badRequest("X-Target-Host: forwarding to another node is not supported yet; send the request to that node's agent")
+		} else {
+			out, err = fn(w, r)
+		}
+		if err == nil {
+			return out, nil
+		}
+		code := statusFor(err)
+		if code >= http.StatusInternalServerError && code != http.StatusNotImplemented { // 501: a known gap, not a fault
+			s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
+		msg := strings.TrimPrefix(err.Error(), "invalid: ")
+		writeJSON(w, code, map[string]string{"message": msg})
+		return nil, nil
+	}
+}
+
+// amAudience is the only JWT audience appmesh's login tokens serve.
+const amAudience = "appmesh-service"
+
+// POST /appmesh/login with Authorization: Basic base64(user:password) and
+// optionally X-Totp-Code, X-Expire-Seconds, X-Audience. The token is
+// appmesh's login JWT; its lifetime is the servers' (acl login jwt_ttl),
+// reported in expires_in and expire_time, whatever X-Expire-Seconds asked.
+func (s *HTTPServer) amLogin(w http.ResponseWriter, r *http.Request) (any, error) {
+	user, pass, ok := r.BasicAuth()
+	if !ok || user == "" {
+		return nil, &httpError{code: http.StatusUnauthorized,
+			msg: "login needs the header Authorization: Basic base64(user:password)"}
+	}
+	if err := amLoginHeaders(r); err != nil {
+		return nil, err
+	}
+	args := structs.ACLLoginRequest{Username: user, Password: pass, TOTP: r.Header.Get("X-Totp-Code")}
+	var out structs.ACLLoginResponse
+	if err := s.rpc(r, structs.ACLLoginRPC, &args, &out); err != nil {
+		if strings.Contains(err.Error(), "needs a TOTP code") {
+			return amTOTPChallenge(w), nil
+		}
+		if statusFor(err) == http.StatusForbidden {
+			// App Mesh answers bad credentials with 401.
+			return nil, &httpError{code: http.StatusUnauthorized, msg: err.Error()}
+		}
+		return nil, err
+	}
+	if err := amSetCookie(w, r, out.Token, out.ExpirationTime); err != nil {
+		return nil, err
+	}
+	return amTokenResponse(out.User, out.Token, out.ExpirationTime), nil
+}
+
+// amLoginHeaders refuses the login options appmesh cannot honour.
+func amLoginHeaders(r *http.Request) error {
+	if v := r.Header.Get("X-Expire-Seconds"); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
+			return badRequest("X-Expire-Seconds %q: must be a positive number of seconds", v)
+		}
+	}
+	if v := r.Header.Get("X-Audience"); v != "" && v != amAudience {
+		return badRequest("X-Audience %q: appmesh tokens are only issued for %q", v, amAudience)
+	}
+	return nil
+}
+
+// amTOTPChallenge is App Mesh's 428 for a user with TOTP enrolled who sent
+// no X-Totp-Code. appmesh has no /appmesh/totp/validate yet: the client
+// logs in again with X-Totp-Code (App Mesh's SDKs do when given a code).
+func amTOTPChallenge(w http.ResponseWriter) any {
+	now := time.Now()
+	w.Header().Set("WWW-Authenticate", `TOTP realm="appmesh"`)
+	writeJSON(w, http.StatusPreconditionRequired, map[string]any{
+		"totp_challenge": structs.GenerateID(), "status": "TOTP_CHALLENGE_REQUIRED",
+		"algorithm": "SHA1", "digits": 6, "period": 30, "expires": now.Add(time.Minute).Unix(),
+		"message": "this user needs a TOTP code: log in again with the header X-Totp-Code",
+	})
+	return nil
+}
+
+func amTokenResponse(user, token string, exp time.Time) map[string]any {
+	now := time.Now()
+	return map[string]any{
+		"profile":      map[string]any{"name": user, "auth_time": now.Unix()},
+		"access_token": token, "token_type": "Bearer",
+		"issued_at": now.Unix(), "expire_time": exp.Unix(), "expires_in": int64(time.Until(exp).Seconds()),
+	}
+}
+
+// POST /appmesh/auth checks the request's token (Authorization: Bearer)
+// and answers it back with its owner and expiry.
+func (s *HTTPServer) amAuth(w http.ResponseWriter, r *http.Request) (any, error) {
+	if r.Header.Get("X-Permission") != "" {
+		return nil, badRequest("X-Permission: checking one App Mesh permission is not supported yet (see website/appmesh-api.md)")
+	}
+	if v := r.Header.Get("X-Audience"); v != "" && v != amAudience {
+		return nil, badRequest("X-Audience %q: appmesh tokens are only issued for %q", v, amAudience)
+	}
+	tok, err := s.amTokenSelf(r)
+	if err != nil {
+		return nil, err
+	}
+	exp := time.Time{}
+	if tok.ExpirationTime != nil {
+		exp = *tok.ExpirationTime
+	}
+	if err := amSetCookie(w, r, authToken(r), exp); err != nil {
+		return nil, err
+	}
+	resp := amTokenResponse(tok.Name, authToken(r), exp)
+	if exp.IsZero() {
+		resp["expire_time"], resp["expires_in"] = nil, nil
+	}
+	return resp, nil
+}
+
+func (s *HTTPServer) amTokenSelf(r *http.Request) (*structs.ACLToken, error) {
+	var out structs.ACLTokenGetResponse
+	if err := s.rpc(r, structs.ACLTokenSelfRPC, &structs.GenericRequest{}, &out); err != nil {
+		if statusFor(err) == http.StatusForbidden {
+			return nil, &httpError{code: http.StatusUnauthorized, msg: err.Error()}
+		}
+		return nil, err
+	}
+	if out.Token == nil {
+		return nil, &httpError{code: http.StatusUnauthorized, msg: "the request carries no valid token"}
+	}
+	return out.Token, nil
+}
+
+// POST /appmesh/self/logoff: appmesh's login JWTs cannot be revoked one by
+// one yet, so logging off is refused rather than pretended.
+func (s *HTTPServer) amLogoff(w http.ResponseWriter, r *http.Request) (any, error) {
+	if _, err := s.amTokenSelf(r); err != nil {
+		return nil, err
+	}
+	return nil, &httpError{code: http.StatusNotImplemented, msg: "logoff is not supported yet: " +
+		"an appmesh login token stays valid until it expires (an operator can lock the user)"}
+}
