@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
+	"github.com/appmesh/appmesh/client/bridgenet"
 	"github.com/appmesh/appmesh/client/fingerprint"
 	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/client/taskrunner"
@@ -90,7 +91,9 @@ type Client struct {
 	rpcer   RPCer
 	drivers DriverManager
 	db      *state.DB
-	nodeID  string
+	// bridge sets up network mode "bridge" (bridge.go); nil: unavailable.
+	bridge *bridgenet.Manager
+	nodeID string
 	// secretID proves to the servers that calls for nodeID are this
 	// node's (never logged, never sent in the node itself).
 	secretID string
@@ -197,6 +200,7 @@ func New(cfg *Config) (*Client, error) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.updater = newUpdater(c.logger.Named("updater"), c.sendUpdates)
 	c.setupCatalog()
+	c.setupBridge()
 	return c, nil
 }
 

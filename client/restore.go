@@ -72,6 +72,9 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		HostVolumes: c.cfg.HostVolumes,
 		Node:        c.Node,
 	}
+	if c.bridge != nil {
+		cfg.Network = c.bridge
+	}
 	if c.db != nil {
 		cfg.State = c.db
 	}

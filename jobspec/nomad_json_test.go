@@ -75,8 +75,8 @@ func TestNomadJSONProblemsNameThePath(t *testing.T) {
 			`j.json: Job.TaskGroups[0].Count: expected a number, got string`},
 		{"two networks", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Networks": [{}, {}]}]}}`,
 			`j.json: Job.TaskGroups[0].Networks: a group has at most one network`},
-		{"bridge", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Networks": [{"Mode": "bridge"}]}]}}`,
-			`j.json: Job.TaskGroups[0].Networks[0].Mode: network mode "bridge" is not supported`},
+		{"cni mode", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "raw_exec", "Config": {"command": "true"}}], "Networks": [{"Mode": "cni/mynet"}]}]}}`,
+			`j.json: Job.TaskGroups[0].Networks[0].Mode: network mode "cni/mynet" is not supported: use "host" (the default) or "bridge"`},
 		{"register key", `{"Job": {"ID": "x"}, "Force": true}`, `j.json: Force: unknown field`},
 		{"null job", `{"Job": null}`, `"Job" is null`},
 	}

@@ -49,6 +49,9 @@ type Config struct {
 	Previous *PreviousAlloc
 	// Node returns the client's node, for templates; nil: none.
 	Node func() *structs.Node
+	// Network sets up bridge-mode allocations' networks; nil: this client
+	// has none, and bridge-mode tasks fail with the reason.
+	Network Network
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -80,6 +83,12 @@ type AllocRunner struct {
 	previous   *PreviousAlloc
 	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
 	health *allocHealth
+
+	// network is the bridge-mode group's network shared with the tasks
+	// (network.go); nil in host mode.
+	network *taskrunner.AllocNetwork
+	netMgr  Network
+	netDNS  *structs.DNSConfig
 
 	// lifecycle orders the tasks by their lifecycle blocks; gates hold
 	// back the tasks whose turn has not come (lifecycle_run.go).
@@ -148,6 +157,10 @@ func New(cfg *Config) (*AllocRunner, error) {
 			}
 		}
 	}
+	ar.network, ar.netMgr = newAllocNetwork(group), cfg.Network
+	if ar.network != nil {
+		ar.netDNS = group.Network.DNS
+	}
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
@@ -178,6 +191,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Volumes:       group.Volumes,
 			HostVolumes:   cfg.HostVolumes,
 			Node:          cfg.Node,
+			Network:       ar.network,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
@@ -214,6 +228,8 @@ func (ar *AllocRunner) Run() {
 	if !ar.restored {
 		ar.takePreviousData()
 	}
+	ar.setupNetwork()
+	defer ar.finishNetwork()
 	ar.announceWaits()
 	ar.report()
 	var wg sync.WaitGroup

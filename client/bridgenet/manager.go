@@ -201,4 +201,3 @@ func deleteNS(path string) error {
 	}
 	return nil
 }
-

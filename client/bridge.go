@@ -1,0 +1,22 @@
+package client
+
+import (
+	"github.com/appmesh/appmesh/client/bridgenet"
+)
+
+// setupBridge prepares bridge networking for network mode "bridge". The
+// kernel is touched only when the first such allocation arrives, so a
+// client that never runs one changes nothing on its host. Mapped ports
+// listen on the node's service address, where the catalog points callers.
+func (c *Client) setupBridge() {
+	host := c.cfg.ServiceAddress
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	m, err := bridgenet.New(bridgenet.Config{StateDir: c.cfg.DataDir, HostIP: host, Logger: c.logger})
+	if err != nil {
+		c.logger.Warn("bridge networking unavailable; allocations with network mode \"bridge\" will fail", "error", err)
+		return
+	}
+	c.bridge = m
+}
