@@ -17,7 +17,8 @@ import (
 // on ports 8080 and 9090, reached through the mapped host ports on
 // 127.0.0.1; the exec task sees the dns block's resolv.conf; the server
 // logs the bridge's address as its peer (it is not in the host's network).
-// Stopping the job removes the namespace, the veth and the host ports.
+// An agent restart re-attaches (same tasks, ports mapped again); stopping
+// the job removes the namespace, the veth and the host ports.
 func TestBridgeNetworkMode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: bridge networking needs root")
@@ -26,7 +27,9 @@ func TestBridgeNetworkMode(t *testing.T) {
 		t.Skip("skipping: the tasks serve HTTP with /usr/bin/python3, which this host lacks")
 	}
 	cfg := writeFile(t, "agent.hcl", "client {\n  enabled          = true\n  raw_exec_enabled = true\n}\n")
-	a := startAgent(t, agentOptions{dev: true, config: cfg})
+	// Not -dev: a -dev agent's allocations do not outlive it, and the
+	// restart below must find the tasks still running.
+	a := startAgent(t, agentOptions{config: cfg})
 	ports := freePorts(t, 2)
 	job := writeFile(t, "bridge.hcl", fmt.Sprintf(`job "bridged" {
   datacenters = ["*"]
@@ -132,6 +135,20 @@ func TestBridgeNetworkMode(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("while running: %s missing: %v", p, err)
 		}
+	}
+
+	// A restarted agent re-attaches: the tasks keep running in the same
+	// namespace with the same address, and the ports are mapped again.
+	a.restart()
+	a.waitFor("the raw_exec task's server through its host port after the agent restart", func() (bool, string) {
+		body, err := get(ports[1], "/marker.txt")
+		return err == nil && body == "raw-inside\n", fmt.Sprintf("%q %v", body, err)
+	})
+	if _, err := get(ports[0], "/resolv.txt"); err != nil {
+		t.Errorf("the exec task's port after the agent restart: %v", err)
+	}
+	if st := a.cli("alloc status", allocID); strings.Count(st.stdout, "Starts      = 1") != 2 {
+		t.Errorf("after the agent restart the tasks should still be on their first start: %s", st)
 	}
 
 	if r := a.cli("job stop", "bridged"); r.code != 0 {
