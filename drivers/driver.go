@@ -121,7 +121,10 @@ type TaskConfig struct {
 	// NetNSPath is the bridge-mode allocation's network namespace the task
 	// starts in; "" is the node's network. ResolvConf is a file an
 	// isolating driver binds at /etc/resolv.conf (the network's dns block).
-	NetNSPath  string `json:"netns_path,omitempty"`
+	NetNSPath string `json:"netns_path,omitempty"`
+	// UTSNSPath is the UTS namespace holding the network block's hostname
+	// ("": the node's), joined like NetNSPath.
+	UTSNSPath  string `json:"utsns_path,omitempty"`
 	ResolvConf string `json:"resolv_conf,omitempty"`
 }
 

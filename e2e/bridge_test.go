@@ -15,7 +15,8 @@ import (
 // network { mode = "bridge" } on a real agent: an exec task (chroot) and a
 // raw_exec task serve HTTP inside the allocation's own network namespace
 // on ports 8080 and 9090, reached through the mapped host ports on
-// 127.0.0.1; the exec task sees the dns block's resolv.conf; the server
+// 127.0.0.1; the exec task sees the dns block's resolv.conf, both tasks
+// the block's hostname (their own UTS namespace); the server
 // logs the bridge's address as its peer (it is not in the host's network).
 // An agent restart re-attaches (same tasks, ports mapped again); stopping
 // the job removes the namespace, the veth and the host ports.
@@ -39,7 +40,8 @@ func TestBridgeNetworkMode(t *testing.T) {
       mode     = "fail"
     }
     network {
-      mode = "bridge"
+      mode     = "bridge"
+      hostname = "web-bridged"
       port "http" {
         static = %d
         to     = 8080
@@ -58,14 +60,14 @@ func TestBridgeNetworkMode(t *testing.T) {
       driver = "exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "cat /etc/resolv.conf > resolv.txt && exec /usr/bin/python3 -m http.server 8080"]
+        args    = ["-c", "cat /etc/resolv.conf > resolv.txt && cat /proc/sys/kernel/hostname > host.txt && exec /usr/bin/python3 -m http.server 8080"]
       }
     }
     task "raw" {
       driver = "raw_exec"
       config {
         command = "/bin/sh"
-        args    = ["-c", "echo raw-inside > marker.txt && exec /usr/bin/python3 -m http.server 9090"]
+        args    = ["-c", "echo raw-inside > marker.txt && cat /proc/sys/kernel/hostname > host.txt && exec /usr/bin/python3 -m http.server 9090"]
       }
     }
   }
@@ -123,6 +125,14 @@ func TestBridgeNetworkMode(t *testing.T) {
 		body, err := get(ports[1], "/marker.txt")
 		return err == nil && body == "raw-inside\n", fmt.Sprintf("%q %v", body, err)
 	})
+	for _, port := range ports {
+		if body, err := get(port, "/host.txt"); err != nil || body != "web-bridged\n" {
+			t.Errorf("host name seen by the task behind port %d = %q (%v), want the network block's web-bridged", port, body, err)
+		}
+	}
+	if h, _ := os.Hostname(); h == "web-bridged" {
+		t.Errorf("the node itself was renamed")
+	}
 	// The server's access log names its peer: the bridge's gateway, so the
 	// task really is behind the bridge, not in the host's network.
 	a.waitFor("the exec task's access log to show the bridge gateway as peer", func() (bool, string) {
@@ -130,8 +140,9 @@ func TestBridgeNetworkMode(t *testing.T) {
 		return strings.Contains(r.stdout, "172.26.64.1 - -"), r.stdout
 	})
 	netnsPath := "/var/run/netns/appmesh-" + allocID
+	utsPath := "/run/appmesh-uts/appmesh-" + allocID
 	veth := "/sys/class/net/vam" + allocID[:8]
-	for _, p := range []string{netnsPath, veth} {
+	for _, p := range []string{netnsPath, utsPath, veth} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("while running: %s missing: %v", p, err)
 		}
@@ -155,7 +166,7 @@ func TestBridgeNetworkMode(t *testing.T) {
 		a.fatalf("job stop: %s", r)
 	}
 	a.waitFor("the namespace, veth and host ports to be gone after job stop", func() (bool, string) {
-		for _, p := range []string{netnsPath, veth} {
+		for _, p := range []string{netnsPath, utsPath, veth} {
 			if _, err := os.Stat(p); err == nil {
 				return false, p + " still exists"
 			}

@@ -59,12 +59,8 @@ func validateNetworkMode(v *ValidationError, n *NetworkResource) {
 	if n.Hostname != "" {
 		if !n.IsBridge() {
 			v.Add("hostname", "needs mode = \"bridge\": in host mode the tasks share the node's host name")
-		} else if len(n.Hostname) > 253 || !validHostname.MatchString(n.Hostname) {
-			v.Add("hostname", "%q is not a valid host name (letters, digits, '-' and '.')", n.Hostname)
-		} else {
-			// The executor gives tasks no UTS namespace yet, so the name
-			// could not be set without renaming the node itself.
-			v.Add("hostname", "is not supported yet: tasks keep the node's host name")
+		} else if len(n.Hostname) > 64 || !validHostname.MatchString(n.Hostname) {
+			v.Add("hostname", "%q is not a valid host name (letters, digits, '-' and '.', at most 64 characters)", n.Hostname)
 		}
 	}
 	if n.DNS == nil {

@@ -17,7 +17,9 @@ func TestNetworkModeValidation(t *testing.T) {
 		{"dns in host mode", &NetworkResource{DNS: &DNSConfig{}}, `dns: needs mode = "bridge"`},
 		{"bad server", &NetworkResource{Mode: "bridge", DNS: &DNSConfig{Servers: []string{"dns.example"}}}, `server "dns.example" is not an IP address`},
 		{"newline in option", &NetworkResource{Mode: "bridge", DNS: &DNSConfig{Options: []string{"a\nnameserver 1.1.1.1"}}}, `option`},
-		{"hostname", &NetworkResource{Mode: "bridge", Hostname: "web"}, `hostname: is not supported yet`},
+		{"hostname", &NetworkResource{Mode: "bridge", Hostname: "web-1.internal"}, ""},
+		{"bad hostname", &NetworkResource{Mode: "bridge", Hostname: "web_1"}, `"web_1" is not a valid host name`},
+		{"hostname in host mode", &NetworkResource{Hostname: "web"}, `hostname: needs mode = "bridge"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

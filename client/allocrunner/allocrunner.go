@@ -89,6 +89,8 @@ type AllocRunner struct {
 	network *taskrunner.AllocNetwork
 	netMgr  Network
 	netDNS  *structs.DNSConfig
+	// netHostname is the network block's hostname ("": the node's).
+	netHostname string
 
 	// lifecycle orders the tasks by their lifecycle blocks; gates hold
 	// back the tasks whose turn has not come (lifecycle_run.go).
@@ -159,7 +161,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 	}
 	ar.network, ar.netMgr = newAllocNetwork(group), cfg.Network
 	if ar.network != nil {
-		ar.netDNS = group.Network.DNS
+		ar.netDNS, ar.netHostname = group.Network.DNS, group.Network.Hostname
 	}
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name

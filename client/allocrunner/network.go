@@ -14,7 +14,7 @@ import (
 // Network sets up and removes bridge-mode allocations' networks
 // (client/bridgenet.Manager).
 type Network interface {
-	Setup(allocID string, ports []bridgenet.PortMap) (*bridgenet.AllocNet, error)
+	Setup(allocID string, ports []bridgenet.PortMap, hostname string) (*bridgenet.AllocNet, error)
 	Detach(allocID string)
 	Teardown(allocID string) error
 }
@@ -39,13 +39,13 @@ func (ar *AllocRunner) setupNetwork() {
 		ports = append(ports, bridgenet.PortMap{Label: p.Label, HostPort: p.Value, TaskPort: p.To})
 	}
 	ar.mu.Unlock()
-	an, err := ar.netMgr.Setup(ar.id, ports)
+	an, err := ar.netMgr.Setup(ar.id, ports, ar.netHostname)
 	if err != nil {
 		ar.logger.Error("bridge network setup failed", "error", err)
 		ar.network.Err = err
 		return
 	}
-	ar.network.NetNSPath = an.NetNSPath
+	ar.network.NetNSPath, ar.network.UTSPath = an.NetNSPath, an.UTSPath
 	if ar.netDNS != nil {
 		path := filepath.Join(ar.allocDir.Dir, "resolv.conf")
 		if err := os.WriteFile(path, []byte(ar.netDNS.ResolvConf()), 0o644); err != nil {

@@ -44,8 +44,11 @@ type PortMap struct {
 type AllocNet struct {
 	// NetNSPath is the namespace file the tasks join.
 	NetNSPath string
-	IP        netip.Addr
-	Gateway   netip.Addr
+	// UTSPath is the UTS namespace with the allocation's host name, or ""
+	// (no hostname asked for: the node's).
+	UTSPath string
+	IP      netip.Addr
+	Gateway netip.Addr
 }
 
 // Manager owns the bridge and the allocations' namespaces.
@@ -93,10 +96,14 @@ func (m *Manager) NetNSPath(allocID string) string {
 	return filepath.Join(netnsDir, m.cfg.NetnsPrefix+allocID)
 }
 
+func (m *Manager) utsPath(allocID string) string {
+	return filepath.Join(utsDir, m.cfg.NetnsPrefix+allocID)
+}
+
 // Setup gives the allocation its namespace, veth and address, and starts
 // its port forwarders. It is idempotent: a restarted agent calls it again
 // for a running allocation and re-attaches (same address, same namespace).
-func (m *Manager) Setup(allocID string, ports []PortMap) (*AllocNet, error) {
+func (m *Manager) Setup(allocID string, ports []PortMap, hostname string) (*AllocNet, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.bridgeDone {
@@ -113,6 +120,15 @@ func (m *Manager) Setup(allocID string, ports []PortMap) (*AllocNet, error) {
 	if err := setupAllocNS(an, m.cfg.BridgeName, vethName(allocID), m.ipam.Prefix().Bits()); err != nil {
 		m.teardownLocked(allocID)
 		return nil, fmt.Errorf("setting up the allocation's network namespace: %w", err)
+	}
+	if hostname != "" {
+		an.UTSPath = m.utsPath(allocID)
+		if _, err := os.Stat(an.UTSPath); errors.Is(err, os.ErrNotExist) {
+			if err := createUTS(an.UTSPath, hostname); err != nil {
+				m.teardownLocked(allocID)
+				return nil, fmt.Errorf("setting the allocation's host name: %w", err)
+			}
+		}
 	}
 	if len(m.fwds[allocID]) == 0 {
 		if err := m.startForwarders(allocID, ip, ports); err != nil {
@@ -171,6 +187,9 @@ func (m *Manager) teardownLocked(allocID string) error {
 	}
 	if err := deleteNS(m.NetNSPath(allocID)); err != nil {
 		errs = append(errs, fmt.Errorf("deleting network namespace: %w", err))
+	}
+	if err := deleteNS(m.utsPath(allocID)); err != nil {
+		errs = append(errs, fmt.Errorf("deleting UTS namespace: %w", err))
 	}
 	if err := m.ipam.Release(allocID); err != nil {
 		errs = append(errs, err)

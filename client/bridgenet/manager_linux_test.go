@@ -79,11 +79,20 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 	t.Cleanup(func() { _ = DeleteBridge(bridge) })
 	allocID := "0123abcd-0000-4000-8000-" + strconv.Itoa(os.Getpid())
 	hostPort := freePort(t)
-	an, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}})
+	an, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}, "amtest-host")
 	if err != nil {
 		t.Fatalf("setup: %v", err)
 	}
 	t.Cleanup(func() { _ = m.Teardown(allocID) })
+	if an.UTSPath == "" {
+		t.Fatal("a hostname gave no UTS namespace")
+	}
+	if _, err := os.Stat(an.UTSPath); err != nil {
+		t.Fatalf("UTS namespace file: %v", err)
+	}
+	if h, _ := os.Hostname(); h == "amtest-host" {
+		t.Fatal("setting the allocation's host name renamed the node")
+	}
 	if an.IP.String() != "10.251.7.2" {
 		t.Fatalf("allocation address = %s, want 10.251.7.2", an.IP)
 	}
@@ -118,7 +127,7 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 
 	// Setup again (a restarted agent re-attaching) keeps address and wiring.
 	m.Detach(allocID)
-	an2, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}})
+	an2, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}, "")
 	if err != nil || an2.IP != an.IP {
 		t.Fatalf("re-attach = %v (%v), want %s", an2, err, an.IP)
 	}
@@ -128,6 +137,9 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 	}
 	if _, err := os.Stat(an.NetNSPath); !os.IsNotExist(err) {
 		t.Fatalf("namespace file %s still there after teardown (%v)", an.NetNSPath, err)
+	}
+	if _, err := os.Stat(an.UTSPath); !os.IsNotExist(err) {
+		t.Fatalf("UTS namespace file %s still there after teardown (%v)", an.UTSPath, err)
 	}
 	if _, err := netlink.LinkByName(vethName(allocID)); err == nil {
 		t.Fatalf("veth %s still there after teardown", vethName(allocID))

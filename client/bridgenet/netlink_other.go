@@ -16,3 +16,7 @@ func unmountNS(string) error                              { return nil }
 
 // DeleteBridge removes the bridge.
 func DeleteBridge(string) error { return nil }
+
+const utsDir = "/run/appmesh-uts"
+
+func createUTS(string, string) error { return errNotLinux }

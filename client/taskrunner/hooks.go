@@ -118,7 +118,7 @@ func (h *envHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error {
 		if n.Err != nil {
 			return fmt.Errorf("bridge network: %w", n.Err)
 		}
-		cfg.NetNSPath, cfg.ResolvConf = n.NetNSPath, n.ResolvConf
+		cfg.NetNSPath, cfg.UTSNSPath, cfg.ResolvConf = n.NetNSPath, n.UTSPath, n.ResolvConf
 	}
 	return nil
 }

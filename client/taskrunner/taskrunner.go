@@ -83,8 +83,10 @@ type Config struct {
 
 // AllocNetwork is a bridge-mode allocation's network as its tasks join it.
 type AllocNetwork struct {
-	// NetNSPath is the namespace the tasks start in.
+	// NetNSPath is the namespace the tasks start in; UTSPath the one with
+	// the allocation's host name ("": the node's).
 	NetNSPath string
+	UTSPath   string
 	// ResolvConf is the resolv.conf written from the dns block, or "".
 	ResolvConf string
 	// Err is why the network could not be set up: the tasks fail with it.

@@ -182,7 +182,7 @@ func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec, isolated bo
 	var proc *os.Process
 	pidfd := -1
 	_, err = startInIsolation(sys, started, func() (int, error) {
-		err := inNetNS(cfg.NetNSPath, func() error {
+		err := inNamespaces(taskNamespaces(cfg), func() error {
 			var err error
 			proc, pidfd, err = startProcess(run, out.stdinChild(), out.child[0], out.child[1], sys)
 			return err
