@@ -130,6 +130,13 @@ func TestBridgeNetworkMode(t *testing.T) {
 			t.Errorf("host name seen by the task behind port %d = %q (%v), want the network block's web-bridged", port, body, err)
 		}
 	}
+	// alloc exec lands in the allocation's network and host name too.
+	for _, task := range []string{"exec", "raw"} {
+		r := a.cli("alloc exec", "-i=false", "-t=false", allocID, task, "--", "/bin/sh", "-c", "cat /proc/sys/kernel/hostname; cat /proc/net/route")
+		if r.code != 0 || !strings.Contains(r.stdout, "web-bridged\n") || !strings.Contains(r.stdout, "eth0") {
+			t.Errorf("alloc exec in task %s: want the allocation's host name and eth0 route, got %s", task, r)
+		}
+	}
 	if h, _ := os.Hostname(); h == "web-bridged" {
 		t.Errorf("the node itself was renamed")
 	}

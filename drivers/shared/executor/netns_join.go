@@ -20,6 +20,9 @@ type joinNS struct {
 // taskNamespaces lists the bridge-mode allocation's namespaces the task
 // joins: its network and, with a hostname, its UTS namespace.
 func taskNamespaces(cfg *drivers.TaskConfig) []joinNS {
+	if cfg == nil {
+		return nil
+	}
 	var out []joinNS
 	if cfg.NetNSPath != "" {
 		out = append(out, joinNS{path: cfg.NetNSPath, proc: "net", kind: unix.CLONE_NEWNET})
@@ -75,4 +78,14 @@ func inNamespaces(nss []joinNS, fn func() error) error {
 		back = append(back, func() error { return unix.Setns(orig, kind) })
 	}
 	return finish(fn())
+}
+
+// execNamespaces are the namespaces a command exec'd into the task joins
+// here: an isolated task's are entered with the rest of its namespaces
+// (enterNamespaces), so only an unisolated (raw_exec) task needs them.
+func (t *task) execNamespaces() []joinNS {
+	if t.ns != nil {
+		return nil
+	}
+	return taskNamespaces(t.cfg)
 }
