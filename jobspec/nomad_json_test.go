@@ -40,7 +40,7 @@ func TestNomadJSONJobTranslated(t *testing.T) {
 		t.Errorf("LogConfig: %+v", task.Logs)
 	}
 	job.Canonicalize()
-	if err := job.Validate(); err != nil {
+	if err := n.Validate(); err != nil {
 		t.Fatalf("translated job does not validate: %v", err)
 	}
 }
@@ -167,10 +167,31 @@ func TestNomadJSONGroupBlocks(t *testing.T) {
 		t.Errorf("artifact: %+v", art)
 	}
 	job.Canonicalize()
-	if err := job.Validate(); err != nil {
+	if err := n.Validate(); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
 	if g.Migrate == nil || *g.Migrate.MaxParallel != 1 {
 		t.Errorf("the job's migrate is not the group's default: %+v", g.Migrate)
+	}
+}
+
+func TestNomadJSONBridgeNetwork(t *testing.T) {
+	in := `{"Job": {"ID": "b", "TaskGroups": [{"Name": "g",
+	  "Tasks": [{"Name": "t", "Driver": "raw_exec", "Config": {"command": "true"}}],
+	  "Networks": [{"Mode": "bridge", "Hostname": "web-1",
+	    "DNS": {"Servers": ["10.0.0.2"], "Searches": ["svc.local"], "Options": ["ndots:2"]},
+	    "DynamicPorts": [{"Label": "http", "To": 8080}]}]}]}}`
+	job, err := Parse("b.json", []byte(in), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := job.Groups[0].Network
+	if n == nil || n.Mode != "bridge" || n.Hostname != "web-1" || n.DNS == nil ||
+		strings.Join(n.DNS.Servers, ",") != "10.0.0.2" || strings.Join(n.DNS.Searches, ",") != "svc.local" ||
+		strings.Join(n.DNS.Options, ",") != "ndots:2" || len(n.Ports) != 1 || n.Ports[0].To != 8080 {
+		t.Fatalf("network = %+v dns %+v", n, n.DNS)
+	}
+	if err := n.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
 	}
 }
