@@ -167,7 +167,7 @@ func TestNomadJSONGroupBlocks(t *testing.T) {
 		t.Errorf("artifact: %+v", art)
 	}
 	job.Canonicalize()
-	if err := n.Validate(); err != nil {
+	if err := job.Validate(); err != nil {
 		t.Fatalf("validate: %v", err)
 	}
 	if g.Migrate == nil || *g.Migrate.MaxParallel != 1 {
