@@ -40,7 +40,7 @@ func TestNomadJSONJobTranslated(t *testing.T) {
 		t.Errorf("LogConfig: %+v", task.Logs)
 	}
 	job.Canonicalize()
-	if err := n.Validate(); err != nil {
+	if err := job.Validate(); err != nil {
 		t.Fatalf("translated job does not validate: %v", err)
 	}
 }
