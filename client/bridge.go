@@ -20,3 +20,18 @@ func (c *Client) setupBridge() {
 	}
 	c.bridge = m
 }
+
+// sweepBridge removes the bridge networks of allocations that were not
+// restored (collected while the agent was down). It runs after restore,
+// when every allocation this client still runs has its runner.
+func (c *Client) sweepBridge() {
+	if c.bridge == nil {
+		return
+	}
+	c.bridge.Sweep(func(id string) bool {
+		c.allocMu.Lock()
+		defer c.allocMu.Unlock()
+		_, ok := c.allocs[id]
+		return ok
+	})
+}

@@ -35,6 +35,7 @@ func (c *Client) restoreAllocs() {
 	if len(restored) > 0 {
 		c.logger.Info("restored allocations from the client state", "count", len(restored))
 	}
+	c.sweepBridge()
 }
 
 func (c *Client) restoreAlloc(ra *state.RestoredAlloc) error {

@@ -129,3 +129,14 @@ func (m *IPAM) save() error {
 	}
 	return nil
 }
+
+// Allocs lists the allocations holding an address.
+func (m *IPAM) Allocs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.byAlloc))
+	for id := range m.byAlloc {
+		out = append(out, id)
+	}
+	return out
+}

@@ -220,3 +220,18 @@ func deleteNS(path string) error {
 	}
 	return nil
 }
+
+// Sweep tears down the networks this client's address book holds for
+// allocations that keep returns false for: those collected while the
+// agent was down, whose runner never came back to remove them.
+func (m *Manager) Sweep(keep func(allocID string) bool) {
+	for _, id := range m.ipam.Allocs() {
+		if keep(id) {
+			continue
+		}
+		m.logger.Info("removing the network of an allocation this client no longer runs", "alloc_id", id)
+		if err := m.Teardown(id); err != nil {
+			m.logger.Warn("removing a stale allocation network", "alloc_id", id, "error", err)
+		}
+	}
+}

@@ -152,3 +152,39 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 		t.Fatal("address still held after teardown")
 	}
 }
+
+// TestBridgeSweepRemovesUnknownAllocs: a network left by an allocation the
+// client no longer runs (collected while the agent was down) is removed by
+// Sweep; the one still running stays.
+func TestBridgeSweepRemovesUnknownAllocs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: creating bridges and network namespaces needs root")
+	}
+	bridge := fmt.Sprintf("ams%d", os.Getpid()%100000)
+	m, err := New(Config{StateDir: t.TempDir(), BridgeName: bridge, Subnet: "10.251.8.0/24",
+		HostIP: "127.0.0.1", NetnsPrefix: "amsweep-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = DeleteBridge(bridge) })
+	keep, gone := "aaaa1111-keep-"+strconv.Itoa(os.Getpid()), "bbbb2222-gone-"+strconv.Itoa(os.Getpid())
+	for _, id := range []string{keep, gone} {
+		if _, err := m.Setup(id, nil, ""); err != nil {
+			t.Fatalf("setup %s: %v", id, err)
+		}
+		t.Cleanup(func() { _ = m.Teardown(id) })
+	}
+	m.Sweep(func(id string) bool { return id == keep })
+	if _, err := os.Stat(m.NetNSPath(gone)); !os.IsNotExist(err) {
+		t.Fatalf("swept allocation's namespace still there (%v)", err)
+	}
+	if _, err := netlink.LinkByName(vethName(gone)); err == nil {
+		t.Fatal("swept allocation's veth still there")
+	}
+	if _, err := os.Stat(m.NetNSPath(keep)); err != nil {
+		t.Fatalf("kept allocation's namespace: %v", err)
+	}
+	if _, ok := m.ipam.Lookup(keep); !ok {
+		t.Fatal("kept allocation lost its address")
+	}
+}
