@@ -82,6 +82,10 @@ type Config struct {
 	// with in the built-in service catalog (the agent's advertise
 	// address); empty: 127.0.0.1.
 	ServiceAddress string
+	// BridgeName and BridgeSubnet configure network mode "bridge"
+	// (client/bridgenet); empty: appmesh0 and 172.26.64.0/20.
+	BridgeName   string
+	BridgeSubnet string
 }
 
 // Client is the node agent.
@@ -200,7 +204,10 @@ func New(cfg *Config) (*Client, error) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.updater = newUpdater(c.logger.Named("updater"), c.sendUpdates)
 	c.setupCatalog()
-	c.setupBridge()
+	if err := c.setupBridge(); err != nil {
+		c.db.Close()
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	return c, nil
 }
 
