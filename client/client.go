@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
+	"github.com/appmesh/appmesh/client/bridgenet"
 	"github.com/appmesh/appmesh/client/fingerprint"
 	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/client/taskrunner"
@@ -81,6 +82,10 @@ type Config struct {
 	// with in the built-in service catalog (the agent's advertise
 	// address); empty: 127.0.0.1.
 	ServiceAddress string
+	// BridgeName and BridgeSubnet configure network mode "bridge"
+	// (client/bridgenet); empty: appmesh0 and 172.26.64.0/20.
+	BridgeName   string
+	BridgeSubnet string
 }
 
 // Client is the node agent.
@@ -90,7 +95,9 @@ type Client struct {
 	rpcer   RPCer
 	drivers DriverManager
 	db      *state.DB
-	nodeID  string
+	// bridge sets up network mode "bridge" (bridge.go); nil: unavailable.
+	bridge *bridgenet.Manager
+	nodeID string
 	// secretID proves to the servers that calls for nodeID are this
 	// node's (never logged, never sent in the node itself).
 	secretID string
@@ -197,6 +204,10 @@ func New(cfg *Config) (*Client, error) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.updater = newUpdater(c.logger.Named("updater"), c.sendUpdates)
 	c.setupCatalog()
+	if err := c.setupBridge(); err != nil {
+		c.db.Close()
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	return c, nil
 }
 

@@ -35,6 +35,7 @@ func (c *Client) restoreAllocs() {
 	if len(restored) > 0 {
 		c.logger.Info("restored allocations from the client state", "count", len(restored))
 	}
+	c.sweepBridge()
 }
 
 func (c *Client) restoreAlloc(ra *state.RestoredAlloc) error {
@@ -73,6 +74,9 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation, job *structs.Job, res
 		Node:        c.Node,
 		// Tokens are signed by the servers for this node's allocations.
 		SignIdentities: c.signIdentities,
+	}
+	if c.bridge != nil {
+		cfg.Network = c.bridge
 	}
 	if c.db != nil {
 		cfg.State = c.db

@@ -118,6 +118,14 @@ type TaskConfig struct {
 	// host volumes. An isolating driver binds each at TaskPath; one without
 	// a filesystem of its own (raw_exec) links it into the task dir.
 	Mounts []*MountConfig `json:"mounts,omitempty"`
+	// NetNSPath is the bridge-mode allocation's network namespace the task
+	// starts in; "" is the node's network. ResolvConf is a file an
+	// isolating driver binds at /etc/resolv.conf (the network's dns block).
+	NetNSPath string `json:"netns_path,omitempty"`
+	// UTSNSPath is the UTS namespace holding the network block's hostname
+	// ("": the node's), joined like NetNSPath.
+	UTSNSPath  string `json:"utsns_path,omitempty"`
+	ResolvConf string `json:"resolv_conf,omitempty"`
 }
 
 // MountConfig is one host directory given to a task.

@@ -243,25 +243,37 @@ func (tr *nomadTranslator) network(v any, npath, apath string) any {
 		return nil
 	}
 	var ports []any
+	out := map[string]any{}
 	for _, key := range sortedKeys(obj) {
 		val := obj[key]
 		kpath := npath + "." + key
 		switch key {
 		case "DynamicPorts", "ReservedPorts":
 			ports = append(ports, tr.ports(val, key == "ReservedPorts", kpath, apath, len(ports))...)
-		case "Mode":
-			if s, _ := val.(string); s != "" && s != "host" {
-				tr.problem(kpath, "network mode %q is not supported: appmesh runs tasks in the host's network (mode \"host\")", s)
+		case "Mode", "Hostname":
+			// The network block's own validation checks the values; only
+			// Nomad's modes appmesh lacks get a Nomad-specific word here.
+			if m, _ := val.(string); key == "Mode" && m != "" && m != structs.NetworkModeHost && m != structs.NetworkModeBridge {
+				tr.problem(kpath, "network mode %q is not supported: use \"host\" (the default) or \"bridge\"", m)
+			} else if !isEmptyJSON(val) {
+				out[strings.ToLower(key)] = val
 			}
-		case "MBits", "IP", "CIDR", "Device", "DNS", "Hostname":
+		case "DNS":
+			if m, ok := val.(map[string]any); ok {
+				out["dns"] = tr.object(m, reflect.TypeFor[structs.DNSConfig](), kpath, joinPath(apath, "dns"))
+			} else if !isEmptyJSON(val) {
+				tr.problem(kpath, "expected an object, got %s", jsonKind(val))
+			}
+		case "MBits", "IP", "CIDR", "Device":
 			if !isEmptyJSON(val) {
 				tr.problem(kpath, "%s", nomadIgnoredMessage(key))
 			}
 		default:
-			tr.problem(kpath, "%s", unknownNomadKey(key, []string{"Mode", "DynamicPorts", "ReservedPorts"}))
+			tr.problem(kpath, "%s", unknownNomadKey(key, []string{"Mode", "Hostname", "DNS", "DynamicPorts", "ReservedPorts"}))
 		}
 	}
-	return map[string]any{"ports": ports}
+	out["ports"] = ports
+	return out
 }
 
 // ports reads DynamicPorts or ReservedPorts ({Label, Value, To}); a

@@ -75,8 +75,8 @@ func TestNomadJSONProblemsNameThePath(t *testing.T) {
 			`j.json: Job.TaskGroups[0].Count: expected a number, got string`},
 		{"two networks", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Networks": [{}, {}]}]}}`,
 			`j.json: Job.TaskGroups[0].Networks: a group has at most one network`},
-		{"bridge", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Networks": [{"Mode": "bridge"}]}]}}`,
-			`j.json: Job.TaskGroups[0].Networks[0].Mode: network mode "bridge" is not supported`},
+		{"cni mode", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "raw_exec", "Config": {"command": "true"}}], "Networks": [{"Mode": "cni/mynet"}]}]}}`,
+			`j.json: Job.TaskGroups[0].Networks[0].Mode: network mode "cni/mynet" is not supported: use "host" (the default) or "bridge"`},
 		{"register key", `{"Job": {"ID": "x"}, "Force": true}`, `j.json: Force: unknown field`},
 		{"null job", `{"Job": null}`, `"Job" is null`},
 	}
@@ -172,5 +172,26 @@ func TestNomadJSONGroupBlocks(t *testing.T) {
 	}
 	if g.Migrate == nil || *g.Migrate.MaxParallel != 1 {
 		t.Errorf("the job's migrate is not the group's default: %+v", g.Migrate)
+	}
+}
+
+func TestNomadJSONBridgeNetwork(t *testing.T) {
+	in := `{"Job": {"ID": "b", "TaskGroups": [{"Name": "g",
+	  "Tasks": [{"Name": "t", "Driver": "raw_exec", "Config": {"command": "true"}}],
+	  "Networks": [{"Mode": "bridge", "Hostname": "web-1",
+	    "DNS": {"Servers": ["10.0.0.2"], "Searches": ["svc.local"], "Options": ["ndots:2"]},
+	    "DynamicPorts": [{"Label": "http", "To": 8080}]}]}]}}`
+	job, err := Parse("b.json", []byte(in), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := job.Groups[0].Network
+	if n == nil || n.Mode != "bridge" || n.Hostname != "web-1" || n.DNS == nil ||
+		strings.Join(n.DNS.Servers, ",") != "10.0.0.2" || strings.Join(n.DNS.Searches, ",") != "svc.local" ||
+		strings.Join(n.DNS.Options, ",") != "ndots:2" || len(n.Ports) != 1 || n.Ports[0].To != 8080 {
+		t.Fatalf("network = %+v dns %+v", n, n.DNS)
+	}
+	if err := n.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
 	}
 }

@@ -21,7 +21,15 @@ var validPortLabel = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
 //	  port "admin" {}              # dynamic
 //	}
 type NetworkResource struct {
+	// Mode is "host" (the default: tasks share the node's network) or
+	// "bridge" (the allocation gets its own network namespace on the
+	// client's bridge, ports mapped from the host; see bridge_network.go).
+	Mode  string  `json:"mode,omitempty"`
 	Ports []*Port `json:"ports,omitempty" hcl:"port,block"`
+	// Hostname is the allocation's host name in bridge mode.
+	Hostname string `json:"hostname,omitempty"`
+	// DNS is the resolver configuration the tasks get in bridge mode.
+	DNS *DNSConfig `json:"dns,omitempty" hcl:"dns,block"`
 }
 
 // Port asks for one port: Static > 0 wants exactly that port, 0 any free
@@ -45,6 +53,7 @@ func (n *NetworkResource) Validate() error {
 	if n == nil {
 		return nil
 	}
+	validateNetworkMode(v, n)
 	labels := map[string]bool{}
 	statics := map[int]string{}
 	for i, p := range n.Ports {
@@ -78,7 +87,8 @@ func (n *NetworkResource) Copy() *NetworkResource {
 	if n == nil {
 		return nil
 	}
-	c := &NetworkResource{Ports: make([]*Port, len(n.Ports))}
+	c := &NetworkResource{Mode: n.Mode, Hostname: n.Hostname, DNS: n.DNS.Copy(),
+		Ports: make([]*Port, len(n.Ports))}
 	for i, p := range n.Ports {
 		if p != nil {
 			pc := *p

@@ -52,6 +52,9 @@ type Config struct {
 	// SignIdentities asks the servers for a task's workload identities;
 	// nil: tasks with identity blocks fail to start.
 	SignIdentities taskrunner.IdentitySigner
+	// Network sets up bridge-mode allocations' networks; nil: this client
+	// has none, and bridge-mode tasks fail with the reason.
+	Network Network
 }
 
 // StateDB persists allocations and tasks (client/state.DB).
@@ -83,6 +86,14 @@ type AllocRunner struct {
 	previous   *PreviousAlloc
 	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
 	health *allocHealth
+
+	// network is the bridge-mode group's network shared with the tasks
+	// (network.go); nil in host mode.
+	network *taskrunner.AllocNetwork
+	netMgr  Network
+	netDNS  *structs.DNSConfig
+	// netHostname is the network block's hostname ("": the node's).
+	netHostname string
 
 	// lifecycle orders the tasks by their lifecycle blocks; gates hold
 	// back the tasks whose turn has not come (lifecycle_run.go).
@@ -151,6 +162,10 @@ func New(cfg *Config) (*AllocRunner, error) {
 			}
 		}
 	}
+	ar.network, ar.netMgr = newAllocNetwork(group), cfg.Network
+	if ar.network != nil {
+		ar.netDNS, ar.netHostname = group.Network.DNS, group.Network.Hostname
+	}
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
@@ -182,6 +197,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 			HostVolumes:   cfg.HostVolumes,
 			Node:          cfg.Node,
 			Identities:    cfg.SignIdentities,
+			Network:       ar.network,
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
@@ -218,6 +234,8 @@ func (ar *AllocRunner) Run() {
 	if !ar.restored {
 		ar.takePreviousData()
 	}
+	ar.setupNetwork()
+	defer ar.finishNetwork()
 	ar.announceWaits()
 	ar.report()
 	var wg sync.WaitGroup

@@ -114,5 +114,11 @@ func (h *envHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error {
 			cfg.PortsTo[p.Label] = p.To
 		}
 	}
+	if n := h.tr.network; n != nil {
+		if n.Err != nil {
+			return fmt.Errorf("bridge network: %w", n.Err)
+		}
+		cfg.NetNSPath, cfg.UTSNSPath, cfg.ResolvConf = n.NetNSPath, n.UTSPath, n.ResolvConf
+	}
 	return nil
 }

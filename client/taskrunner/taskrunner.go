@@ -79,6 +79,21 @@ type Config struct {
 	// Identities signs the task's workload identities (hook_identity.go);
 	// nil: a task with identity blocks fails to start.
 	Identities IdentitySigner
+	// Network is the allocation's bridge network, filled in by the alloc
+	// runner before any task starts; nil: the node's network.
+	Network *AllocNetwork
+}
+
+// AllocNetwork is a bridge-mode allocation's network as its tasks join it.
+type AllocNetwork struct {
+	// NetNSPath is the namespace the tasks start in; UTSPath the one with
+	// the allocation's host name ("": the node's).
+	NetNSPath string
+	UTSPath   string
+	// ResolvConf is the resolv.conf written from the dns block, or "".
+	ResolvConf string
+	// Err is why the network could not be set up: the tasks fail with it.
+	Err error
 }
 
 // exitKind says why waiting for a task ended.
@@ -111,6 +126,7 @@ type TaskRunner struct {
 	clock         Clock
 	policy        *Policy
 	node          func() *structs.Node
+	network       *AllocNetwork // bridge mode (Config.Network); nil: none
 
 	// ctx lives as long as Run; cancelling it ends driver waits.
 	ctx    context.Context
@@ -161,6 +177,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		clock:         cfg.Clock,
 		policy:        cfg.Policy,
 		node:          cfg.Node,
+		network:       cfg.Network,
 		ctx:           ctx,
 		cancel:        cancel,
 		killCh:        make(chan struct{}),

@@ -207,6 +207,8 @@ func (a *Agent) startClient() error {
 		Services:            a.consulServices(),
 		ServiceAddress:      cfg.advertiseIP(),
 		GC:                  cfg.Client.gcConfig(),
+		BridgeName:          cfg.Client.BridgeNetworkName,
+		BridgeSubnet:        cfg.Client.BridgeNetworkSubnet,
 	})
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)

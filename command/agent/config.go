@@ -133,6 +133,10 @@ type ClientConfig struct {
 	// HostVolumes are directories offered to jobs by name
 	// (config_host_volume.go).
 	HostVolumes []*HostVolumeConfig `hcl:"host_volume,block"`
+	// BridgeNetworkName and BridgeNetworkSubnet set up network mode
+	// "bridge" (defaults appmesh0 and 172.26.64.0/20; see job-spec.md).
+	BridgeNetworkName   string `hcl:"bridge_network_name,optional"`
+	BridgeNetworkSubnet string `hcl:"bridge_network_subnet,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.

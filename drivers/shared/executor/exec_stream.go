@@ -122,7 +122,8 @@ func (s *execSession) start() error {
 		return fmt.Errorf("joining the task's isolation: %w", err)
 	}
 	err = s.t.startInTask(s.cmd.SysProcAttr, started, func() (int, error) {
-		if err := s.cmd.Start(); err != nil {
+		// A bridge-mode task's command runs in the allocation's network.
+		if err := inNamespaces(s.t.execNamespaces(), s.cmd.Start); err != nil {
 			return 0, fmt.Errorf("starting %s: %w", s.cmd.Args[0], err)
 		}
 		return s.cmd.Process.Pid, nil

@@ -94,7 +94,8 @@ func (e *Executor) runInTask(ctx context.Context, t *task, spec *launchSpec, pat
 		return nil, fmt.Errorf("task %s: exec: joining isolation: %w", id, err)
 	}
 	err = t.startInTask(c.SysProcAttr, started, func() (int, error) {
-		if err := c.Start(); err != nil {
+		// A bridge-mode task's command runs in the allocation's network.
+		if err := inNamespaces(t.execNamespaces(), c.Start); err != nil {
 			return 0, fmt.Errorf("starting %s: %w", path, err)
 		}
 		return c.Process.Pid, nil

@@ -183,8 +183,12 @@ func (e *Executor) launch(cfg *drivers.TaskConfig, spec *launchSpec, isolated bo
 	var proc *os.Process
 	pidfd := -1
 	_, err = startInIsolation(sys, started, func() (int, error) {
-		var err error
-		if proc, pidfd, err = startProcess(run, out.stdinChild(), out.child[0], out.child[1], sys); err != nil {
+		err := inNamespaces(taskNamespaces(cfg), func() error {
+			var err error
+			proc, pidfd, err = startProcess(run, out.stdinChild(), out.child[0], out.child[1], sys)
+			return err
+		})
+		if err != nil {
 			return 0, err
 		}
 		return proc.Pid, nil

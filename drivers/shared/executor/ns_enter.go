@@ -52,6 +52,22 @@ func enterNamespaces(pid int) (leave func() error, err error) {
 		return nil, err
 	}
 	defer mntNS.Close()
+	// The task's network and host name too: a bridge-mode allocation's
+	// (for any other task these are the executor's own, a no-op).
+	for _, ns := range []struct {
+		name string
+		kind int
+	}{{"net", unix.CLONE_NEWNET}, {"uts", unix.CLONE_NEWUTS}} {
+		f, err := os.Open(dir + ns.name)
+		if err != nil {
+			return nil, err
+		}
+		err = unix.Setns(int(f.Fd()), ns.kind)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("setns %s: %w", ns.name, err)
+		}
+	}
 	ownNS, err := os.Open("/proc/thread-self/ns/mnt")
 	if err != nil {
 		return nil, err

@@ -142,7 +142,14 @@ func bindInto(root string, b nsBind) error {
 		}
 		return nil
 	}
-	if fi.IsDir() {
+	if tfi, terr := os.Lstat(target); terr == nil && !fi.IsDir() {
+		// A file bound over one of an earlier bind (resolv.conf over the
+		// host's /etc): the mount point exists, perhaps on a read-only
+		// mount. A symlink there would send the bind elsewhere.
+		if tfi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("binding %s at %s: %s is a symlink in the task's root", b.Src, b.Dst, b.Dst)
+		}
+	} else if fi.IsDir() {
 		err = os.Mkdir(target, 0o755)
 	} else {
 		var f *os.File

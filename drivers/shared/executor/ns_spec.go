@@ -142,6 +142,9 @@ func buildNSSpec(cfg *drivers.TaskConfig, spec *launchSpec, stateDir string) (*n
 		}
 		s.Binds = append(s.Binds, nsBind{Src: d, Dst: d, RW: true})
 	}
+	if cfg.ResolvConf != "" {
+		s.Binds = append(s.Binds, nsBind{Src: cfg.ResolvConf, Dst: "/etc/resolv.conf"})
+	}
 	// Host volumes last: a volume may be mounted inside the task dir.
 	for _, m := range cfg.Mounts {
 		if !filepath.IsAbs(m.TaskPath) || filepath.Clean(m.TaskPath) == "/" {
