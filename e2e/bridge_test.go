@@ -25,7 +25,7 @@ func TestBridgeNetworkMode(t *testing.T) {
 		t.Skip("skipping: bridge networking needs root")
 	}
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		t.Skip("skipping: the tasks serve HTTP with /usr/bin/python3, which this host lacks")
+		t.Fatal("the tasks serve HTTP with /usr/bin/python3, which this host lacks: `make test` installs it (make python3)")
 	}
 	cfg := writeFile(t, "agent.hcl", "client {\n  enabled          = true\n  raw_exec_enabled = true\n}\n")
 	// Not -dev: a -dev agent's allocations do not outlive it, and the
