@@ -1,5 +1,7 @@
 package structs
 
+import "strings"
+
 import "time"
 
 // Node statuses.
@@ -145,4 +147,28 @@ func (n *Node) Stub() *NodeListStub {
 		SchedulingEligibility: n.SchedulingEligibility, Drain: n.DrainStrategy != nil, Drivers: n.Drivers,
 		CreateIndex: n.CreateIndex, ModifyIndex: n.ModifyIndex,
 	}
+}
+
+// Variable resolves a node variable as constraints and templates name it:
+// node.unique.id, node.unique.name, node.datacenter, attr.<name> and
+// meta.<name>. found is false for an unknown name or a missing attribute
+// or meta key (which differs from an empty value for is_set and !=).
+func (n *Node) Variable(name string) (value string, found bool) {
+	switch name {
+	case "node.unique.id":
+		return n.ID, true
+	case "node.unique.name":
+		return n.Name, true
+	case "node.datacenter":
+		return n.Datacenter, true
+	}
+	if k, ok := strings.CutPrefix(name, "attr."); ok {
+		v, found := n.Attributes[k]
+		return v, found
+	}
+	if k, ok := strings.CutPrefix(name, "meta."); ok {
+		v, found := n.Meta[k]
+		return v, found
+	}
+	return "", false
 }

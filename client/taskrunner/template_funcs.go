@@ -63,27 +63,10 @@ func (f *tmplFuncs) env(name string) string {
 }
 
 func nodeVariable(in *templateInput, name string) (string, bool) {
-	n := in.node
-	if n == nil {
+	if in.node == nil {
 		return "", false
 	}
-	switch name {
-	case "node.unique.id":
-		return n.ID, true
-	case "node.unique.name":
-		return n.Name, true
-	case "node.datacenter":
-		return n.Datacenter, true
-	}
-	if k, ok := strings.CutPrefix(name, "attr."); ok {
-		v, found := n.Attributes[k]
-		return v, found
-	}
-	if k, ok := strings.CutPrefix(name, "meta."); ok {
-		v, found := n.Meta[k]
-		return v, found
-	}
-	return "", false
+	return in.node.Variable(name)
 }
 
 // lookupKey reads a Consul key; a Consul that cannot be reached is an

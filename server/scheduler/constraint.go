@@ -18,26 +18,9 @@ func resolveTarget(target string, node *structs.Node) (string, bool) {
 	if !strings.HasPrefix(target, "${") || !strings.HasSuffix(target, "}") {
 		return target, true
 	}
-	ref := target[2 : len(target)-1]
-	switch ref {
-	case "node.unique.id":
-		return node.ID, true
-	case "node.unique.name":
-		return node.Name, true
-	case "node.datacenter":
-		return node.Datacenter, true
-	}
-	if key, ok := strings.CutPrefix(ref, "attr."); ok {
-		v, found := node.Attributes[key]
-		return v, found
-	}
-	if key, ok := strings.CutPrefix(ref, "meta."); ok {
-		v, found := node.Meta[key]
-		return v, found
-	}
 	// An unknown reference never resolves, so that a typo fails closed
 	// instead of comparing the literal text "${...}".
-	return "", false
+	return node.Variable(target[2 : len(target)-1])
 }
 
 // isNodeUnique reports whether a constraint looks at something that differs
