@@ -1,8 +1,9 @@
 package structs
 
-import "strings"
-
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Node statuses.
 const (
