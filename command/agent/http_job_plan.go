@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/appmesh/appmesh/jobspec"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -117,21 +116,13 @@ func (s *HTTPServer) jobRevert(w http.ResponseWriter, r *http.Request, id string
 // decodePlanBody reads a plan body in appmesh's form ({"job": ..., "diff":
 // true}) or in Nomad's ({"Job": ..., "Diff": true}).
 func decodePlanBody(w http.ResponseWriter, r *http.Request) (*structs.JobPlanRequest, error) {
-	data, err := readBody(w, r)
+	args := &structs.JobPlanRequest{}
+	reg, err := decodeJobBody(w, r, args)
 	if err != nil {
 		return nil, err
 	}
-	args := &structs.JobPlanRequest{}
-	if !jobspec.IsNomadJSON(data) {
-		if err := jobspec.StrictDecodeJSON("request body", data, args); err != nil {
-			return nil, badRequest("%s", strings.TrimSpace(err.Error()))
-		}
-		return args, nil
+	if reg != nil {
+		args.Job, args.Diff = reg.Job, reg.Diff
 	}
-	reg, err := jobspec.ParseNomadJSON("request body", data)
-	if err != nil {
-		return nil, badRequest("%s", strings.TrimSpace(err.Error()))
-	}
-	args.Job, args.Diff = reg.Job, reg.Diff
 	return args, nil
 }

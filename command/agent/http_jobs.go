@@ -53,23 +53,36 @@ func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request) (any, e
 // or in Nomad's ({"Job": {"ID": ...}}, PascalCase keys; see
 // jobspec/nomad_json.go), so that scripts written for Nomad's API work.
 func decodeRegisterBody(w http.ResponseWriter, r *http.Request) (*structs.JobRegisterRequest, error) {
+	args := &structs.JobRegisterRequest{}
+	reg, err := decodeJobBody(w, r, args)
+	if err != nil {
+		return nil, err
+	}
+	if reg != nil {
+		args.Job, args.EnforceIndex, args.JobModifyIndex = reg.Job, reg.EnforceIndex, reg.JobModifyIndex
+	}
+	return args, nil
+}
+
+// decodeJobBody reads a body that carries a job: appmesh's form is decoded
+// strictly into args; Nomad's form ({"Job": ...}) is parsed and returned
+// for the caller to take what its request needs.
+func decodeJobBody(w http.ResponseWriter, r *http.Request, args any) (*jobspec.NomadRegister, error) {
 	data, err := readBody(w, r)
 	if err != nil {
 		return nil, err
 	}
-	args := &structs.JobRegisterRequest{}
 	if !jobspec.IsNomadJSON(data) {
 		if err := jobspec.StrictDecodeJSON("request body", data, args); err != nil {
 			return nil, badRequest("%s", strings.TrimSpace(err.Error()))
 		}
-		return args, nil
+		return nil, nil
 	}
 	reg, err := jobspec.ParseNomadJSON("request body", data)
 	if err != nil {
 		return nil, badRequest("%s", strings.TrimSpace(err.Error()))
 	}
-	args.Job, args.EnforceIndex, args.JobModifyIndex = reg.Job, reg.EnforceIndex, reg.JobModifyIndex
-	return args, nil
+	return reg, nil
 }
 
 // Sub-resources of a job: /v1/job/<id>/allocations, /v1/job/<id>/evaluations.
