@@ -19,7 +19,7 @@ import (
 // task. A changed token must not verify.
 func TestWorkloadIdentity(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
-	job := writeJob(t, t.TempDir(), "ident.hcl", `job "ident" {
+	job := writeFile(t, "ident.hcl", `job "ident" {
   datacenters = ["*"]
   type        = "batch"
   group "g" {

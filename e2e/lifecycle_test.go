@@ -114,13 +114,12 @@ const lifecycleServiceJob = `job "lc-svc" {
 // poststop task; a group of only lifecycle tasks is refused by validate.
 func TestLifecycle(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
-	dir := t.TempDir()
 	proxySleep, proxyMarker := taskSleep(63)
 	svcSleep, svcMarker := taskSleep(64)
 	a.track(proxyMarker)
 	a.track(svcMarker)
 
-	batch := writeJob(t, dir, "lc-batch.hcl", fmt.Sprintf(lifecycleBatchJob, proxySleep))
+	batch := writeFile(t, "lc-batch.hcl", fmt.Sprintf(lifecycleBatchJob, proxySleep))
 	if run := a.cli("job run", batch); run.code != 0 {
 		a.fatalf("job run lc-batch: want exit 0, got %s", run)
 	}
@@ -148,7 +147,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("the sidecar still runs after the allocation completed: %s", describeProcs(procs))
 	}
 
-	svc := writeJob(t, dir, "lc-svc.hcl", fmt.Sprintf(lifecycleServiceJob, svcSleep))
+	svc := writeFile(t, "lc-svc.hcl", fmt.Sprintf(lifecycleServiceJob, svcSleep))
 	if run := a.cli("job run", svc); run.code != 0 {
 		a.fatalf("job run lc-svc: %s", run)
 	}
@@ -171,7 +170,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("order.log = %v, want main then poststop", order)
 	}
 
-	onlyLifecycle := writeJob(t, dir, "bad.hcl", `job "bad" {
+	onlyLifecycle := writeFile(t, "bad.hcl", `job "bad" {
   group "g" {
     task "init" {
       lifecycle { hook = "prestart" }
@@ -184,19 +183,10 @@ func TestLifecycle(t *testing.T) {
 	if v := a.cli("job validate", onlyLifecycle); v.code == 0 || !strings.Contains(v.stderr+v.stdout, `group "g": every task has a lifecycle block (init)`) {
 		t.Fatalf("job validate of a group with only lifecycle tasks: want a failure naming the group, got %s", v)
 	}
-	badHook := writeJob(t, dir, "badhook.hcl", strings.Replace(fmt.Sprintf(lifecycleServiceJob, svcSleep), `hook = "poststop"`, `hook = "after"`, 1))
+	badHook := writeFile(t, "badhook.hcl", strings.Replace(fmt.Sprintf(lifecycleServiceJob, svcSleep), `hook = "poststop"`, `hook = "after"`, 1))
 	if v := a.cli("job validate", badHook); v.code == 0 || !strings.Contains(v.stderr+v.stdout, `group "g": task "cleanup": lifecycle: hook "after" is invalid`) {
 		t.Fatalf("job validate of an unknown hook: want a failure naming the task, got %s", v)
 	}
-}
-
-func writeJob(t *testing.T, dir, name, src string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // readOrderLog reads alloc/order.log of an allocation from the agent's
@@ -300,7 +290,7 @@ func TestLifecycleAgentRestart(t *testing.T) {
 	mainSleep, mainMarker := taskSleep(66)
 	a.track(proxyMarker)
 	a.track(mainMarker)
-	job := writeJob(t, t.TempDir(), "lc-restart.hcl", fmt.Sprintf(lifecycleRestartJob, proxySleep, mainSleep))
+	job := writeFile(t, "lc-restart.hcl", fmt.Sprintf(lifecycleRestartJob, proxySleep, mainSleep))
 	if run := a.cli("job run", job); run.code != 0 {
 		a.fatalf("job run lc-restart: %s", run)
 	}

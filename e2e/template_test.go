@@ -28,11 +28,11 @@ func (a *agent) taskLogs(allocID, task string) string {
 // reads its log through the API. A template that cannot render fails the
 // task with a Template Failure event giving the reason.
 func TestTemplate(t *testing.T) {
-	// enabled and raw_exec_enabled are repeated: a client block in the
-	// config replaces -dev's defaults for them.
-	cfg := writeFile(t, "meta.hcl", "client {\n  enabled = true\n  raw_exec_enabled = true\n  meta = { rack = \"r7\" }\n}\n")
+	// The client block adds meta to -dev's client, which stays enabled
+	// with raw_exec (the config file overlays it setting by setting).
+	cfg := writeFile(t, "meta.hcl", "client {\n  meta = { rack = \"r7\" }\n}\n")
 	a := startAgent(t, agentOptions{dev: true, config: cfg})
-	job := writeJob(t, t.TempDir(), "tpl.hcl", `job "tpl" {
+	job := writeFile(t, "tpl.hcl", `job "tpl" {
   datacenters = ["*"]
   type        = "batch"
   group "g" {
@@ -81,7 +81,7 @@ EOH
 		t.Fatalf("task output: got %q, want %q", got, want)
 	}
 
-	bad := writeJob(t, t.TempDir(), "tplbad.hcl", `job "tplbad" {
+	bad := writeFile(t, "tplbad.hcl", `job "tplbad" {
   datacenters = ["*"]
   type        = "batch"
   group "g" {
@@ -117,7 +117,7 @@ EOH
 		t.Fatalf("want a Template Failure event %q, got %s", reason, describeAllocs(allocs))
 	}
 
-	escape := writeJob(t, t.TempDir(), "tplesc.hcl", strings.Replace(string(mustRead(t, bad)), `"local/port"`, `"../../etc/x"`, 1))
+	escape := writeFile(t, "tplesc.hcl", strings.Replace(string(mustRead(t, bad)), `"local/port"`, `"../../etc/x"`, 1))
 	if v := a.cli("job validate", escape); v.code == 0 || !strings.Contains(v.stderr+v.stdout, `destination "../../etc/x" leaves the task's directory`) {
 		t.Fatalf("job validate with an escaping destination: %s", v)
 	}
@@ -142,7 +142,7 @@ func TestTemplateConsul(t *testing.T) {
 	if _, err := c.KV().Put(&api.KVPair{Key: key, Value: []byte("hello-1")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	job := writeJob(t, t.TempDir(), "tplc.hcl", fmt.Sprintf(`job "tplc" {
+	job := writeFile(t, "tplc.hcl", fmt.Sprintf(`job "tplc" {
   datacenters = ["*"]
   group "g" {
     task "t" {
