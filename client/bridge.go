@@ -16,7 +16,7 @@ func (c *Client) setupBridge() error {
 		host = "127.0.0.1"
 	}
 	m, err := bridgenet.New(bridgenet.Config{StateDir: c.cfg.DataDir, HostIP: host, Logger: c.logger,
-		BridgeName: c.cfg.BridgeName, Subnet: c.cfg.BridgeSubnet})
+		BridgeName: c.cfg.BridgeName, Subnet: c.cfg.BridgeSubnet, DisableNAT: c.cfg.BridgeNoNAT})
 	if err != nil {
 		if c.cfg.BridgeName != "" || c.cfg.BridgeSubnet != "" {
 			// The operator asked for these settings: say so at start.

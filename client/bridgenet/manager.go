@@ -30,6 +30,9 @@ type Config struct {
 	HostIP string
 	// NetnsPrefix names each allocation's namespace: prefix + alloc ID.
 	NetnsPrefix string
+	// DisableNAT leaves out the outbound NAT (nat.go): the allocations
+	// then reach the host and each other, not other networks.
+	DisableNAT bool
 	Logger      hclog.Logger
 }
 
@@ -59,8 +62,8 @@ type Manager struct {
 
 	mu         sync.Mutex
 	bridgeDone bool
-	// fwds are the running forwarders of each allocation.
-	fwds map[string][]*forwarder
+	// fwds are the running forwarders (TCP and UDP) of each allocation.
+	fwds map[string][]portForwarder
 }
 
 // New loads the address book; the kernel is touched only by Setup.
@@ -88,7 +91,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{cfg: cfg, ipam: ipam, logger: cfg.Logger.Named("bridge"), fwds: map[string][]*forwarder{}}, nil
+	return &Manager{cfg: cfg, ipam: ipam, logger: cfg.Logger.Named("bridge"), fwds: map[string][]portForwarder{}}, nil
 }
 
 // NetNSPath is where the allocation's namespace file is.
@@ -109,6 +112,13 @@ func (m *Manager) Setup(allocID string, ports []PortMap, hostname string) (*Allo
 	if !m.bridgeDone {
 		if err := ensureBridge(m.cfg.BridgeName, m.ipam.Gateway(), m.ipam.Prefix()); err != nil {
 			return nil, fmt.Errorf("setting up bridge %s: %w", m.cfg.BridgeName, err)
+		}
+		if !m.cfg.DisableNAT {
+			// Without NAT the tasks still run and reach the host: a
+			// warning, not a failed allocation.
+			if err := ensureNAT(m.cfg.BridgeName, m.ipam.Prefix()); err != nil {
+				m.logger.Warn("no outbound NAT for the bridge: its allocations reach only the host and each other", "bridge", m.cfg.BridgeName, "error", err)
+			}
 		}
 		m.bridgeDone = true
 	}
@@ -152,8 +162,30 @@ func (m *Manager) startForwarders(allocID string, ip netip.Addr, ports []PortMap
 			return fmt.Errorf("port %q: mapping host port %d to %s: %w", p.Label, p.HostPort, target, err)
 		}
 		m.fwds[allocID] = append(m.fwds[allocID], f)
+		// A port maps UDP too, as Nomad's do. The scheduler reserves port
+		// numbers, not protocols, so a host UDP socket already on that
+		// number is not this allocation's fault: TCP keeps working and the
+		// log says why UDP does not.
+		u, err := startUDPForwarder(m.cfg.HostIP, p.HostPort, target, m.logger)
+		if err != nil {
+			m.logger.Warn("cannot map the port for UDP; TCP only", "alloc_id", allocID, "port", p.Label, "host_port", p.HostPort, "error", err)
+			continue
+		}
+		m.fwds[allocID] = append(m.fwds[allocID], u)
 	}
 	return nil
+}
+
+// portForwarder is a running TCP or UDP port mapping.
+type portForwarder interface{ close() }
+
+// RemoveBridge deletes the bridge and its NAT rules (tests; an operator's
+// clean-up). Allocations still on it lose their network.
+func (m *Manager) RemoveBridge() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bridgeDone = false
+	return errors.Join(removeNAT(m.cfg.BridgeName, m.ipam.Prefix()), DeleteBridge(m.cfg.BridgeName))
 }
 
 // Detach stops the allocation's forwarders only (agent shutdown): the

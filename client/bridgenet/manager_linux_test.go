@@ -76,7 +76,7 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = DeleteBridge(bridge) })
+	t.Cleanup(func() { _ = m.RemoveBridge() })
 	allocID := "0123abcd-0000-4000-8000-" + strconv.Itoa(os.Getpid())
 	hostPort := freePort(t)
 	an, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}, "amtest-host")
@@ -166,7 +166,7 @@ func TestBridgeSweepRemovesUnknownAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = DeleteBridge(bridge) })
+	t.Cleanup(func() { _ = m.RemoveBridge() })
 	keep, gone := "aaaa1111-keep-"+strconv.Itoa(os.Getpid()), "bbbb2222-gone-"+strconv.Itoa(os.Getpid())
 	for _, id := range []string{keep, gone} {
 		if _, err := m.Setup(id, nil, ""); err != nil {
