@@ -33,7 +33,29 @@ type Config struct {
 	// DisableNAT leaves out the outbound NAT (nat.go): the allocations
 	// then reach the host and each other, not other networks.
 	DisableNAT bool
-	Logger      hclog.Logger
+	// Sandbox holds the namespace of allocations with docker tasks (nil:
+	// such allocations fail with the reason).
+	Sandbox Sandbox
+	Logger  hclog.Logger
+}
+
+// Sandbox runs a process whose network namespace becomes an allocation's:
+// the docker driver's pause container (drivers/docker/pause.go), which the
+// allocation's docker tasks join by container name.
+type Sandbox interface {
+	// Start makes sure the allocation's sandbox runs and returns its PID.
+	Start(allocID, hostname string) (int, error)
+	// Remove stops it; a missing one is no error.
+	Remove(allocID string) error
+}
+
+// Request is what one allocation's network needs.
+type Request struct {
+	Ports    []PortMap
+	Hostname string
+	// Sandboxed puts the namespace in a Sandbox process (the group has
+	// docker tasks) instead of a namespace file of its own.
+	Sandboxed bool
 }
 
 // PortMap maps one host port to a port inside the allocation.
@@ -106,7 +128,8 @@ func (m *Manager) utsPath(allocID string) string {
 // Setup gives the allocation its namespace, veth and address, and starts
 // its port forwarders. It is idempotent: a restarted agent calls it again
 // for a running allocation and re-attaches (same address, same namespace).
-func (m *Manager) Setup(allocID string, ports []PortMap, hostname string) (*AllocNet, error) {
+func (m *Manager) Setup(allocID string, req Request) (*AllocNet, error) {
+	ports, hostname := req.Ports, req.Hostname
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.bridgeDone {
@@ -127,6 +150,12 @@ func (m *Manager) Setup(allocID string, ports []PortMap, hostname string) (*Allo
 		return nil, err
 	}
 	an := &AllocNet{NetNSPath: m.NetNSPath(allocID), IP: ip, Gateway: m.ipam.Gateway()}
+	if req.Sandboxed {
+		if err := m.sandboxNS(allocID, hostname, an.NetNSPath); err != nil {
+			m.teardownLocked(allocID)
+			return nil, err
+		}
+	}
 	if err := setupAllocNS(an, m.cfg.BridgeName, vethName(allocID), m.ipam.Prefix().Bits()); err != nil {
 		m.teardownLocked(allocID)
 		return nil, fmt.Errorf("setting up the allocation's network namespace: %w", err)
@@ -211,9 +240,48 @@ func (m *Manager) Teardown(allocID string) error {
 	return m.teardownLocked(allocID)
 }
 
+// sandboxNS starts the allocation's sandbox and binds its network
+// namespace at path, replacing a stale binding (a sandbox that was started
+// again has a new namespace, and the old one's wiring goes with it).
+func (m *Manager) sandboxNS(allocID, hostname, path string) error {
+	if m.cfg.Sandbox == nil {
+		return errors.New("docker tasks in network mode \"bridge\" need Docker on this client")
+	}
+	pid, err := m.cfg.Sandbox.Start(allocID, hostname)
+	if err != nil {
+		return fmt.Errorf("starting the allocation's network holder: %w", err)
+	}
+	proc := fmt.Sprintf("/proc/%d/ns/net", pid)
+	if sameFile(proc, path) {
+		return nil
+	}
+	if err := deleteNS(path); err != nil {
+		return fmt.Errorf("removing a stale namespace binding: %w", err)
+	}
+	if err := deleteLink(vethName(allocID)); err != nil {
+		return fmt.Errorf("removing a stale veth: %w", err)
+	}
+	return bindNS(proc, path)
+}
+
+// sameFile tells whether a and b are the same namespace (device and inode).
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
 func (m *Manager) teardownLocked(allocID string) error {
 	m.stopForwarders(allocID)
 	var errs []error
+	if m.cfg.Sandbox != nil {
+		if err := m.cfg.Sandbox.Remove(allocID); err != nil {
+			errs = append(errs, fmt.Errorf("removing the allocation's network holder: %w", err))
+		}
+	}
 	if err := deleteLink(vethName(allocID)); err != nil {
 		errs = append(errs, fmt.Errorf("deleting veth: %w", err))
 	}

@@ -152,7 +152,7 @@ func TestBridgeOutboundNAT(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = m.RemoveBridge() })
-		an, err := m.Setup(id, nil, "")
+		an, err := m.Setup(id, Request{})
 		if err != nil {
 			t.Fatalf("setup: %v", err)
 		}
@@ -182,7 +182,7 @@ func TestBridgeOutboundNAT(t *testing.T) {
 		t.Fatal(err)
 	}
 	id2 := "cafe0003-nat2-" + strconv.Itoa(os.Getpid())
-	if _, err := m2.Setup(id2, nil, ""); err != nil {
+	if _, err := m2.Setup(id2, Request{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m2.Teardown(id2) })
