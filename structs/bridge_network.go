@@ -101,4 +101,3 @@ func (d *DNSConfig) ResolvConf() string {
 	}
 	return b.String()
 }
-
