@@ -47,6 +47,10 @@ func Validate(in *structs.Intention) error {
 			v.Add(what, "namespace and name are required (use %q for any)", structs.MeshWildcard)
 		case ns == structs.MeshWildcard && name != structs.MeshWildcard:
 			v.Add(what, "%s/%s: a wildcard namespace needs a wildcard name", ns, name)
+		case ns != structs.MeshWildcard && !structs.ValidMeshNamespace(ns):
+			v.Add(what, "namespace %q is invalid: use 1 to 128 letters, digits, '-' or '_'", ns)
+		case name != structs.MeshWildcard && !structs.ValidMeshServiceName(name):
+			v.Add(what, "service name %q is invalid: use letters, digits and '-' (a DNS label), or %q for any", name, structs.MeshWildcard)
 		}
 	}
 	side("source", in.SourceNamespace, in.SourceName)
