@@ -68,7 +68,9 @@ func intentionLine(in *structs.Intention) string {
 // IntentionCreateCommand creates (or with -replace replaces) an intention.
 type IntentionCreateCommand struct{ Meta }
 
-func (c *IntentionCreateCommand) Synopsis() string { return "Allow or deny a source service to reach a destination" }
+func (c *IntentionCreateCommand) Synopsis() string {
+	return "Allow or deny a source service to reach a destination"
+}
 
 func (c *IntentionCreateCommand) Help() string {
 	return strings.TrimSpace(`
@@ -195,7 +197,9 @@ func allowWord(allow bool) string {
 // IntentionCheckCommand tells whether SRC may connect to DST.
 type IntentionCheckCommand struct{ Meta }
 
-func (c *IntentionCheckCommand) Synopsis() string { return "Tell whether a service may connect to another" }
+func (c *IntentionCheckCommand) Synopsis() string {
+	return "Tell whether a service may connect to another"
+}
 
 func (c *IntentionCheckCommand) Help() string {
 	return strings.TrimSpace(`
