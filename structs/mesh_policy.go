@@ -179,6 +179,12 @@ const MaxMeshRouteTimeout = 10 * time.Minute
 // MaxMeshRouteRetries bounds a route's retries.
 const MaxMeshRouteRetries = 10
 
+// Bounds of a split's size: every proxy calling the service holds it.
+const (
+	MaxMeshSubsets = 32
+	MaxMeshRoutes  = 64
+)
+
 // Validate checks a split as a user wrote it and reports every problem.
 func (s *MeshSplit) Validate() error {
 	if s == nil {
@@ -193,6 +199,9 @@ func (s *MeshSplit) Validate() error {
 	}
 	if len(s.Subsets) == 0 {
 		v.Add("subsets", "at least one subset is required")
+	}
+	if len(s.Subsets) > MaxMeshSubsets || len(s.Routes) > MaxMeshRoutes {
+		v.Add("", "%d subsets and %d routes are too many (limits %d and %d)", len(s.Subsets), len(s.Routes), MaxMeshSubsets, MaxMeshRoutes)
 	}
 	names := map[string]bool{}
 	total := 0

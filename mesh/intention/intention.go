@@ -38,6 +38,10 @@ func Precedence(in *structs.Intention) int {
 		precision(in.SourceNamespace, in.SourceName) + 1
 }
 
+// MaxDescription bounds an intention's description: every proxy holds
+// every intention into its namespace.
+const MaxDescription = 1024
+
 // Validate checks one intention as a user wrote it.
 func Validate(in *structs.Intention) error {
 	v := &structs.ValidationError{}
@@ -55,6 +59,9 @@ func Validate(in *structs.Intention) error {
 	}
 	side("source", in.SourceNamespace, in.SourceName)
 	side("destination", in.DestinationNamespace, in.DestinationName)
+	if len(in.Description) > MaxDescription {
+		v.Add("description", "%d bytes is too long (limit %d)", len(in.Description), MaxDescription)
+	}
 	if in.Action != structs.IntentionAllow && in.Action != structs.IntentionDeny {
 		v.Add("action", "%q is invalid: use %q or %q", in.Action, structs.IntentionAllow, structs.IntentionDeny)
 	}
