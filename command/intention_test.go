@@ -37,6 +37,7 @@ func TestIntentionCLI(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "already exists (ID "+id+")") || !strings.Contains(stderr, "-replace") {
 		t.Fatalf("second create: exit %d: %s", code, stderr)
 	}
+	t.Logf("second create: %s", stderr)
 	code, out, stderr = cmd("intention", "create", "-allow", "-replace", "web", "api")
 	if code != 0 || !strings.Contains(out, "Replaced intention "+id) {
 		t.Fatalf("create -replace: exit %d: %s %s", code, out, stderr)
@@ -53,6 +54,7 @@ func TestIntentionCLI(t *testing.T) {
 	}
 
 	code, out, stderr = cmd("intention", "list")
+	t.Logf("list:\n%s", out)
 	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, `Default policy of namespace "default": allow`) {
 		t.Fatalf("list: exit %d: %s %s", code, out, stderr)
 	}
@@ -130,6 +132,7 @@ split "api" {
 	if code != exitError || !strings.Contains(stderr, "bad.hcl:4") || !strings.Contains(stderr, `"colour" is not expected`) {
 		t.Fatalf("bad file: exit %d: %s", code, stderr)
 	}
+	t.Logf("bad file: %s", stderr)
 	// Weights that do not add up: refused before any write, file named.
 	bad2 := writeFile(t, "weights.json", `{"service":"web","subsets":[{"name":"a","weight":60},{"name":"b","weight":60}]}`)
 	code, _, stderr = cmd("mesh", "split", "apply", bad2)
