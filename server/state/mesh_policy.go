@@ -259,3 +259,34 @@ func (s *StateStore) MeshSplit(ws memdb.WatchSet, namespace, service string) (*s
 	}
 	return raw.(*structs.MeshSplit), nil
 }
+
+// deleteMeshPolicyOf removes what belongs to a namespace being deleted:
+// the intentions into it and its splits. They would otherwise outlive
+// it, unreachable by any namespace rule, and apply again to a namespace
+// created later with the same name.
+func (tx *WriteTxn) deleteMeshPolicyOf(ns string) error {
+	it, err := tx.txn.Get(TableMeshIntentions, indexID)
+	if err != nil {
+		return fmt.Errorf("list intentions of namespace %q: %w", ns, err)
+	}
+	var gone []*structs.Intention
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if in := raw.(*structs.Intention); in.DestinationNamespace == ns {
+			gone = append(gone, in)
+		}
+	}
+	for _, in := range gone {
+		if err := tx.txn.Delete(TableMeshIntentions, in); err != nil {
+			return fmt.Errorf("delete intention %s: %w", in.ID, err)
+		}
+		tx.touchTable(TableMeshIntentions)
+	}
+	n, err := tx.txn.DeleteAll(TableMeshSplits, indexID+"_prefix", ns, "")
+	if err != nil {
+		return fmt.Errorf("delete splits of namespace %q: %w", ns, err)
+	}
+	if n > 0 {
+		tx.touchTable(TableMeshSplits)
+	}
+	return nil
+}

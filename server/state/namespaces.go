@@ -85,6 +85,9 @@ func (tx *WriteTxn) DeleteNamespaces(names []string) error {
 			return fmt.Errorf("delete namespace %q: %w", name, err)
 		}
 		tx.touchTable(TableNamespaces)
+		if err := tx.deleteMeshPolicyOf(name); err != nil {
+			return err
+		}
 	}
 	return nil
 }
