@@ -86,6 +86,22 @@ func TestIntentionCLI(t *testing.T) {
 	if code, out, _ = cmd("intention", "list"); code != 0 || !strings.Contains(out, "No intentions") {
 		t.Fatalf("list after delete: exit %d: %s", code, out)
 	}
+
+	// The namespace's default policy, set by namespace apply.
+	if code, out, stderr = cmd("namespace", "apply", "-mesh-default-action=deny", "default"); code != 0 {
+		t.Fatalf("namespace apply: exit %d: %s %s", code, out, stderr)
+	}
+	code, out, _ = cmd("intention", "check", "web", "api")
+	if code != exitUsage || !strings.Contains(out, "denied by the default policy") || !strings.Contains(out, "its mesh_default_action") {
+		t.Fatalf("check with mesh_default_action deny: exit %d: %s", code, out)
+	}
+	if code, _, stderr = cmd("namespace", "apply", "-mesh-default-action=maybe", "default"); code != exitError ||
+		!strings.Contains(stderr, `mesh_default_action "maybe" is invalid`) {
+		t.Fatalf("namespace apply with a bad action: exit %d: %s", code, stderr)
+	}
+	if code, out, _ = cmd("namespace", "status", "default"); code != 0 || !strings.Contains(out, "Mesh Default Action = deny") {
+		t.Fatalf("namespace status: exit %d: %s", code, out)
+	}
 }
 
 // TestSplitApplyCLI applies a split file (one-line blocks as in the docs),
