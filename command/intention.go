@@ -127,12 +127,17 @@ func (c *IntentionCreateCommand) Run(args []string) int {
 		return c.usageError(c.Help(), "DST: %v", err)
 	}
 	// The write's namespace is the destination's, where its ACL is checked.
-	stored, _, err := client.WithNamespace(in.DestinationNamespace).Intentions().Upsert(in, &api.IntentionWriteOptions{CreateOnly: !*replace})
+	stored, wm, err := client.WithNamespace(in.DestinationNamespace).Intentions().Upsert(in, &api.IntentionWriteOptions{CreateOnly: !*replace})
 	if err != nil {
 		return c.errorf("Error creating intention %s => %s: %v", fs.Arg(0), fs.Arg(1), err)
 	}
-	verb := "Created"
-	if stored.CreateIndex != stored.ModifyIndex {
+	// The write's index tells what it did: created the row, changed it,
+	// or (the same intention again) left it as it was.
+	verb := "Unchanged"
+	switch wm.LastIndex {
+	case stored.CreateIndex:
+		verb = "Created"
+	case stored.ModifyIndex:
 		verb = "Replaced"
 	}
 	c.Ui.Output(fmt.Sprintf("%s intention %s: %s (%s)", verb, stored.ID, intentionLine(stored), stored.Action))

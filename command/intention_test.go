@@ -42,6 +42,9 @@ func TestIntentionCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Replaced intention "+id) {
 		t.Fatalf("create -replace: exit %d: %s %s", code, out, stderr)
 	}
+	if code, out, _ = cmd("intention", "create", "-allow", "-replace", "web", "api"); code != 0 || !strings.Contains(out, "Unchanged intention "+id) {
+		t.Fatalf("the same intention again: exit %d: %s", code, out)
+	}
 	// A wildcard deny is less precise than the exact allow.
 	if code, out, stderr = cmd("intention", "create", "-deny", "*", "api"); code != 0 {
 		t.Fatalf("create * => api: exit %d: %s %s", code, out, stderr)
