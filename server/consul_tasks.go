@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -29,7 +28,8 @@ const ConsulTaskDefaultUser = "nobody"
 const consulTaskWait = 5 * time.Minute
 
 // ConsulTask is an application defined as JSON under
-// <kv_prefix>/cluster/tasks/<name> (App Mesh's cluster mode).
+// <kv_prefix>/cluster/tasks/<name> in appmesh's own format. App Mesh's
+// format (with "content") is AppMeshTask; consulTaskJob tells them apart.
 type ConsulTask struct {
 	Replication *int   `json:"replication,omitempty"` // default 1
 	Command     string `json:"command"`
@@ -130,11 +130,16 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair, epoch string) error
 		}
 		return nil
 	}
-	var t ConsulTask
-	if err := json.Unmarshal(p.Value, &t); err != nil {
-		return fmt.Errorf("decode task JSON: %w", err)
+	job, err := consulTaskJob(name, p.Value)
+	if err != nil {
+		if cur != nil && !cur.Stop {
+			// A typo in a key must not take its application down: the job
+			// of the last good value keeps running until the key is fixed
+			// or deleted.
+			return fmt.Errorf("invalid value, keeping the job of its previous value running: %w", err)
+		}
+		return fmt.Errorf("invalid value, nothing runs: %w", err)
 	}
-	job := t.Job(name)
 	if err := checkUnprivileged(job); err != nil {
 		if cur != nil && !cur.Stop {
 			return s.stopRefusedConsulJob(cur, err)
@@ -146,7 +151,7 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair, epoch string) error
 	if err := s.RPC(structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &reply); err != nil {
 		return fmt.Errorf("register job: %w", err)
 	}
-	s.logger.Named("consul_tasks").Info("registered job from consul", "job", name, "count", job.Groups[0].Count)
+	s.logger.Named("consul_tasks").Info("registered job from consul", "job", name, "count", job.Groups[0].Count, "format", consulTaskFormat(p.Value))
 	return nil
 }
 
