@@ -219,3 +219,34 @@ func TestConsulTaskFormatDetection(t *testing.T) {
 		t.Fatalf("native value: %v %+v", err, native)
 	}
 }
+
+// With kv_format = "appmesh" a node's topology key is App Mesh's list of
+// the Consul tasks placed there; nodes with none have no key. The native
+// shape keeps every allocation.
+func TestTopologyValuesAppMesh(t *testing.T) {
+	topo := map[string]*Topology{
+		"n1": {Node: "n1", NodeID: "id1", Applications: []*TopologyApp{
+			{Job: "web", AllocID: "a2", fromConsul: true, created: 2_000_000_000},
+			{Job: "web", AllocID: "a1", fromConsul: true, created: 1_000_000_000},
+			{Job: "api", AllocID: "a3", fromConsul: false, created: 1},
+			{Job: "db", AllocID: "a4", fromConsul: true, created: 3_000_000_000},
+		}},
+		"n2": {Node: "n2", NodeID: "id2", Applications: []*TopologyApp{{Job: "api", AllocID: "a5"}}},
+		"n3": {Node: "n3", NodeID: "id3", Applications: []*TopologyApp{}},
+	}
+	got, err := topologyValues("appmesh/topology/", KVFormatAppMesh, topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"app":"db","schedule_time":"1970-01-01T00:00:03Z"},{"app":"web","schedule_time":"1970-01-01T00:00:01Z"}]`
+	if len(got) != 1 || string(got["appmesh/topology/n1"]) != want {
+		t.Fatalf("App Mesh topology:\n got  %q\n want only n1 = %s", got, want)
+	}
+	native, err := topologyValues("appmesh/topology/", KVFormatNative, topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(native) != 2 || !strings.Contains(string(native["appmesh/topology/n2"]), `"job":"api"`) {
+		t.Fatalf("native topology %q", native)
+	}
+}
