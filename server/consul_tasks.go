@@ -54,6 +54,7 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 	var index uint64
 	var backoff time.Duration
 	var outage consulOutage
+	statuses := &consulTaskStatuses{kv: kv, prefix: consulTaskStatusPrefix(s.config.Consul.KVPrefix)}
 	for ctx.Err() == nil {
 		opts := (&api.QueryOptions{WaitIndex: index, WaitTime: consulTaskWait}).WithContext(ctx)
 		pairs, meta, err := kv.List(prefix, opts)
@@ -81,7 +82,8 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 		if err != nil {
 			logger.Warn("cannot read the consul tasks epoch: adding and updating jobs, stopping none this round", "error", err)
 		}
-		s.syncConsulTasks(logger, prefix, pairs, epoch)
+		refused := s.syncConsulTasks(logger, prefix, pairs, epoch)
+		statuses.update(ctx, logger, refused)
 		if trusted {
 			s.stopDeletedConsulJobs(logger, kv, keyNames(prefix, pairs), epoch, meta)
 		}
@@ -99,9 +101,11 @@ func keyNames(prefix string, pairs api.KVPairs) map[string]bool {
 	return want
 }
 
-// syncConsulTasks registers and updates jobs to match the keys; stopping
-// the jobs of deleted keys is stopDeletedConsulJobs's.
-func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs, epoch string) {
+// syncConsulTasks registers and updates jobs to match the keys, and
+// returns why the keys that do not run were refused; stopping the jobs of
+// deleted keys is stopDeletedConsulJobs's.
+func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs, epoch string) map[string]*ConsulTaskStatus {
+	refused := map[string]*ConsulTaskStatus{}
 	for _, p := range pairs {
 		name := strings.TrimPrefix(p.Key, prefix)
 		if name == "" || strings.Contains(name, "/") {
@@ -109,8 +113,10 @@ func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.K
 		}
 		if err := s.applyConsulTask(name, p, epoch); err != nil {
 			logger.Error("cannot run task from consul", "key", p.Key, "error", err)
+			refused[name] = &ConsulTaskStatus{Key: p.Key, ModifyIndex: p.ModifyIndex, Error: err.Error()}
 		}
 	}
+	return refused
 }
 
 // applyConsulTask registers the key's job unless it is up to date.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -249,4 +250,52 @@ func TestTopologyValuesAppMesh(t *testing.T) {
 	if len(native) != 2 || !strings.Contains(string(native["appmesh/topology/n2"]), `"job":"api"`) {
 		t.Fatalf("native topology %q", native)
 	}
+}
+
+// Against a real Consul: App Mesh's sample without a command runs nothing
+// and its reason shows under tasks-status/; fixed, it becomes the job and
+// the status goes; broken again, the job keeps running and the status
+// comes back; deleted, the job stops and the status goes.
+func TestConsulTasks_AppMeshFormatStatus(t *testing.T) {
+	prefix := "appmesh-am"
+	s, _, kv := consulTaskServer(t, prefix)
+	statusKey := prefix + "/cluster/tasks-status/myapp"
+	status := func() *ConsulTaskStatus {
+		p, _, err := kv.Get(statusKey, nil)
+		if err != nil || p == nil {
+			return nil
+		}
+		var st ConsulTaskStatus
+		if err := json.Unmarshal(p.Value, &st); err != nil {
+			t.Fatalf("status %s: %v", p.Value, err)
+		}
+		return &st
+	}
+	noCommand := `{"replication": 2, "port": 8085, "content": {"name": "myapp"}}`
+	putTask(t, kv, prefix, "myapp", noCommand)
+	waitFor(t, "a status saying the command is missing", func() bool {
+		st := status()
+		return st != nil && strings.Contains(st.Error, `field "command" is required`) && st.Key == prefix+"/cluster/tasks/myapp"
+	})
+	if j, _ := s.State().JobByID(nil, structs.DefaultNamespace, "myapp"); j != nil {
+		t.Fatalf("a job was registered for a task without a command: %+v", j)
+	}
+
+	putTask(t, kv, prefix, "myapp", appMeshSample)
+	waitFor(t, "job myapp from App Mesh's sample", func() bool {
+		j := liveJob(t, s, "myapp")
+		return j != nil && j.Groups[0].Count == 2
+	})
+	waitFor(t, "status key gone", func() bool { return status() == nil })
+
+	putTask(t, kv, prefix, "myapp", noCommand)
+	waitFor(t, "the status back", func() bool { st := status(); return st != nil && strings.Contains(st.Error, "keeping the job") })
+	if j := liveJob(t, s, "myapp"); j == nil || j.Groups[0].Count != 2 {
+		t.Fatal("an invalid value stopped the job of the previous good one")
+	}
+
+	if _, err := kv.Delete(prefix+"/cluster/tasks/myapp", nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "job stopped and status gone", func() bool { return liveJob(t, s, "myapp") == nil && status() == nil })
 }
