@@ -31,6 +31,13 @@ func TestClusterConsulAppMeshTask(t *testing.T) {
 	ca := consultest.Start(t) // skips, saying how to build consul, without it
 	capi := ca.API()
 	c := newProcCluster(t)
+	// The task runs as nobody, which must be able to reach the clients'
+	// data dirs under the test's (0700) temporary directories.
+	for _, d := range []string{filepath.Dir(c.dir), c.dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
 	prefix := fmt.Sprintf("appmesh-e2e-%d", runTag)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
 	defer srv.Close()
