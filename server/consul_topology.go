@@ -45,7 +45,6 @@ type AppMeshTopologyApp struct {
 	ScheduleTime string `json:"schedule_time"` // ISO 8601 (RFC 3339), UTC
 }
 
-
 // publishTopology (leader) writes each node's placements to Consul KV
 // whenever they change, and deletes the keys of nodes with none.
 func (s *Server) publishTopology(ctx context.Context) {
