@@ -258,6 +258,9 @@ func (c *Config) Validate() error {
 		if _, _, err := c.Consul.durations(); err != nil {
 			problems = append(problems, err.Error())
 		}
+		if err := c.Consul.checkKVFormat(); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid agent configuration:\n  * %s", strings.Join(problems, "\n  * "))
