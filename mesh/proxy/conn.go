@@ -131,3 +131,36 @@ func copyHalf(dst io.Writer, src net.Conn, dstConn net.Conn) {
 	_ = src.Close()
 	_ = dstConn.Close()
 }
+
+// countingConn counts the bytes of a connection the HTTP servers own
+// (L7), where there is no splice to count them.
+type countingConn struct {
+	net.Conn
+	recv, sent prometheus.Counter
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.recv.Add(float64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.sent.Add(float64(n))
+	return n, err
+}
+
+// countingListener wraps every accepted connection in a countingConn.
+type countingListener struct {
+	net.Listener
+	recv, sent prometheus.Counter
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, recv: l.recv, sent: l.sent}, nil
+}

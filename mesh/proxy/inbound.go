@@ -72,6 +72,12 @@ func (in *inbound) acceptLoop() {
 func (in *inbound) handle(raw net.Conn) {
 	p := in.p
 	p.m.connsTotal.WithLabelValues(dirInbound, "").Inc()
+	cfg := p.cfg.Load()
+	if cfg.Protocol == ProtocolHTTP {
+		// L7 has no splice to count bytes: count them on the wire.
+		raw = &countingConn{Conn: raw, recv: p.m.bytesReceived.WithLabelValues(dirInbound, ""),
+			sent: p.m.bytesSent.WithLabelValues(dirInbound, "")}
+	}
 	tc := tls.Server(raw, p.serverTLS())
 	hctx, cancel := context.WithTimeout(p.ctx, handshakeTimeout)
 	err := tc.HandshakeContext(hctx)
@@ -82,7 +88,6 @@ func (in *inbound) handle(raw net.Conn) {
 		_ = raw.Close()
 		return
 	}
-	cfg := p.cfg.Load()
 	if cfg.Protocol == ProtocolHTTP {
 		// The HTTP server owns it now and checks each request.
 		if !in.httpLn.deliver(tc) {

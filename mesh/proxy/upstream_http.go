@@ -72,7 +72,9 @@ func (u *upstream) startHTTP() {
 	go func() {
 		defer u.p.wg.Done()
 		defer close(u.done)
-		err := u.http.Serve(u.ln)
+		err := u.http.Serve(&countingListener{Listener: u.ln,
+			recv: u.p.m.bytesReceived.WithLabelValues(dirOutbound, u.name),
+			sent: u.p.m.bytesSent.WithLabelValues(dirOutbound, u.name)})
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			u.p.logger.Error("upstream HTTP server stopped", "upstream", u.name, "error", err)
 		}
