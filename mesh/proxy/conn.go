@@ -43,6 +43,19 @@ func (s *connSet) add(t *tracked) {
 	s.m[t] = struct{}{}
 }
 
+// track adds t to s unless the proxy is stopping, in which case it
+// closes t. Shutdown cancels the context before its last closeAll, so a
+// connection is either seen by that closeAll or sees the cancellation.
+func (p *Proxy) track(s *connSet, t *tracked) bool {
+	s.add(t)
+	if p.ctx.Err() != nil {
+		s.remove(t)
+		t.close()
+		return false
+	}
+	return true
+}
+
 func (s *connSet) remove(t *tracked) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

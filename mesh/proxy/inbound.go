@@ -110,7 +110,9 @@ func (in *inbound) handle(raw net.Conn) {
 		return
 	}
 	t := &tracked{down: tc, up: up, src: src}
-	in.conns.add(t)
+	if !p.track(&in.conns, t) {
+		return
+	}
 	active := p.m.connsActive.WithLabelValues(dirInbound, "")
 	active.Inc()
 	// An Update that raced with this connection's check is caught here.

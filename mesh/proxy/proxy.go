@@ -275,6 +275,12 @@ func (p *Proxy) Shutdown(ctx context.Context) {
 	}
 	wg.Wait()
 	p.cancel()
+	if in != nil {
+		in.conns.closeAll()
+	}
+	for _, u := range ups {
+		u.conns.closeAll()
+	}
 	p.wg.Wait()
 }
 

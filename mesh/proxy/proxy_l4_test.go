@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -18,10 +19,13 @@ import (
 func meshPair(t *testing.T, ca *testCA, apiReg prometheus.Registerer) (api, web *Proxy, upAddr string) {
 	t.Helper()
 	api = startProxy(t, serverCfg(t, ca, "api", serveTCP(t, echo)), apiReg)
-	web = startProxy(t, clientCfg(t, ca, &structs.MeshUpstreamConfig{
-		DestinationName: "api", Instances: []*structs.MeshInstance{instance(t, api, nil, 0)},
-	}), nil)
+	web = startProxy(t, clientCfg(t, ca, upstreamTo(t, api)), nil)
 	return api, web, web.UpstreamAddr("api")
+}
+
+// upstreamTo is an L4 upstream whose one instance is the proxy p.
+func upstreamTo(t testing.TB, p *Proxy) *structs.MeshUpstreamConfig {
+	return &structs.MeshUpstreamConfig{DestinationName: "api", Instances: []*structs.MeshInstance{instance(t, p, nil, 0)}}
 }
 
 func dialEcho(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
@@ -235,5 +239,41 @@ func TestUpstreamTriesAnotherInstance(t *testing.T) {
 			t.Fatalf("call %d with one dead instance: %q %v", i, got, err)
 		}
 		c.Close()
+	}
+}
+
+func TestRunDrainsOnCancel(t *testing.T) {
+	ca := newTestCA(t, "root")
+	_, web, up := meshPair(t, ca, nil)
+	web.DrainTimeout = 30 * time.Second
+	c, r := dialEcho(t, up)
+	if got, err := say(c, r, "a"); err != nil || got != "a" {
+		t.Fatalf("before: %q %v", got, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- web.Run(ctx) }()
+	cancel()
+	// The listener closes at once; the open connection still works.
+	waitFor(t, 5*time.Second, "the upstream listener to close", func() bool {
+		nc, err := net.DialTimeout("tcp", up, time.Second)
+		if err == nil {
+			nc.Close()
+		}
+		return err != nil
+	})
+	if got, err := say(c, r, "b"); err != nil || got != "b" {
+		t.Fatalf("open connection while draining: %q %v", got, err)
+	}
+	select {
+	case <-ran:
+		t.Fatal("Run returned while a connection was open")
+	default:
+	}
+	c.Close()
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the last connection closed")
 	}
 }

@@ -81,7 +81,9 @@ func (u *upstream) handle(down net.Conn) {
 		return
 	}
 	t := &tracked{down: down, up: up}
-	u.conns.add(t)
+	if !p.track(&u.conns, t) {
+		return
+	}
 	active := p.m.connsActive.WithLabelValues(dirOutbound, u.name)
 	active.Inc()
 	p.splice(t, dirOutbound, u.name)
