@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -84,7 +85,12 @@ func (in *inbound) handle(raw net.Conn) {
 	cancel()
 	if err != nil {
 		p.m.handshakeFails.WithLabelValues(dirInbound, "").Inc()
-		p.logger.Warn("inbound mTLS handshake refused", "remote", raw.RemoteAddr().String(), "error", err)
+		log := p.logger.Warn
+		if errors.Is(err, io.EOF) {
+			// A TCP health check that connects and leaves: not news.
+			log = p.logger.Debug
+		}
+		log("inbound mTLS handshake refused", "remote", raw.RemoteAddr().String(), "error", err)
 		_ = raw.Close()
 		return
 	}

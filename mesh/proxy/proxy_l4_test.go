@@ -117,7 +117,7 @@ func TestInboundRefusesPlainAndForeignCA(t *testing.T) {
 			t.Fatalf("a client without certificate got an answer %q", got)
 		}
 	}
-	waitFor(t, 5*time.Second, "three handshake failures counted", func() bool {
+	waitFor(t, 30*time.Second, "three handshake failures counted", func() bool {
 		return testutil.ToFloat64(mustVec(t, reg, "appmesh_mesh_proxy_tls_handshake_failures_total")) >= 3
 	})
 }
@@ -255,7 +255,7 @@ func TestRunDrainsOnCancel(t *testing.T) {
 	go func() { ran <- web.Run(ctx) }()
 	cancel()
 	// The listener closes at once; the open connection still works.
-	waitFor(t, 5*time.Second, "the upstream listener to close", func() bool {
+	waitFor(t, 30*time.Second, "the upstream listener to close", func() bool {
 		nc, err := net.DialTimeout("tcp", up, time.Second)
 		if err == nil {
 			nc.Close()
