@@ -2,10 +2,13 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
 	"net"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,5 +278,60 @@ func TestRunDrainsOnCancel(t *testing.T) {
 	case <-ran:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after the last connection closed")
+	}
+}
+
+// tap relays TCP to target and records what crosses it, as someone on
+// the wire between two proxies would see it.
+type tap struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (tp *tap) Write(b []byte) (int, error) {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return tp.buf.Write(b)
+}
+
+func (tp *tap) seen() []byte {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return bytes.Clone(tp.buf.Bytes())
+}
+
+func TestNoPlaintextBetweenProxies(t *testing.T) {
+	ca := newTestCA(t, "root")
+	api := startProxy(t, serverCfg(t, ca, "api", serveTCP(t, echo)), nil)
+	wire := &tap{}
+	relay := serveTCP(t, func(c net.Conn) {
+		up, err := net.Dial("tcp", api.InboundAddr())
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		go func() { _, _ = io.Copy(io.MultiWriter(c, wire), up); c.Close() }()
+		_, _ = io.Copy(io.MultiWriter(up, wire), c)
+	})
+	inst := instance(t, api, nil, 0)
+	host, port, _ := net.SplitHostPort(relay)
+	inst.Address = host
+	inst.Port, _ = strconv.Atoi(port)
+	web := startProxy(t, clientCfg(t, ca, &structs.MeshUpstreamConfig{DestinationName: "api",
+		Instances: []*structs.MeshInstance{inst}}), nil)
+	const secret = "the-secret-payload-0123456789"
+	c, r := dialEcho(t, web.UpstreamAddr("api"))
+	if got, err := say(c, r, secret); err != nil || got != secret {
+		t.Fatalf("through the tap: %q %v", got, err)
+	}
+	seen := wire.seen()
+	if len(seen) < 2*len(secret) {
+		t.Fatalf("the tap saw only %d bytes: is it in the path?", len(seen))
+	}
+	if bytes.Contains(seen, []byte(secret)) {
+		t.Fatal("the payload crossed the wire between the proxies in plaintext")
+	}
+	if seen[0] != 0x16 { // a TLS handshake record opens the connection
+		t.Fatalf("first byte on the wire %#x is not a TLS handshake record", seen[0])
 	}
 }
