@@ -166,3 +166,30 @@ func TestL7RouteTimeout(t *testing.T) {
 		t.Fatalf("timeout took %s", el)
 	}
 }
+
+// At L7 the subset is drawn per request, so a client that keeps one
+// connection open still sees the split.
+func TestL7SplitPerRequestOnOneConnection(t *testing.T) {
+	ca := newTestCA(t, "root")
+	v1 := httpService(t, ca, says("v1"))
+	v2 := httpService(t, ca, says("v2"))
+	up := httpUpstream(instance(t, v1, []string{"v1"}, 1), instance(t, v2, []string{"v2"}, 2))
+	up.Split = splitOf(90, 10)
+	web := startProxy(t, clientCfg(t, ca, up), nil)
+	base := "http://" + web.UpstreamAddr("api") + "/"
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}
+	const n = 2000
+	count := map[string]int{}
+	for range n {
+		code, body := get(t, c, base, nil)
+		if code != 200 {
+			t.Fatalf("GET: %d %q", code, body)
+		}
+		count[body]++
+	}
+	share := float64(count["v1"]) / n
+	t.Logf("over %d requests: %v (%.1f%% v1)", n, count, share*100)
+	if share < 0.87 || share > 0.93 {
+		t.Fatalf("v1 got %.1f%%, want 90%% ± 3%%", share*100)
+	}
+}
