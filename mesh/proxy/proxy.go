@@ -176,7 +176,21 @@ func (p *Proxy) updateInbound(cfg *structs.MeshProxyConfig) error {
 }
 
 func upstreamKey(u *structs.MeshUpstreamConfig) string {
-	return u.LocalBindAddr + "|" + u.Protocol
+	return bindAddr(u.LocalBindAddr) + "|" + u.Protocol
+}
+
+// bindAddr puts an upstream listener on loopback unless the config names a
+// host: an upstream is plaintext and only the local task may use it.
+func bindAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		// A bare port.
+		return net.JoinHostPort("127.0.0.1", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 func (p *Proxy) updateUpstreams(cfg *structs.MeshProxyConfig) error {

@@ -30,7 +30,7 @@ type upstream struct {
 }
 
 func (p *Proxy) listenUpstream(cfg *structs.MeshUpstreamConfig) (*upstream, error) {
-	ln, err := net.Listen("tcp", cfg.LocalBindAddr)
+	ln, err := net.Listen("tcp", bindAddr(cfg.LocalBindAddr))
 	if err != nil {
 		return nil, fmt.Errorf("upstream %s: %w", cfg.DestinationName, err)
 	}

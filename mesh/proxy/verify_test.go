@@ -45,3 +45,17 @@ func TestVerifyPeer(t *testing.T) {
 		t.Error("a bundle without certificates was accepted")
 	}
 }
+
+func TestBindAddrDefaultsToLoopback(t *testing.T) {
+	for in, want := range map[string]string{
+		":9191":        "127.0.0.1:9191",
+		"9191":         "127.0.0.1:9191",
+		"127.0.0.2:80": "127.0.0.2:80",
+		"[::1]:80":     "[::1]:80",
+		"127.0.0.1:0":  "127.0.0.1:0",
+	} {
+		if got := bindAddr(in); got != want {
+			t.Errorf("bindAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
