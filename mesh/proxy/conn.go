@@ -177,3 +177,12 @@ func (l *countingListener) Accept() (net.Conn, error) {
 	}
 	return &countingConn{Conn: c, recv: l.recv, sent: l.sent}, nil
 }
+
+// acceptBackoff waits after a failed Accept (out of file descriptors, say)
+// so the listener lives on instead of spinning or dying; false when the
+// proxy is stopping.
+func (p *Proxy) acceptBackoff(delay *time.Duration, err error, listener string) bool {
+	*delay = min(max(2**delay, 5*time.Millisecond), time.Second)
+	p.logger.Error("accept failed; retrying", "listener", listener, "error", err, "retry_in", *delay)
+	return sleepCtx(p.ctx, *delay) == nil
+}

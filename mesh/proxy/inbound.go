@@ -54,14 +54,16 @@ func (p *Proxy) listenInbound(addr string) (*inbound, error) {
 
 func (in *inbound) acceptLoop() {
 	defer close(in.done)
+	var delay time.Duration
 	for {
 		c, err := in.ln.Accept()
 		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				in.p.logger.Error("inbound accept failed", "error", err)
+			if errors.Is(err, net.ErrClosed) || !in.p.acceptBackoff(&delay, err, "inbound") {
+				return
 			}
-			return
+			continue
 		}
+		delay = 0
 		in.p.wg.Add(1)
 		go func() {
 			defer in.p.wg.Done()

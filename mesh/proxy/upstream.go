@@ -55,14 +55,16 @@ func (u *upstream) update(cfg *structs.MeshUpstreamConfig) {
 
 func (u *upstream) acceptLoop() {
 	defer close(u.done)
+	var delay time.Duration
 	for {
 		c, err := u.ln.Accept()
 		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				u.p.logger.Error("upstream accept failed", "upstream", u.name, "error", err)
+			if errors.Is(err, net.ErrClosed) || !u.p.acceptBackoff(&delay, err, u.name) {
+				return
 			}
-			return
+			continue
 		}
+		delay = 0
 		u.p.wg.Add(1)
 		go func() {
 			defer u.p.wg.Done()
