@@ -73,3 +73,38 @@ func benchStream(b *testing.B, addr string, size int) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkProxyTCP100 runs 64-byte round trips over 100 connections at
+// once, direct and through the two proxies: ns/op is the aggregate cost
+// of one round trip (lower is more throughput).
+func BenchmarkProxyTCP100(b *testing.B) {
+	ca := newTestCA(b, "root")
+	echoAddr := serveTCP(b, echo)
+	_, _, meshAddr := benchPair(b, ca, echoAddr)
+	for _, target := range []struct{ name, addr string }{{"direct", echoAddr}, {"mesh", meshAddr}} {
+		b.Run(target.name, func(b *testing.B) {
+			const conns = 100
+			cs := make(chan net.Conn, conns)
+			for range conns {
+				cs <- benchConn(b, target.addr)
+			}
+			b.SetParallelism((conns + 1) / 2) // GOMAXPROCS=2 here: 100 goroutines
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				c := <-cs
+				defer func() { cs <- c }()
+				msg, buf := make([]byte, 64), make([]byte, 64)
+				for pb.Next() {
+					if _, err := c.Write(msg); err != nil {
+						b.Error(err)
+						return
+					}
+					if _, err := io.ReadFull(c, buf); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
