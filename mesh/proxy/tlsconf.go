@@ -14,6 +14,9 @@ import (
 func (p *Proxy) serverTLS() *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
+		// A resumed session skips VerifyPeerCertificate: a client could
+		// then come back on a leaf whose root was since removed.
+		SessionTicketsDisabled: true,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return p.certs.Load().leaf, nil
 		},
