@@ -148,6 +148,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"namespace info":   func() (cli.Command, error) { return &NamespaceStatusCommand{Meta: meta(), name: "info"}, nil },
 		"namespace delete": func() (cli.Command, error) { return &NamespaceDeleteCommand{Meta: meta()}, nil },
 
+		"connect":       func() (cli.Command, error) { return &ConnectCommand{Meta: meta()}, nil },
+		"connect proxy": func() (cli.Command, error) { return &ConnectProxyCommand{Meta: meta()}, nil },
+
 		"version": func() (cli.Command, error) { return &VersionCommand{Meta: meta()}, nil },
 	}
 	for name, f := range loginCommands(meta) { // user.go
