@@ -243,6 +243,9 @@ func TestHTTPDoors(t *testing.T) {
 		"/appmesh/app/{name}/disable": {{"POST", "/appmesh/app/amx/disable", ""}},
 		"/appmesh/app/{name}/health":  {{"GET", "/appmesh/app/amx/health", ""}},
 		"/appmesh/app/{name}/output":  {{"GET", "/appmesh/app/amx/output", ""}},
+		// Renew, totp/secret|setup|validate act on the caller's own login
+		// and are public doors (TestAppMeshTokenTOTP).
+		"/appmesh/totp/{user}/disable": {{"POST", "/appmesh/totp/dora/disable", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

@@ -47,6 +47,9 @@ type HTTPServer struct {
 	// doors records every route's access rule (route()).
 	doors []routeDoor
 	guard *httpGuard // refuses what a web page could send (http_guard.go)
+	// amChallenges holds App Mesh's pending TOTP challenges
+	// (http_appmesh_totp.go).
+	amChallenges *amChallengeStore
 	srv   *http.Server
 	ln    net.Listener
 

@@ -22,6 +22,7 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	// a 401, as App Mesh answers; any valid token may ask about itself.
 	s.route("/appmesh/auth", map[string]door{post: public(s.amErrors(s.amAuth))})
 	s.route("/appmesh/self/logoff", map[string]door{post: public(s.amErrors(s.amLogoff))})
+	s.registerAppMeshAuthRoutes(lim)
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
@@ -82,7 +83,8 @@ func (s *HTTPServer) amLogin(w http.ResponseWriter, r *http.Request) (any, error
 	var out structs.ACLLoginResponse
 	if err := s.rpc(r, structs.ACLLoginRPC, &args, &out); err != nil {
 		if strings.Contains(err.Error(), "needs a TOTP code") {
-			return amTOTPChallenge(w), nil
+			// The servers checked the password before asking for a code.
+			return s.amTOTPChallenge(w, user, pass), nil
 		}
 		if statusFor(err) == http.StatusForbidden {
 			// App Mesh answers bad credentials with 401.
@@ -110,15 +112,16 @@ func amLoginHeaders(r *http.Request) error {
 }
 
 // amTOTPChallenge is App Mesh's 428 for a user with TOTP enrolled who sent
-// no X-Totp-Code. appmesh has no /appmesh/totp/validate yet: the client
-// logs in again with X-Totp-Code (App Mesh's SDKs do when given a code).
-func amTOTPChallenge(w http.ResponseWriter) any {
-	now := time.Now()
+// no X-Totp-Code: the challenge is answered at /appmesh/totp/validate on
+// this agent within amChallengeTTL, or by logging in again with
+// X-Totp-Code.
+func (s *HTTPServer) amTOTPChallenge(w http.ResponseWriter, user, pass string) any {
+	id, exp := s.amChallenges.add(user, pass, time.Now())
 	w.Header().Set("WWW-Authenticate", `TOTP realm="appmesh"`)
 	writeJSON(w, http.StatusPreconditionRequired, map[string]any{
-		"totp_challenge": structs.GenerateID(), "status": "TOTP_CHALLENGE_REQUIRED",
-		"algorithm": "SHA1", "digits": 6, "period": 30, "expires": now.Add(time.Minute).Unix(),
-		"message": "this user needs a TOTP code: log in again with the header X-Totp-Code",
+		"totp_challenge": id, "status": "TOTP_CHALLENGE_REQUIRED",
+		"algorithm": "SHA1", "digits": 6, "period": 30, "expires": exp.Unix(),
+		"message": "this user needs a TOTP code: POST /appmesh/totp/validate, or log in again with the header X-Totp-Code",
 	})
 	return nil
 }
@@ -171,14 +174,4 @@ func (s *HTTPServer) amTokenSelf(r *http.Request) (*structs.ACLToken, error) {
 		return nil, &httpError{code: http.StatusUnauthorized, msg: "the request carries no valid token"}
 	}
 	return out.Token, nil
-}
-
-// POST /appmesh/self/logoff: appmesh's login JWTs cannot be revoked one by
-// one yet, so logging off is refused rather than pretended.
-func (s *HTTPServer) amLogoff(w http.ResponseWriter, r *http.Request) (any, error) {
-	if _, err := s.amTokenSelf(r); err != nil {
-		return nil, err
-	}
-	return nil, &httpError{code: http.StatusNotImplemented, msg: "logoff is not supported yet: " +
-		"an appmesh login token stays valid until it expires (an operator can lock the user)"}
 }

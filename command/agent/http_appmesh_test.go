@@ -135,7 +135,8 @@ func TestAppMeshLogin(t *testing.T) {
 		t.Errorf("auth answer %s does not carry the token", r.body)
 	}
 	c.want(http.StatusBadRequest, "POST", "/appmesh/auth", "", "X-Permission", "app-view")
-	c.want(http.StatusNotImplemented, "POST", "/appmesh/self/logoff", "")
+	c.want(http.StatusOK, "POST", "/appmesh/self/logoff", "")
+	c.want(http.StatusUnauthorized, "POST", "/appmesh/auth", "")
 	c.auth = "Bearer not-a-token"
 	c.want(http.StatusUnauthorized, "POST", "/appmesh/auth", "")
 
