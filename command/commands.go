@@ -156,6 +156,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 	for name, f := range serviceCommands(meta) { // service.go
 		cmds[name] = f
 	}
+	for name, f := range hostCommands(meta) { // label.go, file.go, resource.go
+		cmds[name] = f
+	}
 	return cmds
 }
 

@@ -246,6 +246,8 @@ func TestHTTPDoors(t *testing.T) {
 		// Renew, totp/secret|setup|validate act on the caller's own login
 		// and are public doors (TestAppMeshTokenTOTP).
 		"/appmesh/totp/{user}/disable": {{"POST", "/appmesh/totp/dora/disable", ""}},
+		"/appmesh/labels":              {{"GET", "/appmesh/labels", ""}},
+		"/appmesh/label/{name}":        {{"PUT", "/appmesh/label/zone?value=a", ""}, {"DELETE", "/appmesh/label/zone", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

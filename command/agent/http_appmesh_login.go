@@ -23,6 +23,7 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	s.route("/appmesh/auth", map[string]door{post: public(s.amErrors(s.amAuth))})
 	s.route("/appmesh/self/logoff", map[string]door{post: public(s.amErrors(s.amLogoff))})
 	s.registerAppMeshAuthRoutes(lim)
+	s.registerAppMeshLabelRoutes()
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
