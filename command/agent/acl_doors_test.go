@@ -88,7 +88,8 @@ type doorSample struct {
 // see (its own namespace, policy, roles) instead of a 403: "lists are
 // filtered, not refused". They must not show anything of prod.
 var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true,
-	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true}
+	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true,
+	"/appmesh/roles": true, "/appmesh/permissions": true, "/appmesh/user/permissions": true}
 
 // TestHTTPDoors walks the router's own route table: every registered
 // method of every route must be refused (403, nothing written) without a
@@ -247,7 +248,16 @@ func TestHTTPDoors(t *testing.T) {
 		// and are public doors (TestAppMeshTokenTOTP).
 		"/appmesh/totp/{user}/disable": {{"POST", "/appmesh/totp/dora/disable", ""}},
 		"/appmesh/labels":              {{"GET", "/appmesh/labels", ""}},
-		"/appmesh/label/{name}":        {{"PUT", "/appmesh/label/zone?value=a", ""}, {"DELETE", "/appmesh/label/zone", ""}},
+		"/appmesh/users":               {{"GET", "/appmesh/users", ""}},
+		"/appmesh/user/{name}": {{"GET", "/appmesh/user/dora", ""}, {"GET", "/appmesh/user/permissions", ""},
+			{"PUT", "/appmesh/user/dora", `{"type":"management"}`}, {"DELETE", "/appmesh/user/dora", ""}},
+		"/appmesh/user/{name}/passwd": {{"POST", "/appmesh/user/dora/passwd", `{"new_password":"YW5vdGhlciBsb25nIG9uZSBoZXJl"}`}},
+		"/appmesh/user/{name}/lock":   {{"POST", "/appmesh/user/dora/lock", ""}},
+		"/appmesh/user/{name}/unlock": {{"POST", "/appmesh/user/dora/unlock", ""}},
+		"/appmesh/roles":              {{"GET", "/appmesh/roles", ""}},
+		"/appmesh/role/{name}":        {{"POST", "/appmesh/role/amr", `["app-view"]`}, {"DELETE", "/appmesh/role/ops", ""}},
+		"/appmesh/permissions":        {{"GET", "/appmesh/permissions", ""}},
+		"/appmesh/label/{name}":       {{"PUT", "/appmesh/label/zone?value=a", ""}, {"DELETE", "/appmesh/label/zone", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

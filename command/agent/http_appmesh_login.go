@@ -24,6 +24,7 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	s.route("/appmesh/self/logoff", map[string]door{post: public(s.amErrors(s.amLogoff))})
 	s.registerAppMeshAuthRoutes(lim)
 	s.registerAppMeshLabelRoutes()
+	s.registerAppMeshUserRoutes()
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
@@ -139,14 +140,14 @@ func amTokenResponse(user, token string, exp time.Time) map[string]any {
 // POST /appmesh/auth checks the request's token (Authorization: Bearer)
 // and answers it back with its owner and expiry.
 func (s *HTTPServer) amAuth(w http.ResponseWriter, r *http.Request) (any, error) {
-	if r.Header.Get("X-Permission") != "" {
-		return nil, badRequest("X-Permission: checking one App Mesh permission is not supported yet (see website/appmesh-api.md)")
-	}
 	if v := r.Header.Get("X-Audience"); v != "" && v != amAudience {
 		return nil, badRequest("X-Audience %q: appmesh tokens are only issued for %q", v, amAudience)
 	}
 	tok, err := s.amTokenSelf(r)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.amCheckPermission(r, r.Header.Get("X-Permission")); err != nil {
 		return nil, err
 	}
 	exp := time.Time{}
