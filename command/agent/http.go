@@ -50,6 +50,9 @@ type HTTPServer struct {
 	// amChallenges holds App Mesh's pending TOTP challenges
 	// (http_appmesh_totp.go).
 	amChallenges *amChallengeStore
+	// amFileBase is the only directory App Mesh's file API reaches
+	// (http_appmesh_files.go); "" none.
+	amFileBase string
 	srv   *http.Server
 	ln    net.Listener
 

@@ -25,6 +25,7 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	s.registerAppMeshAuthRoutes(lim)
 	s.registerAppMeshLabelRoutes()
 	s.registerAppMeshUserRoutes()
+	s.registerAppMeshFileRoutes()
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
