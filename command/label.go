@@ -20,6 +20,10 @@ func hostCommands(meta func() Meta) map[string]cli.CommandFactory {
 		"label list":   func() (cli.Command, error) { return &LabelListCommand{Meta: meta()}, nil },
 		"label set":    func() (cli.Command, error) { return &LabelSetCommand{Meta: meta()}, nil },
 		"label delete": func() (cli.Command, error) { return &LabelDeleteCommand{Meta: meta()}, nil },
+		"file":         group("file", "Download or upload files in an agent's file directory"),
+		"file get":     func() (cli.Command, error) { return &FileGetCommand{Meta: meta()}, nil },
+		"file put":     func() (cli.Command, error) { return &FilePutCommand{Meta: meta()}, nil },
+		"resource":     func() (cli.Command, error) { return &ResourceCommand{Meta: meta()}, nil },
 	}
 }
 

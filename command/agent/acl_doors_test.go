@@ -248,6 +248,8 @@ func TestHTTPDoors(t *testing.T) {
 		// and are public doors (TestAppMeshTokenTOTP).
 		"/appmesh/totp/{user}/disable": {{"POST", "/appmesh/totp/dora/disable", ""}},
 		"/appmesh/labels":              {{"GET", "/appmesh/labels", ""}},
+		"/appmesh/resources":           {{"GET", "/appmesh/resources", ""}},
+		"/appmesh/metrics":             {{"GET", "/appmesh/metrics", ""}},
 		"/appmesh/file/download":       {{"GET", "/appmesh/file/download", ""}},
 		"/appmesh/file/upload":         {{"POST", "/appmesh/file/upload", `{}`}},
 		"/appmesh/users":               {{"GET", "/appmesh/users", ""}},

@@ -53,6 +53,8 @@ type HTTPServer struct {
 	// amFileBase is the only directory App Mesh's file API reaches
 	// (http_appmesh_files.go); "" none.
 	amFileBase string
+	// started is when the API was built (App Mesh's appmesh_start_time).
+	started time.Time
 	srv   *http.Server
 	ln    net.Listener
 
@@ -73,6 +75,7 @@ func NewHTTPServer(logger hclog.Logger, backend Backend, ln net.Listener, opts .
 		logger:  logger,
 		backend: backend,
 		mux:     http.NewServeMux(),
+		started: time.Now(),
 		ln:      ln,
 	}
 	s.guard = newHTTPGuard(logger, nil, "")
