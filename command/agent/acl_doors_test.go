@@ -248,6 +248,7 @@ func TestHTTPDoors(t *testing.T) {
 		// and are public doors (TestAppMeshTokenTOTP).
 		"/appmesh/totp/{user}/disable": {{"POST", "/appmesh/totp/dora/disable", ""}},
 		"/appmesh/labels":              {{"GET", "/appmesh/labels", ""}},
+		"/appmesh/config":              {{"GET", "/appmesh/config", ""}, {"POST", "/appmesh/config", `{"BaseConfig":{"LogLevel":"ERROR"}}`}},
 		"/appmesh/resources":           {{"GET", "/appmesh/resources", ""}},
 		"/appmesh/metrics":             {{"GET", "/appmesh/metrics", ""}},
 		"/appmesh/file/download":       {{"GET", "/appmesh/file/download", ""}},
