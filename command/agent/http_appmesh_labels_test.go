@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -56,4 +58,39 @@ func TestAppMeshLabels(t *testing.T) {
 	if _, ok := labels["zone"]; ok {
 		t.Errorf("GET labels after DELETE: %v", labels)
 	}
+}
+
+// TestAppMeshLabelsKeptAcrossRestart: labels changed through the API
+// outlive the agent, over its configured meta: a set label keeps its value
+// and a deleted configured one stays deleted.
+func TestAppMeshLabelsKeptAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	mut := func(c *Config) {
+		c.DataDir = dir
+		c.Client.Meta = map[string]string{"zone": "from-config", "rack": "r9"}
+	}
+	a1, _ := startTestAgentWith(t, "am-keep", mut)
+	c := amClient{t: t, base: "http://" + a1.HTTPAddr()}
+	c.want(http.StatusOK, "PUT", "/appmesh/label/zone?value=from-api", "")
+	c.want(http.StatusOK, "DELETE", "/appmesh/label/rack", "")
+	if err := a1.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+
+	a2, _ := startTestAgentWith(t, "am-keep", mut)
+	c.base = "http://" + a2.HTTPAddr()
+	var labels map[string]string
+	decodeJSON(t, c.want(http.StatusOK, "GET", "/appmesh/labels", "").body, &labels)
+	if labels["zone"] != "from-api" || labels["rack"] != "" {
+		t.Errorf("labels after a restart: %v, want zone=from-api and no rack", labels)
+	}
+	testutil.WaitForState(t, "the servers see the kept labels", func() (bool, string) {
+		var out structs.SingleNodeResponse
+		err := a2.RPC(structs.NodeGetNodeRPC, &structs.NodeSpecificRequest{NodeID: a2.Client().NodeID()}, &out)
+		if err != nil || out.Node == nil {
+			return false, fmt.Sprintf("node: %v", err)
+		}
+		_, rack := out.Node.Meta["rack"]
+		return out.Node.Meta["zone"] == "from-api" && !rack, fmt.Sprint(out.Node.Meta)
+	})
 }
