@@ -55,8 +55,8 @@ type HTTPServer struct {
 	amFileBase string
 	// started is when the API was built (App Mesh's appmesh_start_time).
 	started time.Time
-	srv   *http.Server
-	ln    net.Listener
+	srv     *http.Server
+	ln      net.Listener
 
 	// baseCtx is the parent of every request's context; Shutdown cancels it
 	// so that followed log streams and other long requests end promptly.

@@ -22,7 +22,10 @@ func nodeAccess(access string, fn endpoint) door {
 }
 
 func (s *HTTPServer) registerAppMeshLabelRoutes() {
-	s.route("/appmesh/labels", map[string]door{http.MethodGet: nodeAccess("read", s.amErrors(s.amLabels))})
+	s.route("/appmesh/labels", map[string]door{
+		http.MethodGet:  nodeAccess("read", s.amErrors(s.amLabels)),
+		http.MethodPost: nodeAccess("write", s.amErrors(s.amLabelsReplace)),
+	})
 	s.route("/appmesh/label/{name}", map[string]door{
 		http.MethodPut:    nodeAccess("write", s.amErrors(s.amLabelSet)),
 		http.MethodDelete: nodeAccess("write", s.amErrors(s.amLabelDelete)),
@@ -98,6 +101,34 @@ func (s *HTTPServer) amLabelDelete(w http.ResponseWriter, r *http.Request) (any,
 		return nil, notFound("label %q not found", name)
 	}
 	if meta, err = b.UpdateNodeMeta(r.Context(), nil, []string{name}); err != nil {
+		return nil, amMetaErr(err)
+	}
+	return meta, nil
+}
+
+// POST /appmesh/labels with {"name": "value", ...} replaces all labels
+// (App Mesh's older "update labels"): names not in the body are deleted.
+func (s *HTTPServer) amLabelsReplace(w http.ResponseWriter, r *http.Request) (any, error) {
+	var want map[string]string
+	if err := decodeBody(w, r, &want); err != nil {
+		return nil, err
+	}
+	b, err := s.amNodeMeta()
+	if err != nil {
+		return nil, err
+	}
+	cur, err := b.NodeMeta()
+	if err != nil {
+		return nil, amMetaErr(err)
+	}
+	var del []string
+	for k := range cur {
+		if _, ok := want[k]; !ok {
+			del = append(del, k)
+		}
+	}
+	meta, err := b.UpdateNodeMeta(r.Context(), want, del)
+	if err != nil {
 		return nil, amMetaErr(err)
 	}
 	return meta, nil

@@ -53,6 +53,14 @@ func TestAppMeshLabels(t *testing.T) {
 		t.Errorf("servers' node meta still has zone after DELETE")
 	}
 	c.want(http.StatusNotFound, "DELETE", "/appmesh/label/zone", "")
+
+	// POST /appmesh/labels replaces them all.
+	c.want(http.StatusOK, "PUT", "/appmesh/label/old?value=1", "")
+	c.want(http.StatusOK, "POST", "/appmesh/labels", `{"os":"linux","arch":"x86_64"}`)
+	if m := serverNodeMeta(t, a); m["os"] != "linux" || m["arch"] != "x86_64" || m["old"] != "" {
+		t.Errorf("servers' node meta after POST /appmesh/labels: %v", m)
+	}
+	c.want(http.StatusOK, "POST", "/appmesh/labels", `{}`)
 	labels = nil // decoding into a map merges
 	decodeJSON(t, c.want(http.StatusOK, "GET", "/appmesh/labels", "").body, &labels)
 	if _, ok := labels["zone"]; ok {

@@ -20,8 +20,9 @@ const amMaxChallenges = 1024
 // password the servers accepted but which still needs a code. The servers
 // have no half-done login, so the agent keeps the credentials in memory
 // for amChallengeTTL and logs in again with them and the code; a
-// challenge works once, on the agent that issued it, and is never written
-// anywhere.
+// challenge works once, on the agent that issued it, is dropped when it
+// expires (a timer, so no password outlives its minute in memory) and is
+// never written anywhere.
 type amChallengeStore struct {
 	mu      sync.Mutex
 	pending map[string]amChallenge
@@ -53,7 +54,14 @@ func (c *amChallengeStore) add(user, pass string, now time.Time) (string, time.T
 	id := structs.GenerateID()
 	exp := now.Add(amChallengeTTL)
 	c.pending[id] = amChallenge{user: user, pass: pass, expires: exp}
+	time.AfterFunc(amChallengeTTL, func() { c.drop(id) })
 	return id, exp
+}
+
+func (c *amChallengeStore) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.pending, id)
 }
 
 // take removes and returns the challenge id of user, if it is still valid.

@@ -59,10 +59,13 @@ func (s *HTTPServer) amUsers(w http.ResponseWriter, r *http.Request) (any, error
 }
 
 // GET /appmesh/user/{name} (self: the caller); GET
-// /appmesh/user/permissions is the caller's permissions.
+// /appmesh/user/permissions and /appmesh/user/groups share the pattern.
 func (s *HTTPServer) amUserGet(w http.ResponseWriter, r *http.Request) (any, error) {
-	if r.PathValue("name") == "permissions" {
+	switch r.PathValue("name") {
+	case "permissions":
 		return s.amUserPermissions(w, r)
+	case "groups":
+		return s.amUserGroups(w, r)
 	}
 	name, err := s.amUserName(r)
 	if err != nil {
@@ -212,4 +215,16 @@ func (s *HTTPServer) amUserLock(lock bool) endpoint {
 		}
 		return map[string]string{"message": "user " + name + " " + verb}, nil
 	}
+}
+
+// GET /appmesh/user/groups: appmesh has no user groups; App Mesh's group
+// of a user is its type, so these are the two types (any valid token).
+func (s *HTTPServer) amUserGroups(w http.ResponseWriter, r *http.Request) (any, error) {
+	if ok, err := s.newPermChecker(r).allowed(structs.AuthorizeToken, "", ""); err != nil || !ok {
+		if err == nil {
+			err = &httpError{code: http.StatusForbidden, msg: "Permission denied: this request needs a valid token"}
+		}
+		return nil, err
+	}
+	return []string{structs.ACLTokenTypeClient, structs.ACLTokenTypeManagement}, nil
 }
