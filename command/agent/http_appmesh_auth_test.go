@@ -126,6 +126,10 @@ func TestAppMeshTokenTOTP(t *testing.T) {
 		t.Errorf("/v1/acl/token/self with a logged-off token: %d %s, want 403", code, body)
 	}
 
+	// Logoff ends one login only: bob's other login (tok3) still works.
+	c.auth = "Bearer " + tok3
+	c.want(http.StatusOK, "POST", "/appmesh/auth", "")
+
 	// Disabling TOTP needs a management token, also for oneself.
 	c.auth = "Bearer " + tok3
 	c.want(http.StatusForbidden, "POST", "/appmesh/totp/self/disable", "")
