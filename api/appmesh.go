@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -78,12 +77,41 @@ func (a *AppMesh) DownloadFile(ctx context.Context, remote string, w io.Writer) 
 }
 
 // UploadFile sends r as the agent's file remote, as App Mesh's SDKs do: a
-// multipart body with a filename field and a file part; mode (permission
-// bits, -1 none) goes in X-File-Mode.
+// multipart body with a filename field and a file part, streamed; mode
+// (permission bits, -1 none) goes in X-File-Mode.
 func (a *AppMesh) UploadFile(ctx context.Context, remote string, r io.Reader, mode int) error {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	if err := mw.WriteField("filename", path.Base(remote)); err != nil {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	req, err := a.c.newRequest(ctx, http.MethodPost, "/appmesh/file/upload", nil, nil)
+	if err != nil {
+		return err
+	}
+	req.Body = pr
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-File-Path", url.PathEscape(remote))
+	if mode >= 0 {
+		req.Header.Set("X-File-Mode", strconv.Itoa(mode))
+	}
+	// The writer ends when the body is written or the request closes
+	// the pipe's reader (it gave up, or the agent answered early).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pw.CloseWithError(writeUpload(mw, path.Base(remote), r))
+	}()
+	resp, err := a.c.do(req)
+	pr.Close()
+	<-done
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func writeUpload(mw *multipart.Writer, name string, r io.Reader) error {
+	if err := mw.WriteField("filename", name); err != nil {
 		return err
 	}
 	part, err := mw.CreateFormFile("file", "filename")
@@ -93,24 +121,5 @@ func (a *AppMesh) UploadFile(ctx context.Context, remote string, r io.Reader, mo
 	if _, err := io.Copy(part, r); err != nil {
 		return fmt.Errorf("read the file to upload: %w", err)
 	}
-	if err := mw.Close(); err != nil {
-		return err
-	}
-	req, err := a.c.newRequest(ctx, http.MethodPost, "/appmesh/file/upload", nil, nil)
-	if err != nil {
-		return err
-	}
-	req.Body = io.NopCloser(&buf)
-	req.ContentLength = int64(buf.Len())
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-File-Path", url.PathEscape(remote))
-	if mode >= 0 {
-		req.Header.Set("X-File-Mode", strconv.Itoa(mode))
-	}
-	resp, err := a.c.do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	return nil
+	return mw.Close()
 }

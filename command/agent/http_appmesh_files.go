@@ -113,7 +113,9 @@ func (s *HTTPServer) amFileDownload(w http.ResponseWriter, r *http.Request) (any
 		return nil, err
 	}
 	defer root.Close()
-	f, err := root.Open(p)
+	// O_NONBLOCK: a FIFO put in the directory must not hang the request;
+	// it is refused below as not a regular file.
+	f, err := root.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, amRootErr(p, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 )
 
@@ -68,6 +69,10 @@ func TestAppMeshFiles(t *testing.T) {
 	get(http.StatusOK, local) // absolute, inside the base
 	get(http.StatusNotFound, "dir/none")
 	get(http.StatusBadRequest, "dir")
+	if err := syscall.Mkfifo(filepath.Join(base, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get(http.StatusBadRequest, "fifo") // refused, not a request that hangs
 
 	// A secret beside the base directory, and symlinks to it.
 	outside := t.TempDir()
