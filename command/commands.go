@@ -159,6 +159,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 	for name, f := range serviceCommands(meta) { // service.go
 		cmds[name] = f
 	}
+	for name, f := range hostCommands(meta) { // label.go, host_files.go
+		cmds[name] = f
+	}
 	for name, f := range meshPolicyCommands(meta) { // intention.go, mesh_split.go
 		cmds[name] = f
 	}
