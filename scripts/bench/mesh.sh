@@ -108,7 +108,8 @@ if want consul; then
 	if [ -z "$consul" ]; then
 		consul="$(scripts/consul/build.sh)"
 	fi
-	"$consul" version | head -1 >&2
+	consul_version="$("$consul" version)"
+	echo "${consul_version%%$'\n'*}" >&2
 fi
 
 bench() { # bench LABEL ADDR
