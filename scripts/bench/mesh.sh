@@ -20,6 +20,9 @@
 #   BENCH_CONNS      request/response loads by connections (default 1,100)
 #   BENCH_BULK_CONNS bulk streaming loads by connections (default 1; "" none)
 #   BENCH_REQ, BENCH_RESP  request and response sizes (default 1024 each)
+#   BENCH_SERVICE_TIME  the server waits this long before each response
+#                    (default 0: an echo; e.g. 10ms for a service that works,
+#                    so that 100 connections no longer saturate the CPU)
 #   BENCH_OUT        keep the per-leg JSON results and logs in this directory
 #
 # The run joins the cgroup /sys/fs/cgroup/cpu/bench when it exists and is
@@ -37,6 +40,7 @@ conns="${BENCH_CONNS:-1,100}"
 bulk_conns="${BENCH_BULK_CONNS-1}"
 req="${BENCH_REQ:-1024}"
 resp="${BENCH_RESP:-1024}"
+service_time="${BENCH_SERVICE_TIME:-0s}"
 legs="${BENCH_LEGS:-direct,consul,appmesh}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/appmesh-meshbench.XXXXXX")"
@@ -125,7 +129,7 @@ results=()
 
 # --- Direct ------------------------------------------------------------------
 # The echo server stays up for every leg: each proxy pair forwards to it.
-start server "$mb" serve -addr "$svc"
+start server "$mb" serve -addr "$svc" -delay "$service_time"
 "$mb" probe -addr "$svc" -timeout 10s
 bench direct "$svc"
 
@@ -220,5 +224,5 @@ if want appmesh; then
 fi
 
 echo
-echo "== mesh proxy benchmark: ${req} B requests, ${resp} B responses, $duration per load =="
+echo "== mesh proxy benchmark: ${req} B requests, ${resp} B responses, service time $service_time, $duration per load =="
 "$mb" report "${results[@]}"

@@ -32,7 +32,7 @@ func TestPercentileNearestRank(t *testing.T) {
 }
 
 // startServer runs the echo server on a loopback port for the test.
-func startServer(t *testing.T) string {
+func startServer(t *testing.T, delay time.Duration) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -40,7 +40,7 @@ func startServer(t *testing.T) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln) }()
+	go func() { done <- serve(ctx, ln, delay) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -51,7 +51,7 @@ func startServer(t *testing.T) string {
 }
 
 func TestLoadAgainstServer(t *testing.T) {
-	addr := startServer(t)
+	addr := startServer(t, 0)
 	o := loadOptions{addr: addr, label: "direct", req: 100, resp: 3000, chunk: 8192,
 		duration: 300 * time.Millisecond, warmup: 50 * time.Millisecond}
 	for _, n := range []int{1, 8} {
@@ -75,6 +75,21 @@ func TestLoadAgainstServer(t *testing.T) {
 	}
 	if err := probeOnce(context.Background(), addr); err != nil {
 		t.Fatalf("probe: %v", err)
+	}
+}
+
+// With a service time the server answers no faster than it: the closed
+// loop's latency and rate follow.
+func TestServiceTime(t *testing.T) {
+	addr := startServer(t, 5*time.Millisecond)
+	o := loadOptions{addr: addr, label: "slow", req: 10, resp: 10, duration: 300 * time.Millisecond}
+	r, err := runRR(context.Background(), o, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 connections × 300 ms / 5 ms = at most 240 requests.
+	if r.Latency.P50 < 5*time.Millisecond || r.Requests > 240 || r.Requests == 0 {
+		t.Fatalf("service time 5ms, 4 connections: p50 %v, %d requests", r.Latency.P50, r.Requests)
 	}
 }
 

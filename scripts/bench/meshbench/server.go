@@ -9,25 +9,34 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 )
 
 func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	delay := fs.Duration("delay", 0, "service time: wait this long before each response")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
+	}
+	if *delay < 0 {
+		return usageError{"-delay must not be negative"}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	fmt.Fprintf(os.Stderr, "meshbench serve: listening on %s\n", ln.Addr())
-	return serve(ctx, ln)
+	return serve(ctx, ln, *delay)
 }
 
 // serve answers every connection of ln until ctx ends, then closes the
-// listener and the open connections and waits for their goroutines.
-func serve(ctx context.Context, ln net.Listener) error {
+// listener and the open connections and waits for their goroutines. A
+// delay makes each request/response take at least that long, like a
+// service that does some work: the load is then no longer bound by the CPU
+// of the machine, and a proxy's loss of throughput shows whether it keeps
+// up rather than how much CPU it takes from the load generator.
+func serve(ctx context.Context, ln net.Listener, delay time.Duration) error {
 	// Our own cancel so that a failing listener also ends the stopper.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -68,7 +77,7 @@ func serve(ctx context.Context, ln net.Listener) error {
 				mu.Unlock()
 				c.Close()
 			}()
-			if err := handle(c); err != nil && !errors.Is(err, io.EOF) && ctx.Err() == nil {
+			if err := handle(c, delay); err != nil && !errors.Is(err, io.EOF) && ctx.Err() == nil {
 				fmt.Fprintf(os.Stderr, "meshbench serve: %s: %v\n", c.RemoteAddr(), err)
 			}
 		}()
@@ -77,7 +86,7 @@ func serve(ctx context.Context, ln net.Listener) error {
 
 // handle speaks the protocol of wire.go on one connection. A client that
 // closes between requests ends it with io.EOF, which is not an error.
-func handle(c net.Conn) error {
+func handle(c net.Conn, delay time.Duration) error {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
@@ -103,6 +112,9 @@ func handle(c net.Conn) error {
 				return io.EOF
 			}
 			return fmt.Errorf("read request: %w", err)
+		}
+		if delay > 0 {
+			time.Sleep(delay)
 		}
 		if _, err := c.Write(resp); err != nil {
 			return fmt.Errorf("write response: %w", err)
