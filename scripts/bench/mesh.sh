@@ -23,6 +23,8 @@
 #   BENCH_SERVICE_TIME  the server waits this long before each response
 #                    (default 0: an echo; e.g. 10ms for a service that works,
 #                    so that 100 connections no longer saturate the CPU)
+#   BENCH_ROUNDS     run the legs this many times, interleaved (default 1);
+#                    the report shows each figure's median over the rounds
 #   BENCH_OUT        keep the per-leg JSON results and logs in this directory
 #
 # The run joins the cgroup /sys/fs/cgroup/cpu/bench when it exists and is
@@ -42,6 +44,7 @@ req="${BENCH_REQ:-1024}"
 resp="${BENCH_RESP:-1024}"
 service_time="${BENCH_SERVICE_TIME:-0s}"
 legs="${BENCH_LEGS:-direct,consul,appmesh}"
+rounds="${BENCH_ROUNDS:-1}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/appmesh-meshbench.XXXXXX")"
 out="${BENCH_OUT:-$work}"
@@ -116,22 +119,24 @@ if want consul; then
 	echo "${consul_version%%$'\n'*}" >&2
 fi
 
+round=1
 bench() { # bench LABEL ADDR
-	log "leg $1: $conns connections, bulk ${bulk_conns:-none}, $duration each after $warmup"
+	local json="$out/$1-round$round.json"
+	log "round $round/$rounds, leg $1: $conns connections, bulk ${bulk_conns:-none}, $duration each after $warmup"
 	"$mb" run -label "$1" -addr "$2" -conns "$conns" -bulk-conns "$bulk_conns" \
-		-req "$req" -resp "$resp" -duration "$duration" -warmup "$warmup" -json "$out/$1.json"
-	results+=("$out/$1.json")
+		-req "$req" -resp "$resp" -duration "$duration" -warmup "$warmup" -json "$json"
+	results+=("$json")
 }
 
 mapfile -t port < <("$mb" ports 12)
 svc="127.0.0.1:${port[0]}"
 results=()
 
-# --- Direct ------------------------------------------------------------------
-# The echo server stays up for every leg: each proxy pair forwards to it.
+# --- The service ---------------------------------------------------------------
+# The echo server stays up for every leg: the direct leg loads it straight,
+# each proxy pair forwards to it.
 start server "$mb" serve -addr "$svc" -delay "$service_time"
 "$mb" probe -addr "$svc" -timeout 10s
-bench direct "$svc"
 
 # --- Consul's built-in proxy ---------------------------------------------------
 consul_leg() {
@@ -192,20 +197,10 @@ HCL
 	}
 	bench consul "$upstream"
 }
-if want consul; then
-	consul_leg
-	stop_leg
-fi
 
 # --- appmesh's proxy ---------------------------------------------------------
 appmesh_leg() {
 	local upstream="127.0.0.1:${port[7]}"
-	# The proxy is an `appmesh connect proxy` subcommand; until it is built
-	# the leg is reported missing rather than failing the run.
-	if [ ! -x "$appmesh" ] || ! "$appmesh" connect proxy -h 2>&1 | grep -q -- '-config'; then
-		echo "appmesh proxy: not built yet"
-		return 0
-	fi
 	"$mb" certs -dir "$work" -service-addr "$svc" -inbound-addr "127.0.0.1:${port[8]}" \
 		-upstream-addr "$upstream" -web-inbound-addr "127.0.0.1:${port[9]}" \
 		-web-service-addr "127.0.0.1:${port[10]}"
@@ -218,11 +213,32 @@ appmesh_leg() {
 	}
 	bench appmesh "$upstream"
 }
+# The proxy is an `appmesh connect proxy` subcommand; until it is built the
+# leg is reported missing rather than failing the run.
+appmesh_built=0
 if want appmesh; then
-	appmesh_leg
-	stop_leg
+	# Captured first: `grep -q` closing the pipe early would fail it.
+	help="$("$appmesh" connect proxy -h 2>&1 || true)"
+	if [[ "$help" == *-config* ]]; then
+		appmesh_built=1
+	else
+		echo "appmesh proxy: not built yet"
+	fi
 fi
 
+# --- The legs, round after round ----------------------------------------------
+for ((round = 1; round <= rounds; round++)); do
+	bench direct "$svc"
+	if want consul; then
+		consul_leg
+		stop_leg
+	fi
+	if [ "$appmesh_built" = 1 ]; then
+		appmesh_leg
+		stop_leg
+	fi
+done
+
 echo
-echo "== mesh proxy benchmark: ${req} B requests, ${resp} B responses, service time $service_time, $duration per load =="
+echo "== mesh proxy benchmark: ${req} B requests, ${resp} B responses, service time $service_time, $duration per load, $rounds round(s) =="
 "$mb" report "${results[@]}"

@@ -23,6 +23,8 @@ type legResults struct {
 	CPUs    int       `json:"cpus"`
 	Load    string    `json:"loadavg,omitempty"`
 	Results []*result `json:"results"`
+	// Rounds is set by the report when it merged several runs of the leg.
+	Rounds int `json:"rounds,omitempty"`
 }
 
 // result is one load of one leg: request/response at a number of

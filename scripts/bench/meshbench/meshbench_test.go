@@ -298,3 +298,25 @@ func TestReportVerdict(t *testing.T) {
 		t.Errorf("want two OK verdicts (faster than consul at 1 and 100):\n%s", s)
 	}
 }
+
+func TestMergeRoundsTakesMedians(t *testing.T) {
+	leg := func(label string, reqs float64, p50 time.Duration) *legResults {
+		return &legResults{Label: label, Results: []*result{{Kind: "rr", Conns: 100, ReqPerS: reqs, Requests: 10,
+			Latency: latencies{N: 10, P50: p50, P99: 2 * p50, Max: 3 * p50}}}}
+	}
+	legs := mergeRounds([]*legResults{
+		leg("direct", 100, 1), leg("consul", 50, 4),
+		leg("direct", 300, 3), leg("consul", 10, 9),
+		leg("direct", 200, 2), leg("consul", 40, 5),
+	})
+	if len(legs) != 2 || legs[0].Label != "direct" || legs[1].Label != "consul" || legs[0].Rounds != 3 {
+		t.Fatalf("merged legs: %+v", legs)
+	}
+	d, c := legs[0].Results[0], legs[1].Results[0]
+	if d.ReqPerS != 200 || d.Latency.P50 != 2 || d.Latency.P99 != 4 || d.Latency.Max != 9 || d.Requests != 30 {
+		t.Fatalf("direct merged: %+v", d)
+	}
+	if c.ReqPerS != 40 || c.Latency.P50 != 5 {
+		t.Fatalf("consul merged: %+v", c)
+	}
+}

@@ -31,8 +31,9 @@ func printLine(w io.Writer, label string, r *result) {
 
 func trimFloat(f float64, prec int) string { return strconv.FormatFloat(f, 'f', prec, 64) }
 
-// cmdReport prints the legs side by side. The first file is the baseline
-// (the direct connection): latency is reported as added to its latency and
+// cmdReport prints the legs side by side. Files with the same label are
+// rounds of one leg and are merged (mergeRounds). The first label is the
+// baseline (the direct connection): latency is reported as added to its latency and
 // throughput as the share lost against it.
 func cmdReport(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
@@ -54,7 +55,7 @@ func cmdReport(_ context.Context, args []string) error {
 		}
 		legs = append(legs, leg)
 	}
-	writeReport(os.Stdout, legs)
+	writeReport(os.Stdout, mergeRounds(legs))
 	return nil
 }
 
@@ -89,7 +90,11 @@ func writeReport(out io.Writer, legs []*legResults) {
 	}
 	tw.Flush()
 	for _, leg := range legs {
-		fmt.Fprintf(out, "%s: started %s, load average %s, %d CPUs\n", leg.Label, leg.Started.Format(time.RFC3339), leg.Load, leg.CPUs)
+		rounds := ""
+		if leg.Rounds > 1 {
+			rounds = fmt.Sprintf(", median of %d rounds", leg.Rounds)
+		}
+		fmt.Fprintf(out, "%s: started %s, load average %s, %d CPUs%s\n", leg.Label, leg.Started.Format(time.RFC3339), leg.Load, leg.CPUs, rounds)
 	}
 	writeVerdict(out, legs)
 }
