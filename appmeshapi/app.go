@@ -201,11 +201,11 @@ func (a *App) setMore(k string, v json.RawMessage) (err error) {
 	case "daily_limitation":
 		err = a.Schedule.setDaily(v)
 	case "start_interval_seconds", "interval":
-		err = a.Schedule.setInterval(k, v)
+		err = a.Schedule.setInterval(v)
 	case "cron":
 		err = json.Unmarshal(v, &a.Schedule.cronFlag)
 	case "start_interval_timeout", "retention":
-		err = a.Task.setRetention(k, v)
+		err = a.Task.setRetention(v)
 	case "docker_image":
 		err = json.Unmarshal(v, &a.Task.DockerImage)
 	case "resource_limit":

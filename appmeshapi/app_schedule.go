@@ -190,7 +190,7 @@ func parseSeconds(v json.RawMessage) (time.Duration, error) {
 
 // setInterval keeps start_interval_seconds (or App Mesh's newer name
 // interval) as sent; finish reads it once `cron` is known.
-func (s *Schedule) setInterval(k string, v json.RawMessage) error {
+func (s *Schedule) setInterval(v json.RawMessage) error {
 	if s.IntervalRaw != nil && string(s.IntervalRaw) != string(v) {
 		return fmt.Errorf("start_interval_seconds and interval differ: send one of them")
 	}

@@ -81,7 +81,7 @@ func (s *TaskSettings) setStdoutCacheNum(v json.RawMessage) error {
 	return nil
 }
 
-func (s *TaskSettings) setRetention(k string, v json.RawMessage) error {
+func (s *TaskSettings) setRetention(v json.RawMessage) error {
 	if s.RetentionRaw != nil && string(s.RetentionRaw) != string(v) {
 		return fmt.Errorf("retention and start_interval_timeout differ: send one of them")
 	}
