@@ -26,24 +26,15 @@ type App struct {
 	// Enabled is App Mesh's status: 1 enabled (default), 0 disabled.
 	Enabled bool
 	Env     map[string]string
-	// Exit is behavior.exit: "standby" (default: run once, stay stopped)
-	// or "restart" (keep it running).
-	Exit string
-	// HealthCheckCmd is health_check_cmd, only read with
-	// ParseOptions.HealthCheckCmd (see there).
-	HealthCheckCmd string
-}
-
-// ParseOptions widens what ParseAppWith accepts beyond the REST API's
-// applications.
-type ParseOptions struct {
-	// HealthCheckCmd accepts health_check_cmd. Only a caller that has
-	// somewhere to run it sets this (a cluster task from Consul KV turns it
-	// into its service's check); the REST API has none yet and refuses it.
-	HealthCheckCmd bool
-	// NameSource names where urlName came from, for the mismatch error
-	// ("the URL" when empty).
-	NameSource string
+	// Exit is behavior.exit: "standby" (default: run once, stay stopped),
+	// "restart", "keepalive" or "remove"; Control is behavior.control, an
+	// action per exit code that wins over Exit (app_behavior.go).
+	Exit    string
+	Control map[int]string
+	// Schedule is the time range, daily window and launch pattern
+	// (app_schedule.go); Task the settings of the task (app_task.go).
+	Schedule Schedule
+	Task     TaskSettings
 }
 
 // Behaviour on exit that appmesh can honour, and what each becomes.
@@ -54,6 +45,18 @@ const (
 
 // supported are the settings parsed into App.
 var supported = map[string]bool{
+	"name": true, "command": true, "shell": true, "description": true,
+	"working_dir": true, "status": true, "env": true, "behavior": true,
+	"start_time": true, "end_time": true, "daily_limitation": true,
+	"start_interval_seconds": true, "interval": true, "cron": true,
+	"start_interval_timeout": true, "retention": true,
+	"docker_image": true, "resource_limit": true, "health_check_cmd": true,
+	"sec_env": true, "metadata": true, "stdout_cache_num": true,
+}
+
+// coreFields are the settings where an empty value is a value (status 0,
+// shell false, env {}); for the others an empty value means unset.
+var coreFields = map[string]bool{
 	"name": true, "command": true, "shell": true, "description": true,
 	"working_dir": true, "status": true, "env": true, "behavior": true,
 }
@@ -73,24 +76,11 @@ var runtimeFields = map[string]bool{
 // empty value (the SDKs' "unset", see isEmpty) is fine, any other value is
 // refused with the reason.
 var unsupported = map[string]string{
-	"session_login":          "login sessions are not supported",
-	"metadata":               "application metadata is not supported",
-	"docker_image":           "docker applications are not supported through /appmesh/ yet (use a job with the docker driver)",
-	"stdout_cache_num":       "appmesh keeps one output per process; stdout_cache_num is not supported",
-	"start_time":             "start_time is not supported yet",
-	"end_time":               "end_time is not supported yet",
-	"interval":               "interval schedules are not supported yet",
-	"start_interval_seconds": "interval schedules are not supported yet",
-	"start_interval_timeout": "interval schedules are not supported yet",
-	"cron":                   "cron schedules are not supported yet",
-	"daily_limitation":       "daily_limitation is not supported yet",
-	"retention":              "retention is not supported",
-	"health_check_cmd":       "health_check_cmd is not supported yet",
-	"permission":             "per-application permission is not supported (appmesh ACL policies decide)",
-	"sec_env":                "sec_env (encrypted environment) is not supported",
-	"resource_limit":         "resource_limit is not supported yet",
-	"keep_running":           "keep_running is not supported; use behavior.exit \"restart\"",
-	"envs":                   "envs is App Mesh's old name: use env",
+	"session_login": "login sessions are not supported: the task runs with the agent's environment",
+	"permission": "per-application permission has no equivalent in appmesh (its ACL policies decide who may " +
+		"read or change a job): only null or 0 (App Mesh's default) is accepted",
+	"keep_running": "keep_running is not supported; use behavior.exit \"restart\"",
+	"envs":         "envs is App Mesh's old name: use env",
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -100,6 +90,13 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // Every key is either honoured, a runtime field, null, or an error.
 func ParseApp(body []byte, urlName string) (*App, error) {
 	return ParseAppWith(body, urlName, ParseOptions{})
+}
+
+// ParseOptions are what callers other than the REST API change.
+type ParseOptions struct {
+	// NameSource names where urlName came from, for the mismatch error
+	// ("the URL" when empty): a Consul KV cluster task's key, for one.
+	NameSource string
 }
 
 // ParseAppWith is ParseApp with the options.
@@ -127,10 +124,6 @@ func ParseAppWith(body []byte, urlName string, opts ParseOptions) (*App, error) 
 		switch {
 		case runtimeFields[k]:
 			continue
-		case k == "health_check_cmd" && opts.HealthCheckCmd:
-			if isNull {
-				continue
-			}
 		case unsupported[k] != "":
 			if !isNull && !isEmpty(v) {
 				return nil, fmt.Errorf("%s: field %q: %s", what, k, unsupported[k])
@@ -138,7 +131,8 @@ func ParseAppWith(body []byte, urlName string, opts ParseOptions) (*App, error) 
 			continue
 		case !supported[k]:
 			return nil, fmt.Errorf("%s: field %q: unknown field", what, k)
-		case isNull:
+		case isNull, !coreFields[k] && isEmpty(v):
+			// App Mesh's SDKs send unset settings as empty values too.
 			continue
 		}
 		if err := app.set(k, v); err != nil {
@@ -205,35 +199,51 @@ func (a *App) set(k string, v json.RawMessage) error {
 		a.Enabled = s == 1
 	case "behavior":
 		return a.setBehavior(v)
-	case "health_check_cmd":
-		return json.Unmarshal(v, &a.HealthCheckCmd)
 	}
-	return nil
+	return a.setMore(k, v)
 }
 
-func (a *App) setBehavior(v json.RawMessage) error {
-	var b struct {
-		Exit    *string         `json:"exit"`
-		Control json.RawMessage `json:"control"`
+// setMore reads the schedule and task settings.
+func (a *App) setMore(k string, v json.RawMessage) (err error) {
+	switch k {
+	case "start_time":
+		a.Schedule.Start, err = parseAppTime(v)
+	case "end_time":
+		a.Schedule.End, err = parseAppTime(v)
+	case "daily_limitation":
+		err = a.Schedule.setDaily(v)
+	case "start_interval_seconds", "interval":
+		err = a.Schedule.setInterval(v)
+	case "cron":
+		err = json.Unmarshal(v, &a.Schedule.cronFlag)
+	case "start_interval_timeout", "retention":
+		err = a.Task.setRetention(v)
+	case "docker_image":
+		err = json.Unmarshal(v, &a.Task.DockerImage)
+	case "resource_limit":
+		err = a.Task.setResources(v)
+	case "health_check_cmd":
+		err = json.Unmarshal(v, &a.Task.HealthCheck)
+	case "sec_env":
+		err = a.Task.setSecEnv(v)
+	case "metadata":
+		err = a.Task.setMetadata(v)
+	case "stdout_cache_num":
+		err = a.Task.setStdoutCacheNum(v)
 	}
+	return err
+}
+
+// decodeStrict decodes an object refusing unknown keys.
+func decodeStrict(v json.RawMessage, out any) error {
 	dec := json.NewDecoder(bytes.NewReader(v))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return fmt.Errorf("behavior: %w", err)
-	}
-	c := strings.TrimSpace(string(b.Control))
-	if c != "" && c != "null" && c != "{}" {
-		return fmt.Errorf("behavior.control (per exit code actions) is not supported yet")
-	}
-	if b.Exit != nil && *b.Exit != "" {
-		switch *b.Exit {
-		case ExitStandby, ExitRestart:
-			a.Exit = *b.Exit
-		default:
-			return fmt.Errorf("behavior.exit %q is not supported: use %q or %q", *b.Exit, ExitStandby, ExitRestart)
-		}
-	}
-	return nil
+	return dec.Decode(out)
+}
+
+// isUnset reports an absent, null or empty value.
+func isUnset(v json.RawMessage) bool {
+	return len(bytes.TrimSpace(v)) == 0 || isEmpty(v)
 }
 
 func (a *App) finish(urlName, nameSource string) error {
@@ -249,11 +259,40 @@ func (a *App) finish(urlName, nameSource string) error {
 	if a.Name != "" && !validName.MatchString(a.Name) {
 		return fmt.Errorf("application name %q: use up to 128 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name)
 	}
-	if strings.TrimSpace(a.Command) == "" {
+	if strings.TrimSpace(a.Command) == "" && a.Task.DockerImage == "" {
 		return fmt.Errorf("application %q: field \"command\" is required", a.Name)
 	}
 	if _, err := a.Argv(); err != nil {
 		return fmt.Errorf("application %q: field \"command\": %w", a.Name, err)
+	}
+	if err := a.Schedule.finish(); err != nil {
+		return fmt.Errorf("application %q: %w", a.Name, err)
+	}
+	if err := a.checkBehavior(); err != nil {
+		return fmt.Errorf("application %q: %w", a.Name, err)
+	}
+	if a.Task.DockerImage != "" && a.WorkingDir != "" {
+		return fmt.Errorf("application %q: field \"working_dir\": not supported with docker_image (the image sets it)", a.Name)
+	}
+	if urlName == "" {
+		return a.checkRun()
+	}
+	return nil
+}
+
+// checkRun refuses, for a remote run (a body without a URL name), the
+// settings of a registered application: a run starts once, now, on the
+// host.
+func (a *App) checkRun() error {
+	s := &a.Schedule
+	switch {
+	case s.IntervalRaw != nil || s.cronFlag || !s.Start.IsZero() || !s.End.IsZero() || s.Daily != nil:
+		return fmt.Errorf("a run starts now and once: schedule fields (start_time, end_time, daily_limitation, " +
+			"start_interval_seconds, cron) are for registered applications")
+	case a.Task.DockerImage != "":
+		return fmt.Errorf("field \"docker_image\": runs are not supported for docker applications (as in App Mesh)")
+	case len(a.Control) > 0 || a.Task.RetentionRaw != nil:
+		return fmt.Errorf("behavior.control and retention are for registered applications, not runs")
 	}
 	return nil
 }
@@ -262,6 +301,9 @@ func (a *App) finish(urlName, nameSource string) error {
 // as the user wrote it; without, the command split like a shell splits
 // words (quotes, no expansion).
 func (a *App) Argv() ([]string, error) {
+	if a.Task.DockerImage != "" && strings.TrimSpace(a.Command) == "" {
+		return nil, nil // the image's own command
+	}
 	if a.Shell {
 		return []string{"/bin/sh", "-c", a.Command}, nil
 	}

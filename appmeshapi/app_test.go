@@ -64,7 +64,6 @@ func TestParseApp(t *testing.T) {
 		{`{"command":"x","session_login":true}`, `field "session_login"`},
 		{`{"command":"x","cron":true}`, `field "cron"`},
 		{`{"command":"x","daily_limitation":{"daily_start":"09:00:00","daily_end":""}}`, `field "daily_limitation"`},
-		{`{"command":"x","resource_limit":{"memory_mb":64}}`, `field "resource_limit"`},
 		{`{"command":"x","behavior":{"control":{"0":"restart"}}}`, "behavior.control"},
 		{`{"command":"x","behavior":{"exit":"standby","other":1}}`, "unknown field"},
 		{`{"command":"x","nope":null}`, `field "nope": unknown field`},

@@ -2,6 +2,7 @@ package appmeshapi
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -16,6 +17,16 @@ const (
 	MetaExit        = "appmesh.app.exit"
 	// MetaProcessUUID is the process_uuid an async run answered with.
 	MetaProcessUUID = "appmesh.app.process_uuid"
+	// App Mesh settings kept as sent for GET (the job holds what they do).
+	MetaControl        = "appmesh.app.behavior_control" // JSON object
+	MetaInterval       = "appmesh.app.interval"         // JSON value of start_interval_seconds
+	MetaDockerImage    = "appmesh.app.docker_image"
+	MetaResources      = "appmesh.app.resource_limit" // JSON object
+	MetaHealthCheck    = "appmesh.app.health_check_cmd"
+	MetaSecEnvKeys     = "appmesh.app.sec_env_keys" // names only, comma separated
+	MetaMetadata       = "appmesh.app.metadata"     // JSON value
+	MetaStdoutCacheNum = "appmesh.app.stdout_cache_num"
+	MetaRetention      = "appmesh.app.retention" // JSON value
 )
 
 // GroupName and TaskName name an application's only group and task.
@@ -24,12 +35,13 @@ const (
 	TaskName  = "app"
 )
 
-// IsAppJob reports whether a job was registered through /appmesh/.
-func IsAppJob(j *structs.Job) bool { return j != nil && j.Meta[MetaApp] == "1" }
+// IsAppJob reports whether a job was registered through /appmesh/. The
+// launches of an interval or cron application (periodic children, which
+// copy its meta) are not applications of their own.
+func IsAppJob(j *structs.Job) bool { return j != nil && j.Meta[MetaApp] == "1" && j.ParentID == "" }
 
-// ToJob turns an application into the job that runs it on nodeID with
-// driver raw_exec: App Mesh runs its applications on the host, as the
-// daemon's user. See BaseJob for the rest.
+// ToJob turns an application into the job that runs it on nodeID (see
+// BaseJob), marked as managed by /appmesh/.
 func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 	job, err := a.BaseJob("raw_exec")
 	if err != nil {
@@ -41,25 +53,34 @@ func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 }
 
 // BaseJob is the job of an application before it is placed anywhere: one
-// group of one task run by driver, count 1 (0 when disabled), no
-// constraints, and the meta App Mesh's view reads back (without MetaApp:
-// the caller decides whether /appmesh/ manages it). standby becomes a batch
-// job that is neither restarted nor rescheduled (it runs once and stays
-// stopped); restart a service job that the client restarts.
+// group of one task run by driver (App Mesh runs its applications on the
+// host: raw_exec for the REST API, exec as an unprivileged user for Consul
+// KV cluster tasks) or docker for a docker_image, count 1 (0 when
+// disabled), no constraints, and the meta App Mesh's view reads back
+// (without MetaApp: the caller decides whether /appmesh/ manages it). The
+// job type and restart policy follow behavior (see exitPolicy); the
+// schedule makes it periodic, bounded in time or limited to a daily window
+// (see Schedule.apply).
 func (a *App) BaseJob(driver string) (*structs.Job, error) {
 	argv, err := a.Argv()
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(argv)-1)
-	for _, s := range argv[1:] {
-		args = append(args, s)
+	cfg := map[string]any{}
+	if len(argv) > 0 {
+		cfg["command"], cfg["args"] = argv[0], toAny(argv[1:])
 	}
-	cfg := map[string]any{"command": argv[0], "args": args}
 	if a.WorkingDir != "" {
 		cfg["work_dir"] = a.WorkingDir
 	}
-	task := &structs.Task{Name: TaskName, Driver: driver, Config: cfg, Env: a.Env}
+	env := map[string]string{}
+	for k, v := range a.Env {
+		env[k] = v
+	}
+	if len(env) == 0 {
+		env = nil
+	}
+	task := &structs.Task{Name: TaskName, Driver: driver, Config: cfg, Env: env}
 	// A disabled application is a job scaled to zero: it exists and can be
 	// enabled, but nothing is placed. (The servers clear Stop on register.)
 	count := 1
@@ -67,21 +88,24 @@ func (a *App) BaseJob(driver string) (*structs.Job, error) {
 		count = 0
 	}
 	grp := &structs.TaskGroup{Name: GroupName, Count: count, Tasks: []*structs.Task{task}}
-	jobType := structs.JobTypeService
-	if a.Exit == ExitStandby {
-		jobType = structs.JobTypeBatch
-		zero, zero2 := 0, 0
-		task.Restart = &structs.RestartPolicy{Attempts: &zero, Mode: structs.RestartModeFail}
-		grp.Reschedule = &structs.ReschedulePolicy{Attempts: &zero2}
-	}
-	return &structs.Job{
+	jobType, restart, reschedule := a.exitPolicy()
+	task.Restart, grp.Reschedule = restart, reschedule
+	job := &structs.Job{
 		ID: a.Name, Name: a.Name, Type: jobType,
 		Groups: []*structs.TaskGroup{grp},
 		Meta: map[string]string{
 			MetaCommand: a.Command, MetaShell: strconv.FormatBool(a.Shell),
 			MetaDescription: a.Description, MetaExit: a.Exit,
 		},
-	}, nil
+	}
+	if c := a.controlMeta(); c != "" {
+		job.Meta[MetaControl] = c
+	}
+	a.Schedule.apply(job, task)
+	if err := a.applyTask(task, job, argv); err != nil {
+		return nil, err
+	}
+	return job, nil
 }
 
 // Process is what the agent knows of an application's latest process.
@@ -89,8 +113,16 @@ type Process struct {
 	Running  bool
 	ExitCode *int
 	Failed   bool
-	// StartTime is Unix seconds, 0 when it never started.
+	// StartTime is Unix seconds, 0 when it never started; ExitTime the
+	// last exit, 0 while running or never ended.
 	StartTime int64
+	ExitTime  int64
+	// Starts counts the starts; Unhealthy is a failing health check.
+	Starts    int
+	Unhealthy bool
+	// NextStart is Unix seconds of the next daily-window opening while the
+	// task waits for it, else 0.
+	NextStart int64
 }
 
 // Enable makes a disabled application's job run again.
@@ -102,6 +134,10 @@ func Enable(j *structs.Job) {
 // View is an application as App Mesh's GET answers it: every field its
 // SDKs read, null when appmesh has no value.
 func View(j *structs.Job, p *Process) map[string]any {
+	return view(j, p, time.Now())
+}
+
+func view(j *structs.Job, p *Process, now time.Time) map[string]any {
 	task := j.Groups[0].Tasks[0]
 	status := 1
 	if j.Stop || j.Groups[0].Count == 0 {
@@ -111,19 +147,30 @@ func View(j *structs.Job, p *Process) map[string]any {
 	v := map[string]any{
 		"name": j.ID, "command": j.Meta[MetaCommand], "shell": j.Meta[MetaShell] == "true",
 		"description": nullIfEmpty(j.Meta[MetaDescription]), "working_dir": nullIfEmpty(wd),
-		"status": status, "env": task.Env, "behavior": map[string]any{"exit": j.Meta[MetaExit]},
+		"status": status, "behavior": viewBehavior(j),
 		"register_time": j.SubmitTime / 1e9,
 		"pid":           nil, "return": nil, "health": Health(p), "last_start_time": nil,
-		"owner": nil, "permission": nil, "metadata": nil, "docker_image": nil,
-		"start_time": nil, "end_time": nil, "interval": nil, "cron": nil, "daily_limitation": nil,
-		"resource_limit": nil, "sec_env": nil, "health_check_cmd": nil,
+		"last_exit_time": nil, "starts": nil,
+		"owner": nil, "permission": nil,
 	}
+	viewSchedule(v, j, now)
+	viewTask(v, j)
+	v["start_interval_timeout"] = v["retention"]
 	if p != nil {
 		if p.ExitCode != nil {
 			v["return"] = *p.ExitCode
 		}
 		if p.StartTime > 0 {
 			v["last_start_time"] = p.StartTime
+		}
+		if p.ExitTime > 0 {
+			v["last_exit_time"] = p.ExitTime
+		}
+		if p.Starts > 0 {
+			v["starts"] = p.Starts
+		}
+		if p.NextStart > 0 && v["next_start_time"] == nil {
+			v["next_start_time"] = p.NextStart
 		}
 	}
 	return v
@@ -132,8 +179,11 @@ func View(j *structs.Job, p *Process) map[string]any {
 // Health is App Mesh's health: 0 healthy, 1 not. A running process, one
 // that ended with exit code 0, or one not started yet is healthy.
 func Health(p *Process) int {
-	if p == nil || p.Running {
+	if p == nil || (p.Running && !p.Unhealthy) {
 		return 0
+	}
+	if p.Unhealthy {
+		return 1
 	}
 	if p.Failed || (p.ExitCode != nil && *p.ExitCode != 0) {
 		return 1

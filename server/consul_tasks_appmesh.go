@@ -127,9 +127,7 @@ func DecodeAppMeshTask(value []byte) (*AppMeshTask, error) {
 // (appmeshapi), run by the exec driver as ConsulTaskDefaultUser: whoever
 // writes the KV prefix gets no more than an unprivileged isolated task.
 func (t *AppMeshTask) Job(name string) (*structs.Job, error) {
-	app, err := appmeshapi.ParseAppWith(t.Content, name, appmeshapi.ParseOptions{
-		HealthCheckCmd: true, NameSource: "the key's name",
-	})
+	app, err := appmeshapi.ParseAppWith(t.Content, name, appmeshapi.ParseOptions{NameSource: "the key's name"})
 	if err != nil {
 		return nil, fmt.Errorf("App Mesh task: field \"content\": %w", err)
 	}
@@ -150,7 +148,9 @@ func (t *AppMeshTask) Job(name string) (*structs.Job, error) {
 	g.Constraints = append(g.Constraints, conditionConstraints(t.Condition)...)
 	if t.Port > 0 {
 		g.Network = &structs.NetworkResource{Ports: []*structs.Port{{Label: AppMeshServicePort, Static: t.Port}}}
-		g.Services = []*structs.Service{appMeshService(name, app.HealthCheckCmd)}
+		g.Services = []*structs.Service{appMeshService(name, app.Task.HealthCheck)}
+		// The service's check runs health_check_cmd: not twice.
+		task.Checks = nil
 	}
 	return job, nil
 }

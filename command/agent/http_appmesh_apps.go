@@ -43,11 +43,12 @@ func (s *HTTPServer) amLatestAlloc(r *http.Request, jobID string, index int) (*s
 	if err := s.rpc(r, structs.JobAllocationsRPC, &structs.JobSpecificRequest{JobID: jobID, All: true}, &out); err != nil {
 		return nil, err
 	}
-	allocs := out.Allocations
-	// Newest first.
-	for i := 1; i < len(allocs); i++ {
-		for j := i; j > 0 && allocs[j].CreateIndex > allocs[j-1].CreateIndex; j-- {
-			allocs[j], allocs[j-1] = allocs[j-1], allocs[j]
+	allocs := newestFirst(out.Allocations)
+	if len(allocs) == 0 {
+		// An interval or cron application runs as periodic children.
+		var err error
+		if allocs, err = s.amChildAllocs(r, jobID, index+1); err != nil {
+			return nil, err
 		}
 	}
 	if index >= len(allocs) {
@@ -71,6 +72,8 @@ func amProcess(a *structs.AllocListStub, task string) *appmeshapi.Process {
 		p.ExitCode, p.Failed = ts.ExitCode, ts.Failed
 	}
 	p.StartTime = ts.StartedAt / 1e9
+	p.ExitTime, p.Starts, p.NextStart = ts.FinishedAt/1e9, ts.Starts, ts.NextStart/1e9
+	p.Unhealthy = ts.Health == structs.HealthUnhealthy
 	return p
 }
 
@@ -167,6 +170,10 @@ func (s *HTTPServer) amAppDelete(w http.ResponseWriter, r *http.Request) (any, e
 	if _, err := s.amJob(r, name); err != nil {
 		return nil, err
 	}
+	// The launches first: they are found through the parent.
+	if err := s.amStopChildren(r, name, true); err != nil {
+		return nil, err
+	}
 	var out structs.JobDeregisterResponse
 	if err := s.rpc(r, structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: name, Purge: true}, &out); err != nil {
 		return nil, err
@@ -192,6 +199,9 @@ func (s *HTTPServer) amAppEnable(enable bool) endpoint {
 		}
 		var out structs.JobDeregisterResponse
 		if err := s.rpc(r, structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: name}, &out); err != nil {
+			return nil, err
+		}
+		if err := s.amStopChildren(r, name, false); err != nil {
 			return nil, err
 		}
 		return map[string]string{"message": "application " + strconv.Quote(name) + " disabled"}, nil

@@ -254,7 +254,9 @@ func TestAppMeshApps(t *testing.T) {
 	for _, bad := range []struct{ body, want string }{
 		{`{"command":"echo","cron":"* * * * *"}`, `"cron"`},
 		{`{"command":"echo","colour":"red"}`, `field "colour": unknown field`},
-		{`{"command":"echo","behavior":{"exit":"remove"}}`, `behavior.exit "remove"`},
+		{`{"command":"echo","behavior":{"exit":"explode"}}`, `behavior.exit "explode"`},
+		{`{"command":"echo","resource_limit":{"memory_virt_mb":64}}`, `memory_virt_mb`},
+		{`{"command":"echo","permission":11}`, `"permission"`},
 		{`{"command":"echo","status":7}`, `"status"`},
 		{`{"name":"other","command":"echo"}`, `does not match`},
 		{`{"command":"echo 'open"}`, `unterminated`},
