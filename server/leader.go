@@ -73,6 +73,7 @@ func (s *Server) establishLeadership() error {
 	s.goLeader(ctx, s.gcRuns)
 	s.goLeader(ctx, s.reapExpiredLogins) // login_gc.go
 	s.goLeader(ctx, s.runCoreGC)
+	s.goLeader(ctx, s.runMeshCA) // mesh_ca.go
 	for i := 0; i < s.config.NumSchedulers; i++ {
 		w := &worker{srv: s, logger: s.logger.Named("worker").With("worker", i), ctx: ctx}
 		s.goLeader(ctx, func(context.Context) { w.run() })

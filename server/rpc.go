@@ -39,6 +39,8 @@ func (s *Server) endpoints() map[string]any {
 		"Deployment": &Deployment{srv: s},
 		// The built-in service catalog (endpoint_service.go).
 		"ServiceRegistration": &ServiceRegistration{srv: s},
+		// The service mesh (endpoint_mesh*.go).
+		"Mesh": &Mesh{srv: s},
 	}
 }
 

@@ -101,6 +101,11 @@ type MeshSignLeafRequest struct {
 	// CSRPEM is a PKCS#10 request; the server ignores its subject and sets
 	// the SPIFFE URI SAN itself.
 	CSRPEM string `json:"csr_pem"`
+	// NodeID and SecretID authenticate a client agent (as in
+	// ServiceUpsertRequest); without them the token must have operator
+	// write.
+	NodeID   string `json:"node_id,omitempty"`
+	SecretID string `json:"secret_id,omitempty"`
 	WriteRequest
 }
 
