@@ -90,6 +90,11 @@ type doorSample struct {
 var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true,
 	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true}
 
+// anyTokenDoors answer any valid token: what they show is public to the
+// cluster's members (the mesh CA's root certificates, which every proxy
+// needs), but not to anonymous callers.
+var anyTokenDoors = map[string]bool{"/v1/mesh/ca/roots": true}
+
 // TestHTTPDoors walks the router's own route table: every registered
 // method of every route must be refused (403, nothing written) without a
 // token, with an unknown token and with a token of another namespace, and
@@ -232,6 +237,10 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/services":                     {{"GET", "/v1/services" + ns, ""}, {"GET", "/v1/services?namespace=*", ""}},
 		"/v1/service/{name}":               {{"GET", "/v1/service/api" + ns, ""}},
 		"/v1/service/{name}/{id}":          {{"DELETE", "/v1/service/api/some-id" + ns, ""}},
+		// The mesh CA (http_mesh_ca.go): the roots are public to any valid
+		// token (anyTokenDoors), rotation is operator write.
+		"/v1/mesh/ca/roots":  {{"GET", "/v1/mesh/ca/roots", ""}},
+		"/v1/mesh/ca/rotate": {{"POST", "/v1/mesh/ca/rotate", ""}, {"PUT", "/v1/mesh/ca/rotate", ""}},
 		// App Mesh's API (http_appmesh_*.go): applications live in the
 		// default namespace, where the other token has no rights. Login,
 		// auth and logoff are public doors (TestAppMeshLogin).
@@ -274,6 +283,12 @@ func TestHTTPDoors(t *testing.T) {
 				before := writeIndexes(st)
 				code, body := c.do(s.method, s.path, tokens[who], s.body)
 				tried++
+				if anyTokenDoors[s.path] && who == "other namespace's token" {
+					if code != http.StatusOK {
+						t.Errorf("%s %s with %s: got %d %s, want 200 (any valid token may read it)", s.method, s.path, who, code, body)
+					}
+					continue
+				}
 				if filteredLists[s.path] && who == "other namespace's token" {
 					if code != http.StatusOK || strings.Contains(body, "prod") || strings.Contains(body, `"ops"`) {
 						t.Errorf("%s %s with %s: got %d %s, want 200 with nothing of prod", s.method, s.path, who, code, body)
@@ -317,7 +332,8 @@ func writeIndexes(st *state.StateStore) string {
 		fmt.Fprintf(&b, "%s/%s:v%d:stop=%v ", j.Namespace, j.ID, j.Version, j.Stop)
 	}
 	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap,
-		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules, state.TableServices} {
+		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules, state.TableServices,
+		state.TableMeshCARoots} {
 		idx, _ := st.Index(tbl)
 		fmt.Fprintf(&b, "%s=%d ", tbl, idx)
 	}
