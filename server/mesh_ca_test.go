@@ -328,6 +328,15 @@ func TestMeshCA_FailoverKeepsRoot(t *testing.T) {
 		}
 		return true
 	})
+	// Through a follower: roots and signing are forwarded to the leader
+	// over the network transport.
+	viaFollower, _, err := signLeaf(followers[0], "", "", "", "web")
+	if err != nil || viaFollower.RootID != first.Roots[0].ID {
+		t.Fatalf("sign through a follower: %+v, %v", viaFollower, err)
+	}
+	if got := meshRoots(t, followers[1], "", 0); len(got.Roots) != 1 || got.Roots[0].ID != first.Roots[0].ID {
+		t.Fatalf("roots through a follower: %+v", got.Roots)
+	}
 	failOver(t, leader, followers)
 	var newLeader *Server
 	waitFor(t, "the new leader's duties", func() bool {
