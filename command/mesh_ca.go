@@ -68,19 +68,25 @@ func (c *MeshCAGetCommand) Run(args []string) int {
 		}
 		c.Ui.Output(strings.TrimRight(b.String(), "\n"))
 	default:
-		c.Ui.Output(formatMeshRoots(out, time.Now()))
+		c.Ui.Output(formatMeshRoots(out))
 	}
 	return exitOK
 }
 
-func formatMeshRoots(out *structs.MeshCARootsResponse, now time.Time) string {
+func formatMeshRoots(out *structs.MeshCARootsResponse) string {
 	if len(out.Roots) == 0 {
 		return "No mesh CA root yet (the leader creates one when it takes office)"
 	}
-	rows := [][]string{{"ID", "Active", "Not Before", "Not After"}}
+	unix := func(s int64) string {
+		if s == 0 {
+			return "-"
+		}
+		return time.Unix(s, 0).Local().Format(time.RFC3339)
+	}
+	rows := [][]string{{"ID", "Active", "Not Before", "Not After", "Trusted Until"}}
 	for _, r := range out.Roots {
 		rows = append(rows, []string{r.ID[:min(16, len(r.ID))], fmt.Sprint(r.Active),
-			time.Unix(r.NotBefore, 0).Local().Format(time.RFC3339), time.Unix(r.NotAfter, 0).Local().Format(time.RFC3339)})
+			unix(r.NotBefore), unix(r.NotAfter), unix(r.TrustUntil)})
 	}
 	return "Trust domain: " + out.TrustDomain + "\n\n" + formatTable(rows)
 }

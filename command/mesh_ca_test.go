@@ -39,8 +39,13 @@ func TestMeshCAGetAndRotateOnRealAgent(t *testing.T) {
 	code, out, _ = cmd("mesh", "ca", "get", "-json")
 	roots = structs.MeshCARootsResponse{}
 	if code != 0 || json.Unmarshal([]byte(out), &roots) != nil || len(roots.Roots) != 2 ||
-		!roots.Roots[0].Active || roots.Roots[0].ID == first.ID || roots.Roots[1].ID != first.ID {
+		!roots.Roots[0].Active || roots.Roots[0].ID == first.ID || roots.Roots[1].ID != first.ID ||
+		roots.Roots[0].TrustUntil != 0 || roots.Roots[1].TrustUntil <= first.NotBefore {
 		t.Fatalf("roots after rotation: exit %d %s", code, out)
+	}
+	code, out, _ = cmd("mesh", "ca", "get")
+	if code != 0 || !strings.Contains(out, "Trusted Until") || strings.Count(out, "  true  ") != 1 || strings.Count(out, "  false  ") != 1 {
+		t.Fatalf("get after rotation: exit %d\n%s", code, out)
 	}
 	code, out, _ = cmd("mesh", "ca", "get", "-pem")
 	if code != 0 || strings.Count(out, "BEGIN CERTIFICATE") != 2 {

@@ -85,6 +85,10 @@ type MeshCARoot struct {
 	NotBefore   int64  `json:"not_before"` // unix seconds
 	NotAfter    int64  `json:"not_after"`
 	CreateIndex uint64 `json:"create_index"`
+
+	// TrustUntil, on a root retired by a rotation, is when its last leaf
+	// expires and it stops being trusted (unix seconds; 0 while active).
+	TrustUntil int64 `json:"trust_until,omitempty"`
 }
 
 // MeshCARootsResponse lists the trusted roots.

@@ -37,7 +37,7 @@ type MeshCARootRecord struct {
 // Public is what clients and operators may see of a root.
 func (r *MeshCARootRecord) Public() *MeshCARoot {
 	return &MeshCARoot{ID: r.ID, CertPEM: r.CertPEM, Active: r.Active,
-		NotBefore: r.NotBefore, NotAfter: r.NotAfter, CreateIndex: r.CreateIndex}
+		NotBefore: r.NotBefore, NotAfter: r.NotAfter, TrustUntil: r.TrustUntil, CreateIndex: r.CreateIndex}
 }
 
 // TrustedAt reports whether the root is still trusted at now.
