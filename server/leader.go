@@ -61,6 +61,12 @@ func (s *Server) establishLeadership() error {
 	if err := s.heartbeats.initialize(); err != nil {
 		return err
 	}
+	// The mesh CA's first root is written before leadership counts as
+	// established, so that anyone who sees a leader also sees a root; a
+	// failure here is retried by runMeshCA rather than failing leadership.
+	if err := s.ensureMeshCARoot(time.Now()); err != nil {
+		s.logger.Warn("mesh CA: creating the first root failed; the leader retries", "error", err)
+	}
 	s.goLeader(ctx, s.planApplier)
 	s.goLeader(ctx, s.reapSupersededEvals)
 	s.goLeader(ctx, s.broker.runDelayed)

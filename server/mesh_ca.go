@@ -72,8 +72,9 @@ func (s *Server) meshCAConfig() MeshCAConfig { return s.config.MeshCA.withDefaul
 // RPC, so it loses nothing by not knowing the roots.
 const meshCAType = structs.MeshCARootsRequestType | structs.IgnoreUnknownTypeFlag
 
-// runMeshCA is a leader duty: make sure a root is active, then prune
-// retired roots whose leaves have expired.
+// runMeshCA is a leader duty: make sure a root is active (establishLeadership
+// has tried once already), then prune retired roots whose leaves have
+// expired.
 func (s *Server) runMeshCA(ctx context.Context) {
 	cfg := s.meshCAConfig()
 	for wait := time.Second; ; wait = min(2*wait, meshCARetryMax) {

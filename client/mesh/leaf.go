@@ -56,7 +56,11 @@ type leafEntry struct {
 	keyPEM string
 	leaf   *structs.MeshLeaf
 	ready  chan struct{} // closed once the first leaf is there
-	cancel context.CancelFunc
+	// failed is closed when the first attempt failed, with lastErr; the
+	// renewer keeps trying, but Leaf answers the error instead of waiting.
+	failed  chan struct{}
+	lastErr error
+	cancel  context.CancelFunc
 }
 
 // LeafManager keeps the leaves of the node's services. Its goroutines
@@ -125,7 +129,9 @@ func (m *LeafManager) Changed() <-chan struct{} {
 // Leaf returns the service's current leaf with the trusted roots, asking
 // the servers for one the first time (and keeping it renewed from then on,
 // until Forget or Stop). It waits until the first leaf and the roots are
-// there, or ctx ends.
+// there, or ctx ends; while the service has no leaf yet because signing
+// failed (e.g. no allocation on this node declares it), it returns that
+// error at once and the manager keeps trying in the background.
 func (m *LeafManager) Leaf(ctx context.Context, namespace, service string) (*LeafBundle, error) {
 	if namespace == "" {
 		namespace = structs.DefaultNamespace
@@ -144,14 +150,25 @@ func (m *LeafManager) Leaf(ctx context.Context, namespace, service string) (*Lea
 		e = m.startLeaf(k)
 	}
 	m.mu.Unlock()
-	for _, ch := range []chan struct{}{e.ready, m.rootsReady} {
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("mesh leaf for %s/%s: %w", namespace, service, ctx.Err())
-		case <-m.ctx.Done():
-			return nil, errors.New("mesh leaf manager stopped")
+	select {
+	case <-e.ready:
+	case <-e.failed:
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if e.leaf == nil {
+			return nil, e.lastErr
 		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("mesh leaf for %s/%s: %w", namespace, service, ctx.Err())
+	case <-m.ctx.Done():
+		return nil, errors.New("mesh leaf manager stopped")
+	}
+	select {
+	case <-m.rootsReady:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("mesh roots: %w", ctx.Err())
+	case <-m.ctx.Done():
+		return nil, errors.New("mesh leaf manager stopped")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -176,7 +193,7 @@ func (m *LeafManager) Forget(namespace, service string) {
 // startLeaf registers an entry and starts its renewer; m.mu is held.
 func (m *LeafManager) startLeaf(k leafKey) *leafEntry {
 	ctx, cancel := context.WithCancel(m.ctx)
-	e := &leafEntry{ready: make(chan struct{}), cancel: cancel}
+	e := &leafEntry{ready: make(chan struct{}), failed: make(chan struct{}), cancel: cancel}
 	m.leaves[k] = e
 	m.wg.Add(1)
 	go m.renewLoop(ctx, k, e)

@@ -27,6 +27,14 @@ func (m *LeafManager) renewLoop(ctx context.Context, k leafKey, e *leafEntry) {
 			if ctx.Err() != nil {
 				return
 			}
+			m.mu.Lock()
+			e.lastErr = err
+			select {
+			case <-e.failed:
+			default:
+				close(e.failed)
+			}
+			m.mu.Unlock()
 			m.logger.Warn("mesh leaf: signing failed; retrying", "namespace", k.ns, "service", k.svc, "error", err, "in", wait)
 			if !sleepCtx(ctx, wait) {
 				return
