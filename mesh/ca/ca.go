@@ -182,6 +182,10 @@ func newSerial() (*big.Int, error) {
 	return serial.Add(serial, big.NewInt(1)), nil // never zero
 }
 
+// ValidTrustDomain reports whether td can be a trust domain (the agent
+// checks its configuration with it).
+func ValidTrustDomain(td string) error { return checkTrustDomain(td) }
+
 // checkTrustDomain accepts a DNS-like name: a SPIFFE trust domain is the
 // host of the URI, and the name constraint matches it as a DNS domain.
 func checkTrustDomain(td string) error {
