@@ -130,7 +130,6 @@ func (s *Server) ensureMeshCARoot(now time.Time) error {
 	return nil
 }
 
-
 // rotateMeshCARoot makes a new root active and retires the old one, which
 // stays trusted until every leaf it may have signed has expired: now + the
 // leaf TTL + a grace for clock differences between leaders. Leader only.
