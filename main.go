@@ -9,6 +9,7 @@ import (
 
 	"github.com/appmesh/appmesh/command"
 	"github.com/appmesh/appmesh/drivers/builtin"
+	"github.com/appmesh/appmesh/drivers/docker"
 )
 
 func main() {
@@ -23,6 +24,12 @@ func main() {
 			fmt.Fprintf(os.Stderr, "driver plugin %q: %v\n", os.Args[2], err)
 			os.Exit(1)
 		}
+		os.Exit(0)
+	}
+	// The process of a bridge-mode allocation's pause container
+	// (drivers/docker/pause.go): it only holds the namespaces.
+	if len(os.Args) == 2 && os.Args[1] == docker.PauseArg {
+		docker.HoldPause()
 		os.Exit(0)
 	}
 	os.Exit(command.Run(os.Args[1:]))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/appmesh/appmesh/client/bridgenet"
+	"github.com/appmesh/appmesh/drivers/docker"
 )
 
 // setupBridge prepares bridge networking for network mode "bridge". The
@@ -16,7 +17,8 @@ func (c *Client) setupBridge() error {
 		host = "127.0.0.1"
 	}
 	m, err := bridgenet.New(bridgenet.Config{StateDir: c.cfg.DataDir, HostIP: host, Logger: c.logger,
-		BridgeName: c.cfg.BridgeName, Subnet: c.cfg.BridgeSubnet})
+		BridgeName: c.cfg.BridgeName, Subnet: c.cfg.BridgeSubnet, DisableNAT: c.cfg.BridgeNoNAT,
+		Sandbox: docker.NewPause()})
 	if err != nil {
 		if c.cfg.BridgeName != "" || c.cfg.BridgeSubnet != "" {
 			// The operator asked for these settings: say so at start.

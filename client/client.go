@@ -86,6 +86,8 @@ type Config struct {
 	// (client/bridgenet); empty: appmesh0 and 172.26.64.0/20.
 	BridgeName   string
 	BridgeSubnet string
+	// BridgeNoNAT leaves out the bridge's outbound NAT.
+	BridgeNoNAT bool
 }
 
 // Client is the node agent.

@@ -161,6 +161,9 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 	for name, f := range serviceCommands(meta) { // service.go
 		cmds[name] = f
 	}
+	for name, f := range meshPolicyCommands(meta) { // intention.go, mesh_split.go
+		cmds[name] = f
+	}
 	return cmds
 }
 

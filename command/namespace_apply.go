@@ -29,6 +29,10 @@ Apply Options:
   -meta KEY=VALUE
     Meta of the namespace; repeatable.
 
+  -mesh-default-action=<allow|deny|"">
+    What decides mesh connections into the namespace that no intention
+    matches. Empty (the default): allow without ACLs, deny with them.
+
 ` + generalOptions)
 }
 
@@ -36,6 +40,7 @@ func (c *NamespaceApplyCommand) Run(args []string) int {
 	fs := c.flagSet("namespace apply", false)
 	var metaFlags multiFlag
 	description := fs.String("description", "", "")
+	meshDefault := fs.String("mesh-default-action", "", "")
 	fs.Var(&metaFlags, "meta", "")
 	if code := c.parseFlags(fs, args, c.Help(), 1, 1); code >= 0 {
 		return code
@@ -56,7 +61,7 @@ func (c *NamespaceApplyCommand) Run(args []string) int {
 	cur, _, err := client.Namespaces().Info(name, nil)
 	switch {
 	case err == nil:
-		ns.Description, ns.Meta = cur.Description, cur.Meta
+		ns.Description, ns.Meta, ns.MeshDefaultAction = cur.Description, cur.Meta, cur.MeshDefaultAction
 	case !api.IsNotFound(err):
 		return c.errorf("Error reading namespace %q: %v", name, err)
 	}
@@ -66,6 +71,9 @@ func (c *NamespaceApplyCommand) Run(args []string) int {
 	}
 	if set["meta"] {
 		ns.Meta = meta
+	}
+	if set["mesh-default-action"] {
+		ns.MeshDefaultAction = *meshDefault
 	}
 	if _, _, err := client.Namespaces().Upsert(ns); err != nil {
 		return c.errorf("Error applying namespace %q: %v", name, err)

@@ -18,7 +18,11 @@ func (c *NamespaceCommand) Help() string          { return c.ns().Help() }
 func (c *NamespaceCommand) Run(args []string) int { return c.ns().Run(args) }
 
 func namespaceKV(ns *structs.Namespace) string {
-	pairs := []string{"Name", ns.Name, "Description", orDash(ns.Description)}
+	meshDefault := ns.MeshDefaultAction
+	if meshDefault == "" {
+		meshDefault = "- (allow without ACLs, deny with them)"
+	}
+	pairs := []string{"Name", ns.Name, "Description", orDash(ns.Description), "Mesh Default Action", meshDefault}
 	for _, k := range sortedKeys(ns.Meta) {
 		pairs = append(pairs, "Meta "+k, ns.Meta[k])
 	}

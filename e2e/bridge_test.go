@@ -70,6 +70,13 @@ func TestBridgeNetworkMode(t *testing.T) {
         args    = ["-c", "echo raw-inside > marker.txt && cat /proc/sys/kernel/hostname > host.txt && exec /usr/bin/python3 -m http.server 9090"]
       }
     }
+    task "udp" {
+      driver = "raw_exec"
+      config {
+        command = "/usr/bin/python3"
+        args    = ["-c", "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 9090)); [s.sendto(b'udp:' + d, a) for d, a in iter(lambda: s.recvfrom(2048), None)]"]
+      }
+    }
   }
 }
 `, ports[0], ports[1]))
@@ -125,6 +132,11 @@ func TestBridgeNetworkMode(t *testing.T) {
 		body, err := get(ports[1], "/marker.txt")
 		return err == nil && body == "raw-inside\n", fmt.Sprintf("%q %v", body, err)
 	})
+	// The same port maps UDP: the udp task's echo answers through it.
+	a.waitFor("the udp task's echo through host port "+fmt.Sprint(ports[1])+"/udp", func() (bool, string) {
+		got, err := udpAsk(fmt.Sprintf("127.0.0.1:%d", ports[1]), "ping")
+		return err == nil && got == "udp:ping", fmt.Sprintf("%q %v", got, err)
+	})
 	for _, port := range ports {
 		if body, err := get(port, "/host.txt"); err != nil || body != "web-bridged\n" {
 			t.Errorf("host name seen by the task behind port %d = %q (%v), want the network block's web-bridged", port, body, err)
@@ -165,7 +177,7 @@ func TestBridgeNetworkMode(t *testing.T) {
 	if _, err := get(ports[0], "/resolv.txt"); err != nil {
 		t.Errorf("the exec task's port after the agent restart: %v", err)
 	}
-	if st := a.cli("alloc status", allocID); strings.Count(st.stdout, "Starts      = 1") != 2 {
+	if st := a.cli("alloc status", allocID); strings.Count(st.stdout, "Starts      = 1") != 3 {
 		t.Errorf("after the agent restart the tasks should still be on their first start: %s", st)
 	}
 
@@ -186,4 +198,23 @@ func TestBridgeNetworkMode(t *testing.T) {
 		}
 		return true, ""
 	})
+}
+
+// udpAsk sends msg to addr over UDP and returns the first answer.
+func udpAsk(addr, msg string) (string, error) {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return "", err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 2048)
+	n, err := c.Read(buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
 }

@@ -139,6 +139,15 @@ func TestVolumeValidate(t *testing.T) {
 			t.Errorf("err = %v, want %q", err, want)
 		}
 	}
+
+	// A volume over the task's own local/ would collide at start; it is
+	// refused at validate.
+	job = parseHCLString(t, strings.Replace(volumeJob("", "data"), `destination = "/var/lib/data"`, `destination = "/local/"`, 1))
+	job.Canonicalize()
+	want := `destination "/local/" is where the task's own local directory is mounted`
+	if err := job.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
 }
 
 // Nomad's CSI-only volume fields and volume_mount's propagation_mode are

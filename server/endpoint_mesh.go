@@ -1,6 +1,5 @@
 package server
 
-// Mesh is the RPC endpoint of the built-in service mesh: the CA
-// (endpoint_mesh_ca.go) and its policy (intentions, splits), each in its
-// own files with its access rules registered from there.
+// Mesh serves the service mesh's RPCs: the CA (endpoint_mesh_ca.go),
+// intentions (endpoint_mesh_intentions.go) and splits (endpoint_mesh_splits.go).
 type Mesh struct{ srv *Server }

@@ -124,15 +124,15 @@ func TestMeshCA_RootOnLeadership(t *testing.T) {
 	}
 }
 
-// meshFixture: a server with ACLs on, two nodes, and a job whose group
+// caFixture: a server with ACLs on, two nodes, and a job whose group
 // declares service "api", placed on one of them.
-type meshFixture struct {
+type caFixture struct {
 	s           *Server
 	mgmt        string
 	runs, other *structs.Node
 }
 
-func newMeshFixture(t *testing.T, mut func(*Config)) *meshFixture {
+func newCAFixture(t *testing.T, mut func(*Config)) *caFixture {
 	s := testServer(t, func(c *Config) {
 		c.ACLEnabled = true
 		if mut != nil {
@@ -143,7 +143,7 @@ func newMeshFixture(t *testing.T, mut func(*Config)) *meshFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &meshFixture{s: s, mgmt: tok.SecretID}
+	f := &caFixture{s: s, mgmt: tok.SecretID}
 	n1, n2 := testNode("n1", 1000, 1024), testNode("n2", 1000, 1024)
 	registerNode(t, s, n1)
 	registerNode(t, s, n2)
@@ -178,7 +178,7 @@ func newMeshFixture(t *testing.T, mut func(*Config)) *meshFixture {
 // (and their sidecars) of its own allocations only; an operator token for
 // any; no credential, a wrong secret or a read-only token for none.
 func TestMeshCA_SignLeafAuthorization(t *testing.T) {
-	f := newMeshFixture(t, nil)
+	f := newCAFixture(t, nil)
 	runs, other := f.runs.ID, f.other.ID
 	roots := meshRoots(t, f.s, f.mgmt, 0).Roots
 
@@ -253,7 +253,7 @@ func TestMeshCA_SignLeafAuthorization(t *testing.T) {
 // root, an old leaf still verifies against the roots, and the old root is
 // dropped once every leaf it signed has expired (leaf TTL 2s here).
 func TestMeshCA_RotateAndPrune(t *testing.T) {
-	f := newMeshFixture(t, func(c *Config) {
+	f := newCAFixture(t, func(c *Config) {
 		c.MeshCA = MeshCAConfig{LeafTTL: 2 * time.Second, RetireGrace: time.Second, PruneInterval: 100 * time.Millisecond}
 	})
 	runs := f.runs.ID

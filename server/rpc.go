@@ -39,8 +39,7 @@ func (s *Server) endpoints() map[string]any {
 		"Deployment": &Deployment{srv: s},
 		// The built-in service catalog (endpoint_service.go).
 		"ServiceRegistration": &ServiceRegistration{srv: s},
-		// The service mesh (endpoint_mesh*.go).
-		"Mesh": &Mesh{srv: s},
+		"Mesh":                &Mesh{srv: s},
 	}
 }
 

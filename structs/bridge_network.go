@@ -101,16 +101,3 @@ func (d *DNSConfig) ResolvConf() string {
 	}
 	return b.String()
 }
-
-// validateBridgeDrivers refuses drivers that cannot join an allocation's
-// network namespace yet.
-func validateBridgeDrivers(v *ValidationError, g *TaskGroup) {
-	if !g.Network.IsBridge() {
-		return
-	}
-	for _, t := range g.Tasks {
-		if t != nil && t.Driver == "docker" {
-			v.Add(fmt.Sprintf("task %q", t.Name), "network mode \"bridge\" with the docker driver is not supported yet: use mode = \"host\" or the exec/raw_exec driver")
-		}
-	}
-}

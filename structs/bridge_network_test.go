@@ -37,17 +37,6 @@ func TestNetworkModeValidation(t *testing.T) {
 	}
 }
 
-func TestBridgeRefusesDocker(t *testing.T) {
-	g := &TaskGroup{Name: "g", Count: 1, Network: &NetworkResource{Mode: "bridge"},
-		Tasks: []*Task{{Name: "web", Driver: "docker", Config: map[string]any{"image": "x"}}}}
-	v := &ValidationError{}
-	validateBridgeDrivers(v, g)
-	err := v.ErrorOrNil()
-	if err == nil || !strings.Contains(err.Error(), `task "web": network mode "bridge" with the docker driver is not supported yet`) {
-		t.Fatalf("got %v", err)
-	}
-}
-
 func TestDNSResolvConf(t *testing.T) {
 	d := &DNSConfig{Servers: []string{"10.0.0.2", "10.0.0.3"}, Searches: []string{"a.local", "b.local"}, Options: []string{"ndots:2"}}
 	got := d.ResolvConf()

@@ -81,7 +81,6 @@ func (g *TaskGroup) Validate(job *Job) error {
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	v.Merge("ephemeral_disk", g.EphemeralDisk.Validate())
 	validateVolumes(v, g)
-	validateBridgeDrivers(v, g)
 	if len(g.Tasks) == 0 {
 		v.Add("", "group must have at least one task")
 	}

@@ -6,8 +6,12 @@ type Namespace struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	Meta        map[string]string `json:"meta,omitempty"`
-	CreateIndex uint64            `json:"create_index"`
-	ModifyIndex uint64            `json:"modify_index"`
+	// MeshDefaultAction decides mesh connections into the namespace that
+	// no intention matches: "allow", "deny", or unset (allow without
+	// ACLs, deny with them; see MeshDefaultAllows).
+	MeshDefaultAction string `json:"mesh_default_action,omitempty"`
+	CreateIndex       uint64 `json:"create_index"`
+	ModifyIndex       uint64 `json:"modify_index"`
 }
 
 // AllNamespacesSentinel in a list request's namespace means every namespace

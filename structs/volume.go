@@ -156,6 +156,8 @@ func validateVolumes(v *ValidationError, g *TaskGroup) {
 				v.Add(where, "destination %q must not contain \"..\"", dest)
 			case filepath.Clean(dest) == "/":
 				v.Add(where, "destination \"/\" would hide the task's whole filesystem")
+			case taskDirMounts[filepath.Clean(dest)]:
+				v.Add(where, "destination %q is where the task's own %s directory is mounted; pick another path", dest, strings.TrimPrefix(filepath.Clean(dest), "/"))
 			}
 			if seen[filepath.Clean(dest)] && dest != "" {
 				v.Add(where, "destination %q is mounted twice", dest)
@@ -164,6 +166,11 @@ func validateVolumes(v *ValidationError, g *TaskGroup) {
 		}
 	}
 }
+
+// taskDirMounts are the paths where isolating drivers (exec, docker) show
+// the task's local/, secrets/ and alloc/ directories: a volume there would
+// collide with them when the task starts.
+var taskDirMounts = map[string]bool{"/local": true, "/secrets": true, "/alloc": true}
 
 func hasDotDot(p string) bool {
 	for _, part := range strings.Split(filepath.ToSlash(p), "/") {

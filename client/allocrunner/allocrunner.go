@@ -94,6 +94,9 @@ type AllocRunner struct {
 	netDNS  *structs.DNSConfig
 	// netHostname is the network block's hostname ("": the node's).
 	netHostname string
+	// netSandboxed: the group has docker tasks, so its namespace is held
+	// by a pause container they can join (drivers/docker/pause.go).
+	netSandboxed bool
 
 	// lifecycle orders the tasks by their lifecycle blocks; gates hold
 	// back the tasks whose turn has not come (lifecycle_run.go).
@@ -165,6 +168,9 @@ func New(cfg *Config) (*AllocRunner, error) {
 	ar.network, ar.netMgr = newAllocNetwork(group), cfg.Network
 	if ar.network != nil {
 		ar.netDNS, ar.netHostname = group.Network.DNS, group.Network.Hostname
+		for _, t := range group.Tasks {
+			ar.netSandboxed = ar.netSandboxed || t.Driver == "docker"
+		}
 	}
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name

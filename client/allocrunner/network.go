@@ -14,7 +14,7 @@ import (
 // Network sets up and removes bridge-mode allocations' networks
 // (client/bridgenet.Manager).
 type Network interface {
-	Setup(allocID string, ports []bridgenet.PortMap, hostname string) (*bridgenet.AllocNet, error)
+	Setup(allocID string, req bridgenet.Request) (*bridgenet.AllocNet, error)
 	Detach(allocID string)
 	Teardown(allocID string) error
 }
@@ -39,7 +39,7 @@ func (ar *AllocRunner) setupNetwork() {
 		ports = append(ports, bridgenet.PortMap{Label: p.Label, HostPort: p.Value, TaskPort: p.To})
 	}
 	ar.mu.Unlock()
-	an, err := ar.netMgr.Setup(ar.id, ports, ar.netHostname)
+	an, err := ar.netMgr.Setup(ar.id, bridgenet.Request{Ports: ports, Hostname: ar.netHostname, Sandboxed: ar.netSandboxed})
 	if err != nil {
 		ar.logger.Error("bridge network setup failed", "error", err)
 		ar.network.Err = err

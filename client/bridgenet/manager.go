@@ -30,7 +30,32 @@ type Config struct {
 	HostIP string
 	// NetnsPrefix names each allocation's namespace: prefix + alloc ID.
 	NetnsPrefix string
-	Logger      hclog.Logger
+	// DisableNAT leaves out the outbound NAT (nat.go): the allocations
+	// then reach the host and each other, not other networks.
+	DisableNAT bool
+	// Sandbox holds the namespace of allocations with docker tasks (nil:
+	// such allocations fail with the reason).
+	Sandbox Sandbox
+	Logger  hclog.Logger
+}
+
+// Sandbox runs a process whose network namespace becomes an allocation's:
+// the docker driver's pause container (drivers/docker/pause.go), which the
+// allocation's docker tasks join by container name.
+type Sandbox interface {
+	// Start makes sure the allocation's sandbox runs and returns its PID.
+	Start(allocID, hostname string) (int, error)
+	// Remove stops it; a missing one is no error.
+	Remove(allocID string) error
+}
+
+// Request is what one allocation's network needs.
+type Request struct {
+	Ports    []PortMap
+	Hostname string
+	// Sandboxed puts the namespace in a Sandbox process (the group has
+	// docker tasks) instead of a namespace file of its own.
+	Sandboxed bool
 }
 
 // PortMap maps one host port to a port inside the allocation.
@@ -59,8 +84,8 @@ type Manager struct {
 
 	mu         sync.Mutex
 	bridgeDone bool
-	// fwds are the running forwarders of each allocation.
-	fwds map[string][]*forwarder
+	// fwds are the running forwarders (TCP and UDP) of each allocation.
+	fwds map[string][]portForwarder
 }
 
 // New loads the address book; the kernel is touched only by Setup.
@@ -88,7 +113,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{cfg: cfg, ipam: ipam, logger: cfg.Logger.Named("bridge"), fwds: map[string][]*forwarder{}}, nil
+	return &Manager{cfg: cfg, ipam: ipam, logger: cfg.Logger.Named("bridge"), fwds: map[string][]portForwarder{}}, nil
 }
 
 // NetNSPath is where the allocation's namespace file is.
@@ -103,12 +128,20 @@ func (m *Manager) utsPath(allocID string) string {
 // Setup gives the allocation its namespace, veth and address, and starts
 // its port forwarders. It is idempotent: a restarted agent calls it again
 // for a running allocation and re-attaches (same address, same namespace).
-func (m *Manager) Setup(allocID string, ports []PortMap, hostname string) (*AllocNet, error) {
+func (m *Manager) Setup(allocID string, req Request) (*AllocNet, error) {
+	ports, hostname := req.Ports, req.Hostname
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.bridgeDone {
 		if err := ensureBridge(m.cfg.BridgeName, m.ipam.Gateway(), m.ipam.Prefix()); err != nil {
 			return nil, fmt.Errorf("setting up bridge %s: %w", m.cfg.BridgeName, err)
+		}
+		if !m.cfg.DisableNAT {
+			// Without NAT the tasks still run and reach the host: a
+			// warning, not a failed allocation.
+			if err := ensureNAT(m.cfg.BridgeName, m.ipam.Prefix()); err != nil {
+				m.logger.Warn("no outbound NAT for the bridge: its allocations reach only the host and each other", "bridge", m.cfg.BridgeName, "error", err)
+			}
 		}
 		m.bridgeDone = true
 	}
@@ -117,6 +150,12 @@ func (m *Manager) Setup(allocID string, ports []PortMap, hostname string) (*Allo
 		return nil, err
 	}
 	an := &AllocNet{NetNSPath: m.NetNSPath(allocID), IP: ip, Gateway: m.ipam.Gateway()}
+	if req.Sandboxed {
+		if err := m.sandboxNS(allocID, hostname, an.NetNSPath); err != nil {
+			m.teardownLocked(allocID)
+			return nil, err
+		}
+	}
 	if err := setupAllocNS(an, m.cfg.BridgeName, vethName(allocID), m.ipam.Prefix().Bits()); err != nil {
 		m.teardownLocked(allocID)
 		return nil, fmt.Errorf("setting up the allocation's network namespace: %w", err)
@@ -152,8 +191,30 @@ func (m *Manager) startForwarders(allocID string, ip netip.Addr, ports []PortMap
 			return fmt.Errorf("port %q: mapping host port %d to %s: %w", p.Label, p.HostPort, target, err)
 		}
 		m.fwds[allocID] = append(m.fwds[allocID], f)
+		// A port maps UDP too, as Nomad's do. The scheduler reserves port
+		// numbers, not protocols, so a host UDP socket already on that
+		// number is not this allocation's fault: TCP keeps working and the
+		// log says why UDP does not.
+		u, err := startUDPForwarder(m.cfg.HostIP, p.HostPort, target, m.logger)
+		if err != nil {
+			m.logger.Warn("cannot map the port for UDP; TCP only", "alloc_id", allocID, "port", p.Label, "host_port", p.HostPort, "error", err)
+			continue
+		}
+		m.fwds[allocID] = append(m.fwds[allocID], u)
 	}
 	return nil
+}
+
+// portForwarder is a running TCP or UDP port mapping.
+type portForwarder interface{ close() }
+
+// RemoveBridge deletes the bridge and its NAT rules (tests; an operator's
+// clean-up). Allocations still on it lose their network.
+func (m *Manager) RemoveBridge() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bridgeDone = false
+	return errors.Join(removeNAT(m.cfg.BridgeName, m.ipam.Prefix()), DeleteBridge(m.cfg.BridgeName))
 }
 
 // Detach stops the allocation's forwarders only (agent shutdown): the
@@ -179,9 +240,48 @@ func (m *Manager) Teardown(allocID string) error {
 	return m.teardownLocked(allocID)
 }
 
+// sandboxNS starts the allocation's sandbox and binds its network
+// namespace at path, replacing a stale binding (a sandbox that was started
+// again has a new namespace, and the old one's wiring goes with it).
+func (m *Manager) sandboxNS(allocID, hostname, path string) error {
+	if m.cfg.Sandbox == nil {
+		return errors.New("docker tasks in network mode \"bridge\" need Docker on this client")
+	}
+	pid, err := m.cfg.Sandbox.Start(allocID, hostname)
+	if err != nil {
+		return fmt.Errorf("starting the allocation's network holder: %w", err)
+	}
+	proc := fmt.Sprintf("/proc/%d/ns/net", pid)
+	if sameFile(proc, path) {
+		return nil
+	}
+	if err := deleteNS(path); err != nil {
+		return fmt.Errorf("removing a stale namespace binding: %w", err)
+	}
+	if err := deleteLink(vethName(allocID)); err != nil {
+		return fmt.Errorf("removing a stale veth: %w", err)
+	}
+	return bindNS(proc, path)
+}
+
+// sameFile tells whether a and b are the same namespace (device and inode).
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
 func (m *Manager) teardownLocked(allocID string) error {
 	m.stopForwarders(allocID)
 	var errs []error
+	if m.cfg.Sandbox != nil {
+		if err := m.cfg.Sandbox.Remove(allocID); err != nil {
+			errs = append(errs, fmt.Errorf("removing the allocation's network holder: %w", err))
+		}
+	}
 	if err := deleteLink(vethName(allocID)); err != nil {
 		errs = append(errs, fmt.Errorf("deleting veth: %w", err))
 	}

@@ -76,10 +76,10 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = DeleteBridge(bridge) })
+	t.Cleanup(func() { _ = m.RemoveBridge() })
 	allocID := "0123abcd-0000-4000-8000-" + strconv.Itoa(os.Getpid())
 	hostPort := freePort(t)
-	an, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}, "amtest-host")
+	an, err := m.Setup(allocID, Request{Ports: []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}, Hostname: "amtest-host"})
 	if err != nil {
 		t.Fatalf("setup: %v", err)
 	}
@@ -127,7 +127,7 @@ func TestBridgeSetupForwardTeardown(t *testing.T) {
 
 	// Setup again (a restarted agent re-attaching) keeps address and wiring.
 	m.Detach(allocID)
-	an2, err := m.Setup(allocID, []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}, "")
+	an2, err := m.Setup(allocID, Request{Ports: []PortMap{{Label: "http", HostPort: hostPort, TaskPort: 8080}}})
 	if err != nil || an2.IP != an.IP {
 		t.Fatalf("re-attach = %v (%v), want %s", an2, err, an.IP)
 	}
@@ -166,10 +166,10 @@ func TestBridgeSweepRemovesUnknownAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = DeleteBridge(bridge) })
+	t.Cleanup(func() { _ = m.RemoveBridge() })
 	keep, gone := "aaaa1111-keep-"+strconv.Itoa(os.Getpid()), "bbbb2222-gone-"+strconv.Itoa(os.Getpid())
 	for _, id := range []string{keep, gone} {
-		if _, err := m.Setup(id, nil, ""); err != nil {
+		if _, err := m.Setup(id, Request{}); err != nil {
 			t.Fatalf("setup %s: %v", id, err)
 		}
 		t.Cleanup(func() { _ = m.Teardown(id) })

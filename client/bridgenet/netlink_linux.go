@@ -170,6 +170,24 @@ func deleteLink(name string) error {
 	return netlink.LinkDel(link)
 }
 
+// bindNS makes the namespace file proc (another process's) reachable at
+// path, as `ip netns attach` does.
+func bindNS(proc, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+	if err != nil {
+		return fmt.Errorf("creating namespace file %s: %w", path, err)
+	}
+	f.Close()
+	if err := unix.Mount(proc, path, "none", unix.MS_BIND, ""); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("binding %s at %s: %w", proc, path, err)
+	}
+	return nil
+}
+
 // unmountNS detaches the namespace's bind mount.
 func unmountNS(path string) error {
 	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {

@@ -13,6 +13,7 @@ func ensureBridge(string, netip.Addr, netip.Prefix) error { return errNotLinux }
 func setupAllocNS(*AllocNet, string, string, int) error   { return errNotLinux }
 func deleteLink(string) error                             { return nil }
 func unmountNS(string) error                              { return nil }
+func bindNS(string, string) error                         { return errNotLinux }
 
 // DeleteBridge removes the bridge.
 func DeleteBridge(string) error { return nil }

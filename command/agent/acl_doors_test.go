@@ -88,7 +88,8 @@ type doorSample struct {
 // see (its own namespace, policy, roles) instead of a 403: "lists are
 // filtered, not refused". They must not show anything of prod.
 var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true,
-	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true}
+	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true,
+	"/v1/mesh/intentions?namespace=*": true, "/v1/mesh/splits?namespace=*": true}
 
 // anyTokenDoors answer any valid token: what they show is public to the
 // cluster's members (the mesh CA's root certificates, which every proxy
@@ -139,6 +140,14 @@ func TestHTTPDoors(t *testing.T) {
 	decodeJSON(t, c.must("PUT", "/v1/acl/token", mgmt, `{"name":"victim","policies":["other-write"]}`), &tokOut)
 
 	login := loginDoorFixtures(t, c, mgmt)
+	// The mesh's policy (http_mesh_policy.go): an intention and a split in prod.
+	intentionBody := `{"source_name":"web","destination_name":"api","action":"allow"}`
+	splitBody := `{"service":"api","subsets":[{"name":"v1","tags":["v1"],"weight":100}]}`
+	var intentionOut struct {
+		ID string `json:"id"`
+	}
+	decodeJSON(t, c.must("POST", "/v1/mesh/intentions?namespace=prod", mgmt, intentionBody), &intentionOut)
+	c.must("POST", "/v1/mesh/splits?namespace=prod", mgmt, splitBody)
 
 	ns := "?namespace=prod"
 	depID := structs.DeploymentID("prod", "web", 1, 1) // need not exist: the door comes first
@@ -241,6 +250,14 @@ func TestHTTPDoors(t *testing.T) {
 		// token (anyTokenDoors), rotation is operator write.
 		"/v1/mesh/ca/roots":  {{"GET", "/v1/mesh/ca/roots", ""}},
 		"/v1/mesh/ca/rotate": {{"POST", "/v1/mesh/ca/rotate", ""}, {"PUT", "/v1/mesh/ca/rotate", ""}},
+		"/v1/mesh/intentions": {{"GET", "/v1/mesh/intentions" + ns, ""}, {"GET", "/v1/mesh/intentions?namespace=*", ""},
+			{"POST", "/v1/mesh/intentions" + ns, intentionBody}, {"PUT", "/v1/mesh/intentions" + ns, intentionBody}},
+		"/v1/mesh/intentions/check": {{"GET", "/v1/mesh/intentions/check?source=prod/web&destination=prod/api", ""}},
+		"/v1/mesh/intention/{id}": {{"GET", "/v1/mesh/intention/" + intentionOut.ID + ns, ""},
+			{"DELETE", "/v1/mesh/intention/" + intentionOut.ID, ""}},
+		"/v1/mesh/splits": {{"GET", "/v1/mesh/splits" + ns, ""}, {"GET", "/v1/mesh/splits?namespace=*", ""},
+			{"POST", "/v1/mesh/splits" + ns, splitBody}, {"PUT", "/v1/mesh/splits" + ns, splitBody}},
+		"/v1/mesh/split/{ns}/{service}": {{"GET", "/v1/mesh/split/prod/api", ""}, {"DELETE", "/v1/mesh/split/prod/api", ""}},
 		// App Mesh's API (http_appmesh_*.go): applications live in the
 		// default namespace, where the other token has no rights. Login,
 		// auth and logoff are public doors (TestAppMeshLogin).
@@ -333,7 +350,7 @@ func writeIndexes(st *state.StateStore) string {
 	}
 	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap,
 		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules, state.TableServices,
-		state.TableMeshCARoots} {
+		state.TableMeshIntentions, state.TableMeshSplits, state.TableMeshCARoots} {
 		idx, _ := st.Index(tbl)
 		fmt.Fprintf(&b, "%s=%d ", tbl, idx)
 	}

@@ -210,6 +210,7 @@ func (a *Agent) startClient() error {
 		GC:                  cfg.Client.gcConfig(),
 		BridgeName:          cfg.Client.BridgeNetworkName,
 		BridgeSubnet:        cfg.Client.BridgeNetworkSubnet,
+		BridgeNoNAT:         cfg.Client.BridgeNetworkNAT != nil && !*cfg.Client.BridgeNetworkNAT,
 	})
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)

@@ -141,6 +141,9 @@ type ClientConfig struct {
 	// "bridge" (defaults appmesh0 and 172.26.64.0/20; see job-spec.md).
 	BridgeNetworkName   string `hcl:"bridge_network_name,optional"`
 	BridgeNetworkSubnet string `hcl:"bridge_network_subnet,optional"`
+	// BridgeNetworkNAT masquerades the bridge's outbound traffic (default
+	// true; needs the iptables command).
+	BridgeNetworkNAT *bool `hcl:"bridge_network_nat,optional"`
 }
 
 // DefaultConfig is what an agent runs with before the file and flags.

@@ -42,6 +42,14 @@ var writeBodies = []struct {
 	{"PUT /v1/node/<id>/drain", func(b []byte) error { return decodeInto(b, &nodeDrainBody{}) }},
 	{"PUT /v1/node/<id>/eligibility", func(b []byte) error { return decodeInto(b, &nodeEligibilityBody{}) }},
 	{"POST /v1/client/allocation/<id>/exec", func(b []byte) error { return decodeInto(b, &AllocExecRequest{}) }},
+	{"POST /v1/mesh/intentions", func(b []byte) error { return decodeInto(b, &structs.Intention{}) }},
+	{"POST /v1/mesh/splits", func(b []byte) error {
+		var sp structs.MeshSplit
+		if err := decodeInto(b, &sp); err != nil {
+			return err
+		}
+		return sp.Validate()
+	}},
 }
 
 func decodeInto(body []byte, v any) error {
@@ -87,6 +95,8 @@ func FuzzWriteRouteBodies(f *testing.F) {
 	f.Add(uint8(1), []byte(`{"ID": "x", "TaskGroups": [{"Name": "g", "Scaling": {"Max": 2}, "Services": [{"Checks": [null]}]}]}`))
 	f.Add(uint8(2), []byte(`{"Count": 3, "Target": {"Group": "g"}}`))
 	f.Add(uint8(0), []byte(`{"job": {"id": "x", "update": {}, "groups": [{"networks": [{}], "services": [null]}]}}`))
+	f.Add(uint8(15), []byte(`{"source_name": "web", "destination_name": "api", "action": "deny"}`))
+	f.Add(uint8(16), []byte(`{"service": "api", "subsets": [null, {"name": "v1", "weight": 100, "job_version": 3}], "routes": [null, {"subset": "v1", "timeout": "3s"}]}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		wb := writeBodies[int(which)%len(writeBodies)]
 		err := wb.check(body)

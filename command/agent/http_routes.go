@@ -57,6 +57,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerNamespaceRoutes()
 	s.registerServiceRoutes()
 	s.registerMeshCARoutes()
+	s.registerMeshPolicyRoutes()
 	s.registerObservabilityRoutes()
 	s.registerAppMeshRoutes()
 	s.registerUIRoutes()

@@ -48,6 +48,15 @@ func createOptions(cfg *drivers.TaskConfig, tc *taskConfig) (client.ContainerCre
 	if err := checkVolumes(tc.Volumes); err != nil {
 		return client.ContainerCreateOptions{}, err
 	}
+	if cfg.NetNSPath != "" {
+		// Network mode "bridge": the allocation's namespace is its pause
+		// container's, and the client maps the group's ports to it.
+		if len(tc.Ports) > 0 {
+			return client.ContainerCreateOptions{}, fmt.Errorf("config: ports: in network mode \"bridge\" the group's network block maps the ports; remove config.ports")
+		}
+		hc.NetworkMode = container.NetworkMode("container:" + PauseContainerName(cfg.AllocID))
+		return client.ContainerCreateOptions{Config: cc, HostConfig: hc, Name: ContainerName(cfg)}, nil
+	}
 	exposed, bindings, err := portBindings(cfg.Ports, cfg.PortsTo, tc)
 	if err != nil {
 		return client.ContainerCreateOptions{}, err

@@ -1,9 +1,12 @@
 package docker
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/moby/moby/api/types/network"
+
+	"github.com/appmesh/appmesh/drivers"
 )
 
 // A network port's `to` is the container port, as in Nomad; port_map
@@ -23,5 +26,30 @@ func TestPortBindingsUseTo(t *testing.T) {
 	tc.Ports = []string{"nope"}
 	if _, _, err := portBindings(map[string]int{"db": 1}, nil, tc); err == nil {
 		t.Error("an unknown label must be refused")
+	}
+}
+
+// In network mode "bridge" the container joins the allocation's pause
+// container and publishes nothing itself; config.ports is refused there.
+func TestBridgeModeJoinsPauseContainer(t *testing.T) {
+	cfg := &drivers.TaskConfig{ID: "a/t", AllocID: "alloc-1", NetNSPath: "/var/run/netns/appmesh-alloc-1",
+		Config: map[string]any{"image": "busybox:1"}, Ports: map[string]int{"http": 23456}}
+	tc, err := parseConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := createOptions(cfg, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(opts.HostConfig.NetworkMode); got != "container:appmesh-pause-alloc-1" {
+		t.Fatalf("network mode = %q, want the pause container's", got)
+	}
+	if len(opts.HostConfig.PortBindings) != 0 {
+		t.Fatalf("port bindings %v in bridge mode, want none", opts.HostConfig.PortBindings)
+	}
+	tc.Ports = []string{"http"}
+	if _, err := createOptions(cfg, tc); err == nil || !strings.Contains(err.Error(), "remove config.ports") {
+		t.Fatalf("config.ports in bridge mode: err = %v", err)
 	}
 }

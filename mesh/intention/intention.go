@@ -38,6 +38,10 @@ func Precedence(in *structs.Intention) int {
 		precision(in.SourceNamespace, in.SourceName) + 1
 }
 
+// MaxDescription bounds an intention's description: every proxy holds
+// every intention into its namespace.
+const MaxDescription = 1024
+
 // Validate checks one intention as a user wrote it.
 func Validate(in *structs.Intention) error {
 	v := &structs.ValidationError{}
@@ -47,10 +51,17 @@ func Validate(in *structs.Intention) error {
 			v.Add(what, "namespace and name are required (use %q for any)", structs.MeshWildcard)
 		case ns == structs.MeshWildcard && name != structs.MeshWildcard:
 			v.Add(what, "%s/%s: a wildcard namespace needs a wildcard name", ns, name)
+		case ns != structs.MeshWildcard && !structs.ValidMeshNamespace(ns):
+			v.Add(what, "namespace %q is invalid: use 1 to 128 letters, digits, '-' or '_'", ns)
+		case name != structs.MeshWildcard && !structs.ValidMeshServiceName(name):
+			v.Add(what, "service name %q is invalid: use letters, digits and '-' (a DNS label), or %q for any", name, structs.MeshWildcard)
 		}
 	}
 	side("source", in.SourceNamespace, in.SourceName)
 	side("destination", in.DestinationNamespace, in.DestinationName)
+	if len(in.Description) > MaxDescription {
+		v.Add("description", "%d bytes is too long (limit %d)", len(in.Description), MaxDescription)
+	}
 	if in.Action != structs.IntentionAllow && in.Action != structs.IntentionDeny {
 		v.Add("action", "%q is invalid: use %q or %q", in.Action, structs.IntentionAllow, structs.IntentionDeny)
 	}

@@ -24,6 +24,9 @@ func (tx *WriteTxn) UpsertNamespaces(namespaces []*structs.Namespace) error {
 			continue
 		}
 		checkName(&v, "namespace", ns.Name)
+		if err := structs.ValidateMeshDefaultAction(ns.MeshDefaultAction); err != nil {
+			v.Add("namespace "+ns.Name, "%v", err)
+		}
 	}
 	if err := v.ErrorOrNil(); err != nil {
 		return err
@@ -82,6 +85,9 @@ func (tx *WriteTxn) DeleteNamespaces(names []string) error {
 			return fmt.Errorf("delete namespace %q: %w", name, err)
 		}
 		tx.touchTable(TableNamespaces)
+		if err := tx.deleteMeshPolicyOf(name); err != nil {
+			return err
+		}
 	}
 	return nil
 }
