@@ -85,7 +85,7 @@ func formatMeshRoots(out *structs.MeshCARootsResponse) string {
 	}
 	rows := [][]string{{"ID", "Active", "Not Before", "Not After", "Trusted Until"}}
 	for _, r := range out.Roots {
-		rows = append(rows, []string{r.ID[:min(16, len(r.ID))], fmt.Sprint(r.Active),
+		rows = append(rows, []string{shortRootID(r.ID), fmt.Sprint(r.Active),
 			unix(r.NotBefore), unix(r.NotAfter), unix(r.TrustUntil)})
 	}
 	return "Trust domain: " + out.TrustDomain + "\n\n" + formatTable(rows)
@@ -128,10 +128,14 @@ func (c *MeshCARotateCommand) Run(args []string) int {
 		}
 		return exitOK
 	}
-	c.Ui.Output("New active root: " + out.Root.ID)
+	c.Ui.Output("New active root: " + shortRootID(out.Root.ID))
 	if out.RetiredID != "" {
 		c.Ui.Output(fmt.Sprintf("Retired root %s stays trusted until %s",
-			out.RetiredID, time.Unix(out.TrustUntil, 0).Local().Format(time.RFC3339)))
+			shortRootID(out.RetiredID), time.Unix(out.TrustUntil, 0).Local().Format(time.RFC3339)))
 	}
 	return exitOK
 }
+
+// shortRootID is the first 8 hex digits of a root's ID (its certificate's
+// SHA-256), like the other short IDs the CLI prints; -json has it whole.
+func shortRootID(id string) string { return id[:min(8, len(id))] }

@@ -22,7 +22,7 @@ func TestMeshCAGetAndRotateOnRealAgent(t *testing.T) {
 	})
 	first := roots.Roots[0]
 	code, out, stderr := cmd("mesh", "ca", "get")
-	if code != 0 || !strings.Contains(out, "Trust domain: global.appmesh") || !strings.Contains(out, first.ID[:16]) {
+	if code != 0 || !strings.Contains(out, "Trust domain: global.appmesh") || !strings.Contains(out, first.ID[:8]+" ") {
 		t.Fatalf("mesh ca get: exit %d %q %s", code, out, stderr)
 	}
 	code, out, stderr = cmd("mesh", "ca", "get", "-pem")
@@ -33,7 +33,7 @@ func TestMeshCAGetAndRotateOnRealAgent(t *testing.T) {
 		t.Fatalf("the -pem output is no certificate: %v\n%s", err, out)
 	}
 	code, out, stderr = cmd("mesh", "ca", "rotate")
-	if code != 0 || !strings.Contains(out, "New active root: ") || !strings.Contains(out, "Retired root "+first.ID) {
+	if code != 0 || !strings.Contains(out, "New active root: ") || !strings.Contains(out, "Retired root "+first.ID[:8]+" stays trusted until ") {
 		t.Fatalf("mesh ca rotate: exit %d %q %s", code, out, stderr)
 	}
 	code, out, _ = cmd("mesh", "ca", "get", "-json")
