@@ -47,10 +47,15 @@ func newStatusError(resp *http.Response) *StatusError {
 	e := &StatusError{Code: resp.StatusCode}
 	var payload struct {
 		Error string `json:"error"`
+		// Message: App Mesh's error shape (/appmesh/ routes).
+		Message string `json:"message"`
 	}
-	if json.Unmarshal(body, &payload) == nil && payload.Error != "" {
+	switch {
+	case json.Unmarshal(body, &payload) == nil && payload.Error != "":
 		e.Message = payload.Error
-	} else {
+	case payload.Message != "":
+		e.Message = payload.Message
+	default:
 		e.Message = strings.TrimSpace(string(body))
 	}
 	return e

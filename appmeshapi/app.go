@@ -29,6 +29,21 @@ type App struct {
 	// Exit is behavior.exit: "standby" (default: run once, stay stopped)
 	// or "restart" (keep it running).
 	Exit string
+	// HealthCheckCmd is health_check_cmd, only read with
+	// ParseOptions.HealthCheckCmd (see there).
+	HealthCheckCmd string
+}
+
+// ParseOptions widens what ParseAppWith accepts beyond the REST API's
+// applications.
+type ParseOptions struct {
+	// HealthCheckCmd accepts health_check_cmd. Only a caller that has
+	// somewhere to run it sets this (a cluster task from Consul KV turns it
+	// into its service's check); the REST API has none yet and refuses it.
+	HealthCheckCmd bool
+	// NameSource names where urlName came from, for the mismatch error
+	// ("the URL" when empty).
+	NameSource string
 }
 
 // Behaviour on exit that appmesh can honour, and what each becomes.
@@ -84,6 +99,11 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // ("" when there is none, for a run); a name in the body must match it.
 // Every key is either honoured, a runtime field, null, or an error.
 func ParseApp(body []byte, urlName string) (*App, error) {
+	return ParseAppWith(body, urlName, ParseOptions{})
+}
+
+// ParseAppWith is ParseApp with the options.
+func ParseAppWith(body []byte, urlName string, opts ParseOptions) (*App, error) {
 	what := "application"
 	if urlName != "" {
 		what = fmt.Sprintf("application %q", urlName)
@@ -107,6 +127,10 @@ func ParseApp(body []byte, urlName string) (*App, error) {
 		switch {
 		case runtimeFields[k]:
 			continue
+		case k == "health_check_cmd" && opts.HealthCheckCmd:
+			if isNull {
+				continue
+			}
 		case unsupported[k] != "":
 			if !isNull && !isEmpty(v) {
 				return nil, fmt.Errorf("%s: field %q: %s", what, k, unsupported[k])
@@ -121,7 +145,7 @@ func ParseApp(body []byte, urlName string) (*App, error) {
 			return nil, fmt.Errorf("%s: field %q: %w", what, k, err)
 		}
 	}
-	return app, app.finish(urlName)
+	return app, app.finish(urlName, opts.NameSource)
 }
 
 // isEmpty reports a value that asks for nothing: false, 0, "", [] or an
@@ -181,6 +205,8 @@ func (a *App) set(k string, v json.RawMessage) error {
 		a.Enabled = s == 1
 	case "behavior":
 		return a.setBehavior(v)
+	case "health_check_cmd":
+		return json.Unmarshal(v, &a.HealthCheckCmd)
 	}
 	return nil
 }
@@ -210,12 +236,15 @@ func (a *App) setBehavior(v json.RawMessage) error {
 	return nil
 }
 
-func (a *App) finish(urlName string) error {
+func (a *App) finish(urlName, nameSource string) error {
 	if a.Name == "" {
 		a.Name = urlName
 	}
+	if nameSource == "" {
+		nameSource = "the URL"
+	}
 	if urlName != "" && a.Name != urlName {
-		return fmt.Errorf("application %q: name %q in the body does not match the URL", urlName, a.Name)
+		return fmt.Errorf("application %q: name %q in the body does not match %s", urlName, a.Name, nameSource)
 	}
 	if a.Name != "" && !validName.MatchString(a.Name) {
 		return fmt.Errorf("application name %q: use up to 128 letters, digits, '.', '_' or '-', starting with a letter or digit", a.Name)

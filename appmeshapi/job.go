@@ -29,10 +29,24 @@ func IsAppJob(j *structs.Job) bool { return j != nil && j.Meta[MetaApp] == "1" }
 
 // ToJob turns an application into the job that runs it on nodeID with
 // driver raw_exec: App Mesh runs its applications on the host, as the
-// daemon's user. standby becomes a batch job that is neither restarted nor
-// rescheduled (it runs once and stays stopped); restart a service job that
-// the client restarts.
+// daemon's user. See BaseJob for the rest.
 func (a *App) ToJob(nodeID string) (*structs.Job, error) {
+	job, err := a.BaseJob("raw_exec")
+	if err != nil {
+		return nil, err
+	}
+	job.Constraints = []*structs.Constraint{{Attribute: "${node.unique.id}", Operator: "=", Value: nodeID}}
+	job.Meta[MetaApp] = "1"
+	return job, nil
+}
+
+// BaseJob is the job of an application before it is placed anywhere: one
+// group of one task run by driver, count 1 (0 when disabled), no
+// constraints, and the meta App Mesh's view reads back (without MetaApp:
+// the caller decides whether /appmesh/ manages it). standby becomes a batch
+// job that is neither restarted nor rescheduled (it runs once and stays
+// stopped); restart a service job that the client restarts.
+func (a *App) BaseJob(driver string) (*structs.Job, error) {
 	argv, err := a.Argv()
 	if err != nil {
 		return nil, err
@@ -45,7 +59,7 @@ func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 	if a.WorkingDir != "" {
 		cfg["work_dir"] = a.WorkingDir
 	}
-	task := &structs.Task{Name: TaskName, Driver: "raw_exec", Config: cfg, Env: a.Env}
+	task := &structs.Task{Name: TaskName, Driver: driver, Config: cfg, Env: a.Env}
 	// A disabled application is a job scaled to zero: it exists and can be
 	// enabled, but nothing is placed. (The servers clear Stop on register.)
 	count := 1
@@ -62,10 +76,9 @@ func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 	}
 	return &structs.Job{
 		ID: a.Name, Name: a.Name, Type: jobType,
-		Constraints: []*structs.Constraint{{Attribute: "${node.unique.id}", Operator: "=", Value: nodeID}},
-		Groups:      []*structs.TaskGroup{grp},
+		Groups: []*structs.TaskGroup{grp},
 		Meta: map[string]string{
-			MetaApp: "1", MetaCommand: a.Command, MetaShell: strconv.FormatBool(a.Shell),
+			MetaCommand: a.Command, MetaShell: strconv.FormatBool(a.Shell),
 			MetaDescription: a.Description, MetaExit: a.Exit,
 		},
 	}, nil

@@ -109,6 +109,10 @@ type Client struct {
 
 	nodeMu sync.Mutex
 	node   *structs.Node
+	// metaMu orders run-time meta changes (node_meta.go): each is saved
+	// and registered before the next starts, so the servers never get an
+	// older meta last.
+	metaMu sync.Mutex
 
 	// ctx ends the heartbeat and alloc watch loops (owned by wg).
 	ctx    context.Context
@@ -203,6 +207,12 @@ func New(cfg *Config) (*Client, error) {
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	c.node = c.buildNode(host)
+	overrides, err := loadMetaOverrides(cfg.DataDir)
+	if err != nil {
+		c.db.Close()
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	overrides.apply(c.node.Meta) // labels changed at run time (node_meta.go)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.updater = newUpdater(c.logger.Named("updater"), c.sendUpdates)
 	c.setupCatalog()

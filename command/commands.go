@@ -152,12 +152,18 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"namespace info":   func() (cli.Command, error) { return &NamespaceStatusCommand{Meta: meta(), name: "info"}, nil },
 		"namespace delete": func() (cli.Command, error) { return &NamespaceDeleteCommand{Meta: meta()}, nil },
 
+		"connect":       func() (cli.Command, error) { return &ConnectCommand{Meta: meta()}, nil },
+		"connect proxy": func() (cli.Command, error) { return &ConnectProxyCommand{Meta: meta()}, nil },
+
 		"version": func() (cli.Command, error) { return &VersionCommand{Meta: meta()}, nil },
 	}
 	for name, f := range loginCommands(meta) { // user.go
 		cmds[name] = f
 	}
 	for name, f := range serviceCommands(meta) { // service.go
+		cmds[name] = f
+	}
+	for name, f := range hostCommands(meta) { // label.go, host_files.go
 		cmds[name] = f
 	}
 	for name, f := range meshPolicyCommands(meta) { // intention.go, mesh_split.go

@@ -102,9 +102,13 @@ var rpcRules = map[string]rpcRule{
 	// Users and login (login_rules.go). Login and refresh are open: they
 	// prove a password (with lockout) or a refresh token, and the agents
 	// rate-limit them; the JWKS holds public keys only.
-	structs.ACLLoginRPC:             {open: true},
-	structs.ACLLoginRefreshRPC:      {open: true},
-	structs.ACLPublicKeysRPC:        {open: true},
+	structs.ACLLoginRPC:        {open: true},
+	structs.ACLLoginRefreshRPC: {open: true},
+	structs.ACLPublicKeysRPC:   {open: true},
+	// Logout and renew act only on the caller's own login session, which
+	// the endpoint finds from the request's JWT.
+	structs.ACLLogoutRPC:            anyTokenRule,
+	structs.ACLLoginRenewRPC:        anyTokenRule,
 	structs.ACLUpsertUserRPC:        managementRule("create or update users"),
 	structs.ACLDeleteUserRPC:        managementRule("delete users"),
 	structs.ACLListUsersRPC:         managementRule("list users"),

@@ -15,7 +15,17 @@ type ConsulConfig struct {
 	API        *api.Client
 	KVPrefix   string
 	WatchTasks bool
+	// KVFormat is the shape of <kv_prefix>/topology/<node>: KVFormatNative
+	// (the default, "") or KVFormatAppMesh. Task keys are read in either
+	// format whatever it is: each key says which it is in.
+	KVFormat string
 }
+
+// The shapes of the KV keys (the agent's consul { kv_format }).
+const (
+	KVFormatNative  = "native"
+	KVFormatAppMesh = "appmesh"
+)
 
 // consulRetryMax caps the back-off of the leader's Consul loops.
 const consulRetryMax = 30 * time.Second

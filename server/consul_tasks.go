@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -29,7 +28,8 @@ const ConsulTaskDefaultUser = "nobody"
 const consulTaskWait = 5 * time.Minute
 
 // ConsulTask is an application defined as JSON under
-// <kv_prefix>/cluster/tasks/<name> (App Mesh's cluster mode).
+// <kv_prefix>/cluster/tasks/<name> in appmesh's own format. App Mesh's
+// format (with "content") is AppMeshTask; consulTaskJob tells them apart.
 type ConsulTask struct {
 	Replication *int   `json:"replication,omitempty"` // default 1
 	Command     string `json:"command"`
@@ -54,6 +54,7 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 	var index uint64
 	var backoff time.Duration
 	var outage consulOutage
+	statuses := &consulTaskStatuses{kv: kv, prefix: consulTaskStatusPrefix(s.config.Consul.KVPrefix)}
 	for ctx.Err() == nil {
 		opts := (&api.QueryOptions{WaitIndex: index, WaitTime: consulTaskWait}).WithContext(ctx)
 		pairs, meta, err := kv.List(prefix, opts)
@@ -81,7 +82,8 @@ func (s *Server) watchConsulTasks(ctx context.Context) {
 		if err != nil {
 			logger.Warn("cannot read the consul tasks epoch: adding and updating jobs, stopping none this round", "error", err)
 		}
-		s.syncConsulTasks(logger, prefix, pairs, epoch)
+		refused := s.syncConsulTasks(logger, prefix, pairs, epoch)
+		statuses.update(ctx, logger, refused)
 		if trusted {
 			s.stopDeletedConsulJobs(logger, kv, keyNames(prefix, pairs), epoch, meta)
 		}
@@ -99,9 +101,11 @@ func keyNames(prefix string, pairs api.KVPairs) map[string]bool {
 	return want
 }
 
-// syncConsulTasks registers and updates jobs to match the keys; stopping
-// the jobs of deleted keys is stopDeletedConsulJobs's.
-func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs, epoch string) {
+// syncConsulTasks registers and updates jobs to match the keys, and
+// returns why the keys that do not run were refused; stopping the jobs of
+// deleted keys is stopDeletedConsulJobs's.
+func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.KVPairs, epoch string) map[string]*ConsulTaskStatus {
+	refused := map[string]*ConsulTaskStatus{}
 	for _, p := range pairs {
 		name := strings.TrimPrefix(p.Key, prefix)
 		if name == "" || strings.Contains(name, "/") {
@@ -109,8 +113,10 @@ func (s *Server) syncConsulTasks(logger hclog.Logger, prefix string, pairs api.K
 		}
 		if err := s.applyConsulTask(name, p, epoch); err != nil {
 			logger.Error("cannot run task from consul", "key", p.Key, "error", err)
+			refused[name] = &ConsulTaskStatus{Key: p.Key, ModifyIndex: p.ModifyIndex, Error: err.Error()}
 		}
 	}
+	return refused
 }
 
 // applyConsulTask registers the key's job unless it is up to date.
@@ -130,11 +136,16 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair, epoch string) error
 		}
 		return nil
 	}
-	var t ConsulTask
-	if err := json.Unmarshal(p.Value, &t); err != nil {
-		return fmt.Errorf("decode task JSON: %w", err)
+	job, err := consulTaskJob(name, p.Value)
+	if err != nil {
+		if cur != nil && !cur.Stop {
+			// A typo in a key must not take its application down: the job
+			// of the last good value keeps running until the key is fixed
+			// or deleted.
+			return fmt.Errorf("invalid value, keeping the job of its previous value running: %w", err)
+		}
+		return fmt.Errorf("invalid value, nothing runs: %w", err)
 	}
-	job := t.Job(name)
 	if err := checkUnprivileged(job); err != nil {
 		if cur != nil && !cur.Stop {
 			return s.stopRefusedConsulJob(cur, err)
@@ -146,7 +157,7 @@ func (s *Server) applyConsulTask(name string, p *api.KVPair, epoch string) error
 	if err := s.RPC(structs.JobRegisterRPC, &structs.JobRegisterRequest{Job: job}, &reply); err != nil {
 		return fmt.Errorf("register job: %w", err)
 	}
-	s.logger.Named("consul_tasks").Info("registered job from consul", "job", name, "count", job.Groups[0].Count)
+	s.logger.Named("consul_tasks").Info("registered job from consul", "job", name, "count", job.Groups[0].Count, "format", consulTaskFormat(p.Value))
 	return nil
 }
 

@@ -1,12 +1,12 @@
 package server
 
 import (
-	"encoding/json"
 	"testing"
 )
 
 // FuzzConsulTaskJSON feeds arbitrary Consul KV values (and key names) to
-// what the leader does with a task key: decode the task JSON, build its
+// what the leader does with a task key: decode the task JSON (either
+// format), build its
 // job, refuse a privileged one, canonicalize and validate. Whoever can
 // write the KV prefix controls these bytes; none may panic the leader.
 func FuzzConsulTaskJSON(f *testing.F) {
@@ -19,15 +19,17 @@ func FuzzConsulTaskJSON(f *testing.F) {
 		{"", `{}`},
 		{"a/b", `null`},
 		{"x", `[1, 2]`},
+		{"myapp", `{"replication": 2, "port": 6666, "content": {"name": "myapp", "command": "sleep 30"}, "condition": {"arch": "x86_*"}}`},
+		{"myapp", `{"replication": 1, "content": {"name": "myapp"}}`},
+		{"w", `{"replication": 1, "priority": 3, "memoryMB": 8, "content": {"command": "x", "shell": true, "health_check_cmd": "true"}, "condition": {"HOST_NAME": "n?"}}`},
 	} {
 		f.Add(seed.name, []byte(seed.value))
 	}
 	f.Fuzz(func(t *testing.T, name string, value []byte) {
-		var task ConsulTask
-		if err := json.Unmarshal(value, &task); err != nil {
+		job, err := consulTaskJob(name, value)
+		if err != nil {
 			return
 		}
-		job := task.Job(name)
 		if job == nil {
 			t.Fatal("no job built")
 		}

@@ -18,6 +18,8 @@ const (
 const (
 	ACLLoginRPC             = "ACL.Login"
 	ACLLoginRefreshRPC      = "ACL.LoginRefresh"
+	ACLLoginRenewRPC        = "ACL.LoginRenew"
+	ACLLogoutRPC            = "ACL.Logout"
 	ACLPublicKeysRPC        = "ACL.PublicKeys"
 	ACLUpsertUserRPC        = "ACL.UpsertUser"
 	ACLDeleteUserRPC        = "ACL.DeleteUser"
@@ -269,6 +271,12 @@ type ACLLoginRequest struct {
 // refresh token.
 type ACLLoginRefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
+	WriteRequest
+}
+
+// ACLSessionRequest acts on the login session of the request's own JWT
+// (AuthToken): log out of it, or renew it.
+type ACLSessionRequest struct {
 	WriteRequest
 }
 

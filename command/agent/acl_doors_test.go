@@ -89,7 +89,8 @@ type doorSample struct {
 // filtered, not refused". They must not show anything of prod.
 var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": true, "/v1/namespaces": true,
 	"/v1/jobs?namespace=*": true, "/v1/services?namespace=*": true,
-	"/v1/mesh/intentions?namespace=*": true, "/v1/mesh/splits?namespace=*": true}
+	"/v1/mesh/intentions?namespace=*": true, "/v1/mesh/splits?namespace=*": true,
+	"/appmesh/roles": true, "/appmesh/permissions": true, "/appmesh/user/groups": true, "/appmesh/user/permissions": true}
 
 // anyTokenDoors answer any valid token: what they show is public to the
 // cluster's members (the mesh CA's root certificates, which every proxy
@@ -269,6 +270,25 @@ func TestHTTPDoors(t *testing.T) {
 		"/appmesh/app/{name}/disable": {{"POST", "/appmesh/app/amx/disable", ""}},
 		"/appmesh/app/{name}/health":  {{"GET", "/appmesh/app/amx/health", ""}},
 		"/appmesh/app/{name}/output":  {{"GET", "/appmesh/app/amx/output", ""}},
+		// Renew, totp/secret|setup|validate act on the caller's own login
+		// and are public doors (TestAppMeshTokenTOTP).
+		"/appmesh/totp/{user}/disable": {{"POST", "/appmesh/totp/dora/disable", ""}},
+		"/appmesh/labels":              {{"GET", "/appmesh/labels", ""}, {"POST", "/appmesh/labels", `{"zone":"a"}`}},
+		"/appmesh/config":              {{"GET", "/appmesh/config", ""}, {"POST", "/appmesh/config", `{"BaseConfig":{"LogLevel":"ERROR"}}`}},
+		"/appmesh/resources":           {{"GET", "/appmesh/resources", ""}},
+		"/appmesh/metrics":             {{"GET", "/appmesh/metrics", ""}},
+		"/appmesh/file/download":       {{"GET", "/appmesh/file/download", ""}},
+		"/appmesh/file/upload":         {{"POST", "/appmesh/file/upload", `{}`}},
+		"/appmesh/users":               {{"GET", "/appmesh/users", ""}},
+		"/appmesh/user/{name}": {{"GET", "/appmesh/user/dora", ""}, {"GET", "/appmesh/user/permissions", ""}, {"GET", "/appmesh/user/groups", ""},
+			{"PUT", "/appmesh/user/dora", `{"type":"management"}`}, {"DELETE", "/appmesh/user/dora", ""}},
+		"/appmesh/user/{name}/passwd": {{"POST", "/appmesh/user/dora/passwd", `{"new_password":"YW5vdGhlciBsb25nIG9uZSBoZXJl"}`}},
+		"/appmesh/user/{name}/lock":   {{"POST", "/appmesh/user/dora/lock", ""}},
+		"/appmesh/user/{name}/unlock": {{"POST", "/appmesh/user/dora/unlock", ""}},
+		"/appmesh/roles":              {{"GET", "/appmesh/roles", ""}},
+		"/appmesh/role/{name}":        {{"POST", "/appmesh/role/amr", `["app-view"]`}, {"DELETE", "/appmesh/role/ops", ""}},
+		"/appmesh/permissions":        {{"GET", "/appmesh/permissions", ""}},
+		"/appmesh/label/{name}":       {{"PUT", "/appmesh/label/zone?value=a", ""}, {"DELETE", "/appmesh/label/zone", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

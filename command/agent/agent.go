@@ -92,7 +92,7 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 		ln.Close()
 		return nil, err
 	}
-	a.http = NewHTTPServer(logger.Named("http"), a, ln, WithHTTPConfig(cfg.HTTP, cfg.Name))
+	a.http = NewHTTPServer(logger.Named("http"), a, ln, WithHTTPConfig(cfg.HTTP, cfg.Name), WithAppMeshFiles(a.amFileBaseDir()))
 	if err := a.startConsulAdvertise(); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,8 @@ type Config struct {
 	TLS *TLSConfig `hcl:"tls,block"`
 	// Audit records every write request (config_audit.go); nil: off.
 	Audit *AuditConfig `hcl:"audit,block"`
+	// AppMesh tunes App Mesh's REST API (config_appmesh.go).
+	AppMesh *AppMeshConfig `hcl:"appmesh_api,block"`
 
 	// DevMode is set by -dev only: server and client in one process with
 	// in-memory state on 127.0.0.1.
@@ -255,12 +257,18 @@ func (c *Config) Validate() error {
 	problems = append(problems, hostVolumeProblems(c.Client)...)
 	problems = append(problems, c.TLS.problems(c.Server.Enabled)...)
 	problems = append(problems, gossipKeyProblems(c.Server.Encrypt)...)
+	if err := c.AppMesh.validate(); err != nil {
+		return err
+	}
 	if err := c.Audit.validate(); err != nil {
 		return err
 	}
 	if c.Consul.On() {
 		c.Consul.canonicalize()
 		if _, _, err := c.Consul.durations(); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if err := c.Consul.checkKVFormat(); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}

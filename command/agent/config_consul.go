@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/appmesh/appmesh/server"
 )
 
 // ConsulConfig is the agent's `consul` block (website/consul.md):
@@ -14,6 +16,7 @@ import (
 //	  kv_prefix      = "appmesh"
 //	  auto_advertise = true              # register appmesh-server/-client
 //	  watch_tasks    = false             # jobs from <kv_prefix>/cluster/tasks/
+//	  kv_format      = "native"          # or "appmesh": App Mesh's topology keys
 //	}
 type ConsulConfig struct {
 	// Enabled turns the integration on; a consul block without
@@ -35,6 +38,10 @@ type ConsulConfig struct {
 	// WatchTasks (leader only) runs the jobs defined as JSON under
 	// <kv_prefix>/cluster/tasks/.
 	WatchTasks bool `hcl:"watch_tasks,optional"`
+	// KVFormat is the shape of the topology keys the leader writes:
+	// "native" (default) or "appmesh" (App Mesh's list). Task keys are
+	// read in both formats either way.
+	KVFormat string `hcl:"kv_format,optional"`
 	// ReconcileInterval is how often registrations are checked against the
 	// Consul agent (default 30s).
 	ReconcileInterval string `hcl:"reconcile_interval,optional"`
@@ -74,6 +81,18 @@ func (c *ConsulConfig) canonicalize() {
 		c.KVPrefix = DefaultConsulKVPrefix
 	}
 	c.KVPrefix = strings.Trim(c.KVPrefix, "/")
+	if c.KVFormat == "" {
+		c.KVFormat = server.KVFormatNative
+	}
+}
+
+// checkKVFormat refuses an unknown kv_format.
+func (c *ConsulConfig) checkKVFormat() error {
+	switch c.KVFormat {
+	case server.KVFormatNative, server.KVFormatAppMesh:
+		return nil
+	}
+	return fmt.Errorf("consul: kv_format %q is not %q or %q", c.KVFormat, server.KVFormatNative, server.KVFormatAppMesh)
 }
 
 // durations parses the reconcile interval and the session TTL.

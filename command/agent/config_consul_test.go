@@ -41,6 +41,18 @@ func TestConsulConfigBlock(t *testing.T) {
 	if s := c.String(); strings.Contains(s, "s3cr3t") {
 		t.Fatalf("the token leaks into %q", s)
 	}
+	if c.KVFormat != "native" {
+		t.Fatalf("kv_format defaults to native, got %q", c.KVFormat)
+	}
+	c.KVFormat = "appmesh"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("kv_format appmesh: %v", err)
+	}
+	c.KVFormat = "appmgr"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), `kv_format "appmgr"`) {
+		t.Fatalf("want a kv_format error, got %v", err)
+	}
+	c.KVFormat = "native"
 	c.SessionTTL = "1s"
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "session_ttl") {
 		t.Fatalf("want a session_ttl error, got %v", err)

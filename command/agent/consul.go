@@ -68,7 +68,7 @@ func (a *Agent) consulServer() *server.ConsulConfig {
 		return nil
 	}
 	cc := a.config.Consul
-	return &server.ConsulConfig{API: a.consul.api, KVPrefix: cc.KVPrefix, WatchTasks: cc.WatchTasks}
+	return &server.ConsulConfig{API: a.consul.api, KVPrefix: cc.KVPrefix, WatchTasks: cc.WatchTasks, KVFormat: cc.KVFormat}
 }
 
 // startConsulAdvertise registers the agent's own services and starts the

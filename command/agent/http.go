@@ -47,8 +47,16 @@ type HTTPServer struct {
 	// doors records every route's access rule (route()).
 	doors []routeDoor
 	guard *httpGuard // refuses what a web page could send (http_guard.go)
-	srv   *http.Server
-	ln    net.Listener
+	// amChallenges holds App Mesh's pending TOTP challenges
+	// (http_appmesh_totp.go).
+	amChallenges *amChallengeStore
+	// amFileBase is the only directory App Mesh's file API reaches
+	// (http_appmesh_files.go); "" none.
+	amFileBase string
+	// started is when the API was built (App Mesh's appmesh_start_time).
+	started time.Time
+	srv     *http.Server
+	ln      net.Listener
 
 	// baseCtx is the parent of every request's context; Shutdown cancels it
 	// so that followed log streams and other long requests end promptly.
@@ -67,6 +75,7 @@ func NewHTTPServer(logger hclog.Logger, backend Backend, ln net.Listener, opts .
 		logger:  logger,
 		backend: backend,
 		mux:     http.NewServeMux(),
+		started: time.Now(),
 		ln:      ln,
 	}
 	s.guard = newHTTPGuard(logger, nil, "")

@@ -44,3 +44,21 @@ func amSetCookie(w http.ResponseWriter, r *http.Request, token string, exp time.
 	http.SetCookie(w, c)
 	return nil
 }
+
+// amSetCookieRenewed sets the renewed token as the cookie when asked
+// (X-Set-Cookie) or when the request authenticated with the cookie: the
+// old token in it is now revoked, and App Mesh's HTTP SDKs rely on
+// Set-Cookie to update their cookie jar.
+func amSetCookieRenewed(w http.ResponseWriter, r *http.Request, token string, exp time.Time) error {
+	if r.Header.Get("X-Set-Cookie") == "" && amCookieToken(r) != "" && authToken(r) == amCookieToken(r) {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-Set-Cookie", "true")
+	}
+	return amSetCookie(w, r, token, exp)
+}
+
+// amClearCookie expires App Mesh's cookie (logoff).
+func amClearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: amCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+}

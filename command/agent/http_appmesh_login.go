@@ -22,6 +22,12 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	// a 401, as App Mesh answers; any valid token may ask about itself.
 	s.route("/appmesh/auth", map[string]door{post: public(s.amErrors(s.amAuth))})
 	s.route("/appmesh/self/logoff", map[string]door{post: public(s.amErrors(s.amLogoff))})
+	s.registerAppMeshAuthRoutes(lim)
+	s.registerAppMeshLabelRoutes()
+	s.registerAppMeshUserRoutes()
+	s.registerAppMeshFileRoutes()
+	s.registerAppMeshHostRoutes()
+	s.registerAppMeshConfigRoutes()
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
@@ -82,7 +88,8 @@ func (s *HTTPServer) amLogin(w http.ResponseWriter, r *http.Request) (any, error
 	var out structs.ACLLoginResponse
 	if err := s.rpc(r, structs.ACLLoginRPC, &args, &out); err != nil {
 		if strings.Contains(err.Error(), "needs a TOTP code") {
-			return amTOTPChallenge(w), nil
+			// The servers checked the password before asking for a code.
+			return s.amTOTPChallenge(w, user, pass), nil
 		}
 		if statusFor(err) == http.StatusForbidden {
 			// App Mesh answers bad credentials with 401.
@@ -110,15 +117,16 @@ func amLoginHeaders(r *http.Request) error {
 }
 
 // amTOTPChallenge is App Mesh's 428 for a user with TOTP enrolled who sent
-// no X-Totp-Code. appmesh has no /appmesh/totp/validate yet: the client
-// logs in again with X-Totp-Code (App Mesh's SDKs do when given a code).
-func amTOTPChallenge(w http.ResponseWriter) any {
-	now := time.Now()
+// no X-Totp-Code: the challenge is answered at /appmesh/totp/validate on
+// this agent within amChallengeTTL, or by logging in again with
+// X-Totp-Code.
+func (s *HTTPServer) amTOTPChallenge(w http.ResponseWriter, user, pass string) any {
+	id, exp := s.amChallenges.add(user, pass, time.Now())
 	w.Header().Set("WWW-Authenticate", `TOTP realm="appmesh"`)
 	writeJSON(w, http.StatusPreconditionRequired, map[string]any{
-		"totp_challenge": structs.GenerateID(), "status": "TOTP_CHALLENGE_REQUIRED",
-		"algorithm": "SHA1", "digits": 6, "period": 30, "expires": now.Add(time.Minute).Unix(),
-		"message": "this user needs a TOTP code: log in again with the header X-Totp-Code",
+		"totp_challenge": id, "status": "TOTP_CHALLENGE_REQUIRED",
+		"algorithm": "SHA1", "digits": 6, "period": 30, "expires": exp.Unix(),
+		"message": "this user needs a TOTP code: POST /appmesh/totp/validate, or log in again with the header X-Totp-Code",
 	})
 	return nil
 }
@@ -135,14 +143,14 @@ func amTokenResponse(user, token string, exp time.Time) map[string]any {
 // POST /appmesh/auth checks the request's token (Authorization: Bearer)
 // and answers it back with its owner and expiry.
 func (s *HTTPServer) amAuth(w http.ResponseWriter, r *http.Request) (any, error) {
-	if r.Header.Get("X-Permission") != "" {
-		return nil, badRequest("X-Permission: checking one App Mesh permission is not supported yet (see website/appmesh-api.md)")
-	}
 	if v := r.Header.Get("X-Audience"); v != "" && v != amAudience {
 		return nil, badRequest("X-Audience %q: appmesh tokens are only issued for %q", v, amAudience)
 	}
 	tok, err := s.amTokenSelf(r)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.amCheckPermission(r, r.Header.Get("X-Permission")); err != nil {
 		return nil, err
 	}
 	exp := time.Time{}
@@ -171,14 +179,4 @@ func (s *HTTPServer) amTokenSelf(r *http.Request) (*structs.ACLToken, error) {
 		return nil, &httpError{code: http.StatusUnauthorized, msg: "the request carries no valid token"}
 	}
 	return out.Token, nil
-}
-
-// POST /appmesh/self/logoff: appmesh's login JWTs cannot be revoked one by
-// one yet, so logging off is refused rather than pretended.
-func (s *HTTPServer) amLogoff(w http.ResponseWriter, r *http.Request) (any, error) {
-	if _, err := s.amTokenSelf(r); err != nil {
-		return nil, err
-	}
-	return nil, &httpError{code: http.StatusNotImplemented, msg: "logoff is not supported yet: " +
-		"an appmesh login token stays valid until it expires (an operator can lock the user)"}
 }

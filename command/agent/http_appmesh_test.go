@@ -134,8 +134,10 @@ func TestAppMeshLogin(t *testing.T) {
 	if !strings.Contains(r.body, tok.AccessToken) {
 		t.Errorf("auth answer %s does not carry the token", r.body)
 	}
-	c.want(http.StatusBadRequest, "POST", "/appmesh/auth", "", "X-Permission", "app-view")
-	c.want(http.StatusNotImplemented, "POST", "/appmesh/self/logoff", "")
+	c.want(http.StatusOK, "POST", "/appmesh/auth", "", "X-Permission", "app-view")
+	c.want(http.StatusBadRequest, "POST", "/appmesh/auth", "", "X-Permission", "no-such-permission")
+	c.want(http.StatusOK, "POST", "/appmesh/self/logoff", "")
+	c.want(http.StatusUnauthorized, "POST", "/appmesh/auth", "")
 	c.auth = "Bearer not-a-token"
 	c.want(http.StatusUnauthorized, "POST", "/appmesh/auth", "")
 

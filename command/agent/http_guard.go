@@ -137,7 +137,7 @@ func (g *httpGuard) check(r *http.Request) (int, string) {
 	if isWrite(r.Method) {
 		ct := strings.TrimSpace(r.Header.Get("Content-Type"))
 		hasBody := r.ContentLength != 0 // -1: chunked or unknown length
-		if (ct == "" && hasBody) || (ct != "" && !isWriteContentType(ct)) {
+		if (ct == "" && hasBody) || (ct != "" && !isWriteContentType(ct) && !amUploadType(r, ct)) {
 			got := "no Content-Type"
 			if ct != "" {
 				got = fmt.Sprintf("Content-Type %q", ct)
@@ -272,6 +272,17 @@ func isWriteContentType(ct string) bool {
 		return true
 	}
 	return false
+}
+
+// amUploadType lets App Mesh's file upload be what its SDKs send, a
+// multipart form, on that one route. A web page of another site cannot use
+// it: rule 2 above refuses its Origin (browsers send one on every POST,
+// and Sec-Fetch-Site besides), and App Mesh's cookie is SameSite=Strict,
+// so a cross-site form carries no token.
+func amUploadType(r *http.Request, ct string) bool {
+	essence, _, _ := strings.Cut(ct, ";")
+	return r.Method == http.MethodPost && r.URL.Path == "/appmesh/file/upload" &&
+		strings.EqualFold(strings.TrimSpace(essence), "multipart/form-data")
 }
 
 // HTTPServerOption configures an HTTPServer when NewHTTPServer builds it.

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+func cmdServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	delay := fs.Duration("delay", 0, "service time: wait this long before each response")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *delay < 0 {
+		return usageError{"-delay must not be negative"}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	fmt.Fprintf(os.Stderr, "meshbench serve: listening on %s\n", ln.Addr())
+	return serve(ctx, ln, *delay)
+}
+
+// serve answers every connection of ln until ctx ends, then closes the
+// listener and the open connections and waits for their goroutines. A
+// delay makes each request/response take at least that long, like a
+// service that does some work: the load is then no longer bound by the CPU
+// of the machine, and a proxy's loss of throughput shows whether it keeps
+// up rather than how much CPU it takes from the load generator.
+func serve(ctx context.Context, ln net.Listener, delay time.Duration) error {
+	// Our own cancel so that a failing listener also ends the stopper.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+		wg    sync.WaitGroup
+	)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	defer func() { cancel(); <-stopped; wg.Wait() }()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		mu.Lock()
+		conns[c] = struct{}{}
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+				c.Close()
+			}()
+			if err := handle(c, delay); err != nil && !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "meshbench serve: %s: %v\n", c.RemoteAddr(), err)
+			}
+		}()
+	}
+}
+
+// handle speaks the protocol of wire.go on one connection. A client that
+// closes between requests ends it with io.EOF, which is not an error.
+func handle(c net.Conn, delay time.Duration) error {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	h, err := readHello(c)
+	if err != nil {
+		return err
+	}
+	resp := make([]byte, h.RespSize)
+	for i := range resp {
+		resp[i] = byte(i)
+	}
+	if h.Mode == modeBulk {
+		for {
+			if _, err := c.Write(resp); err != nil {
+				return nil // the client closed: the end of a bulk run
+			}
+		}
+	}
+	req := make([]byte, h.ReqSize)
+	for {
+		if _, err := io.ReadFull(c, req); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				return io.EOF
+			}
+			return fmt.Errorf("read request: %w", err)
+		}
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		if _, err := c.Write(resp); err != nil {
+			return fmt.Errorf("write response: %w", err)
+		}
+	}
+}
