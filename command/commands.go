@@ -118,6 +118,10 @@ func Commands(ui cli.Ui) map[string]cli.CommandFactory {
 		"tls cert":        func() (cli.Command, error) { return &TLSCertCommand{Meta: meta()}, nil },
 		"tls cert create": func() (cli.Command, error) { return &TLSCertCreateCommand{Meta: meta()}, nil },
 
+		"mesh ca":        func() (cli.Command, error) { return &MeshCACommand{Meta: meta()}, nil },
+		"mesh ca get":    func() (cli.Command, error) { return &MeshCAGetCommand{Meta: meta()}, nil },
+		"mesh ca rotate": func() (cli.Command, error) { return &MeshCARotateCommand{Meta: meta()}, nil },
+
 		"acl":           func() (cli.Command, error) { return &ACLCommand{Meta: meta()}, nil },
 		"acl bootstrap": func() (cli.Command, error) { return &ACLBootstrapCommand{Meta: meta()}, nil },
 		"acl policy":    func() (cli.Command, error) { return &ACLPolicyCommand{Meta: meta()}, nil },

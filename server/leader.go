@@ -61,6 +61,12 @@ func (s *Server) establishLeadership() error {
 	if err := s.heartbeats.initialize(); err != nil {
 		return err
 	}
+	// The mesh CA's first root is written before leadership counts as
+	// established, so that anyone who sees a leader also sees a root; a
+	// failure here is retried by runMeshCA rather than failing leadership.
+	if err := s.ensureMeshCARoot(time.Now()); err != nil {
+		s.logger.Warn("mesh CA: creating the first root failed; the leader retries", "error", err)
+	}
 	s.goLeader(ctx, s.planApplier)
 	s.goLeader(ctx, s.reapSupersededEvals)
 	s.goLeader(ctx, s.broker.runDelayed)
@@ -73,6 +79,7 @@ func (s *Server) establishLeadership() error {
 	s.goLeader(ctx, s.gcRuns)
 	s.goLeader(ctx, s.reapExpiredLogins) // login_gc.go
 	s.goLeader(ctx, s.runCoreGC)
+	s.goLeader(ctx, s.runMeshCA) // mesh_ca.go
 	for i := 0; i < s.config.NumSchedulers; i++ {
 		w := &worker{srv: s, logger: s.logger.Named("worker").With("worker", i), ctx: ctx}
 		s.goLeader(ctx, func(context.Context) { w.run() })

@@ -76,6 +76,8 @@ type Config struct {
 	JoinToken string
 	// Login tunes users' login tokens and lockouts (login_jwt.go).
 	Login LoginConfig
+	// MeshCA tunes the service mesh's CA (mesh_ca.go).
+	MeshCA MeshCAConfig
 	// TLS, when set, runs mutual TLS on the RPC/Raft port: a server proves
 	// itself by its certificate's name, and JoinToken is not used
 	// (tls_rpc.go).

@@ -85,6 +85,10 @@ type MeshCARoot struct {
 	NotBefore   int64  `json:"not_before"` // unix seconds
 	NotAfter    int64  `json:"not_after"`
 	CreateIndex uint64 `json:"create_index"`
+
+	// TrustUntil, on a root retired by a rotation, is when its last leaf
+	// expires and it stops being trusted (unix seconds; 0 while active).
+	TrustUntil int64 `json:"trust_until,omitempty"`
 }
 
 // MeshCARootsResponse lists the trusted roots.
@@ -101,6 +105,11 @@ type MeshSignLeafRequest struct {
 	// CSRPEM is a PKCS#10 request; the server ignores its subject and sets
 	// the SPIFFE URI SAN itself.
 	CSRPEM string `json:"csr_pem"`
+	// NodeID and SecretID authenticate a client agent (as in
+	// ServiceUpsertRequest); without them the token must have operator
+	// write.
+	NodeID   string `json:"node_id,omitempty"`
+	SecretID string `json:"secret_id,omitempty"`
 	WriteRequest
 }
 

@@ -92,6 +92,11 @@ var filteredLists = map[string]bool{"/v1/acl/policies": true, "/v1/acl/roles": t
 	"/v1/mesh/intentions?namespace=*": true, "/v1/mesh/splits?namespace=*": true,
 	"/appmesh/roles": true, "/appmesh/permissions": true, "/appmesh/user/groups": true, "/appmesh/user/permissions": true}
 
+// anyTokenDoors answer any valid token: what they show is public to the
+// cluster's members (the mesh CA's root certificates, which every proxy
+// needs), but not to anonymous callers.
+var anyTokenDoors = map[string]bool{"/v1/mesh/ca/roots": true}
+
 // TestHTTPDoors walks the router's own route table: every registered
 // method of every route must be refused (403, nothing written) without a
 // token, with an unknown token and with a token of another namespace, and
@@ -242,6 +247,10 @@ func TestHTTPDoors(t *testing.T) {
 		"/v1/services":                     {{"GET", "/v1/services" + ns, ""}, {"GET", "/v1/services?namespace=*", ""}},
 		"/v1/service/{name}":               {{"GET", "/v1/service/api" + ns, ""}},
 		"/v1/service/{name}/{id}":          {{"DELETE", "/v1/service/api/some-id" + ns, ""}},
+		// The mesh CA (http_mesh_ca.go): the roots are public to any valid
+		// token (anyTokenDoors), rotation is operator write.
+		"/v1/mesh/ca/roots":  {{"GET", "/v1/mesh/ca/roots", ""}},
+		"/v1/mesh/ca/rotate": {{"POST", "/v1/mesh/ca/rotate", ""}, {"PUT", "/v1/mesh/ca/rotate", ""}},
 		"/v1/mesh/intentions": {{"GET", "/v1/mesh/intentions" + ns, ""}, {"GET", "/v1/mesh/intentions?namespace=*", ""},
 			{"POST", "/v1/mesh/intentions" + ns, intentionBody}, {"PUT", "/v1/mesh/intentions" + ns, intentionBody}},
 		"/v1/mesh/intentions/check": {{"GET", "/v1/mesh/intentions/check?source=prod/web&destination=prod/api", ""}},
@@ -311,6 +320,12 @@ func TestHTTPDoors(t *testing.T) {
 				before := writeIndexes(st)
 				code, body := c.do(s.method, s.path, tokens[who], s.body)
 				tried++
+				if anyTokenDoors[s.path] && who == "other namespace's token" {
+					if code != http.StatusOK {
+						t.Errorf("%s %s with %s: got %d %s, want 200 (any valid token may read it)", s.method, s.path, who, code, body)
+					}
+					continue
+				}
 				if filteredLists[s.path] && who == "other namespace's token" {
 					if code != http.StatusOK || strings.Contains(body, "prod") || strings.Contains(body, `"ops"`) {
 						t.Errorf("%s %s with %s: got %d %s, want 200 with nothing of prod", s.method, s.path, who, code, body)
@@ -355,7 +370,7 @@ func writeIndexes(st *state.StateStore) string {
 	}
 	for _, tbl := range []string{state.TableACLPolicies, state.TableACLTokens, state.TableACLRoles, state.TableNamespaces, state.TableACLBootstrap,
 		state.TableACLUsers, state.TableACLLoginSessions, state.TableACLSigningKeys, state.TableACLAuthMethods, state.TableACLBindingRules, state.TableServices,
-		state.TableMeshIntentions, state.TableMeshSplits} {
+		state.TableMeshIntentions, state.TableMeshSplits, state.TableMeshCARoots} {
 		idx, _ := st.Index(tbl)
 		fmt.Fprintf(&b, "%s=%d ", tbl, idx)
 	}

@@ -133,6 +133,7 @@ func (a *Agent) startServer() error {
 	}
 	srvCfg.FailoverHeartbeatTTL = cfg.Server.failoverHeartbeatTTL()
 	srvCfg.RaftMultiplier = cfg.Server.RaftMultiplier
+	srvCfg.MeshCA = cfg.Server.meshCAConfig()
 	if !cfg.DevMode {
 		srvCfg.GossipAddr = net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.Gossip))
 		srvCfg.GossipBindAddr = net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.Ports.Gossip))

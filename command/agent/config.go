@@ -79,6 +79,10 @@ type ServerConfig struct {
 	// RaftMultiplier scales Raft's heartbeat, election and leader-lease
 	// timeouts (1 by default; config_raft.go).
 	RaftMultiplier int `hcl:"raft_multiplier,optional"`
+	// The service mesh's CA (config_mesh_ca.go): the trust domain of its
+	// first root and the lifetime of the leaves it signs.
+	MeshTrustDomain string `hcl:"mesh_trust_domain,optional"`
+	MeshLeafTTL     string `hcl:"mesh_leaf_ttl,optional"`
 }
 
 // ACLConfig is the agent's acl block.
@@ -230,6 +234,7 @@ func (c *Config) Validate() error {
 	}
 	problems = append(problems, c.Server.failoverProblems()...)
 	problems = append(problems, c.Server.raftProblems()...)
+	problems = append(problems, c.Server.meshCAProblems()...)
 	if c.AdvertiseAddr != "" && net.ParseIP(c.AdvertiseAddr) == nil {
 		problems = append(problems, fmt.Sprintf("advertise address %q is not an IP address", c.AdvertiseAddr))
 	}

@@ -56,6 +56,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerLoginRoutes()
 	s.registerNamespaceRoutes()
 	s.registerServiceRoutes()
+	s.registerMeshCARoutes()
 	s.registerMeshPolicyRoutes()
 	s.registerObservabilityRoutes()
 	s.registerAppMeshRoutes()

@@ -122,6 +122,7 @@ func stateSchema() *memdb.DBSchema {
 	}}
 	loginTables(s.Tables)
 	serviceTables(s.Tables)
+	meshCATables(s.Tables)
 	meshPolicyTables(s.Tables)
 	return s
 }
