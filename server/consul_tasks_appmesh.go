@@ -131,6 +131,11 @@ func (t *AppMeshTask) Job(name string) (*structs.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("App Mesh task: field \"content\": %w", err)
 	}
+	if app.Task.DockerImage != "" {
+		// Whoever may write the KV prefix gets an unprivileged isolated
+		// task, not the Docker engine.
+		return nil, fmt.Errorf("App Mesh task: field \"content\": field \"docker_image\": docker applications are not supported in cluster tasks (they run with the exec driver as %s)", ConsulTaskDefaultUser)
+	}
 	job, err := app.BaseJob(structs.DriverExec)
 	if err != nil {
 		return nil, fmt.Errorf("App Mesh task: field \"content\": %w", err)
