@@ -69,15 +69,36 @@ func freePorts(t *testing.T, n int) []int {
 			ln.Close()
 		}
 	}()
-	for i := 0; i < n; i++ {
+	for len(ports) < n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatalf("pick a free port: %v", err)
 		}
 		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		if port := ln.Addr().(*net.TCPAddr).Port; takePort(port) {
+			ports = append(ports, port)
+		}
 	}
 	return ports
+}
+
+// handedOut are the ports freePorts gave in this process: an agent
+// prepared earlier may not have bound its ports yet, and the kernel could
+// offer them again.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// takePort claims port unless freePorts handed it out before.
+func takePort(port int) bool {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports[port] {
+		return false
+	}
+	handedOut.ports[port] = true
+	return true
 }
 
 // agentOptions says how to start an agent.

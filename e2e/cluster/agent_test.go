@@ -102,13 +102,33 @@ func freePorts(t *testing.T, n int) []int {
 		}
 		lns = append(lns, ln)
 		port := ln.Addr().(*net.TCPAddr).Port
-		// Gossip also needs the UDP port.
+		// Gossip also needs the UDP port; an agent prepared earlier may
+		// not have bound the ports it was given yet.
 		if u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			u.Close()
-			ports = append(ports, port)
+			if takePort(port) {
+				ports = append(ports, port)
+			}
 		}
 	}
 	return ports
+}
+
+// handedOut are the ports freePorts gave in this process, never given
+// twice (the kernel could offer a port again before its agent binds it).
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+func takePort(port int) bool {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports[port] {
+		return false
+	}
+	handedOut.ports[port] = true
+	return true
 }
 
 // newServer prepares (does not start) a server agent.
