@@ -37,7 +37,7 @@ func TestConnectHCL(t *testing.T) {
 		proxy.Kind != "connect-proxy:web" || proxy.Resources.CPU != 50 || proxy.Env["LOG"] != "debug" {
 		t.Fatalf("injected task: %+v", proxy)
 	}
-	if !reflect.DeepEqual(proxy.Config["args"], []any{"connect", "proxy", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", "web"}) {
+	if !reflect.DeepEqual(proxy.Config["args"], []any{"connect", "proxy", "-agent", "${attr.appmesh.agent_addr}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", "web"}) {
 		t.Fatalf("args: %v", proxy.Config["args"])
 	}
 	if len(g.Network.Ports) != 2 || g.Network.Ports[1].Label != "connect-proxy-web" || g.Network.Ports[1].Static != 0 {

@@ -90,6 +90,9 @@ const (
 	// executable; the injected task's command names it, and the client
 	// resolves it for that task only (client/taskrunner/hook_connect.go).
 	AttrAppmeshBinary = "appmesh.binary"
+	// AttrAppmeshAgentAddr is the node attribute holding the client
+	// agent's HTTP address (host:port), where the proxy reads its config.
+	AttrAppmeshAgentAddr = "appmesh.agent_addr"
 	// ConnectProxyCommand is the injected task's command.
 	ConnectProxyCommand = "${attr." + AttrAppmeshBinary + "}"
 	// DefaultUpstreamBindAddr is where an upstream listens by default.
