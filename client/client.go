@@ -346,12 +346,24 @@ func (c *Client) buildNode(host *fingerprint.Host) *structs.Node {
 		r := *c.cfg.Reserved
 		reserved = &r
 	}
+	attrs := make(map[string]string, len(host.Attributes)+2)
+	for k, v := range host.Attributes {
+		attrs[k] = v
+	}
+	// The servers' injected sidecar proxy task runs this binary and reads
+	// its config from this agent (structs.ConnectProxyCommand).
+	if exe, err := os.Executable(); err == nil {
+		attrs[structs.AttrAppmeshBinary] = exe
+	}
+	if c.cfg.HTTPAddr != "" {
+		attrs[structs.AttrAppmeshAgentAddr] = c.cfg.HTTPAddr
+	}
 	return &structs.Node{
 		ID:                    c.nodeID,
 		Name:                  name,
 		Datacenter:            dc,
 		HTTPAddr:              c.cfg.HTTPAddr,
-		Attributes:            host.Attributes,
+		Attributes:            attrs,
 		Meta:                  meta,
 		Resources:             host.Resources,
 		Reserved:              reserved,

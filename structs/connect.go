@@ -233,6 +233,9 @@ func validateConnect(v *ValidationError, s *Service) {
 		v.Add("connect", "sidecar_service is required: appmesh has no native Connect integration (connect { native = true })")
 		return
 	}
+	if n := ConnectSidecarName(s.Name); !validServiceName.MatchString(n) {
+		v.Add("connect", "the proxy's catalog name %q is longer than 63 characters: shorten the service's name", n)
+	}
 	if s.Port == "" {
 		v.Add("connect", "the service needs a port (a port label of the group's network block): the proxy forwards to it")
 	}
@@ -333,4 +336,28 @@ func groupHasSidecar(g *TaskGroup, service string) bool {
 		}
 	}
 	return false
+}
+
+// ConnectSidecarServices are the catalog entries of the group's sidecar
+// proxies: "<service>-sidecar-proxy" in the built-in catalog, on the
+// proxy's port, with the sidecar's tags (the service's by default) and a
+// tcp check, so that only a listening proxy is passing.
+func ConnectSidecarServices(g *TaskGroup) []*Service {
+	var out []*Service
+	for _, s := range g.Services {
+		if !s.HasSidecar() {
+			continue
+		}
+		tags := s.Connect.SidecarService.Tags
+		if len(tags) == 0 {
+			tags = s.Tags
+		}
+		out = append(out, &Service{
+			Name: ConnectSidecarName(s.Name), Port: s.ProxyPortLabel(), Provider: ServiceProviderAppmesh,
+			Tags: append([]string(nil), tags...),
+			Checks: []*Check{{Name: "proxy listening", Type: CheckTypeTCP,
+				Interval: Duration(DefaultCheckInterval), Timeout: Duration(DefaultCheckTimeout)}},
+		})
+	}
+	return out
 }

@@ -198,6 +198,9 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Node:          cfg.Node,
 			Identities:    cfg.SignIdentities,
 			Network:       ar.network,
+			// The group's tasks share the network, so each reaches the
+			// proxy's upstream listeners.
+			ConnectUpstreams: group.ConnectUpstreams(),
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
