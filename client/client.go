@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/appmesh/appmesh/client/catalog"
+	"github.com/appmesh/appmesh/client/mesh"
 	"os"
 	"sync"
 	"time"
@@ -82,6 +83,11 @@ type Config struct {
 	// with in the built-in service catalog (the agent's advertise
 	// address); empty: 127.0.0.1.
 	ServiceAddress string
+	// MeshLeaves gives the sidecar proxies their leaf certificates (the
+	// mesh CA's client side); nil: this agent serves no proxy configs.
+	MeshLeaves mesh.LeafSource
+	// MeshTrustDomain overrides structs.MeshTrustDomain("global").
+	MeshTrustDomain string
 	// BridgeName and BridgeSubnet configure network mode "bridge"
 	// (client/bridgenet); empty: appmesh0 and 172.26.64.0/20.
 	BridgeName   string
@@ -104,6 +110,12 @@ type Client struct {
 	updater  *updater
 	// catalog registers services with provider = "appmesh" (catalog.go).
 	catalog *catalog.Registrar
+	// mesh builds the sidecar proxies' configs (mesh_proxy.go), made on
+	// the first request; meshMu guards it.
+	meshMu     sync.Mutex
+	mesh       *mesh.ConfigBuilder
+	meshClosed bool
+	meshTokens *mesh.WorkloadTokens
 
 	nodeMu sync.Mutex
 	node   *structs.Node
@@ -277,6 +289,7 @@ func (c *Client) Shutdown() error {
 			cancel()
 		}
 		c.stopRunners()
+		c.stopMesh()
 		c.catalog.Shutdown()
 		if c.cfg.KillTasksOnShutdown {
 			c.drivers.Shutdown()

@@ -380,3 +380,7 @@ func (ar *AllocRunner) healthDeadlineMissed(desc string) {
 		tr.Emit(taskrunner.TaskEventUnhealthy, desc)
 	}
 }
+
+// Job is the job at the version the allocation runs (never changed by the
+// runner: do not modify it).
+func (ar *AllocRunner) Job() *structs.Job { return ar.job }

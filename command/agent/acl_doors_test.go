@@ -243,6 +243,9 @@ func TestHTTPDoors(t *testing.T) {
 		"/appmesh/app/{name}/disable": {{"POST", "/appmesh/app/amx/disable", ""}},
 		"/appmesh/app/{name}/health":  {{"GET", "/appmesh/app/amx/health", ""}},
 		"/appmesh/app/{name}/output":  {{"GET", "/appmesh/app/amx/output", ""}},
+		// A sidecar proxy's config (http_mesh_proxy.go; TestMeshProxyConfigDoor
+		// tries the proxies' own tokens).
+		structs.MeshProxyConfigPath: {{"GET", structs.MeshProxyConfigPath + "?alloc_id=" + allocID + "&service=web&wait=1s", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

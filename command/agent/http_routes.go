@@ -58,6 +58,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerServiceRoutes()
 	s.registerObservabilityRoutes()
 	s.registerAppMeshRoutes()
+	s.registerMeshProxyRoutes()
 	s.registerUIRoutes()
 	s.mux.HandleFunc("/", s.rootOrNotFound)
 }
