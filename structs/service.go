@@ -120,7 +120,7 @@ func validateCheckNomadFields(v *ValidationError, c *Check) {
 		v.Add("", "on_update %q is invalid: use require_healthy, ignore_warnings or ignore", c.OnUpdate)
 	}
 	if c.Expose {
-		v.Add("", "expose is a Consul Connect feature, which appmesh does not support: remove it")
+		v.Add("", "expose (a check reached through the sidecar proxy) is not supported: remove it and give the check a port of its own")
 	}
 }
 
