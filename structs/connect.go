@@ -323,7 +323,13 @@ func validateGroupConnect(v *ValidationError, g *TaskGroup) {
 		}
 	}
 	for _, t := range g.Tasks {
-		if svc := t.ConnectProxyService(); svc != "" && !groupHasSidecar(g, svc) {
+		svc := t.ConnectProxyService()
+		switch {
+		case svc == "" && t.Kind != "":
+			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q is not one appmesh knows: kind is set by the servers only", t.Kind)
+		case svc != "" && t.Name != ConnectProxyName(svc):
+			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q belongs to the task %q the servers add: remove kind", t.Kind, ConnectProxyName(svc))
+		case svc != "" && !groupHasSidecar(g, svc):
 			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q names service %q, which has no connect.sidecar_service in this group", t.Kind, svc)
 		}
 	}
