@@ -165,7 +165,11 @@ func (b *ConfigBuilder) Get(ctx context.Context, allocID, service string, minInd
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-w.ctx.Done():
-			return nil, fmt.Errorf("proxy config of %q in allocation %s: %w", service, allocID, ErrNotConnect)
+			// Replaced (the allocation moved to another job version) or
+			// reaped (it left the node): ask for the current watch.
+			if w, err = b.watchFor(allocID, service); err != nil {
+				return nil, err
+			}
 		}
 	}
 }
@@ -175,16 +179,24 @@ func (b *ConfigBuilder) watchFor(allocID, service string) (*watch, error) {
 	key := allocID + "/" + service
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if w := b.watches[key]; w != nil && w.ctx.Err() == nil {
-		w.touch()
-		return w, nil
-	}
 	if b.ctx.Err() != nil {
 		return nil, errors.New("mesh config builder is shut down")
 	}
 	alloc, group, ok := b.opts.Allocs.MeshAllocGroup(allocID)
+	old := b.watches[key]
 	if !ok {
+		if old != nil {
+			old.stop()
+			delete(b.watches, key)
+		}
 		return nil, fmt.Errorf("allocation %q is not running on this node: %w", allocID, ErrNotConnect)
+	}
+	if old != nil && old.ctx.Err() == nil && old.alloc.JobVersion == alloc.JobVersion {
+		old.touch()
+		return old, nil
+	}
+	if old != nil {
+		old.stop() // an in-place update to another job version: start over
 	}
 	svc := connectService(group, service)
 	if svc == nil {
@@ -213,7 +225,7 @@ func connectService(g *structs.TaskGroup, name string) *structs.Service {
 }
 
 // reapLoop stops watches nobody asked for in IdleTimeout, and those
-// whose allocation left the node.
+// whose allocation left the node or moved to another job version.
 func (b *ConfigBuilder) reapLoop() {
 	defer b.wg.Done()
 	tick := time.NewTicker(min(b.opts.IdleTimeout/2, time.Minute))
@@ -232,8 +244,9 @@ func (b *ConfigBuilder) reap(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for key, w := range b.watches {
-		_, _, alive := b.opts.Allocs.MeshAllocGroup(w.alloc.ID)
-		if !alive || w.idleSince(now) > b.opts.IdleTimeout || w.ctx.Err() != nil {
+		a, _, alive := b.opts.Allocs.MeshAllocGroup(w.alloc.ID)
+		moved := alive && a.JobVersion != w.alloc.JobVersion // its waiters ask for a new watch
+		if !alive || moved || w.idleSince(now) > b.opts.IdleTimeout || w.ctx.Err() != nil {
 			w.stop()
 			delete(b.watches, key)
 		}

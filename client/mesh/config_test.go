@@ -299,6 +299,33 @@ func TestConfigBuilder(t *testing.T) {
 		}
 	}
 
+	// An in-place update to another job version (here: the upstream moved
+	// to another port) replaces the watch; a blocked request follows it.
+	got := make(chan *structs.MeshProxyConfig, 1)
+	go func(idx uint64) {
+		n, err := b.Get(ctx, web.ID, "web", idx, time.Minute)
+		if err != nil {
+			t.Errorf("after the job version changed: %v", err)
+		}
+		got <- n
+	}(cfg.Index)
+	moved := webJob.Copy()
+	moved.Groups[0].Services[0].Connect.SidecarService.Proxy.Upstreams[0].LocalBindPort = 9191
+	movedAlloc := web.Copy()
+	movedAlloc.JobVersion++
+	allocs.mu.Lock()
+	allocs.allocs[web.ID], allocs.job["web"] = movedAlloc, moved
+	allocs.mu.Unlock()
+	b.reap(time.Now())
+	select {
+	case n := <-got:
+		if n == nil || n.Index <= cfg.Index || n.Upstreams[0].LocalBindAddr != "127.0.0.1:9191" {
+			t.Fatalf("after the job version changed: %+v", n)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the blocked request did not follow the new job version")
+	}
+
 	// Unknown allocations and services without connect are refused.
 	if _, err := b.Get(ctx, apiAllocs[0].ID, "api", 0, time.Second); err == nil {
 		t.Fatalf("an allocation of another node's table was served")
