@@ -367,3 +367,18 @@ func ConnectSidecarServices(g *TaskGroup) []*Service {
 	}
 	return out
 }
+
+// ConnectBlocks maps the group's connect services to their connect blocks
+// (the scheduler replaces allocations when they change); nil without any.
+func (g *TaskGroup) ConnectBlocks() map[string]*ConsulConnect {
+	var out map[string]*ConsulConnect
+	for _, s := range g.Services {
+		if s != nil && s.Connect != nil {
+			if out == nil {
+				out = map[string]*ConsulConnect{}
+			}
+			out[s.Name] = s.Connect
+		}
+	}
+	return out
+}
