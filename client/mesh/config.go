@@ -202,7 +202,7 @@ func (b *ConfigBuilder) watchFor(allocID, service string) (*watch, error) {
 	if svc == nil {
 		return nil, fmt.Errorf("service %q of allocation %s has no connect.sidecar_service: %w", service, allocID, ErrNotConnect)
 	}
-	w := newWatch(b, alloc, svc)
+	w := newWatch(b, alloc, group, svc)
 	if w.baseErr != nil {
 		w.stop()
 		return nil, fmt.Errorf("%w: %w", ErrNotConnect, w.baseErr)

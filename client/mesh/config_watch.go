@@ -55,17 +55,21 @@ type leafState struct {
 	index     uint64
 }
 
-func newWatch(b *ConfigBuilder, alloc *structs.Allocation, svc *structs.Service) *watch {
+func newWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.TaskGroup, svc *structs.Service) *watch {
 	ctx, cancel := context.WithCancel(b.ctx)
 	w := &watch{b: b, alloc: alloc, svc: svc, ctx: ctx, cancel: cancel, lastUsed: time.Now(),
 		logger:  b.logger.With("alloc_id", alloc.ID, "service", svc.Name),
 		changed: make(chan struct{}), errs: map[string]error{}, instances: map[int][]*structs.MeshInstance{}, haveInstances: map[int]bool{}}
-	w.base, w.baseErr = baseConfig(b, alloc, svc)
+	w.base, w.baseErr = baseConfig(b, alloc, group.Network.IsBridge(), svc)
 	return w
 }
 
-// baseConfig fills in the proxy's identity, listeners and upstreams.
-func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, svc *structs.Service) (structs.MeshProxyConfig, error) {
+// baseConfig fills in the proxy's identity, listeners and upstreams. On
+// the node's network the proxy listens on the node's address and the
+// service is on loopback at its host port; in bridge mode both are inside
+// the allocation's namespace, at the ports the host's are mapped to (the
+// node forwards its host port there).
+func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *structs.Service) (structs.MeshProxyConfig, error) {
 	ns := alloc.Namespace
 	if ns == "" {
 		ns = structs.DefaultNamespace
@@ -75,18 +79,22 @@ func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, svc *structs.Servic
 		Namespace: ns, Service: svc.Name, TrustDomain: b.td,
 		SPIFFEID: structs.MeshSPIFFEID(b.td, ns, svc.Name), Protocol: proxy.Protocol(),
 	}
-	inbound, ok := allocPort(alloc, svc.ProxyPortLabel())
+	inbound, ok := allocPort(alloc, svc.ProxyPortLabel(), bridge)
 	if !ok {
 		return c, fmt.Errorf("allocation %s holds no port %q for the proxy", alloc.ID, svc.ProxyPortLabel())
 	}
-	c.InboundAddr = net.JoinHostPort(b.opts.NodeAddr, strconv.Itoa(inbound))
+	listenHost := b.opts.NodeAddr
+	if bridge {
+		listenHost = "0.0.0.0"
+	}
+	c.InboundAddr = net.JoinHostPort(listenHost, strconv.Itoa(inbound))
 	host, port := structs.DefaultUpstreamBindAddr, 0
 	if proxy != nil && proxy.LocalServiceAddress != "" {
 		host = proxy.LocalServiceAddress
 	}
 	if proxy != nil && proxy.LocalServicePort > 0 {
 		port = proxy.LocalServicePort
-	} else if p, ok := allocPort(alloc, svc.Port); ok {
+	} else if p, ok := allocPort(alloc, svc.Port, bridge); ok {
 		port = p
 	} else if n, err := strconv.Atoi(svc.Port); err == nil {
 		port = n
@@ -105,9 +113,15 @@ func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, svc *structs.Servic
 	return c, nil
 }
 
-func allocPort(alloc *structs.Allocation, label string) (int, bool) {
+// allocPort is a port of the allocation as its tasks see it: the host
+// port, or in bridge mode the port it is mapped to (the same number
+// without a "to").
+func allocPort(alloc *structs.Allocation, label string, bridge bool) (int, bool) {
 	for _, p := range alloc.AllocatedPorts {
 		if p.Label == label {
+			if bridge && p.To > 0 {
+				return p.To, true
+			}
 			return p.Value, true
 		}
 	}
