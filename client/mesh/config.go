@@ -98,7 +98,7 @@ type ConfigBuilder struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	watches map[string]*watch // by alloc ID + "/" + service
+	watches map[string]*proxyWatch // by alloc ID + "/" + service
 }
 
 // NewConfigBuilder returns a builder; Shutdown stops it.
@@ -121,7 +121,7 @@ func NewConfigBuilder(opts BuilderOptions) (*ConfigBuilder, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &ConfigBuilder{opts: opts, logger: opts.Logger.Named("mesh_config"), td: td,
-		ctx: ctx, cancel: cancel, watches: map[string]*watch{}}
+		ctx: ctx, cancel: cancel, watches: map[string]*proxyWatch{}}
 	b.wg.Add(1)
 	go b.reapLoop()
 	return b, nil
@@ -175,7 +175,7 @@ func (b *ConfigBuilder) Get(ctx context.Context, allocID, service string, minInd
 }
 
 // watchFor returns the proxy's watch, starting it on first use.
-func (b *ConfigBuilder) watchFor(allocID, service string) (*watch, error) {
+func (b *ConfigBuilder) watchFor(allocID, service string) (*proxyWatch, error) {
 	key := allocID + "/" + service
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -198,11 +198,11 @@ func (b *ConfigBuilder) watchFor(allocID, service string) (*watch, error) {
 	if old != nil {
 		old.stop() // an in-place update to another job version: start over
 	}
-	svc := connectService(group, service)
+	svc := proxyConnectService(group, service)
 	if svc == nil {
 		return nil, fmt.Errorf("service %q of allocation %s has no connect.sidecar_service: %w", service, allocID, ErrNotConnect)
 	}
-	w := newWatch(b, alloc, group, svc)
+	w := newProxyWatch(b, alloc, group, svc)
 	if w.baseErr != nil {
 		w.stop()
 		return nil, fmt.Errorf("%w: %w", ErrNotConnect, w.baseErr)
@@ -212,7 +212,7 @@ func (b *ConfigBuilder) watchFor(allocID, service string) (*watch, error) {
 	return w, nil
 }
 
-func connectService(g *structs.TaskGroup, name string) *structs.Service {
+func proxyConnectService(g *structs.TaskGroup, name string) *structs.Service {
 	if g == nil {
 		return nil
 	}

@@ -19,19 +19,19 @@ import (
 // which it caches and reads again when a token names a key it does not
 // know.
 type WorkloadTokens struct {
-	RPC RPCFunc
+	RPC PolicyRPCFunc
 
 	mu      sync.Mutex
 	keys    map[string]ed25519.PublicKey
 	fetched time.Time
 }
 
-// refreshGap bounds how often an unknown key makes the keys be read again,
+// proxyKeyRefreshGap bounds how often an unknown key makes the keys be read again,
 // so that made-up key IDs cannot flood the servers.
-const refreshGap = 5 * time.Second
+const proxyKeyRefreshGap = 5 * time.Second
 
-// workloadClaims are the claims of a workload identity (server/identity_sign.go).
-type workloadClaims struct {
+// proxyTokenClaims are the claims of a workload identity (server/identity_sign.go).
+type proxyTokenClaims struct {
 	jwt.RegisteredClaims
 	Namespace    string `json:"appmesh_namespace"`
 	JobID        string `json:"appmesh_job_id"`
@@ -45,7 +45,7 @@ var ErrBadToken = errors.New("not a workload identity of this allocation's proxy
 // Verify checks that token is a valid workload identity of task in
 // allocID. The token's text is never in the error.
 func (v *WorkloadTokens) Verify(ctx context.Context, token, allocID, task string) error {
-	var claims workloadClaims
+	var claims proxyTokenClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		return v.key(ctx, kid)
@@ -65,7 +65,7 @@ func (v *WorkloadTokens) key(ctx context.Context, kid string) (ed25519.PublicKey
 	if k, ok := v.keys[kid]; ok {
 		return k, nil
 	}
-	if time.Since(v.fetched) < refreshGap {
+	if time.Since(v.fetched) < proxyKeyRefreshGap {
 		return nil, fmt.Errorf("unknown signing key %q", kid)
 	}
 	v.fetched = time.Now()

@@ -12,14 +12,14 @@ import (
 // the policy part's (server/endpoint_mesh_*.go), which are not merged yet:
 // only this file needs to change to use theirs.
 
-// RPCFunc calls a server RPC on behalf of the node (client.Client's rpc,
+// PolicyRPCFunc calls a server RPC on behalf of the node (client.Client's rpc,
 // which adds the node's credential).
-type RPCFunc func(ctx context.Context, method string, args, reply any) error
+type PolicyRPCFunc func(ctx context.Context, method string, args, reply any) error
 
 // RPCPolicy reads intentions and splits with the blocking RPCs
 // structs.MeshIntentionListRPC and structs.MeshSplitListRPC.
 type RPCPolicy struct {
-	RPC RPCFunc
+	RPC PolicyRPCFunc
 	// Wait is the servers' wait per blocking query (0: 5 minutes).
 	Wait time.Duration
 }

@@ -91,7 +91,7 @@ func (c *cluster) run(job *structs.Job, count int) []*structs.Allocation {
 // the client's registrar does.
 func (c *cluster) registerProxy(a *structs.Allocation, service, status string, tags ...string) {
 	c.t.Helper()
-	port, _ := allocPort(a, structs.ConnectProxyName(service), false)
+	port, _ := proxyAllocPort(a, structs.ConnectProxyName(service), false)
 	reg := &structs.ServiceRegistration{ID: "_appmesh-" + a.ID + "-group-" + a.TaskGroup + "~" + structs.ConnectSidecarName(service),
 		ServiceName: structs.ConnectSidecarName(service), AllocID: a.ID, Tags: tags, Address: "10.0.0.1", Port: port, Status: status}
 	var reply structs.GenericResponse
@@ -233,8 +233,8 @@ func TestConfigBuilder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("first config: %v", err)
 	}
-	inbound, _ := allocPort(web, "connect-proxy-web", false)
-	local, _ := allocPort(web, "http", false)
+	inbound, _ := proxyAllocPort(web, "connect-proxy-web", false)
+	local, _ := proxyAllocPort(web, "http", false)
 	if cfg.Namespace != "default" || cfg.Service != "web" || cfg.TrustDomain != "eu.appmesh" ||
 		cfg.SPIFFEID != "spiffe://eu.appmesh/ns/default/svc/web" || cfg.Protocol != "http" ||
 		cfg.InboundAddr != "10.0.0.9:"+strconv.Itoa(inbound) || cfg.LocalServiceAddr != "127.0.0.1:"+strconv.Itoa(local) {
@@ -379,21 +379,21 @@ func TestBaseConfigNetworkModes(t *testing.T) {
 	svc := &structs.Service{Name: "api", Port: "http", Connect: &structs.ConsulConnect{SidecarService: &structs.ConsulSidecarService{}}}
 	alloc := &structs.Allocation{ID: "a1", Namespace: "prod", AllocatedPorts: []structs.AllocatedPort{
 		{Label: "http", Value: 23000, To: 8080}, {Label: "connect-proxy-api", Value: 23001}}}
-	host, err := baseConfig(b, alloc, false, svc)
+	host, err := proxyBaseConfig(b, alloc, false, svc)
 	if err != nil || host.InboundAddr != "10.0.0.9:23001" || host.LocalServiceAddr != "127.0.0.1:23000" ||
 		host.SPIFFEID != "spiffe://global.appmesh/ns/prod/svc/api" || host.Protocol != "tcp" {
 		t.Fatalf("host mode: %+v %v", host, err)
 	}
-	bridge, err := baseConfig(b, alloc, true, svc)
+	bridge, err := proxyBaseConfig(b, alloc, true, svc)
 	if err != nil || bridge.InboundAddr != "0.0.0.0:23001" || bridge.LocalServiceAddr != "127.0.0.1:8080" {
 		t.Fatalf("bridge mode: %+v %v", bridge, err)
 	}
 	svc.Connect.SidecarService.Proxy = &structs.ConsulProxy{LocalServiceAddress: "127.0.0.5", LocalServicePort: 9000}
-	custom, err := baseConfig(b, alloc, false, svc)
+	custom, err := proxyBaseConfig(b, alloc, false, svc)
 	if err != nil || custom.LocalServiceAddr != "127.0.0.5:9000" {
 		t.Fatalf("local_service_address/port: %+v %v", custom, err)
 	}
-	if _, err := baseConfig(b, &structs.Allocation{ID: "a2"}, false, svc); err == nil {
+	if _, err := proxyBaseConfig(b, &structs.Allocation{ID: "a2"}, false, svc); err == nil {
 		t.Fatal("an allocation without the proxy's port was accepted")
 	}
 }

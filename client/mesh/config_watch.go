@@ -21,7 +21,7 @@ const defaultConnectTimeout = structs.Duration(5 * time.Second)
 // intentions, splits, each upstream's instances), each writing its part
 // under mu. Any change makes a new config with a new index and wakes the
 // waiters.
-type watch struct {
+type proxyWatch struct {
 	b      *ConfigBuilder
 	alloc  *structs.Allocation
 	svc    *structs.Service
@@ -39,7 +39,7 @@ type watch struct {
 	changed  chan struct{}            // closed and replaced on each new cfg
 	errs     map[string]error         // by input, until it is read again
 
-	leaf          *leafState
+	leaf          *proxyLeaf
 	intentions    []*structs.Intention
 	defaultAllow  bool
 	haveIntents   bool
@@ -49,27 +49,27 @@ type watch struct {
 	haveInstances map[int]bool
 }
 
-type leafState struct {
+type proxyLeaf struct {
 	cert, key string
 	roots     []string
 	index     uint64
 }
 
-func newWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.TaskGroup, svc *structs.Service) *watch {
+func newProxyWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.TaskGroup, svc *structs.Service) *proxyWatch {
 	ctx, cancel := context.WithCancel(b.ctx)
-	w := &watch{b: b, alloc: alloc, svc: svc, ctx: ctx, cancel: cancel, lastUsed: time.Now(),
+	w := &proxyWatch{b: b, alloc: alloc, svc: svc, ctx: ctx, cancel: cancel, lastUsed: time.Now(),
 		logger:  b.logger.With("alloc_id", alloc.ID, "service", svc.Name),
 		changed: make(chan struct{}), errs: map[string]error{}, instances: map[int][]*structs.MeshInstance{}, haveInstances: map[int]bool{}}
-	w.base, w.baseErr = baseConfig(b, alloc, group.Network.IsBridge(), svc)
+	w.base, w.baseErr = proxyBaseConfig(b, alloc, group.Network.IsBridge(), svc)
 	return w
 }
 
-// baseConfig fills in the proxy's identity, listeners and upstreams. On
+// proxyBaseConfig fills in the proxy's identity, listeners and upstreams. On
 // the node's network the proxy listens on the node's address and the
 // service is on loopback at its host port; in bridge mode both are inside
 // the allocation's namespace, at the ports the host's are mapped to (the
 // node forwards its host port there).
-func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *structs.Service) (structs.MeshProxyConfig, error) {
+func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *structs.Service) (structs.MeshProxyConfig, error) {
 	ns := alloc.Namespace
 	if ns == "" {
 		ns = structs.DefaultNamespace
@@ -79,7 +79,7 @@ func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *s
 		Namespace: ns, Service: svc.Name, TrustDomain: b.td,
 		SPIFFEID: structs.MeshSPIFFEID(b.td, ns, svc.Name), Protocol: proxy.Protocol(),
 	}
-	inbound, ok := allocPort(alloc, svc.ProxyPortLabel(), bridge)
+	inbound, ok := proxyAllocPort(alloc, svc.ProxyPortLabel(), bridge)
 	if !ok {
 		return c, fmt.Errorf("allocation %s holds no port %q for the proxy", alloc.ID, svc.ProxyPortLabel())
 	}
@@ -94,7 +94,7 @@ func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *s
 	}
 	if proxy != nil && proxy.LocalServicePort > 0 {
 		port = proxy.LocalServicePort
-	} else if p, ok := allocPort(alloc, svc.Port, bridge); ok {
+	} else if p, ok := proxyAllocPort(alloc, svc.Port, bridge); ok {
 		port = p
 	} else if n, err := strconv.Atoi(svc.Port); err == nil {
 		port = n
@@ -113,10 +113,10 @@ func baseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *s
 	return c, nil
 }
 
-// allocPort is a port of the allocation as its tasks see it: the host
+// proxyAllocPort is a port of the allocation as its tasks see it: the host
 // port, or in bridge mode the port it is mapped to (the same number
 // without a "to").
-func allocPort(alloc *structs.Allocation, label string, bridge bool) (int, bool) {
+func proxyAllocPort(alloc *structs.Allocation, label string, bridge bool) (int, bool) {
 	for _, p := range alloc.AllocatedPorts {
 		if p.Label == label {
 			if bridge && p.To > 0 {
@@ -130,7 +130,7 @@ func allocPort(alloc *structs.Allocation, label string, bridge bool) (int, bool)
 
 // start runs the input goroutines, owned by the builder's WaitGroup and
 // ended by the watch's context.
-func (w *watch) start() {
+func (w *proxyWatch) start() {
 	if w.baseErr != nil {
 		return
 	}
@@ -147,15 +147,15 @@ func (w *watch) start() {
 	}
 }
 
-func (w *watch) stop() { w.cancel() }
+func (w *proxyWatch) stop() { w.cancel() }
 
-func (w *watch) touch() {
+func (w *proxyWatch) touch() {
 	w.mu.Lock()
 	w.lastUsed = time.Now()
 	w.mu.Unlock()
 }
 
-func (w *watch) idleSince(now time.Time) time.Duration {
+func (w *proxyWatch) idleSince(now time.Time) time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return now.Sub(w.lastUsed)
@@ -163,7 +163,7 @@ func (w *watch) idleSince(now time.Time) time.Duration {
 
 // current returns the config when its index passes minIndex; otherwise
 // the channel that closes on the next change, and the last input error.
-func (w *watch) current(minIndex uint64) (*structs.MeshProxyConfig, <-chan struct{}, error) {
+func (w *proxyWatch) current(minIndex uint64) (*structs.MeshProxyConfig, <-chan struct{}, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lastUsed = time.Now()
@@ -181,7 +181,7 @@ func (w *watch) current(minIndex uint64) (*structs.MeshProxyConfig, <-chan struc
 
 // update applies one input's change under the lock; set reports whether
 // anything changed. A change makes a new config once every input is in.
-func (w *watch) update(what string, set func() bool) {
+func (w *proxyWatch) update(what string, set func() bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.errs, what)
@@ -198,7 +198,7 @@ func (w *watch) update(what string, set func() bool) {
 
 // build makes a new config from the inputs (under mu). Its slices are new
 // or never changed later, so a config handed out stays as it was.
-func (w *watch) build() *structs.MeshProxyConfig {
+func (w *proxyWatch) build() *structs.MeshProxyConfig {
 	c := w.base
 	c.Index = w.b.counter.Add(1)
 	c.LeafCertPEM, c.LeafKeyPEM, c.RootsPEM = w.leaf.cert, w.leaf.key, w.leaf.roots
@@ -220,7 +220,7 @@ func (w *watch) build() *structs.MeshProxyConfig {
 }
 
 // failed records an input's error for the waiters; the key is never in it.
-func (w *watch) failed(what string, err error) {
+func (w *proxyWatch) failed(what string, err error) {
 	w.mu.Lock()
 	first := w.errs[what] == nil
 	w.errs[what] = err
@@ -231,13 +231,13 @@ func (w *watch) failed(what string, err error) {
 }
 
 // leafLoop compares the leaf and roots every LeafPollInterval.
-func (w *watch) leafLoop() {
+func (w *proxyWatch) leafLoop() {
 	for {
 		cert, key, roots, idx, err := w.b.opts.Leaves.Leaf(w.ctx, w.base.Namespace, w.base.Service)
 		if err != nil && w.ctx.Err() == nil {
 			w.failed("leaf certificate", err)
 		} else if err == nil {
-			next := &leafState{cert: cert, key: key, roots: append([]string(nil), roots...), index: idx}
+			next := &proxyLeaf{cert: cert, key: key, roots: append([]string(nil), roots...), index: idx}
 			w.update("leaf certificate", func() bool {
 				if w.leaf != nil && reflect.DeepEqual(w.leaf, next) {
 					return false
@@ -246,7 +246,7 @@ func (w *watch) leafLoop() {
 				return true
 			})
 		}
-		if !sleepCtx(w.ctx, w.b.opts.LeafPollInterval) {
+		if !proxySleep(w.ctx, w.b.opts.LeafPollInterval) {
 			return
 		}
 	}
@@ -254,13 +254,13 @@ func (w *watch) leafLoop() {
 
 // intentionsLoop follows the intentions that may name this service as
 // destination.
-func (w *watch) intentionsLoop() {
+func (w *proxyWatch) intentionsLoop() {
 	w.follow("intentions", func(idx uint64) (uint64, error) {
 		all, def, next, err := w.b.opts.Policy.Intentions(w.ctx, w.base.Namespace, idx)
 		if err != nil {
 			return 0, err
 		}
-		mine := matchingIntentions(all, w.base.Namespace, w.base.Service)
+		mine := proxyIntentions(all, w.base.Namespace, w.base.Service)
 		w.update("intentions", func() bool {
 			if w.haveIntents && w.defaultAllow == def && reflect.DeepEqual(w.intentions, mine) {
 				return false
@@ -272,9 +272,9 @@ func (w *watch) intentionsLoop() {
 	})
 }
 
-// matchingIntentions keeps those whose destination is the service (or a
+// proxyIntentions keeps those whose destination is the service (or a
 // wildcard), most precise first, then by ID.
-func matchingIntentions(all []*structs.Intention, ns, svc string) []*structs.Intention {
+func proxyIntentions(all []*structs.Intention, ns, svc string) []*structs.Intention {
 	out := []*structs.Intention{}
 	for _, in := range all {
 		if in == nil {
@@ -296,7 +296,7 @@ func matchingIntentions(all []*structs.Intention, ns, svc string) []*structs.Int
 }
 
 // splitsLoop follows the splits of the upstreams' destinations.
-func (w *watch) splitsLoop() {
+func (w *proxyWatch) splitsLoop() {
 	wanted := map[string]bool{}
 	for _, u := range w.base.Upstreams {
 		wanted[u.DestinationNamespace+"/"+u.DestinationName] = true
@@ -324,7 +324,7 @@ func (w *watch) splitsLoop() {
 }
 
 // instancesLoop follows the passing proxies of one upstream's destination.
-func (w *watch) instancesLoop(i int) {
+func (w *proxyWatch) instancesLoop(i int) {
 	u := w.base.Upstreams[i]
 	what := "instances of " + u.DestinationName
 	w.follow(what, func(idx uint64) (uint64, error) {
@@ -361,7 +361,7 @@ func (w *watch) instancesLoop(i int) {
 
 // follow runs a blocking query again and again with the index it
 // returned, backing off after errors, until the watch ends.
-func (w *watch) follow(what string, query func(minIndex uint64) (uint64, error)) {
+func (w *proxyWatch) follow(what string, query func(minIndex uint64) (uint64, error)) {
 	var idx uint64
 	backoff := time.Second
 	for w.ctx.Err() == nil {
@@ -371,14 +371,14 @@ func (w *watch) follow(what string, query func(minIndex uint64) (uint64, error))
 			return
 		case err != nil:
 			w.failed(what, err)
-			if !sleepCtx(w.ctx, backoff) {
+			if !proxySleep(w.ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}
 		backoff = time.Second
-		if next == idx && !sleepCtx(w.ctx, 100*time.Millisecond) {
+		if next == idx && !proxySleep(w.ctx, 100*time.Millisecond) {
 			// Unchanged: the servers' wait ran out. The pause keeps a
 			// source that does not block from spinning.
 			return
@@ -390,8 +390,8 @@ func (w *watch) follow(what string, query func(minIndex uint64) (uint64, error))
 	}
 }
 
-// sleepCtx waits d or until ctx ends; false when ctx ended.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// sleep waits d or until ctx ends; false when ctx ended.
+func proxySleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
