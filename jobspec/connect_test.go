@@ -165,3 +165,24 @@ func TestConnectValidate(t *testing.T) {
 		t.Fatalf("kind accepted in HCL")
 	}
 }
+
+// Consul features of the connect block that appmesh lacks are named as
+// such, with their block.
+func TestConnectNomadOnly(t *testing.T) {
+	base := mustRead(t, "testdata/connect-web.hcl")
+	for _, c := range []struct{ from, to, want string }{
+		{"sidecar_service {", "native = true\n        sidecar_service {", "`native` is a Nomad feature appmesh does not support (found in a connect block)"},
+		{"local_bind_port  = 8080", "local_bind_port  = 8080\n              mesh_gateway {\n                mode = \"local\"\n              }",
+			"`mesh_gateway` is a Nomad feature appmesh does not support (found in a upstreams block)"},
+		{"config {\n              protocol", "transparent_proxy {}\n            config {\n              protocol", "`transparent_proxy` is a Nomad feature"},
+	} {
+		src := strings.Replace(base, c.from, c.to, 1)
+		if src == base {
+			t.Fatalf("%q: replacement did not apply", c.from)
+		}
+		_, err := Parse("web.hcl", []byte(src), "hcl")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want %q", c.to, err, c.want)
+		}
+	}
+}

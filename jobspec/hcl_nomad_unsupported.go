@@ -30,7 +30,6 @@ var nomadOnly = map[string]map[string]string{
 		"csi_plugin":       "CSI volumes are not supported",
 		"dispatch_payload": "a dispatched job's payload is always written to local/payload and given on the task's standard input",
 		"leader":           "all tasks of a group are equal; stopping one does not stop the others",
-		"kind":             "the servers set it on the sidecar proxy they add for a connect service; do not write it",
 		"scaling":          "task-level (vertical) scaling is not supported",
 		"action":           "run the command with appmesh alloc exec instead",
 		"schedule":         "use a daily_window block (see job-spec.md)",
