@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/appmesh/appmesh/client/catalog"
+	"github.com/appmesh/appmesh/client/mesh"
 	"os"
 	"sync"
 	"time"
@@ -82,6 +83,11 @@ type Config struct {
 	// with in the built-in service catalog (the agent's advertise
 	// address); empty: 127.0.0.1.
 	ServiceAddress string
+	// MeshLeaves gives the sidecar proxies their leaf certificates (the
+	// mesh CA's client side); nil: this agent serves no proxy configs.
+	MeshLeaves mesh.LeafSource
+	// MeshTrustDomain overrides structs.MeshTrustDomain("global").
+	MeshTrustDomain string
 	// BridgeName and BridgeSubnet configure network mode "bridge"
 	// (client/bridgenet); empty: appmesh0 and 172.26.64.0/20.
 	BridgeName   string
@@ -106,6 +112,12 @@ type Client struct {
 	updater  *updater
 	// catalog registers services with provider = "appmesh" (catalog.go).
 	catalog *catalog.Registrar
+	// mesh builds the sidecar proxies' configs (mesh_proxy.go), made on
+	// the first request; meshMu guards it.
+	meshMu     sync.Mutex
+	mesh       *mesh.ConfigBuilder
+	meshClosed bool
+	meshTokens *mesh.WorkloadTokens
 
 	nodeMu sync.Mutex
 	node   *structs.Node
@@ -289,6 +301,7 @@ func (c *Client) Shutdown() error {
 			cancel()
 		}
 		c.stopRunners()
+		c.stopMesh()
 		c.catalog.Shutdown()
 		if c.cfg.KillTasksOnShutdown {
 			c.drivers.Shutdown()
@@ -358,12 +371,24 @@ func (c *Client) buildNode(host *fingerprint.Host) *structs.Node {
 		r := *c.cfg.Reserved
 		reserved = &r
 	}
+	attrs := make(map[string]string, len(host.Attributes)+2)
+	for k, v := range host.Attributes {
+		attrs[k] = v
+	}
+	// The servers' injected sidecar proxy task runs this binary and reads
+	// its config from this agent (structs.ConnectProxyCommand).
+	if exe, err := os.Executable(); err == nil {
+		attrs[structs.AttrAppmeshBinary] = exe
+	}
+	if c.cfg.HTTPAddr != "" {
+		attrs[structs.AttrAppmeshAgentAddr] = c.cfg.HTTPAddr
+	}
 	return &structs.Node{
 		ID:                    c.nodeID,
 		Name:                  name,
 		Datacenter:            dc,
 		HTTPAddr:              c.cfg.HTTPAddr,
-		Attributes:            host.Attributes,
+		Attributes:            attrs,
 		Meta:                  meta,
 		Resources:             host.Resources,
 		Reserved:              reserved,

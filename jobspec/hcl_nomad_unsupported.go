@@ -30,7 +30,6 @@ var nomadOnly = map[string]map[string]string{
 		"csi_plugin":       "CSI volumes are not supported",
 		"dispatch_payload": "a dispatched job's payload is always written to local/payload and given on the task's standard input",
 		"leader":           "all tasks of a group are equal; stopping one does not stop the others",
-		"kind":             "Consul Connect is not supported",
 		"scaling":          "task-level (vertical) scaling is not supported",
 		"action":           "run the command with appmesh alloc exec instead",
 		"schedule":         "use a daily_window block (see job-spec.md)",
@@ -51,8 +50,26 @@ var nomadOnly = map[string]map[string]string{
 	"template": {
 		"vault_grace": "Vault is not integrated (Nomad ignores vault_grace too)",
 	},
-	"service": {
-		"connect": "Consul Connect (service mesh) is not supported; upstream blocks in the task find services through the built-in catalog or Consul",
+	"connect": {
+		"native":  "appmesh's mesh runs a sidecar proxy: use sidecar_service",
+		"gateway": "gateways are not supported",
+	},
+	"sidecar_service": {
+		"disable_default_tcp_check": "the proxy's catalog entry always has a tcp check on its port",
+		"meta":                      "the proxy's catalog entry has no meta",
+	},
+	"proxy": {
+		"expose":            "expose paths are not supported; give checks a port of their own",
+		"transparent_proxy": "transparent proxying is not supported: tasks dial their upstreams at local_bind_port",
+	},
+	"upstreams": {
+		"datacenter":             "upstreams are found in the whole cluster",
+		"mesh_gateway":           "gateways are not supported",
+		"destination_peer":       "cluster peering is not supported",
+		"destination_type":       "only service destinations are supported",
+		"local_bind_socket_path": "upstreams listen on TCP: use local_bind_port",
+		"local_bind_socket_mode": "upstreams listen on TCP: use local_bind_port",
+		"config":                 "per-upstream proxy config is not supported",
 	},
 }
 

@@ -306,7 +306,14 @@ func isEmptyJSON(v any) bool {
 	case []any:
 		return len(x) == 0
 	case map[string]any:
-		return len(x) == 0
+		// Nomad writes {"Mode": ""} for an unset mesh gateway: an object
+		// of empty values holds nothing either.
+		for _, e := range x {
+			if !isEmptyJSON(e) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

@@ -38,6 +38,7 @@ var nomadRenames = map[string]map[string]string{
 
 	// Task.Identity and Task.Identities are merged by nomadTranslator.task.
 	"WorkloadIdentity": {"Audience": "aud", "TTL": "ttl"},
+	"SidecarTask":      {"LogConfig": "logs"},
 }
 
 // nomadUnset lists, per appmesh struct, the Nomad API fields appmesh has
@@ -51,10 +52,10 @@ var nomadUnset = map[string][]string{
 	"TaskGroup": {"Volumes", "Disconnect", "EphemeralDisk", "Consul", "ShutdownDelay",
 		"StopAfterClientDisconnect", "MaxClientDisconnect", "PreventRescheduleOnLost"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
-		"Leader", "Kind", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
+		"Leader", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
 	"Service": {"Provider", "TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
-		"Address", "Connect", "Identity", "OnUpdate", "TaskName", "Cluster", "Kind", "Weights"},
+		"Address", "Identity", "OnUpdate", "TaskName", "Cluster", "Kind", "Weights"},
 	"Check": {"AddressMode", "Method", "Header", "Body", "TLSSkipVerify", "TLSServerName", "InitialStatus",
 		"SuccessBeforePassing", "FailuresBeforeCritical", "FailuresBeforeWarning", "GRPCService", "GRPCUseTLS",
 		"TaskName", "Expose", "OnUpdate", "Notes"},
@@ -66,6 +67,13 @@ var nomadUnset = map[string][]string{
 	"Port":           {"HostNetwork"},
 
 	"WorkloadIdentity": {"ChangeMode", "ChangeSignal", "Filepath", "ServiceName"},
+
+	"ConsulConnect":        {"Native", "Gateway"},
+	"ConsulSidecarService": {"DisableDefaultTCPCheck", "Meta"},
+	"ConsulProxy":          {"Expose", "TransparentProxy"},
+	"ConsulUpstream": {"Datacenter", "MeshGateway", "Config", "DestinationPeer", "DestinationType",
+		"LocalBindSocketPath", "LocalBindSocketMode"},
+	"SidecarTask": {"Name", "Driver", "User", "Config", "ShutdownDelay", "KillSignal"},
 }
 
 var nomadDefaults = map[string]string{"Region": "global", "NodePool": "default", "Provider": "consul", "HealthCheck": "checks"}
@@ -114,6 +122,14 @@ func blockTypeOf(t reflect.Type) string {
 		return "artifact"
 	case "Service":
 		return "service"
+	case "ConsulConnect":
+		return "connect"
+	case "ConsulSidecarService":
+		return "sidecar_service"
+	case "ConsulProxy":
+		return "proxy"
+	case "ConsulUpstream":
+		return "upstreams"
 	}
 	return ""
 }

@@ -108,6 +108,9 @@ func ownRegistration(st *state.StateStore, node *structs.Node, r *structs.Servic
 		return nil, permissionDenied("allocation %s is not on node %s", c.AllocID, node.ID)
 	}
 	c.Namespace, c.JobID, c.Group = alloc.Namespace, alloc.JobID, alloc.TaskGroup
+	// Traffic splits select instances by job version: the allocation says
+	// which one it runs.
+	c.JobVersion = alloc.JobVersion
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid: %w", err)
 	}

@@ -50,11 +50,13 @@ func (g *TaskGroup) UnmarshalJSON(b []byte) error {
 
 // Canonicalize fills in defaults for the group and its tasks.
 func (g *TaskGroup) Canonicalize(job *Job) {
-	for _, t := range g.Tasks {
-		t.Canonicalize(job, g)
-	}
 	for _, s := range g.Services {
 		s.Canonicalize(job.ID + "-" + g.Name)
+	}
+	// The proxies need the services' names and get the tasks' defaults.
+	g.InjectConnectSidecars(job)
+	for _, t := range g.Tasks {
+		t.Canonicalize(job, g)
 	}
 	if g.Scaling != nil && g.Scaling.Min == nil && g.Scaling.Max != nil {
 		// As in Nomad, min is the count the group was submitted with.
@@ -102,6 +104,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	validateServices(v, g.Services, g.Network)
 	validateLifecycles(v, g.Tasks)
 	validateGroupCheckTasks(v, g)
+	validateGroupConnect(v, g)
 	return v.ErrorOrNil()
 }
 

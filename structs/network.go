@@ -12,7 +12,9 @@ const (
 	maxPortNumber         = 65535
 )
 
-var validPortLabel = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`)
+// A '-' is allowed for the sidecar proxies' "connect-proxy-<service>"
+// (Nomad's label); the environment spells it '_' (APPMESH_PORT_...).
+var validPortLabel = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_\-]{0,127}$`)
 
 // NetworkResource is a group's `network` block: the ports its tasks need.
 //
@@ -63,7 +65,7 @@ func (n *NetworkResource) Validate() error {
 		}
 		switch {
 		case !validPortLabel.MatchString(p.Label):
-			v.Add(fmt.Sprintf("port %d", i+1), "label %q is invalid: use letters, digits and '_', not starting with a digit", p.Label)
+			v.Add(fmt.Sprintf("port %d", i+1), "label %q is invalid: use letters, digits, '_' and '-', starting with a letter or '_'", p.Label)
 		case labels[p.Label]:
 			v.Add(fmt.Sprintf("port %q", p.Label), "defined more than once")
 		}

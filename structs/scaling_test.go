@@ -58,7 +58,7 @@ func TestGroupServiceCheckTask(t *testing.T) {
 		{&Check{Type: CheckTypeScript, Command: "/bin/true", Task: "db"}, `task "db" is not a task of the group`},
 		{&Check{Type: CheckTypeTCP, Task: "web"}, "task is only for script checks"},
 		{&Check{Type: CheckTypeTCP, OnUpdate: "sometimes"}, `on_update "sometimes" is invalid`},
-		{&Check{Type: CheckTypeTCP, Expose: true}, "expose is a Consul Connect feature"},
+		{&Check{Type: CheckTypeTCP, Expose: true}, "expose (a check reached through the sidecar proxy) is not supported"},
 	}
 	for _, tc := range cases {
 		g := group(tc.c)

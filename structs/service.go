@@ -33,6 +33,8 @@ type Service struct {
 	// ("nomad" is accepted as a synonym): the servers' built-in catalog
 	// (service_registration.go).
 	Provider string `json:"provider,omitempty" hcl:"provider,optional"`
+	// Connect puts a group service in the service mesh (connect.go).
+	Connect *ConsulConnect `json:"connect,omitempty" hcl:"connect,block"`
 }
 
 // Canonicalize fills in the service's defaults; owner names the service
@@ -118,7 +120,7 @@ func validateCheckNomadFields(v *ValidationError, c *Check) {
 		v.Add("", "on_update %q is invalid: use require_healthy, ignore_warnings or ignore", c.OnUpdate)
 	}
 	if c.Expose {
-		v.Add("", "expose is a Consul Connect feature, which appmesh does not support: remove it")
+		v.Add("", "expose (a check reached through the sidecar proxy) is not supported: remove it and give the check a port of its own")
 	}
 }
 
@@ -188,6 +190,7 @@ func (s *Service) Copy() *Service {
 	for i, ch := range s.Checks {
 		c.Checks[i] = ch.Copy()
 	}
+	c.Connect = s.Connect.Copy()
 	return &c
 }
 

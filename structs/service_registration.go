@@ -50,18 +50,21 @@ type ServiceRegistration struct {
 	// ID is unique in the cluster: the workload key and the service name
 	// (see client/consul.WorkloadKey), so a client can re-register
 	// idempotently.
-	ID          string   `json:"id"`
-	ServiceName string   `json:"service_name"`
-	Namespace   string   `json:"namespace"`
-	NodeID      string   `json:"node_id"`
-	Datacenter  string   `json:"datacenter,omitempty"`
-	JobID       string   `json:"job_id"`
-	AllocID     string   `json:"alloc_id"`
-	Group       string   `json:"group,omitempty"`
-	Task        string   `json:"task,omitempty"` // empty for a group's service
-	Tags        []string `json:"tags,omitempty"`
-	Address     string   `json:"address"`
-	Port        int      `json:"port"`
+	ID          string `json:"id"`
+	ServiceName string `json:"service_name"`
+	Namespace   string `json:"namespace"`
+	NodeID      string `json:"node_id"`
+	Datacenter  string `json:"datacenter,omitempty"`
+	JobID       string `json:"job_id"`
+	AllocID     string `json:"alloc_id"`
+	// JobVersion is the version of the job the allocation runs: traffic
+	// splits pick instances by it (MeshSubset.JobVersion).
+	JobVersion uint64   `json:"job_version"`
+	Group      string   `json:"group,omitempty"`
+	Task       string   `json:"task,omitempty"` // empty for a group's service
+	Tags       []string `json:"tags,omitempty"`
+	Address    string   `json:"address"`
+	Port       int      `json:"port"`
 	// Status is passing or critical: critical while a check fails or has
 	// not passed yet; a service without checks is passing.
 	Status      string `json:"status"`
@@ -94,7 +97,7 @@ func (r *ServiceRegistration) Equal(o *ServiceRegistration) bool {
 	}
 	return r.ID == o.ID && r.ServiceName == o.ServiceName && r.Namespace == o.Namespace &&
 		r.NodeID == o.NodeID && r.Datacenter == o.Datacenter && r.JobID == o.JobID &&
-		r.AllocID == o.AllocID && r.Group == o.Group && r.Task == o.Task &&
+		r.AllocID == o.AllocID && r.JobVersion == o.JobVersion && r.Group == o.Group && r.Task == o.Task &&
 		r.Address == o.Address && r.Port == o.Port && r.Status == o.Status
 }
 

@@ -204,6 +204,9 @@ func New(cfg *Config) (*AllocRunner, error) {
 			Node:          cfg.Node,
 			Identities:    cfg.SignIdentities,
 			Network:       ar.network,
+			// The group's tasks share the network, so each reaches the
+			// proxy's upstream listeners.
+			ConnectUpstreams: group.ConnectUpstreams(),
 		}
 		tr, err := taskrunner.New(tcfg)
 		if err != nil {
@@ -383,3 +386,7 @@ func (ar *AllocRunner) healthDeadlineMissed(desc string) {
 		tr.Emit(taskrunner.TaskEventUnhealthy, desc)
 	}
 }
+
+// Job is the job at the version the allocation runs (never changed by the
+// runner: do not modify it).
+func (ar *AllocRunner) Job() *structs.Job { return ar.job }

@@ -31,7 +31,7 @@ func (ar *AllocRunner) syncGroupServices(status string) {
 		ar.mu.Lock()
 		a := ar.alloc
 		ar.mu.Unlock()
-		w := &consul.Workload{AllocID: a.ID, JobID: a.JobID, Group: a.TaskGroup,
+		w := &consul.Workload{AllocID: a.ID, JobID: a.JobID, JobVersion: a.JobVersion, Group: a.TaskGroup,
 			Services: gs.services, Ports: a.AllocatedPorts, ExecIn: ar.execIn}
 		if err := gs.reg.RegisterWorkload(w); err != nil {
 			ar.logger.Error("cannot register the group's services with consul", "error", err)
@@ -54,13 +54,16 @@ func (ar *AllocRunner) killed() bool { return ar.killedFlag.Load() }
 
 // newGroupServices returns the group's services state, or nil.
 func newGroupServices(reg taskrunner.ServiceRegistrar, g *structs.TaskGroup) *groupServices {
-	if reg == nil || len(g.Services) == 0 {
+	// Sidecar proxies of connect services are registered with the group's
+	// services, in the built-in catalog whatever the service's provider.
+	services := append(structs.CopyServices(g.Services), structs.ConnectSidecarServices(g)...)
+	if reg == nil || len(services) == 0 {
 		return nil
 	}
-	if f, ok := reg.(taskrunner.ServiceFilter); ok && !f.Registers(g.Services) {
+	if f, ok := reg.(taskrunner.ServiceFilter); ok && !f.Registers(services) {
 		return nil
 	}
-	return &groupServices{reg: reg, services: g.Services}
+	return &groupServices{reg: reg, services: services}
 }
 
 // execIn returns a script check runner inside the named task of the

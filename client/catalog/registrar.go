@@ -158,7 +158,7 @@ func (r *Registrar) registration(w *consul.Workload, s *structs.Service) (*struc
 	}
 	return &structs.ServiceRegistration{
 		ID: w.ServiceID(s), ServiceName: s.Name, NodeID: r.cfg.NodeID, JobID: w.JobID, AllocID: w.AllocID,
-		Group: w.Group, Task: w.Task, Tags: append([]string(nil), s.Tags...),
+		JobVersion: w.JobVersion, Group: w.Group, Task: w.Task, Tags: append([]string(nil), s.Tags...),
 		Address: r.cfg.Address, Port: port, Status: status,
 	}, nil
 }

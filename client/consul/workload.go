@@ -18,12 +18,15 @@ type ExecFunc func(ctx context.Context, cmd []string, timeout time.Duration) (ex
 
 // Workload is what registers services: a task, or a group (Task empty).
 type Workload struct {
-	AllocID  string
-	JobID    string
-	Group    string
-	Task     string // empty for the group's services
-	Services []*structs.Service
-	Ports    []structs.AllocatedPort
+	AllocID string
+	JobID   string
+	// JobVersion is the allocation's job version (catalog registrations
+	// carry it for traffic splits).
+	JobVersion uint64
+	Group      string
+	Task       string // empty for the group's services
+	Services   []*structs.Service
+	Ports      []structs.AllocatedPort
 	// Exec runs script checks; nil when the workload has none.
 	Exec ExecFunc
 	// ExecIn runs a group service's script check in the task its

@@ -51,7 +51,7 @@ func (h *servicesHook) Name() string { return "consul_services" }
 func (h *servicesHook) workload() *consul.Workload {
 	tr := h.tr
 	return &consul.Workload{
-		AllocID: tr.alloc.ID, JobID: tr.alloc.JobID, Group: tr.alloc.TaskGroup, Task: tr.task.Name,
+		AllocID: tr.alloc.ID, JobID: tr.alloc.JobID, JobVersion: tr.alloc.JobVersion, Group: tr.alloc.TaskGroup, Task: tr.task.Name,
 		Services: tr.task.Services, Ports: tr.alloc.AllocatedPorts, Exec: h.exec,
 	}
 }

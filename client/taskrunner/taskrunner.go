@@ -82,6 +82,9 @@ type Config struct {
 	// Network is the allocation's bridge network, filled in by the alloc
 	// runner before any task starts; nil: the node's network.
 	Network *AllocNetwork
+	// ConnectUpstreams are the group's connect upstreams
+	// (TaskGroup.ConnectUpstreams), given to its tasks' environment.
+	ConnectUpstreams []*structs.ConsulUpstream
 }
 
 // AllocNetwork is a bridge-mode allocation's network as its tasks join it.
@@ -209,6 +212,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		artifactHookFor(tr), templateHookFor(tr, cfg.Services, cfg.Restart.RendersTemplates()),
 		servicesHookFor(tr, cfg.Services), upstreamsHookFor(tr, cfg.Services),
 		identityHookFor(tr, cfg.Identities),
+		connectHookFor(tr, cfg.ConnectUpstreams),
 	} {
 		if h != nil {
 			tr.hooks = append(tr.hooks, h)

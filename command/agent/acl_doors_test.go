@@ -289,6 +289,9 @@ func TestHTTPDoors(t *testing.T) {
 		"/appmesh/role/{name}":        {{"POST", "/appmesh/role/amr", `["app-view"]`}, {"DELETE", "/appmesh/role/ops", ""}},
 		"/appmesh/permissions":        {{"GET", "/appmesh/permissions", ""}},
 		"/appmesh/label/{name}":       {{"PUT", "/appmesh/label/zone?value=a", ""}, {"DELETE", "/appmesh/label/zone", ""}},
+		// A sidecar proxy's config (http_mesh_proxy.go; TestMeshProxyConfigDoor
+		// tries the proxies' own tokens).
+		structs.MeshProxyConfigPath: {{"GET", structs.MeshProxyConfigPath + "?alloc_id=" + allocID + "&service=web&wait=1s", ""}},
 		"/v1/namespace/{name}": {{"GET", "/v1/namespace/prod", ""}, {"PUT", "/v1/namespace/prod", `{}`}, {"POST", "/v1/namespace/prod", `{}`},
 			{"DELETE", "/v1/namespace/prod", ""}},
 	}

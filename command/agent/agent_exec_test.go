@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,7 +35,19 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if len(os.Args) > 2 && os.Args[1] == "connect" && os.Args[2] == "proxy" {
+		standInProxy() // the sidecar proxy task the servers inject
+	}
 	os.Exit(m.Run())
+}
+
+// standInProxy stands in for `appmesh connect proxy` (not part of these
+// tests): it runs until the task is stopped.
+func standInProxy() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	os.Exit(0)
 }
 
 func freeTCPPort(t *testing.T) int {

@@ -76,6 +76,9 @@ func (s *HTTPServer) authorize(r *http.Request, rule accessRule) (*structs.ACLAu
 	if rule.kind == ruleRPC || rule.kind == rulePublic || rule.kind == ruleStatic {
 		return &structs.ACLAuthorizeResponse{}, nil
 	}
+	if rule.kind == ruleMeshProxy {
+		return &structs.ACLAuthorizeResponse{}, s.authorizeMeshProxy(r)
+	}
 	args := &structs.ACLAuthorizeRequest{Kind: rule.kind, Capability: rule.capability, Access: rule.access}
 	if rule.allocParam != "" {
 		args.AllocID = r.PathValue(rule.allocParam)

@@ -60,6 +60,7 @@ func (s *HTTPServer) registerRoutes() {
 	s.registerMeshPolicyRoutes()
 	s.registerObservabilityRoutes()
 	s.registerAppMeshRoutes()
+	s.registerMeshProxyRoutes()
 	s.registerUIRoutes()
 	s.mux.HandleFunc("/", s.rootOrNotFound)
 }

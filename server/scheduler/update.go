@@ -68,6 +68,11 @@ func destructiveChange(oldJob *structs.Job, oldTG *structs.TaskGroup, job *struc
 		return true
 	case len(oldTG.Tasks) != len(tg.Tasks):
 		return true
+	case !reflect.DeepEqual(oldTG.ConnectBlocks(), tg.ConnectBlocks()):
+		// The tasks' upstream variables and the sidecar proxy come from
+		// the connect blocks: as in Nomad, a change replaces the
+		// allocation.
+		return true
 	}
 	for i, t := range tg.Tasks {
 		if !reflect.DeepEqual(oldTG.Tasks[i], t) {
