@@ -116,6 +116,7 @@ type Client struct {
 	// the first request; meshMu guards it.
 	meshMu     sync.Mutex
 	mesh       *mesh.ConfigBuilder
+	meshLeaves *mesh.LeafManager // the node's own, when cfg.MeshLeaves is nil
 	meshClosed bool
 	meshTokens *mesh.WorkloadTokens
 

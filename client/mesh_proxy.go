@@ -25,18 +25,25 @@ func (c *Client) meshBuilder() (*mesh.ConfigBuilder, error) {
 	if c.mesh != nil {
 		return c.mesh, nil
 	}
-	if c.cfg.MeshLeaves == nil {
-		return nil, ErrNoMesh
-	}
 	if c.meshClosed {
 		return nil, errors.New("client is shutting down")
+	}
+	leaves := c.cfg.MeshLeaves
+	if leaves == nil {
+		// The node's own leaf manager: it signs CSRs for the services of
+		// this node's allocations with the node's credential.
+		lm, err := mesh.NewLeafManager(mesh.LeafConfig{RPC: c.rpc, NodeID: c.nodeID, SecretID: c.secretID, Logger: c.logger.Named("mesh_leaves")})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNoMesh, err)
+		}
+		c.meshLeaves, leaves = lm, mesh.ManagerSource{M: lm}
 	}
 	addr := c.cfg.ServiceAddress
 	if addr == "" {
 		addr = "127.0.0.1"
 	}
 	b, err := mesh.NewConfigBuilder(mesh.BuilderOptions{
-		Leaves: c.cfg.MeshLeaves, Policy: &mesh.RPCPolicy{RPC: c.rpc}, Catalog: catalog.NewRouter(nil, c.catalog),
+		Leaves: leaves, Policy: &mesh.RPCPolicy{RPC: c.rpc}, Catalog: catalog.NewRouter(nil, c.catalog),
 		Allocs: c, NodeAddr: addr, TrustDomain: c.cfg.MeshTrustDomain, Logger: c.logger,
 	})
 	if err != nil {
@@ -50,10 +57,14 @@ func (c *Client) meshBuilder() (*mesh.ConfigBuilder, error) {
 func (c *Client) stopMesh() {
 	c.meshMu.Lock()
 	b := c.mesh
-	c.mesh, c.meshClosed = nil, true
+	lm := c.meshLeaves
+	c.mesh, c.meshLeaves, c.meshClosed = nil, nil, true
 	c.meshMu.Unlock()
 	if b != nil {
 		b.Shutdown()
+	}
+	if lm != nil {
+		lm.Stop()
 	}
 }
 

@@ -232,7 +232,12 @@ func (w *proxyWatch) failed(what string, err error) {
 
 // leafLoop compares the leaf and roots every LeafPollInterval.
 func (w *proxyWatch) leafLoop() {
+	notify, _ := w.b.opts.Leaves.(leafChanges)
 	for {
+		var changed <-chan struct{}
+		if notify != nil {
+			changed = notify.Changed() // before reading, to miss nothing
+		}
 		cert, key, roots, idx, err := w.b.opts.Leaves.Leaf(w.ctx, w.base.Namespace, w.base.Service)
 		if err != nil && w.ctx.Err() == nil {
 			w.failed("leaf certificate", err)
@@ -246,7 +251,7 @@ func (w *proxyWatch) leafLoop() {
 				return true
 			})
 		}
-		if !proxySleep(w.ctx, w.b.opts.LeafPollInterval) {
+		if !proxyWait(w.ctx, w.b.opts.LeafPollInterval, changed) {
 			return
 		}
 	}
@@ -391,6 +396,20 @@ func (w *proxyWatch) follow(what string, query func(minIndex uint64) (uint64, er
 }
 
 // sleep waits d or until ctx ends; false when ctx ended.
+// proxyWait is proxySleep that also ends when changed is closed.
+func proxyWait(ctx context.Context, d time.Duration, changed <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	case <-changed:
+		return true
+	}
+}
+
 func proxySleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
