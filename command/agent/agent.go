@@ -96,7 +96,7 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 	if cfg.TLS != nil && cfg.TLS.HTTP && a.tls != nil {
 		// Other agents' APIs speak HTTPS too: App Mesh's X-Target-Host
 		// forwarding reaches them with this agent's certificate.
-		httpOpts = append(httpOpts, WithAppMeshForwardTLS(a.tls.ClientConfig))
+		httpOpts = append(httpOpts, WithAppMeshForwardTLS(a.tls.AgentClientConfig))
 	}
 	a.http = NewHTTPServer(logger.Named("http"), a, ln, httpOpts...)
 	if err := a.startConsulAdvertise(); err != nil {
