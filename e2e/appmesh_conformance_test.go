@@ -282,6 +282,29 @@ func amConformApp(t *testing.T, c *amSDK) {
 	c.wantError(c.call("GET", "/appmesh/app/conform-ping/output?stdout_index=1", nil), "output of a process that never was", http.StatusNotFound)
 	c.wantError(c.call("GET", "/appmesh/app/conform-ping/output?process_uuid=nope", nil), "output, wrong process_uuid", http.StatusNotFound)
 
+	// The SDK's App(view_app(...)).json() sent back whole: the App's own
+	// attributes, empty ones left out.
+	viewed := c.call("GET", "/appmesh/app/conform-ping", nil)
+	again := amSDKApp(c.want(viewed, "view_app", http.StatusOK, amAppKeys...))
+	if again["last_start_time"] == nil {
+		t.Errorf("view_app after a run: no last_start_time to send back: %v", again)
+	}
+	c.want(c.call("PUT", "/appmesh/app/conform-ping", again), "add_app(view_app())", http.StatusOK, amAppKeys...)
+
+	// An interval app survives the same round trip: the SDK's App keeps
+	// only interval, so it must be answered under that name.
+	c.want(c.call("PUT", "/appmesh/app/conform-tick", map[string]any{"name": "conform-tick", "command": "true", "interval": 3600}),
+		"add_app interval", http.StatusOK)
+	tick := amSDKApp(c.want(c.call("GET", "/appmesh/app/conform-tick", nil), "view_app interval", http.StatusOK, "interval"))
+	if tick["interval"] != float64(3600) {
+		t.Errorf("App(view_app()).json() of an interval app: %v", tick)
+	}
+	c.want(c.call("PUT", "/appmesh/app/conform-tick", tick), "add_app(view_app()) interval", http.StatusOK)
+	if m := c.want(c.call("GET", "/appmesh/app/conform-tick", nil), "view_app interval", http.StatusOK, "interval"); m["interval"] != float64(3600) {
+		t.Errorf("interval after the round trip: %v", m["interval"])
+	}
+	c.want(c.call("DELETE", "/appmesh/app/conform-tick", nil), "delete_app interval", http.StatusOK)
+
 	c.want(c.call("POST", "/appmesh/app/conform-ping/disable", nil), "disable_app", http.StatusOK)
 	if got := c.want(c.call("GET", "/appmesh/app/conform-ping", nil), "view_app", http.StatusOK, "status"); got["status"] != float64(0) {
 		t.Errorf("status after disable: %v, want 0", got["status"])
@@ -290,6 +313,56 @@ func amConformApp(t *testing.T, c *amSDK) {
 	c.want(c.call("DELETE", "/appmesh/app/conform-ping", nil), "delete_app", http.StatusOK)
 	c.wantError(c.call("DELETE", "/appmesh/app/conform-ping", nil), "delete_app again", http.StatusNotFound)
 	c.wantError(c.call("GET", "/appmesh/app/conform-ping", nil), "view_app after delete", http.StatusNotFound)
+}
+
+// amSDKAppKeys are the attributes of the SDK's App that json() sends
+// (pid_user and return_code aside: appmesh answers neither).
+var amSDKAppKeys = []string{"name", "command", "shell", "session_login", "description", "metadata", "working_dir",
+	"status", "docker_image", "stdout_cache_num", "start_time", "end_time", "interval", "cron", "daily_limitation",
+	"retention", "health_check_cmd", "permission", "behavior", "env", "sec_env", "pid", "resource_limit", "owner",
+	"pstree", "container_id", "memory", "cpu", "fd", "last_start_time", "last_exit_time", "health", "version"}
+
+// amSDKApp is App(answer).json(): the App's attributes, with null, "", 0
+// numbers and {} left out (objects cleaned inside first).
+func amSDKApp(answer map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range amSDKAppKeys {
+		if v := amClean(answer[k]); v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func amClean(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if x == "" {
+			return nil
+		}
+	case float64:
+		if x == 0 {
+			return nil
+		}
+	case bool:
+		if !x {
+			return nil
+		}
+	case map[string]any:
+		m := map[string]any{}
+		for k, e := range x {
+			if c := amClean(e); c != nil {
+				m[k] = c
+			}
+		}
+		if len(m) == 0 {
+			return nil
+		}
+		return m
+	}
+	return v
 }
 
 // amConformOutput reads an application's output as get_app_output and
