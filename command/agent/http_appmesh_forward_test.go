@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // TestAppMeshForward sends App Mesh requests with X-Target-Host to one
@@ -75,4 +77,37 @@ func TestAppMeshForward(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &e); err != nil || !strings.Contains(e.Message, "X-Target-Host") {
 		t.Errorf("unknown node: %s", r.body)
 	}
+}
+
+// TestAppMeshForwardACL: with ACLs on, the forwarded request carries the
+// caller's token to the target agent, which checks it again; without a
+// token the forwarding agent refuses before any lookup.
+func TestAppMeshForwardACL(t *testing.T) {
+	acl := func(c *Config) { c.ACL.Enabled = true }
+	a1, _ := startTestAgentWith(t, "fwd-acl-a", acl)
+	var boot structs.ACLTokenResponse
+	if err := a1.RPC(structs.ACLBootstrapRPC, &structs.ACLBootstrapRequest{}, &boot); err != nil || boot.Token == nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	rpcAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(a1.config.Ports.RPC))
+	a2, _ := startTestAgentWith(t, "fwd-acl-b", acl, rpcAddr)
+	mgmt := amClient{t: t, base: "http://" + a1.HTTPAddr(), auth: "Bearer " + boot.Token.SecretID}
+	anon := amClient{t: t, base: "http://" + a1.HTTPAddr()}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := mgmt.do("PUT", "/appmesh/label/zone?value=acl", "", "X-Target-Host", "fwd-acl-b:6060")
+		if r.code == http.StatusOK {
+			break
+		}
+		// 404 until fwd-acl-b has registered its node.
+		if r.code != http.StatusNotFound || time.Now().After(deadline) {
+			t.Fatalf("forwarded label set: %d %s", r.code, r.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	direct := amClient{t: t, base: "http://" + a2.HTTPAddr(), auth: mgmt.auth}
+	if r := direct.want(http.StatusOK, "GET", "/appmesh/labels", ""); !strings.Contains(r.body, `"zone":"acl"`) {
+		t.Errorf("fwd-acl-b's labels %s lack the forwarded one", r.body)
+	}
+	anon.want(http.StatusForbidden, "PUT", "/appmesh/label/zone?value=x", "", "X-Target-Host", "fwd-acl-b:6060")
 }
