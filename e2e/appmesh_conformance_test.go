@@ -208,6 +208,12 @@ func TestAppMeshConformance(t *testing.T) {
 		t.Fatalf("create user: %d %s", r.status, r.body)
 	}
 	c := newAMSDK(t, a)
+	// Documented difference: without a token appmesh answers 403, not 401;
+	// App Mesh's {"message"}, or appmesh's {"error"} when the ACL check
+	// refuses before the handler runs (labels, files, output).
+	c.wantError(c.call("PUT", "/appmesh/app/conform-anon", map[string]any{"command": "true"}), "add_app without a token",
+		http.StatusForbidden)
+	c.want(c.call("GET", "/appmesh/labels", nil), "view_tags without a token", http.StatusForbidden, "error")
 	c.wantError(c.login("sdk", "not the password", ""), "login with a wrong password", http.StatusUnauthorized)
 	c.mustLogin("sdk", "an sdk password here")
 	amConformAuth(t, c)
