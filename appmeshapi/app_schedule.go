@@ -282,9 +282,13 @@ func viewSchedule(v map[string]any, j *structs.Job, now time.Time) {
 		}
 	}
 	v["cron"] = j.Periodic != nil && len(j.Periodic.Crons) > 0
-	v["start_interval_seconds"] = nil
+	// Both names: App Mesh's SDK App reads only the newer interval, and
+	// sends back only what it read (an app read without it would come
+	// back as a one-shot app).
+	v["start_interval_seconds"], v["interval"] = nil, nil
 	if raw := j.Meta[MetaInterval]; raw != "" {
 		v["start_interval_seconds"] = json.RawMessage(raw)
+		v["interval"] = json.RawMessage(raw)
 	}
 	v["next_start_time"] = nil
 	if j.Stop || j.Groups[0].Count == 0 {

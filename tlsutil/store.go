@@ -172,6 +172,35 @@ func (s *Store) ClientConfig() *tls.Config {
 	}
 }
 
+// AgentClientConfig is the config of a dialer reaching another agent's
+// HTTPS API (App Mesh's X-Target-Host forwarding): it presents this
+// agent's certificate and accepts only a peer certificate of the CA that
+// names a server or client agent of this region, whatever
+// verify_server_hostname says, because the request carries the caller's
+// token and the peer may be a client-only agent.
+func (s *Store) AgentClientConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return s.cur.Load().cert, nil
+		},
+		InsecureSkipVerify: true, // checked below, against the store's CA of the moment
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tls: the agent presented no certificate")
+			}
+			if err := s.verify(cs.PeerCertificates, x509.ExtKeyUsageServerAuth, ""); err != nil {
+				return err
+			}
+			if !s.PeerIsAgent(cs) {
+				return fmt.Errorf("tls: peer certificate %q is not an agent's of region %s",
+					cs.PeerCertificates[0].Subject.CommonName, s.files.Region)
+			}
+			return nil
+		},
+	}
+}
+
 func (s *Store) verify(chain []*x509.Certificate, usage x509.ExtKeyUsage, dnsName string) error {
 	inter := x509.NewCertPool()
 	for _, c := range chain[1:] {

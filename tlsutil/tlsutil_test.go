@@ -202,5 +202,29 @@ func TestStore_ClientCertificateRequirement(t *testing.T) {
 		if (err != nil) != verify {
 			t.Errorf("verify_server_hostname=%v: handshake with a client certificate as server: %v", verify, err)
 		}
+		// Agent to agent (App Mesh forwarding): a client agent's HTTPS is
+		// reached whatever verify_server_hostname says.
+		if err := handshake(impostor.ServerConfig(false), dialer.AgentClientConfig()); err != nil {
+			t.Errorf("verify_server_hostname=%v: agent to client agent: %v", verify, err)
+		}
+	}
+	// A certificate of the CA that names no agent of this region is not
+	// an agent's HTTPS.
+	c, k, err := GenerateCert(CertOptions{Role: RoleServer, Region: "elsewhere", CACert: ca, CAKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Files{CAFile: clientFiles.CAFile, CertFile: filepath.Join(dir, "else.pem"), KeyFile: filepath.Join(dir, "else-key.pem")}
+	for p, d := range map[string][]byte{f.CertFile: c, f.KeyFile: k} {
+		if err := os.WriteFile(p, d, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elsewhere, err := NewStore(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := handshake(elsewhere.ServerConfig(false), impostor.AgentClientConfig()); err == nil {
+		t.Error("agent to an agent of another region: accepted")
 	}
 }

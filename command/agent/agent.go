@@ -92,7 +92,13 @@ func NewAgent(cfg *Config, logger hclog.Logger) (_ *Agent, err error) {
 		ln.Close()
 		return nil, err
 	}
-	a.http = NewHTTPServer(logger.Named("http"), a, ln, WithHTTPConfig(cfg.HTTP, cfg.Name), WithAppMeshFiles(a.amFileBaseDir()))
+	httpOpts := []HTTPServerOption{WithHTTPConfig(cfg.HTTP, cfg.Name), WithAppMeshFiles(a.amFileBaseDir())}
+	if cfg.TLS != nil && cfg.TLS.HTTP && a.tls != nil {
+		// Other agents' APIs speak HTTPS too: App Mesh's X-Target-Host
+		// forwarding reaches them with this agent's certificate.
+		httpOpts = append(httpOpts, WithAppMeshForwardTLS(a.tls.AgentClientConfig))
+	}
+	a.http = NewHTTPServer(logger.Named("http"), a, ln, httpOpts...)
 	if err := a.startConsulAdvertise(); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -53,6 +54,10 @@ type HTTPServer struct {
 	// amFileBase is the only directory App Mesh's file API reaches
 	// (http_appmesh_files.go); "" none.
 	amFileBase string
+	// amForwardTLS, when set, is the TLS client configuration for
+	// forwarding X-Target-Host requests to other agents
+	// (http_appmesh_forward.go).
+	amForwardTLS func() *tls.Config
 	// started is when the API was built (App Mesh's appmesh_start_time).
 	started time.Time
 	srv     *http.Server

@@ -102,7 +102,7 @@ func (s *HTTPServer) amOpenRoot() (*os.Root, error) {
 
 // GET /appmesh/file/download with X-File-Path: the file's bytes, with
 // App Mesh's X-File-Mode (permission bits, decimal), X-File-User and
-// X-File-Group (names, or numbers when the host has no name for them).
+// X-File-Group (the owner's uid and gid).
 func (s *HTTPServer) amFileDownload(w http.ResponseWriter, r *http.Request) (any, error) {
 	p, err := s.amFilePath(r)
 	if err != nil {
@@ -132,30 +132,16 @@ func (s *HTTPServer) amFileDownload(w http.ResponseWriter, r *http.Request) (any
 	h.Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
 	h.Set("X-File-Mode", strconv.Itoa(int(fi.Mode().Perm())))
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		h.Set("X-File-User", userName(st.Uid))
-		h.Set("X-File-Group", groupName(st.Gid))
+		// Numbers, as App Mesh answers them: its SDKs chown the local copy
+		// with int() of each (a name would fail the whole download).
+		h.Set("X-File-User", strconv.FormatUint(uint64(st.Uid), 10))
+		h.Set("X-File-Group", strconv.FormatUint(uint64(st.Gid), 10))
 	}
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, f); err != nil {
 		s.logger.Warn("file download cut short", "path", p, "error", err)
 	}
 	return nil, nil
-}
-
-func userName(uid uint32) string {
-	id := strconv.FormatUint(uint64(uid), 10)
-	if u, err := user.LookupId(id); err == nil {
-		return u.Username
-	}
-	return id
-}
-
-func groupName(gid uint32) string {
-	id := strconv.FormatUint(uint64(gid), 10)
-	if g, err := user.LookupGroupId(id); err == nil {
-		return g.Name
-	}
-	return id
 }
 
 // POST /appmesh/file/upload with X-File-Path and App Mesh's multipart body

@@ -43,15 +43,25 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 }
 
 // amErrors answers a handler's error as App Mesh does, {"message": "..."},
-// with the status appmesh's own API would use. It also refuses App Mesh's
-// cluster forwarding header, which appmesh does not honour.
+// with the status appmesh's own API would use. A request carrying App
+// Mesh's X-Target-Host is passed on to that node's agent instead
+// (http_appmesh_forward.go), unless it names this agent's own node or
+// its answer is the same on every agent (amClusterWide).
 func (s *HTTPServer) amErrors(fn endpoint) endpoint {
 	return func(w http.ResponseWriter, r *http.Request) (any, error) {
 		var out any
 		var err error
-		if r.Header.Get("X-Target-Host") != "" {
-			// Answering here would act on the wrong node without a word.
-			err = badRequest("X-Target-Host: forwarding to another node is not supported yet; send the request to that node's agent")
+		if target := r.Header.Get(amTargetHeader); target != "" && !amClusterWide(r.URL.Path) {
+			node, self, terr := s.amTargetNode(r, target)
+			switch {
+			case terr != nil:
+				err = terr
+			case !self:
+				s.amForward(w, r, node)
+				return nil, nil
+			default:
+				out, err = fn(w, r)
+			}
 		} else {
 			out, err = fn(w, r)
 		}
@@ -67,6 +77,9 @@ func (s *HTTPServer) amErrors(fn endpoint) endpoint {
 		return nil, nil
 	}
 }
+
+// amTOTPAuthenticate is the WWW-Authenticate of a TOTP challenge.
+const amTOTPAuthenticate = `TOTP realm="appmesh"`
 
 // amAudience is the only JWT audience appmesh's login tokens serve.
 const amAudience = "appmesh-service"
@@ -122,9 +135,12 @@ func amLoginHeaders(r *http.Request) error {
 // X-Totp-Code.
 func (s *HTTPServer) amTOTPChallenge(w http.ResponseWriter, user, pass string) any {
 	id, exp := s.amChallenges.add(user, pass, time.Now())
-	w.Header().Set("WWW-Authenticate", `TOTP realm="appmesh"`)
+	w.Header().Set("WWW-Authenticate", amTOTPAuthenticate)
 	writeJSON(w, http.StatusPreconditionRequired, map[string]any{
-		"totp_challenge": id, "status": "TOTP_CHALLENGE_REQUIRED",
+		// App Mesh's description also puts the WWW-Authenticate value in
+		// the body.
+		"WWW-Authenticate": amTOTPAuthenticate,
+		"totp_challenge":   id, "status": "TOTP_CHALLENGE_REQUIRED",
 		"algorithm": "SHA1", "digits": 6, "period": 30, "expires": exp.Unix(),
 		"message": "this user needs a TOTP code: POST /appmesh/totp/validate, or log in again with the header X-Totp-Code",
 	})
@@ -133,10 +149,13 @@ func (s *HTTPServer) amTOTPChallenge(w http.ResponseWriter, user, pass string) a
 
 func amTokenResponse(user, token string, exp time.Time) map[string]any {
 	now := time.Now()
+	left := int64(time.Until(exp).Seconds())
 	return map[string]any{
 		"profile":      map[string]any{"name": user, "auth_time": now.Unix()},
 		"access_token": token, "token_type": "Bearer",
-		"issued_at": now.Unix(), "expire_time": exp.Unix(), "expires_in": int64(time.Until(exp).Seconds()),
+		// expire_seconds is the OpenAPI description's name of the lifetime;
+		// expires_in (OAuth's) is kept for the clients that read it.
+		"issued_at": now.Unix(), "expire_time": exp.Unix(), "expires_in": left, "expire_seconds": left,
 	}
 }
 
@@ -162,8 +181,10 @@ func (s *HTTPServer) amAuth(w http.ResponseWriter, r *http.Request) (any, error)
 	}
 	resp := amTokenResponse(tok.Name, authToken(r), exp)
 	if exp.IsZero() {
-		resp["expire_time"], resp["expires_in"] = nil, nil
+		resp["expire_time"], resp["expires_in"], resp["expire_seconds"] = nil, nil, nil
 	}
+	// App Mesh's answer to auth: success, user, permission, audience.
+	resp["success"], resp["user"], resp["permission"], resp["audience"] = true, tok.Name, r.Header.Get("X-Permission"), amAudience
 	return resp, nil
 }
 

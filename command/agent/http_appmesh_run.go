@@ -164,6 +164,7 @@ func (s *HTTPServer) amRunSync(w http.ResponseWriter, r *http.Request) (any, err
 				return nil, err
 			}
 			w.Header().Set("X-Exit-Code", strconv.Itoa(*proc.ExitCode))
+			w.Header().Set("X-Output-Position", strconv.Itoa(len(out)))
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write(out)

@@ -272,7 +272,7 @@ func TestAppMeshApps(t *testing.T) {
 	}
 	c.want(http.StatusNotFound, "GET", "/appmesh/app/bad", "")
 	c.want(http.StatusBadRequest, "PUT", "/appmesh/app/run", `{"command":"echo"}`)
-	if r := c.want(http.StatusBadRequest, "GET", "/appmesh/app/hello", "", "X-Target-Host", "other:6060"); !strings.Contains(r.body, "X-Target-Host") {
+	if r := c.want(http.StatusNotFound, "GET", "/appmesh/app/hello", "", "X-Target-Host", "other:6060"); !strings.Contains(r.body, "X-Target-Host") {
 		t.Errorf("X-Target-Host: %s", r.body)
 	}
 
