@@ -91,7 +91,7 @@ func connectProxyTask(s *Service) *Task {
 		Driver: "raw_exec",
 		Config: map[string]any{
 			"command": ConnectProxyCommand,
-			"args": []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name},
+			"args":    []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name},
 		},
 		Lifecycle: &TaskLifecycle{Hook: LifecycleHookPrestart, Sidecar: true},
 		Resources: &Resources{CPU: defaultProxyCPU, MemoryMB: defaultProxyMemoryMB},
