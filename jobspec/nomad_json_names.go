@@ -48,8 +48,9 @@ var nomadRenames = map[string]map[string]string{
 var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
-	"TaskGroup": {"Volumes", "Disconnect", "EphemeralDisk", "Consul", "ShutdownDelay",
-		"StopAfterClientDisconnect", "MaxClientDisconnect", "PreventRescheduleOnLost"},
+	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay",
+		"StopAfterClientDisconnect", "PreventRescheduleOnLost"},
+	"DisconnectStrategy": {"StopOnClientAfter"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
 		"Leader", "Kind", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
@@ -114,6 +115,8 @@ func blockTypeOf(t reflect.Type) string {
 		return "artifact"
 	case "Service":
 		return "service"
+	case "DisconnectStrategy":
+		return "disconnect"
 	}
 	return ""
 }

@@ -62,12 +62,15 @@ func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.Node
 	index := node.ModifyIndex
 	if node.Status != structs.NodeStatusReady {
 		entry := &structs.NodeStatusEntry{NodeID: node.ID, Status: structs.NodeStatusReady, UpdatedAt: time.Now().UnixNano()}
-		if entry.Evals, err = systemJobEvals(n.srv.State(), node.ID); err != nil {
+		if entry.Evals, err = n.srv.reconnectEvals(node.ID); err != nil {
 			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
 		}
 		if index, err = n.srv.raftApply(structs.NodeUpdateStatusRequestType, entry); err != nil {
 			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
 		}
+		// The servers may have marked its allocations unknown meanwhile:
+		// the client reports them all again.
+		reply.Reconnected = node.Status == structs.NodeStatusDown
 	}
 	if !n.srv.IsLeader() {
 		return structs.ErrNoLeader

@@ -62,6 +62,10 @@ type Allocation struct {
 	// RescheduleTracker lists the reschedules that led to this allocation
 	// (carried over from its predecessors); nil for a first placement.
 	RescheduleTracker *RescheduleTracker `json:"reschedule_tracker,omitempty"`
+	// DisconnectedAt (unix nanoseconds) is when the allocation's node
+	// stopped heartbeating and it became unknown (disconnect.go); 0 if
+	// that never happened.
+	DisconnectedAt int64 `json:"disconnected_at,omitempty"`
 }
 
 // Index parses the allocation's index out of its name ("job.group[3]").

@@ -34,6 +34,10 @@ type TaskGroup struct {
 	Scaling *ScalingPolicy `json:"scaling,omitempty" hcl:"scaling,block"`
 	// Migrate is Nomad's drain setting, parsed and validated only.
 	Migrate *MigrateStrategy `json:"migrate,omitempty" hcl:"migrate,block"`
+	// MaxClientDisconnect and Disconnect keep the allocations of a node
+	// that stops heartbeating unknown, not lost, for a while (disconnect.go).
+	MaxClientDisconnect *Duration           `json:"max_client_disconnect,omitempty"`
+	Disconnect          *DisconnectStrategy `json:"disconnect,omitempty" hcl:"disconnect,block"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -78,6 +82,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("reschedule", g.Reschedule.Validate())
 	v.Merge("scaling", g.Scaling.Validate(g.Count))
 	v.Merge("migrate", g.Migrate.Validate())
+	validateDisconnect(v, g)
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	v.Merge("ephemeral_disk", g.EphemeralDisk.Validate())
 	validateVolumes(v, g)
@@ -149,6 +154,11 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.EphemeralDisk = g.EphemeralDisk.Copy()
 	c.Scaling = g.Scaling.Copy()
 	c.Migrate = g.Migrate.Copy()
+	if g.MaxClientDisconnect != nil {
+		d := *g.MaxClientDisconnect
+		c.MaxClientDisconnect = &d
+	}
+	c.Disconnect = g.Disconnect.Copy()
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

@@ -335,6 +335,10 @@ func (ar *AllocRunner) taskStateChanged(task string) {
 	ar.report()
 }
 
+// Report sends the allocation's current status again (the servers lost
+// track of it while the node was disconnected).
+func (ar *AllocRunner) Report() { ar.report() }
+
 // report recomputes the client status and hands it to OnUpdate. When a
 // task failed, its siblings are killed: a group runs together or not at all.
 func (ar *AllocRunner) report() {

@@ -130,7 +130,7 @@ type groupSlots struct {
 }
 
 func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) {
-	s := r.classify(allocs, res)
+	s := r.classify(tg, allocs, res)
 	// A live allocation owns its index over any terminal one.
 	for idx := range s.live {
 		delete(s.settled, idx)
@@ -208,7 +208,7 @@ func (r *reconciler) fillFreeSlots(tg *structs.TaskGroup, s *groupSlots, free in
 
 // classify buckets a group's allocations, stopping those on lost nodes and
 // duplicates of one name along the way.
-func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult) *groupSlots {
+func (r *reconciler) classify(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) *groupSlots {
 	s := &groupSlots{
 		live:     map[int]*structs.Allocation{},
 		settled:  map[int]*structs.Allocation{},
@@ -236,6 +236,9 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 			// canary count is topped up (placeCanaries), and a failed one
 			// fails the update (rollout.go).
 		case !a.TerminalStatus():
+			if desc := r.tainted(a.NodeID); desc == descNodeDown && r.keepUnknown(tg, a, s, res) {
+				continue
+			}
 			if desc := r.tainted(a.NodeID); desc != "" {
 				lost := structs.AllocClientLost
 				if desc == descNodeDraining {
@@ -246,9 +249,13 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 				continue
 			}
 			if cur, ok := s.live[idx]; ok {
-				keep, drop := r.preferred(cur, a)
+				keep, drop, desc := r.reconnected(tg, cur, a)
+				if keep == nil {
+					keep, drop = r.preferred(cur, a)
+					desc = duplicateDesc(keep, drop)
+				}
 				s.live[idx] = keep
-				res.stops = append(res.stops, stopRequest{alloc: drop, desc: duplicateDesc(keep, drop)})
+				res.stops = append(res.stops, stopRequest{alloc: drop, desc: desc})
 				continue
 			}
 			s.live[idx] = a
