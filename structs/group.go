@@ -32,7 +32,7 @@ type TaskGroup struct {
 	EphemeralDisk *EphemeralDisk `json:"ephemeral_disk,omitempty" hcl:"ephemeral_disk,block"`
 	// Scaling bounds `appmesh job scale` (scaling.go).
 	Scaling *ScalingPolicy `json:"scaling,omitempty" hcl:"scaling,block"`
-	// Migrate is Nomad's drain setting, parsed and validated only.
+	// Migrate paces node drains (scaling.go, server/scheduler/drain_migrate.go).
 	Migrate *MigrateStrategy `json:"migrate,omitempty" hcl:"migrate,block"`
 	// MaxClientDisconnect and Disconnect keep the allocations of a node
 	// that stops heartbeating unknown, not lost, for a while (disconnect.go).

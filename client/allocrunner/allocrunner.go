@@ -169,7 +169,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
-	ar.health = newAllocHealth(cfg.Job, group, wasHealthy)
+	ar.health = newAllocHealth(cfg.Job, group, cfg.Alloc.DrainReplacement, wasHealthy)
 	ar.health.recheck, ar.health.missed = ar.report, ar.healthDeadlineMissed
 	for _, task := range group.Tasks {
 		var restore *state.TaskRecord

@@ -50,9 +50,14 @@ type allocHealth struct {
 	stopped     bool
 }
 
-func newAllocHealth(job *structs.Job, group *structs.TaskGroup, alreadyHealthy bool) *allocHealth {
+// newAllocHealth judges by the group's update block, or, for the
+// replacement of an allocation moved off a draining node (drain), by its
+// migrate block, as Nomad does: the drain waits for that health.
+func newAllocHealth(job *structs.Job, group *structs.TaskGroup, drain, alreadyHealthy bool) *allocHealth {
 	h := &allocHealth{recheck: func() {}, missed: func(string) {}, everHealthy: alreadyHealthy}
-	if u := structs.GroupUpdate(job, group); u != nil {
+	if u := structs.GroupUpdate(job, group); drain && group.Migrate != nil {
+		h.minHealthy, h.deadline, h.ignoreChecks = group.Migrate.HealthSettings()
+	} else if u != nil {
 		h.minHealthy, h.deadline = u.MinHealthyTime.Std(), u.HealthyDeadline.Std()
 		h.ignoreChecks = u.HealthCheck == structs.UpdateHealthTaskStates
 		h.manual = u.HealthCheck == structs.UpdateHealthManual

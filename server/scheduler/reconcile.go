@@ -40,6 +40,9 @@ type placeRequest struct {
 	// canary places the allocation as a canary of the job's version, next
 	// to the old allocation at its index (canary.go).
 	canary bool
+	// drain marks the replacement of an allocation moved off a draining
+	// node: its health paces the drain (drain_migrate.go).
+	drain bool
 }
 
 type reconcileResult struct {
@@ -58,6 +61,9 @@ type reconcileResult struct {
 	// a rolling update's max_parallel.
 	deferred       int
 	deferredGroups []string // one entry per deferred update
+	// drainWaiting counts allocations on draining nodes left in place by
+	// their group's migrate.max_parallel.
+	drainWaiting int
 }
 
 // nodeTaint says why allocations on a node must be replaced ("" if they
@@ -69,6 +75,8 @@ type reconciler struct {
 	job     *structs.Job // nil when the job was deregistered
 	batch   bool
 	tainted nodeTaint
+	// drainForced reports draining nodes past their deadline (nil: none).
+	drainForced func(nodeID string) bool
 	// versions are the older job versions that live allocations run
 	// (nil entries: dropped versions).
 	versions map[uint64]*structs.Job
@@ -127,6 +135,10 @@ type groupSlots struct {
 	// canaries: live canaries of the current version before it is
 	// promoted; they hold no index of their own (canary.go).
 	canaries map[int]*structs.Allocation
+	// drained: indexes whose allocation moves off a draining node now;
+	// drainBudget: how many more may move (-1: any), see drain_migrate.go.
+	drained     map[int]bool
+	drainBudget int
 }
 
 func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) {
@@ -193,7 +205,7 @@ func (r *reconciler) fillFreeSlots(tg *structs.TaskGroup, s *groupSlots, free in
 		if free == 0 || idx >= tg.Count {
 			break
 		}
-		res.places = append(res.places, placeRequest{group: tg, index: idx, previous: s.replace[idx]})
+		res.places = append(res.places, placeRequest{group: tg, index: idx, previous: s.replace[idx], drain: s.drained[idx]})
 		taken[idx] = true
 		free--
 	}
@@ -215,7 +227,9 @@ func (r *reconciler) classify(tg *structs.TaskGroup, allocs []*structs.Allocatio
 		replace:  map[int]*structs.Allocation{},
 		failed:   map[int]*structs.Allocation{},
 		canaries: map[int]*structs.Allocation{},
+		drained:  map[int]bool{},
 	}
+	s.drainBudget = r.drainBudget(tg, allocs)
 	for _, a := range allocs {
 		idx := a.Index()
 		switch {
@@ -239,10 +253,17 @@ func (r *reconciler) classify(tg *structs.TaskGroup, allocs []*structs.Allocatio
 			if desc := r.tainted(a.NodeID); desc == descNodeDown && r.keepUnknown(tg, a, s, res) {
 				continue
 			}
+			if desc := r.tainted(a.NodeID); desc == descNodeDraining && !r.mayMigrate(a, s, res) {
+				if _, taken := s.live[idx]; !taken {
+					s.live[idx] = a
+				}
+				continue
+			}
 			if desc := r.tainted(a.NodeID); desc != "" {
 				lost := structs.AllocClientLost
 				if desc == descNodeDraining {
 					lost = "" // moved on purpose: its client stops it normally
+					s.drained[idx] = true
 				}
 				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc, clientStatus: lost})
 				keepNewest(s.replace, idx, a)

@@ -135,7 +135,8 @@ func (s *genericScheduler) attempt() (bool, error) {
 		}
 		return s.submitAndFollowUp(plan)
 	}
-	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), versions: versions, now: time.Now()}
+	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), drainForced: s.drainForcedLookup(),
+		versions: versions, now: time.Now()}
 	res := rec.reconcile(allocs)
 	s.job, s.rescheduled, s.rescheduleAt = job, res.rescheduled, res.rescheduleAt
 	plan := s.newPlan(job, index)
