@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/appmesh/appmesh/client/catalog"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -60,6 +62,11 @@ type Config struct {
 	Logger   hclog.Logger
 	// RPC reaches the servers. Required.
 	RPC RPCer
+	// FetchAllocData streams a previous allocation's data from its node
+	// through the servers (transport.LogTypeAllocData), for
+	// ephemeral_disk { migrate = true }; nil: data is not copied between
+	// nodes.
+	FetchAllocData func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error
 	// Drivers defaults to NewPluginDriverManager with this executable.
 	Drivers DriverManager
 	// PluginDir holds third-party driver plugins: every executable named
