@@ -173,6 +173,9 @@ func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.All
 	// non-destructive fields changed, and replaced one for one otherwise,
 	// at most max_parallel at a time under a rolling update.
 	budget := r.rollingBudget(tg, s.live, allocs)
+	if budget != 0 && r.staggerWait(tg, allocs, res) {
+		budget = 0
+	}
 	for _, idx := range sortedKeys(s.live) {
 		a := s.live[idx]
 		switch {
