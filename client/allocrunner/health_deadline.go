@@ -24,6 +24,7 @@ import (
 // Timers re-run the judgement when min_healthy_time or the deadline is up;
 // they belong to the alloc runner, which stops them when its tasks end.
 type allocHealth struct {
+	group      *structs.TaskGroup
 	minHealthy time.Duration
 	deadline   time.Duration
 	hasChecks  bool
@@ -62,9 +63,9 @@ func newAllocHealth(job *structs.Job, group *structs.TaskGroup, drain, alreadyHe
 		h.ignoreChecks = u.HealthCheck == structs.UpdateHealthTaskStates
 		h.manual = u.HealthCheck == structs.UpdateHealthManual
 	}
-	for _, t := range group.Tasks {
-		h.hasChecks = h.hasChecks || (len(t.Checks) > 0 && !h.ignoreChecks)
-	}
+	// Checks with on_update = "ignore" do not judge deployment health.
+	h.hasChecks = structs.DeploymentChecks(group) > 0 && !h.ignoreChecks
+	h.group = group
 	if alreadyHealthy {
 		t := true
 		h.healthy = &t
@@ -102,7 +103,7 @@ func (h *allocHealth) deadlinePassed() {
 func (h *allocHealth) observe(now time.Time, status string, states map[string]*structs.TaskState) (*bool, string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	checks := structs.AllocHealth(states)
+	checks := structs.DeploymentHealth(h.group, states)
 	if h.ignoreChecks {
 		checks = nil
 	}
