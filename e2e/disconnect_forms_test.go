@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestNomadDisconnectAndMigrateForms runs, on one dev agent, a job file in
+// Nomad's syntax with the group settings whose behaviour needs several
+// nodes (tested in e2e/cluster: TestClientDisconnectWindow,
+// TestDrainRespectsMigrate, TestEphemeralDiskMigratesAcrossNodes):
+// max_client_disconnect, Nomad 1.8's disconnect block, migrate and
+// ephemeral_disk { migrate sticky }. They validate, run, and read back;
+// disconnect's stop_on_client_after is named as a Nomad feature appmesh
+// lacks.
+func TestNomadDisconnectAndMigrateForms(t *testing.T) {
+	t.Parallel()
+	a := startAgent(t, agentOptions{dev: true})
+	secs, marker := taskSleep(87)
+	a.track(marker)
+	id := fmt.Sprintf("nomaddisc-%d", runTag)
+	task := fmt.Sprintf(`    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sleep"
+        args    = ["%d"]
+      }
+      resources {
+        cpu    = 50
+        memory = 32
+      }
+    }`, secs)
+	file := writeFile(t, "disc.nomad.hcl", fmt.Sprintf(`job %q {
+  datacenters = ["*"]
+  migrate {
+    max_parallel     = 1
+    health_check     = "task_states"
+    min_healthy_time = "2s"
+  }
+  group "a" {
+    max_client_disconnect = "5m"
+    ephemeral_disk {
+      migrate = true
+      sticky  = true
+      size    = 20
+    }
+%s
+  }
+  group "b" {
+    disconnect {
+      lost_after = "90s"
+      replace    = false
+      reconcile  = "keep_original"
+    }
+%s
+  }
+}
+`, id, task, task))
+	if r := a.cli("job validate", file); r.code != 0 {
+		a.fatalf("job validate: %s", r)
+	}
+	if r := a.cli("job run", "-detach", file); r.code != 0 {
+		a.fatalf("job run: %s", r)
+	}
+	a.waitAllocs(id, "both groups running", func(allocs []alloc) (bool, string) {
+		return countStatus(allocs, "run", "running") == 2, describeAllocs(allocs)
+	})
+	var job struct {
+		Groups []struct {
+			Name                string         `json:"name"`
+			MaxClientDisconnect string         `json:"max_client_disconnect"`
+			Disconnect          map[string]any `json:"disconnect"`
+			Migrate             map[string]any `json:"migrate"`
+			EphemeralDisk       map[string]any `json:"ephemeral_disk"`
+		} `json:"groups"`
+	}
+	a.getJSON("/v1/job/"+id, &job)
+	got := fmt.Sprintf("%+v", job.Groups)
+	for _, want := range []string{"MaxClientDisconnect:5m0s", "lost_after:1m30s", "reconcile:keep_original", "replace:false",
+		"max_parallel:1", "migrate:true", "sticky:true"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("job read back lacks %q: %s", want, got)
+		}
+	}
+
+	bad := writeFile(t, "bad.nomad.hcl", fmt.Sprintf(`job "bad" {
+  group "g" {
+    disconnect {
+      lost_after           = "1m"
+      stop_on_client_after = "30s"
+    }
+%s
+  }
+}
+`, task))
+	r := a.cli("job validate", bad)
+	if r.code == 0 || !strings.Contains(r.stderr+r.stdout, "`stop_on_client_after` is a Nomad feature appmesh does not support (found in a disconnect block)") {
+		t.Fatalf("stop_on_client_after: %s", r)
+	}
+}
