@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -111,6 +112,9 @@ func TestClientDisconnectWindow(t *testing.T) {
 			}
 			return nil
 		}, nil)
+	}
+	if out, err := cli(t, servers[0], "job", "status", "keep"); err != nil || !regexp.MustCompile(`Lost\s+Unknown\s*\n\s*g\s+0\s+0\s+1\s+0\s+0\s+0\s+1`).MatchString(out) {
+		t.Fatalf("job status keep while c1 is paused: want one running and one unknown in the summary (%v):\n%s", err, out)
 	}
 	if n := taskProcs(keepSecs) + taskProcs(loseSecs); n != 4 {
 		t.Fatalf("%d task processes while c1 is paused, want 4 (its tasks keep running)", n)
