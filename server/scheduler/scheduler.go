@@ -128,6 +128,9 @@ func (s *genericScheduler) attempt() (bool, error) {
 	}
 
 	if s.system && !job.Stopped() {
+		// The system path reconciles node by node; stagger waits are
+		// noted in rescheduleAt (system.go).
+		s.job, s.rescheduled, s.rescheduleAt = job, nil, 0
 		plan := s.newPlan(job, index)
 		plan.Annotations = &structs.PlanAnnotations{}
 		if err := s.attemptSystem(job, allocs, plan); err != nil {

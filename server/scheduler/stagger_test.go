@@ -62,3 +62,44 @@ func TestStagger_PacesRollingBatches(t *testing.T) {
 		})
 	}
 }
+
+// System jobs: the next node's update waits stagger after the previous
+// one was placed (Nomad's documented use of stagger).
+func TestStagger_SystemJob(t *testing.T) {
+	h := NewHarness()
+	h.UpsertNode(testNodes(3)...)
+	job := systemJob("agent", structs.JobTypeSystem)
+	job.Update = &structs.UpdateStrategy{MaxParallel: 1, Stagger: structs.Duration(time.Hour)}
+	h.UpsertJob(job)
+	process(t, h, testEval(job))
+	for _, a := range liveAllocs(t, h, job) {
+		c := a.Copy()
+		c.ClientStatus = structs.AllocClientRunning
+		h.UpsertAllocs(c)
+	}
+
+	job.Version = 1
+	job.Groups[0].Tasks[0].Env = map[string]string{"V": "2"}
+	h.UpsertJob(job)
+	process(t, h, testEval(job))
+	first := planAllocs(h.Plans[len(h.Plans)-1].NodeAllocation)
+	if len(first) != 1 {
+		t.Fatalf("first batch placed %d, want 1", len(first))
+	}
+	c := h.AllocByID(first[0].ID).Copy()
+	c.ClientStatus = structs.AllocClientRunning
+	h.UpsertAllocs(c)
+	plans := len(h.Plans)
+	process(t, h, testEval(job))
+	if len(h.Plans) != plans {
+		t.Fatalf("second batch placed before the stagger: %+v", planAllocs(h.Plans[len(h.Plans)-1].NodeAllocation))
+	}
+	want := first[0].CreateTime + int64(time.Hour)
+	var found bool
+	for _, e := range h.CreateEvals {
+		found = found || e.WaitUntil == want
+	}
+	if !found {
+		t.Fatal("no delayed evaluation at the end of the stagger")
+	}
+}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func (s *genericScheduler) attemptSystem(job *structs.Job, allocs []*structs.All
 	if err != nil {
 		return err
 	}
-	rec := &reconciler{job: job, versions: versions}
+	rec := &reconciler{job: job, versions: versions, now: time.Now()}
 	s.queued = make(map[string]int, len(job.Groups))
 	for _, tg := range job.Groups {
 		s.queued[tg.Name] = 0
@@ -118,6 +119,14 @@ func (s *genericScheduler) systemGroup(p *placer, rec *reconciler, tg *structs.T
 	ann := plan.Annotations.Group(tg.Name)
 	live := st.live[tg.Name]
 	budget := systemRollingBudget(s.eval, rec.job, tg, live)
+	if budget != 0 {
+		// update.stagger spaces the batches, as in Nomad's system jobs.
+		var wait reconcileResult
+		if rec.staggerWait(tg, slices.Collect(maps.Values(live)), &wait) {
+			budget = 0
+			s.rescheduleAt = earliest(s.rescheduleAt, wait.rescheduleAt)
+		}
+	}
 	seen := make(map[string]bool, len(p.entries))
 	for i := range p.entries {
 		e := &p.entries[i]
@@ -218,6 +227,14 @@ func (s *genericScheduler) placeOnNode(p *placer, gc *groupChecker, e *nodeEntry
 	}
 	plan.AppendAlloc(alloc)
 	return nil
+}
+
+// earliest is the earlier of two unix-nanosecond times, 0 meaning none.
+func earliest(a, b int64) int64 {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 // systemRollingBudget is rollingBudget for allocations indexed by node.
