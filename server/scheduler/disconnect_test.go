@@ -152,3 +152,40 @@ func TestDisconnect_Validate(t *testing.T) {
 		})
 	}
 }
+
+// A system job's allocation on a down node is left unknown within its
+// window (nothing replaces it: one per node) and lost after it.
+func TestDisconnect_SystemJob(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ago  time.Duration
+		lost bool
+	}{{"within", time.Second, false}, {"after", 2 * time.Minute, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHarness()
+			nodes := testNodes(2)
+			h.UpsertNode(nodes...)
+			job := systemJob("agent", structs.JobTypeSystem)
+			w := structs.Duration(time.Minute)
+			job.Groups[0].MaxClientDisconnect = &w
+			h.UpsertJob(job)
+			process(t, h, testEval(job))
+			var orig *structs.Allocation
+			for _, a := range liveAllocs(t, h, job) {
+				if a.NodeID == nodes[0].ID {
+					orig = a.Copy()
+				}
+			}
+			orig.ClientStatus, orig.DisconnectedAt = structs.AllocClientUnknown, time.Now().Add(-tc.ago).UnixNano()
+			h.UpsertAllocs(orig)
+			nodes[0].Status = structs.NodeStatusDown
+			h.UpsertNode(nodes[0])
+
+			process(t, h, testEval(job))
+			got := h.AllocByID(orig.ID)
+			if lost := got.ClientStatus == structs.AllocClientLost && got.DesiredStatus == structs.AllocDesiredStop; lost != tc.lost {
+				t.Fatalf("allocation %s/%s, want lost=%v", got.DesiredStatus, got.ClientStatus, tc.lost)
+			}
+		})
+	}
+}

@@ -93,6 +93,8 @@ func (s *genericScheduler) classifySystem(job *structs.Job, p *placer, allocs []
 		switch desc := taint(a.NodeID); {
 		case tg == nil:
 			stop(a, descGroupRemoved, "")
+		case desc == descNodeDown && s.systemKeepsUnknown(tg, a):
+			// Left alone, unknown, until its disconnect window ends.
 		case desc != "":
 			stop(a, desc, structs.AllocClientLost)
 		case st.live[a.TaskGroup][a.NodeID] != nil:
@@ -102,6 +104,23 @@ func (s *genericScheduler) classifySystem(job *structs.Job, p *placer, allocs []
 		}
 	}
 	return st
+}
+
+// systemKeepsUnknown reports whether an allocation on a down node is
+// still within its group's disconnect window; a system job places no
+// replacement (one per node), so it is only left alone, and a delayed
+// evaluation loses it when the window ends.
+func (s *genericScheduler) systemKeepsUnknown(tg *structs.TaskGroup, a *structs.Allocation) bool {
+	window := tg.DisconnectWindow()
+	if window <= 0 || a.DisconnectedAt == 0 {
+		return false
+	}
+	deadline := a.DisconnectedAt + int64(window)
+	if time.Now().UnixNano() >= deadline {
+		return false
+	}
+	s.rescheduleAt = earliest(s.rescheduleAt, deadline)
+	return true
 }
 
 func setNested[V any](m map[string]map[string]V, k1, k2 string, v V) {
