@@ -74,6 +74,11 @@ func (ar *AllocRunner) takePreviousData() {
 	prevDir := filepath.Dir(prev.SharedDir)
 	for _, tr := range ar.tasks {
 		name := tr.TaskName()
+		// The task's directory is built later; local/ needs its parent now.
+		if err := os.MkdirAll(ar.allocDir.TaskDir(name), 0o755); err != nil {
+			ar.logger.Warn("could not create the task directory", "task", name, "error", err)
+			continue
+		}
 		if err := moveData(filepath.Join(prevDir, name, "local"), filepath.Join(ar.allocDir.TaskDir(name), "local")); err != nil {
 			ar.logger.Warn("could not take over the previous allocation's task directory", "previous_alloc", prev.ID, "task", name, "error", err)
 		}

@@ -111,3 +111,39 @@ func TestAllocRunner_FetchIsBounded(t *testing.T) {
 		t.Fatalf("Migrate Failed events: %q", ev)
 	}
 }
+
+// On the same node a task's local/ follows alloc/data into the
+// replacement.
+func TestAllocRunner_TakesPreviousLocalDir(t *testing.T) {
+	prevDir := t.TempDir()
+	prevShared := filepath.Join(prevDir, "alloc")
+	for p, body := range map[string]string{
+		filepath.Join(prevShared, DataDirName, "state"): "data ",
+		filepath.Join(prevDir, "t", "local", "note"):    "local",
+	} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	task := shTask("t", `cat "$APPMESH_ALLOC_DIR/alloc/data/state" "$APPMESH_TASK_DIR/local/note"`)
+	job := &structs.Job{ID: "job", Type: structs.JobTypeBatch, Groups: []*structs.TaskGroup{{Name: "g", Count: 1, Tasks: []*structs.Task{task}}}}
+	alloc := &structs.Allocation{ID: structs.GenerateID(), JobID: "job", TaskGroup: "g", DesiredStatus: structs.AllocDesiredRun}
+	ar, err := New(&Config{
+		Alloc: alloc, Job: job, DataDir: t.TempDir(),
+		Drivers:  oneDriver{rawexec.New(hclog.NewNullLogger())},
+		OnUpdate: (&recorder{}).put,
+		Previous: &PreviousAlloc{ID: "prev", SharedDir: prevShared},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ar.Run()
+	t.Cleanup(ar.Destroy)
+	waitStatus(t, ar, structs.AllocClientComplete)
+	if out, err := os.ReadFile(ar.AllocDir().LogPath("t", "stdout")); err != nil || string(out) != "data local" {
+		t.Fatalf("task output %q, %v", out, err)
+	}
+}
