@@ -8,22 +8,46 @@ import (
 
 // drainBudget is how many of a group's allocations on draining nodes may
 // be moved now under the group's migrate block: max_parallel less the
-// replacements of earlier moves that are not healthy yet. -1 means no
-// limit: batch work, a group without a migrate block (everything moves at
-// once, as before migrate blocks were read), or no draining node.
+// moves still in flight. -1 means no limit: batch work, or a group
+// without a migrate block (everything moves at once, as before migrate
+// blocks were read).
 func (r *reconciler) drainBudget(tg *structs.TaskGroup, allocs []*structs.Allocation) int {
 	if r.batch || tg.Migrate == nil {
 		return -1
 	}
-	inflight := 0
+	return max(tg.Migrate.Parallel()-drainsInFlight(tg, allocs), 0)
+}
+
+// drainsInFlight counts the indexes whose allocation was moved off a
+// draining node and whose replacement is not settled yet: not placed
+// (no room), or placed and not yet judged healthy or unhealthy. A
+// replacement judged unhealthy (its healthy_deadline passed, or it
+// failed) no longer holds the drain back: the drain's deadline bounds it.
+func drainsInFlight(tg *structs.TaskGroup, allocs []*structs.Allocation) int {
+	settled := map[int]bool{}
 	for _, a := range allocs {
-		if a.DrainReplacement && !a.TerminalStatus() && a.Healthy == nil {
-			// Healthy false (its healthy_deadline passed, or it failed)
-			// no longer holds the drain back: the drain deadline bounds it.
-			inflight++
+		if a.TerminalStatus() {
+			continue
+		}
+		// A live allocation settles its index unless it is a drain's
+		// replacement still waiting for its health.
+		if !a.DrainReplacement || a.Healthy != nil {
+			settled[a.Index()] = true
 		}
 	}
-	return max(tg.Migrate.Parallel()-inflight, 0)
+	pending := map[int]bool{}
+	for _, a := range allocs {
+		idx := a.Index()
+		if idx >= tg.Count || settled[idx] {
+			continue
+		}
+		waiting := a.DrainReplacement && !a.TerminalStatus() && a.Healthy == nil
+		moved := a.DesiredStatus == structs.AllocDesiredStop && a.DesiredDescription == descNodeDraining
+		if waiting || moved {
+			pending[idx] = true
+		}
+	}
+	return len(pending)
 }
 
 // mayMigrate reports whether a live allocation on a draining node is

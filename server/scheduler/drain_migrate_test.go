@@ -101,3 +101,26 @@ func liveOn(t *testing.T, h *Harness, job *structs.Job, nodeID string) int {
 	}
 	return n
 }
+
+// A moved allocation whose replacement finds no room still counts as in
+// flight: the drain does not stop the next one meanwhile.
+func TestDrain_MigrateWaitsWhenNoRoom(t *testing.T) {
+	h, job, nodes := drainJobOnNode(t, 2, 1, time.Hour)
+	full := nodes[1].Copy()
+	full.Resources = &structs.NodeResources{CPU: 100, Cores: 1, MemoryMB: 64} // too small for a copy
+	h.UpsertNode(full)
+	process(t, h, testEval(job))
+	if stops := planAllocs(h.Plans[len(h.Plans)-1].NodeUpdate); len(stops) != 1 {
+		t.Fatalf("first pass stopped %d, want 1", len(stops))
+	}
+	plans := len(h.Plans)
+	process(t, h, testEval(job))
+	for _, p := range h.Plans[plans:] {
+		if len(p.NodeUpdate) != 0 {
+			t.Fatalf("stopped another allocation while the first move found no room: %+v", planAllocs(p.NodeUpdate))
+		}
+	}
+	if left := liveOn(t, h, job, nodes[0].ID); left != 1 {
+		t.Fatalf("%d allocations left on the draining node, want 1", left)
+	}
+}
