@@ -34,7 +34,10 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	if node.Datacenter == "" {
 		node.Datacenter = structs.DefaultDatacenter
 	}
-	evals, err := systemJobEvals(n.srv.State(), node.ID)
+	// A node that comes back by registering again (its agent restarted)
+	// has its jobs evaluated like one that heartbeats again: allocations
+	// left unknown meanwhile are reconciled with their replacements.
+	evals, err := n.srv.reconnectEvals(node.ID)
 	if err != nil {
 		return fmt.Errorf("register node %q: %w", node.Name, err)
 	}
