@@ -169,3 +169,70 @@ func find(allocs []alloc, id string) alloc {
 	}
 	return alloc{}
 }
+
+// TestClientRestartWithinDisconnectWindow: the client agent is killed
+// (its tasks keep running) and started again within the window; it
+// registers again rather than heartbeating, and the original allocation
+// is still kept and its replacement stopped.
+func TestClientRestartWithinDisconnectWindow(t *testing.T) {
+	t.Parallel()
+	c := newProcCluster(t)
+	secs := taskSleep(64)
+	c.track(secs)
+	servers := c.startServers(1)
+	api := servers[0].api
+	c1 := c.newClient("c1", servers...)
+	c2 := c.newClient("c2", servers...)
+	c1.start()
+	waitFor(t, 30*time.Second, "c1 ready", func() error { return readyNodes(api, 1) }, nil)
+	path := filepath.Join(c.dir, "again.hcl")
+	if err := os.WriteFile(path, []byte(disconnectJob("again", "10m", secs)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cli(t, servers[0], "job", "run", "-detach", path); err != nil {
+		t.Fatalf("job run: %v\n%s", err, out)
+	}
+	var orig alloc
+	waitFor(t, 30*time.Second, "running on c1", func() error {
+		allocs, err := api.jobAllocs("again")
+		if err != nil {
+			return err
+		}
+		if r := running(allocs); len(r) != 1 || r[0].NodeName != "c1" {
+			return fmt.Errorf("%s", allocSummary(allocs))
+		}
+		orig = running(allocs)[0]
+		return nil
+	}, nil)
+	c2.start()
+	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(api, 2) }, nil)
+
+	c1.kill9()
+	waitFor(t, 45*time.Second, "original unknown, replacement running on c2", func() error {
+		allocs, err := api.jobAllocs("again")
+		if err != nil {
+			return err
+		}
+		if o := find(allocs, orig.ID); o.ClientStatus != "unknown" {
+			return fmt.Errorf("original %s/%s: %s", o.DesiredStatus, o.ClientStatus, allocSummary(allocs))
+		}
+		if r := running(allocs); len(r) != 1 || r[0].NodeName != "c2" {
+			return fmt.Errorf("%s", allocSummary(allocs))
+		}
+		return nil
+	}, nil)
+	c1.start()
+	waitFor(t, 60*time.Second, "the original kept, its replacement stopped", func() error {
+		allocs, err := api.jobAllocs("again")
+		if err != nil {
+			return err
+		}
+		if r := running(allocs); len(r) != 1 || r[0].ID != orig.ID {
+			return fmt.Errorf("%s", allocSummary(allocs))
+		}
+		if n := taskProcs(secs); n != 1 {
+			return fmt.Errorf("%d task processes, want 1", n)
+		}
+		return nil
+	}, nil)
+}
