@@ -18,6 +18,13 @@ func TestDisconnectParses(t *testing.T) {
       config { command = "/bin/true" }
     }
   }
+  group "c" {
+    prevent_reschedule_on_lost = true
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+    }
+  }
   group "b" {
     disconnect {
       lost_after = "2m"
@@ -40,6 +47,9 @@ func TestDisconnectParses(t *testing.T) {
 	a, b := job.LookupGroup("a"), job.LookupGroup("b")
 	if a.DisconnectWindow() != 90*time.Second || !a.ReplacesDisconnected() || a.KeepsReplacement() {
 		t.Fatalf("group a: window %s", a.DisconnectWindow())
+	}
+	if c := job.LookupGroup("c"); !c.PreventRescheduleOnLost || !c.UnknownWhenDown() {
+		t.Fatalf("group c: %+v", c)
 	}
 	if b.DisconnectWindow() != 2*time.Minute || b.ReplacesDisconnected() || !b.KeepsReplacement() {
 		t.Fatalf("group b: %+v", b.Disconnect)

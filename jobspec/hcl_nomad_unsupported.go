@@ -20,7 +20,6 @@ var nomadOnly = map[string]map[string]string{
 		"consul":                       "the Consul integration is configured on the agent",
 		"vault":                        "Vault secrets are not integrated",
 		"stop_after_client_disconnect": "a client keeps its allocations running while disconnected; use max_client_disconnect or disconnect { lost_after } for how long the servers wait for it",
-		"prevent_reschedule_on_lost":   "appmesh reschedules lost allocations by the group's reschedule policy; disconnect { replace = false } keeps an unknown allocation's place instead",
 	},
 	"disconnect": {
 		"stop_on_client_after": "a client keeps its allocations running while disconnected",

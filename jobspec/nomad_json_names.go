@@ -49,7 +49,7 @@ var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
 	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay",
-		"StopAfterClientDisconnect", "PreventRescheduleOnLost"},
+		"StopAfterClientDisconnect"},
 	"DisconnectStrategy": {"StopOnClientAfter"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
 		"Leader", "Kind", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},

@@ -30,7 +30,7 @@ func (s *Server) disconnectingAllocs(nodeID string) ([]string, error) {
 				return nil, fmt.Errorf("read job %q: %w", a.JobID, err)
 			}
 		}
-		if job != nil && job.LookupGroup(a.TaskGroup).DisconnectWindow() > 0 {
+		if job != nil && job.LookupGroup(a.TaskGroup).UnknownWhenDown() {
 			ids = append(ids, a.ID)
 		}
 	}

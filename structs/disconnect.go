@@ -76,9 +76,19 @@ func (g *TaskGroup) DisconnectWindow() time.Duration {
 	return 0
 }
 
+// UnknownWhenDown reports whether the group's allocations on a node that
+// stops heartbeating become unknown rather than lost: a disconnect window,
+// or prevent_reschedule_on_lost (unknown until the node returns).
+func (g *TaskGroup) UnknownWhenDown() bool {
+	return g != nil && (g.DisconnectWindow() > 0 || g.PreventRescheduleOnLost)
+}
+
 // ReplacesDisconnected reports whether an unknown allocation of the group
 // gets a replacement while its node is away.
 func (g *TaskGroup) ReplacesDisconnected() bool {
+	if g != nil && g.PreventRescheduleOnLost {
+		return false
+	}
 	return g == nil || g.Disconnect == nil || g.Disconnect.Replace == nil || *g.Disconnect.Replace
 }
 

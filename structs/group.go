@@ -38,6 +38,9 @@ type TaskGroup struct {
 	// that stops heartbeating unknown, not lost, for a while (disconnect.go).
 	MaxClientDisconnect *Duration           `json:"max_client_disconnect,omitempty"`
 	Disconnect          *DisconnectStrategy `json:"disconnect,omitempty" hcl:"disconnect,block"`
+	// PreventRescheduleOnLost keeps such allocations unknown, and not
+	// replaced, until their node returns (or the window ends).
+	PreventRescheduleOnLost bool `json:"prevent_reschedule_on_lost,omitempty"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an

@@ -17,18 +17,20 @@ const (
 // delayed evaluation at the window's end loses it if the node is still
 // away. It reports false when the allocation is to be lost now.
 func (r *reconciler) keepUnknown(tg *structs.TaskGroup, a *structs.Allocation, s *groupSlots, res *reconcileResult) bool {
-	window := tg.DisconnectWindow()
-	if window <= 0 || a.DisconnectedAt == 0 {
+	if !tg.UnknownWhenDown() || a.DisconnectedAt == 0 {
 		// DisconnectedAt is set with the node going down, for groups that
 		// had a window then; without it the allocation is simply lost.
 		return false
 	}
-	deadline := a.DisconnectedAt + int64(window)
-	if r.now.UnixNano() >= deadline {
-		return false
-	}
-	if res.rescheduleAt == 0 || deadline < res.rescheduleAt {
-		res.rescheduleAt = deadline
+	// prevent_reschedule_on_lost without a window waits for the node.
+	if window := tg.DisconnectWindow(); window > 0 {
+		deadline := a.DisconnectedAt + int64(window)
+		if r.now.UnixNano() >= deadline {
+			return false
+		}
+		if res.rescheduleAt == 0 || deadline < res.rescheduleAt {
+			res.rescheduleAt = deadline
+		}
 	}
 	idx := a.Index()
 	if !tg.ReplacesDisconnected() {

@@ -189,3 +189,31 @@ func TestDisconnect_SystemJob(t *testing.T) {
 		})
 	}
 }
+
+// prevent_reschedule_on_lost without a window: the allocation stays
+// unknown, unreplaced, however long its node is away.
+func TestDisconnect_PreventRescheduleOnLost(t *testing.T) {
+	h := NewHarness()
+	nodes := testNodes(2)
+	h.UpsertNode(nodes...)
+	job := testJob("web", 1)
+	job.Groups[0].PreventRescheduleOnLost = true
+	h.UpsertJob(job)
+	orig := testAlloc(job, 0, nodes[0])
+	orig.ClientStatus, orig.DisconnectedAt = structs.AllocClientUnknown, time.Now().Add(-24*time.Hour).UnixNano()
+	h.UpsertAllocs(orig)
+	nodes[0].Status = structs.NodeStatusDown
+	h.UpsertNode(nodes[0])
+	process(t, h, testEval(job))
+	for _, p := range h.Plans {
+		if len(p.NodeAllocation) != 0 || len(p.NodeUpdate) != 0 {
+			t.Fatalf("planned %+v", p)
+		}
+	}
+	if len(h.CreateEvals) != 0 {
+		t.Fatalf("created %d evaluations, want none (no window to wait for)", len(h.CreateEvals))
+	}
+	if !job.Groups[0].UnknownWhenDown() || job.Groups[0].ReplacesDisconnected() {
+		t.Fatal("prevent_reschedule_on_lost: want unknown when down and no replacement")
+	}
+}

@@ -112,8 +112,11 @@ func (s *genericScheduler) classifySystem(job *structs.Job, p *placer, allocs []
 // evaluation loses it when the window ends.
 func (s *genericScheduler) systemKeepsUnknown(tg *structs.TaskGroup, a *structs.Allocation) bool {
 	window := tg.DisconnectWindow()
-	if window <= 0 || a.DisconnectedAt == 0 {
+	if !tg.UnknownWhenDown() || a.DisconnectedAt == 0 {
 		return false
+	}
+	if window <= 0 {
+		return true // prevent_reschedule_on_lost: until the node returns
 	}
 	deadline := a.DisconnectedAt + int64(window)
 	if time.Now().UnixNano() >= deadline {
