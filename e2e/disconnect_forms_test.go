@@ -10,7 +10,8 @@ import (
 // Nomad's syntax with the group settings whose behaviour needs several
 // nodes (tested in e2e/cluster: TestClientDisconnectWindow,
 // TestDrainRespectsMigrate, TestEphemeralDiskMigratesAcrossNodes):
-// max_client_disconnect, Nomad 1.8's disconnect block, migrate and
+// max_client_disconnect, Nomad 1.8's disconnect block,
+// prevent_reschedule_on_lost, migrate and
 // ephemeral_disk { migrate sticky }. They validate, run, and read back;
 // disconnect's stop_on_client_after is named as a Nomad feature appmesh
 // lacks.
@@ -55,16 +56,20 @@ func TestNomadDisconnectAndMigrateForms(t *testing.T) {
     }
 %s
   }
+  group "c" {
+    prevent_reschedule_on_lost = true
+%s
+  }
 }
-`, id, task, task))
+`, id, task, task, task))
 	if r := a.cli("job validate", file); r.code != 0 {
 		a.fatalf("job validate: %s", r)
 	}
 	if r := a.cli("job run", "-detach", file); r.code != 0 {
 		a.fatalf("job run: %s", r)
 	}
-	a.waitAllocs(id, "both groups running", func(allocs []alloc) (bool, string) {
-		return countStatus(allocs, "run", "running") == 2, describeAllocs(allocs)
+	a.waitAllocs(id, "the three groups running", func(allocs []alloc) (bool, string) {
+		return countStatus(allocs, "run", "running") == 3, describeAllocs(allocs)
 	})
 	var job struct {
 		Groups []struct {
@@ -73,12 +78,13 @@ func TestNomadDisconnectAndMigrateForms(t *testing.T) {
 			Disconnect          map[string]any `json:"disconnect"`
 			Migrate             map[string]any `json:"migrate"`
 			EphemeralDisk       map[string]any `json:"ephemeral_disk"`
+			PreventReschedule   bool           `json:"prevent_reschedule_on_lost"`
 		} `json:"groups"`
 	}
 	a.getJSON("/v1/job/"+id, &job)
 	got := fmt.Sprintf("%+v", job.Groups)
 	for _, want := range []string{"MaxClientDisconnect:5m0s", "lost_after:1m30s", "reconcile:keep_original", "replace:false",
-		"max_parallel:1", "migrate:true", "sticky:true"} {
+		"max_parallel:1", "migrate:true", "sticky:true", "PreventReschedule:true"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("job read back lacks %q: %s", want, got)
 		}
