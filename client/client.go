@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
@@ -129,6 +130,9 @@ type Client struct {
 	registered     chan struct{}
 	registeredOnce sync.Once
 	beat           beatStatus // the last heartbeat's outcome (health_status.go)
+	// lastContact is when the servers last answered a registration or
+	// heartbeat (unix nanoseconds; 0: never), for stop_after_client_disconnect.
+	lastContact atomic.Int64
 
 	allocMu sync.RWMutex
 	allocs  map[string]*allocrunner.AllocRunner
@@ -250,10 +254,11 @@ func (c *Client) Start() error {
 			defer close(c.updaterDone)
 			c.updater.run(updCtx)
 		}()
-		c.wg.Add(3)
+		c.wg.Add(4)
 		go c.heartbeatLoop()
 		go c.watchAllocs()
 		go c.gcLoop()
+		go c.disconnectWatch()
 		c.logger.Info("client started", "node_id", c.nodeID, "node_name", c.node.Name)
 	})
 	return err

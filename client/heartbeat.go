@@ -40,6 +40,9 @@ func (c *Client) heartbeatLoop() {
 			}
 		}
 		c.beat.record(err)
+		if err == nil {
+			c.lastContact.Store(time.Now().UnixNano())
+		}
 		if c.ctx.Err() != nil {
 			return
 		}

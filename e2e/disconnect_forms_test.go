@@ -13,8 +13,7 @@ import (
 // max_client_disconnect, Nomad 1.8's disconnect block,
 // prevent_reschedule_on_lost, migrate and
 // ephemeral_disk { migrate sticky }. They validate, run, and read back;
-// disconnect's stop_on_client_after is named as a Nomad feature appmesh
-// lacks.
+// stop_after_client_disconnect next to a disconnect block is refused.
 func TestNomadDisconnectAndMigrateForms(t *testing.T) {
 	t.Parallel()
 	a := startAgent(t, agentOptions{dev: true})
@@ -92,6 +91,7 @@ func TestNomadDisconnectAndMigrateForms(t *testing.T) {
 
 	bad := writeFile(t, "bad.nomad.hcl", fmt.Sprintf(`job "bad" {
   group "g" {
+    stop_after_client_disconnect = "30s"
     disconnect {
       lost_after           = "1m"
       stop_on_client_after = "30s"
@@ -101,7 +101,7 @@ func TestNomadDisconnectAndMigrateForms(t *testing.T) {
 }
 `, task))
 	r := a.cli("job validate", bad)
-	if r.code == 0 || !strings.Contains(r.stderr+r.stdout, "`stop_on_client_after` is a Nomad feature appmesh does not support (found in a disconnect block)") {
-		t.Fatalf("stop_on_client_after: %s", r)
+	if r.code == 0 || !strings.Contains(r.stderr+r.stdout, "stop_after_client_disconnect and a disconnect block are both set") {
+		t.Fatalf("both forms: %s", r)
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
-// max_client_disconnect and Nomad 1.8's disconnect block parse from HCL
-// and from Nomad's JSON; disconnect's stop_on_client_after is named as a
-// Nomad feature appmesh lacks.
+// max_client_disconnect, prevent_reschedule_on_lost,
+// stop_after_client_disconnect and Nomad 1.8's disconnect block parse from
+// HCL and from Nomad's JSON.
 func TestDisconnectParses(t *testing.T) {
 	job, err := Parse("x.hcl", []byte(`job "x" {
   group "a" {
@@ -69,7 +71,7 @@ func TestDisconnectParses(t *testing.T) {
 		t.Fatalf("JSON disconnect.lost_after = %s", w)
 	}
 
-	_, err = Parse("x.hcl", []byte(`job "x" {
+	job, err = Parse("x.hcl", []byte(`job "x" {
   group "g" {
     disconnect {
       lost_after           = "1m"
@@ -81,7 +83,30 @@ func TestDisconnectParses(t *testing.T) {
     }
   }
 }`), "")
-	if want := "`stop_on_client_after` is a Nomad feature appmesh does not support (found in a disconnect block)"; err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("stop_on_client_after: %v", err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := job.LookupGroup("g").StopOnClientAfter(); d != 30*time.Second {
+		t.Fatalf("stop_on_client_after = %s", d)
+	}
+	job, err = Parse("x.hcl", []byte(`job "x" {
+  group "g" {
+    stop_after_client_disconnect = "45s"
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+    }
+  }
+}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := job.LookupGroup("g").StopOnClientAfter(); d != 45*time.Second {
+		t.Fatalf("stop_after_client_disconnect = %s", d)
+	}
+	job.LookupGroup("g").Disconnect = &structs.DisconnectStrategy{LostAfter: structs.Duration(time.Minute)}
+	job.Canonicalize()
+	if err := job.Validate(); err == nil || !strings.Contains(err.Error(), "stop_after_client_disconnect and a disconnect block are both set") {
+		t.Fatalf("both forms: %v", err)
 	}
 }

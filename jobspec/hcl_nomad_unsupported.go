@@ -17,12 +17,8 @@ var nomadOnly = map[string]map[string]string{
 		"all_at_once":  "the scheduler places a job's allocations as capacity allows",
 	},
 	"group": {
-		"consul":                       "the Consul integration is configured on the agent",
-		"vault":                        "Vault secrets are not integrated",
-		"stop_after_client_disconnect": "a client keeps its allocations running while disconnected; use max_client_disconnect or disconnect { lost_after } for how long the servers wait for it",
-	},
-	"disconnect": {
-		"stop_on_client_after": "a client keeps its allocations running while disconnected",
+		"consul": "the Consul integration is configured on the agent",
+		"vault":  "Vault secrets are not integrated",
 	},
 	"task": {
 		"vault":            "Vault secrets are not integrated; give the task its secrets another way (env, or an artifact from a protected URL)",

@@ -48,9 +48,7 @@ var nomadRenames = map[string]map[string]string{
 var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
-	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay",
-		"StopAfterClientDisconnect"},
-	"DisconnectStrategy": {"StopOnClientAfter"},
+	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
 		"Leader", "Kind", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},

@@ -27,6 +27,9 @@ type DisconnectStrategy struct {
 	Replace *bool `json:"replace,omitempty"`
 	// Reconcile picks the survivor when the node comes back in time.
 	Reconcile string `json:"reconcile,omitempty"`
+	// StopOnClientAfter has the client stop the allocations once it has
+	// not reached the servers for that long.
+	StopOnClientAfter Duration `json:"stop_on_client_after,omitempty"`
 }
 
 // Copy returns a deep copy.
@@ -48,8 +51,11 @@ func (d *DisconnectStrategy) Validate() error {
 		return nil
 	}
 	v := &ValidationError{}
-	if d.LostAfter <= 0 {
+	if d.LostAfter <= 0 && d.StopOnClientAfter <= 0 {
 		v.Add("", "lost_after must be positive (got %s)", d.LostAfter.Std())
+	}
+	if d.LostAfter < 0 || d.StopOnClientAfter < 0 {
+		v.Add("", "lost_after and stop_on_client_after must not be negative")
 	}
 	switch d.Reconcile {
 	case "", DisconnectKeepOriginal, DisconnectKeepReplacement, DisconnectBestScore, DisconnectLongestRunning:
@@ -100,7 +106,28 @@ func (g *TaskGroup) KeepsReplacement() bool {
 	return g != nil && g.Disconnect != nil && g.Disconnect.Reconcile == DisconnectKeepReplacement
 }
 
+// StopOnClientAfter is how long a client that cannot reach the servers
+// keeps the group's allocations running before it stops them itself (0:
+// it keeps them until the servers say otherwise).
+func (g *TaskGroup) StopOnClientAfter() time.Duration {
+	switch {
+	case g == nil:
+		return 0
+	case g.Disconnect != nil && g.Disconnect.StopOnClientAfter > 0:
+		return g.Disconnect.StopOnClientAfter.Std()
+	case g.StopAfterClientDisconnect != nil:
+		return g.StopAfterClientDisconnect.Std()
+	}
+	return 0
+}
+
 func validateDisconnect(v *ValidationError, g *TaskGroup) {
+	if g.StopAfterClientDisconnect != nil && g.Disconnect != nil {
+		v.Add("", "stop_after_client_disconnect and a disconnect block are both set: use disconnect { stop_on_client_after } instead")
+	}
+	if g.StopAfterClientDisconnect != nil && *g.StopAfterClientDisconnect <= 0 {
+		v.Add("", "stop_after_client_disconnect must be positive (got %s)", g.StopAfterClientDisconnect.Std())
+	}
 	if g.MaxClientDisconnect != nil && g.Disconnect != nil {
 		v.Add("", "max_client_disconnect and a disconnect block are both set: use disconnect { lost_after } alone")
 	}

@@ -41,6 +41,9 @@ type TaskGroup struct {
 	// PreventRescheduleOnLost keeps such allocations unknown, and not
 	// replaced, until their node returns (or the window ends).
 	PreventRescheduleOnLost bool `json:"prevent_reschedule_on_lost,omitempty"`
+	// StopAfterClientDisconnect has the client stop the group's
+	// allocations once it has not reached the servers for that long.
+	StopAfterClientDisconnect *Duration `json:"stop_after_client_disconnect,omitempty"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -162,6 +165,10 @@ func (g *TaskGroup) Copy() *TaskGroup {
 		c.MaxClientDisconnect = &d
 	}
 	c.Disconnect = g.Disconnect.Copy()
+	if g.StopAfterClientDisconnect != nil {
+		d := *g.StopAfterClientDisconnect
+		c.StopAfterClientDisconnect = &d
+	}
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

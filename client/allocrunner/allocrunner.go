@@ -335,6 +335,19 @@ func (ar *AllocRunner) taskStateChanged(task string) {
 	ar.report()
 }
 
+// StopOnClientAfter is how long this client keeps the allocation running
+// while it cannot reach the servers (stop_after_client_disconnect,
+// disconnect.stop_on_client_after); 0: until the servers say otherwise.
+func (ar *AllocRunner) StopOnClientAfter() time.Duration {
+	if ar.job == nil {
+		return 0
+	}
+	return ar.job.LookupGroup(ar.alloc.TaskGroup).StopOnClientAfter()
+}
+
+// Killed reports whether the allocation was told to stop.
+func (ar *AllocRunner) Killed() bool { return ar.killedFlag.Load() }
+
 // Report sends the allocation's current status again (the servers lost
 // track of it while the node was disconnected).
 func (ar *AllocRunner) Report() { ar.report() }
