@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"github.com/appmesh/appmesh/client/catalog"
 	"github.com/appmesh/appmesh/client/mesh"
+	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
@@ -20,6 +22,7 @@ import (
 	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/structs"
+	"github.com/appmesh/appmesh/transport"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -61,6 +64,11 @@ type Config struct {
 	Logger   hclog.Logger
 	// RPC reaches the servers. Required.
 	RPC RPCer
+	// FetchAllocData streams a previous allocation's data from its node
+	// through the servers (transport.LogTypeAllocData), for
+	// ephemeral_disk { migrate = true }; nil: data is not copied between
+	// nodes.
+	FetchAllocData func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error
 	// Drivers defaults to NewPluginDriverManager with this executable.
 	Drivers DriverManager
 	// PluginDir holds third-party driver plugins: every executable named
@@ -141,6 +149,9 @@ type Client struct {
 	registered     chan struct{}
 	registeredOnce sync.Once
 	beat           beatStatus // the last heartbeat's outcome (health_status.go)
+	// lastContact is when the servers last answered a registration or
+	// heartbeat (unix nanoseconds; 0: never), for stop_after_client_disconnect.
+	lastContact atomic.Int64
 
 	allocMu sync.RWMutex
 	allocs  map[string]*allocrunner.AllocRunner
@@ -268,10 +279,11 @@ func (c *Client) Start() error {
 			defer close(c.updaterDone)
 			c.updater.run(updCtx)
 		}()
-		c.wg.Add(3)
+		c.wg.Add(4)
 		go c.heartbeatLoop()
 		go c.watchAllocs()
 		go c.gcLoop()
+		go c.disconnectWatch()
 		c.logger.Info("client started", "node_id", c.nodeID, "node_name", c.node.Name)
 	})
 	return err

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/acl"
+	"github.com/appmesh/appmesh/client/allocrunner"
 	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -39,6 +40,9 @@ func (c *Client) heartbeatLoop() {
 			}
 		}
 		c.beat.record(err)
+		if err == nil {
+			c.lastContact.Store(time.Now().UnixNano())
+		}
 		if c.ctx.Err() != nil {
 			return
 		}
@@ -89,5 +93,25 @@ func (c *Client) heartbeat() (time.Duration, error) {
 	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {
 		return 0, err
 	}
+	if resp.Reconnected {
+		c.reportAll()
+	}
 	return resp.HeartbeatTTL, nil
+}
+
+// reportAll queues the current status of every allocation: the servers
+// marked this node down (it was paused or cut off longer than its TTL) and
+// set its allocations unknown, and a status that did not change since is
+// not sent again by itself.
+func (c *Client) reportAll() {
+	c.allocMu.Lock()
+	runners := make([]*allocrunner.AllocRunner, 0, len(c.allocs))
+	for _, ar := range c.allocs {
+		runners = append(runners, ar)
+	}
+	c.allocMu.Unlock()
+	c.logger.Info("the servers had marked this node down; reporting every allocation again", "allocs", len(runners))
+	for _, ar := range runners {
+		ar.Report()
+	}
 }

@@ -25,7 +25,7 @@ func cdesc(name, help string, labels ...string) *prometheus.Desc {
 }
 
 var knownClientStatuses = []string{structs.AllocClientPending, structs.AllocClientRunning,
-	structs.AllocClientComplete, structs.AllocClientFailed, structs.AllocClientLost}
+	structs.AllocClientComplete, structs.AllocClientFailed, structs.AllocClientLost, structs.AllocClientUnknown}
 
 // MetricsCollector returns the collector of the client's gauges: its
 // allocations by status, each running task's usage (sampled from its

@@ -11,9 +11,8 @@ import (
 // previousData finds the allocation a new one replaces, when the group's
 // ephemeral_disk wants its data and it ran on this client: its runner (to
 // wait for) or at least its directory. The scheduler puts a sticky
-// replacement on the same node when it can; copying from another node
-// (migrate) is not done, and the new allocation starts with an empty
-// alloc/data there.
+// replacement on the same node when it can; with migrate, data on another
+// node is fetched from there (alloc_data.go).
 func (c *Client) previousData(alloc *structs.Allocation, job *structs.Job) *allocrunner.PreviousAlloc {
 	if alloc.PreviousAllocation == "" || job == nil {
 		return nil
@@ -31,8 +30,7 @@ func (c *Client) previousData(alloc *structs.Allocation, job *structs.Job) *allo
 	}
 	if _, err := os.Stat(dir.SharedDir); err != nil {
 		if tg.EphemeralDisk.Migrate {
-			c.logger.Info("ephemeral_disk migrate: the previous allocation's data is not on this node and is not copied between nodes",
-				"alloc_id", alloc.ID, "previous_alloc", alloc.PreviousAllocation)
+			return c.remotePrevious(alloc, tg)
 		}
 		return nil
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -30,6 +31,9 @@ type testServer struct {
 	// Alloc.GetAllocs instead of the current version: a server that has
 	// not yet applied what another one listed.
 	behind map[string]*structs.Allocation
+	// unreachable makes registrations and heartbeats fail, as servers
+	// the client cannot reach.
+	unreachable bool
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -100,6 +104,9 @@ func (s *testServer) register(req *structs.NodeRegisterRequest, resp *structs.No
 func (s *testServer) heartbeat(req *structs.NodeHeartbeatRequest, resp *structs.NodeUpdateResponse) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.unreachable {
+		return errors.New("dial: connection refused")
+	}
 	if s.nodes[req.NodeID] == nil {
 		return fmt.Errorf("node %q: %w", req.NodeID, structs.ErrNotFound)
 	}

@@ -216,12 +216,26 @@ func jobStatusText(job *structs.Job) string {
 	return s
 }
 
+// summaryTable shows the Unknown column (allocations of nodes that stopped
+// heartbeating, within their disconnect window) only when there are some.
 func summaryTable(summary map[string]*structs.GroupSummary) string {
-	rows := [][]string{{"Group", "Queued", "Starting", "Running", "Failed", "Complete", "Lost"}}
+	unknown := false
+	for _, s := range summary {
+		unknown = unknown || s.Unknown > 0
+	}
+	header := []string{"Group", "Queued", "Starting", "Running", "Failed", "Complete", "Lost"}
+	if unknown {
+		header = append(header, "Unknown")
+	}
+	rows := [][]string{header}
 	for _, g := range sortedKeys(summary) {
 		s := summary[g]
-		rows = append(rows, []string{g, fmt.Sprint(s.Queued), fmt.Sprint(s.Starting), fmt.Sprint(s.Running),
-			fmt.Sprint(s.Failed), fmt.Sprint(s.Complete), fmt.Sprint(s.Lost)})
+		row := []string{g, fmt.Sprint(s.Queued), fmt.Sprint(s.Starting), fmt.Sprint(s.Running),
+			fmt.Sprint(s.Failed), fmt.Sprint(s.Complete), fmt.Sprint(s.Lost)}
+		if unknown {
+			row = append(row, fmt.Sprint(s.Unknown))
+		}
+		rows = append(rows, row)
 	}
 	return formatTable(rows)
 }

@@ -17,15 +17,18 @@ func (c *NodeDrainCommand) Help() string {
 Usage: appmesh node drain [options] -enable|-disable NODE
 
   -enable marks the node ineligible for new work and moves its service
-  allocations to other nodes at once; batch allocations may finish until the
-  deadline, then they are stopped too. -disable ends the drain; the node
+  allocations to other nodes: at once, or, for a group with a migrate block,
+  max_parallel at a time, each batch once the previous replacements are
+  healthy; batch allocations may finish until the deadline, then they (and
+  any service allocation still waiting) are stopped too. -disable ends the drain; the node
   stays ineligible unless -keep-ineligible=false.
 
 Node Drain Options:
 
   -enable             Start draining.
   -disable            Stop draining.
-  -deadline=DURATION  How long batch work may keep running (default 1h).
+  -deadline=DURATION  How long batch work (and paced migrations) may keep
+                      running (default 1h).
   -keep-ineligible    With -disable: leave the node ineligible (default true).
 
 ` + generalOptions)

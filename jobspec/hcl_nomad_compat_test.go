@@ -166,7 +166,9 @@ func TestHCLScalingAndMigrate(t *testing.T) {
 func TestNomadOnlyFeaturesNamed(t *testing.T) {
 	_, err := Parse("x.hcl", []byte(`job "x" {
   group "g" {
-    max_client_disconnect = "1h"
+    vault {
+      policies = ["db"]
+    }
     task "t" {
       driver = "raw_exec"
       config { command = "/bin/true" }
@@ -175,15 +177,15 @@ func TestNomadOnlyFeaturesNamed(t *testing.T) {
   }
 }`), "")
 	for _, want := range []string{
-		"`max_client_disconnect` is a Nomad feature appmesh does not support (found in a group block)",
+		"`vault` is a Nomad feature appmesh does not support (found in a group block)",
 		"`leader` is a Nomad feature appmesh does not support (found in a task block)",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("HCL: %v\nwant %s", err, want)
 		}
 	}
-	_, err = Parse("x.json", []byte(`{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "MaxClientDisconnect": 3600000000000}]}}`), "")
-	if want := "Job.TaskGroups[0].MaxClientDisconnect: `max_client_disconnect` is a Nomad feature"; err == nil || !strings.Contains(err.Error(), want) {
+	_, err = Parse("x.json", []byte(`{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Leader": true}]}]}}`), "")
+	if want := "Job.TaskGroups[0].Tasks[0].Leader: `leader` is a Nomad feature"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("JSON: %v\nwant %s", err, want)
 	}
 }

@@ -17,12 +17,8 @@ var nomadOnly = map[string]map[string]string{
 		"all_at_once":  "the scheduler places a job's allocations as capacity allows",
 	},
 	"group": {
-		"consul":                       "the Consul integration is configured on the agent",
-		"vault":                        "Vault secrets are not integrated",
-		"stop_after_client_disconnect": "appmesh has no per-group client disconnect rules",
-		"prevent_reschedule_on_lost":   "appmesh reschedules lost allocations by the group's reschedule policy",
-		"max_client_disconnect":        "allocations of a node that stops heartbeating are lost and replaced by the reschedule policy",
-		"disconnect":                   "allocations of a node that stops heartbeating are lost and replaced by the reschedule policy",
+		"consul": "the Consul integration is configured on the agent",
+		"vault":  "Vault secrets are not integrated",
 	},
 	"task": {
 		"vault":            "Vault secrets are not integrated; give the task its secrets another way (env, or an artifact from a protected URL)",

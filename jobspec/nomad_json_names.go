@@ -49,8 +49,7 @@ var nomadRenames = map[string]map[string]string{
 var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
-	"TaskGroup": {"Volumes", "Disconnect", "EphemeralDisk", "Consul", "ShutdownDelay",
-		"StopAfterClientDisconnect", "MaxClientDisconnect", "PreventRescheduleOnLost"},
+	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
 		"Leader", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
@@ -130,6 +129,8 @@ func blockTypeOf(t reflect.Type) string {
 		return "proxy"
 	case "ConsulUpstream":
 		return "upstreams"
+	case "DisconnectStrategy":
+		return "disconnect"
 	}
 	return ""
 }

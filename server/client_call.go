@@ -17,6 +17,9 @@ type LocalClient interface {
 	NodeID() string
 	StreamLogs(ctx context.Context, allocID, task, logType string, follow bool, offset int64, w io.Writer) error
 	HandleClientCall(op string, body []byte) ([]byte, error)
+	// StreamAllocData writes a tar stream of an allocation's data for its
+	// replacement on another node (ephemeral_disk migrate).
+	StreamAllocData(ctx context.Context, allocID string, w io.Writer) error
 }
 
 type localClientSlot struct {

@@ -13,6 +13,9 @@ import (
 // allocation, over the connection that client opened to a server. If the
 // client is connected to another server, that server is asked.
 func (s *Server) StreamClientLogs(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
+	if req.Type == transport.LogTypeAllocData {
+		return s.streamAllocData(ctx, req, w)
+	}
 	alloc, err := s.allocNode(req.AllocID)
 	if err != nil {
 		return err

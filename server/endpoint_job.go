@@ -252,6 +252,8 @@ func summarize(job *structs.Job, allocs []*structs.Allocation, evals []*structs.
 			s.Failed++
 		case structs.AllocClientLost:
 			s.Lost++
+		case structs.AllocClientUnknown:
+			s.Unknown++
 		}
 	}
 	var blocked *structs.Evaluation

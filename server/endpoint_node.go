@@ -34,7 +34,10 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 	if node.Datacenter == "" {
 		node.Datacenter = structs.DefaultDatacenter
 	}
-	evals, err := systemJobEvals(n.srv.State(), node.ID)
+	// A node that comes back by registering again (its agent restarted)
+	// has its jobs evaluated like one that heartbeats again: allocations
+	// left unknown meanwhile are reconciled with their replacements.
+	evals, err := n.srv.reconnectEvals(node.ID)
 	if err != nil {
 		return fmt.Errorf("register node %q: %w", node.Name, err)
 	}
@@ -62,12 +65,15 @@ func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.Node
 	index := node.ModifyIndex
 	if node.Status != structs.NodeStatusReady {
 		entry := &structs.NodeStatusEntry{NodeID: node.ID, Status: structs.NodeStatusReady, UpdatedAt: time.Now().UnixNano()}
-		if entry.Evals, err = systemJobEvals(n.srv.State(), node.ID); err != nil {
+		if entry.Evals, err = n.srv.reconnectEvals(node.ID); err != nil {
 			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
 		}
 		if index, err = n.srv.raftApply(structs.NodeUpdateStatusRequestType, entry); err != nil {
 			return fmt.Errorf("mark node %q ready: %w", node.Name, err)
 		}
+		// The servers may have marked its allocations unknown meanwhile:
+		// the client reports them all again.
+		reply.Reconnected = node.Status == structs.NodeStatusDown
 	}
 	if !n.srv.IsLeader() {
 		return structs.ErrNoLeader

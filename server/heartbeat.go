@@ -91,6 +91,13 @@ func (h *heartbeater) expire(nodeID string) {
 		log.Error("create evaluations for down node", "error", err)
 	}
 	entry := &structs.NodeStatusEntry{NodeID: nodeID, Status: structs.NodeStatusDown, UpdatedAt: time.Now().UnixNano(), Evals: evals}
+	if entry.UnknownAllocs, err = h.srv.disconnectingAllocs(nodeID); err != nil {
+		// They are lost instead, as without a disconnect window.
+		log.Error("list allocations with a disconnect window", "error", err)
+	}
+	if len(entry.UnknownAllocs) > 0 {
+		log.Info("allocations become unknown for their disconnect window", "allocs", len(entry.UnknownAllocs))
+	}
 	if _, err := h.srv.raftApply(structs.NodeUpdateStatusRequestType, entry); err != nil {
 		log.Error("mark node down", "error", err)
 	}

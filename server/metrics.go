@@ -62,7 +62,7 @@ var (
 	knownNodeStatuses  = []string{structs.NodeStatusInit, structs.NodeStatusReady, structs.NodeStatusDown}
 	knownJobStatuses   = []string{structs.JobStatusPending, structs.JobStatusRunning, structs.JobStatusDead}
 	knownAllocStatuses = []string{structs.AllocClientPending, structs.AllocClientRunning,
-		structs.AllocClientComplete, structs.AllocClientFailed, structs.AllocClientLost}
+		structs.AllocClientComplete, structs.AllocClientFailed, structs.AllocClientLost, structs.AllocClientUnknown}
 	raftStates = []raft.RaftState{raft.Follower, raft.Candidate, raft.Leader, raft.Shutdown}
 )
 

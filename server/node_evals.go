@@ -33,8 +33,9 @@ func systemJobEvals(st *state.StateStore, nodeID string) ([]*structs.Evaluation,
 }
 
 // rollingUpdateEvals returns an evaluation for each job with a rolling
-// update whose replacement allocations just reported running or failed, so
-// that the next batch of the update is placed.
+// update (or a drain paced by a migrate block) whose replacement
+// allocations just reported running, failed or a health change, so that
+// the next batch of the update, or of the drain, is placed.
 func rollingUpdateEvals(st *state.StateStore, updates []*structs.AllocStatusUpdate) ([]*structs.Evaluation, error) {
 	seen := map[string]bool{}
 	now := time.Now().UnixNano()
@@ -64,7 +65,8 @@ func rollingUpdateEvals(st *state.StateStore, updates []*structs.AllocStatusUpda
 		if err != nil {
 			return nil, fmt.Errorf("read job %q: %w", alloc.JobID, err)
 		}
-		if job == nil || job.Stop || !hasRollingUpdate(job) {
+		// A drain's replacement paces the drain under a migrate block.
+		if job == nil || job.Stop || !(hasRollingUpdate(job) || alloc.DrainReplacement) {
 			continue
 		}
 		evals = append(evals, &structs.Evaluation{

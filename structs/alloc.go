@@ -62,6 +62,14 @@ type Allocation struct {
 	// RescheduleTracker lists the reschedules that led to this allocation
 	// (carried over from its predecessors); nil for a first placement.
 	RescheduleTracker *RescheduleTracker `json:"reschedule_tracker,omitempty"`
+	// DisconnectedAt (unix nanoseconds) is when the allocation's node
+	// stopped heartbeating and it became unknown (disconnect.go); 0 if
+	// that never happened.
+	DisconnectedAt int64 `json:"disconnected_at,omitempty"`
+	// DrainReplacement marks an allocation placed to replace one moved off
+	// a draining node: the client judges its health by the group's migrate
+	// block, and the drain moves the next allocation once it is healthy.
+	DrainReplacement bool `json:"drain_replacement,omitempty"`
 }
 
 // Index parses the allocation's index out of its name ("job.group[3]").
@@ -151,6 +159,8 @@ type AllocListStub struct {
 	ModifyTime         int64                 `json:"modify_time"`
 	Healthy            *bool                 `json:"healthy,omitempty"`
 	Canary             bool                  `json:"canary,omitempty"`
+	DisconnectedAt     int64                 `json:"disconnected_at,omitempty"`
+	DrainReplacement   bool                  `json:"drain_replacement,omitempty"`
 }
 
 // Stub returns the list form of the allocation.
@@ -162,7 +172,7 @@ func (a *Allocation) Stub() *AllocListStub {
 		ClientStatus: a.ClientStatus, ClientDescription: a.ClientDescription,
 		TaskStates: a.TaskStates, CreateIndex: a.CreateIndex, ModifyIndex: a.ModifyIndex,
 		CreateTime: a.CreateTime, ModifyTime: a.ModifyTime, Healthy: a.Healthy,
-		Canary: a.Canary,
+		Canary: a.Canary, DisconnectedAt: a.DisconnectedAt, DrainReplacement: a.DrainReplacement,
 	}
 }
 

@@ -45,8 +45,9 @@ type Check struct {
 	// group (a group has no process of its own to run it in).
 	Task string `json:"task,omitempty"`
 	// OnUpdate is Nomad's say in deployments: require_healthy (default),
-	// ignore_warnings or ignore. appmesh's rollout reads task health, not
-	// service checks, so it is validated and kept for Nomad's files.
+	// ignore_warnings or ignore. A task check with "ignore" does not judge
+	// the allocation's deployment health (check_on_update.go); service
+	// checks (Consul, the built-in catalog) never do.
 	OnUpdate string `json:"on_update,omitempty"`
 	// Expose is Nomad's Consul Connect exposure of the check's path; appmesh
 	// has no Connect, so only false is accepted.
@@ -112,6 +113,7 @@ func (c *Check) Validate() error {
 	if r := c.CheckRestart; r != nil && (r.Limit < 0 || r.Grace < 0) {
 		v.Add("check_restart", "limit and grace must not be negative")
 	}
+	validateCheckNomadFields(v, c)
 	return v.ErrorOrNil()
 }
 

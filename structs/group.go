@@ -32,8 +32,18 @@ type TaskGroup struct {
 	EphemeralDisk *EphemeralDisk `json:"ephemeral_disk,omitempty" hcl:"ephemeral_disk,block"`
 	// Scaling bounds `appmesh job scale` (scaling.go).
 	Scaling *ScalingPolicy `json:"scaling,omitempty" hcl:"scaling,block"`
-	// Migrate is Nomad's drain setting, parsed and validated only.
+	// Migrate paces node drains (scaling.go, server/scheduler/drain_migrate.go).
 	Migrate *MigrateStrategy `json:"migrate,omitempty" hcl:"migrate,block"`
+	// MaxClientDisconnect and Disconnect keep the allocations of a node
+	// that stops heartbeating unknown, not lost, for a while (disconnect.go).
+	MaxClientDisconnect *Duration           `json:"max_client_disconnect,omitempty"`
+	Disconnect          *DisconnectStrategy `json:"disconnect,omitempty" hcl:"disconnect,block"`
+	// PreventRescheduleOnLost keeps such allocations unknown, and not
+	// replaced, until their node returns (or the window ends).
+	PreventRescheduleOnLost bool `json:"prevent_reschedule_on_lost,omitempty"`
+	// StopAfterClientDisconnect has the client stop the group's
+	// allocations once it has not reached the servers for that long.
+	StopAfterClientDisconnect *Duration `json:"stop_after_client_disconnect,omitempty"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -80,6 +90,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("reschedule", g.Reschedule.Validate())
 	v.Merge("scaling", g.Scaling.Validate(g.Count))
 	v.Merge("migrate", g.Migrate.Validate())
+	validateDisconnect(v, g)
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	v.Merge("ephemeral_disk", g.EphemeralDisk.Validate())
 	validateVolumes(v, g)
@@ -151,6 +162,15 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	c.EphemeralDisk = g.EphemeralDisk.Copy()
 	c.Scaling = g.Scaling.Copy()
 	c.Migrate = g.Migrate.Copy()
+	if g.MaxClientDisconnect != nil {
+		d := *g.MaxClientDisconnect
+		c.MaxClientDisconnect = &d
+	}
+	c.Disconnect = g.Disconnect.Copy()
+	if g.StopAfterClientDisconnect != nil {
+		d := *g.StopAfterClientDisconnect
+		c.StopAfterClientDisconnect = &d
+	}
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)
 	return &c

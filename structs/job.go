@@ -253,6 +253,9 @@ type GroupSummary struct {
 	Complete int `json:"complete"`
 	Failed   int `json:"failed"`
 	Lost     int `json:"lost"`
+	// Unknown counts allocations on nodes that stopped heartbeating
+	// within their group's disconnect window.
+	Unknown int `json:"unknown,omitempty"`
 }
 
 // Stub returns the list form of the job.

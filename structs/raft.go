@@ -53,6 +53,9 @@ type NodeStatusEntry struct {
 	Status    string        `json:"status"`
 	UpdatedAt int64         `json:"updated_at"`
 	Evals     []*Evaluation `json:"evals,omitempty"`
+	// UnknownAllocs become unknown with the node going down: their groups
+	// have a disconnect window (structs/disconnect.go).
+	UnknownAllocs []string `json:"unknown_allocs,omitempty"`
 }
 
 // NodeDeregisterEntry removes nodes.

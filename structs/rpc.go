@@ -192,6 +192,9 @@ type NodeUpdateResponse struct {
 	LeaderRPCAddr string   `json:"leader_rpc_addr,omitempty"`
 	Servers       []string `json:"servers,omitempty"`
 	EvalIDs       []string `json:"eval_ids,omitempty"`
+	// Reconnected tells a client that the servers had marked its node
+	// down: it reports the status of all its allocations again.
+	Reconnected bool `json:"reconnected,omitempty"`
 	WriteMeta
 }
 

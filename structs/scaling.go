@@ -1,6 +1,9 @@
 package structs
 
-import "maps"
+import (
+	"maps"
+	"time"
+)
 
 // ScalingPolicy is a group's `scaling` block: the bounds `appmesh job
 // scale` (and an external autoscaler using the API) keeps the group's
@@ -82,9 +85,9 @@ func (p *ScalingPolicy) Validate(count int) error {
 }
 
 // MigrateStrategy is a group's `migrate` block, Nomad's settings for
-// moving allocations off a draining node. appmesh parses and validates it
-// so that Nomad job files run; the drain does not use it yet: it moves a
-// draining node's service allocations at once (see job-spec.md).
+// moving allocations off a draining node: max_parallel at a time, each
+// batch once the previous replacements are healthy by this block's health
+// settings (server/scheduler/drain_migrate.go, the client's health judge).
 type MigrateStrategy struct {
 	MaxParallel     *int     `json:"max_parallel,omitempty"`
 	HealthCheck     string   `json:"health_check,omitempty"`
@@ -103,6 +106,36 @@ func (m *MigrateStrategy) Copy() *MigrateStrategy {
 		c.MaxParallel = &n
 	}
 	return &c
+}
+
+// Nomad's defaults of a migrate block's fields.
+const (
+	DefaultMigrateMinHealthy = 10 * time.Second
+	DefaultMigrateDeadline   = 5 * time.Minute
+)
+
+// Parallel is max_parallel, 1 when unset or not positive.
+func (m *MigrateStrategy) Parallel() int {
+	if m == nil || m.MaxParallel == nil || *m.MaxParallel < 1 {
+		return 1
+	}
+	return *m.MaxParallel
+}
+
+// HealthSettings are the block's health settings with Nomad's defaults
+// filled in: how a drain's replacement is judged healthy.
+func (m *MigrateStrategy) HealthSettings() (minHealthy, deadline time.Duration, ignoreChecks bool) {
+	minHealthy, deadline = DefaultMigrateMinHealthy, DefaultMigrateDeadline
+	if m == nil {
+		return minHealthy, deadline, false
+	}
+	if m.MinHealthyTime > 0 {
+		minHealthy = m.MinHealthyTime.Std()
+	}
+	if m.HealthyDeadline > 0 {
+		deadline = m.HealthyDeadline.Std()
+	}
+	return minHealthy, deadline, m.HealthCheck == "task_states"
 }
 
 // Validate checks the values Nomad would refuse.

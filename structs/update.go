@@ -42,8 +42,8 @@ type UpdateStrategy struct {
 	// "task_states" (tasks running; checks ignored) or "manual" (only
 	// POST /v1/deployment/allocation-health/<id> sets it).
 	HealthCheck string `json:"health_check,omitempty"`
-	// Stagger is accepted for Nomad job files; appmesh paces rollouts by
-	// health, not by a fixed delay, so it has no effect.
+	// Stagger is the least time between two batches of a rolling update
+	// (server/scheduler/stagger.go), on top of the health gate.
 	Stagger Duration `json:"stagger,omitempty"`
 }
 

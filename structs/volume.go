@@ -62,9 +62,9 @@ type EphemeralDisk struct {
 	// Sticky prefers the previous allocation's node for a replacement and
 	// moves that allocation's alloc/data directory into the new one.
 	Sticky bool `json:"sticky,omitempty"`
-	// Migrate asks for alloc/data to be copied from a previous allocation
-	// on another node. appmesh accepts it but only keeps data on the same
-	// node (see website/job-spec.md).
+	// Migrate asks for alloc/data and the tasks' local/ to be copied from
+	// a previous allocation on another node, through the servers
+	// (client/alloc_data.go, server/client_alloc_data.go).
 	Migrate bool `json:"migrate,omitempty"`
 }
 

@@ -20,7 +20,19 @@ type LogsRequest struct {
 	Offset  int64  `json:"offset"`
 	// NoForward stops a server from asking other servers (loop guard).
 	NoForward bool `json:"no_forward"`
+	// For LogTypeAllocData: the node asking for a previous allocation's
+	// data proves itself with its secret, and names its allocation
+	// (ForAlloc) that replaces AllocID. The servers check both and strip
+	// the secret before the request reaches the previous node.
+	NodeID     string `json:"node_id,omitempty"`
+	NodeSecret string `json:"node_secret,omitempty"`
+	ForAlloc   string `json:"for_alloc,omitempty"`
 }
+
+// LogTypeAllocData asks a client for a tar stream of an allocation's
+// alloc/data and its tasks' local/ directories: the data an
+// ephemeral_disk { migrate = true } replacement on another node takes over.
+const LogTypeAllocData = "alloc-data"
 
 // streamStatus is the answer that precedes the raw output.
 type streamStatus struct {

@@ -175,7 +175,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)
 	ar.groupSvc, ar.groupName = newGroupServices(cfg.Services, group), group.Name
 	wasHealthy := cfg.Restore != nil && cfg.Alloc.Healthy != nil && *cfg.Alloc.Healthy
-	ar.health = newAllocHealth(cfg.Job, group, wasHealthy)
+	ar.health = newAllocHealth(cfg.Job, group, cfg.Alloc.DrainReplacement, wasHealthy)
 	ar.health.recheck, ar.health.missed = ar.report, ar.healthDeadlineMissed
 	for _, task := range group.Tasks {
 		var restore *state.TaskRecord
@@ -343,6 +343,23 @@ func (ar *AllocRunner) taskStates() map[string]*structs.TaskState {
 func (ar *AllocRunner) taskStateChanged(task string) {
 	ar.report()
 }
+
+// StopOnClientAfter is how long this client keeps the allocation running
+// while it cannot reach the servers (stop_after_client_disconnect,
+// disconnect.stop_on_client_after); 0: until the servers say otherwise.
+func (ar *AllocRunner) StopOnClientAfter() time.Duration {
+	if ar.job == nil {
+		return 0
+	}
+	return ar.job.LookupGroup(ar.alloc.TaskGroup).StopOnClientAfter()
+}
+
+// Killed reports whether the allocation was told to stop.
+func (ar *AllocRunner) Killed() bool { return ar.killedFlag.Load() }
+
+// Report sends the allocation's current status again (the servers lost
+// track of it while the node was disconnected).
+func (ar *AllocRunner) Report() { ar.report() }
 
 // report recomputes the client status and hands it to OnUpdate. When a
 // task failed, its siblings are killed: a group runs together or not at all.

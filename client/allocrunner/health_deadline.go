@@ -24,6 +24,7 @@ import (
 // Timers re-run the judgement when min_healthy_time or the deadline is up;
 // they belong to the alloc runner, which stops them when its tasks end.
 type allocHealth struct {
+	group      *structs.TaskGroup
 	minHealthy time.Duration
 	deadline   time.Duration
 	hasChecks  bool
@@ -50,16 +51,21 @@ type allocHealth struct {
 	stopped     bool
 }
 
-func newAllocHealth(job *structs.Job, group *structs.TaskGroup, alreadyHealthy bool) *allocHealth {
+// newAllocHealth judges by the group's update block, or, for the
+// replacement of an allocation moved off a draining node (drain), by its
+// migrate block, as Nomad does: the drain waits for that health.
+func newAllocHealth(job *structs.Job, group *structs.TaskGroup, drain, alreadyHealthy bool) *allocHealth {
 	h := &allocHealth{recheck: func() {}, missed: func(string) {}, everHealthy: alreadyHealthy}
-	if u := structs.GroupUpdate(job, group); u != nil {
+	if u := structs.GroupUpdate(job, group); drain && group.Migrate != nil {
+		h.minHealthy, h.deadline, h.ignoreChecks = group.Migrate.HealthSettings()
+	} else if u != nil {
 		h.minHealthy, h.deadline = u.MinHealthyTime.Std(), u.HealthyDeadline.Std()
 		h.ignoreChecks = u.HealthCheck == structs.UpdateHealthTaskStates
 		h.manual = u.HealthCheck == structs.UpdateHealthManual
 	}
-	for _, t := range group.Tasks {
-		h.hasChecks = h.hasChecks || (len(t.Checks) > 0 && !h.ignoreChecks)
-	}
+	// Checks with on_update = "ignore" do not judge deployment health.
+	h.hasChecks = structs.DeploymentChecks(group) > 0 && !h.ignoreChecks
+	h.group = group
 	if alreadyHealthy {
 		t := true
 		h.healthy = &t
@@ -97,7 +103,7 @@ func (h *allocHealth) deadlinePassed() {
 func (h *allocHealth) observe(now time.Time, status string, states map[string]*structs.TaskState) (*bool, string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	checks := structs.AllocHealth(states)
+	checks := structs.DeploymentHealth(h.group, states)
 	if h.ignoreChecks {
 		checks = nil
 	}

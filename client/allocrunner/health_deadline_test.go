@@ -115,7 +115,7 @@ func TestAllocHealth_HealthyDeadline(t *testing.T) {
 func TestAllocHealth_RelapseRestartsClock(t *testing.T) {
 	job := healthJob(&structs.UpdateStrategy{MinHealthyTime: structs.Duration(time.Hour)}, shTask("web", "x"))
 	job.Groups[0].Tasks[0].Checks = []*structs.Check{{Type: structs.CheckTypeTCP, Port: "1"}}
-	h := newAllocHealth(job, job.Groups[0], false)
+	h := newAllocHealth(job, job.Groups[0], false, false)
 	h.minHealthy = 300 * time.Millisecond // observe is driven with synthetic times below
 	defer h.stop()
 	pass := map[string]*structs.TaskState{"web": {State: structs.TaskStateRunning, Health: structs.HealthHealthy,
@@ -151,4 +151,22 @@ func fmtBool(b *bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// A drain's replacement is judged by the group's migrate block (Nomad's
+// defaults for its unset fields), any other allocation by the update block.
+func TestAllocHealth_DrainReplacementUsesMigrate(t *testing.T) {
+	job := healthJob(&structs.UpdateStrategy{MinHealthyTime: structs.Duration(time.Minute), HealthCheck: structs.UpdateHealthTaskStates},
+		shTask("web", "x"))
+	job.Groups[0].Migrate = &structs.MigrateStrategy{MinHealthyTime: structs.Duration(3 * time.Second)}
+	drain := newAllocHealth(job, job.Groups[0], true, false)
+	defer drain.stop()
+	if drain.minHealthy != 3*time.Second || drain.deadline != structs.DefaultMigrateDeadline || drain.ignoreChecks {
+		t.Fatalf("drain replacement: min %s deadline %s ignoreChecks %v", drain.minHealthy, drain.deadline, drain.ignoreChecks)
+	}
+	other := newAllocHealth(job, job.Groups[0], false, false)
+	defer other.stop()
+	if other.minHealthy != time.Minute || !other.ignoreChecks {
+		t.Fatalf("other allocation: min %s ignoreChecks %v", other.minHealthy, other.ignoreChecks)
+	}
 }

@@ -1,8 +1,10 @@
 package allocrunner
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,6 +22,11 @@ type PreviousAlloc struct {
 	// Done is closed when the previous allocation's runner has finished;
 	// nil when no runner of it is left on this client.
 	Done <-chan struct{}
+	// Fetch, for a previous allocation on another node, streams its data
+	// (allocdir.WriteData) to w; SharedDir and Done are unset then.
+	// Limit bounds the bytes taken.
+	Fetch func(ctx context.Context, w io.Writer) error
+	Limit int64
 }
 
 // DataDirName is the directory under alloc/ that follows a replacement.
@@ -40,6 +47,10 @@ func (ar *AllocRunner) takePreviousData() {
 	if prev == nil {
 		return
 	}
+	if prev.Fetch != nil {
+		ar.fetchPreviousData(prev)
+		return
+	}
 	if prev.Done != nil {
 		wait := time.NewTimer(prevDataWait)
 		defer wait.Stop()
@@ -58,6 +69,19 @@ func (ar *AllocRunner) takePreviousData() {
 	if err := moveData(filepath.Join(prev.SharedDir, DataDirName), filepath.Join(ar.allocDir.SharedDir, DataDirName)); err != nil {
 		ar.logger.Warn("could not take over the previous allocation's data", "previous_alloc", prev.ID, "error", err)
 		return
+	}
+	// Each task's local/ follows too, as in Nomad.
+	prevDir := filepath.Dir(prev.SharedDir)
+	for _, tr := range ar.tasks {
+		name := tr.TaskName()
+		// The task's directory is built later; local/ needs its parent now.
+		if err := os.MkdirAll(ar.allocDir.TaskDir(name), 0o755); err != nil {
+			ar.logger.Warn("could not create the task directory", "task", name, "error", err)
+			continue
+		}
+		if err := moveData(filepath.Join(prevDir, name, "local"), filepath.Join(ar.allocDir.TaskDir(name), "local")); err != nil {
+			ar.logger.Warn("could not take over the previous allocation's task directory", "previous_alloc", prev.ID, "task", name, "error", err)
+		}
 	}
 	ar.logger.Info("took over the previous allocation's data directory", "previous_alloc", prev.ID)
 }

@@ -206,6 +206,7 @@ func (a *Agent) startClient() error {
 		HostVolumes:             cfg.Client.hostVolumes(),
 		Logger:                  a.logger,
 		RPC:                     rpc,
+		FetchAllocData:          a.fetchAllocData,
 		Drivers:                 client.NewPluginDriverManager(self, a.logger),
 		PluginDir:               cfg.PluginDir,
 		PluginIdleGrace:         grace,
@@ -226,6 +227,9 @@ func (a *Agent) startClient() error {
 		a.remote.nodeID = c.NodeID
 		a.remote.secretID = c.SecretID
 		a.remote.logs = func(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
+			if req.Type == transport.LogTypeAllocData {
+				return c.StreamAllocData(ctx, req.AllocID, w)
+			}
 			return c.StreamLogs(ctx, req.AllocID, req.Task, req.Type, req.Follow, req.Offset, w)
 		}
 		a.remote.calls = a.HandleClientCall
@@ -295,6 +299,20 @@ func (a *Agent) StreamLogs(ctx context.Context, allocID, task, logType string, f
 	}
 	if a.remote == nil {
 		return errors.New("this agent runs no client and reaches no server")
+	}
+	return a.remote.forwardLogs(ctx, req, w)
+}
+
+// fetchAllocData asks the servers for a previous allocation's data on
+// another node (ephemeral_disk migrate): in-process when this agent runs a
+// server, over a forwarded stream otherwise. The servers check the node
+// secret the request carries.
+func (a *Agent) fetchAllocData(ctx context.Context, req *transport.LogsRequest, w io.Writer) error {
+	if a.server != nil {
+		return a.server.StreamClientLogs(ctx, req, w)
+	}
+	if a.remote == nil {
+		return errors.New("this agent reaches no server")
 	}
 	return a.remote.forwardLogs(ctx, req, w)
 }

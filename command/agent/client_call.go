@@ -122,6 +122,10 @@ func (l localClient) StreamLogs(ctx context.Context, allocID, task, logType stri
 	return l.a.client.StreamLogs(ctx, allocID, task, logType, follow, offset, w)
 }
 
+func (l localClient) StreamAllocData(ctx context.Context, allocID string, w io.Writer) error {
+	return l.a.client.StreamAllocData(ctx, allocID, w)
+}
+
 func (l localClient) HandleClientCall(op string, body []byte) ([]byte, error) {
 	return l.a.HandleClientCall(op, body)
 }

@@ -64,6 +64,9 @@ func (f *FSM) applyNodeStatus(index uint64, body []byte) error {
 		if err := tx.UpdateNodeStatus(e.NodeID, e.Status, e.UpdatedAt); err != nil {
 			return err
 		}
+		if err := tx.MarkAllocsUnknown(e.UnknownAllocs, e.UpdatedAt); err != nil {
+			return err
+		}
 		return upsertEvals(tx, e.Evals)
 	})
 	if err != nil {

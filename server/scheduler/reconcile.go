@@ -40,6 +40,9 @@ type placeRequest struct {
 	// canary places the allocation as a canary of the job's version, next
 	// to the old allocation at its index (canary.go).
 	canary bool
+	// drain marks the replacement of an allocation moved off a draining
+	// node: its health paces the drain (drain_migrate.go).
+	drain bool
 }
 
 type reconcileResult struct {
@@ -58,6 +61,9 @@ type reconcileResult struct {
 	// a rolling update's max_parallel.
 	deferred       int
 	deferredGroups []string // one entry per deferred update
+	// drainWaiting counts allocations on draining nodes left in place by
+	// their group's migrate.max_parallel.
+	drainWaiting int
 }
 
 // nodeTaint says why allocations on a node must be replaced ("" if they
@@ -69,6 +75,8 @@ type reconciler struct {
 	job     *structs.Job // nil when the job was deregistered
 	batch   bool
 	tainted nodeTaint
+	// drainForced reports draining nodes past their deadline (nil: none).
+	drainForced func(nodeID string) bool
 	// versions are the older job versions that live allocations run
 	// (nil entries: dropped versions).
 	versions map[uint64]*structs.Job
@@ -127,10 +135,14 @@ type groupSlots struct {
 	// canaries: live canaries of the current version before it is
 	// promoted; they hold no index of their own (canary.go).
 	canaries map[int]*structs.Allocation
+	// drained: indexes whose allocation moves off a draining node now;
+	// drainBudget: how many more may move (-1: any), see drain_migrate.go.
+	drained     map[int]bool
+	drainBudget int
 }
 
 func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) {
-	s := r.classify(allocs, res)
+	s := r.classify(tg, allocs, res)
 	// A live allocation owns its index over any terminal one.
 	for idx := range s.live {
 		delete(s.settled, idx)
@@ -161,6 +173,9 @@ func (r *reconciler) reconcileGroup(tg *structs.TaskGroup, allocs []*structs.All
 	// non-destructive fields changed, and replaced one for one otherwise,
 	// at most max_parallel at a time under a rolling update.
 	budget := r.rollingBudget(tg, s.live, allocs)
+	if budget != 0 && r.staggerWait(tg, allocs, res) {
+		budget = 0
+	}
 	for _, idx := range sortedKeys(s.live) {
 		a := s.live[idx]
 		switch {
@@ -193,7 +208,7 @@ func (r *reconciler) fillFreeSlots(tg *structs.TaskGroup, s *groupSlots, free in
 		if free == 0 || idx >= tg.Count {
 			break
 		}
-		res.places = append(res.places, placeRequest{group: tg, index: idx, previous: s.replace[idx]})
+		res.places = append(res.places, placeRequest{group: tg, index: idx, previous: s.replace[idx], drain: s.drained[idx]})
 		taken[idx] = true
 		free--
 	}
@@ -208,14 +223,16 @@ func (r *reconciler) fillFreeSlots(tg *structs.TaskGroup, s *groupSlots, free in
 
 // classify buckets a group's allocations, stopping those on lost nodes and
 // duplicates of one name along the way.
-func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult) *groupSlots {
+func (r *reconciler) classify(tg *structs.TaskGroup, allocs []*structs.Allocation, res *reconcileResult) *groupSlots {
 	s := &groupSlots{
 		live:     map[int]*structs.Allocation{},
 		settled:  map[int]*structs.Allocation{},
 		replace:  map[int]*structs.Allocation{},
 		failed:   map[int]*structs.Allocation{},
 		canaries: map[int]*structs.Allocation{},
+		drained:  map[int]bool{},
 	}
+	s.drainBudget = r.drainBudget(tg, allocs)
 	for _, a := range allocs {
 		idx := a.Index()
 		switch {
@@ -236,19 +253,33 @@ func (r *reconciler) classify(allocs []*structs.Allocation, res *reconcileResult
 			// canary count is topped up (placeCanaries), and a failed one
 			// fails the update (rollout.go).
 		case !a.TerminalStatus():
+			if desc := r.tainted(a.NodeID); desc == descNodeDown && r.keepUnknown(tg, a, s, res) {
+				continue
+			}
+			if desc := r.tainted(a.NodeID); desc == descNodeDraining && !r.mayMigrate(a, s, res) {
+				if _, taken := s.live[idx]; !taken {
+					s.live[idx] = a
+				}
+				continue
+			}
 			if desc := r.tainted(a.NodeID); desc != "" {
 				lost := structs.AllocClientLost
 				if desc == descNodeDraining {
 					lost = "" // moved on purpose: its client stops it normally
+					s.drained[idx] = true
 				}
 				res.stops = append(res.stops, stopRequest{alloc: a, desc: desc, clientStatus: lost})
 				keepNewest(s.replace, idx, a)
 				continue
 			}
 			if cur, ok := s.live[idx]; ok {
-				keep, drop := r.preferred(cur, a)
+				keep, drop, desc := r.reconnected(tg, cur, a)
+				if keep == nil {
+					keep, drop = r.preferred(cur, a)
+					desc = duplicateDesc(keep, drop)
+				}
 				s.live[idx] = keep
-				res.stops = append(res.stops, stopRequest{alloc: drop, desc: duplicateDesc(keep, drop)})
+				res.stops = append(res.stops, stopRequest{alloc: drop, desc: desc})
 				continue
 			}
 			s.live[idx] = a

@@ -128,6 +128,9 @@ func (s *genericScheduler) attempt() (bool, error) {
 	}
 
 	if s.system && !job.Stopped() {
+		// The system path reconciles node by node; stagger waits are
+		// noted in rescheduleAt (system.go).
+		s.job, s.rescheduled, s.rescheduleAt = job, nil, 0
 		plan := s.newPlan(job, index)
 		plan.Annotations = &structs.PlanAnnotations{}
 		if err := s.attemptSystem(job, allocs, plan); err != nil {
@@ -135,7 +138,8 @@ func (s *genericScheduler) attempt() (bool, error) {
 		}
 		return s.submitAndFollowUp(plan)
 	}
-	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), versions: versions, now: time.Now()}
+	rec := &reconciler{job: job, batch: s.batch, tainted: s.taintLookup(), drainForced: s.drainForcedLookup(),
+		versions: versions, now: time.Now()}
 	res := rec.reconcile(allocs)
 	s.job, s.rescheduled, s.rescheduleAt = job, res.rescheduled, res.rescheduleAt
 	plan := s.newPlan(job, index)

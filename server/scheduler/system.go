@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func (s *genericScheduler) attemptSystem(job *structs.Job, allocs []*structs.All
 	if err != nil {
 		return err
 	}
-	rec := &reconciler{job: job, versions: versions}
+	rec := &reconciler{job: job, versions: versions, now: time.Now()}
 	s.queued = make(map[string]int, len(job.Groups))
 	for _, tg := range job.Groups {
 		s.queued[tg.Name] = 0
@@ -92,6 +93,8 @@ func (s *genericScheduler) classifySystem(job *structs.Job, p *placer, allocs []
 		switch desc := taint(a.NodeID); {
 		case tg == nil:
 			stop(a, descGroupRemoved, "")
+		case desc == descNodeDown && s.systemKeepsUnknown(tg, a):
+			// Left alone, unknown, until its disconnect window ends.
 		case desc != "":
 			stop(a, desc, structs.AllocClientLost)
 		case st.live[a.TaskGroup][a.NodeID] != nil:
@@ -101,6 +104,26 @@ func (s *genericScheduler) classifySystem(job *structs.Job, p *placer, allocs []
 		}
 	}
 	return st
+}
+
+// systemKeepsUnknown reports whether an allocation on a down node is
+// still within its group's disconnect window; a system job places no
+// replacement (one per node), so it is only left alone, and a delayed
+// evaluation loses it when the window ends.
+func (s *genericScheduler) systemKeepsUnknown(tg *structs.TaskGroup, a *structs.Allocation) bool {
+	window := tg.DisconnectWindow()
+	if !tg.UnknownWhenDown() || a.DisconnectedAt == 0 {
+		return false
+	}
+	if window <= 0 {
+		return true // prevent_reschedule_on_lost: until the node returns
+	}
+	deadline := a.DisconnectedAt + int64(window)
+	if time.Now().UnixNano() >= deadline {
+		return false
+	}
+	s.rescheduleAt = earliest(s.rescheduleAt, deadline)
+	return true
 }
 
 func setNested[V any](m map[string]map[string]V, k1, k2 string, v V) {
@@ -118,6 +141,14 @@ func (s *genericScheduler) systemGroup(p *placer, rec *reconciler, tg *structs.T
 	ann := plan.Annotations.Group(tg.Name)
 	live := st.live[tg.Name]
 	budget := systemRollingBudget(s.eval, rec.job, tg, live)
+	if budget != 0 {
+		// update.stagger spaces the batches, as in Nomad's system jobs.
+		var wait reconcileResult
+		if rec.staggerWait(tg, slices.Collect(maps.Values(live)), &wait) {
+			budget = 0
+			s.rescheduleAt = earliest(s.rescheduleAt, wait.rescheduleAt)
+		}
+	}
 	seen := make(map[string]bool, len(p.entries))
 	for i := range p.entries {
 		e := &p.entries[i]
@@ -218,6 +249,14 @@ func (s *genericScheduler) placeOnNode(p *placer, gc *groupChecker, e *nodeEntry
 	}
 	plan.AppendAlloc(alloc)
 	return nil
+}
+
+// earliest is the earlier of two unix-nanosecond times, 0 meaning none.
+func earliest(a, b int64) int64 {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 // systemRollingBudget is rollingBudget for allocations indexed by node.

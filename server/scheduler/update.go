@@ -102,7 +102,7 @@ func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.
 	if !u.Rolling() {
 		return -1
 	}
-	checked := groupHasChecks(tg) || u.MinHealthyTime > 0 || u.HealthCheck == structs.UpdateHealthManual
+	checked := structs.DeploymentChecks(tg) > 0 || u.MinHealthyTime > 0 || u.HealthCheck == structs.UpdateHealthManual
 	inFlight := 0
 	for _, a := range live {
 		if a.JobVersion != r.job.Version || a.PreviousAllocation == "" {
@@ -114,16 +114,6 @@ func (r *reconciler) rollingBudget(tg *structs.TaskGroup, live map[int]*structs.
 		}
 	}
 	return max(u.MaxParallel-inFlight, 0)
-}
-
-// groupHasChecks reports whether any task of the group has health checks.
-func groupHasChecks(tg *structs.TaskGroup) bool {
-	for _, t := range tg.Tasks {
-		if len(t.Checks) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // inPlaceCopy is the allocation moved to the job's current version.
