@@ -200,6 +200,13 @@ func (c *AgentCommand) Run(args []string) int {
 		c.UI.Error(fmt.Sprintf("unknown log level %q: use TRACE, DEBUG, INFO, WARN or ERROR", cfg.LogLevel))
 		return 1
 	}
+	// SIGHUP is caught from here on: one sent while the agent starts (a
+	// `systemctl reload` right after `start`) must not kill it; it is
+	// handled as a reload once the agent runs. SIGINT and SIGTERM still
+	// stop a start that hangs.
+	sigCh := make(chan os.Signal, 2)
+	signal.Notify(sigCh, syscall.SIGHUP)
+	defer signal.Stop(sigCh)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "agent", Level: level, Output: os.Stderr, TimeFormat: "2006-01-02T15:04:05.000Z07:00"})
 	a, err := agent.NewAgent(cfg, logger)
 	if err != nil {
@@ -208,8 +215,7 @@ func (c *AgentCommand) Run(args []string) int {
 	}
 	c.UI.Output(fmt.Sprintf("==> appmesh agent started: HTTP API on %s", a.HTTPURL()))
 
-	sigCh := make(chan os.Signal, 2)
-	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM)
 	reload := func() {
 		next, err := c.parseFlags(args)
 		if err == nil {
