@@ -98,7 +98,9 @@ func (a *Agent) reloadLogLevel(level string, res *ReloadResult) {
 // the labels set at run time (API, `appmesh label`) still over it.
 func (a *Agent) reloadMeta(ctx context.Context, meta map[string]string, res *ReloadResult) {
 	if a.client == nil {
-		return // no node: client.meta is unused, as at start
+		// No node: client.meta is unused, as at start.
+		a.logger.Info("config reload: client.meta changed; this agent runs no client, so it is unused")
+		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, reloadTimeout)
 	defer cancel()
