@@ -156,3 +156,39 @@ func (c *Client) registerNow(ctx context.Context) error {
 	var resp structs.NodeUpdateResponse
 	return c.rpc(ctx, structs.NodeRegisterRPC, req, &resp)
 }
+
+// SetConfiguredMeta replaces the meta the agent's configuration gives the
+// node (a configuration reload); the changes made at run time
+// (UpdateNodeMeta) stay on top of it, as they are at start. The servers
+// are told when the result differs; if they cannot be, nothing changes
+// and the error is returned. changed reports whether the node's meta did.
+func (c *Client) SetConfiguredMeta(ctx context.Context, configured map[string]string) (meta map[string]string, changed bool, err error) {
+	c.metaMu.Lock()
+	defer c.metaMu.Unlock()
+	overrides, err := loadMetaOverrides(c.cfg.DataDir)
+	if err != nil {
+		return nil, false, err
+	}
+	meta = maps.Clone(configured)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	overrides.apply(meta)
+	c.nodeMu.Lock()
+	old := c.node.Meta
+	if maps.Equal(old, meta) {
+		c.nodeMu.Unlock()
+		c.cfg.Meta = maps.Clone(configured)
+		return maps.Clone(meta), false, nil
+	}
+	c.node.Meta = meta
+	c.nodeMu.Unlock()
+	if err := c.registerNow(ctx); err != nil {
+		c.nodeMu.Lock()
+		c.node.Meta = old
+		c.nodeMu.Unlock()
+		return nil, false, fmt.Errorf("tell the servers about the node's new meta: %w", err)
+	}
+	c.cfg.Meta = maps.Clone(configured)
+	return maps.Clone(meta), true, nil
+}

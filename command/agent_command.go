@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,8 +57,11 @@ Options:
   -encrypt KEY           Gossip encryption key of the servers (base64, 32
                          bytes; appmesh operator gossip keyring -generate).
 
-  SIGHUP reloads the TLS certificate, key and CA files (tls block) without
-  a restart; open connections carry on.
+  SIGHUP reads the -config files again (with the same flags over them):
+  log_level and client meta change live, the TLS certificate, key and CA
+  files are read again (open connections carry on); any other setting
+  that changed is logged as needing a restart. A file that does not parse
+  or validate changes nothing (the error is logged).
 `)
 }
 
@@ -196,6 +200,13 @@ func (c *AgentCommand) Run(args []string) int {
 		c.UI.Error(fmt.Sprintf("unknown log level %q: use TRACE, DEBUG, INFO, WARN or ERROR", cfg.LogLevel))
 		return 1
 	}
+	// SIGHUP is caught from here on: one sent while the agent starts (a
+	// `systemctl reload` right after `start`) must not kill it; it is
+	// handled as a reload once the agent runs. SIGINT and SIGTERM still
+	// stop a start that hangs.
+	sigCh := make(chan os.Signal, 2)
+	signal.Notify(sigCh, syscall.SIGHUP)
+	defer signal.Stop(sigCh)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "agent", Level: level, Output: os.Stderr, TimeFormat: "2006-01-02T15:04:05.000Z07:00"})
 	a, err := agent.NewAgent(cfg, logger)
 	if err != nil {
@@ -204,9 +215,23 @@ func (c *AgentCommand) Run(args []string) int {
 	}
 	c.UI.Output(fmt.Sprintf("==> appmesh agent started: HTTP API on %s", a.HTTPURL()))
 
-	sigCh := make(chan os.Signal, 2)
-	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	sig := waitStopSignal(sigCh, a, logger)
+	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM)
+	reload := func() {
+		next, err := c.parseFlags(args)
+		if err == nil {
+			_, err = a.Reload(context.Background(), next)
+		}
+		if err == nil {
+			return
+		}
+		logger.Error("SIGHUP: configuration not reloaded; the running one stays", "error", err)
+		// Certificates are rotated by files, not settings: a mistake in
+		// the configuration must not keep expiring ones in use.
+		if err := a.ReloadTLS(); err != nil {
+			logger.Error("SIGHUP: TLS files not reloaded; keeping the old ones", "error", err)
+		}
+	}
+	sig := waitStopSignal(sigCh, reload)
 	c.UI.Output(fmt.Sprintf("==> caught %v, shutting down (again to force)", sig))
 	done := make(chan error, 1)
 	go func() { done <- a.Shutdown() }()
@@ -228,15 +253,13 @@ func (c *AgentCommand) Run(args []string) int {
 var errAgentUsage = errors.New("usage error")
 
 // waitStopSignal returns the first signal that stops the agent; SIGHUP
-// reloads the TLS files instead.
-func waitStopSignal(sigCh <-chan os.Signal, a *agent.Agent, logger hclog.Logger) os.Signal {
+// reloads the configuration instead.
+func waitStopSignal(sigCh <-chan os.Signal, reload func()) os.Signal {
 	for sig := range sigCh {
 		if sig != syscall.SIGHUP {
 			return sig
 		}
-		if err := a.ReloadTLS(); err != nil {
-			logger.Error("SIGHUP: TLS files not reloaded; keeping the old ones", "error", err)
-		}
+		reload()
 	}
 	return nil
 }

@@ -23,18 +23,26 @@ func Run(args []string) int {
 // run is Run with the UI and help writers given, for tests.
 func run(args []string, ui cli.Ui, helpOut, errOut io.Writer) int {
 	commands := Commands(ui)
-	args, code, done := frontArgs(args, commands, errOut)
-	if done {
-		return code
+	// A shell asking for completions passes its own words (autocomplete.go).
+	if !completing() {
+		if install, uninstall := autocompleteFlag(args); install || uninstall {
+			return runAutocompleteInstall(install, uninstall, helpOut, errOut)
+		}
+		var code int
+		var done bool
+		if args, code, done = frontArgs(args, commands, errOut); done {
+			return code
+		}
 	}
 	c := &cli.CLI{
-		Name:        "appmesh",
-		Version:     version.String(),
-		Args:        args,
-		Commands:    commands,
-		HelpFunc:    cli.BasicHelpFunc("appmesh"),
-		HelpWriter:  helpOut,
-		ErrorWriter: errOut,
+		Autocomplete: true,
+		Name:         "appmesh",
+		Version:      version.String(),
+		Args:         args,
+		Commands:     commands,
+		HelpFunc:     cli.BasicHelpFunc("appmesh"),
+		HelpWriter:   helpOut,
+		ErrorWriter:  errOut,
 	}
 	code, err := c.Run()
 	if err != nil {

@@ -122,6 +122,9 @@ type agentOptions struct {
 	// acl runs the agent with ACLs on (-acl-enabled) and bootstraps them
 	// at the first start, without the TLS of secure.
 	acl bool
+	// fileLogLevel passes no -log-level DEBUG: the config file's
+	// log_level (default INFO) decides, and a reload can change it.
+	fileLogLevel bool
 }
 
 // agent is one running `appmesh agent` process.
@@ -223,12 +226,14 @@ func (a *agent) args() []string {
 	if a.opts.acl {
 		args = append(args, "-acl-enabled")
 	}
+	if !a.opts.fileLogLevel {
+		args = append(args, "-log-level", "DEBUG")
+	}
 	return append(args,
 		"-http-port", strconv.Itoa(a.ports.HTTP),
 		"-rpc-port", strconv.Itoa(a.ports.RPC),
 		"-gossip-port", strconv.Itoa(a.ports.Gossip),
 		"-node", a.nodeName(),
-		"-log-level", "DEBUG",
 	)
 }
 

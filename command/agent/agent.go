@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/appmesh/appmesh/client"
@@ -27,6 +28,9 @@ import (
 // Agent runs a server, a client, or both, and the HTTP API in front of them.
 type Agent struct {
 	config *Config
+	// cfgMu guards the settings of config that a reload changes
+	// (LogLevel, Client.Meta; agent_reload.go) against their readers.
+	cfgMu  sync.RWMutex
 	logger hclog.Logger
 
 	server *server.Server
@@ -374,9 +378,11 @@ func (a *Agent) Self() map[string]any {
 		"ports":      map[string]int{"http": cfg.Ports.HTTP, "rpc": cfg.Ports.RPC, "gossip": cfg.Ports.Gossip},
 		// For operators and leak checks (scripts/bench/node -only leaks).
 		"stats": map[string]int{"goroutines": runtime.NumGoroutine(), "open_fds": openFDs()},
-		// Secrets (join_token, consul token, ...) show as "<redacted>".
-		"config": cfg.redactedView(),
 	}
+	// Secrets (join_token, consul token, ...) show as "<redacted>".
+	a.cfgMu.RLock()
+	out["config"] = cfg.redactedView()
+	a.cfgMu.RUnlock()
 	if a.server != nil {
 		out["leader"] = a.server.Leader()
 		out["is_leader"] = a.server.IsLeader()

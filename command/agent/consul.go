@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"strconv"
 	"sync"
@@ -163,8 +164,10 @@ func (a *Agent) nodeStatus() *consul.NodeStatus {
 		Name: cfg.Name, Datacenter: cfg.Datacenter, Version: version.String(),
 		Address: net.JoinHostPort(cfg.advertiseIP(), strconv.Itoa(cfg.Ports.HTTP)),
 		Server:  a.server != nil, Client: a.client != nil,
-		Labels: cfg.Client.Meta,
 	}
+	a.cfgMu.RLock()
+	st.Labels = maps.Clone(cfg.Client.Meta)
+	a.cfgMu.RUnlock()
 	if a.server != nil {
 		st.Leader = a.server.IsLeader()
 	}
