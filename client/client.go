@@ -94,6 +94,9 @@ type Config struct {
 	// MeshLeaves gives the sidecar proxies their leaf certificates (the
 	// mesh CA's client side); nil: this agent serves no proxy configs.
 	MeshLeaves mesh.LeafSource
+	// MeshConsul makes Consul the mesh of consul-provider services'
+	// proxies (leaves, roots, intentions, instances); nil: appmesh's.
+	MeshConsul *mesh.ConsulMesh
 	// MeshTrustDomain overrides structs.MeshTrustDomain("global").
 	MeshTrustDomain string
 	// BridgeName and BridgeSubnet configure network mode "bridge"

@@ -42,9 +42,14 @@ func (c *Client) meshBuilder() (*mesh.ConfigBuilder, error) {
 	if addr == "" {
 		addr = "127.0.0.1"
 	}
+	policy := &mesh.RPCPolicy{RPC: c.rpc}
+	if cm := c.cfg.MeshConsul; cm != nil && cm.SplitSource == nil {
+		cm.SplitSource = policy // traffic splits stay the servers'
+	}
 	b, err := mesh.NewConfigBuilder(mesh.BuilderOptions{
-		Leaves: leaves, Policy: &mesh.RPCPolicy{RPC: c.rpc}, Catalog: catalog.NewRouter(nil, c.catalog),
+		Leaves: leaves, Policy: policy, Catalog: catalog.NewRouter(nil, c.catalog),
 		Allocs: c, NodeAddr: addr, TrustDomain: c.cfg.MeshTrustDomain, Logger: c.logger,
+		Consul: c.cfg.MeshConsul,
 	})
 	if err != nil {
 		return nil, err

@@ -69,10 +69,22 @@ func ParseMeshSPIFFEID(id string) (trustDomain, namespace, service string, err e
 		return "", "", "", fmt.Errorf("mesh identity %q is not a spiffe:// URI", id)
 	}
 	parts := strings.Split(rest, "/")
+	// Consul Connect's identities name the datacenter too:
+	// spiffe://<domain>/ns/<namespace>/dc/<dc>/svc/<service>. The proxies
+	// accept both forms; the datacenter takes no part in intentions.
+	if len(parts) == 7 && parts[3] == "dc" && parts[4] != "" {
+		parts = append(parts[:3:3], parts[5:]...)
+	}
 	if len(parts) != 5 || parts[1] != "ns" || parts[3] != "svc" || parts[0] == "" || parts[2] == "" || parts[4] == "" {
-		return "", "", "", fmt.Errorf("mesh identity %q is not spiffe://<domain>/ns/<namespace>/svc/<service>", id)
+		return "", "", "", fmt.Errorf("mesh identity %q is not spiffe://<domain>/ns/<namespace>/svc/<service> (or Consul's .../ns/<namespace>/dc/<dc>/svc/<service>)", id)
 	}
 	return parts[0], parts[2], parts[4], nil
+}
+
+// ConsulSPIFFEID is the identity Consul Connect gives a service:
+// spiffe://<trust domain>/ns/<namespace>/dc/<dc>/svc/<service>.
+func ConsulSPIFFEID(trustDomain, namespace, datacenter, service string) string {
+	return "spiffe://" + trustDomain + "/ns/" + namespace + "/dc/" + datacenter + "/svc/" + service
 }
 
 // MeshCARoot is one trusted root as clients and operators see it. The

@@ -32,6 +32,10 @@ type ServiceConfig struct {
 	// ReconcileInterval is how often drift is repaired.
 	ReconcileInterval time.Duration
 	Logger            hclog.Logger
+	// Connect registers every connect service with its sidecar proxy as a
+	// Consul Connect service (agent config `consul { connect = true }`):
+	// Consul is then the mesh of those services (connect.go).
+	Connect bool
 }
 
 // ServiceClient keeps appmesh's services registered with the local Consul
@@ -77,6 +81,13 @@ func (c *ServiceClient) RegisterWorkload(w *Workload) error {
 			return fmt.Errorf("consul: %s %q: %w", kindOf(w), w.Owner(), err)
 		}
 		regs = append(regs, reg)
+		if c.cfg.Connect && s.HasSidecar() {
+			side, err := w.sidecarRegistration(s, reg, c.cfg.Address, c.cfg.Node)
+			if err != nil {
+				return fmt.Errorf("consul: %s %q: %w", kindOf(w), w.Owner(), err)
+			}
+			regs = append(regs, side)
+		}
 	}
 	c.mu.Lock()
 	for _, reg := range regs {

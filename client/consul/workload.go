@@ -89,7 +89,7 @@ func (w *Workload) registration(s *structs.Service, addr, node string) (*api.Age
 	}
 	id := w.ServiceID(s)
 	meta := map[string]string{MetaOwner: node, "appmesh_alloc_id": w.AllocID, "appmesh_job_id": w.JobID,
-		"appmesh_group": w.Group}
+		"appmesh_group": w.Group, MetaJobVersion: strconv.FormatUint(w.JobVersion, 10)}
 	if w.Task != "" {
 		meta["appmesh_task"] = w.Task
 	}

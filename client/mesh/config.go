@@ -70,6 +70,10 @@ type BuilderOptions struct {
 	// (0: 5s). IdleTimeout ends a proxy's watch nobody asked for (0: 10m).
 	LeafPollInterval time.Duration
 	IdleTimeout      time.Duration
+	// Consul, when set, is the mesh of services whose provider is Consul
+	// (not "appmesh"/"nomad"): their proxies get Consul's leaf, roots,
+	// intentions and instances (consul.go). nil: appmesh's for all.
+	Consul *ConsulMesh
 }
 
 // MaxConfigWait bounds one blocking request, as the servers bound theirs.

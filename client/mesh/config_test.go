@@ -379,21 +379,21 @@ func TestBaseConfigNetworkModes(t *testing.T) {
 	svc := &structs.Service{Name: "api", Port: "http", Connect: &structs.ConsulConnect{SidecarService: &structs.ConsulSidecarService{}}}
 	alloc := &structs.Allocation{ID: "a1", Namespace: "prod", AllocatedPorts: []structs.AllocatedPort{
 		{Label: "http", Value: 23000, To: 8080}, {Label: "connect-proxy-api", Value: 23001}}}
-	host, err := proxyBaseConfig(b, alloc, false, svc)
+	host, err := proxyBaseConfig(b, alloc, false, svc, false)
 	if err != nil || host.InboundAddr != "10.0.0.9:23001" || host.LocalServiceAddr != "127.0.0.1:23000" ||
 		host.SPIFFEID != "spiffe://global.appmesh/ns/prod/svc/api" || host.Protocol != "tcp" {
 		t.Fatalf("host mode: %+v %v", host, err)
 	}
-	bridge, err := proxyBaseConfig(b, alloc, true, svc)
+	bridge, err := proxyBaseConfig(b, alloc, true, svc, false)
 	if err != nil || bridge.InboundAddr != "0.0.0.0:23001" || bridge.LocalServiceAddr != "127.0.0.1:8080" {
 		t.Fatalf("bridge mode: %+v %v", bridge, err)
 	}
 	svc.Connect.SidecarService.Proxy = &structs.ConsulProxy{LocalServiceAddress: "127.0.0.5", LocalServicePort: 9000}
-	custom, err := proxyBaseConfig(b, alloc, false, svc)
+	custom, err := proxyBaseConfig(b, alloc, false, svc, false)
 	if err != nil || custom.LocalServiceAddr != "127.0.0.5:9000" {
 		t.Fatalf("local_service_address/port: %+v %v", custom, err)
 	}
-	if _, err := proxyBaseConfig(b, &structs.Allocation{ID: "a2"}, false, svc); err == nil {
+	if _, err := proxyBaseConfig(b, &structs.Allocation{ID: "a2"}, false, svc, false); err == nil {
 		t.Fatal("an allocation without the proxy's port was accepted")
 	}
 }

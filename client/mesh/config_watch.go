@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/appmesh/appmesh/mesh/ca"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -32,6 +33,12 @@ type proxyWatch struct {
 	base structs.MeshProxyConfig
 	// baseErr: the allocation lacks the proxy's port; every answer fails.
 	baseErr error
+	// The inputs' sources: the builder's, or Consul's for a service whose
+	// provider is Consul when the builder has Consul (consul is then set).
+	leaves  LeafSource
+	policy  PolicySource
+	instSrc InstanceSource
+	consul  bool
 
 	mu       sync.Mutex
 	lastUsed time.Time
@@ -53,6 +60,9 @@ type proxyLeaf struct {
 	cert, key string
 	roots     []string
 	index     uint64
+	// id and td: the leaf's identity, which names the proxy when its CA
+	// is Consul's (whose trust domain is known only from its roots).
+	id, td string
 }
 
 func newProxyWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.TaskGroup, svc *structs.Service) *proxyWatch {
@@ -60,7 +70,12 @@ func newProxyWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.T
 	w := &proxyWatch{b: b, alloc: alloc, svc: svc, ctx: ctx, cancel: cancel, lastUsed: time.Now(),
 		logger:  b.logger.With("alloc_id", alloc.ID, "service", svc.Name),
 		changed: make(chan struct{}), errs: map[string]error{}, instances: map[int][]*structs.MeshInstance{}, haveInstances: map[int]bool{}}
-	w.base, w.baseErr = proxyBaseConfig(b, alloc, group.Network.IsBridge(), svc)
+	w.leaves, w.policy, w.instSrc = b.opts.Leaves, b.opts.Policy, catalogInstances{c: b.opts.Catalog, td: b.td}
+	if b.opts.Consul != nil && !svc.IsNative() {
+		w.consul = true
+		w.leaves, w.policy, w.instSrc = b.opts.Consul, b.opts.Consul.Policy(svc.Name), b.opts.Consul
+	}
+	w.base, w.baseErr = proxyBaseConfig(b, alloc, group.Network.IsBridge(), svc, w.consul)
 	return w
 }
 
@@ -69,9 +84,11 @@ func newProxyWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.T
 // service is on loopback at its host port; in bridge mode both are inside
 // the allocation's namespace, at the ports the host's are mapped to (the
 // node forwards its host port there).
-func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *structs.Service) (structs.MeshProxyConfig, error) {
+func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *structs.Service, viaConsul bool) (structs.MeshProxyConfig, error) {
 	ns := alloc.Namespace
-	if ns == "" {
+	if ns == "" || viaConsul {
+		// Consul's open-source edition has one namespace: identities and
+		// intentions of a Consul mesh are in "default".
 		ns = structs.DefaultNamespace
 	}
 	proxy := svc.Connect.ProxyOf()
@@ -104,8 +121,12 @@ func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, s
 	c.LocalServiceAddr = net.JoinHostPort(host, strconv.Itoa(port))
 	if proxy != nil {
 		for _, u := range proxy.Upstreams {
+			dns := u.Namespace(ns)
+			if viaConsul {
+				dns = ns
+			}
 			c.Upstreams = append(c.Upstreams, &structs.MeshUpstreamConfig{
-				DestinationNamespace: u.Namespace(ns), DestinationName: u.DestinationName,
+				DestinationNamespace: dns, DestinationName: u.DestinationName,
 				LocalBindAddr: u.BindAddr(), Protocol: c.Protocol, ConnectTimeout: defaultConnectTimeout,
 			})
 		}
@@ -202,6 +223,9 @@ func (w *proxyWatch) build() *structs.MeshProxyConfig {
 	c := w.base
 	c.Index = w.b.counter.Add(1)
 	c.LeafCertPEM, c.LeafKeyPEM, c.RootsPEM = w.leaf.cert, w.leaf.key, w.leaf.roots
+	if w.consul {
+		c.SPIFFEID, c.TrustDomain = w.leaf.id, w.leaf.td
+	}
 	c.Intentions, c.DefaultAllow = w.intentions, w.defaultAllow
 	c.Upstreams = make([]*structs.MeshUpstreamConfig, len(w.base.Upstreams))
 	for i, u := range w.base.Upstreams {
@@ -232,17 +256,21 @@ func (w *proxyWatch) failed(what string, err error) {
 
 // leafLoop compares the leaf and roots every LeafPollInterval.
 func (w *proxyWatch) leafLoop() {
-	notify, _ := w.b.opts.Leaves.(leafChanges)
+	notify, _ := w.leaves.(leafChanges)
 	for {
 		var changed <-chan struct{}
 		if notify != nil {
 			changed = notify.Changed() // before reading, to miss nothing
 		}
-		cert, key, roots, idx, err := w.b.opts.Leaves.Leaf(w.ctx, w.base.Namespace, w.base.Service)
+		cert, key, roots, idx, err := w.leaves.Leaf(w.ctx, w.base.Namespace, w.base.Service)
+		var id, td string
+		if err == nil && w.consul {
+			id, td, err = leafIdentity(cert)
+		}
 		if err != nil && w.ctx.Err() == nil {
 			w.failed("leaf certificate", err)
 		} else if err == nil {
-			next := &proxyLeaf{cert: cert, key: key, roots: append([]string(nil), roots...), index: idx}
+			next := &proxyLeaf{cert: cert, key: key, roots: append([]string(nil), roots...), index: idx, id: id, td: td}
 			w.update("leaf certificate", func() bool {
 				if w.leaf != nil && reflect.DeepEqual(w.leaf, next) {
 					return false
@@ -261,7 +289,7 @@ func (w *proxyWatch) leafLoop() {
 // destination.
 func (w *proxyWatch) intentionsLoop() {
 	w.follow("intentions", func(idx uint64) (uint64, error) {
-		all, def, next, err := w.b.opts.Policy.Intentions(w.ctx, w.base.Namespace, idx)
+		all, def, next, err := w.policy.Intentions(w.ctx, w.base.Namespace, idx)
 		if err != nil {
 			return 0, err
 		}
@@ -307,7 +335,7 @@ func (w *proxyWatch) splitsLoop() {
 		wanted[u.DestinationNamespace+"/"+u.DestinationName] = true
 	}
 	w.follow("traffic splits", func(idx uint64) (uint64, error) {
-		all, next, err := w.b.opts.Policy.Splits(w.ctx, idx)
+		all, next, err := w.policy.Splits(w.ctx, idx)
 		if err != nil {
 			return 0, err
 		}
@@ -333,19 +361,9 @@ func (w *proxyWatch) instancesLoop(i int) {
 	u := w.base.Upstreams[i]
 	what := "instances of " + u.DestinationName
 	w.follow(what, func(idx uint64) (uint64, error) {
-		regs, next, err := w.b.opts.Catalog.LookupServices(w.ctx, u.DestinationNamespace,
-			structs.ConnectSidecarName(u.DestinationName), "", false, idx)
+		list, next, err := w.instSrc.MeshInstances(w.ctx, u.DestinationNamespace, u.DestinationName, idx)
 		if err != nil {
 			return 0, err
-		}
-		id := structs.MeshSPIFFEID(w.b.td, u.DestinationNamespace, u.DestinationName)
-		list := make([]*structs.MeshInstance, 0, len(regs))
-		for _, r := range regs {
-			if r == nil || r.Status != structs.ServiceStatusPassing {
-				continue
-			}
-			list = append(list, &structs.MeshInstance{Address: r.Address, Port: r.Port,
-				Tags: append([]string(nil), r.Tags...), JobVersion: r.JobVersion, SPIFFEID: id, AllocID: r.AllocID})
 		}
 		sort.Slice(list, func(a, b int) bool {
 			if list[a].Address != list[b].Address {
@@ -362,6 +380,44 @@ func (w *proxyWatch) instancesLoop(i int) {
 		})
 		return next, nil
 	})
+}
+
+// catalogInstances reads the instances of a destination from the
+// built-in catalog: its passing "<name>-sidecar-proxy" entries, all
+// with the destination's identity in the cluster's trust domain.
+type catalogInstances struct {
+	c  CatalogSource
+	td string
+}
+
+func (ci catalogInstances) MeshInstances(ctx context.Context, ns, service string, idx uint64) ([]*structs.MeshInstance, uint64, error) {
+	regs, next, err := ci.c.LookupServices(ctx, ns, structs.ConnectSidecarName(service), "", false, idx)
+	if err != nil {
+		return nil, 0, err
+	}
+	id := structs.MeshSPIFFEID(ci.td, ns, service)
+	list := make([]*structs.MeshInstance, 0, len(regs))
+	for _, r := range regs {
+		if r == nil || r.Status != structs.ServiceStatusPassing {
+			continue
+		}
+		list = append(list, &structs.MeshInstance{Address: r.Address, Port: r.Port,
+			Tags: append([]string(nil), r.Tags...), JobVersion: r.JobVersion, SPIFFEID: id, AllocID: r.AllocID})
+	}
+	return list, next, nil
+}
+
+// leafIdentity reads a leaf's SPIFFE ID and its trust domain.
+func leafIdentity(certPEM string) (id, td string, err error) {
+	cert, err := ca.ParseCertPEM(certPEM)
+	if err != nil {
+		return "", "", fmt.Errorf("leaf certificate: %w", err)
+	}
+	if id, err = ca.LeafSPIFFEID(cert); err != nil {
+		return "", "", fmt.Errorf("leaf certificate: %w", err)
+	}
+	td, _, _, err = structs.ParseMeshSPIFFEID(id)
+	return id, td, err
 }
 
 // follow runs a blocking query again and again with the index it

@@ -217,6 +217,7 @@ func (a *Agent) startClient() error {
 		// The dev agent's state is temporary: nothing could re-attach.
 		KillTasksOnShutdown: cfg.DevMode,
 		Services:            a.consulServices(),
+		MeshConsul:          a.consulMesh(),
 		ServiceAddress:      cfg.advertiseIP(),
 		GC:                  cfg.Client.gcConfig(),
 		BridgeName:          cfg.Client.BridgeNetworkName,

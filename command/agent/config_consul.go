@@ -17,6 +17,7 @@ import (
 //	  auto_advertise = true              # register appmesh-server/-client
 //	  watch_tasks    = false             # jobs from <kv_prefix>/cluster/tasks/
 //	  kv_format      = "native"          # or "appmesh": App Mesh's topology keys
+//	  connect        = false             # Consul is the mesh of consul-provider services
 //	}
 type ConsulConfig struct {
 	// Enabled turns the integration on; a consul block without
@@ -48,6 +49,11 @@ type ConsulConfig struct {
 	// SessionTTL is the TTL of the session that holds the node's KV key
 	// (default 15s): a dead node's key disappears within it.
 	SessionTTL string `hcl:"session_ttl,optional"`
+	// Connect makes Consul the mesh of connect services whose provider is
+	// Consul: they register as Connect services with their sidecar, and
+	// their proxies take leaves, roots, intentions and instances from
+	// Consul (website/mesh.md, "Consul Connect").
+	Connect bool `hcl:"connect,optional"`
 }
 
 // ConsulTLS configures https to the Consul agent.
@@ -117,5 +123,5 @@ func (c *ConsulConfig) String() string {
 	if !c.On() {
 		return "consul disabled"
 	}
-	return fmt.Sprintf("consul %s (kv_prefix %q, token set: %t)", c.Address, c.KVPrefix, c.Token != "")
+	return fmt.Sprintf("consul %s (kv_prefix %q, connect: %t, token set: %t)", c.Address, c.KVPrefix, c.Connect, c.Token != "")
 }

@@ -16,6 +16,7 @@ func TestConsulConfigBlock(t *testing.T) {
   checks_use_advertise = true
   watch_tasks          = true
   session_ttl          = "20s"
+  connect              = true
   tls {
     ca_file = "/ca.pem"
   }
@@ -32,7 +33,7 @@ func TestConsulConfigBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := cfg.Consul
-	if !c.On() || c.Address != "10.0.0.1:8500" || c.KVPrefix != "appmesh" || c.Advertise() || !c.ChecksUseAdvertise || !c.WatchTasks || c.TLS == nil || c.TLS.CAFile != "/ca.pem" {
+	if !c.On() || c.Address != "10.0.0.1:8500" || c.KVPrefix != "appmesh" || c.Advertise() || !c.ChecksUseAdvertise || !c.WatchTasks || !c.Connect || c.TLS == nil || c.TLS.CAFile != "/ca.pem" {
 		t.Fatalf("consul config %+v", c)
 	}
 	if _, ttl, err := c.durations(); err != nil || ttl.String() != "20s" {

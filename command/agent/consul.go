@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/appmesh/appmesh/client/consul"
+	"github.com/appmesh/appmesh/client/mesh"
 	"github.com/appmesh/appmesh/client/taskrunner"
 	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/version"
@@ -51,7 +52,7 @@ func (a *Agent) setupConsul() error {
 	ca := &consulAgent{api: client, cancel: cancel}
 	ca.services = consul.NewServiceClient(consul.ServiceConfig{
 		API: client, Node: a.config.Name, Address: a.config.advertiseIP(),
-		ReconcileInterval: reconcile, Logger: a.logger,
+		ReconcileInterval: reconcile, Logger: a.logger, Connect: cc.Connect,
 	})
 	ca.wg.Add(1)
 	go func() {
@@ -61,6 +62,15 @@ func (a *Agent) setupConsul() error {
 	a.consul = ca
 	a.logger.Info("consul integration enabled", "consul", cc.String())
 	return nil
+}
+
+// consulMesh makes Consul the mesh of consul-provider services' proxies
+// (`consul { connect = true }`), or is nil.
+func (a *Agent) consulMesh() *mesh.ConsulMesh {
+	if a.consul == nil || !a.config.Consul.Connect {
+		return nil
+	}
+	return &mesh.ConsulMesh{API: a.consul.api}
 }
 
 // consulServer is the server's Consul configuration, or nil.
