@@ -104,8 +104,13 @@ func (c *Client) MeshProxyConfig(ctx context.Context, allocID, service string, m
 // VerifyMeshProxyToken checks that token is the workload identity of the
 // sidecar proxy task of service in allocID, on this node.
 func (c *Client) VerifyMeshProxyToken(ctx context.Context, token, allocID, service string) error {
-	if _, _, ok := c.MeshAllocGroup(allocID); !ok {
+	_, g, ok := c.MeshAllocGroup(allocID)
+	if !ok {
 		return fmt.Errorf("allocation %q is not running on this node: %w", allocID, mesh.ErrBadToken)
+	}
+	task := g.MeshProxyTaskName(service)
+	if task == "" {
+		return fmt.Errorf("service %q of allocation %s has no proxy: %w", service, structs.ShortID(allocID), mesh.ErrBadToken)
 	}
 	c.meshMu.Lock()
 	if c.meshTokens == nil {
@@ -113,5 +118,5 @@ func (c *Client) VerifyMeshProxyToken(ctx context.Context, token, allocID, servi
 	}
 	v := c.meshTokens
 	c.meshMu.Unlock()
-	return v.Verify(ctx, token, allocID, structs.ConnectProxyName(service))
+	return v.Verify(ctx, token, allocID, task)
 }

@@ -47,8 +47,14 @@ var nomadOnly = map[string]map[string]string{
 		"vault_grace": "Vault is not integrated (Nomad ignores vault_grace too)",
 	},
 	"connect": {
-		"native":  "appmesh's mesh runs a sidecar proxy: use sidecar_service",
-		"gateway": "gateways are not supported",
+		"native": "appmesh's mesh runs a sidecar proxy: use sidecar_service",
+	},
+	"gateway": {
+		"terminating": "only ingress gateways are supported",
+		"mesh":        "only ingress gateways are supported",
+	},
+	"ingress": {
+		"tls": "the gateway's listeners are plain TCP or HTTP; mTLS starts at the gateway",
 	},
 	"sidecar_service": {
 		"disable_default_tcp_check": "the proxy's catalog entry always has a tcp check on its port",

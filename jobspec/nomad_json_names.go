@@ -67,7 +67,13 @@ var nomadUnset = map[string][]string{
 
 	"WorkloadIdentity": {"ChangeMode", "ChangeSignal", "Filepath", "ServiceName"},
 
-	"ConsulConnect":        {"Native", "Gateway"},
+	"ConsulConnect": {"Native"},
+	"ConsulGateway": {"Terminating", "Mesh"},
+	"ConsulGatewayProxy": {"EnvoyGatewayBindTaggedAddresses", "EnvoyGatewayBindAddresses", "EnvoyGatewayNoDefaultBind",
+		"EnvoyDNSDiscoveryType", "Config"},
+	"ConsulIngressConfigEntry": {"TLS"},
+	"ConsulIngressService": {"Hosts", "TLS", "RequestHeaders", "ResponseHeaders", "MaxConnections",
+		"MaxPendingRequests", "MaxConcurrentRequests"},
 	"ConsulSidecarService": {"DisableDefaultTCPCheck", "Meta"},
 	"ConsulProxy":          {"Expose", "TransparentProxy"},
 	"ConsulUpstream": {"Datacenter", "MeshGateway", "Config", "DestinationPeer", "DestinationType",
@@ -131,6 +137,10 @@ func blockTypeOf(t reflect.Type) string {
 		return "upstreams"
 	case "DisconnectStrategy":
 		return "disconnect"
+	case "ConsulGateway":
+		return "gateway"
+	case "ConsulIngressConfigEntry":
+		return "ingress"
 	}
 	return ""
 }

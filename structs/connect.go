@@ -35,6 +35,9 @@ type ConsulConnect struct {
 	SidecarService *ConsulSidecarService `json:"sidecar_service,omitempty" hcl:"sidecar_service,block"`
 	// SidecarTask adjusts the injected proxy task.
 	SidecarTask *SidecarTask `json:"sidecar_task,omitempty" hcl:"sidecar_task,block"`
+	// Gateway makes the service an ingress gateway (connect_gateway.go)
+	// instead of a service with a sidecar.
+	Gateway *ConsulGateway `json:"gateway,omitempty" hcl:"gateway,block"`
 }
 
 // ConsulSidecarService is the proxy's side of the service.
@@ -180,7 +183,7 @@ func (c *ConsulConnect) Copy() *ConsulConnect {
 	if c == nil {
 		return nil
 	}
-	out := &ConsulConnect{}
+	out := &ConsulConnect{Gateway: c.Gateway.Copy()}
 	if ss := c.SidecarService; ss != nil {
 		cs := *ss
 		cs.Tags = append([]string(nil), ss.Tags...)
@@ -227,10 +230,14 @@ func (p *ConsulProxy) Copy() *ConsulProxy {
 
 // validateConnect checks a group service's connect block. Upstream bind
 // addresses must differ within the group (checked by the group).
-func validateConnect(v *ValidationError, s *Service) {
+func validateConnect(v *ValidationError, g *TaskGroup, s *Service) {
 	c := s.Connect
+	if c.Gateway != nil {
+		validateGateway(v, g, s)
+		return
+	}
 	if c.SidecarService == nil {
-		v.Add("connect", "sidecar_service is required: appmesh has no native Connect integration (connect { native = true })")
+		v.Add("connect", "sidecar_service or gateway is required: appmesh has no native Connect integration (connect { native = true })")
 		return
 	}
 	if n := ConnectSidecarName(s.Name); !validServiceName.MatchString(n) {
@@ -300,7 +307,7 @@ func validateGroupConnect(v *ValidationError, g *TaskGroup) {
 		}
 		prefix := fmt.Sprintf("service %q", s.Name)
 		sv := &ValidationError{}
-		validateConnect(sv, s)
+		validateConnect(sv, g, s)
 		v.Merge(prefix, sv.ErrorOrNil())
 		if p := s.Connect.ProxyOf(); p != nil {
 			for _, u := range p.Upstreams {
@@ -314,34 +321,29 @@ func validateGroupConnect(v *ValidationError, g *TaskGroup) {
 				binds[u.BindAddr()] = u.DestinationName
 			}
 		}
-		if !s.HasSidecar() {
+		name := g.MeshProxyTaskName(s.Name)
+		if name == "" {
 			continue
 		}
-		name := ConnectProxyName(s.Name)
-		if t := g.LookupTask(name); t != nil && t.ConnectProxyService() != s.Name {
-			v.Add(fmt.Sprintf("task %q", name), "the name is reserved for the sidecar proxy of service %q, which the servers add: rename the task", s.Name)
+		if t := g.LookupTask(name); t != nil && t.MeshProxyService() != s.Name {
+			what := "sidecar proxy"
+			if s.IsIngressGateway() {
+				what = "ingress gateway"
+			}
+			v.Add(fmt.Sprintf("task %q", name), "the name is reserved for the %s of service %q, which the servers add: rename the task", what, s.Name)
 		}
 	}
 	for _, t := range g.Tasks {
-		svc := t.ConnectProxyService()
+		svc := t.MeshProxyService()
 		switch {
 		case svc == "" && t.Kind != "":
 			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q is not one appmesh knows: kind is set by the servers only", t.Kind)
-		case svc != "" && t.Name != ConnectProxyName(svc):
-			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q belongs to the task %q the servers add: remove kind", t.Kind, ConnectProxyName(svc))
-		case svc != "" && !groupHasSidecar(g, svc):
-			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q names service %q, which has no connect.sidecar_service in this group", t.Kind, svc)
+		case svc != "" && g.MeshProxyTaskName(svc) == "":
+			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q names service %q, which has no connect.sidecar_service or connect.gateway in this group", t.Kind, svc)
+		case svc != "" && t.Name != g.MeshProxyTaskName(svc):
+			v.Add(fmt.Sprintf("task %q", t.Name), "kind %q belongs to the task %q the servers add: remove kind", t.Kind, g.MeshProxyTaskName(svc))
 		}
 	}
-}
-
-func groupHasSidecar(g *TaskGroup, service string) bool {
-	for _, s := range g.Services {
-		if s != nil && s.Name == service && s.HasSidecar() {
-			return true
-		}
-	}
-	return false
 }
 
 // ConnectSidecarServices are the catalog entries of the group's sidecar

@@ -1,5 +1,7 @@
 package structs
 
+import "strings"
+
 // InjectConnectSidecars adds the sidecar proxy of every group service with
 // connect.sidecar_service: a dynamic port and a prestart sidecar task,
 // both named "connect-proxy-<service>". It is deterministic and
@@ -12,33 +14,50 @@ package structs
 func (g *TaskGroup) InjectConnectSidecars(job *Job) {
 	wanted := map[string]*Service{}
 	for _, s := range g.Services {
-		if s.HasSidecar() {
+		if s.HasSidecar() || s.IsIngressGateway() {
 			wanted[s.Name] = s
 		}
 	}
+	// The metrics listener binds loopback at a reserved host port; in a
+	// bridge namespace the agent could not reach it, so there is none.
+	metrics := !g.Network.IsBridge()
 	// Drop injected tasks and ports whose service no longer wants them.
 	kept := g.Tasks[:0:0]
 	for _, t := range g.Tasks {
-		if svc := t.ConnectProxyService(); svc != "" && wanted[svc] == nil {
-			g.removeInjectedPort(ConnectProxyName(svc))
+		svc := t.MeshProxyService()
+		if svc != "" && (wanted[svc] == nil || g.MeshProxyTaskName(svc) != t.Name) {
+			if t.ConnectProxyService() != "" {
+				g.removeInjectedPort(ConnectProxyName(svc))
+			}
+			g.removeInjectedPort(ProxyMetricsPortLabel(t.Name))
 			continue
 		}
 		kept = append(kept, t)
 	}
 	g.Tasks = kept
 	for _, s := range g.Services {
-		if !s.HasSidecar() {
+		name := g.MeshProxyTaskName(s.Name)
+		if name == "" || wanted[s.Name] != s {
 			continue
 		}
-		name := ConnectProxyName(s.Name)
 		existing := g.LookupTask(name)
-		if existing != nil && existing.ConnectProxyService() != s.Name {
+		if existing != nil && existing.MeshProxyService() != s.Name {
 			continue // a user's task: Validate reports the clash
 		}
-		if s.Connect.SidecarService.Port == "" {
-			g.ensureDynamicPort(name)
+		var task *Task
+		if s.HasSidecar() {
+			if s.Connect.SidecarService.Port == "" {
+				g.ensureDynamicPort(name)
+			}
+			task = connectProxyTask(s, name, metrics)
+		} else {
+			task = connectIngressTask(s, metrics)
 		}
-		task := connectProxyTask(s)
+		if metrics {
+			g.ensureDynamicPort(ProxyMetricsPortLabel(name))
+		} else {
+			g.removeInjectedPort(ProxyMetricsPortLabel(name))
+		}
 		if existing != nil {
 			*existing = *task
 		} else {
@@ -84,14 +103,21 @@ func (g *TaskGroup) removeInjectedPort(label string) {
 // connectProxyTask builds the proxy task of a service. The command is
 // resolved by the client to its own executable (the servers cannot know
 // its path), and ${APPMESH_ALLOC_ID} from the task's environment.
-func connectProxyTask(s *Service) *Task {
+func connectProxyTask(s *Service, name string, metrics bool) *Task {
+	args := []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name}
+	if metrics {
+		// Loopback only: the proxy's /metrics has no ACL; the client agent
+		// scrapes it into its own /v1/metrics.
+		env := "APPMESH_PORT_" + strings.ReplaceAll(ProxyMetricsPortLabel(name), "-", "_")
+		args = append(args, "-metrics-addr", "127.0.0.1:${"+env+"}")
+	}
 	t := &Task{
-		Name:   ConnectProxyName(s.Name),
+		Name:   name,
 		Kind:   ConnectProxyKindPrefix + s.Name,
 		Driver: "raw_exec",
 		Config: map[string]any{
 			"command": ConnectProxyCommand,
-			"args":    []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name},
+			"args":    args,
 		},
 		Lifecycle: &TaskLifecycle{Hook: LifecycleHookPrestart, Sidecar: true},
 		Resources: &Resources{CPU: defaultProxyCPU, MemoryMB: defaultProxyMemoryMB},
@@ -100,6 +126,7 @@ func connectProxyTask(s *Service) *Task {
 		Identities: []*WorkloadIdentity{{File: true}},
 	}
 	if st := s.Connect.SidecarTask; st != nil {
+		// sidecar_task adjusts a gateway's task too, as in Nomad.
 		if st.Resources != nil {
 			r := *st.Resources
 			t.Resources = &r

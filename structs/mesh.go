@@ -213,8 +213,14 @@ type MeshProxyConfig struct {
 	SPIFFEID    string `json:"spiffe_id"`
 	TrustDomain string `json:"trust_domain"`
 
+	// Gateway is "ingress" for an ingress gateway (MeshGatewayIngress):
+	// it has no inbound listener, and its upstream listeners are bound on
+	// the node's address (LocalBindAddr) for callers outside the mesh.
+	// Empty for a sidecar.
+	Gateway string `json:"gateway,omitempty"`
+
 	// Inbound: the mTLS listener other proxies dial, and the task's own
-	// address it forwards to.
+	// address it forwards to. Empty for a gateway.
 	InboundAddr      string `json:"inbound_addr"` // host:port to listen on
 	LocalServiceAddr string `json:"local_service_addr"`
 	// Protocol is "tcp" (default) or "http" (L7: routes, retries, metrics).

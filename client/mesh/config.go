@@ -204,7 +204,7 @@ func (b *ConfigBuilder) watchFor(allocID, service string) (*proxyWatch, error) {
 	}
 	svc := proxyConnectService(group, service)
 	if svc == nil {
-		return nil, fmt.Errorf("service %q of allocation %s has no connect.sidecar_service: %w", service, allocID, ErrNotConnect)
+		return nil, fmt.Errorf("service %q of allocation %s has no connect.sidecar_service or connect.gateway.ingress: %w", service, allocID, ErrNotConnect)
 	}
 	w := newProxyWatch(b, alloc, group, svc)
 	if w.baseErr != nil {
@@ -221,7 +221,7 @@ func proxyConnectService(g *structs.TaskGroup, name string) *structs.Service {
 		return nil
 	}
 	for _, s := range g.Services {
-		if s != nil && s.Name == name && s.HasSidecar() {
+		if s != nil && s.Name == name && (s.HasSidecar() || s.IsIngressGateway()) {
 			return s
 		}
 	}

@@ -91,6 +91,9 @@ func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, s
 		// intentions of a Consul mesh are in "default".
 		ns = structs.DefaultNamespace
 	}
+	if svc.IsIngressGateway() {
+		return gatewayBaseConfig(b, alloc, bridge, svc, ns), nil
+	}
 	proxy := svc.Connect.ProxyOf()
 	c := structs.MeshProxyConfig{
 		Namespace: ns, Service: svc.Name, TrustDomain: b.td,

@@ -28,14 +28,14 @@ func (h *connectHook) Name() string { return "connect" }
 // connectHookFor returns the hook, or nil when the task has no part in the
 // mesh.
 func connectHookFor(tr *TaskRunner, upstreams []*structs.ConsulUpstream) hook {
-	if tr.task.ConnectProxyService() == "" && len(upstreams) == 0 {
+	if tr.task.MeshProxyService() == "" && len(upstreams) == 0 {
 		return nil
 	}
 	return &connectHook{tr: tr, upstreams: upstreams}
 }
 
 func (h *connectHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error {
-	if h.tr.task.ConnectProxyService() != "" {
+	if h.tr.task.MeshProxyService() != "" {
 		return h.resolveProxy(cfg)
 	}
 	if cfg.Env == nil {

@@ -11,6 +11,9 @@ import (
 // block, its audit log).
 type observability struct {
 	registry *prometheus.Registry
+	// gatherer is what /v1/metrics serves: the registry, and on a client
+	// the metrics of its running sidecar proxies and gateways.
+	gatherer prometheus.Gatherer
 	audit    *AuditLog // nil: no audit block
 }
 
@@ -29,12 +32,26 @@ func (a *Agent) setupObservability() error {
 		return fmt.Errorf("set up metrics: %w", err)
 	}
 	a.obs.registry = reg
+	a.obs.gatherer = reg
+	if a.client != nil {
+		a.obs.gatherer = prometheus.Gatherers{reg, a.client.MeshProxyGatherer()}
+	}
 	a.setupAudit()
 	return nil
 }
 
 // MetricsRegistry is what GET /v1/metrics serves.
 func (a *Agent) MetricsRegistry() *prometheus.Registry { return a.obs.registry }
+
+// MetricsGatherer is what GET /v1/metrics serves: the registry and the
+// local proxies' metrics (scraped from their loopback listeners at each
+// request).
+func (a *Agent) MetricsGatherer() prometheus.Gatherer {
+	if a.obs.gatherer == nil {
+		return nil
+	}
+	return a.obs.gatherer
+}
 
 // Health reports the server's and the client's health (kind "server",
 // "client", or "" for whichever this agent runs). Asking for a part the

@@ -25,7 +25,18 @@ var (
 	fallbackRegistry     *prometheus.Registry
 )
 
-func (s *HTTPServer) metricsRegistry() *prometheus.Registry {
+// metricsGathererBackend is a backend that serves more than its registry
+// (the Agent: its client's proxies too).
+type metricsGathererBackend interface {
+	MetricsGatherer() prometheus.Gatherer
+}
+
+func (s *HTTPServer) metricsRegistry() prometheus.Gatherer {
+	if gb, ok := s.backend.(metricsGathererBackend); ok {
+		if g := gb.MetricsGatherer(); g != nil {
+			return g
+		}
+	}
 	if mb, ok := s.backend.(metricsBackend); ok {
 		if reg := mb.MetricsRegistry(); reg != nil {
 			return reg

@@ -78,6 +78,7 @@ func (g *Gatherer) Gather() ([]*dto.MetricFamily, error) {
 	}
 	out := make([]*dto.MetricFamily, 0, len(merged))
 	for _, f := range merged {
+		sumDuplicates(f)
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].GetName() < out[j].GetName() })

@@ -56,3 +56,52 @@ appmesh_mesh_proxy_connections_total{direction="inbound",service="web",upstream=
 		t.Fatal(err)
 	}
 }
+
+// Two proxies of one service on a node carry the same labels: their
+// series are summed, histograms bucket by bucket, never duplicated.
+func TestGathererSumsProxiesOfOneService(t *testing.T) {
+	var targets []Target
+	for i, n := range []float64{3, 4} {
+		reg := prometheus.NewRegistry()
+		p := New(testLogger(t), reg)
+		defer p.Close()
+		p.m.connsTotal.WithLabelValues(dirOutbound, "api").Add(n)
+		p.m.requestDuration.WithLabelValues(dirOutbound, "api", "default", "2xx").Observe(0.002 * float64(i+1))
+		srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		defer srv.Close()
+		targets = append(targets, Target{URL: srv.URL + "/metrics", Labels: map[string]string{"service": "web", "namespace": "default"}})
+	}
+	g := &Gatherer{Targets: func() []Target { return targets }}
+	const want = `
+# HELP appmesh_mesh_proxy_connections_total Connections accepted, by direction and upstream (empty for inbound).
+# TYPE appmesh_mesh_proxy_connections_total counter
+appmesh_mesh_proxy_connections_total{direction="outbound",namespace="default",service="web",upstream="api"} 7
+`
+	if err := testutil.GatherAndCompare(prometheus.Gatherers{g}, strings.NewReader(want), "appmesh_mesh_proxy_connections_total"); err != nil {
+		t.Fatal(err)
+	}
+	fams, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "appmesh_mesh_proxy_http_request_duration_seconds" {
+			continue
+		}
+		if len(f.Metric) != 1 {
+			t.Fatalf("duration has %d series, want 1", len(f.Metric))
+		}
+		h := f.Metric[0].GetHistogram()
+		var le0025 uint64
+		for _, b := range h.GetBucket() {
+			if b.GetUpperBound() == 0.0025 {
+				le0025 = b.GetCumulativeCount()
+			}
+		}
+		if h.GetSampleCount() != 2 || le0025 != 1 {
+			t.Fatalf("summed histogram: count %d, le=0.0025 %d; want 2 and 1", h.GetSampleCount(), le0025)
+		}
+		return
+	}
+	t.Fatal("no request duration family")
+}
