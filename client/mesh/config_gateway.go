@@ -12,7 +12,9 @@ import (
 // address (0.0.0.0 inside a bridge namespace, where the node forwards its
 // host port) so that callers outside the mesh reach it. The gateway dials
 // with the identity of its own service, so intentions name the gateway.
-func gatewayBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, svc *structs.Service, ns string) structs.MeshProxyConfig {
+//
+// With Consul as the mesh, every destination is in Consul's one namespace.
+func gatewayBaseConfig(b *ConfigBuilder, bridge bool, svc *structs.Service, ns string, viaConsul bool) structs.MeshProxyConfig {
 	gw := svc.Connect.Gateway
 	c := structs.MeshProxyConfig{
 		Namespace: ns, Service: svc.Name, TrustDomain: b.td, Gateway: structs.MeshGatewayIngress,
@@ -32,7 +34,7 @@ func gatewayBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool,
 		}
 		dest := l.Services[0]
 		dns := dest.Namespace
-		if dns == "" {
+		if dns == "" || viaConsul {
 			dns = ns
 		}
 		c.Upstreams = append(c.Upstreams, &structs.MeshUpstreamConfig{

@@ -92,7 +92,7 @@ func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, s
 		ns = structs.DefaultNamespace
 	}
 	if svc.IsIngressGateway() {
-		return gatewayBaseConfig(b, alloc, bridge, svc, ns), nil
+		return gatewayBaseConfig(b, bridge, svc, ns, viaConsul), nil
 	}
 	proxy := svc.Connect.ProxyOf()
 	c := structs.MeshProxyConfig{
