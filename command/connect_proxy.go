@@ -49,7 +49,9 @@ Usage: appmesh connect proxy [options]
   caller's identity against intentions and forwards to the task, and one
   plain listener per upstream on 127.0.0.1 that dials the destination over
   mTLS. The client agent injects it as a sidecar task; it can also run by
-  hand with a static config.
+  hand with a static config. The same command runs an ingress gateway
+  (a config with "gateway": "ingress"): no inbound listener, and its
+  upstream listeners on the node's address.
 
   The config comes from one of two sources:
 
