@@ -16,43 +16,45 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// listenIn opens a TCP listener inside the namespace at path, from a
-// thread switched into it for the call only.
-func listenIn(t *testing.T, path, addr string) net.Listener {
-	t.Helper()
-	type res struct {
-		ln  net.Listener
-		err error
-	}
-	ch := make(chan res, 1)
+// inNS runs fn on a thread switched into the namespace at path for the
+// call only (the thread is dropped if it cannot switch back).
+func inNS(path string, fn func()) error {
+	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		orig, err := netns.Get()
 		if err != nil {
-			ch <- res{err: err}
+			errc <- err
 			return
 		}
 		target, err := netns.GetFromPath(path)
 		if err != nil {
-			ch <- res{err: err}
+			errc <- err
 			return
 		}
 		defer target.Close()
 		if err := netns.Set(target); err != nil {
-			ch <- res{err: err}
+			errc <- err
 			return
 		}
-		ln, lerr := net.Listen("tcp", addr)
+		fn()
 		if err := netns.Set(orig); err == nil {
 			runtime.UnlockOSThread()
 		}
-		ch <- res{ln, lerr}
+		errc <- nil
 	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("listening in the namespace: %v", r.err)
+	return <-errc
+}
+
+// listenIn opens a TCP listener inside the namespace at path.
+func listenIn(t *testing.T, path, addr string) net.Listener {
+	t.Helper()
+	var ln net.Listener
+	var lerr error
+	if err := inNS(path, func() { ln, lerr = net.Listen("tcp", addr) }); err != nil || lerr != nil {
+		t.Fatalf("listening in the namespace: %v %v", err, lerr)
 	}
-	return r.ln
+	return ln
 }
 
 func freePort(t *testing.T) int {

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,43 +77,17 @@ func mustAddr(t *testing.T, s string) *netlink.Addr {
 // dialFrom dials addr from inside the namespace at path and returns the
 // first line the server sends.
 func dialFrom(path, addr string) (string, error) {
-	type res struct {
-		line string
-		err  error
+	var c net.Conn
+	var derr error
+	if err := inNS(path, func() { c, derr = net.DialTimeout("tcp", addr, 3*time.Second) }); err != nil {
+		return "", err
 	}
-	ch := make(chan res, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			ch <- res{err: err}
-			return
-		}
-		target, err := netns.GetFromPath(path)
-		if err != nil {
-			ch <- res{err: err}
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			ch <- res{err: err}
-			return
-		}
-		c, derr := net.DialTimeout("tcp", addr, 3*time.Second)
-		if err := netns.Set(orig); err == nil {
-			runtime.UnlockOSThread()
-		}
-		if derr != nil {
-			ch <- res{err: derr}
-			return
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		line, err := bufio.NewReader(c).ReadString('\n')
-		ch <- res{line, err}
-	}()
-	r := <-ch
-	return r.line, r.err
+	if derr != nil {
+		return "", derr
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return bufio.NewReader(c).ReadString('\n')
 }
 
 // TestBridgeOutboundNAT: an allocation reaches a network beyond the host
