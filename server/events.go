@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,30 +79,43 @@ type streamLine struct {
 
 // eventWriteBuffer is how many bytes of batches a stream gathers before
 // writing: a subscriber that is behind gets many batches per write (and
-// per HTTP chunk) instead of one system call or more per batch.
-const eventWriteBuffer = 64 << 10
+// per HTTP chunk) instead of one system call or more per batch. The
+// buffer grows as needed (an idle or quiet subscriber holds little).
+const eventWriteBuffer = 256 << 10
 
-// eventLinger is the longest a batch waits in a subscriber's buffer for
-// more to send with it. A busy cluster commits a batch every millisecond
-// or so; sending each at once costs every subscriber a system call per
-// batch, which with a hundred subscribers was most of the stream's CPU.
+// eventLinger is the longest the first batch after a quiet spell waits in
+// a subscriber's buffer for more to send with it. A busy cluster commits
+// a batch every millisecond or so; sending each at once costs every
+// subscriber a system call per batch, which with a hundred subscribers
+// was most of the stream's CPU.
 const eventLinger = 25 * time.Millisecond
+
+// eventLingerBusy is the longest linger of a stream whose batches keep
+// coming: each send right after the last one doubles the linger up to
+// it, and a quiet spell of eventLinger resets it. Every send costs a
+// subscriber three write system calls (an HTTP chunk's header, its data,
+// and its end at the flush) whatever its size.
+const eventLingerBusy = 100 * time.Millisecond
 
 // streamWriter buffers one subscriber's lines and sends them whenever the
 // stream goes idle.
 type streamWriter struct {
-	bw    *bufio.Writer
+	bw    *lineBuffer
 	gz    *stream.GzipWriter // nil: plain lines
 	enc   *json.Encoder
 	flush func()
 	form  stream.Form
 	// since is when the oldest unsent line was written (zero: none).
 	since time.Time
+	// linger is how long the lines pending wait, and sent when the last
+	// send was (lingerFor).
+	linger time.Duration
+	sent   time.Time
 }
 
 func newStreamWriter(req *transport.EventsRequest, w io.Writer, flush func()) *streamWriter {
-	bw := bufio.NewWriterSize(w, eventWriteBuffer)
-	sw := &streamWriter{bw: bw, enc: json.NewEncoder(bw), flush: flush, form: stream.Summary}
+	bw := &lineBuffer{w: w, max: eventWriteBuffer}
+	sw := &streamWriter{bw: bw, enc: json.NewEncoder(bw), flush: flush, form: stream.Summary, linger: eventLinger}
 	if req.Full {
 		sw.form = stream.Full
 	}
@@ -117,10 +129,18 @@ func newStreamWriter(req *transport.EventsRequest, w io.Writer, flush func()) *s
 	return sw
 }
 
-// pending notes that a line waits to be sent.
+// pending notes that a line waits to be sent, and how long it may wait:
+// the first line after a quiet spell eventLinger, as long as lines keep
+// coming up to eventLingerBusy.
 func (sw *streamWriter) pending() {
-	if sw.since.IsZero() {
-		sw.since = time.Now()
+	if !sw.since.IsZero() {
+		return
+	}
+	sw.since = time.Now()
+	if sw.since.Sub(sw.sent) < eventLinger {
+		sw.linger = min(2*sw.linger, eventLingerBusy)
+	} else {
+		sw.linger = eventLinger
 	}
 }
 
@@ -144,6 +164,9 @@ func (sw *streamWriter) close() error {
 }
 
 func (sw *streamWriter) idle() error {
+	if !sw.since.IsZero() { // batches went out (not only a heartbeat)
+		sw.sent = time.Now()
+	}
 	sw.since = time.Time{}
 	if err := sw.bw.Flush(); err != nil {
 		return err
@@ -152,17 +175,48 @@ func (sw *streamWriter) idle() error {
 	return nil
 }
 
+// lineBuffer gathers writes up to max bytes and writes them in one go,
+// growing its buffer as needed, unlike a bufio.Writer of that size.
+type lineBuffer struct {
+	w   io.Writer
+	buf []byte
+	max int
+}
+
+func (b *lineBuffer) Write(p []byte) (int, error) {
+	if len(b.buf)+len(p) > b.max {
+		if err := b.Flush(); err != nil {
+			return 0, err
+		}
+		if len(p) > b.max {
+			return b.w.Write(p)
+		}
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// Flush writes what is buffered.
+func (b *lineBuffer) Flush() error {
+	if len(b.buf) == 0 {
+		return nil
+	}
+	_, err := b.w.Write(b.buf)
+	b.buf = b.buf[:0]
+	return err
+}
+
 // batch writes one batch line. A batch the subscriber gets whole is
 // encoded once for every subscriber of the same form (stream.Batch.Line),
 // so a hundred subscribers cost the encoding of one.
 func (sw *streamWriter) batch(b stream.Batch) error {
 	sw.pending()
 	if sw.gz != nil {
-		plain, deflated, err := b.Deflated(sw.form)
+		c, err := b.Chunk(sw.form)
 		if err != nil {
 			return err
 		}
-		return sw.gz.WriteChunk(plain, deflated)
+		return sw.gz.WriteChunk(c)
 	}
 	line, err := b.Line(sw.form)
 	if err != nil {
@@ -182,6 +236,11 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 			return err
 		}
 	}
+	// One timer for the linger sleeps and the heartbeat waits, reset for
+	// each (a new timer and context per wait showed in the profiles).
+	timer := time.NewTimer(eventHeartbeat)
+	timer.Stop()
+	defer timer.Stop()
 	for {
 		batch, ok, err := es.sub.Next(ctx, false)
 		if err != nil {
@@ -200,8 +259,8 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 		// read whatever came meanwhile in one go (a wake-up per batch per
 		// subscriber was a large part of the stream's cost), then send.
 		if !sw.since.IsZero() {
-			if wait := eventLinger - time.Since(sw.since); wait > 0 {
-				if err := sleepCtx(ctx, wait); err != nil {
+			if wait := sw.linger - time.Since(sw.since); wait > 0 {
+				if err := sleepCtx(ctx, timer, wait); err != nil {
 					return es.end(sw, err)
 				}
 				continue
@@ -212,11 +271,11 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 			continue
 		}
 		// Nothing pending: wait for the next batch up to a heartbeat.
-		wctx, cancel := context.WithTimeout(ctx, eventHeartbeat)
-		batch, ok, err = es.sub.Next(wctx, true)
-		cancel()
+		timer.Reset(eventHeartbeat)
+		batch, ok, err = es.sub.NextBefore(ctx, timer.C)
+		timer.Stop() // no stale tick after Stop (Go 1.23 timers)
 		switch {
-		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		case err == nil && !ok: // a heartbeat's time without a batch
 			if err := es.recheck(); err != nil {
 				return es.end(sw, err)
 			}
@@ -233,9 +292,10 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 	}
 }
 
-// sleepCtx sleeps d or until ctx ends (its error).
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
+// sleepCtx sleeps d on the stopped timer t or until ctx ends (its
+// error), and leaves t stopped.
+func sleepCtx(ctx context.Context, t *time.Timer, d time.Duration) error {
+	t.Reset(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -157,3 +157,30 @@ func TestLaggedSubscriberDropped(t *testing.T) {
 		t.Fatalf("a subscriber 5 indexes behind a 3-batch buffer: %v, want a lagged ErrLost naming index 1", err)
 	}
 }
+
+// TestNextBefore: a wait ends with no batch and no error when its timer
+// fires (a stream's heartbeat), with the batch when one is published
+// meanwhile, and with ctx's error when ctx ends.
+func TestNextBefore(t *testing.T) {
+	b := NewBroker(4)
+	sub, err := b.Subscribe(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer := time.NewTimer(10 * time.Millisecond)
+	defer timer.Stop()
+	if batch, ok, err := sub.NextBefore(context.Background(), timer.C); ok || err != nil {
+		t.Fatalf("timer fired: got batch %d ok %v err %v, want nothing", batch.Index, ok, err)
+	}
+	timer.Reset(time.Hour)
+	go b.Publish(7, []*Event{ev(TopicJob, "7", 7)})
+	batch, ok, err := sub.NextBefore(context.Background(), timer.C)
+	if err != nil || !ok || batch.Index != 7 {
+		t.Fatalf("published 7: got batch %d ok %v err %v", batch.Index, ok, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := sub.NextBefore(ctx, timer.C); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ended context: err %v, want context.Canceled", err)
+	}
+}

@@ -147,9 +147,17 @@ type entry struct {
 	index  uint64
 	events []*Event
 	lines  [forms]encoded
-	// deflated are the lines compressed (gzip.go), for subscribers that
+	// chunks are the lines compressed (gzip.go), for subscribers that
 	// accept gzip.
-	deflated [forms]encoded
+	chunks [forms]sharedChunk
+}
+
+// sharedChunk is a compressed line built once, by the first subscriber
+// that needs it.
+type sharedChunk struct {
+	once  sync.Once
+	chunk *Chunk
+	err   error
 }
 
 // Line is the batch as one line of the stream, {"index":N,"events":[...]}
@@ -166,22 +174,22 @@ func (b Batch) Line(form Form) ([]byte, error) {
 	return encodeLine(b.Index, b.Events, form)
 }
 
-// Deflated is the batch's line and its compressed form (gzip.go), both
-// built once for all subscribers that get the batch whole.
-func (b Batch) Deflated(form Form) (plain, deflated []byte, err error) {
-	plain, err = b.Line(form)
+// Chunk is the batch's line and its compressed form (gzip.go), built once
+// for all subscribers that get the batch whole.
+func (b Batch) Chunk(form Form) (*Chunk, error) {
+	plain, err := b.Line(form)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if form < 0 || form >= forms {
 		form = Summary
 	}
-	if b.whole != nil {
-		deflated, err = b.whole.deflated[form].get(func() ([]byte, error) { return Deflate(plain) })
-	} else {
-		deflated, err = Deflate(plain)
+	if b.whole == nil {
+		return NewChunk(plain)
 	}
-	return plain, deflated, err
+	c := &b.whole.chunks[form]
+	c.once.Do(func() { c.chunk, c.err = NewChunk(plain) })
+	return c.chunk, c.err
 }
 
 func encodeLine(index uint64, events []*Event, form Form) ([]byte, error) {

@@ -19,8 +19,8 @@ import (
 // back-references to earlier batches) and ends byte-aligned, so the same
 // bytes are valid in every subscriber's stream wherever they fall: a
 // batch is compressed once for all subscribers, as it is encoded once.
-// Only the trailer's CRC and length are per subscriber (a CRC update over
-// the plain line, far cheaper than compressing it).
+// Only the trailer's CRC and length are per subscriber, and even the CRC
+// is appended from the chunk's own, computed once (crc.go).
 
 // gzipLevel trades compression CPU (spent once per batch) for bytes
 // (sent once per subscriber): the fastest level, since 100 subscribers
@@ -60,8 +60,26 @@ func Deflate(plain []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// GzipWriter writes one subscriber's gzip stream from chunks compressed
-// with Deflate.
+// Chunk is a line and its compressed form, shared by every subscriber
+// that is sent it.
+type Chunk struct {
+	Plain, Deflated []byte
+	// crc is the CRC-32 of Plain and shift what multiplies a running CRC
+	// when Plain follows (crc.go).
+	crc, shift uint32
+}
+
+// NewChunk compresses plain (Deflate) and computes what appending it to
+// a subscriber's trailer needs, once for all subscribers.
+func NewChunk(plain []byte) (*Chunk, error) {
+	d, err := Deflate(plain)
+	if err != nil {
+		return nil, err
+	}
+	return &Chunk{Plain: plain, Deflated: d, crc: crc32.ChecksumIEEE(plain), shift: crcShift(len(plain))}, nil
+}
+
+// GzipWriter writes one subscriber's gzip stream from chunks.
 type GzipWriter struct {
 	w       io.Writer
 	crc     uint32
@@ -86,14 +104,15 @@ func (g *GzipWriter) Start() error {
 // IsGzip reports whether a stream's first byte starts a gzip header.
 func IsGzip(first byte) bool { return first == gzipHeader[0] }
 
-// WriteChunk writes deflated, the compressed form of plain.
-func (g *GzipWriter) WriteChunk(plain, deflated []byte) error {
+// WriteChunk writes a shared chunk: its compressed bytes, and its plain
+// line into the trailer's CRC and length without reading it again.
+func (g *GzipWriter) WriteChunk(c *Chunk) error {
 	if err := g.Start(); err != nil {
 		return err
 	}
-	g.crc = crc32.Update(g.crc, crc32.IEEETable, plain)
-	g.size += uint32(len(plain)) // modulo 2^32, as RFC 1952 says
-	_, err := g.w.Write(deflated)
+	g.crc = crcAppend(g.crc, c.crc, c.shift)
+	g.size += uint32(len(c.Plain)) // modulo 2^32, as RFC 1952 says
+	_, err := g.w.Write(c.Deflated)
 	return err
 }
 
@@ -104,7 +123,12 @@ func (g *GzipWriter) Write(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := g.WriteChunk(p, d); err != nil {
+	if err := g.Start(); err != nil {
+		return 0, err
+	}
+	g.crc = crc32.Update(g.crc, crc32.IEEETable, p)
+	g.size += uint32(len(p))
+	if _, err := g.w.Write(d); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -19,14 +19,14 @@ import (
 // next one), which a live stream needs.
 func TestGzipSharedChunks(t *testing.T) {
 	lines := make([][]byte, 5)
-	chunks := make([][]byte, 5)
+	chunks := make([]*Chunk, 5)
 	for i := range lines {
 		lines[i] = []byte(fmt.Sprintf(`{"index":%d,"events":[%s]}`+"\n", i+1, strings.Repeat(`{"topic":"Allocation"},`, 40*i)+"{}"))
-		d, err := Deflate(lines[i])
+		c, err := NewChunk(lines[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		chunks[i] = d
+		chunks[i] = c
 	}
 	// Two subscribers: one gets every chunk, one skips some and gets a
 	// line of its own in between.
@@ -43,7 +43,7 @@ func TestGzipSharedChunks(t *testing.T) {
 				want.Write(line)
 				continue
 			}
-			if err := g.WriteChunk(lines[i], chunks[i]); err != nil {
+			if err := g.WriteChunk(chunks[i]); err != nil {
 				t.Fatal(err)
 			}
 			want.Write(lines[i])
@@ -67,7 +67,7 @@ func TestGzipSharedChunks(t *testing.T) {
 	// Live: the reader sees the first line while the stream stays open.
 	pr, pw := io.Pipe()
 	g := NewGzipWriter(pw)
-	go func() { _ = g.WriteChunk(lines[2], chunks[2]) }()
+	go func() { _ = g.WriteChunk(chunks[2]) }()
 	got := make(chan string, 1)
 	go func() {
 		zr, err := gzip.NewReader(pr)
