@@ -35,6 +35,10 @@ type App struct {
 	// (app_schedule.go); Task the settings of the task (app_task.go).
 	Schedule Schedule
 	Task     TaskSettings
+	// Condition and Replication make a cluster application (cluster.go):
+	// nil and 0 when unset.
+	Condition   map[string]string
+	Replication int
 }
 
 // Behaviour on exit that appmesh can honour, and what each becomes.
@@ -52,6 +56,7 @@ var supported = map[string]bool{
 	"start_interval_timeout": true, "retention": true,
 	"docker_image": true, "resource_limit": true, "health_check_cmd": true,
 	"sec_env": true, "metadata": true, "stdout_cache_num": true,
+	"condition": true, "replication": true,
 }
 
 // coreFields are the settings where an empty value is a value (status 0,
@@ -230,6 +235,10 @@ func (a *App) setMore(k string, v json.RawMessage) (err error) {
 		err = a.Task.setMetadata(v)
 	case "stdout_cache_num":
 		err = a.Task.setStdoutCacheNum(v)
+	case "condition":
+		err = a.setCondition(v)
+	case "replication":
+		err = a.setReplication(v)
 	}
 	return err
 }
@@ -273,6 +282,9 @@ func (a *App) finish(urlName, nameSource string) error {
 	}
 	if a.Task.DockerImage != "" && a.WorkingDir != "" {
 		return fmt.Errorf("application %q: field \"working_dir\": not supported with docker_image (the image sets it)", a.Name)
+	}
+	if urlName == "" && a.IsCluster() {
+		return fmt.Errorf("condition and replication are for registered applications: a run starts on this agent's node")
 	}
 	if urlName == "" {
 		return a.checkRun()

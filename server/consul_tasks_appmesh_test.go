@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -133,34 +132,6 @@ func TestAppMeshTaskFields(t *testing.T) {
 	off := strings.Replace(v, `"status": 1`, `"status": 0`, 1)
 	if job, err = consulTaskJob("web", []byte(off)); err != nil || job.Groups[0].Count != 0 {
 		t.Fatalf("status 0: %v, count %d", err, job.Groups[0].Count)
-	}
-}
-
-// Wildcards match as App Mesh's do, and literal parts stay literal.
-func TestWildcardRegexp(t *testing.T) {
-	for _, c := range []struct {
-		pattern string
-		match   []string
-		nomatch []string
-	}{
-		{"centos*", []string{"centos", "centos7.6", "centos 8"}, []string{"ubuntu", "xcentos"}},
-		{"x86_?4", []string{"x86_64"}, []string{"x86_4", "x86_644"}},
-		{"a.b*", []string{"a.b", "a.bc"}, []string{"axb", "aXbc"}},
-		{"(x|y)+?", []string{"(x|y)+z"}, []string{"x", "xx"}},
-		{"*", []string{"", "anything"}, nil},
-		{`\d*`, []string{`\d`, `\d9`}, []string{"9"}},
-	} {
-		re := regexp.MustCompile(WildcardRegexp(c.pattern))
-		for _, s := range c.match {
-			if !re.MatchString(s) {
-				t.Errorf("%q (%s) should match %q", c.pattern, re, s)
-			}
-		}
-		for _, s := range c.nomatch {
-			if re.MatchString(s) {
-				t.Errorf("%q (%s) should not match %q", c.pattern, re, s)
-			}
-		}
 	}
 }
 
