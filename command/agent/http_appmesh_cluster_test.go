@@ -112,11 +112,27 @@ func TestAppMeshClusterApps(t *testing.T) {
 // name and arg.
 func amCountProcs(t *testing.T, name, arg string) int {
 	t.Helper()
+	return len(amProcs(t, name, arg))
+}
+
+// amFindProc is the PID of one such process, "" if none.
+func amFindProc(t *testing.T, name, arg string) string {
+	t.Helper()
+	if p := amProcs(t, name, arg); len(p) > 0 {
+		return p[0]
+	}
+	return ""
+}
+
+// amProcs lists the PIDs of this host's processes whose argv is exactly
+// name and arg.
+func amProcs(t *testing.T, name, arg string) []string {
+	t.Helper()
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatalf("list processes: %v", err)
 	}
-	n := 0
+	var pids []string
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
 		if err != nil {
@@ -124,8 +140,8 @@ func amCountProcs(t *testing.T, name, arg string) int {
 		}
 		argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 		if len(argv) == 2 && filepath.Base(argv[0]) == name && argv[1] == arg {
-			n++
+			pids = append(pids, d.Name())
 		}
 	}
-	return n
+	return pids
 }
