@@ -44,9 +44,24 @@ func (a *App) setCondition(v json.RawMessage) error {
 	if err := json.Unmarshal(v, &a.Condition); err != nil {
 		return fmt.Errorf("must be an object of label name to value (wildcards * and ? allowed): %w", err)
 	}
-	for k := range a.Condition {
-		if strings.TrimSpace(k) == "" {
-			return fmt.Errorf("a label name is empty")
+	return CheckCondition(a.Condition)
+}
+
+// conditionKey is what a condition key may be: it is used inside
+// ${meta.<key>}, so nothing that could end or nest the interpolation.
+var conditionKey = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-]*$`)
+
+// CheckCondition refuses a condition whose key could not be a label (the
+// key goes into a constraint's ${meta.<key>}), in key order.
+func CheckCondition(cond map[string]string) error {
+	keys := make([]string, 0, len(cond))
+	for k := range cond {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !conditionKey.MatchString(k) {
+			return fmt.Errorf("condition key %q: use letters, digits, '_', '.' or '-'", k)
 		}
 	}
 	return nil
@@ -89,9 +104,9 @@ func (a *App) toClusterJob(job *structs.Job) error {
 	return nil
 }
 
-// jobReplication is a job's copies when enabled: its replication, 1 for
+// JobReplication is a job's copies when enabled: its replication, 1 for
 // an application pinned to one node.
-func jobReplication(j *structs.Job) int {
+func JobReplication(j *structs.Job) int {
 	if n, err := strconv.Atoi(j.Meta[MetaReplication]); err == nil && n > 0 {
 		return n
 	}
@@ -106,7 +121,7 @@ func viewCluster(v map[string]any, j *structs.Job) {
 	cond := map[string]string{}
 	_ = json.Unmarshal([]byte(j.Meta[MetaCondition]), &cond)
 	v["condition"] = cond
-	v["replication"] = jobReplication(j)
+	v["replication"] = JobReplication(j)
 }
 
 // ConditionConstraints turns App Mesh's condition into constraints, one

@@ -136,7 +136,7 @@ type Process struct {
 // Enable makes a disabled application's job run again.
 func Enable(j *structs.Job) {
 	j.Stop = false
-	j.Groups[0].Count = jobReplication(j)
+	j.Groups[0].Count = JobReplication(j)
 }
 
 // View is an application as App Mesh's GET answers it: every field its

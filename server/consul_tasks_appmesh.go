@@ -60,10 +60,6 @@ const appMeshCheckInterval = 10 * time.Second
 // AppMeshServicePort is the port label of an App Mesh task's port.
 const AppMeshServicePort = "http"
 
-// conditionKey is what a condition key may be: it is used inside
-// ${meta.<key>}, so nothing that could end or nest the interpolation.
-var conditionKey = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-]*$`)
-
 // serviceName is a name Consul accepts as a DNS label.
 var serviceName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9\-]{0,62}[a-zA-Z0-9])?$`)
 
@@ -113,10 +109,8 @@ func DecodeAppMeshTask(value []byte) (*AppMeshTask, error) {
 	if len(c) == 0 || c[0] != '{' {
 		return nil, fmt.Errorf("App Mesh task: field \"content\" must be an App Mesh application object, got %.40s", c)
 	}
-	for k := range t.Condition {
-		if !conditionKey.MatchString(k) {
-			return nil, fmt.Errorf("App Mesh task: condition key %q: use letters, digits, '_', '.' or '-'", k)
-		}
+	if err := appmeshapi.CheckCondition(t.Condition); err != nil {
+		return nil, fmt.Errorf("App Mesh task: %w", err)
 	}
 	return &t, nil
 }

@@ -158,6 +158,8 @@ func TestAppMeshTaskInvalid(t *testing.T) {
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1"}, "condition": {"": "x"}}`, `condition key ""`},
 		{"myapp", `{"replication": 1, "content": {"name": "other", "command": "sleep 1"}}`, `does not match the key's name`},
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "docker_image": "nginx"}}`, `docker applications are not supported`},
+		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "replication": 3}}`, `belong at the task's top level`},
+		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "condition": {"a": "b"}}}`, `belong at the task's top level`},
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "cron": "* * * * *"}}`, `cron`},
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1"}} {}`, `after top-level value`},
 		// Native values: no empty command either, and App Mesh's fields

@@ -24,7 +24,7 @@ func (s *HTTPServer) amAppView(r *http.Request, job *structs.Job) (map[string]an
 		}
 		return appmeshapi.View(job, amProcess(alloc, appmeshapi.TaskName)), nil
 	}
-	allocs, err := s.amJobAllocs(r, job.ID)
+	allocs, err := s.amJobAllocs(r, job, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -43,13 +43,18 @@ func (s *HTTPServer) amAppView(r *http.Request, job *structs.Job) (map[string]an
 	return v, nil
 }
 
-// amJobAllocs is a job's allocations, newest first.
-func (s *HTTPServer) amJobAllocs(r *http.Request, jobID string) ([]*structs.AllocListStub, error) {
+// amJobAllocs is a cluster application's allocations, newest first; for
+// an interval or cron one, those of its newest launches, enough for
+// launches of them (each launch runs the application's copies).
+func (s *HTTPServer) amJobAllocs(r *http.Request, job *structs.Job, launches int) ([]*structs.AllocListStub, error) {
 	var out structs.JobAllocationsResponse
-	if err := s.rpc(r, structs.JobAllocationsRPC, &structs.JobSpecificRequest{JobID: jobID, All: true}, &out); err != nil {
+	if err := s.rpc(r, structs.JobAllocationsRPC, &structs.JobSpecificRequest{JobID: job.ID, All: true}, &out); err != nil {
 		return nil, err
 	}
-	return newestFirst(out.Allocations), nil
+	if len(out.Allocations) > 0 || job.Periodic == nil {
+		return newestFirst(out.Allocations), nil
+	}
+	return s.amChildAllocs(r, job.ID, launches*appmeshapi.JobReplication(job))
 }
 
 // amFirstRunning is the newest running allocation, else the newest one.
@@ -78,7 +83,7 @@ func (s *HTTPServer) amPickAlloc(r *http.Request, job *structs.Job, index int) (
 		}
 		return s.amLatestAlloc(r, job.ID, index)
 	}
-	allocs, err := s.amJobAllocs(r, job.ID)
+	allocs, err := s.amJobAllocs(r, job, index+1)
 	if err != nil {
 		return nil, err
 	}

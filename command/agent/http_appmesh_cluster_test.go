@@ -93,6 +93,15 @@ func TestAppMeshClusterApps(t *testing.T) {
 		t.Errorf("list lacks both nodes of \"both\": %s", r.body)
 	}
 
+	// An interval application's copies run as launches (child jobs): its
+	// output is read from the newest launch's copies.
+	c.want(http.StatusOK, "PUT", "/appmesh/app/tick", `{"command":"echo tick","start_interval_seconds":1,"replication":2}`)
+	amWaitFor(t, 60*time.Second, func() (bool, string) {
+		r := c.do("GET", "/appmesh/app/tick/output", "")
+		return r.code == http.StatusOK && r.body == "tick\n", strconv.Itoa(r.code) + " " + r.body
+	})
+	c.want(http.StatusOK, "DELETE", "/appmesh/app/tick", "")
+
 	// The processes themselves (both nodes are this host): one copy of
 	// far, two of both, none once deleted.
 	for app, want := range map[string]int{"far": 1, "both": 2} {
