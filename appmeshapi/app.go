@@ -1,7 +1,8 @@
 // Package appmeshapi maps App Mesh's application JSON (the body of its REST
 // API under /appmesh/) onto appmesh's own model and back. An App Mesh
 // application is a job of one group and one task pinned to the node of the
-// agent that received it. The HTTP handlers live in command/agent
+// agent that received it, or, with a selector (cluster.go), placed on the
+// nodes the selector picks. The HTTP handlers live in command/agent
 // (http_appmesh_*.go); this package holds what needs no server: parsing,
 // validation, the job it becomes, the JSON it reads back as, and the
 // permission table.
