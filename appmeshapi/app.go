@@ -1,7 +1,8 @@
 // Package appmeshapi maps App Mesh's application JSON (the body of its REST
 // API under /appmesh/) onto appmesh's own model and back. An App Mesh
 // application is a job of one group and one task pinned to the node of the
-// agent that received it. The HTTP handlers live in command/agent
+// agent that received it, or, with a selector (cluster.go), placed on the
+// nodes the selector picks. The HTTP handlers live in command/agent
 // (http_appmesh_*.go); this package holds what needs no server: parsing,
 // validation, the job it becomes, the JSON it reads back as, and the
 // permission table.
@@ -35,6 +36,10 @@ type App struct {
 	// (app_schedule.go); Task the settings of the task (app_task.go).
 	Schedule Schedule
 	Task     TaskSettings
+	// Condition and Replication make a cluster application (cluster.go):
+	// nil and 0 when unset.
+	Condition   map[string]string
+	Replication int
 }
 
 // Behaviour on exit that appmesh can honour, and what each becomes.
@@ -52,6 +57,7 @@ var supported = map[string]bool{
 	"start_interval_timeout": true, "retention": true,
 	"docker_image": true, "resource_limit": true, "health_check_cmd": true,
 	"sec_env": true, "metadata": true, "stdout_cache_num": true,
+	"condition": true, "replication": true,
 }
 
 // coreFields are the settings where an empty value is a value (status 0,
@@ -230,6 +236,10 @@ func (a *App) setMore(k string, v json.RawMessage) (err error) {
 		err = a.Task.setMetadata(v)
 	case "stdout_cache_num":
 		err = a.Task.setStdoutCacheNum(v)
+	case "condition":
+		err = a.setCondition(v)
+	case "replication":
+		err = a.setReplication(v)
 	}
 	return err
 }
@@ -273,6 +283,9 @@ func (a *App) finish(urlName, nameSource string) error {
 	}
 	if a.Task.DockerImage != "" && a.WorkingDir != "" {
 		return fmt.Errorf("application %q: field \"working_dir\": not supported with docker_image (the image sets it)", a.Name)
+	}
+	if urlName == "" && a.IsCluster() {
+		return fmt.Errorf("condition and replication are for registered applications: a run starts on this agent's node")
 	}
 	if urlName == "" {
 		return a.checkRun()

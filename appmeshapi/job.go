@@ -41,11 +41,19 @@ const (
 func IsAppJob(j *structs.Job) bool { return j != nil && j.Meta[MetaApp] == "1" && j.ParentID == "" }
 
 // ToJob turns an application into the job that runs it on nodeID (see
-// BaseJob), marked as managed by /appmesh/.
+// BaseJob), or for a cluster application on the nodes its selector picks
+// (nodeID unused), marked as managed by /appmesh/.
 func (a *App) ToJob(nodeID string) (*structs.Job, error) {
 	job, err := a.BaseJob("raw_exec")
 	if err != nil {
 		return nil, err
+	}
+	if a.IsCluster() {
+		if err := a.toClusterJob(job); err != nil {
+			return nil, err
+		}
+		job.Meta[MetaApp] = "1"
+		return job, nil
 	}
 	job.Constraints = []*structs.Constraint{{Attribute: "${node.unique.id}", Operator: "=", Value: nodeID}}
 	job.Meta[MetaApp] = "1"
@@ -128,7 +136,7 @@ type Process struct {
 // Enable makes a disabled application's job run again.
 func Enable(j *structs.Job) {
 	j.Stop = false
-	j.Groups[0].Count = 1
+	j.Groups[0].Count = JobReplication(j)
 }
 
 // View is an application as App Mesh's GET answers it: every field its
@@ -155,6 +163,7 @@ func view(j *structs.Job, p *Process, now time.Time) map[string]any {
 	}
 	viewSchedule(v, j, now)
 	viewTask(v, j)
+	viewCluster(v, j)
 	v["start_interval_timeout"] = v["retention"]
 	if p != nil {
 		if p.ExitCode != nil {

@@ -62,6 +62,10 @@ Options:
   files are read again (open connections carry on); any other setting
   that changed is logged as needing a restart. A file that does not parse
   or validate changes nothing (the error is logged).
+
+  Under systemd (Type=notify, NOTIFY_SOCKET set) the agent sends READY=1
+  once its API listens, RELOADING=1 and READY=1 around a SIGHUP reload,
+  and STOPPING=1 on shutdown.
 `)
 }
 
@@ -208,15 +212,27 @@ func (c *AgentCommand) Run(args []string) int {
 	signal.Notify(sigCh, syscall.SIGHUP)
 	defer signal.Stop(sigCh)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "agent", Level: level, Output: os.Stderr, TimeFormat: "2006-01-02T15:04:05.000Z07:00"})
+	// Taken before the agent starts its plugins and tasks (see sdNotifier).
+	sd := newSDNotifier()
+	sdNotify := func(state string) {
+		if err := sd.notify(state); err != nil {
+			logger.Warn("systemd notification not sent", "error", err)
+		}
+	}
 	a, err := agent.NewAgent(cfg, logger)
 	if err != nil {
 		c.UI.Error(fmt.Sprintf("Error starting agent: %v", err))
 		return 1
 	}
 	c.UI.Output(fmt.Sprintf("==> appmesh agent started: HTTP API on %s", a.HTTPURL()))
+	// The API listens and the agent runs: systemd may start what waits
+	// for it (Type=notify).
+	sdNotify("READY=1\nSTATUS=running, HTTP API on " + a.HTTPURL())
 
 	signal.Notify(sigCh, os.Interrupt, syscall.SIGTERM)
 	reload := func() {
+		sdNotify(reloadingState())
+		defer sdNotify("READY=1")
 		next, err := c.parseFlags(args)
 		if err == nil {
 			_, err = a.Reload(context.Background(), next)
@@ -233,6 +249,7 @@ func (c *AgentCommand) Run(args []string) int {
 	}
 	sig := waitStopSignal(sigCh, reload)
 	c.UI.Output(fmt.Sprintf("==> caught %v, shutting down (again to force)", sig))
+	sdNotify("STOPPING=1")
 	done := make(chan error, 1)
 	go func() { done <- a.Shutdown() }()
 	select {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -52,7 +51,7 @@ const (
 
 // AppMeshHostNameLabel is App Mesh's built-in label holding the host name:
 // a condition on it is a condition on the node's name.
-const AppMeshHostNameLabel = "HOST_NAME"
+const AppMeshHostNameLabel = appmeshapi.HostNameLabel
 
 // appMeshCheckInterval is how often a task's service is checked (App Mesh
 // checks its applications' health every 10 seconds).
@@ -60,10 +59,6 @@ const appMeshCheckInterval = 10 * time.Second
 
 // AppMeshServicePort is the port label of an App Mesh task's port.
 const AppMeshServicePort = "http"
-
-// conditionKey is what a condition key may be: it is used inside
-// ${meta.<key>}, so nothing that could end or nest the interpolation.
-var conditionKey = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-]*$`)
 
 // serviceName is a name Consul accepts as a DNS label.
 var serviceName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9\-]{0,62}[a-zA-Z0-9])?$`)
@@ -114,10 +109,8 @@ func DecodeAppMeshTask(value []byte) (*AppMeshTask, error) {
 	if len(c) == 0 || c[0] != '{' {
 		return nil, fmt.Errorf("App Mesh task: field \"content\" must be an App Mesh application object, got %.40s", c)
 	}
-	for k := range t.Condition {
-		if !conditionKey.MatchString(k) {
-			return nil, fmt.Errorf("App Mesh task: condition key %q: use letters, digits, '_', '.' or '-'", k)
-		}
+	if err := appmeshapi.CheckCondition(t.Condition); err != nil {
+		return nil, fmt.Errorf("App Mesh task: %w", err)
 	}
 	return &t, nil
 }
@@ -130,6 +123,9 @@ func (t *AppMeshTask) Job(name string) (*structs.Job, error) {
 	app, err := appmeshapi.ParseAppWith(t.Content, name, appmeshapi.ParseOptions{NameSource: "the key's name"})
 	if err != nil {
 		return nil, fmt.Errorf("App Mesh task: field \"content\": %w", err)
+	}
+	if app.IsCluster() {
+		return nil, fmt.Errorf("App Mesh task: field \"content\": condition and replication belong at the task's top level, not in its application")
 	}
 	if app.Task.DockerImage != "" {
 		// Whoever may write the KV prefix gets an unprivileged isolated
@@ -150,7 +146,7 @@ func (t *AppMeshTask) Job(name string) (*structs.Job, error) {
 	}
 	// App Mesh's scheduler places at most one copy of a task per host.
 	g.Constraints = append(g.Constraints, &structs.Constraint{Operator: structs.ConstraintDistinctHosts, Value: "true"})
-	g.Constraints = append(g.Constraints, conditionConstraints(t.Condition)...)
+	g.Constraints = append(g.Constraints, appmeshapi.ConditionConstraints(t.Condition)...)
 	if t.Port > 0 {
 		g.Network = &structs.NetworkResource{Ports: []*structs.Port{{Label: AppMeshServicePort, Static: t.Port}}}
 		g.Services = []*structs.Service{appMeshService(name, app.Task.HealthCheck)}
@@ -177,60 +173,6 @@ func appMeshService(name, healthCmd string) *structs.Service {
 		svc.Name = name
 	} // else the default name built from the job and group names
 	return svc
-}
-
-// conditionConstraints turns App Mesh's condition into constraints, one
-// per key, in key order (a stable job for a stable value). A key is a node
-// label, which is appmesh's node meta, except App Mesh's HOST_NAME label,
-// which is the node's name. A value matches as App Mesh matches it: equal,
-// or as a wildcard pattern where '*' is any run of characters and '?' any
-// one character; everything else in the value is literal.
-func conditionConstraints(cond map[string]string) []*structs.Constraint {
-	keys := make([]string, 0, len(cond))
-	for k := range cond {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]*structs.Constraint, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, conditionConstraint(k, cond[k]))
-	}
-	return out
-}
-
-func conditionConstraint(key, value string) *structs.Constraint {
-	attr := "${meta." + key + "}"
-	if key == AppMeshHostNameLabel {
-		attr = "${node.unique.name}"
-	}
-	if !strings.ContainsAny(value, "*?") {
-		return &structs.Constraint{Attribute: attr, Operator: structs.ConstraintEqual, Value: value}
-	}
-	return &structs.Constraint{Attribute: attr, Operator: structs.ConstraintRegex, Value: WildcardRegexp(value)}
-}
-
-// WildcardRegexp is the anchored regular expression of an App Mesh
-// wildcard pattern: '*' any run, '?' one character, every other character
-// quoted, so a label value never injects regexp syntax.
-func WildcardRegexp(pattern string) string {
-	var b strings.Builder
-	b.WriteString("^")
-	lit := 0
-	for i := 0; i < len(pattern); i++ {
-		switch pattern[i] {
-		case '*', '?':
-			b.WriteString(regexp.QuoteMeta(pattern[lit:i]))
-			if pattern[i] == '*' {
-				b.WriteString(".*")
-			} else {
-				b.WriteString(".")
-			}
-			lit = i + 1
-		}
-	}
-	b.WriteString(regexp.QuoteMeta(pattern[lit:]))
-	b.WriteString("$")
-	return b.String()
 }
 
 // consulTaskJob decodes a task key's value in whichever format it is in

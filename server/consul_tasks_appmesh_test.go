@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -136,34 +135,6 @@ func TestAppMeshTaskFields(t *testing.T) {
 	}
 }
 
-// Wildcards match as App Mesh's do, and literal parts stay literal.
-func TestWildcardRegexp(t *testing.T) {
-	for _, c := range []struct {
-		pattern string
-		match   []string
-		nomatch []string
-	}{
-		{"centos*", []string{"centos", "centos7.6", "centos 8"}, []string{"ubuntu", "xcentos"}},
-		{"x86_?4", []string{"x86_64"}, []string{"x86_4", "x86_644"}},
-		{"a.b*", []string{"a.b", "a.bc"}, []string{"axb", "aXbc"}},
-		{"(x|y)+?", []string{"(x|y)+z"}, []string{"x", "xx"}},
-		{"*", []string{"", "anything"}, nil},
-		{`\d*`, []string{`\d`, `\d9`}, []string{"9"}},
-	} {
-		re := regexp.MustCompile(WildcardRegexp(c.pattern))
-		for _, s := range c.match {
-			if !re.MatchString(s) {
-				t.Errorf("%q (%s) should match %q", c.pattern, re, s)
-			}
-		}
-		for _, s := range c.nomatch {
-			if re.MatchString(s) {
-				t.Errorf("%q (%s) should not match %q", c.pattern, re, s)
-			}
-		}
-	}
-}
-
 // Invalid values are refused with a reason that names the problem; none
 // becomes a job, and none runs an empty command.
 func TestAppMeshTaskInvalid(t *testing.T) {
@@ -187,6 +158,8 @@ func TestAppMeshTaskInvalid(t *testing.T) {
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1"}, "condition": {"": "x"}}`, `condition key ""`},
 		{"myapp", `{"replication": 1, "content": {"name": "other", "command": "sleep 1"}}`, `does not match the key's name`},
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "docker_image": "nginx"}}`, `docker applications are not supported`},
+		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "replication": 3}}`, `belong at the task's top level`},
+		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "condition": {"a": "b"}}}`, `belong at the task's top level`},
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1", "cron": "* * * * *"}}`, `cron`},
 		{"myapp", `{"replication": 1, "content": {"command": "sleep 1"}} {}`, `after top-level value`},
 		// Native values: no empty command either, and App Mesh's fields

@@ -39,3 +39,12 @@ func (a *Agent) SetLogLevel(level string) error {
 	a.logger.Info("log level changed", "level", strings.ToUpper(l.String()))
 	return nil
 }
+
+// TasksMemoryBytes is the memory of the running tasks on this agent's
+// node (client.TasksMemoryBytes).
+func (a *Agent) TasksMemoryBytes() (uint64, error) {
+	if a.client == nil {
+		return 0, errNoClient
+	}
+	return a.client.TasksMemoryBytes(), nil
+}

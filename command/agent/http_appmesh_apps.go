@@ -93,11 +93,11 @@ func (s *HTTPServer) amAppList(w http.ResponseWriter, r *http.Request) (any, err
 			}
 			return nil, err
 		}
-		alloc, err := s.amLatestAlloc(r, job.ID, 0)
+		v, err := s.amAppView(r, job)
 		if err != nil {
 			return nil, err
 		}
-		apps = append(apps, appmeshapi.View(job, amProcess(alloc, appmeshapi.TaskName)))
+		apps = append(apps, v)
 	}
 	return apps, nil
 }
@@ -108,11 +108,7 @@ func (s *HTTPServer) amAppGet(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	alloc, err := s.amLatestAlloc(r, job.ID, 0)
-	if err != nil {
-		return nil, err
-	}
-	return appmeshapi.View(job, amProcess(alloc, appmeshapi.TaskName)), nil
+	return s.amAppView(r, job)
 }
 
 // PUT /appmesh/app/{name} registers (or replaces) an application as a job
@@ -134,9 +130,13 @@ func (s *HTTPServer) amAppPut(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
-	node, err := s.amNodeID()
-	if err != nil {
-		return nil, err
+	// A cluster application is placed by its selector: it needs no
+	// client on this agent.
+	node := ""
+	if !app.IsCluster() {
+		if node, err = s.amNodeID(); err != nil {
+			return nil, err
+		}
 	}
 	// An existing job of another kind keeps its name: replacing it through
 	// /appmesh/ would silently turn it into something else.
@@ -214,7 +214,7 @@ func (s *HTTPServer) amAppHealth(w http.ResponseWriter, r *http.Request) (any, e
 	if err != nil {
 		return nil, err
 	}
-	alloc, err := s.amLatestAlloc(r, job.ID, 0)
+	alloc, err := s.amPickAlloc(r, job, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,14 @@
 package agent
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // amResourceKeys are the keys of App Mesh's host report (appc resource).
@@ -41,4 +46,60 @@ func TestAppMeshHost(t *testing.T) {
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") || !strings.Contains(r.body, "# TYPE ") {
 		t.Errorf("metrics: %s %.200s", r.header.Get("Content-Type"), r.body)
 	}
+}
+
+// TestAppMeshResourcesMemApplications: mem_applications is 0 on a node
+// with no tasks, the RSS of an application's process while it runs (the
+// process's own VmRSS, read from /proc), and 0 again once it is deleted.
+func TestAppMeshResourcesMemApplications(t *testing.T) {
+	a, _ := startTestAgent(t, "am-mem")
+	c := amClient{t: t, base: "http://" + a.HTTPAddr()}
+	memApps := func() float64 {
+		var res map[string]any
+		_ = json.Unmarshal([]byte(c.want(http.StatusOK, "GET", "/appmesh/resources", "").body), &res)
+		n, ok := res["mem_applications"].(float64)
+		if !ok {
+			t.Fatalf("mem_applications %v (%T), want a number", res["mem_applications"], res["mem_applications"])
+		}
+		return n
+	}
+	if n := memApps(); n != 0 {
+		t.Errorf("mem_applications %v with no task", n)
+	}
+	c.want(http.StatusOK, "PUT", "/appmesh/app/mem", `{"command":"sleep 127.34"}`)
+	var pid string
+	amWaitFor(t, 60*time.Second, func() (bool, string) {
+		pid = amFindProc(t, "sleep", "127.34")
+		return pid != "", "no sleep 127.34 process"
+	})
+	rss := amProcRSS(t, pid)
+	amWaitFor(t, 30*time.Second, func() (bool, string) {
+		n := memApps()
+		return n >= rss/2 && n <= rss*2, fmt.Sprintf("mem_applications %v, process RSS %v", n, rss)
+	})
+	c.want(http.StatusOK, "DELETE", "/appmesh/app/mem", "")
+	amWaitFor(t, 60*time.Second, func() (bool, string) {
+		n := memApps()
+		return n == 0, fmt.Sprintf("mem_applications %v after delete", n)
+	})
+}
+
+// amProcRSS is a process's VmRSS in bytes.
+func amProcRSS(t *testing.T, pid string) float64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatalf("read status of %s: %v", pid, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				t.Fatalf("VmRSS of %s: %q", pid, line)
+			}
+			return kb * 1024
+		}
+	}
+	t.Fatalf("no VmRSS for %s", pid)
+	return 0
 }

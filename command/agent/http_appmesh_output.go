@@ -60,7 +60,7 @@ func (s *HTTPServer) amAppOutput(w http.ResponseWriter, r *http.Request) (any, e
 	task := job.Groups[0].Tasks[0].Name
 	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
 	for {
-		alloc, err := s.amLatestAlloc(r, job.ID, int(index))
+		alloc, err := s.amPickAlloc(r, job, int(index))
 		if err != nil {
 			return nil, err
 		}

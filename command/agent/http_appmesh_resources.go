@@ -35,10 +35,14 @@ func (s *HTTPServer) amMetrics(w http.ResponseWriter, r *http.Request) (any, err
 	return s.metrics(w, r)
 }
 
+// amTasksMemoryBackend is a backend that can sum its node's task memory.
+type amTasksMemoryBackend interface {
+	TasksMemoryBytes() (uint64, error)
+}
+
 // GET /appmesh/resources: this host's CPU, memory, disks, load and network
-// in App Mesh's shape, read when asked. mem_applications (App Mesh's
-// processes' memory) is null: appmesh reports a task's memory per
-// allocation (appmesh alloc stats), not as a host total.
+// in App Mesh's shape, read when asked. mem_applications is the memory of
+// the tasks running on this node (null on an agent without a client).
 func (s *HTTPServer) amResources(w http.ResponseWriter, r *http.Request) (any, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
@@ -47,6 +51,11 @@ func (s *HTTPServer) amResources(w http.ResponseWriter, r *http.Request) (any, e
 		"systime":            time.Now().Format(amTimeFormat),
 		"pid":                os.Getpid(),
 		"mem_applications":   nil,
+	}
+	if b, ok := s.backend.(amTasksMemoryBackend); ok {
+		if n, err := b.TasksMemoryBytes(); err == nil {
+			out["mem_applications"] = n
+		}
 	}
 	if n, err := os.ReadDir("/proc/self/fd"); err == nil {
 		out["fd"] = len(n)

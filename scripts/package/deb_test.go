@@ -125,7 +125,7 @@ func checkUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"Type=simple", "ExecStart=/usr/bin/appmesh agent -config /etc/appmesh.d/appmesh.hcl",
+		"Type=notify", "NotifyAccess=main", "ExecStart=/usr/bin/appmesh agent -config /etc/appmesh.d/appmesh.hcl",
 		"ExecReload=/bin/kill -HUP $MAINPID", "KillMode=process", "Restart=on-failure",
 		"LimitNOFILE=65536", "WantedBy=multi-user.target",
 	} {
