@@ -150,6 +150,9 @@ func (s *Server) raftApply(t structs.MessageType, msg any) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("encode raft entry type %d: %w", t, err)
 	}
+	if err := s.checkDiskHeadroom(t, len(buf)); err != nil {
+		return 0, err
+	}
 	defer metrics.Since(metrics.RaftApply.WithLabelValues(t.String()), time.Now())
 	f := s.raft.Apply(buf, raftApplyTimeout)
 	if err := f.Error(); err != nil {
