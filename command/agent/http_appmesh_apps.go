@@ -170,11 +170,16 @@ func (s *HTTPServer) amAppDelete(w http.ResponseWriter, r *http.Request) (any, e
 	if _, err := s.amJob(r, name); err != nil {
 		return nil, err
 	}
-	// The launches first: they are found through the parent.
+	// Stop the parent first, so that no launch starts after the launches
+	// are listed; then purge the launches (found through the parent) and
+	// the parent.
+	var out structs.JobDeregisterResponse
+	if err := s.rpc(r, structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: name}, &out); err != nil {
+		return nil, err
+	}
 	if err := s.amStopChildren(r, name, true); err != nil {
 		return nil, err
 	}
-	var out structs.JobDeregisterResponse
 	if err := s.rpc(r, structs.JobDeregisterRPC, &structs.JobDeregisterRequest{JobID: name, Purge: true}, &out); err != nil {
 		return nil, err
 	}

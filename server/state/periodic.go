@@ -64,6 +64,19 @@ func (s *StateStore) ChildJobs(ws memdb.WatchSet, namespace, parent string) ([]*
 // ApplyPeriodicLaunch writes a launch record with, atomically, the child
 // job and its evaluation (both optional).
 func (tx *WriteTxn) ApplyPeriodicLaunch(e *structs.PeriodicLaunchEntry) error {
+	// A launch the leader decided on just before the parent was stopped or
+	// purged arrives after that write: it starts nothing (a child made now
+	// would outlive its parent, found by nothing).
+	parent, err := tx.job(namespaceOrDefault(e.Launch.Namespace), e.Launch.ID)
+	if err != nil {
+		return err
+	}
+	if parent == nil {
+		return nil
+	}
+	if parent.Stop {
+		e = &structs.PeriodicLaunchEntry{Launch: e.Launch}
+	}
 	if e.Job != nil {
 		if err := tx.UpsertJob(e.Job.SubmitTime, e.Job); err != nil {
 			return err

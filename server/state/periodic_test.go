@@ -47,3 +47,32 @@ func TestPeriodicLaunchRecordAndChildren(t *testing.T) {
 		t.Fatalf("launch record lost in a snapshot: %+v", got)
 	}
 }
+
+// A launch that arrives after its parent was stopped starts no child (its
+// record still advances); one for a purged parent leaves nothing.
+func TestPeriodicLaunchAfterParentStopped(t *testing.T) {
+	s := testStore(t)
+	parent := mockJob("per")
+	must(t, s.UpsertJob(1, 100, parent))
+	must(t, s.Update(2, func(tx *WriteTxn) error { return tx.StopJob(structs.DefaultNamespace, "per", 200) }))
+	child := parent.Copy()
+	child.ID, child.ParentID = "per/periodic-10", "per"
+	must(t, s.Update(3, func(tx *WriteTxn) error {
+		return tx.ApplyPeriodicLaunch(&structs.PeriodicLaunchEntry{
+			Launch: &structs.PeriodicLaunch{ID: "per", Launch: 10e9}, Job: child,
+			Eval: mockEval("e1", child, structs.EvalStatusPending)})
+	}))
+	if kids, _ := s.ChildJobs(nil, "", "per"); len(kids) != 0 {
+		t.Fatalf("a stopped parent got children %v", kids)
+	}
+	if l, _ := s.PeriodicLaunchByID(nil, "", "per"); l == nil || l.Launch != 10e9 {
+		t.Fatalf("launch record %+v, want it advanced", l)
+	}
+	must(t, s.Update(4, func(tx *WriteTxn) error {
+		return tx.ApplyPeriodicLaunch(&structs.PeriodicLaunchEntry{
+			Launch: &structs.PeriodicLaunch{ID: "gone", Launch: 10e9}, Job: child})
+	}))
+	if l, _ := s.PeriodicLaunchByID(nil, "", "gone"); l != nil {
+		t.Fatalf("a launch of a missing parent left a record %+v", l)
+	}
+}
