@@ -25,7 +25,6 @@ var nomadOnly = map[string]map[string]string{
 		"consul":           "the Consul integration is configured on the agent",
 		"csi_plugin":       "CSI volumes are not supported",
 		"dispatch_payload": "a dispatched job's payload is always written to local/payload and given on the task's standard input",
-		"leader":           "all tasks of a group are equal; stopping one does not stop the others",
 		"scaling":          "task-level (vertical) scaling is not supported",
 		"action":           "run the command with appmesh alloc exec instead",
 		"schedule":         "use a daily_window block (see job-spec.md)",

@@ -51,7 +51,7 @@ var nomadUnset = map[string][]string{
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
 	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay"},
 	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
-		"Leader", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
+		"ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
 	"Service": {"Provider", "TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
 		"Address", "Identity", "OnUpdate", "TaskName", "Cluster", "Kind", "Weights"},

@@ -54,6 +54,9 @@ type Task struct {
 	// Identities give the task JWTs signed by the cluster's key
 	// (identity.go).
 	Identities []*WorkloadIdentity `json:"identities,omitempty" hcl:"identity,block"`
+	// Leader, on at most one task of a group: when it ends for good, the
+	// client stops the group's other tasks (poststop tasks still run).
+	Leader bool `json:"leader,omitempty"`
 	// Kind marks a task the servers added: "connect-proxy:<service>" is
 	// the sidecar proxy of a connect service (connect_inject.go).
 	Kind string `json:"kind,omitempty" hcl:"-"`
