@@ -50,7 +50,7 @@ var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
 	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay"},
-	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts", "CSIPluginConfig",
+	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "VolumeMounts", "CSIPluginConfig",
 		"ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
 	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
 	"Service": {"Provider", "TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
