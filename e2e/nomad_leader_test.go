@@ -14,6 +14,7 @@ func TestNomadLeader(t *testing.T) {
 	t.Parallel()
 	secs, marker := taskSleep(6)
 	a := startAgent(t, agentOptions{dev: true})
+	a.track(marker)
 	dir := traversableTempDir(t)
 	goFile := filepath.Join(dir, "go")
 	id := fmt.Sprintf("nomadleader-%d", runTag)
@@ -33,7 +34,7 @@ func TestNomadLeader(t *testing.T) {
     task "helper" {
       driver = "raw_exec"
       config {
-        command = "/bin/sleep"
+        command = "sleep"
         args    = ["%d"]
       }
     }
