@@ -172,20 +172,22 @@ func TestNomadOnlyFeaturesNamed(t *testing.T) {
     task "t" {
       driver = "raw_exec"
       config { command = "/bin/true" }
-      leader = true
+      csi_plugin {
+        id = "x"
+      }
     }
   }
 }`), "")
 	for _, want := range []string{
 		"`vault` is a Nomad feature appmesh does not support (found in a group block)",
-		"`leader` is a Nomad feature appmesh does not support (found in a task block)",
+		"`csi_plugin` is a Nomad feature appmesh does not support (found in a task block)",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("HCL: %v\nwant %s", err, want)
 		}
 	}
-	_, err = Parse("x.json", []byte(`{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Leader": true}]}]}}`), "")
-	if want := "Job.TaskGroups[0].Tasks[0].Leader: `leader` is a Nomad feature"; err == nil || !strings.Contains(err.Error(), want) {
+	_, err = Parse("x.json", []byte(`{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Vault": {"Policies": ["db"]}}]}]}}`), "")
+	if want := "Job.TaskGroups[0].Tasks[0].Vault: `vault` is a Nomad feature"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("JSON: %v\nwant %s", err, want)
 	}
 }

@@ -15,8 +15,8 @@ func TestNomadOnlyFeatures(t *testing.T) {
 			"test.hcl:5,7-12: Unsupported block type; `vault` is a Nomad feature appmesh does not support (found in a task block)"},
 		{"task csi_plugin", wrapTask("      driver = \"exec\"\n      csi_plugin {\n        id = \"x\"\n      }"),
 			"`csi_plugin` is a Nomad feature appmesh does not support (found in a task block): CSI volumes are not supported."},
-		{"task leader argument", wrapTask("      driver = \"exec\"\n      leader = true"),
-			"test.hcl:5,7-13: Unsupported argument; `leader` is a Nomad feature appmesh does not support (found in a task block)"},
+		{"job consul_token argument", "job \"j\" {\n  consul_token = \"x\"\n  group \"g\" {\n    task \"t\" {\n      driver = \"exec\"\n    }\n  }\n}\n",
+			"test.hcl:2,3-15: Unsupported argument; `consul_token` is a Nomad feature appmesh does not support (found in a job block)"},
 		{"job multiregion", "job \"j\" {\n  multiregion {\n  }\n  group \"g\" {\n    task \"t\" {\n      driver = \"exec\"\n    }\n  }\n}\n",
 			"`multiregion` is a Nomad feature appmesh does not support (found in a job block)"},
 	}

@@ -52,6 +52,23 @@ type Check struct {
 	// Expose is Nomad's Consul Connect exposure of the check's path; appmesh
 	// has no Connect, so only false is accepted.
 	Expose bool `json:"expose,omitempty"`
+
+	// Method, Header and Body shape an http check's request (GET with no
+	// body by default), as in Nomad's check block.
+	Method string              `json:"method,omitempty"`
+	Header map[string][]string `json:"header,omitempty"`
+	Body   string              `json:"body,omitempty"`
+	// TLSSkipVerify is Nomad's switch for https checks. The client's own
+	// probes of a local task never verify the certificate (they dial
+	// 127.0.0.1, which task certificates rarely name); the flag is handed
+	// to Consul, which does verify, for service checks.
+	TLSSkipVerify bool `json:"tls_skip_verify,omitempty"`
+	// SuccessBeforePassing and FailuresBeforeCritical damp flapping: a
+	// check turns healthy only after that many consecutive passes and
+	// unhealthy only after that many consecutive failures (0 and 1 both
+	// mean at once). Before its first verdict a check counts from "".
+	SuccessBeforePassing   int `json:"success_before_passing,omitempty"`
+	FailuresBeforeCritical int `json:"failures_before_critical,omitempty"`
 }
 
 // CheckRestart restarts the task after Limit consecutive failures of the
@@ -142,6 +159,12 @@ func (c *Check) Copy() *Check {
 	}
 	cc := *c
 	cc.Args = append([]string(nil), c.Args...)
+	if c.Header != nil {
+		cc.Header = make(map[string][]string, len(c.Header))
+		for k, v := range c.Header {
+			cc.Header[k] = append([]string(nil), v...)
+		}
+	}
 	if c.CheckRestart != nil {
 		r := *c.CheckRestart
 		cc.CheckRestart = &r

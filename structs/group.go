@@ -114,6 +114,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	}
 	validateServices(v, g.Services, g.Network)
 	validateLifecycles(v, g.Tasks)
+	validateLeader(v, g.Tasks)
 	validateGroupCheckTasks(v, g)
 	validateGroupConnect(v, g)
 	return v.ErrorOrNil()

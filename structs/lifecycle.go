@@ -70,6 +70,19 @@ func (t *Task) LifecycleHook() string {
 	return t.Lifecycle.Hook
 }
 
+// validateLeader checks that at most one task of a group is its leader.
+func validateLeader(v *ValidationError, tasks []*Task) {
+	var leaders []string
+	for _, t := range tasks {
+		if t.Leader {
+			leaders = append(leaders, t.Name)
+		}
+	}
+	if len(leaders) > 1 {
+		v.Add("", "only one task of a group may be its leader, found %d (%s)", len(leaders), strings.Join(leaders, ", "))
+	}
+}
+
 // validateLifecycles checks the lifecycle tasks of a group as a whole: a
 // group needs a main task, since every hook is placed relative to them.
 func validateLifecycles(v *ValidationError, tasks []*Task) {

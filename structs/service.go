@@ -112,12 +112,44 @@ func validateServiceCheck(c *Check, s *Service, net *NetworkResource) error {
 	return v.ErrorOrNil()
 }
 
-// validateCheckNomadFields checks on_update and expose.
+// validateCheckHTTPFields checks method, header and body, which only
+// an http check uses.
+func validateCheckHTTPFields(v *ValidationError, c *Check) {
+	if c.Type != CheckTypeHTTP && (c.Method != "" || len(c.Header) > 0 || c.Body != "") {
+		v.Add("", "method, header and body belong to http checks, not %s", c.Type)
+	}
+	if c.Method != "" && !validHTTPMethod(c.Method) {
+		v.Add("", "method %q is invalid: use an HTTP method such as GET, POST or HEAD", c.Method)
+	}
+	for k := range c.Header {
+		if k == "" || strings.ContainsAny(k, " :\r\n\t") {
+			v.Add("header", "%q is not a valid header name", k)
+		}
+	}
+}
+
+// validHTTPMethod accepts an upper-case token: the standard methods and
+// extensions, never something net/http would turn into a different request.
+func validHTTPMethod(m string) bool {
+	for _, r := range m {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return m != ""
+}
+
+// validateCheckNomadFields checks on_update, expose, the http fields and
+// the flap thresholds.
 func validateCheckNomadFields(v *ValidationError, c *Check) {
 	switch c.OnUpdate {
 	case "", "require_healthy", "ignore_warnings", "ignore":
 	default:
 		v.Add("", "on_update %q is invalid: use require_healthy, ignore_warnings or ignore", c.OnUpdate)
+	}
+	validateCheckHTTPFields(v, c)
+	if c.SuccessBeforePassing < 0 || c.FailuresBeforeCritical < 0 {
+		v.Add("", "success_before_passing and failures_before_critical must not be negative")
 	}
 	if c.Expose {
 		v.Add("", "expose (a check reached through the sidecar proxy) is not supported: remove it and give the check a port of its own")

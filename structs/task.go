@@ -54,6 +54,12 @@ type Task struct {
 	// Identities give the task JWTs signed by the cluster's key
 	// (identity.go).
 	Identities []*WorkloadIdentity `json:"identities,omitempty" hcl:"identity,block"`
+	// DispatchPayload names the file under local/ that receives a
+	// dispatched job's payload; nil: local/payload (dispatch_payload.go).
+	DispatchPayload *DispatchPayloadConfig `json:"dispatch_payload,omitempty" hcl:"dispatch_payload,block"`
+	// Leader, on at most one task of a group: when it ends for good, the
+	// client stops the group's other tasks (poststop tasks still run).
+	Leader bool `json:"leader,omitempty"`
 	// Kind marks a task the servers added: "connect-proxy:<service>" is
 	// the sidecar proxy of a connect service (connect_inject.go).
 	Kind string `json:"kind,omitempty" hcl:"-"`
@@ -98,6 +104,7 @@ func (t *Task) Validate() error {
 		v.Add("", "shutdown_delay must not be negative")
 	}
 	validateUpstreams(v, t.Upstreams)
+	v.Merge("dispatch_payload", t.DispatchPayload.Validate())
 	if t.KillTimeout < 0 {
 		v.Add("", "kill_timeout must not be negative")
 	}
@@ -150,6 +157,10 @@ func (t *Task) Copy() *Task {
 	c.Artifacts = copyArtifacts(t.Artifacts)
 	c.VolumeMounts = copyVolumeMounts(t.VolumeMounts)
 	c.Lifecycle = t.Lifecycle.Copy()
+	if t.DispatchPayload != nil {
+		d := *t.DispatchPayload
+		c.DispatchPayload = &d
+	}
 	c.Templates = copyTemplates(t.Templates)
 	c.Identities = copyIdentities(t.Identities)
 	if t.Checks != nil {

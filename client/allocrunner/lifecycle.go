@@ -25,7 +25,8 @@ import (
 type lifecycle struct {
 	hooks   map[string]string // task name → hook, "" for a main task
 	sidecar map[string]bool
-	plain   bool // no task has a lifecycle block
+	plain   bool   // no task has a lifecycle block
+	leader  string // the task whose end stops the others, "" for none
 }
 
 func newLifecycle(tasks []*structs.Task) *lifecycle {
@@ -33,6 +34,9 @@ func newLifecycle(tasks []*structs.Task) *lifecycle {
 	for _, t := range tasks {
 		l.hooks[t.Name] = t.LifecycleHook()
 		l.sidecar[t.Name] = t.IsSidecar()
+		if t.Leader {
+			l.leader = t.Name
+		}
 		if t.Lifecycle != nil {
 			l.plain = false
 		}
@@ -107,6 +111,23 @@ func (l *lifecycle) toStop(states map[string]*structs.TaskState) []string {
 			continue
 		}
 		if l.sidecar[name] || (hook == structs.LifecycleHookPoststart && !hasStarted(s)) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// leaderStop returns, once the leader task is dead, the tasks that still
+// run or wait (poststop tasks aside: they run after the main tasks, as
+// when the allocation ends otherwise). Sorted, for stable logs.
+func (l *lifecycle) leaderStop(states map[string]*structs.TaskState) []string {
+	if l.leader == "" || !isDead(states[l.leader]) {
+		return nil
+	}
+	var out []string
+	for name, hook := range l.hooks {
+		if name != l.leader && hook != structs.LifecycleHookPoststop && !isDead(states[name]) {
 			out = append(out, name)
 		}
 	}

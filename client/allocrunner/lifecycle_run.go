@@ -89,6 +89,7 @@ func (ar *AllocRunner) runTask(tr *taskrunner.TaskRunner) {
 // that must not outlive the main tasks. It runs on every report, with
 // updateMu held, so it sees every change of the task states in order.
 func (ar *AllocRunner) advanceLifecycle(states map[string]*structs.TaskState) {
+	ar.stopForLeader(states)
 	if ar.lifecycle.plain {
 		return
 	}
@@ -106,6 +107,21 @@ func (ar *AllocRunner) advanceLifecycle(states map[string]*structs.TaskState) {
 		if tr, err := ar.taskRunner(name); err == nil {
 			ar.logger.Info("lifecycle: main tasks have finished, stopping task", "task", name)
 			tr.Kill("main tasks have finished")
+		}
+	}
+}
+
+// stopForLeader kills the group's other tasks once its leader task has
+// ended for good. Each is asked once, like the lifecycle stops.
+func (ar *AllocRunner) stopForLeader(states map[string]*structs.TaskState) {
+	for _, name := range ar.lifecycle.leaderStop(states) {
+		if ar.lifecycleStopped[name] {
+			continue
+		}
+		ar.lifecycleStopped[name] = true
+		if tr, err := ar.taskRunner(name); err == nil {
+			ar.logger.Info("leader task has finished, stopping task", "task", name, "leader", ar.lifecycle.leader)
+			tr.Kill(fmt.Sprintf("leader task %q has finished", ar.lifecycle.leader))
 		}
 	}
 }

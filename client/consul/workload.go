@@ -118,6 +118,7 @@ func (w *Workload) check(s *structs.Service, c *structs.Check, i int, serviceID,
 	ac := &api.AgentServiceCheck{
 		CheckID: checkID(serviceID, i), Name: name,
 		Interval: c.IntervalOr().String(), Timeout: c.TimeoutOr().String(),
+		SuccessBeforePassing: c.SuccessBeforePassing, FailuresBeforeCritical: c.FailuresBeforeCritical,
 	}
 	label := c.Port
 	if label == "" {
@@ -139,6 +140,10 @@ func (w *Workload) check(s *structs.Service, c *structs.Check, i int, serviceID,
 			path = "/" + path
 		}
 		ac.HTTP = proto + "://" + hostPort + path
+		ac.Method, ac.Body, ac.TLSSkipVerify = c.Method, c.Body, c.TLSSkipVerify
+		if len(c.Header) > 0 {
+			ac.Header = c.Copy().Header
+		}
 	case structs.CheckTypeTCP:
 		ac.TCP = hostPort
 	case structs.CheckTypeGRPC:

@@ -102,18 +102,43 @@ func (p *prober) http(ctx context.Context, c *structs.Check) result {
 	url := fmt.Sprintf("%s://%s%s", scheme, net.JoinHostPort(p.host, strconv.Itoa(port)), path)
 	ctx, cancel := context.WithTimeout(ctx, c.TimeoutOr())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	method := c.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var reqBody io.Reader
+	if c.Body != "" {
+		reqBody = strings.NewReader(c.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, reqBody)
 	if err != nil {
 		return result{output: fmt.Sprintf("http check: %v", err)}
 	}
+	setHeaders(req, c.Header)
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return result{output: fmt.Sprintf("HTTP GET %s: %v", url, err)}
+		return result{output: fmt.Sprintf("HTTP %s %s: %v", method, url, err)}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxOutput))
-	out := fmt.Sprintf("HTTP GET %s: %s\n%s", url, resp.Status, body)
+	out := fmt.Sprintf("HTTP %s %s: %s\n%s", method, url, resp.Status, body)
 	return result{ok: resp.StatusCode >= 200 && resp.StatusCode < 300, output: out}
+}
+
+// setHeaders adds the check's headers; Host replaces the request's host
+// (net/http ignores a Host entry in the header map).
+func setHeaders(req *http.Request, header map[string][]string) {
+	for k, vs := range header {
+		if http.CanonicalHeaderKey(k) == "Host" {
+			if len(vs) > 0 {
+				req.Host = vs[0]
+			}
+			continue
+		}
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
 }
 
 func (p *prober) tcp(ctx context.Context, c *structs.Check) result {

@@ -80,6 +80,7 @@ func (w *Watcher) Statuses() []*structs.CheckStatus {
 
 func (w *Watcher) loop(ctx context.Context, i int, c *structs.Check) {
 	failures := 0
+	var flap flapDamper
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -92,7 +93,7 @@ func (w *Watcher) loop(ctx context.Context, i int, c *structs.Check) {
 		if ctx.Err() != nil {
 			return // stopped mid-run: the result means nothing
 		}
-		w.record(i, res)
+		w.record(i, flap.status(c, res.ok), res.output)
 		failures = w.countFailure(c, i, res.ok, failures)
 		t.Reset(c.IntervalOr())
 	}
@@ -121,15 +122,16 @@ func (w *Watcher) countFailure(c *structs.Check, i int, ok bool, failures int) i
 }
 
 // record stores a result and reports when the check's status changed.
-func (w *Watcher) record(i int, res result) {
-	status := structs.HealthUnhealthy
-	if res.ok {
-		status = structs.HealthHealthy
-	}
+// status "" keeps the check's current status (a damped result); the
+// output is updated either way.
+func (w *Watcher) record(i int, status, output string) {
 	w.mu.Lock()
 	s := w.statuses[i]
+	if status == "" {
+		status = s.Status
+	}
 	changed := s.Status != status
-	s.Status, s.Output, s.Time = status, tail(res.output), time.Now().UnixNano()
+	s.Status, s.Output, s.Time = status, tail(output), time.Now().UnixNano()
 	var snapshot []*structs.CheckStatus
 	var health string
 	if changed {
@@ -144,6 +146,29 @@ func (w *Watcher) record(i int, res result) {
 	if changed {
 		w.cfg.Logger.Debug("check status changed", "check", s.Name, "status", status, "health", health)
 	}
+}
+
+// flapDamper applies success_before_passing and failures_before_critical
+// to one check's run of results; it is owned by the check's goroutine.
+type flapDamper struct {
+	passes, fails int
+}
+
+// status is the check's status after one result, or "" when the result
+// does not reach its threshold yet and the previous status stands.
+func (d *flapDamper) status(c *structs.Check, ok bool) string {
+	if ok {
+		d.passes, d.fails = d.passes+1, 0
+		if d.passes >= c.SuccessBeforePassing {
+			return structs.HealthHealthy
+		}
+		return ""
+	}
+	d.passes, d.fails = 0, d.fails+1
+	if d.fails >= c.FailuresBeforeCritical {
+		return structs.HealthUnhealthy
+	}
+	return ""
 }
 
 // Aggregate is the task's health from its checks: unhealthy when any

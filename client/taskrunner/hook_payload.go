@@ -9,18 +9,23 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // PayloadFile is where a dispatched job's payload appears, relative to the
-// task's working directory.
-const PayloadFile = "local/payload"
+// task's working directory, when the task has no dispatch_payload block.
+const PayloadFile = "local/" + structs.DefaultPayloadFile
 
-// payloadHook gives a dispatched job's payload to the task twice: as the
-// file local/payload in its directory, and on its standard input.
+// payloadHook gives a dispatched job's payload to the task twice: as a
+// file under local/ in its directory (dispatch_payload's file, or
+// payload), and on its standard input.
 type payloadHook struct {
 	payload []byte
 	task    string
-	stdin   string // the task's stdin FIFO, known once Prestart ran
+	// file is the payload's path relative to local/ (Task.PayloadFile,
+	// validated not to leave it); "" means structs.DefaultPayloadFile.
+	file  string
+	stdin string // the task's stdin FIFO, known once Prestart ran
 }
 
 func (h *payloadHook) Name() string { return "dispatch_payload" }
@@ -29,7 +34,16 @@ func (h *payloadHook) Prestart(_ context.Context, cfg *drivers.TaskConfig) error
 	if len(h.payload) == 0 {
 		return nil
 	}
-	path := filepath.Join(cfg.TaskDir, PayloadFile)
+	file := h.file
+	if file == "" {
+		file = structs.DefaultPayloadFile
+	}
+	local := filepath.Join(cfg.TaskDir, "local")
+	path := filepath.Join(local, filepath.FromSlash(file))
+	if rel, err := filepath.Rel(local, path); err != nil || !filepath.IsLocal(rel) {
+		// Validation refuses such names; this guards older stored jobs.
+		return fmt.Errorf("write dispatch payload: file %q leaves the task's local/ directory", file)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write dispatch payload: %w", err)
 	}

@@ -203,7 +203,7 @@ func New(cfg *Config) (*TaskRunner, error) {
 		&logsHook{allocDir: cfg.AllocDir, task: cfg.Task.Name, logs: cfg.Task.Logs},
 		&envHook{tr: tr},
 		&healthHook{tr: tr},
-		&payloadHook{payload: cfg.Payload, task: cfg.Task.Name},
+		&payloadHook{payload: cfg.Payload, task: cfg.Task.Name, file: cfg.Task.PayloadFile()},
 	}
 	// Templates come after artifacts, whose files a template's source may
 	// name.
