@@ -275,11 +275,23 @@ func TestConnectProxyUsage(t *testing.T) {
 		{},
 		{"-config", "a.json", "-agent", "http://x"},
 		{"-config", "a.json", "-log-level", "loud"},
+		{"-config", "a.json", "-max-procs", "-1"},
 	} {
 		t.Setenv("APPMESH_ALLOC_ID", "")
 		ui := cli.NewMockUi()
 		if code := (&ConnectProxyCommand{Meta: Meta{Ui: ui}}).Run(args); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, ui.ErrorWriter.String())
 		}
+	}
+}
+
+func TestConnectProxyMaxProcsDefault(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "")
+	if got := defaultProxyProcs(); got != 1 {
+		t.Errorf("without $GOMAXPROCS: %d, want 1", got)
+	}
+	t.Setenv("GOMAXPROCS", "3")
+	if got := defaultProxyProcs(); got != 3 {
+		t.Errorf("with GOMAXPROCS=3: %d, want 3", got)
 	}
 }
