@@ -88,8 +88,9 @@ Options:
 
   -max-procs=<n>
     How many CPUs the proxy's Go runtime runs on at once (GOMAXPROCS).
-    Default: 1, or $GOMAXPROCS when set; 0 means every CPU. One keeps a
-    connection's round trip short (no hand-off between OS threads); more
+    Default: 0, the Go runtime's choice ($GOMAXPROCS, else the CPUs the
+    process may use). 1 shortens the round trip of a connection that
+    carries one request at a time (no hand-off between OS threads); more
     lets many busy connections encrypt in parallel.
 
   The ACL token is $APPMESH_TOKEN, else the file secrets/appmesh_token under
@@ -114,7 +115,7 @@ func (c *ConnectProxyCommand) parse(args []string) (*connectProxyFlags, int) {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.DurationVar(&f.drain, "drain-timeout", 5*time.Second, "")
-	fs.IntVar(&f.maxProcs, "max-procs", defaultProxyProcs(), "")
+	fs.IntVar(&f.maxProcs, "max-procs", 0, "")
 	if code := c.parseFlags(fs, args, c.Help(), 0, 0); code >= 0 {
 		return nil, code
 	}
@@ -125,7 +126,7 @@ func (c *ConnectProxyCommand) parse(args []string) (*connectProxyFlags, int) {
 		return nil, c.usageError(c.Help(), "-config and -agent are two sources; give one.")
 	}
 	if f.maxProcs < 0 {
-		return nil, c.usageError(c.Help(), "-max-procs must be 0 (every CPU) or more.")
+		return nil, c.usageError(c.Help(), "-max-procs must be 0 (the Go runtime's choice) or more.")
 	}
 	if hclog.LevelFromString(f.logLevel) == hclog.NoLevel {
 		return nil, c.usageError(c.Help(), "Unknown -log-level %q.", f.logLevel)

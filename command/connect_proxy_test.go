@@ -284,14 +284,3 @@ func TestConnectProxyUsage(t *testing.T) {
 		}
 	}
 }
-
-func TestConnectProxyMaxProcsDefault(t *testing.T) {
-	t.Setenv("GOMAXPROCS", "")
-	if got := defaultProxyProcs(); got != 1 {
-		t.Errorf("without $GOMAXPROCS: %d, want 1", got)
-	}
-	t.Setenv("GOMAXPROCS", "3")
-	if got := defaultProxyProcs(); got != 3 {
-		t.Errorf("with GOMAXPROCS=3: %d, want 3", got)
-	}
-}
