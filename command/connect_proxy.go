@@ -86,6 +86,13 @@ Options:
   -log-level=<level>
     trace, debug, info, warn or error. Default: info.
 
+  -max-procs=<n>
+    How many CPUs the proxy's Go runtime runs on at once (GOMAXPROCS).
+    Default: 0, the Go runtime's choice ($GOMAXPROCS, else the CPUs the
+    process may use). 1 shortens the round trip of a connection that
+    carries one request at a time (no hand-off between OS threads); more
+    lets many busy connections encrypt in parallel.
+
   The ACL token is $APPMESH_TOKEN, else the file secrets/appmesh_token under
   $APPMESH_TASK_DIR when it exists.
 `)
@@ -94,6 +101,7 @@ Options:
 type connectProxyFlags struct {
 	config, agent, allocID, service, metricsAddr, logLevel string
 	drain                                                  time.Duration
+	maxProcs                                               int
 }
 
 func (c *ConnectProxyCommand) parse(args []string) (*connectProxyFlags, int) {
@@ -107,6 +115,7 @@ func (c *ConnectProxyCommand) parse(args []string) (*connectProxyFlags, int) {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "")
 	fs.StringVar(&f.logLevel, "log-level", "info", "")
 	fs.DurationVar(&f.drain, "drain-timeout", 5*time.Second, "")
+	fs.IntVar(&f.maxProcs, "max-procs", 0, "")
 	if code := c.parseFlags(fs, args, c.Help(), 0, 0); code >= 0 {
 		return nil, code
 	}
@@ -115,6 +124,9 @@ func (c *ConnectProxyCommand) parse(args []string) (*connectProxyFlags, int) {
 	}
 	if f.config != "" && f.agent != "" {
 		return nil, c.usageError(c.Help(), "-config and -agent are two sources; give one.")
+	}
+	if f.maxProcs < 0 {
+		return nil, c.usageError(c.Help(), "-max-procs must be 0 (the Go runtime's choice) or more.")
 	}
 	if hclog.LevelFromString(f.logLevel) == hclog.NoLevel {
 		return nil, c.usageError(c.Help(), "Unknown -log-level %q.", f.logLevel)
@@ -135,6 +147,7 @@ func (c *ConnectProxyCommand) Run(args []string) int {
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "connect-proxy", Level: hclog.LevelFromString(f.logLevel),
 		Output: c.errOut(), TimeFormat: "2006-01-02T15:04:05.000Z07:00"})
+	setProxyProcs(f.maxProcs, logger)
 	reg := prometheus.NewRegistry()
 	p := proxy.New(logger, reg)
 	p.DrainTimeout = f.drain

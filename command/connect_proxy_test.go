@@ -275,6 +275,7 @@ func TestConnectProxyUsage(t *testing.T) {
 		{},
 		{"-config", "a.json", "-agent", "http://x"},
 		{"-config", "a.json", "-log-level", "loud"},
+		{"-config", "a.json", "-max-procs", "-1"},
 	} {
 		t.Setenv("APPMESH_ALLOC_ID", "")
 		ui := cli.NewMockUi()
