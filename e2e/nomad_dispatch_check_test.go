@@ -59,7 +59,7 @@ func TestNomadDispatchPayloadFile(t *testing.T) {
 // runs, so the task ends up unhealthy with the POST named in the output.
 func TestNomadCheckMethod(t *testing.T) {
 	t.Parallel()
-	secs, marker := taskSleep(7)
+	secs, marker := taskSleep(9)
 	a := startAgent(t, agentOptions{dev: true})
 	a.track(marker)
 	id := fmt.Sprintf("nomadcheck-%d", runTag)

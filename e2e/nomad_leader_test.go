@@ -12,7 +12,7 @@ import (
 // sleeper and the allocation completes with nothing failed.
 func TestNomadLeader(t *testing.T) {
 	t.Parallel()
-	secs, marker := taskSleep(6)
+	secs, marker := taskSleep(8)
 	a := startAgent(t, agentOptions{dev: true})
 	a.track(marker)
 	dir := traversableTempDir(t)
