@@ -226,14 +226,19 @@ func (w *proxyWatch) build() *structs.MeshProxyConfig {
 	c := w.base
 	c.Index = w.b.counter.Add(1)
 	c.LeafCertPEM, c.LeafKeyPEM, c.RootsPEM = w.leaf.cert, w.leaf.key, w.leaf.roots
-	if w.consul {
+	retarget := ""
+	if w.leaf.td != "" && w.leaf.td != c.TrustDomain {
 		c.SPIFFEID, c.TrustDomain = w.leaf.id, w.leaf.td
+		retarget = w.leaf.td
 	}
 	c.Intentions, c.DefaultAllow = w.intentions, w.defaultAllow
 	c.Upstreams = make([]*structs.MeshUpstreamConfig, len(w.base.Upstreams))
 	for i, u := range w.base.Upstreams {
 		cu := *u
 		cu.Instances = w.instances[i]
+		if retarget != "" && !w.consul {
+			cu.Instances = inTrustDomain(cu.Instances, retarget, u.DestinationNamespace, u.DestinationName)
+		}
 		if cu.Instances == nil {
 			cu.Instances = []*structs.MeshInstance{}
 		}
@@ -244,6 +249,23 @@ func (w *proxyWatch) build() *structs.MeshProxyConfig {
 		c.Intentions = []*structs.Intention{}
 	}
 	return &c
+}
+
+// inTrustDomain copies instances with the destination's identity in td:
+// the catalog's instances are named in the domain the builder assumed,
+// the peers' leaves in the CA's.
+func inTrustDomain(in []*structs.MeshInstance, td, ns, service string) []*structs.MeshInstance {
+	if in == nil {
+		return nil
+	}
+	id := structs.MeshSPIFFEID(td, ns, service)
+	out := make([]*structs.MeshInstance, len(in))
+	for i, inst := range in {
+		c := *inst
+		c.SPIFFEID = id
+		out[i] = &c
+	}
+	return out
 }
 
 // failed records an input's error for the waiters; the key is never in it.
@@ -267,8 +289,17 @@ func (w *proxyWatch) leafLoop() {
 		}
 		cert, key, roots, idx, err := w.leaves.Leaf(w.ctx, w.base.Namespace, w.base.Service)
 		var id, td string
-		if err == nil && w.consul {
-			id, td, err = leafIdentity(cert)
+		if err == nil {
+			// The leaf names the identity and trust domain the CA gives
+			// (the servers' mesh_trust_domain, or Consul's); a leaf that
+			// cannot be read keeps the assumed ones, except from Consul.
+			var lerr error
+			if id, td, lerr = leafIdentity(cert); lerr != nil {
+				id, td = "", ""
+				if w.consul {
+					err = lerr
+				}
+			}
 		}
 		if err != nil && w.ctx.Err() == nil {
 			w.failed("leaf certificate", err)
