@@ -22,12 +22,21 @@ type eventOptions struct {
 	encoding string
 }
 
+// subscriberStats counts what the subscribers read and how many of their
+// streams ended before the run did: the server ends a subscriber's stream
+// when it falls more than the buffer behind (lagged), and a run whose
+// subscribers were dropped measured fewer of them than it says.
+type subscriberStats struct {
+	read  atomic.Int64
+	early atomic.Int64
+}
+
 // eventSubscribers opens n event streams (every topic, every namespace) on
 // the cluster's HTTP API and drains them, as n dashboards would, until ctx
 // ends. With -event-subscribers 100 the placement rate shows whether the
-// stream slows plans. It returns the bytes read so far and a wait func.
-func eventSubscribers(ctx context.Context, httpURL string, n int, o eventOptions) (*atomic.Int64, func(), error) {
-	var read atomic.Int64
+// stream slows plans. It returns the running counts and a wait func.
+func eventSubscribers(ctx context.Context, httpURL string, n int, o eventOptions) (*subscriberStats, func(), error) {
+	st := &subscriberStats{}
 	var wg sync.WaitGroup
 	url := httpURL + "/v1/event/stream?topic=*&namespace=*"
 	if o.full {
@@ -57,11 +66,22 @@ func eventSubscribers(ctx context.Context, httpURL string, n int, o eventOptions
 		go func() {
 			defer wg.Done()
 			defer resp.Body.Close()
-			n, _ := io.Copy(io.Discard, resp.Body)
-			read.Add(n)
+			_, _ = io.Copy(countingDiscard{&st.read}, resp.Body)
+			if ctx.Err() == nil {
+				st.early.Add(1)
+			}
 		}()
 	}
-	return &read, wg.Wait, nil
+	return st, wg.Wait, nil
+}
+
+// countingDiscard drops what it is given and counts it as it comes, so
+// that the bytes read so far can be asked for during the run.
+type countingDiscard struct{ n *atomic.Int64 }
+
+func (c countingDiscard) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
 }
 
 // OpenEvents serves the event stream from the in-process server, as an

@@ -53,6 +53,9 @@ type options struct {
 	failWatch   time.Duration
 	subscribers int
 	events      eventOptions
+	eventProc   bool
+	eventCgroup string
+	eventShares int
 	procs       bool
 	bin         string
 	raftSample  time.Duration
@@ -94,6 +97,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	fs.BoolVar(&o.events.full, "event-full", false, "event subscribers ask for whole allocations (full=true) instead of summaries")
 	fs.StringVar(&o.events.encoding, "event-encoding", "gzip", `how event subscribers read: "gzip" drains the compressed bytes, "decode" decompresses them in this process, "identity" asks for plain lines`)
+	fs.BoolVar(&o.eventProc, "event-proc", false, "run the event subscribers in a child process, so that `process CPU` counts the servers' side of the stream only (events_proc.go)")
+	fs.StringVar(&o.eventCgroup, "event-cgroup", "", "with -event-proc, a cgroup v1 cpu directory for the child (created when missing), e.g. /sys/fs/cgroup/cpu/sim-events")
+	fs.IntVar(&o.eventShares, "event-cgroup-shares", 2, "with -event-cgroup, the group's cpu.shares (2: the subscribers read only when the servers and simulator leave a core idle; 1024: as much as a process of the default weight)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -109,6 +115,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-ack must be global or node, not %q", o.ackMode)
 	case o.events.encoding != "gzip" && o.events.encoding != "decode" && o.events.encoding != "identity":
 		return nil, fmt.Errorf("-event-encoding must be gzip, decode or identity, not %q", o.events.encoding)
+	case o.eventCgroup != "" && !o.eventProc:
+		return nil, errors.New("-event-cgroup needs -event-proc")
 	case o.conns <= 0 || o.submitters <= 0:
 		return nil, errors.New("-conns and -submitters must be positive")
 	case o.killLeader && o.servers < 3:
@@ -124,6 +132,13 @@ func parseFlags(args []string) (*options, error) {
 }
 
 func main() {
+	if os.Getenv(eventChildEnv) == "1" {
+		if err := runEventChild(); err != nil {
+			fmt.Fprintln(os.Stderr, "sim event subscribers:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o, err := parseFlags(os.Args[1:])
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -166,15 +181,40 @@ func run(o *options) error {
 
 	simCtx, cancelSim := context.WithCancel(ctx)
 	defer cancelSim()
-	if o.subscribers > 0 {
-		read, wait, err := eventSubscribers(simCtx, c.httpURL, o.subscribers, o.events)
+	var allRunning int64 // for the subscriber process's figure per allocation
+	var markRead func()  // at the end of the window, with -event-proc
+	switch {
+	case o.subscribers > 0 && o.eventProc:
+		p, err := startEventProc(c.httpURL, o.subscribers, o.events, o.eventCgroup, o.eventShares)
+		if err != nil {
+			return err
+		}
+		var atMark int64
+		markRead = func() {
+			if atMark, err = p.mark(); err != nil {
+				logf("%v", err)
+			}
+		}
+		defer func() {
+			res, cpu, err := p.stop()
+			if err != nil {
+				logf("%v", err)
+				return
+			}
+			logf("%d event subscribers (own process%s) read %d MB (%s; %.0f%% of it by the time all ran), %d streams ended early (lagged), subscriber process CPU %v (%.0f µs per allocation)",
+				o.subscribers, map[bool]string{true: fmt.Sprintf(", cgroup %s, cpu.shares %d", o.eventCgroup, o.eventShares)}[o.eventCgroup != ""],
+				res.Read>>20, o.events.encoding, 100*float64(atMark)/float64(max(res.Read, 1)), res.Early,
+				cpu.Round(time.Millisecond), perAlloc(cpu, allRunning))
+		}()
+	case o.subscribers > 0:
+		st, wait, err := eventSubscribers(simCtx, c.httpURL, o.subscribers, o.events)
 		if err != nil {
 			return err
 		}
 		defer func() {
 			cancelSim()
 			wait()
-			logf("%d event subscribers read %d MB (%s)", o.subscribers, read.Load()>>20, o.events.encoding)
+			logf("%d event subscribers read %d MB (%s), %d streams ended early (lagged)", o.subscribers, st.read.Load()>>20, o.events.encoding, st.early.Load())
 		}()
 	}
 	s := &sim{
@@ -294,6 +334,10 @@ wait:
 		}
 	}
 	cpuUsed := processCPU() - cpu0
+	allRunning = s.running.Load()
+	if markRead != nil {
+		markRead()
+	}
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -344,6 +388,14 @@ wait:
 	cancelSim()
 	ackWG.Wait()
 	return runErr
+}
+
+// perAlloc is d per allocation in µs.
+func perAlloc(d time.Duration, n int64) float64 {
+	if n <= 0 {
+		return 0
+	}
+	return float64(d.Microseconds()) / float64(n)
 }
 
 func writeHeapProfile(path string) error {

@@ -69,11 +69,18 @@ func (r *report) print(w io.Writer) {
 	if o.procs {
 		who = "the simulator alone; servers below"
 	}
+	cpuWho := who
+	switch {
+	case o.subscribers > 0 && o.eventProc:
+		cpuWho += "; event subscribers in their own process"
+	case o.subscribers > 0:
+		cpuWho += ", with event subscribers"
+	}
 	if r.cpu > 0 && r.running > 0 {
 		// Less sensitive to a loaded machine than the rates above: what
 		// the work cost, not how long it waited for a core.
-		p("  process CPU:           %v, submit → all running (%.0f µs per allocation; %s, with event subscribers)",
-			r.cpu.Round(time.Millisecond), float64(r.cpu.Microseconds())/float64(r.running), who)
+		p("  process CPU:           %v, submit → all running (%.0f µs per allocation; %s)",
+			r.cpu.Round(time.Millisecond), float64(r.cpu.Microseconds())/float64(r.running), cpuWho)
 	}
 	p("  peak memory (process: %s): heap in use %s, Go sys %s, VmHWM %s",
 		who, mb(r.peak.HeapInuse), mb(r.peak.Sys), mb(r.peak.VmHWM))
