@@ -130,18 +130,23 @@ func tail(s string, n int) string {
 }
 
 // guidePorts replaces the ports the guide's TLS part gives its own agents
-// (7646-7648 for the server, 7656 for the client node) with free ones, so
+// (766x/767x/764x for the servers, 7656 and 7686 for the client nodes) with free ones, so
 // that the test never collides with another agent on the machine.
 func guidePorts(t *testing.T, script string) string {
 	t.Helper()
-	free := freePorts(t, 4)
-	for i, p := range []string{"7646", "7647", "7648", "7656"} {
-		if !strings.Contains(script, p) && p != "7648" {
+	// Three servers (http, rpc, gossip) and two clients (http).
+	ports := []string{"7646", "7647", "7648", "7666", "7667", "7668", "7676", "7677", "7678", "7656", "7686"}
+	free := freePorts(t, len(ports))
+	pairs := make([]string, 0, 2*len(ports))
+	for i, p := range ports {
+		if !strings.Contains(script, p) {
 			t.Fatalf("the guide no longer uses port %s: update guidePorts", p)
 		}
-		script = strings.ReplaceAll(script, p, strconv.Itoa(free[i]))
+		pairs = append(pairs, p, strconv.Itoa(free[i]))
 	}
-	return script
+	// One pass: a free port put in for one number must not be matched by
+	// the next (37666 holds 7666).
+	return strings.NewReplacer(pairs...).Replace(script)
 }
 
 // killGuideAgents stops the agents the guide started (their pids are in
