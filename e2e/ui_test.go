@@ -401,7 +401,7 @@ func TestUIJobPageManyAllocs(t *testing.T) {
 
 // TestUISchedules: a parameterized job is dispatched with meta from its
 // page and a periodic one launched now; both children show up in the
-// job's launches.
+// job's launches. The jobs list then filters them by type.
 func TestUISchedules(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	for _, body := range []string{
@@ -427,4 +427,18 @@ func TestUISchedules(t *testing.T) {
 	b.waitText("#launches table", "cron/periodic-")
 	b.click(`#launches table a`)
 	b.waitText("h1", "cron/periodic-")
+
+	// The jobs list filters by type, and the filter is in the address.
+	b.goHash("#/jobs")
+	b.waitText("#main table", "param")
+	b.setValue("#f-type", "service")
+	b.waitText("#main", "No job matches these filters.")
+	var hash string
+	b.eval("read the address", `location.hash`, &hash)
+	if hash != "#/jobs?type=service" {
+		t.Errorf("the type filter gave the address %q, want #/jobs?type=service", hash)
+	}
+	b.setValue("#f-type", "batch")
+	b.waitText("#main table", "cron")
+	b.waitText("#main table", "param")
 }
