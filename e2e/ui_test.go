@@ -44,8 +44,9 @@ func lastTick(log string) int {
 // TestUIJobLifecycle is issue 17's newcomer path through the web UI of a
 // dev agent: open the agent's address, submit a job from the editor
 // (plan, then run), watch it run, read and follow its logs (stdout and
-// stderr), stop it, and drain the node. Every step asserts on what the
-// page shows.
+// stderr), restart it, stop it, drain the node, stop the drain and mark it
+// ineligible, and see the node's events on the overview. Every step
+// asserts on what the page shows.
 func TestUIJobLifecycle(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	b := newBrowser(t, 1280, 900)
@@ -120,6 +121,11 @@ func TestUIJobLifecycle(t *testing.T) {
 	b.waitText("#exec-status", "exited with code 0")
 	b.shot("exec")
 
+	// Restart: the task's events say why it restarted.
+	b.click("#restart-alloc")
+	b.waitText("#toast", "Restart requested")
+	b.waitText("#main", "Restart requested: ")
+
 	// A signal goes to the tasks (the task's sleep dies of SIGHUP and is
 	// restarted by its policy; the job is stopped next anyway).
 	b.setValue("#signal-name", "SIGHUP")
@@ -182,6 +188,27 @@ func TestUIJobLifecycle(t *testing.T) {
 	if len(nodes) != 1 || !nodes[0].Drain || nodes[0].Eligibility != "ineligible" {
 		t.Errorf("after Drain in the UI the API shows %+v, want the node draining and ineligible", nodes)
 	}
+	// Stop draining (the node is eligible again), then eligibility alone.
+	b.click("#drain-node")
+	b.waitText("#node-drain", "not draining")
+	b.waitText("#node-eligibility", "eligible")
+	b.waitText("#toggle-eligibility", "Mark ineligible")
+	b.click("#toggle-eligibility")
+	b.waitText("#node-eligibility", "ineligible")
+	a.getJSON("/v1/nodes", &nodes)
+	if len(nodes) != 1 || nodes[0].Drain || nodes[0].Eligibility != "ineligible" {
+		t.Errorf("after Stop draining and Mark ineligible the API shows %+v", nodes)
+	}
+
+	// The overview's recent events (from the event stream) include the
+	// node's, the latest ones.
+	b.goHash("#/")
+	b.waitText("h1", "Cluster overview")
+	b.waitFor("the overview to list Node events", func() (bool, string) {
+		var topics []string
+		b.eval("read the event topics", `[...document.querySelectorAll('section[aria-labelledby="ov-events"] td[data-label="Topic"]')].map((e) => e.textContent)`, &topics)
+		return strings.Contains(strings.Join(topics, ","), "Node"), strings.Join(topics, ",")
+	})
 }
 
 // TestUIAccessible: the pages work at a phone's width (tables become
@@ -401,7 +428,7 @@ func TestUIJobPageManyAllocs(t *testing.T) {
 
 // TestUISchedules: a parameterized job is dispatched with meta from its
 // page and a periodic one launched now; both children show up in the
-// job's launches.
+// job's launches. The jobs list then filters them by type.
 func TestUISchedules(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	for _, body := range []string{
@@ -427,4 +454,18 @@ func TestUISchedules(t *testing.T) {
 	b.waitText("#launches table", "cron/periodic-")
 	b.click(`#launches table a`)
 	b.waitText("h1", "cron/periodic-")
+
+	// The jobs list filters by type, and the filter is in the address.
+	b.goHash("#/jobs")
+	b.waitText("#main table", "param")
+	b.setValue("#f-type", "service")
+	b.waitText("#main", "No job matches these filters.")
+	var hash string
+	b.eval("read the address", `location.hash`, &hash)
+	if hash != "#/jobs?type=service" {
+		t.Errorf("the type filter gave the address %q, want #/jobs?type=service", hash)
+	}
+	b.setValue("#f-type", "batch")
+	b.waitText("#main table", "cron")
+	b.waitText("#main table", "param")
 }

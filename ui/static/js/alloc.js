@@ -15,15 +15,28 @@ export async function renderAlloc(main, [id], _params, signal) {
   const exec = h("section", { "aria-labelledby": "alloc-exec" });
   const stats = h("section", { "aria-labelledby": "alloc-stats-h", id: "alloc-stats" });
   replace(main, h("h1", {}, "Allocation ", h("span", { class: "mono" }, shortID(id))), info, tasks, stats, logs, exec);
-  let logsReady = false;
+  // Logs, exec and resource use start once, when there is something to
+  // show: a page opened on a pending allocation (just submitted, still
+  // fetching artifacts) gets them when its tasks appear and run, without
+  // a reload.
+  const started = { logs: false, exec: false, stats: false };
   await watch("/v1/allocation/" + encodeURIComponent(id), signal, (a) => {
     drawInfo(info, a);
     drawTasks(tasks, a);
-    if (!logsReady) {
-      logsReady = true;
-      drawLogs(logs, a, signal);
-      if (can("alloc-exec", a.namespace) && a.client_status === "running") drawExec(exec, a, signal);
-      if (can("read-job", a.namespace) && a.client_status === "running") sampleStats(stats, a, signal);
+    // A task still "pending" (its artifacts downloading) has no log yet.
+    const taskStarted = Object.values(a.task_states || {}).some((s) => s.state !== "pending" || s.started_at);
+    if (!started.logs && (taskStarted || !logs.hasChildNodes())) {
+      started.logs = taskStarted;
+      drawLogs(logs, a, signal, taskStarted);
+    }
+    if (a.client_status !== "running") return;
+    if (!started.exec && can("alloc-exec", a.namespace)) {
+      started.exec = true;
+      drawExec(exec, a, signal);
+    }
+    if (!started.stats && can("read-job", a.namespace)) {
+      started.stats = true;
+      sampleStats(stats, a, signal);
     }
   }, (err) => replace(info, errorBox(err)));
 }
@@ -74,8 +87,8 @@ function drawTasks(el, a) {
 
 // drawLogs offers the task, stdout or stderr and follow; each change
 // restarts the stream, and leaving the page ends it.
-function drawLogs(el, a, pageSignal) {
-  const taskNames = Object.keys(a.task_states || {});
+function drawLogs(el, a, pageSignal, taskStarted) {
+  const taskNames = taskStarted ? Object.keys(a.task_states || {}) : [];
   if (!can("read-logs", a.namespace)) {
     replace(el, h("h2", { id: "alloc-logs" }, "Logs"), h("p", { class: "note" }, "Your token may not read logs in namespace " + a.namespace + "."));
     return;
@@ -103,6 +116,6 @@ function drawLogs(el, a, pageSignal) {
   replace(el, h("h2", { id: "alloc-logs" }, "Logs"),
     h("div", { class: "filters" }, h("label", {}, "Task", task), h("label", {}, "Stream", type),
       h("label", { class: "inline" }, follow, "Follow")),
-    taskNames.length ? out : h("p", { class: "note" }, "No task has started yet; reload when one runs."));
+    taskNames.length ? out : h("p", { class: "note" }, "No task has started yet; the logs appear when one does."));
   start();
 }

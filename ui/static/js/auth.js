@@ -170,7 +170,10 @@ export function renderLogin(main, next) {
       const r = await call("POST", "/v1/acl/login", body);
       await done(r.data.token, userForm.querySelector("#remember-user").checked);
     } catch (err) {
-      replace(msg, errorBox(err));
+      // A refused login is about the name, password or code, not a token:
+      // show the agent's own words rather than api.js's "your token".
+      const said = err instanceof APIError && err.body && err.body.error;
+      replace(msg, errorBox(said ? new Error("The agent refused the login: " + said) : err));
     }
   });
   replace(main, h("h1", {}, "Log in"), h("div", { class: "login" }, msg, tokenForm, userForm));
