@@ -72,16 +72,9 @@ func (c *JobScaleCommand) Run(args []string) int {
 	if err != nil {
 		return mon.failed(err, jobID)
 	}
+	// The monitor has already said how the evaluation finished.
 	if code, done := mon.evalProblem(eval, job); done {
 		return code
 	}
-	c.Ui.Output(fmt.Sprintf("==> Evaluation %s %s", shortEvalID(resp.EvalID), eval.Status))
 	return exitOK
-}
-
-func shortEvalID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }

@@ -29,7 +29,9 @@ import (
 //   - <!-- doc-test: skip REASON --> before a block leaves it out (the agent
 //     start the test does itself, `make` targets, hosts that do not exist);
 //   - <!-- doc-test: run COMMAND --> runs COMMAND there, unseen by the
-//     reader (the setup a page takes for granted, such as a job file).
+//     reader (the setup a page takes for granted, such as a job file);
+//   - a "$ " command in any other block that is not skipped fails the
+//     test, so that a page cannot show a command the test never runs.
 //
 // A command must exit 0, unless the next command is `echo $?` (whose
 // expected output then says the code). Expected output is matched line by
@@ -95,6 +97,16 @@ func parseDoc(t *testing.T, path string) []docStep {
 				step.want = nonNil(step.want)
 			}
 			steps = append(steps, step)
+		default:
+			// A command shown in a block the runner does not run would
+			// drift unseen: it must be a console block, or skipped.
+			for _, l := range body {
+				if strings.HasPrefix(strings.TrimSpace(l), "$ ") {
+					t.Errorf("%s: a %q block shows the command %q: make it a ```console block or mark it <!-- doc-test: skip REASON -->",
+						where, "```"+lang, strings.TrimSpace(l))
+					break
+				}
+			}
 		}
 		directive, arg = "", ""
 	}

@@ -159,6 +159,15 @@ func runFaultSchedule(t *testing.T, seed uint64, dur time.Duration) (out faultRe
 	if !out.res.OK() {
 		t.Errorf("seed %d: the history is not correct: %s%s", seed, out.res, saveHistory(t, seed, out.res, calls))
 	}
+	// The check above cannot pass silently: the same pipeline, fed a read
+	// from a cut-off server, must say so.
+	if lastErr == nil {
+		if err := w.plantedBugCaught(seed); err != nil {
+			t.Errorf("seed %d: planted bug: %v", seed, err)
+		} else {
+			fmt.Printf("FAULTS seed=%d planted stale read through a cut-off server: caught\n", seed)
+		}
+	}
 	return out
 }
 
