@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -13,7 +14,9 @@ import (
 // job just submitted, before its task runs (here its artifact is still
 // downloading, held by the test's server). The page says so, and when the
 // task starts the same page, without a reload, shows the logs, offers
-// exec and samples resource use. Markup the task prints stays text.
+// exec and samples resource use. Markup the task prints stays text. At a
+// phone's width the allocation and job pages fit the screen with their
+// actions on it, and Stop allocation stops it (a replacement follows).
 func TestUIAllocPendingThenRunning(t *testing.T) {
 	release := make(chan struct{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -72,4 +75,35 @@ func TestUIAllocPendingThenRunning(t *testing.T) {
 	b.waitText("#exec-status", "Not connected")
 	b.waitText("#alloc-stats", "Memory (RSS)")
 	a.waitProcs(marker, 1)
+
+	// At a phone's width the allocation page and its job's page fit the
+	// screen, and their actions are on it.
+	b.atPhoneWidth()
+	b.assertFits("the allocation page", "#restart-alloc", "#signal-name", "#send-signal", "#stop-alloc",
+		"#log-type", "#log-output", "#exec-command", "#exec-connect")
+	b.goHash("#/job/default/slow-start")
+	b.waitText("#alloc-counts", "1 running")
+	b.assertFits("the job page", `#main a[href$="/edit"]`, "#stop-job", `#main table a[href^="#/alloc/"]`)
+
+	// Stop allocation (on the phone): the page shows it stopped, the
+	// task's process ends, and the scheduler places a replacement.
+	b.goHash("#/alloc/" + allocs[0].ID)
+	b.waitText("#exec-status", "Not connected")
+	b.click("#stop-alloc")
+	b.waitText("#toast", "Stop requested")
+	b.waitFor("the page to show the allocation stopped", func() (bool, string) {
+		desired, status := b.field("Desired"), b.field("Status")
+		return strings.HasPrefix(desired, "stop") && strings.Contains(status, "complete"), desired + " / " + status
+	})
+	if b.exists("#stop-alloc") {
+		t.Errorf("a stopped allocation's page still offers Stop allocation")
+	}
+	a.waitAllocs("slow-start", "the stopped allocation and its replacement", func(list []alloc) (bool, string) {
+		stopped, replaced := false, false
+		for _, al := range list {
+			stopped = stopped || (al.ID == allocs[0].ID && al.ClientStatus == "complete")
+			replaced = replaced || al.ID != allocs[0].ID
+		}
+		return stopped && replaced, fmt.Sprintf("%+v", list)
+	})
 }

@@ -109,6 +109,15 @@ func (b *browser) shot(name string) {
 	if dir == "" {
 		return
 	}
+	// A passing toast ("Job submitted") would hide part of the page in the
+	// docs: hide it for the picture only.
+	toast := func(visibility string) {
+		var ignored any
+		b.eval("set the toast's visibility", fmt.Sprintf(`(() => { const t = document.querySelector("#toast"); if (t) t.style.visibility = %s })()`,
+			jsString(visibility)), &ignored)
+	}
+	toast("hidden")
+	defer toast("")
 	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -171,6 +180,16 @@ func (b *browser) waitFor(what string, cond func() (bool, string)) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	b.fail("wait for "+what, fmt.Errorf("timed out after %s; last seen: %.500q", waitTimeout, last))
+}
+
+// field returns the value the page's first label/value list gives for
+// label ("" when it has no such label).
+func (b *browser) field(label string) string {
+	b.t.Helper()
+	var s string
+	b.eval("read "+label, fmt.Sprintf(`(() => { const dt = [...document.querySelectorAll("#main dl dt")].find((e) => e.textContent === %s);
+		return dt && dt.nextElementSibling ? dt.nextElementSibling.textContent : "" })()`, jsString(label)), &s)
+	return s
 }
 
 // exists reports whether a CSS selector matches an element now.
@@ -251,6 +270,62 @@ func (b *browser) assertNamedControls(page string) {
 	}).map((e) => e.outerHTML.slice(0, 120))`, &unnamed)
 	if len(unnamed) > 0 {
 		b.t.Errorf("%s: controls without a name a screen reader can say: %q", page, unnamed)
+	}
+}
+
+// phoneWidth is the width, in CSS pixels, of the narrowest common phone
+// screen; every page must fit it (issue 17).
+const phoneWidth = 375
+
+// atPhoneWidth gives the tab a phone's viewport, whatever its window:
+// headless chromium does not shrink a window below a minimum, so a small
+// window alone would not prove the width.
+func (b *browser) atPhoneWidth() {
+	b.t.Helper()
+	b.step("emulate a phone screen", chromedp.EmulateViewport(phoneWidth, 812))
+	var w int
+	b.eval("read the viewport width", `window.innerWidth`, &w)
+	if w != phoneWidth {
+		b.fail("emulate a phone screen", fmt.Errorf("the viewport is %d px wide, want %d", w, phoneWidth))
+	}
+}
+
+// assertFits checks that the page is no wider than the viewport (nothing
+// to scroll sideways) and that each control, scrolled to, lies wholly on
+// screen. It names the outermost elements that stick out, to say what to
+// fix.
+func (b *browser) assertFits(page string, controls ...string) {
+	b.t.Helper()
+	if controls == nil {
+		controls = []string{}
+	}
+	sels, _ := json.Marshal(controls)
+	var r struct {
+		Width    int      `json:"width"`
+		Scroll   int      `json:"scroll"`
+		Culprits []string `json:"culprits"`
+		Off      []string `json:"off"`
+	}
+	b.eval("measure "+page, fmt.Sprintf(`(() => {
+		const w = window.innerWidth, out = (e) => e.getBoundingClientRect().right > w + 1;
+		const scroll = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+		const culprits = scroll > w + 1 ? [...document.querySelectorAll("body *")]
+			.filter((e) => out(e) && !(e.parentElement && out(e.parentElement))).slice(0, 3).map((e) => e.outerHTML.slice(0, 160)) : [];
+		const off = %s.filter((sel) => {
+			const e = document.querySelector(sel);
+			if (!e) return true;
+			e.scrollIntoView({block: "center", inline: "nearest"});
+			const r = e.getBoundingClientRect();
+			return r.width === 0 || r.height === 0 || r.left < -1 || r.right > w + 1;
+		});
+		window.scrollTo(0, 0);
+		return {width: w, scroll, culprits, off};
+	})()`, sels), &r)
+	if r.Scroll > r.Width+1 {
+		b.t.Errorf("%s is %d px wide on a %d px screen; sticking out: %q\n%s", page, r.Scroll, r.Width, r.Culprits, b.screenshot(page))
+	}
+	if len(r.Off) > 0 {
+		b.t.Errorf("%s at %d px: controls missing or not wholly on screen: %q\n%s", page, r.Width, r.Off, b.screenshot(page))
 	}
 }
 

@@ -14,17 +14,22 @@ import (
 )
 
 // uiJobJSON is a job as a person pastes it into the UI's editor: it prints
-// to stdout and stderr, then a tick a second (for "follow").
-func uiJobJSON(id string, seconds int) string {
+// to stdout and stderr, then a tick a second (for "follow"). checks are
+// the task's health checks, if any.
+func uiJobJSON(id string, seconds int, checks ...map[string]any) string {
 	script := fmt.Sprintf(`echo hello-from-ui; echo oops-stderr >&2; `+
 		`(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo tick-$i; sleep 1; done) & exec sleep %d`, seconds)
+	task := map[string]any{
+		"name": "server", "driver": "raw_exec",
+		"config":    map[string]any{"command": "/bin/sh", "args": []string{"-c", script}},
+		"resources": map[string]any{"cpu": 50, "memory": 32},
+	}
+	if len(checks) > 0 {
+		task["checks"] = checks
+	}
 	job := map[string]any{"job": map[string]any{
 		"id": id, "type": "service",
-		"groups": []any{map[string]any{"name": "web", "count": 1, "tasks": []any{map[string]any{
-			"name": "server", "driver": "raw_exec",
-			"config":    map[string]any{"command": "/bin/sh", "args": []string{"-c", script}},
-			"resources": map[string]any{"cpu": 50, "memory": 32},
-		}}}},
+		"groups": []any{map[string]any{"name": "web", "count": 1, "tasks": []any{task}}},
 	}}
 	out, _ := json.MarshalIndent(job, "", "  ")
 	return string(out)
@@ -75,7 +80,9 @@ func TestUIJobLifecycle(t *testing.T) {
 	// Submit: plan first, then run what was planned.
 	b.goHash("#/run")
 	b.waitText("h1", "Run a job")
-	b.setValue("#job-editor", uiJobJSON("ui-web", seconds))
+	aliveCheck := map[string]any{"name": "alive", "type": "script", "command": "/bin/sh",
+		"args": []string{"-c", "echo check-says-$((6*7))"}, "interval": "2s"}
+	b.setValue("#job-editor", uiJobJSON("ui-web", seconds, aliveCheck))
 	if b.exists("#run-job:not([disabled])") {
 		t.Errorf("Run is enabled before a plan")
 	}
@@ -95,6 +102,19 @@ func TestUIJobLifecycle(t *testing.T) {
 	b.waitText("#log-output", "hello-from-ui")
 	b.waitText("#alloc-stats", "Memory (RSS)")
 	b.waitText("#alloc-stats", " MB")
+	// The task's health check: its row in the checks table, its verdict
+	// and its output, and the task's health from it.
+	b.waitFor("the health-checks table to show the check passing", func() (bool, string) {
+		var rows []string
+		b.eval("read the checks table", `[...document.querySelectorAll("#main table")].filter((t) => t.caption && t.caption.textContent.startsWith("Health checks"))
+			.flatMap((t) => [...t.tBodies[0].rows].map((r) => r.textContent))`, &rows)
+		got := strings.Join(rows, " | ")
+		return len(rows) == 1 && strings.Contains(got, "alive") && strings.Contains(got, "healthy") &&
+			!strings.Contains(got, "unhealthy") && strings.Contains(got, "check-says-42"), got
+	})
+	if h := b.field("Health"); h != "healthy" {
+		t.Errorf("the task's health is %q, want healthy (from its passing check)", h)
+	}
 	first := lastTick(b.text("#log-output"))
 	b.waitFor("the followed log to show a newer tick than "+strconv.Itoa(first), func() (bool, string) {
 		got := b.text("#log-output")
@@ -174,6 +194,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	// Drain the node from its page.
 	b.goHash("#/nodes")
 	b.waitText("#main table", a.nodeName())
+	b.shot("nodes")
 	b.click(`#main table a[href^="#/node/"]`)
 	b.waitText("#node-drain", "not draining")
 	b.click("#drain-node")
@@ -218,13 +239,10 @@ func TestUIJobLifecycle(t *testing.T) {
 func TestUIAccessible(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	b := newBrowser(t, 390, 844)
+	b.atPhoneWidth()
 	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/nodes"))
 	b.waitText("#main table", a.nodeName())
-	var overflow bool
-	b.eval("measure the page width", `document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow)
-	if overflow {
-		t.Errorf("the nodes page is wider than a 390 px phone screen")
-	}
+	b.assertFits("the nodes page", `#main table a[href^="#/node/"]`)
 	var headHidden bool
 	b.eval("check the stacked table", `getComputedStyle(document.querySelector("#main thead")).position === "absolute"`, &headHidden)
 	if !headHidden {
@@ -254,6 +272,7 @@ func TestUIAccessible(t *testing.T) {
 			return !strings.Contains(got, "Loading…") && got != "", got
 		})
 		b.assertNamedControls(page)
+		b.assertFits(page)
 	}
 }
 
@@ -428,13 +447,19 @@ func TestUIJobPageManyAllocs(t *testing.T) {
 
 // TestUISchedules: a parameterized job is dispatched with meta from its
 // page and a periodic one launched now; both children show up in the
-// job's launches. The jobs list then filters them by type.
+// job's launches. The jobs list then filters them by type, namespace and
+// status.
 func TestUISchedules(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
+	if r := a.putJSON("/v1/namespace/team", map[string]string{"description": "a second team"}); r.status != http.StatusOK {
+		t.Fatalf("create namespace: %d %s", r.status, r.body)
+	}
 	for _, body := range []string{
 		`{"job":{"id":"param","type":"batch","parameterized":{"meta_optional":["who"]},"groups":[{"name":"g","tasks":[
 		  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`,
 		`{"job":{"id":"cron","type":"batch","periodic":{"crons":["0 0 0 1 1 *"]},"groups":[{"name":"g","tasks":[
+		  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`,
+		`{"job":{"id":"team-param","namespace":"team","type":"batch","parameterized":{},"groups":[{"name":"g","tasks":[
 		  {"name":"t","driver":"raw_exec","config":{"command":"/bin/true"}}]}]}}`,
 	} {
 		if r := a.putJSON("/v1/jobs", body); r.status != http.StatusOK {
@@ -468,4 +493,46 @@ func TestUISchedules(t *testing.T) {
 	b.setValue("#f-type", "batch")
 	b.waitText("#main table", "cron")
 	b.waitText("#main table", "param")
+
+	// By namespace: only the team's job, or only the default's.
+	b.setValue("#f-type", "")
+	b.setValue("#f-namespace", "team")
+	b.waitFor("the namespace filter to show only team's job", func() (bool, string) {
+		ids := b.jobRows()
+		return strings.Join(ids, ",") == "team-param", strings.Join(ids, ",")
+	})
+	b.eval("read the address", `location.hash`, &hash)
+	if hash != "#/jobs?namespace=team" {
+		t.Errorf("the namespace filter gave the address %q, want #/jobs?namespace=team", hash)
+	}
+	b.setValue("#f-namespace", "default")
+	b.waitFor("the namespace filter to show default's jobs", func() (bool, string) {
+		ids := strings.Join(b.jobRows(), ",")
+		return strings.Contains(ids, "cron") && strings.Contains(ids, "param") && !strings.Contains(ids, "team-param"), ids
+	})
+	// By status, over every namespace: the parents run (through their
+	// children); the children, /bin/true, are dead once they finish.
+	b.setValue("#f-namespace", "*")
+	b.setValue("#f-status", "running")
+	b.waitFor("the status filter to show the parent jobs", func() (bool, string) {
+		ids := strings.Join(b.jobRows(), ",")
+		return ids == "cron,param,team-param", ids
+	})
+	b.setValue("#f-status", "dead")
+	b.waitFor("the status filter to show the finished children only", func() (bool, string) {
+		ids := b.jobRows()
+		return len(ids) == 2 && strings.HasPrefix(ids[0], "cron/periodic-") && strings.HasPrefix(ids[1], "param/dispatch-"), strings.Join(ids, ",")
+	})
+	b.eval("read the address", `location.hash`, &hash)
+	if hash != "#/jobs?status=dead" {
+		t.Errorf("the status filter gave the address %q, want #/jobs?status=dead", hash)
+	}
+}
+
+// jobRows lists the job IDs of the jobs page's table, sorted.
+func (b *browser) jobRows() []string {
+	b.t.Helper()
+	var ids []string
+	b.eval("read the jobs", `[...document.querySelectorAll("#main tbody tr td:first-child")].map((e) => e.textContent).sort()`, &ids)
+	return ids
 }
