@@ -80,6 +80,16 @@ func TestEventProc(t *testing.T) {
 	}
 }
 
+func TestServerCgroupFlags(t *testing.T) {
+	if _, err := parseFlags([]string{"-server-cgroup", "/sys/fs/cgroup/cpu/x"}); err == nil {
+		t.Error("-server-cgroup without -procs: want an error")
+	}
+	o, err := parseFlags([]string{"-procs", "-server-cgroup", "/sys/fs/cgroup/cpu/x"})
+	if err != nil || o.srvCgroup != "/sys/fs/cgroup/cpu/x" || o.srvShares != 262144 {
+		t.Errorf("-procs -server-cgroup: %+v %v", o, err)
+	}
+}
+
 func TestEventProcFlags(t *testing.T) {
 	if _, err := parseFlags([]string{"-event-cgroup", "/sys/fs/cgroup/cpu/x"}); err == nil {
 		t.Error("-event-cgroup without -event-proc: want an error")

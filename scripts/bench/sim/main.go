@@ -60,6 +60,8 @@ type options struct {
 	bin         string
 	raftSample  time.Duration
 	raftMult    int
+	srvCgroup   string
+	srvShares   int
 	// onReport, when set (tests), gets the run's report once printed.
 	onReport func(*report)
 }
@@ -93,6 +95,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.procs, "procs", false, "run the servers as separate `appmesh agent -server` processes (Raft on BoltDB under -data-dir or a temporary directory) and watch their leadership (procs.go)")
 	fs.StringVar(&o.bin, "bin", "bin/appmesh", "with -procs, the agent binary to run (make build)")
 	fs.DurationVar(&o.raftSample, "raft-sample", time.Second, "with -procs, how often each server's /v1/metrics is read for its Raft state")
+	fs.StringVar(&o.srvCgroup, "server-cgroup", "", "with -procs, a cgroup v1 cpu directory the server processes join (created when missing), e.g. /sys/fs/cgroup/cpu/sim-servers: they get the CPU before the simulator, whose nodes stand for other machines")
+	fs.IntVar(&o.srvShares, "server-cgroup-shares", 262144, "with -server-cgroup, the group's cpu.shares (262144, the largest: the servers run first)")
 	fs.IntVar(&o.raftMult, "raft-multiplier", 0, "with -procs, the servers' raft_multiplier (0: the agent default, 1)")
 	fs.IntVar(&o.subscribers, "event-subscribers", 0, "event stream subscribers (every topic) draining GET /v1/event/stream during the run (events.go)")
 	fs.BoolVar(&o.events.full, "event-full", false, "event subscribers ask for whole allocations (full=true) instead of summaries")
@@ -123,6 +127,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, errors.New("-kill-leader needs -servers 3 (a lone server has no one to take over)")
 	case o.procs && (o.killLeader || o.inproc):
 		return nil, errors.New("-procs cannot be combined with -kill-leader or -inproc: both act on in-process servers")
+	case o.srvCgroup != "" && !o.procs:
+		return nil, errors.New("-server-cgroup needs -procs (in-process servers share the simulator's process)")
 	case o.raftMult != 0 && !o.procs:
 		return nil, errors.New("-raft-multiplier needs -procs (in-process servers use the base timing)")
 	case o.procs && o.raftSample <= 0:

@@ -32,7 +32,7 @@ func startTarget(ctx context.Context, o *options) (*target, error) {
 		return &target{httpURL: c.httpURL, rpcAddrs: c.rpcAddrs, inproc: c}, nil
 	}
 	pc, err := startProcCluster(ctx, o.bin, o.servers,
-		procTuning{schedulers: o.schedulers, raftMultiplier: o.raftMult}, o.logLevel, o.dataDir)
+		procTuning{schedulers: o.schedulers, raftMultiplier: o.raftMult, cgroup: o.srvCgroup, cgroupShares: o.srvShares}, o.logLevel, o.dataDir)
 	if err != nil {
 		return nil, err
 	}
