@@ -88,10 +88,11 @@ Options:
 
   -max-procs=<n>
     How many CPUs the proxy's Go runtime runs on at once (GOMAXPROCS).
-    Default: 0, the Go runtime's choice ($GOMAXPROCS, else the CPUs the
-    process may use). 1 shortens the round trip of a connection that
-    carries one request at a time (no hand-off between OS threads); more
-    lets many busy connections encrypt in parallel.
+    Default: 0, adaptive: one while the proxy holds at most a few
+    connections (no hand-off between OS threads: a shorter round trip),
+    the CPUs the process may use once it holds more than 4 (many busy
+    connections encrypt in parallel), back to one after 10s at 2 or
+    fewer. $GOMAXPROCS, when set, fixes it instead.
 
   The ACL token is $APPMESH_TOKEN, else the file secrets/appmesh_token under
   $APPMESH_TASK_DIR when it exists.
@@ -126,7 +127,7 @@ func (c *ConnectProxyCommand) parse(args []string) (*connectProxyFlags, int) {
 		return nil, c.usageError(c.Help(), "-config and -agent are two sources; give one.")
 	}
 	if f.maxProcs < 0 {
-		return nil, c.usageError(c.Help(), "-max-procs must be 0 (the Go runtime's choice) or more.")
+		return nil, c.usageError(c.Help(), "-max-procs must be 0 (adaptive) or more.")
 	}
 	if hclog.LevelFromString(f.logLevel) == hclog.NoLevel {
 		return nil, c.usageError(c.Help(), "Unknown -log-level %q.", f.logLevel)
@@ -153,6 +154,12 @@ func (c *ConnectProxyCommand) Run(args []string) int {
 	p.DrainTimeout = f.drain
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	procsDone := make(chan struct{})
+	go func() {
+		defer close(procsDone)
+		adaptProxyProcs(ctx, f.maxProcs, p.OpenConns, logger)
+	}()
+	defer func() { cancel(); <-procsDone }()
 
 	stopMetrics, err := serveProxyMetrics(f.metricsAddr, reg, logger)
 	if err != nil {

@@ -16,10 +16,8 @@ import (
 // With Consul as the mesh, every destination is in Consul's one namespace.
 func gatewayBaseConfig(b *ConfigBuilder, bridge bool, svc *structs.Service, ns string, viaConsul bool) structs.MeshProxyConfig {
 	gw := svc.Connect.Gateway
-	c := structs.MeshProxyConfig{
-		Namespace: ns, Service: svc.Name, TrustDomain: b.td, Gateway: structs.MeshGatewayIngress,
-		SPIFFEID: structs.MeshSPIFFEID(b.td, ns, svc.Name), Protocol: "tcp",
-	}
+	c := b.assumedIdentity(ns, svc.Name)
+	c.Gateway, c.Protocol = structs.MeshGatewayIngress, "tcp"
 	timeout := defaultConnectTimeout
 	if gw.Proxy != nil && gw.Proxy.ConnectTimeout > 0 {
 		timeout = gw.Proxy.ConnectTimeout

@@ -79,6 +79,16 @@ func newProxyWatch(b *ConfigBuilder, alloc *structs.Allocation, group *structs.T
 	return w
 }
 
+// assumedIdentity names a proxy (sidecar or gateway) in the trust domain
+// the builder assumes. It is provisional: the leaf is not known yet when a
+// base config is made, and build() replaces the identity (and its
+// upstreams' expected identities) with the leaf's trust domain, which is
+// the CA's and wins when they differ.
+func (b *ConfigBuilder) assumedIdentity(ns, service string) structs.MeshProxyConfig {
+	return structs.MeshProxyConfig{Namespace: ns, Service: service, TrustDomain: b.td,
+		SPIFFEID: structs.MeshSPIFFEID(b.td, ns, service)}
+}
+
 // proxyBaseConfig fills in the proxy's identity, listeners and upstreams. On
 // the node's network the proxy listens on the node's address and the
 // service is on loopback at its host port; in bridge mode both are inside
@@ -95,10 +105,8 @@ func proxyBaseConfig(b *ConfigBuilder, alloc *structs.Allocation, bridge bool, s
 		return gatewayBaseConfig(b, bridge, svc, ns, viaConsul), nil
 	}
 	proxy := svc.Connect.ProxyOf()
-	c := structs.MeshProxyConfig{
-		Namespace: ns, Service: svc.Name, TrustDomain: b.td,
-		SPIFFEID: structs.MeshSPIFFEID(b.td, ns, svc.Name), Protocol: proxy.Protocol(),
-	}
+	c := b.assumedIdentity(ns, svc.Name)
+	c.Protocol = proxy.Protocol()
 	inbound, ok := proxyAllocPort(alloc, svc.ProxyPortLabel(), bridge)
 	if !ok {
 		return c, fmt.Errorf("allocation %s holds no port %q for the proxy", alloc.ID, svc.ProxyPortLabel())

@@ -140,15 +140,33 @@ func parseKeyPEM(keyPEM string) (crypto.Signer, error) {
 	return s, nil
 }
 
-// PoolFromPEM builds a certificate pool of the given roots.
+// PoolFromPEM builds a certificate pool of the given roots. An entry may
+// hold several PEM certificates (a root and its cross-signed successor, or
+// a bundle as an external CA hands it over); every one is trusted. An
+// entry without any certificate is an error.
 func PoolFromPEM(rootsPEM []string) (*x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	for i, p := range rootsPEM {
-		cert, err := ParseCertPEM(p)
-		if err != nil {
-			return nil, fmt.Errorf("root %d: %w", i, err)
+		n := 0
+		for rest := []byte(p); ; {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			if block.Type != pemCert {
+				continue
+			}
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("root %d: parse certificate: %w", i, err)
+			}
+			pool.AddCert(cert)
+			n++
 		}
-		pool.AddCert(cert)
+		if n == 0 {
+			return nil, fmt.Errorf("root %d: no PEM certificate found", i)
+		}
 	}
 	return pool, nil
 }

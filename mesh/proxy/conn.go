@@ -134,7 +134,11 @@ func (p *Proxy) splice(t *tracked, dir, upstream string) {
 
 func copyHalf(dst io.Writer, src net.Conn, dstConn net.Conn) {
 	bp := copyBufs.Get().(*[]byte)
-	_, err := io.CopyBuffer(dst, src, *bp)
+	// readOnly hides *net.TCPConn's WriterTo: io.CopyBuffer would hand
+	// the copy to it, and its generic path (no splice to a countingWriter)
+	// allocates a fresh 32 KiB buffer per connection instead of the pooled
+	// one.
+	_, err := io.CopyBuffer(dst, readOnly{src}, *bp)
 	copyBufs.Put(bp)
 	if cw, ok := dstConn.(closeWriter); ok && err == nil {
 		_ = cw.CloseWrite()
@@ -144,6 +148,11 @@ func copyHalf(dst io.Writer, src net.Conn, dstConn net.Conn) {
 	_ = src.Close()
 	_ = dstConn.Close()
 }
+
+// readOnly is a reader and nothing else (see copyHalf).
+type readOnly struct{ r io.Reader }
+
+func (r readOnly) Read(b []byte) (int, error) { return r.r.Read(b) }
 
 // countingConn counts the bytes of a connection the HTTP servers own
 // (L7), where there is no splice to count them.

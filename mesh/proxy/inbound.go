@@ -122,13 +122,13 @@ func (in *inbound) handle(raw net.Conn) {
 		return
 	}
 	active := p.m.connsActive.WithLabelValues(dirInbound, "")
-	active.Inc()
+	p.opened(active)
 	// An Update that raced with this connection's check is caught here.
 	if in.denied(p.cfg.Load(), t) {
 		t.close()
 	}
 	p.splice(t, dirInbound, "")
-	active.Dec()
+	p.closedConn(active)
 	in.conns.remove(t)
 }
 

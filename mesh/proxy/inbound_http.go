@@ -56,9 +56,9 @@ func (p *Proxy) newInboundHTTP() *http.Server {
 		ConnState: func(c net.Conn, s http.ConnState) {
 			switch s {
 			case http.StateNew:
-				p.m.connsActive.WithLabelValues(dirInbound, "").Inc()
+				p.opened(p.m.connsActive.WithLabelValues(dirInbound, ""))
 			case http.StateClosed, http.StateHijacked:
-				p.m.connsActive.WithLabelValues(dirInbound, "").Dec()
+				p.closedConn(p.m.connsActive.WithLabelValues(dirInbound, ""))
 			}
 		},
 	}

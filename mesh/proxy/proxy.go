@@ -58,6 +58,10 @@ type Proxy struct {
 	inbound   *inbound
 	upstreams map[string]*upstream // by upstreamKey
 
+	// open counts the downstream connections open now, L4 and L7, both
+	// directions (see OpenConns).
+	open atomic.Int64
+
 	// DrainTimeout bounds how long Run waits for open connections to end
 	// after its context is cancelled.
 	DrainTimeout time.Duration
@@ -84,6 +88,19 @@ func New(logger hclog.Logger, reg prometheus.Registerer) *Proxy {
 		upstreams:    map[string]*upstream{},
 		DrainTimeout: defaultDrainTimeout,
 	}
+}
+
+// OpenConns is how many connections the proxy holds open now: L4
+// connections it splices and L7 connections its HTTP servers serve,
+// inbound and outbound. The command sizes the Go runtime on it.
+func (p *Proxy) OpenConns() int { return int(p.open.Load()) }
+
+// opened and closed move OpenConns and the connections_active gauge
+// together.
+func (p *Proxy) opened(g prometheus.Gauge) { p.open.Add(1); g.Inc() }
+func (p *Proxy) closedConn(g prometheus.Gauge) {
+	p.open.Add(-1)
+	g.Dec()
 }
 
 // Config returns the config in force (nil before the first Update).

@@ -335,3 +335,27 @@ func TestNoPlaintextBetweenProxies(t *testing.T) {
 		t.Fatalf("first byte on the wire %#x is not a TLS handshake record", seen[0])
 	}
 }
+
+// OpenConns follows L4 connections on both sides of the pair, as they
+// open and as they close (the command sizes GOMAXPROCS on it).
+func TestOpenConnsFollowsConnections(t *testing.T) {
+	ca := newTestCA(t, "root")
+	api, web, up := meshPair(t, ca, nil)
+	var conns []net.Conn
+	for i := range 3 {
+		c, r := dialEcho(t, up)
+		if got, err := say(c, r, "hi"); err != nil || got != "hi" {
+			t.Fatalf("connection %d: %q, %v", i, got, err)
+		}
+		conns = append(conns, c)
+	}
+	waitFor(t, 5*time.Second, "3 open connections on each side", func() bool {
+		return web.OpenConns() == 3 && api.OpenConns() == 3
+	})
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	waitFor(t, 5*time.Second, "no open connection", func() bool {
+		return web.OpenConns() == 0 && api.OpenConns() == 0
+	})
+}

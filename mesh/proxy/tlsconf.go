@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/appmesh/appmesh/mesh/ca"
 )
 
 // serverTLS is the inbound listener's TLS config. The certificate and the
@@ -20,12 +22,12 @@ func (p *Proxy) serverTLS() *tls.Config {
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return p.certs.Load().leaf, nil
 		},
-		// Verification is ours (VerifyPeer): chain to the mesh roots and
+		// Verification is ours (verifyPeer): chain to the mesh roots and
 		// a SPIFFE identity in our trust domain; there are no hostnames.
 		ClientAuth: tls.RequireAnyClientCert,
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
 			c := p.certs.Load()
-			_, err := VerifyPeer(raw, c.roots, c.trustDomain, time.Now())
+			_, err := verifyPeer(raw, c.roots, c.trustDomain, time.Now())
 			return err
 		},
 	}
@@ -44,7 +46,7 @@ func (p *Proxy) clientTLS(wantID string) *tls.Config {
 		InsecureSkipVerify: true, //nolint:gosec // verified below
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
 			c := p.certs.Load()
-			id, err := VerifyPeer(raw, c.roots, c.trustDomain, time.Now())
+			id, err := verifyPeer(raw, c.roots, c.trustDomain, time.Now())
 			if err != nil {
 				return err
 			}
@@ -58,8 +60,8 @@ func (p *Proxy) clientTLS(wantID string) *tls.Config {
 
 // peerID is the verified SPIFFE identity of an established connection.
 func peerID(cs tls.ConnectionState) (string, error) {
-	if len(cs.PeerCertificates) == 0 || len(cs.PeerCertificates[0].URIs) != 1 {
+	if len(cs.PeerCertificates) == 0 {
 		return "", errors.New("the peer has no mesh identity")
 	}
-	return cs.PeerCertificates[0].URIs[0].String(), nil
+	return ca.LeafSPIFFEID(cs.PeerCertificates[0])
 }

@@ -87,9 +87,9 @@ func (u *upstream) handle(down net.Conn) {
 		return
 	}
 	active := p.m.connsActive.WithLabelValues(dirOutbound, u.name)
-	active.Inc()
+	p.opened(active)
 	p.splice(t, dirOutbound, u.name)
-	active.Dec()
+	p.closedConn(active)
 	u.conns.remove(t)
 }
 

@@ -63,9 +63,9 @@ func (u *upstream) startHTTP() {
 			switch s {
 			case http.StateNew:
 				u.p.m.connsTotal.WithLabelValues(dirOutbound, u.name).Inc()
-				u.p.m.connsActive.WithLabelValues(dirOutbound, u.name).Inc()
+				u.p.opened(u.p.m.connsActive.WithLabelValues(dirOutbound, u.name))
 			case http.StateClosed, http.StateHijacked:
-				u.p.m.connsActive.WithLabelValues(dirOutbound, u.name).Dec()
+				u.p.closedConn(u.p.m.connsActive.WithLabelValues(dirOutbound, u.name))
 			}
 		},
 	}

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/mesh/ca"
 )
 
 func TestVerifyPeer(t *testing.T) {
-	ca := newTestCA(t, "root")
+	root := newTestCA(t, "root")
 	other := newTestCA(t, "other")
-	roots, err := PoolFromPEM([]string{ca.certPEM})
+	roots, err := ca.PoolFromPEM([]string{root.certPEM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,9 +23,9 @@ func TestVerifyPeer(t *testing.T) {
 		}
 		return pair.Certificate
 	}
-	good := chain(ca.Leaf(t, testTD, "prod", "api"))
+	good := chain(root.Leaf(t, testTD, "prod", "api"))
 	now := time.Now()
-	if id, err := VerifyPeer(good, roots, testTD, now); err != nil || id != "spiffe://"+testTD+"/ns/prod/svc/api" {
+	if id, err := verifyPeer(good, roots, testTD, now); err != nil || id != "spiffe://"+testTD+"/ns/prod/svc/api" {
 		t.Fatalf("good leaf: %q %v", id, err)
 	}
 	for _, tc := range []struct {
@@ -32,17 +34,26 @@ func TestVerifyPeer(t *testing.T) {
 		now   time.Time
 		want  string
 	}{
-		{"another CA", chain(other.Leaf(t, testTD, "prod", "api")), now, "trusted mesh root"},
-		{"another trust domain", chain(ca.Leaf(t, "elsewhere.appmesh", "prod", "api")), now, "outside the trust domain"},
-		{"expired", good, now.Add(48 * time.Hour), "trusted mesh root"},
+		{"another CA", chain(other.Leaf(t, testTD, "prod", "api")), now, "unknown authority"},
+		{"another trust domain", chain(root.Leaf(t, "elsewhere.appmesh", "prod", "api")), now, "outside the trust domain"},
+		{"expired", good, now.Add(48 * time.Hour), "expired"},
 		{"no certificate", nil, now, "no certificate"},
 	} {
-		if _, err := VerifyPeer(tc.chain, roots, testTD, tc.now); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := verifyPeer(tc.chain, roots, testTD, tc.now); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want it to mention %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := PoolFromPEM([]string{"not pem"}); err == nil {
+	if _, err := ca.PoolFromPEM([]string{"not pem"}); err == nil {
 		t.Error("a bundle without certificates was accepted")
+	}
+	// One entry holding two roots (a rotation's old and new, as a bundle)
+	// trusts leaves of both.
+	both, err := ca.PoolFromPEM([]string{root.certPEM + other.certPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verifyPeer(chain(other.Leaf(t, testTD, "prod", "api")), both, testTD, now); err != nil {
+		t.Errorf("leaf of the second root of a bundle: %v", err)
 	}
 }
 
