@@ -1,6 +1,7 @@
 package allocrunner
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/appmesh/appmesh/client/state"
 	"github.com/appmesh/appmesh/drivers/rawexec"
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 )
@@ -57,20 +59,14 @@ func readOrder(t *testing.T, ar *AllocRunner) []string {
 	return strings.Fields(string(b))
 }
 
-// waitFor polls cond on the allocation until it holds.
+// waitFor polls cond on the allocation until it holds; a failure shows the
+// allocation's last status and task states.
 func waitFor(t *testing.T, ar *AllocRunner, what string, cond func(*structs.Allocation) bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testutil.WaitForState(t, what, func() (bool, string) {
 		a := ar.Alloc()
-		if cond(a) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: status %q, tasks %+v", what, a.ClientStatus, a.TaskStates)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return cond(a), fmt.Sprintf("status %q, tasks %+v", a.ClientStatus, a.TaskStates)
+	})
 }
 
 const appendOrder = `echo "$1" >> "$APPMESH_ALLOC_DIR/alloc/order.log"`
@@ -178,6 +174,13 @@ exec sleep 600`)
 	waitFor(t, ar, "the main task running after its restart", func(a *structs.Allocation) bool {
 		s := a.TaskStates["main"]
 		return a.ClientStatus == structs.AllocClientRunning && s.Restarts == 1 && s.State == structs.TaskStateRunning
+	})
+	// "Running" means the driver started the shell, not that the shell has
+	// written its line yet: a stop sent now could kill the second run
+	// before it does (this failed about half the time on a loaded machine).
+	testutil.WaitForState(t, "the restarted main task's line in order.log", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(ar.AllocDir().SharedDir, "order.log"))
+		return strings.Join(strings.Fields(string(b)), " ") == "init main main", string(b)
 	})
 	a := ar.Alloc()
 	if s := a.TaskStates["init"]; s.Starts != 1 || s.State != structs.TaskStateDead || s.Failed {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/testutil"
 	"github.com/appmesh/appmesh/mesh/proxy/proxytest"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
@@ -176,14 +177,9 @@ func readName(addr string) (string, error) {
 	return strings.TrimSuffix(line, "\n"), nil
 }
 
-// waitFor polls cond until it holds or d passes.
+// waitFor polls cond until it holds or d passes (the shared helper, so
+// the back-off and the failure message are the same as everywhere else).
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Wait{Timeout: d}.For(t, what, cond)
 }
