@@ -17,8 +17,26 @@ var nomadOnly = map[string]map[string]string{
 		"all_at_once":  "the scheduler places a job's allocations as capacity allows",
 	},
 	"group": {
-		"consul": "the Consul integration is configured on the agent",
-		"vault":  "Vault secrets are not integrated",
+		"consul":         "the Consul integration is configured on the agent",
+		"vault":          "Vault secrets are not integrated",
+		"shutdown_delay": "set shutdown_delay on the group's tasks: each waits that long after its services are removed",
+	},
+	"service": {
+		"address_mode":        "an instance is registered with its node's address",
+		"address":             "an instance is registered with its node's address",
+		"tagged_addresses":    "an instance has one address",
+		"canary_tags":         "canaries are registered with the service's own tags",
+		"canary_meta":         "canaries are registered with the service's own meta",
+		"enable_tag_override": "tags are always the job's",
+		"on_update":           "put on_update on the service's checks",
+		"weights":             "DNS weights are not set",
+		"kind":                "Consul service kinds are not set from job files: use connect for proxies and gateways",
+		"cluster":             "services are registered with the agent's own Consul",
+		"identity":            "service identities are not issued",
+	},
+	"logs": {
+		"disabled": "task output is always collected; keep it small with max_files and max_file_size",
+		"enabled":  "task output is always collected",
 	},
 	"task": {
 		"vault":      "Vault secrets are not integrated; give the task its secrets another way (env, or an artifact from a protected URL)",
@@ -27,6 +45,27 @@ var nomadOnly = map[string]map[string]string{
 		"scaling":    "task-level (vertical) scaling is not supported",
 		"action":     "run the command with appmesh alloc exec instead",
 		"schedule":   "use a daily_window block (see job-spec.md)",
+		"constraint": "constraints apply to whole groups: put it in the group block",
+		"affinity":   "affinities apply to whole groups: put it in the group block",
+	},
+	"port": {
+		"host_network": "host networks are not supported: ports are offered on the node's address",
+	},
+	"resources": {
+		"device":  "devices (GPUs and others) are not fingerprinted nor scheduled",
+		"numa":    "NUMA-aware placement is not supported",
+		"secrets": "the secrets directory is not a sized in-memory file system",
+		"iops":    "disk IO is not reserved (Nomad ignores iops too)",
+	},
+	"identity": {
+		"change_mode":   "the client renews the token file while the task runs (see identity in job-spec.md); no signal or restart is sent",
+		"change_signal": "the client renews the token file while the task runs; no signal is sent",
+		"filepath":      "the token file is secrets/<name>.jwt (file = true)",
+		"service_name":  "service identities are not issued; use a task identity",
+	},
+	"check": {
+		"grpc_service": "grpc checks (Consul services only) ask the server's default health service",
+		"grpc_use_tls": "grpc checks (Consul services only) are made without TLS",
 	},
 	"artifact": {
 		"chown": "the task's directory, artifacts included, is handed to the task's user before it starts",

@@ -121,6 +121,15 @@ func (r *Router) Discovery(ctx context.Context, namespace, service string) taskr
 	return cd
 }
 
+// TemplateCatalog is the built-in catalog of namespace as templates'
+// nomadService reads it, or nil on a router without one.
+func (r *Router) TemplateCatalog(namespace string) taskrunner.ServiceDiscovery {
+	if r.native == nil {
+		return nil
+	}
+	return r.native.Discovery(namespace)
+}
+
 // TemplateConsul is the Consul client that templates' key, keyOrDefault and
 // service functions read, or nil without the Consul integration.
 func (r *Router) TemplateConsul() taskrunner.TemplateConsul {

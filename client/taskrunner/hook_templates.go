@@ -40,6 +40,9 @@ func asTemplateError(err error) (*templateError, bool) {
 type templateHook struct {
 	tr     *TaskRunner
 	consul TemplateConsul // nil: Consul functions fail
+	// catalog is the built-in catalog in the task's namespace, which
+	// nomadService reads (nil: it fails).
+	catalog ServiceDiscovery
 	// renderOnRestart is restart.render_templates: render again before
 	// each restart instead of keeping the files as they are.
 	renderOnRestart bool
@@ -72,6 +75,11 @@ func templateHookFor(tr *TaskRunner, reg ServiceRegistrar, renderOnRestart bool)
 	case interface{ TemplateConsul() TemplateConsul }: // catalog.Router
 		h.consul = r.TemplateConsul()
 	}
+	if r, ok := reg.(interface {
+		TemplateCatalog(namespace string) ServiceDiscovery
+	}); ok {
+		h.catalog = r.TemplateCatalog(tr.alloc.Namespace)
+	}
 	return h
 }
 
@@ -82,7 +90,7 @@ func (h *templateHook) input(env map[string]string) *templateInput {
 	if h.tr.node != nil {
 		node = h.tr.node()
 	}
-	return &templateInput{env: maps.Clone(env), node: node, consul: h.consul}
+	return &templateInput{env: maps.Clone(env), node: node, consul: h.consul, catalog: h.catalog}
 }
 
 // Prestart renders every template (or, on a restart without

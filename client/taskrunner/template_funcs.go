@@ -1,10 +1,12 @@
 package taskrunner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -30,6 +32,7 @@ func templateFuncs(ctx context.Context, in *templateInput, strict bool, dynamic 
 		"key":          f.key,
 		"keyOrDefault": f.keyOrDefault,
 		"service":      f.service,
+		"nomadService": f.nomadService,
 		"toUpper":      strings.ToUpper,
 		"toLower":      strings.ToLower,
 		"trimSpace":    strings.TrimSpace,
@@ -126,6 +129,38 @@ func (f *tmplFuncs) service(query string) ([]consul.Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errConsulLookup, err)
 	}
+	return inst, nil
+}
+
+// errNoCatalog is nomadService's error on a runner without the built-in
+// catalog (not expected on a real client: every client has one).
+var errNoCatalog = errors.New("the built-in service catalog is not available to this task")
+
+// nomadService returns the passing instances of a service of the built-in
+// catalog (provider = "appmesh" or "nomad") in the task's namespace, sorted
+// by address and port, as Nomad's nomadService does; "tag.name" selects
+// instances carrying the tag. Nomad's two- and three-argument forms
+// (sharding by a key) are not offered: text/template then reports the
+// wrong number of arguments.
+func (f *tmplFuncs) nomadService(query string) ([]consul.Instance, error) {
+	if f.in.catalog == nil {
+		return nil, errNoCatalog
+	}
+	*f.dynamic = true
+	name, tag := query, ""
+	if t, n, ok := strings.Cut(query, "."); ok {
+		tag, name = t, n
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, templateLookupTimeout)
+	defer cancel()
+	inst, _, err := f.in.catalog.Healthy(ctx, name, tag, 0)
+	if err != nil {
+		// Servers that cannot be reached are retried like Consul.
+		return nil, fmt.Errorf("%w: %v", errConsulLookup, err)
+	}
+	slices.SortFunc(inst, func(a, b consul.Instance) int {
+		return cmp.Or(strings.Compare(a.Address, b.Address), cmp.Compare(a.Port, b.Port))
+	})
 	return inst, nil
 }
 

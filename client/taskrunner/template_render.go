@@ -32,6 +32,8 @@ type templateInput struct {
 	env    map[string]string // the task's environment
 	node   *structs.Node     // nil: node variables are missing
 	consul TemplateConsul    // nil: the Consul integration is off
+	// catalog is the built-in catalog of the task's namespace (nil: none).
+	catalog ServiceDiscovery
 }
 
 // errConsulLookup marks a render that failed because Consul could not be

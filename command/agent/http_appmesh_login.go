@@ -28,6 +28,7 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	s.registerAppMeshFileRoutes()
 	s.registerAppMeshHostRoutes()
 	s.registerAppMeshConfigRoutes()
+	s.registerAppMeshUnsupportedRoutes()
 	s.route("/appmesh/applications", map[string]door{get: viaRPC(s.amErrors(s.amAppList))})
 	// POST /appmesh/app/run and /appmesh/app/syncrun share the pattern
 	// (the mux cannot hold both): amAppPost tells them apart.
