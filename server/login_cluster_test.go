@@ -63,10 +63,20 @@ func TestLoginCluster_LockoutAndRevocationHoldOnEveryServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A follower checks the JWT against its own copy of the state, which
+	// may not have applied the login's writes yet: wait for it, and say
+	// what it answered if it never accepts.
 	for i, s := range servers {
-		if err := listNodes(s, out.Token); err != nil {
-			t.Fatalf("server %d refuses a JWT issued through another: %v", i, err)
-		}
+		var lastErr error
+		t.Cleanup(func() {
+			if t.Failed() && lastErr != nil {
+				t.Logf("server %d's last answer to the JWT: %v", i, lastErr)
+			}
+		})
+		waitFor(t, fmt.Sprintf("server %d to accept a JWT issued through another", i), func() bool {
+			lastErr = listNodes(s, out.Token)
+			return lastErr == nil
+		})
 	}
 	if _, err := refresh(followers[1], out.RefreshToken); err != nil {
 		t.Fatal(err)
