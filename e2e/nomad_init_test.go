@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,18 +22,7 @@ import (
 // out first, and the test says which.
 func TestNomadInitShortRuns(t *testing.T) {
 	t.Parallel()
-	if err := exec.Command("docker", "version").Run(); err != nil {
-		t.Skipf("docker engine not reachable (%v): the example's task uses the docker driver", err)
-	}
-	// The file names this tag; the image is built here, FROM scratch.
-	const image = "appmesh-nomad-init:short"
-	if err := testutil.BuildScratchImage(image, "../drivers/docker/testdata/srv/main.go.txt"); err != nil {
-		t.Fatalf("building the task image: %v", err)
-	}
-	t.Cleanup(func() { testutil.RemoveImage(image) })
-	t.Cleanup(func() {
-		_ = exec.Command("sh", "-c", "docker ps -aq --filter label=appmesh.job_id=kv-short | xargs -r docker rm -f").Run()
-	})
+	nomadInitImage(t, "kv-short")
 
 	src, err := os.ReadFile("../jobspec/testdata/nomad/init-short.nomad.hcl")
 	if err != nil {
@@ -54,15 +44,7 @@ func TestNomadInitShortRuns(t *testing.T) {
 	}
 
 	a := startAgent(t, agentOptions{dev: true})
-	a.waitFor("the docker driver to be healthy", func() (bool, string) {
-		var nodes []struct {
-			Drivers map[string]struct {
-				Healthy bool `json:"healthy"`
-			} `json:"drivers"`
-		}
-		a.getJSON("/v1/nodes", &nodes)
-		return len(nodes) == 1 && nodes[0].Drivers["docker"].Healthy, fmt.Sprintf("%+v", nodes)
-	})
+	waitDockerHealthy(a)
 	file := writeFile(t, "init-short.nomad.hcl", string(stripped))
 	if r := a.cli("job run", file); r.code != 0 {
 		a.fatalf("job run: %s", r)
@@ -95,6 +77,44 @@ func TestNomadInitShortRuns(t *testing.T) {
 	if r := a.cli("job stop", "kv-short"); r.code != 0 {
 		a.fatalf("job stop: %s", r)
 	}
+}
+
+// nomadInitImageMu lets one init example test at a time own the image both
+// files name: each builds it and removes it when done.
+var nomadInitImageMu sync.Mutex
+
+// nomadInitImage skips without docker, else builds the image the init
+// examples name (FROM scratch) and removes it, and the job's containers,
+// when the test ends.
+func nomadInitImage(t *testing.T, jobID string) {
+	t.Helper()
+	if err := exec.Command("docker", "version").Run(); err != nil {
+		t.Skipf("docker engine not reachable (%v): the example's task uses the docker driver", err)
+	}
+	nomadInitImageMu.Lock()
+	t.Cleanup(nomadInitImageMu.Unlock)
+	// The files name this tag.
+	const image = "appmesh-nomad-init:short"
+	if err := testutil.BuildScratchImage(image, "../drivers/docker/testdata/srv/main.go.txt"); err != nil {
+		t.Fatalf("building the task image: %v", err)
+	}
+	t.Cleanup(func() { testutil.RemoveImage(image) })
+	t.Cleanup(func() {
+		_ = exec.Command("sh", "-c", "docker ps -aq --filter label=appmesh.job_id="+jobID+" | xargs -r docker rm -f").Run()
+	})
+}
+
+func waitDockerHealthy(a *agent) {
+	a.t.Helper()
+	a.waitFor("the docker driver to be healthy", func() (bool, string) {
+		var nodes []struct {
+			Drivers map[string]struct {
+				Healthy bool `json:"healthy"`
+			} `json:"drivers"`
+		}
+		a.getJSON("/v1/nodes", &nodes)
+		return len(nodes) == 1 && nodes[0].Drivers["docker"].Healthy, fmt.Sprintf("%+v", nodes)
+	})
 }
 
 // readUnsupportedPaths reads jobspec/testdata/nomad/unsupported.txt.

@@ -44,6 +44,9 @@ type TaskGroup struct {
 	// StopAfterClientDisconnect has the client stop the group's
 	// allocations once it has not reached the servers for that long.
 	StopAfterClientDisconnect *Duration `json:"stop_after_client_disconnect,omitempty"`
+	// MaxRunDuration bounds how long a batch or sysbatch allocation may
+	// run, counted from when its alloc runner starts (max_run_duration.go).
+	MaxRunDuration *Duration `json:"max_run_duration,omitempty"`
 }
 
 // UnmarshalJSON defaults count to 1 when the key is absent, so that an
@@ -91,6 +94,7 @@ func (g *TaskGroup) Validate(job *Job) error {
 	v.Merge("scaling", g.Scaling.Validate(g.Count))
 	v.Merge("migrate", g.Migrate.Validate())
 	validateDisconnect(v, g)
+	validateMaxRunDuration(v, job, g)
 	validateAffinitiesSpreads(v, g.Affinities, g.Spreads)
 	v.Merge("ephemeral_disk", g.EphemeralDisk.Validate())
 	validateVolumes(v, g)
@@ -171,6 +175,10 @@ func (g *TaskGroup) Copy() *TaskGroup {
 	if g.StopAfterClientDisconnect != nil {
 		d := *g.StopAfterClientDisconnect
 		c.StopAfterClientDisconnect = &d
+	}
+	if g.MaxRunDuration != nil {
+		d := *g.MaxRunDuration
+		c.MaxRunDuration = &d
 	}
 	c.Affinities = append([]*Affinity(nil), g.Affinities...)
 	c.Spreads = append([]*Spread(nil), g.Spreads...)

@@ -83,7 +83,10 @@ type AllocRunner struct {
 	groupName  string
 	killedFlag atomic.Bool
 	killedCh   chan struct{} // closed by the first Kill
-	previous   *PreviousAlloc
+	// runLimitHit: the group's max_run_duration stopped the tasks
+	// (max_run_duration.go).
+	runLimitHit atomic.Bool
+	previous    *PreviousAlloc
 	// health judges Allocation.Healthy for rolling updates (health_deadline.go).
 	health *allocHealth
 
@@ -232,6 +235,7 @@ func (ar *AllocRunner) Run() {
 	defer close(ar.waitCh)
 	defer ar.health.stop()
 	ar.health.begin(time.Now())
+	defer ar.startRunLimit(time.Now())()
 	if !ar.restored {
 		ar.persistAlloc()
 	}
@@ -370,6 +374,7 @@ func (ar *AllocRunner) report() {
 	status, desc := ar.lifecycle.status(states)
 	healthy, missed := ar.health.observe(time.Now(), status, states)
 	desc = unhealthyDescription(desc, missed)
+	desc = ar.runLimitDescription(status, desc)
 	ar.syncGroupServices(status)
 	ar.mu.Lock()
 	ar.clientStatus, ar.clientDesc = status, desc

@@ -8,3 +8,7 @@ const TaskEventUnhealthy = "Alloc Unhealthy"
 // change. The alloc runner uses it for allocation-wide events (the
 // healthy_deadline); it must not be called from the state-change callback.
 func (tr *TaskRunner) Emit(typ, msg string) { tr.emit(newEvent(typ, msg)) }
+
+// TaskEventMaxRunDuration is recorded on every task still alive when the
+// group's max_run_duration is up, just before the task is killed.
+const TaskEventMaxRunDuration = "Max Run Duration Exceeded"

@@ -1,6 +1,18 @@
 # A job in Nomad's syntax using every block and attribute of the regular
 # example that `nomad job init` writes, its commented-out ones included,
-# with values of its own.
+# with values of its own. The artifact's source and checksum are variables
+# whose defaults are the public values, so a test can serve the archive on
+# loopback (-var seed_url=... -var seed_checksum=...).
+variable "seed_url" {
+  type    = string
+  default = "https://example.com/kv/seed.tar.gz"
+}
+
+variable "seed_checksum" {
+  type    = string
+  default = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+}
+
 job "kv-full" {
   region      = "global"
   datacenters = ["dc1"]
@@ -96,10 +108,10 @@ job "kv-full" {
       }
 
       artifact {
-        source = "https://example.com/kv/seed.tar.gz"
+        source = var.seed_url
 
         options {
-          checksum = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+          checksum = var.seed_checksum
         }
       }
 
