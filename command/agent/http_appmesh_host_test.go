@@ -49,8 +49,9 @@ func TestAppMeshHost(t *testing.T) {
 }
 
 // TestAppMeshResourcesMemApplications: mem_applications is 0 on a node
-// with no tasks, the RSS of an application's process while it runs (the
-// process's own VmRSS, read from /proc), and 0 again once it is deleted.
+// with no tasks, the RSS of an application's processes while it runs (the
+// VmRSS of every process in its process group, read from /proc: the
+// command may run under a shell), and 0 again once it is deleted.
 func TestAppMeshResourcesMemApplications(t *testing.T) {
 	a, _ := startTestAgent(t, "am-mem")
 	c := amClient{t: t, base: "http://" + a.HTTPAddr()}
@@ -72,16 +73,58 @@ func TestAppMeshResourcesMemApplications(t *testing.T) {
 		pid = amFindProc(t, "sleep", "127.34")
 		return pid != "", "no sleep 127.34 process"
 	})
-	rss := amProcRSS(t, pid)
 	amWaitFor(t, 30*time.Second, func() (bool, string) {
+		rss := amGroupRSS(t, pid)
 		n := memApps()
-		return n >= rss/2 && n <= rss*2, fmt.Sprintf("mem_applications %v, process RSS %v", n, rss)
+		return n >= rss/2 && n <= rss*2, fmt.Sprintf("mem_applications %v, RSS of the process group of %s %v", n, pid, rss)
 	})
 	c.want(http.StatusOK, "DELETE", "/appmesh/app/mem", "")
 	amWaitFor(t, 60*time.Second, func() (bool, string) {
 		n := memApps()
 		return n == 0, fmt.Sprintf("mem_applications %v after delete", n)
 	})
+}
+
+// amGroupRSS is the VmRSS in bytes of every live process in pid's process
+// group (what raw_exec's stats sum).
+func amGroupRSS(t *testing.T, pid string) float64 {
+	t.Helper()
+	pgrp := amProcPgrp(pid)
+	if pgrp == "" {
+		t.Fatalf("no process group for %s", pid)
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatalf("list /proc: %v", err)
+	}
+	var sum float64
+	for _, e := range ents {
+		if name := e.Name(); name[0] >= '0' && name[0] <= '9' && amProcPgrp(name) == pgrp {
+			if _, err := os.Stat("/proc/" + name + "/status"); err == nil {
+				sum += amProcRSS(t, name)
+			}
+		}
+	}
+	return sum
+}
+
+// amProcPgrp is the process group of pid from /proc/<pid>/stat ("" when
+// it is gone). The fields after the command name, which may hold spaces,
+// start with the state; the group is the third.
+func amProcPgrp(pid string) string {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return ""
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(string(b)[i+1:])
+	if len(f) < 3 {
+		return ""
+	}
+	return f[2]
 }
 
 // amProcRSS is a process's VmRSS in bytes.
