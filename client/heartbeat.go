@@ -5,6 +5,7 @@ import (
 
 	"github.com/appmesh/appmesh/acl"
 	"github.com/appmesh/appmesh/client/allocrunner"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/metrics"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -55,13 +56,13 @@ func (c *Client) heartbeatLoop() {
 			} else {
 				c.logger.Warn("cannot reach the servers; retrying", "registered", registered, "error", err, "retry_in", d)
 			}
-			if !sleep(c.ctx, d) {
+			if !ctxsleep.Sleep(c.ctx, d) {
 				return
 			}
 			continue
 		}
 		b.reset()
-		if !sleep(c.ctx, heartbeatInterval(ttl)) {
+		if !ctxsleep.Sleep(c.ctx, heartbeatInterval(ttl)) {
 			return
 		}
 	}

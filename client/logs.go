@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocdir"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -85,7 +86,7 @@ func (c *Client) StreamLogs(ctx context.Context, allocID, task, logType string, 
 		if !follow {
 			return fmt.Errorf("open log: %w", os.ErrNotExist)
 		}
-		if c.taskDead(allocID, task) || !sleep(ctx, followInterval) {
+		if c.taskDead(allocID, task) || !ctxsleep.Sleep(ctx, followInterval) {
 			return nil
 		}
 	}

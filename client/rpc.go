@@ -78,19 +78,6 @@ func jitter(d time.Duration, frac float64) time.Duration {
 	return d + time.Duration(delta)
 }
 
-// sleep waits for d or until ctx ends; it reports whether the full delay
-// passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // signIdentities asks the servers for the workload identities of one task
 // of an allocation placed on this node.
 func (c *Client) signIdentities(ctx context.Context, allocID, task string) ([]*structs.SignedIdentity, error) {

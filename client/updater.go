@@ -4,8 +4,10 @@ import (
 	"context"
 	"sync"
 
-	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // updater sends allocation status changes to the servers. It batches by
@@ -94,7 +96,7 @@ func (u *updater) run(ctx context.Context) {
 			}
 			d := b.next()
 			u.logger.Warn("cannot send allocation updates; retrying", "allocs", len(batch), "error", err, "retry_in", d)
-			if !sleep(ctx, d) {
+			if !ctxsleep.Sleep(ctx, d) {
 				return
 			}
 			u.poke()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -57,7 +58,7 @@ func (c *Client) watchAllocs() {
 			// once and the sync is retried after the back-off.
 			d := b.next()
 			c.logger.Warn("cannot sync allocations; retrying", "error", err, "retry_in", d)
-			if !sleep(c.ctx, d) {
+			if !ctxsleep.Sleep(c.ctx, d) {
 				return
 			}
 			continue

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/api"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -359,7 +360,7 @@ func streamRunLog(ctx context.Context, client *api.Client, allocID, logType stri
 				return err
 			}
 			// The client has not set the task up yet.
-			if !sleepCtx(ctx, 100*time.Millisecond) {
+			if !ctxsleep.Sleep(ctx, 100*time.Millisecond) {
 				return nil
 			}
 			continue
@@ -407,17 +408,6 @@ func runExit(ts *structs.TaskState, clientStatus string) (int, error, bool) {
 		msg = "the command did not run"
 	}
 	return exitError, errors.New(msg), true
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // attach prints an earlier run's output through GET /v1/run/<id> and exits

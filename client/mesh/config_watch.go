@@ -10,9 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/mesh/ca"
 	"github.com/appmesh/appmesh/structs"
-	"github.com/hashicorp/go-hclog"
 )
 
 // defaultConnectTimeout bounds a proxy's dial of an upstream instance.
@@ -321,7 +323,7 @@ func (w *proxyWatch) leafLoop() {
 				return true
 			})
 		}
-		if !proxyWait(w.ctx, w.b.opts.LeafPollInterval, changed) {
+		if !ctxsleep.SleepOrWake(w.ctx, w.b.opts.LeafPollInterval, changed) {
 			return
 		}
 	}
@@ -474,14 +476,14 @@ func (w *proxyWatch) follow(what string, query func(minIndex uint64) (uint64, er
 			return
 		case err != nil:
 			w.failed(what, err)
-			if !proxySleep(w.ctx, backoff) {
+			if !ctxsleep.Sleep(w.ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}
 		backoff = time.Second
-		if next == idx && !proxySleep(w.ctx, 100*time.Millisecond) {
+		if next == idx && !ctxsleep.Sleep(w.ctx, 100*time.Millisecond) {
 			// Unchanged: the servers' wait ran out. The pause keeps a
 			// source that does not block from spinning.
 			return
@@ -490,31 +492,5 @@ func (w *proxyWatch) follow(what string, query func(minIndex uint64) (uint64, er
 			next = 0 // the servers' state was reset: read it all again
 		}
 		idx = next
-	}
-}
-
-// sleep waits d or until ctx ends; false when ctx ended.
-// proxyWait is proxySleep that also ends when changed is closed.
-func proxyWait(ctx context.Context, d time.Duration, changed <-chan struct{}) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	case <-changed:
-		return true
-	}
-}
-
-func proxySleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/mesh/ca"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -36,7 +37,7 @@ func (m *LeafManager) renewLoop(ctx context.Context, k leafKey, e *leafEntry) {
 			}
 			m.mu.Unlock()
 			m.logger.Warn("mesh leaf: signing failed; retrying", "namespace", k.ns, "service", k.svc, "error", err, "in", wait)
-			if !sleepCtx(ctx, wait) {
+			if !ctxsleep.Sleep(ctx, wait) {
 				return
 			}
 			wait = min(2*wait, m.cfg.RetryMax)
@@ -131,7 +132,7 @@ func (m *LeafManager) watchRoots() {
 		}
 		if err != nil {
 			m.logger.Warn("mesh leaf: watching the CA roots failed; retrying", "error", err, "in", wait)
-			if !sleepCtx(m.ctx, wait) {
+			if !ctxsleep.Sleep(m.ctx, wait) {
 				return
 			}
 			wait = min(2*wait, m.cfg.RetryMax)
@@ -145,7 +146,7 @@ func (m *LeafManager) watchRoots() {
 		}
 		if len(out.Roots) == 0 {
 			// No root yet (a new cluster's first election): ask again.
-			if !sleepCtx(m.ctx, m.cfg.RetryMin) {
+			if !ctxsleep.Sleep(m.ctx, m.cfg.RetryMin) {
 				return
 			}
 			continue
@@ -176,16 +177,5 @@ func (m *LeafManager) setRoots(out *structs.MeshCARootsResponse) {
 		m.logger.Info("mesh CA root rotated: renewing leaves", "root_id", active)
 		close(m.rootsChanged)
 		m.rootsChanged = make(chan struct{})
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -211,7 +212,7 @@ func (h *identityHook) renewLoop(ctx context.Context, now bool) {
 	if !now {
 		wait = h.nextRenewal()
 	}
-	for sleepCtx(ctx, wait) {
+	for ctxsleep.Sleep(ctx, wait) {
 		tokens, err := h.sign(ctx, h.tr.alloc.ID, h.tr.task.Name)
 		if err == nil {
 			h.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -158,7 +159,7 @@ func (h *templateHook) renderAll(ctx context.Context, cfg *drivers.TaskConfig) e
 				return &templateError{dest: t.Destination, err: err}
 			}
 			h.tr.logger.Warn("template waits for consul", "destination", t.Destination, "error", err)
-			if !sleepCtx(ctx, backoff) {
+			if !ctxsleep.Sleep(ctx, backoff) {
 				return &templateError{dest: t.Destination, err: err}
 			}
 			backoff = min(2*backoff, 5*time.Second)

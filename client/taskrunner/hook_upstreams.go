@@ -15,6 +15,7 @@ import (
 
 	"github.com/appmesh/appmesh/client/consul"
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -133,7 +134,7 @@ func (h *upstreamsHook) watch(ctx context.Context, i int, u *structs.Upstream, d
 	for ctx.Err() == nil {
 		inst, idx, err := disc.Healthy(ctx, u.Service, u.Tag, index)
 		if err != nil {
-			if !sleepCtx(ctx, backoff) {
+			if !ctxsleep.Sleep(ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, 30*time.Second)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -88,7 +89,7 @@ func (h *templateHook) stopWatch() {
 // and applies the change modes of those whose text changed.
 func (h *templateHook) watch(ctx context.Context) {
 	lastErr := map[int]string{}
-	for sleepCtx(ctx, h.pollInterval) {
+	for ctxsleep.Sleep(ctx, h.pollInterval) {
 		var changed []int
 		for i, t := range h.tr.task.Templates {
 			h.mu.Lock()
@@ -152,7 +153,7 @@ func (h *templateHook) settle(ctx context.Context, t *structs.Template, taskDir 
 	}
 	first := time.Now()
 	for {
-		if !sleepCtx(ctx, t.Wait.Min.Std()) {
+		if !ctxsleep.Sleep(ctx, t.Wait.Min.Std()) {
 			return nil, ctx.Err()
 		}
 		next, err := renderTemplate(ctx, taskDir, t, in)
@@ -207,7 +208,7 @@ func (h *templateHook) applyChanges(ctx context.Context, changed []int) {
 	what := strings.Join(dests, ", ")
 	h.tr.logger.Debug("templates re-rendered", "destinations", what, "restart", restart, "signals", len(signals), "scripts", len(scripts))
 	h.tr.emit(newEvent(structs.TaskEventTemplateRendered, "Template re-rendered: "+what))
-	if splay > 0 && !sleepCtx(ctx, rand.N(splay)) {
+	if splay > 0 && !ctxsleep.Sleep(ctx, rand.N(splay)) {
 		return
 	}
 	if restart {

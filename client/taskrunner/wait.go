@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/drivers"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -95,7 +96,7 @@ func (tr *TaskRunner) waitTask(ctx context.Context) *drivers.ExitResult {
 			break
 		}
 		tr.logger.Warn("lost the task's driver; re-attaching", "error", err, "try", try+1)
-		if !sleepCtx(ctx, reattachPause*time.Duration(try+1)) {
+		if !ctxsleep.Sleep(ctx, reattachPause*time.Duration(try+1)) {
 			return &drivers.ExitResult{ExitCode: -1, Err: "wait cancelled"}
 		}
 		if err := tr.reattach(); err != nil {
@@ -127,15 +128,4 @@ func (tr *TaskRunner) reattach() error {
 	tr.driver = drv
 	tr.mu.Unlock()
 	return nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
+	"github.com/appmesh/appmesh/structs"
 )
 
 // AgentSource follows a proxy's config on the local client agent with
@@ -59,7 +61,7 @@ func (s *AgentSource) Watch(ctx context.Context, apply func(*structs.MeshProxyCo
 				break
 			}
 			log.Warn("cannot get the proxy config from the agent; serving the last one", "error", err, "retry_in", delay)
-			if sleepCtx(ctx, delay) != nil {
+			if !ctxsleep.Sleep(ctx, delay) {
 				break
 			}
 			delay = min(delay*2, sourceMaxBackoff)
@@ -69,7 +71,7 @@ func (s *AgentSource) Watch(ctx context.Context, apply func(*structs.MeshProxyCo
 		if cfg.Index == index {
 			// The wait ended with no change. A short pause keeps an
 			// agent that does not block from being polled in a loop.
-			if sleepCtx(ctx, sourceMinBackoff) != nil {
+			if !ctxsleep.Sleep(ctx, sourceMinBackoff) {
 				break
 			}
 			continue

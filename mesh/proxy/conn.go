@@ -7,8 +7,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/appmesh/appmesh/mesh/intention"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
+	"github.com/appmesh/appmesh/mesh/intention"
 )
 
 // tracked is one proxied connection: the side that opened it (down) and
@@ -193,5 +195,5 @@ func (l *countingListener) Accept() (net.Conn, error) {
 func (p *Proxy) acceptBackoff(delay *time.Duration, err error, listener string) bool {
 	*delay = min(max(2**delay, 5*time.Millisecond), time.Second)
 	p.logger.Error("accept failed; retrying", "listener", listener, "error", err, "retry_in", *delay)
-	return sleepCtx(p.ctx, *delay) == nil
+	return ctxsleep.Sleep(p.ctx, *delay)
 }

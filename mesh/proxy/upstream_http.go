@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -179,8 +180,8 @@ func (rt *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = resp.Body.Close()
 		}
 		u.p.m.retries.WithLabelValues(u.name, info.label).Inc()
-		if err := sleepCtx(req.Context(), backoff(attempt)); err != nil {
-			return nil, err
+		if !ctxsleep.Sleep(req.Context(), backoff(attempt)) {
+			return nil, req.Context().Err()
 		}
 	}
 }
@@ -213,15 +214,4 @@ func bufferBody(req *http.Request) ([]byte, bool, error) {
 func backoff(attempt int) time.Duration {
 	d := min(retryBaseDelay<<min(attempt, 10), retryMaxDelay)
 	return d/2 + rand.N(d/2+1)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

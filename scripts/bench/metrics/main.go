@@ -27,6 +27,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 )
 
 func main() {
@@ -85,7 +87,7 @@ func run(ctx context.Context, bin string, window time.Duration, rounds int, inte
 		return err
 	}
 	fmt.Printf("dev agent pid %d ready; warming up 10s\n", cmd.Process.Pid)
-	if !sleepCtx(ctx, 10*time.Second) {
+	if !ctxsleep.Sleep(ctx, 10*time.Second) {
 		return ctx.Err()
 	}
 	var idle, scraped []float64
@@ -130,7 +132,7 @@ func measure(ctx context.Context, pid int, window time.Duration, tick func() err
 	}
 	start := time.Now()
 	if tick == nil {
-		if !sleepCtx(ctx, window) {
+		if !ctxsleep.Sleep(ctx, window) {
 			return 0, ctx.Err()
 		}
 	} else {
@@ -222,7 +224,7 @@ func waitHealthy(ctx context.Context, base string) error {
 				return nil
 			}
 		}
-		if !sleepCtx(ctx, 100*time.Millisecond) {
+		if !ctxsleep.Sleep(ctx, 100*time.Millisecond) {
 			return ctx.Err()
 		}
 	}
@@ -246,17 +248,6 @@ func freePorts(n int) ([]int, error) {
 		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 func mean(xs []float64) float64 {

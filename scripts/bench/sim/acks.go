@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 )
 
@@ -94,7 +95,7 @@ func (a *acker) run(ctx context.Context, n int) *sync.WaitGroup {
 						a.onErr(err)
 					}
 					a.requeue(batch)
-					sleepCtx(ctx, 100*time.Millisecond)
+					ctxsleep.Sleep(ctx, 100*time.Millisecond)
 					continue
 				}
 				if a.onSent != nil {
@@ -130,17 +131,5 @@ func runningUpdate(allocID, task string, now time.Time) *structs.AllocStatusUpda
 			task: {State: structs.TaskStateRunning, StartedAt: ts},
 		},
 		ModifyTime: ts,
-	}
-}
-
-// sleepCtx sleeps d or until ctx ends; it reports whether ctx is still live.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/structs"
 )
@@ -47,7 +48,7 @@ func failover(ctx context.Context, c *cluster, s *sim, watch time.Duration) (*fa
 	}()
 	var nl *server.Server
 	for nl == nil {
-		if !sleepCtx(ctx, 50*time.Millisecond) {
+		if !ctxsleep.Sleep(ctx, 50*time.Millisecond) {
 			return nil, ctx.Err()
 		}
 		if time.Since(t0) > 5*time.Minute {
@@ -69,7 +70,7 @@ func failover(ctx context.Context, c *cluster, s *sim, watch time.Duration) (*fa
 			progress = time.Now()
 			logf("%5.0fs after the kill: %d node(s) seen down", time.Since(t0).Seconds(), len(seen))
 		}
-		if !sleepCtx(ctx, 500*time.Millisecond) {
+		if !ctxsleep.Sleep(ctx, 500*time.Millisecond) {
 			return nil, ctx.Err()
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 )
 
 // jobSpec is the JSON job the simulator submits: a service job of count
@@ -135,7 +137,7 @@ func (s *submitter) submit(ctx context.Context, spec map[string]any) error {
 			return err
 		}
 		s.retries.Add(1)
-		if !sleepCtx(ctx, 500*time.Millisecond) {
+		if !ctxsleep.Sleep(ctx, 500*time.Millisecond) {
 			return err
 		}
 	}

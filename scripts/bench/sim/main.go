@@ -21,10 +21,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/appmesh/appmesh/command/agent"
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
-	"github.com/hashicorp/go-hclog"
 )
 
 type options struct {
@@ -259,7 +261,7 @@ func run(o *options) error {
 	logf("registered %d nodes in %v (%.0f/s)", o.nodes, regTime.Round(time.Millisecond), rate(o.nodes, regTime))
 
 	// Let the first heartbeat-free moments pass and the watches block.
-	sleepCtx(ctx, 500*time.Millisecond)
+	ctxsleep.Sleep(ctx, 500*time.Millisecond)
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)

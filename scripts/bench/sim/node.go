@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/server"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/appmesh/appmesh/transport"
@@ -107,7 +108,7 @@ func (n *simNode) register() (time.Duration, error) {
 		if err == nil {
 			return resp.HeartbeatTTL, nil
 		}
-		if !sleepCtx(n.s.ctx, 200*time.Millisecond) {
+		if !ctxsleep.Sleep(n.s.ctx, 200*time.Millisecond) {
 			return 0, n.s.ctx.Err()
 		}
 	}
@@ -117,7 +118,7 @@ func (n *simNode) register() (time.Duration, error) {
 // client does, re-registering when the servers forgot the node.
 func (n *simNode) heartbeatLoop(ttl time.Duration) {
 	for {
-		if !sleepCtx(n.s.ctx, heartbeatInterval(ttl)) {
+		if !ctxsleep.Sleep(n.s.ctx, heartbeatInterval(ttl)) {
 			return
 		}
 		var resp structs.NodeUpdateResponse
@@ -159,7 +160,7 @@ func (n *simNode) watchLoop() {
 		var resp structs.NodeClientAllocsResponse
 		err := n.rpc(blockingWait+time.Minute, structs.NodeGetClientAllocs, req, &resp)
 		if err != nil {
-			sleepCtx(n.s.ctx, 250*time.Millisecond)
+			ctxsleep.Sleep(n.s.ctx, 250*time.Millisecond)
 			continue
 		}
 		n.s.watches.Add(1)
@@ -217,7 +218,7 @@ func (n *simNode) watchLoop() {
 		if ok {
 			index = resp.Index
 		} else {
-			sleepCtx(n.s.ctx, 250*time.Millisecond)
+			ctxsleep.Sleep(n.s.ctx, 250*time.Millisecond)
 		}
 	}
 }
@@ -246,7 +247,7 @@ func (n *simNode) ack(ups []*structs.AllocStatusUpdate) {
 				n.s.acked(len(ups))
 				return
 			}
-			sleepCtx(n.s.ctx, 250*time.Millisecond)
+			ctxsleep.Sleep(n.s.ctx, 250*time.Millisecond)
 		}
 	}()
 }

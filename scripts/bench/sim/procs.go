@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 )
 
 // procServer is one `appmesh agent -server` process started by -procs:
@@ -199,7 +201,7 @@ func (pc *procCluster) waitForLeader(ctx context.Context, limit time.Duration) e
 		if time.Now().After(deadline) {
 			return fmt.Errorf("servers agree on no leader after %v (logs under %s)", limit, pc.root)
 		}
-		if !sleepCtx(ctx, 100*time.Millisecond) {
+		if !ctxsleep.Sleep(ctx, 100*time.Millisecond) {
 			return ctx.Err()
 		}
 	}
