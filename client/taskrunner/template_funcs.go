@@ -118,18 +118,7 @@ func (f *tmplFuncs) service(query string) ([]consul.Instance, error) {
 	if f.in.consul == nil {
 		return nil, errNoConsul
 	}
-	*f.dynamic = true
-	name, tag := query, ""
-	if t, n, ok := strings.Cut(query, "."); ok {
-		tag, name = t, n
-	}
-	ctx, cancel := context.WithTimeout(f.ctx, templateLookupTimeout)
-	defer cancel()
-	inst, _, err := f.in.consul.Healthy(ctx, name, tag, 0)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errConsulLookup, err)
-	}
-	return inst, nil
+	return f.healthy(f.in.consul, query)
 }
 
 // errNoCatalog is nomadService's error on a runner without the built-in
@@ -146,6 +135,14 @@ func (f *tmplFuncs) nomadService(query string) ([]consul.Instance, error) {
 	if f.in.catalog == nil {
 		return nil, errNoCatalog
 	}
+	return f.healthy(f.in.catalog, query)
+}
+
+// healthy is the lookup behind service and nomadService: it marks the
+// template as one to re-render on change, splits "tag.name", asks source
+// within templateLookupTimeout, and sorts the answer by address and port.
+// A source that cannot be reached is errConsulLookup, retried like Consul.
+func (f *tmplFuncs) healthy(source ServiceDiscovery, query string) ([]consul.Instance, error) {
 	*f.dynamic = true
 	name, tag := query, ""
 	if t, n, ok := strings.Cut(query, "."); ok {
@@ -153,9 +150,8 @@ func (f *tmplFuncs) nomadService(query string) ([]consul.Instance, error) {
 	}
 	ctx, cancel := context.WithTimeout(f.ctx, templateLookupTimeout)
 	defer cancel()
-	inst, _, err := f.in.catalog.Healthy(ctx, name, tag, 0)
+	inst, _, err := source.Healthy(ctx, name, tag, 0)
 	if err != nil {
-		// Servers that cannot be reached are retried like Consul.
 		return nil, fmt.Errorf("%w: %v", errConsulLookup, err)
 	}
 	slices.SortFunc(inst, func(a, b consul.Instance) int {
