@@ -2,8 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"syscall"
 	"testing"
@@ -60,36 +58,16 @@ func TestClientDisconnectWindow(t *testing.T) {
 	keepSecs, loseSecs := taskSleep(60), taskSleep(61)
 	c.track(keepSecs)
 	c.track(loseSecs)
-	servers := c.startServers(1)
-	api := servers[0].api
-	c1 := c.newClient("c1", servers...)
-	c2 := c.newClient("c2", servers...)
-	c1.start()
-	waitFor(t, 30*time.Second, "c1 ready", func() error { return readyNodes(api, 1) }, nil)
+	server, c1, c2 := startServerAndTwoClients(t, c)
+	api := server.api
 
 	// Both jobs start on c1, the only node; c2 joins afterwards.
 	for id, spec := range map[string]string{"keep": disconnectJob("keep", "10m", keepSecs), "lose": disconnectJob("lose", "20s", loseSecs)} {
-		path := filepath.Join(c.dir, id+".hcl")
-		if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := cli(t, servers[0], "job", "run", "-detach", path); err != nil {
-			t.Fatalf("job run %s: %v\n%s", id, err, out)
-		}
+		runJobFile(t, c, server, id, spec)
 	}
 	origs := map[string]alloc{}
 	for _, id := range []string{"keep", "lose"} {
-		waitFor(t, 30*time.Second, id+" running on c1", func() error {
-			allocs, err := api.jobAllocs(id)
-			if err != nil {
-				return err
-			}
-			if r := running(allocs); len(r) != 1 || r[0].NodeName != "c1" {
-				return fmt.Errorf("%s", allocSummary(allocs))
-			}
-			origs[id] = running(allocs)[0]
-			return nil
-		}, nil)
+		origs[id] = waitRunningOn(t, api, id, 1, "c1")[0]
 	}
 	c2.start()
 	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(api, 2) }, nil)
@@ -113,7 +91,7 @@ func TestClientDisconnectWindow(t *testing.T) {
 			return nil
 		}, nil)
 	}
-	if out, err := cli(t, servers[0], "job", "status", "keep"); err != nil || !regexp.MustCompile(`Lost\s+Unknown\s*\n\s*g\s+0\s+0\s+1\s+0\s+0\s+0\s+1`).MatchString(out) {
+	if out, err := cli(t, server, "job", "status", "keep"); err != nil || !regexp.MustCompile(`Lost\s+Unknown\s*\n\s*g\s+0\s+0\s+1\s+0\s+0\s+0\s+1`).MatchString(out) {
 		t.Fatalf("job status keep while c1 is paused: want one running and one unknown in the summary (%v):\n%s", err, out)
 	}
 	if n := taskProcs(keepSecs) + taskProcs(loseSecs); n != 4 {
@@ -179,31 +157,10 @@ func TestClientRestartWithinDisconnectWindow(t *testing.T) {
 	c := newProcCluster(t)
 	secs := taskSleep(64)
 	c.track(secs)
-	servers := c.startServers(1)
-	api := servers[0].api
-	c1 := c.newClient("c1", servers...)
-	c2 := c.newClient("c2", servers...)
-	c1.start()
-	waitFor(t, 30*time.Second, "c1 ready", func() error { return readyNodes(api, 1) }, nil)
-	path := filepath.Join(c.dir, "again.hcl")
-	if err := os.WriteFile(path, []byte(disconnectJob("again", "10m", secs)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := cli(t, servers[0], "job", "run", "-detach", path); err != nil {
-		t.Fatalf("job run: %v\n%s", err, out)
-	}
-	var orig alloc
-	waitFor(t, 30*time.Second, "running on c1", func() error {
-		allocs, err := api.jobAllocs("again")
-		if err != nil {
-			return err
-		}
-		if r := running(allocs); len(r) != 1 || r[0].NodeName != "c1" {
-			return fmt.Errorf("%s", allocSummary(allocs))
-		}
-		orig = running(allocs)[0]
-		return nil
-	}, nil)
+	server, c1, c2 := startServerAndTwoClients(t, c)
+	api := server.api
+	runJobFile(t, c, server, "again", disconnectJob("again", "10m", secs))
+	orig := waitRunningOn(t, api, "again", 1, "c1")[0]
 	c2.start()
 	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(api, 2) }, nil)
 

@@ -2,8 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -28,12 +26,8 @@ func TestDrainRespectsMigrate(t *testing.T) {
 	c := newProcCluster(t)
 	secs := taskSleep(62)
 	c.track(secs)
-	servers := c.startServers(1)
-	api := servers[0].api
-	c1 := c.newClient("c1", servers...)
-	c2 := c.newClient("c2", servers...)
-	c1.start()
-	waitFor(t, 30*time.Second, "c1 ready", func() error { return readyNodes(api, 1) }, nil)
+	server, _, c2 := startServerAndTwoClients(t, c)
+	api := server.api
 
 	job := fmt.Sprintf(`job "paced" {
   datacenters = ["dc1"]
@@ -59,27 +53,12 @@ func TestDrainRespectsMigrate(t *testing.T) {
   }
 }
 `, secs)
-	path := filepath.Join(c.dir, "paced.hcl")
-	if err := os.WriteFile(path, []byte(job), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := cli(t, servers[0], "job", "run", "-detach", path); err != nil {
-		t.Fatalf("job run: %v\n%s", err, out)
-	}
-	waitFor(t, 30*time.Second, "3 running on c1", func() error {
-		allocs, err := api.jobAllocs("paced")
-		if err != nil {
-			return err
-		}
-		if r := running(allocs); len(r) != 3 {
-			return fmt.Errorf("%s", allocSummary(allocs))
-		}
-		return nil
-	}, nil)
+	runJobFile(t, c, server, "paced", job)
+	waitRunningOn(t, api, "paced", 3, "c1")
 	c2.start()
 	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(api, 2) }, nil)
 
-	if out, err := cli(t, servers[0], "node", "drain", "-enable", "-deadline", "10m", "c1"); err != nil {
+	if out, err := cli(t, server, "node", "drain", "-enable", "-deadline", "10m", "c1"); err != nil {
 		t.Fatalf("node drain: %v\n%s", err, out)
 	}
 	started := time.Now()

@@ -20,12 +20,8 @@ func TestEphemeralDiskMigratesAcrossNodes(t *testing.T) {
 	c := newProcCluster(t)
 	secs := taskSleep(63)
 	c.track(secs)
-	servers := c.startServers(1)
-	api := servers[0].api
-	c1 := c.newClient("c1", servers...)
-	c2 := c.newClient("c2", servers...)
-	c1.start()
-	waitFor(t, 30*time.Second, "c1 ready", func() error { return readyNodes(api, 1) }, nil)
+	server, c1, c2 := startServerAndTwoClients(t, c)
+	api := server.api
 
 	job := fmt.Sprintf(`job "sticky" {
   datacenters = ["dc1"]
@@ -49,25 +45,8 @@ func TestEphemeralDiskMigratesAcrossNodes(t *testing.T) {
   }
 }
 `, secs)
-	path := filepath.Join(c.dir, "sticky.hcl")
-	if err := os.WriteFile(path, []byte(job), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := cli(t, servers[0], "job", "run", "-detach", path); err != nil {
-		t.Fatalf("job run: %v\n%s", err, out)
-	}
-	var first alloc
-	waitFor(t, 30*time.Second, "running on c1", func() error {
-		allocs, err := api.jobAllocs("sticky")
-		if err != nil {
-			return err
-		}
-		if r := running(allocs); len(r) != 1 || r[0].NodeName != "c1" {
-			return fmt.Errorf("%s", allocSummary(allocs))
-		}
-		first = running(allocs)[0]
-		return nil
-	}, nil)
+	runJobFile(t, c, server, "sticky", job)
+	first := waitRunningOn(t, api, "sticky", 1, "c1")[0]
 	firstData := filepath.Join(c1.dataDir, "client", "alloc", first.ID, "alloc", "data", "starts")
 	waitFor(t, 30*time.Second, "the first start recorded", func() error {
 		return wantLines(firstData, 1)
@@ -75,7 +54,7 @@ func TestEphemeralDiskMigratesAcrossNodes(t *testing.T) {
 	c2.start()
 	waitFor(t, 30*time.Second, "two ready nodes", func() error { return readyNodes(api, 2) }, nil)
 
-	if out, err := cli(t, servers[0], "node", "drain", "-enable", "c1"); err != nil {
+	if out, err := cli(t, server, "node", "drain", "-enable", "c1"); err != nil {
 		t.Fatalf("node drain: %v\n%s", err, out)
 	}
 	var second alloc
