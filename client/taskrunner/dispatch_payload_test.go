@@ -6,13 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/appmesh/appmesh/client/allocdir"
 	"github.com/appmesh/appmesh/drivers"
-	"github.com/appmesh/appmesh/drivers/rawexec"
 	"github.com/appmesh/appmesh/structs"
-	"github.com/hashicorp/go-hclog"
 )
 
 // dispatch_payload's file puts the payload at local/<file>, creating its
@@ -38,32 +34,12 @@ func TestPayloadHookDispatchPayloadFile(t *testing.T) {
 
 // A task with dispatch_payload reads its payload from local/<file>.
 func TestDispatchPayloadFileReachesTask(t *testing.T) {
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
-	alloc := &structs.Allocation{ID: structs.GenerateID(), JobID: "job", TaskGroup: "group"}
-	dir, err := allocdir.New(t.TempDir(), alloc.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dir.Build(); err != nil {
-		t.Fatal(err)
-	}
-	zero := 0
-	task := &structs.Task{
-		Name: "web", Driver: rawexec.Name, KillTimeout: structs.Duration(2 * time.Second),
+	out := runPayloadTask(t, &structs.Task{
 		DispatchPayload: &structs.DispatchPayloadConfig{File: "input.txt"},
 		Config: map[string]any{"command": "/bin/sh", "args": []any{"-c",
 			`echo "file:$(cat local/input.txt)"; [ -e local/payload ] && echo default-too; true`}},
-	}
-	tr, err := New(&Config{Alloc: alloc, Task: task, AllocDir: dir, Drivers: oneDriver{rawexec.New(logger)},
-		Logger: logger, Payload: []byte("the-input"), JobType: structs.JobTypeBatch,
-		Restart: &structs.RestartPolicy{Attempts: &zero}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runAsync(t, tr)
-	waitDone(t, tr, 60*time.Second)
-	out, _ := os.ReadFile(dir.LogPath("web", allocdir.LogStdout))
-	if !strings.Contains(string(out), "file:the-input") || strings.Contains(string(out), "default-too") {
+	}, "the-input")
+	if !strings.Contains(out, "file:the-input") || strings.Contains(out, "default-too") {
 		t.Fatalf("task output %q: want the payload in local/input.txt only", out)
 	}
 }

@@ -36,6 +36,19 @@ func TestPayloadHookWritesTheFile(t *testing.T) {
 
 // A dispatched task reads its payload from the file and from stdin.
 func TestPayloadReachesFileAndStdin(t *testing.T) {
+	out := runPayloadTask(t, &structs.Task{
+		Config: map[string]any{"command": "/bin/sh", "args": []any{"-c",
+			`echo "file:$(cat local/payload)"; echo "stdin:$(cat)"`}},
+	}, "the-input")
+	if !strings.Contains(out, "file:the-input") || !strings.Contains(out, "stdin:the-input") {
+		t.Fatalf("task output %q: want the payload from the file and from stdin", out)
+	}
+}
+
+// runPayloadTask runs task (named web, raw_exec, no restarts) of a batch
+// allocation dispatched with payload until it ends, and returns its stdout.
+func runPayloadTask(t *testing.T, task *structs.Task, payload string) string {
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
 	alloc := &structs.Allocation{ID: structs.GenerateID(), JobID: "job", TaskGroup: "group"}
 	dir, err := allocdir.New(t.TempDir(), alloc.ID)
@@ -45,14 +58,10 @@ func TestPayloadReachesFileAndStdin(t *testing.T) {
 	if err := dir.Build(); err != nil {
 		t.Fatal(err)
 	}
+	task.Name, task.Driver, task.KillTimeout = "web", rawexec.Name, structs.Duration(2*time.Second)
 	zero := 0
-	task := &structs.Task{
-		Name: "web", Driver: rawexec.Name, KillTimeout: structs.Duration(2 * time.Second),
-		Config: map[string]any{"command": "/bin/sh", "args": []any{"-c",
-			`echo "file:$(cat local/payload)"; echo "stdin:$(cat)"`}},
-	}
 	tr, err := New(&Config{Alloc: alloc, Task: task, AllocDir: dir, Drivers: oneDriver{rawexec.New(logger)},
-		Logger: logger, Payload: []byte("the-input"), JobType: structs.JobTypeBatch,
+		Logger: logger, Payload: []byte(payload), JobType: structs.JobTypeBatch,
 		Restart: &structs.RestartPolicy{Attempts: &zero}})
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +69,5 @@ func TestPayloadReachesFileAndStdin(t *testing.T) {
 	runAsync(t, tr)
 	waitDone(t, tr, 60*time.Second)
 	out, _ := os.ReadFile(dir.LogPath("web", allocdir.LogStdout))
-	if !strings.Contains(string(out), "file:the-input") || !strings.Contains(string(out), "stdin:the-input") {
-		t.Fatalf("task output %q: want the payload from the file and from stdin", out)
-	}
+	return string(out)
 }
