@@ -34,9 +34,19 @@ func TestSecurityGuide(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Stopped as an operator would, so that it takes its driver plugins
+	// with it; a SIGKILL would leave them for their idle grace.
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(stopTimeout):
+			t.Logf("guide agent did not exit %s after SIGTERM; killing it", stopTimeout)
+			_ = cmd.Process.Kill()
+			<-exited
+		}
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(agentLog.String(), "cluster leadership acquired") || !strings.Contains(agentLog.String(), "HTTP API listening") {
