@@ -16,6 +16,14 @@ type Job struct{ srv *Server }
 
 // Register writes a new version of a job and its evaluation in one Raft entry.
 func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegisterResponse) error {
+	return j.register(args, structs.EvalTriggerJobRegister, reply)
+}
+
+// register is Register with the evaluation's trigger named by the caller:
+// a scale is a register whose evaluation says it came from `job scale`.
+// On a follower the request is forwarded as a plain Register, so a scale
+// that meets a leadership change mid-way is evaluated as "job-register".
+func (j *Job) register(args *structs.JobRegisterRequest, trigger string, reply *structs.JobRegisterResponse) error {
 	if err := ensureRegisterToken(args); err != nil {
 		return err
 	}
@@ -66,7 +74,7 @@ func (j *Job) Register(args *structs.JobRegisterRequest, reply *structs.JobRegis
 	now := time.Now().UnixNano()
 	eval := &structs.Evaluation{
 		ID: structs.GenerateID(), Namespace: job.Namespace, Priority: job.Priority,
-		Type: job.Type, TriggeredBy: structs.EvalTriggerJobRegister, JobID: job.ID,
+		Type: job.Type, TriggeredBy: trigger, JobID: job.ID,
 		Status: structs.EvalStatusPending, CreateTime: now, ModifyTime: now,
 	}
 	job.LastRegister = &structs.RegisterRecord{Token: args.IdempotencyToken, EvalID: eval.ID}

@@ -49,5 +49,5 @@ func (j *Job) Scale(args *structs.JobScaleRequest, reply *structs.JobRegisterRes
 	// and this scale fails with a conflict instead of undoing it.
 	reg := &structs.JobRegisterRequest{Job: job, EnforceIndex: true, JobModifyIndex: existing.JobModifyIndex}
 	reg.WriteRequest = args.WriteRequest
-	return j.Register(reg, reply)
+	return j.register(reg, structs.EvalTriggerScaling, reply)
 }

@@ -34,12 +34,23 @@ func TestJobScale(t *testing.T) {
 	if err := scale(reader, "web", 3); err == nil || !strings.Contains(err.Error(), "Permission denied") {
 		t.Fatalf("read-only token scaling: %v", err)
 	}
-	if err := scale(scaler, "web", 3); err != nil {
+	args := &structs.JobScaleRequest{JobID: "web", Group: "web", Count: 3}
+	args.AuthToken = scaler
+	var scaled structs.JobRegisterResponse
+	if err := s.RPC(structs.JobScaleRPC, args, &scaled); err != nil {
 		t.Fatalf("scale-job token: %v", err)
 	}
 	stored, _ := s.State().JobByID(nil, structs.DefaultNamespace, "web")
 	if stored.Groups[0].Count != 3 || stored.Version != 1 {
 		t.Fatalf("after scale: count %d version %d, want 3 and 1", stored.Groups[0].Count, stored.Version)
+	}
+	// The evaluation says it came from a scale, as Nomad's does.
+	eval, err := s.State().EvalByID(nil, scaled.EvalID)
+	if err != nil || eval == nil {
+		t.Fatalf("scale's evaluation %q: %v %v", scaled.EvalID, eval, err)
+	}
+	if eval.TriggeredBy != structs.EvalTriggerScaling {
+		t.Errorf("scale's evaluation triggered by %q, want %q", eval.TriggeredBy, structs.EvalTriggerScaling)
 	}
 	// min defaulted to the submitted count (2), max is 4.
 	for _, n := range []int{1, 5} {

@@ -13,12 +13,15 @@ const (
 const (
 	EvalTriggerJobRegister   = "job-register"
 	EvalTriggerJobDeregister = "job-deregister"
-	EvalTriggerNodeUpdate    = "node-update"
-	EvalTriggerNodeDrain     = "node-drain"
-	EvalTriggerAllocStop     = "alloc-stop"
-	EvalTriggerQueuedAllocs  = "queued-allocs"
-	EvalTriggerRetryFailed   = "failed-follow-up"
-	EvalTriggerMaxPlans      = "max-plan-attempts"
+	// EvalTriggerScaling: `job scale` changed a group's count (Nomad's
+	// name for it).
+	EvalTriggerScaling      = "job-scaling"
+	EvalTriggerNodeUpdate   = "node-update"
+	EvalTriggerNodeDrain    = "node-drain"
+	EvalTriggerAllocStop    = "alloc-stop"
+	EvalTriggerQueuedAllocs = "queued-allocs"
+	EvalTriggerRetryFailed  = "failed-follow-up"
+	EvalTriggerMaxPlans     = "max-plan-attempts"
 )
 
 // Evaluation asks the scheduler to reconcile a job's desired and actual state.

@@ -160,7 +160,6 @@ func (u *UpdateStrategy) Copy() *UpdateStrategy {
 const (
 	EvalTriggerPreemption    = "preemption"
 	EvalTriggerRollingUpdate = "rolling-update"
-	EvalTriggerJobRevert     = "job-revert"
 	// EvalTriggerDeploymentPromote: canaries were promoted; the rollout
 	// continues.
 	EvalTriggerDeploymentPromote = "deployment-promotion"
