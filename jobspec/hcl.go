@@ -196,6 +196,9 @@ func unknownArgumentDetail(name, blockType string, s *hclSchema) string {
 	if f := s.byJSONName[name]; f != nil {
 		return detail + fmt.Sprintf(" Write one %s { ... } block for each item instead.", f.name)
 	}
+	if home := s.nestedArgumentHome(name); home != "" {
+		return detail + fmt.Sprintf(" It is an argument of the %s block: %s { %s = ... }.", home, home, name)
+	}
 	if guess := suggestName(name, s.names()); guess != "" {
 		return detail + fmt.Sprintf(" Did you mean %q?", guess)
 	}

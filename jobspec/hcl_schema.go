@@ -2,6 +2,7 @@ package jobspec
 
 import (
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -98,4 +99,31 @@ func (s *hclSchema) names() []string {
 		}
 	}
 	return out
+}
+
+// nestedArgumentHome names the block, one level inside this one, that
+// takes name as an argument ("" when none does): a user who writes a
+// group's max_run_duration in the job block is told where it goes. Blocks
+// are tried in name order, so the answer does not vary between runs.
+func (s *hclSchema) nestedArgumentHome(name string) string {
+	var blocks []*hclField
+	for _, f := range s.fields {
+		if f.block && !f.serverOnly {
+			blocks = append(blocks, f)
+		}
+	}
+	sort.Slice(blocks, func(i, j int) bool { return blocks[i].name < blocks[j].name })
+	for _, b := range blocks {
+		t := b.typ
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			continue
+		}
+		if f := schemaOf(t).fields[name]; f != nil && !f.block && !f.serverOnly {
+			return b.name
+		}
+	}
+	return ""
 }

@@ -43,6 +43,16 @@ func TestHCLErrors(t *testing.T) {
 			want: []string{`test.hcl:4,7-13: Unsupported argument`, `Did you mean "driver"?`},
 		},
 		{
+			name: "a group's argument in the job block says where it goes",
+			src:  "job \"j\" {\n  type = \"batch\"\n  max_run_duration = \"1h\"\n  group \"web\" {}\n}\n",
+			want: []string{`test.hcl:3,3-19: Unsupported argument; An argument named "max_run_duration" is not expected here. It is an argument of the group block: group { max_run_duration = ... }.`},
+		},
+		{
+			name: "a task's argument in the group block says where it goes",
+			src:  "job \"j\" {\n  group \"web\" {\n    driver = \"exec\"\n  }\n}\n",
+			want: []string{`test.hcl:3,5-11: Unsupported argument`, `It is an argument of the task block: task { driver = ... }.`},
+		},
+		{
 			name: "syntax error",
 			src:  "job \"j\" {\n  group \"web\" {\n    count = \n  }\n}\n",
 			want: []string{`test.hcl:3,`, `Invalid expression`},
