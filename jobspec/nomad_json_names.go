@@ -49,20 +49,17 @@ var nomadRenames = map[string]map[string]string{
 var nomadUnset = map[string][]string{
 	"Job": {"Region", "AllAtOnce", "NodePool", "ConsulToken", "VaultToken", "ConsulNamespace",
 		"VaultNamespace", "NomadTokenID", "Multiregion", "UI", "VersionTag"},
-	"TaskGroup": {"Volumes", "EphemeralDisk", "Consul", "ShutdownDelay"},
-	"Task": {"Lifecycle", "Vault", "Consul", "Templates", "VolumeMounts", "CSIPluginConfig",
-		"ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
-	"Resources": {"DiskMB", "IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
-	"Service": {"Provider", "TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
+	"TaskGroup": {"Consul", "ShutdownDelay"},
+	"Task":      {"Vault", "Consul", "CSIPluginConfig", "ScalingPolicies", "Actions", "Schedule", "Constraints", "Affinities"},
+	"Resources": {"IOPS", "Networks", "Devices", "SecretsMB", "NUMA"},
+	"Service": {"TaggedAddresses", "CanaryTags", "CanaryMeta", "EnableTagOverride", "AddressMode",
 		"Address", "Identity", "OnUpdate", "TaskName", "Cluster", "Kind", "Weights"},
 	"Check": {"AddressMode", "TLSServerName", "InitialStatus", "FailuresBeforeWarning", "GRPCService", "GRPCUseTLS",
-		"TaskName", "Expose", "OnUpdate", "Notes"},
-	"CheckRestart":   {"IgnoreWarnings"},
-	"RestartPolicy":  {"RenderTemplates"},
-	"UpdateStrategy": {"Stagger", "HealthCheck", "ProgressDeadline", "AutoPromote", "Canary"},
-	"TaskArtifact":   {"Chown"},
-	"LogConfig":      {"Disabled", "Enabled"},
-	"Port":           {"HostNetwork"},
+		"Notes"},
+	"CheckRestart": {"IgnoreWarnings"},
+	"TaskArtifact": {"Chown"},
+	"LogConfig":    {"Disabled", "Enabled"},
+	"Port":         {"HostNetwork"},
 
 	"WorkloadIdentity": {"ChangeMode", "ChangeSignal", "Filepath", "ServiceName"},
 
@@ -80,7 +77,7 @@ var nomadUnset = map[string][]string{
 	"SidecarTask": {"Name", "Driver", "User", "Config", "ShutdownDelay", "KillSignal"},
 }
 
-var nomadDefaults = map[string]string{"Region": "global", "NodePool": "default", "Provider": "consul", "HealthCheck": "checks"}
+var nomadDefaults = map[string]string{"Region": "global", "NodePool": "default"}
 
 // nomadKeyFor returns appmesh's key for a Nomad key of typeName; renamed
 // reports that the key is in nomadRenames ("" then means dropped).
