@@ -77,7 +77,7 @@ func (w *workload) converged(nodeMem map[string]int) error {
 	return nil
 }
 
-// oneLeader returns the leader all three servers name.
+// oneLeader returns the leader all servers name.
 func (w *workload) oneLeader() (*dockerAgent, error) {
 	var first string
 	for _, s := range w.d.servers {

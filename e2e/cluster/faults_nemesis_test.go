@@ -75,10 +75,16 @@ func (n *nemesis) sleep(stop <-chan struct{}, ms int) bool {
 func (n *nemesis) inject() (string, error) {
 	s := n.d.servers
 	switch n.rng.IntN(8) {
-	case 0, 1: // a random split of all nodes with the servers 1|2
+	case 0, 1: // a random split of all nodes with the servers 1|2 (2|3 of five)
 		perm := n.rng.Perm(len(s))
-		minority := []*dockerAgent{s[perm[0]]}
-		majority := []*dockerAgent{s[perm[1]], s[perm[2]]}
+		var minority, majority []*dockerAgent
+		for i, p := range perm {
+			if i < (len(s)-1)/2 {
+				minority = append(minority, s[p])
+			} else {
+				majority = append(majority, s[p])
+			}
+		}
 		for _, c := range n.d.clients {
 			if n.rng.IntN(2) == 0 {
 				minority = append(minority, c)
@@ -148,7 +154,7 @@ func (n *nemesis) inject() (string, error) {
 	}
 }
 
-// leader is the current leader as s1..s3 see it, or a random server. It
+// leader is the current leader as the servers see it, or a random server. It
 // draws from the seeded source whether or not it finds a leader, so that
 // the faults that follow are the same on a replay.
 func (n *nemesis) leader() *dockerAgent {

@@ -24,10 +24,11 @@ const (
 	envSchedules = "APPMESH_FAULTS_SCHEDULES" // how many schedules (default 1)
 	envDuration  = "APPMESH_FAULTS_DURATION"  // faults per schedule (default 40s)
 	envOut       = "APPMESH_FAULTS_OUT"       // where a failing history's HTML view goes
+	envServers   = "APPMESH_FAULTS_SERVERS"   // servers in the cluster: 3 (default) or 5
 )
 
-// TestFaultSchedules runs random fault schedules against three servers and
-// two clients in Docker containers: while workers register, update, read
+// TestFaultSchedules runs random fault schedules against three servers (or
+// five, APPMESH_FAULTS_SERVERS=5) and two clients in Docker containers: while workers register, update, read
 // and stop jobs through every agent, a nemesis seeded from the schedule's
 // seed partitions, kills, pauses and restarts them. Then it heals, and the
 // test checks that the cluster converges and that the recorded history is
@@ -41,12 +42,13 @@ func TestFaultSchedules(t *testing.T) {
 		t.Fatalf("the nemesis needs the host's iptables and nsenter: %v", err)
 	}
 	schedules, dur, seed := faultSettings(t)
+	servers := faultServers(t)
 	var total faultTotals
 	for i := 0; i < schedules; i++ {
 		s := seed + uint64(i)
 		t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) {
-			fmt.Printf("fault schedule %d/%d: %s=%d (%s of faults)\n", i+1, schedules, envSeed, s, dur)
-			total.add(runFaultSchedule(t, s, dur))
+			fmt.Printf("fault schedule %d/%d: %s=%d (%s of faults, %d servers)\n", i+1, schedules, envSeed, s, dur, servers)
+			total.add(runFaultSchedule(t, s, dur, servers))
 		})
 	}
 	fmt.Printf("FAULTS TOTAL schedules=%d ops=%d stale_reads=%d faults=%d violations=%d failed=%d\n",
@@ -79,6 +81,20 @@ func faultSettings(t *testing.T) (schedules int, dur time.Duration, seed uint64)
 	return schedules, dur, seed
 }
 
+// faultServers is the cluster's server count: 3, or 5 to try the
+// schedules where two servers can be down at once and still leave a quorum.
+func faultServers(t *testing.T) int {
+	switch v := os.Getenv(envServers); v {
+	case "", "3":
+		return 3
+	case "5":
+		return 5
+	default:
+		t.Fatalf("%s=%q: want 3 or 5", envServers, v)
+		return 0
+	}
+}
+
 type faultTotals struct {
 	mu                                     sync.Mutex
 	ops, stale, faults, violations, failed int
@@ -105,12 +121,12 @@ func (f *faultTotals) add(r faultResult) {
 }
 
 // runFaultSchedule is one schedule on a fresh cluster.
-func runFaultSchedule(t *testing.T, seed uint64, dur time.Duration) (out faultResult) {
+func runFaultSchedule(t *testing.T, seed uint64, dur time.Duration, servers int) (out faultResult) {
 	ctx, cancel := context.WithTimeout(context.Background(), dur+10*time.Minute)
 	t.Cleanup(cancel)
 	d := &dockerCluster{t: t, ctx: ctx, name: fmt.Sprintf("appmesh-faults-%d-%d", runTag, seed%100000)}
 	defer func() { out.failed = t.Failed() }()
-	nodeMem := startFaultCluster(t, d)
+	nodeMem := startFaultCluster(t, d, servers)
 	minMem := nodeMem["c1"]
 	if m := nodeMem["c2"]; m < minMem {
 		minMem = m
@@ -212,18 +228,18 @@ func saveHistory(t *testing.T, seed uint64, res faults.Result, calls []faults.Ca
 	return fmt.Sprintf("\nhistory: %s, calls: %s", html, raw)
 }
 
-// startFaultCluster starts three servers and two clients on a fresh
+// startFaultCluster starts n servers and two clients on a fresh
 // network and returns the clients' memory by node name.
-func startFaultCluster(t *testing.T, d *dockerCluster) map[string]int {
+func startFaultCluster(t *testing.T, d *dockerCluster, n int) map[string]int {
 	d.buildImage()
 	d.createNetwork()
-	for i := 1; i <= 3; i++ {
+	for i := 1; i <= n; i++ {
 		d.servers = append(d.servers, &dockerAgent{name: fmt.Sprintf("s%d", i), ip: fmt.Sprintf("%s.%d", d.subnet, 10+i)})
 	}
 	for i, s := range d.servers {
-		s.args = []string{"agent", "-server", "-bootstrap-expect", "3", "-bind", "0.0.0.0",
+		s.args = []string{"agent", "-server", "-bootstrap-expect", strconv.Itoa(n), "-bind", "0.0.0.0",
 			"-data-dir", "/data", "-node", s.name,
-			"-join", d.servers[0].ip + ":6062", "-join", d.servers[(i+1)%3].ip + ":6062"}
+			"-join", d.servers[0].ip + ":6062", "-join", d.servers[(i+1)%n].ip + ":6062"}
 		d.run(s)
 	}
 	for i := 1; i <= 2; i++ {
