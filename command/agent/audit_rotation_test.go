@@ -258,3 +258,27 @@ func describeAuditFiles(files []auditFile) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// TestAuditLogMaxBackups: with max_backups = 1, after three rotations only
+// the newest rotated file is kept next to the current one, and the two
+// hold the latest requests without a gap.
+func TestAuditLogMaxBackups(t *testing.T) {
+	c, secret, path := auditRotationAgent(t, 1)
+	n := sendAudited(t, c, secret, path, 3.6)
+	var files []auditFile
+	testutil.WaitForState(t, "one rotated file and the current one holding the last request", func() (bool, string) {
+		files = readAuditFiles(t, filepath.Dir(path), secret)
+		last := files[len(files)-1].indices
+		return len(files) == 2 && len(last) > 0 && last[len(last)-1] == n-1, describeAuditFiles(files)
+	})
+	t.Logf("%d requests: %s", n, describeAuditFiles(files))
+	all := append(append([]int(nil), files[0].indices...), files[1].indices...)
+	if all[0] == 0 {
+		t.Fatalf("the oldest requests are still there after three rotations: %s", describeAuditFiles(files))
+	}
+	for k, i := range all {
+		if i != all[0]+k {
+			t.Fatalf("request %d where %d was due: the kept files have a gap or a repeat", i, all[0]+k)
+		}
+	}
+}
