@@ -80,7 +80,7 @@ func (c jobTaskCounters) String() string {
 
 func taskCounters(fams map[string]*dto.MetricFamily, job string) jobTaskCounters {
 	c := jobTaskCounters{exits: map[string]float64{}}
-	sel := map[string]string{"job": job, "group": "g", "task": "t", "namespace": "default"}
+	sel := map[string]string{"job": job, "namespace": "default"}
 	c.starts = max(0, seriesValue(fams["appmesh_client_task_starts_total"], sel))
 	c.restarts = max(0, seriesValue(fams["appmesh_client_task_restarts_total"], sel))
 	c.ooms = max(0, seriesValue(fams["appmesh_client_task_oom_kills_total"], sel))
@@ -142,7 +142,8 @@ func (a *agent) runToFailure(t *testing.T, id, hcl string) alloc {
 // /v1/metrics: a task failing with exit 3 and restarted twice by its policy
 // moves starts by 3, restarts by 2 and exits{exit_code="3"} by 3; a task
 // over its 32 MB memory limit (a real cgroup) is OOM killed once, with
-// exit code 137 (SIGKILL); the heartbeat histogram counts every heartbeat
+// exit code 137 (SIGKILL); a restart through `alloc restart` counts as
+// one; the heartbeat histogram counts every heartbeat
 // the server received, with a positive sum.
 func TestClientTaskMetrics(t *testing.T) {
 	t.Parallel()
@@ -177,6 +178,21 @@ func TestClientTaskMetrics(t *testing.T) {
 	if fams, err := a.scrape(); err != nil || taskCounters(fams, "metrics-restart").ooms != 0 {
 		a.fatalf("metrics-restart counts an OOM kill (scrape error %v)", err)
 	}
+
+	// A restart asked for with `alloc restart` counts as a restart too,
+	// and the stopped process's exit as an exit (SIGTERM: 128+15).
+	sec, marker := taskSleep(67)
+	a.track(marker)
+	if r := a.cli("job run", "-detach", writeFile(t, "metrics-svc.hcl", serviceHCL("metrics-svc", 1, fmt.Sprintf("exec sleep %d", sec)))); r.code != 0 {
+		a.fatalf("job run metrics-svc: %s", r)
+	}
+	running := a.waitAllocs("metrics-svc", "the task to run", func(as []alloc) (bool, string) {
+		return len(as) == 1 && as[0].ClientStatus == "running", describeAllocs(as)
+	})
+	if r := a.cli("alloc restart", running[0].ID); r.code != 0 {
+		a.fatalf("alloc restart: %s", r)
+	}
+	a.waitCounters("metrics-svc", jobTaskCounters{starts: 2, restarts: 1, exits: map[string]float64{"143": 1}})
 
 	a.checkHeartbeatHistogram()
 }
