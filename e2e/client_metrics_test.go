@@ -198,8 +198,10 @@ func TestClientTaskMetrics(t *testing.T) {
 }
 
 // checkHeartbeatHistogram: in a dev agent, the one client's heartbeats are
-// the only ones its server receives, so the client's histogram count must
-// equal appmesh_heartbeat_received_total once no heartbeat is in flight;
+// the only ones its server receives, and the client calls its server in
+// process (no network to lose one on the way), so the client's histogram
+// count must equal appmesh_heartbeat_received_total once no heartbeat is
+// in flight;
 // it must grow (a heartbeat every ~5s with the dev TTL of 10s) and its sum
 // of round trips must be positive and grow with it.
 func (a *agent) checkHeartbeatHistogram() {
