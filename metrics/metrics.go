@@ -94,7 +94,7 @@ var (
 	}, TaskLabels)
 	TaskRestarts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "client", Name: "task_restarts_total",
-		Help: "Task restarts decided by the restart policy on this client.",
+		Help: "Task restarts on this client: by the restart policy, or asked for (alloc restart).",
 	}, TaskLabels)
 	TaskOOMKills = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "client", Name: "task_oom_kills_total",

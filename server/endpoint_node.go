@@ -51,10 +51,12 @@ func (n *Node) Register(args *structs.NodeRegisterRequest, reply *structs.NodeUp
 
 // Heartbeat keeps a node alive; a node that was marked down becomes ready.
 func (n *Node) Heartbeat(args *structs.NodeHeartbeatRequest, reply *structs.NodeUpdateResponse) error {
-	metrics.Heartbeats.Inc()
 	if done, err := n.srv.forward("Node.Heartbeat", false, args, reply); done {
 		return err
 	}
+	// Counted where it is handled: a follower that forwards a heartbeat
+	// does not count it, so the figure is the leader's alone.
+	metrics.Heartbeats.Inc()
 	node, err := checkNodeSecret(n.srv.State(), args.NodeID, args.SecretID)
 	if err != nil {
 		return err

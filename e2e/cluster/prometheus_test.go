@@ -113,9 +113,37 @@ func TestPrometheusScrapesCluster(t *testing.T) {
 			t.Errorf("prom-web's memory series on %s lasted %d scrapes after the task stopped, want at most one", node, n)
 		}
 	}
+	checkHeartbeatsOnLeader(t, prom)
 	prom.waitValue(t, "the alert rules loaded", `count(ALERTS) or vector(0)`, 0) // queryable; none firing
 	if groups := prom.ruleNames(t); !strings.Contains(groups, "AppmeshLeaderLost") || !strings.Contains(groups, "AppmeshTaskCrashLoop") {
 		t.Errorf("Prometheus did not load website/prometheus/alerts.yml: rules %s", groups)
+	}
+}
+
+// checkHeartbeatsOnLeader: heartbeat figures are the leader's (website/
+// observability.md): the leader counts the clients' heartbeats, and a
+// follower that forwards one to it counts none. Only servers that were
+// follower at every scrape of the window are judged, so a leader change
+// during the test does not count against them.
+func checkHeartbeatsOnLeader(t *testing.T, prom *promServer) {
+	t.Helper()
+	const window = "[2m]"
+	// c1 and c2 send to different servers, so at least one of them sends
+	// through a follower: four heartbeats on the leader (about two from
+	// each, ~10 s) make sure some were forwarded.
+	onLeader := `sum((increase(appmesh_heartbeat_received_total` + window + `) and on(instance) (appmesh_raft_state{state="leader"} == 1))) or vector(0)`
+	prom.waitFor(t, "four heartbeats counted by the leader", func() error {
+		if v := prom.value(t, onLeader); v < 4 {
+			return fmt.Errorf("%v heartbeats counted by the leader in the last 2m", v)
+		}
+		return nil
+	})
+	followers := `(max_over_time(appmesh_raft_state{state="leader"}` + window + `) == 0)`
+	for _, r := range prom.query(t, `increase(appmesh_heartbeat_received_total`+window+`) and on(instance) `+followers) {
+		t.Logf("follower %v: heartbeats counted in the window: %v", r.Metric["instance"], r.Value[1])
+		if fmt.Sprint(r.Value[1]) != "0" {
+			t.Errorf("follower %v counted %v heartbeats in the last 2m, want 0: it only forwards them", r.Metric["instance"], r.Value[1])
+		}
 	}
 }
 
