@@ -19,7 +19,8 @@ import (
 
 // meshBridgeAPIJob is service "api" in a bridge namespace: a raw_exec
 // python server on port 8080 inside it, mapped from a dynamic host port,
-// with a connect sidecar (which runs in the namespace too).
+// with a connect sidecar (which runs in the namespace too) limited to two
+// CPUs by max_procs.
 func meshBridgeAPIJob(marker string) string {
 	// The marker is an extra argv entry, so the harness finds the server.
 	code := `open('api.txt', 'w').write('api-bridged\n'); import http.server as h; h.ThreadingHTTPServer(('0.0.0.0', 8080), h.SimpleHTTPRequestHandler).serve_forever()`
@@ -37,7 +38,13 @@ func meshBridgeAPIJob(marker string) string {
       port     = "http"
       provider = "appmesh"
       connect {
-        sidecar_service {}
+        sidecar_service {
+          proxy {
+            config {
+              max_procs = 2
+            }
+          }
+        }
       }
     }
     task "app" {
@@ -57,7 +64,8 @@ func meshBridgeAPIJob(marker string) string {
 // directory here is deep enough that the socket's path is longer than
 // sun_path), and the client agent's /v1/metrics holds its series next to
 // a host-mode proxy's: connections and bytes of web's calls to api,
-// labelled by service and namespace only.
+// labelled by service and namespace only. The api job's max_procs = 2
+// reaches its proxy as -max-procs 2.
 func TestMeshBridgeProxyMetrics(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: bridge networking needs root")
@@ -94,6 +102,18 @@ func TestMeshBridgeProxyMetrics(t *testing.T) {
 		}
 		return fi.Mode()&fs.ModeSocket != 0 && fi.Mode().Perm() == 0o600, fi.Mode().String()
 	})
+
+	// max_procs reached the injected proxy as its -max-procs flag.
+	proxies := findProcs(allocs[0].ID)
+	var cmdlines []string
+	for _, p := range proxies {
+		if strings.Contains(p.cmdline, " connect proxy ") {
+			cmdlines = append(cmdlines, p.cmdline)
+		}
+	}
+	if len(cmdlines) != 1 || !strings.Contains(cmdlines[0], " -max-procs 2") {
+		t.Errorf("api's proxy process: %q, want one with -max-procs 2", cmdlines)
+	}
 
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	call := func() (string, error) {
