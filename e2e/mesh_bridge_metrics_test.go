@@ -64,7 +64,9 @@ func meshBridgeAPIJob(marker string) string {
 // directory here is deep enough that the socket's path is longer than
 // sun_path), and the client agent's /v1/metrics holds its series next to
 // a host-mode proxy's: connections and bytes of web's calls to api,
-// labelled by service and namespace only. The api job's max_procs = 2
+// labelled by service and namespace only. The agent is a -dev one, on
+// loopback: the proxy reads its config through the agent's address
+// forwarded into the namespace. The api job's max_procs = 2
 // reaches its proxy as -max-procs 2.
 func TestMeshBridgeProxyMetrics(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -73,10 +75,10 @@ func TestMeshBridgeProxyMetrics(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Fatal("the api task serves HTTP with /usr/bin/python3, which this host lacks: `make test` installs it (make python3)")
 	}
-	// The proxy in the namespace reads its config from the agent's HTTP
-	// address, which must not be loopback (the namespace has its own).
-	cfg := writeFile(t, "agent.hcl", "bind_addr = \"0.0.0.0\"\n")
-	a := startAgent(t, agentOptions{dev: true, config: cfg})
+	// A -dev agent listens on 127.0.0.1 only: the proxy in the namespace
+	// reaches it through the listener the client puts at that address
+	// inside the namespace (client/bridgenet/forward_agent.go).
+	a := startAgent(t, agentOptions{dev: true})
 	ports := freePorts(t, 2)
 	webPort, bind := ports[0], ports[1]
 
