@@ -66,6 +66,28 @@ func TestConnectBridgeMetricsSocket(t *testing.T) {
 	}
 }
 
+// A bridge-mode ingress gateway gets the metrics socket too, and no port.
+func TestConnectBridgeGatewayMetricsSocket(t *testing.T) {
+	src := strings.Replace(ingressHCL, "port \"inbound\" {\n        static = 8080\n      }",
+		"mode = \"bridge\"\n      port \"inbound\" {\n        static = 18080\n        to     = 8080\n      }", 1)
+	job := parseHCLString(t, src)
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	g := job.Groups[0]
+	if !g.Network.IsBridge() {
+		t.Fatal("the job is not in bridge mode: the replacement did not apply")
+	}
+	args, _ := g.LookupTask("connect-ingress-api-ingress").Config["args"].([]any)
+	if got := flagArgs(args, "-metrics-addr"); !reflect.DeepEqual(got, []any{"-metrics-addr", "unix:${APPMESH_TASK_DIR}/" + structs.ProxyMetricsSocket}) {
+		t.Fatalf("gateway -metrics-addr in bridge mode = %v (args %v)", got, args)
+	}
+	if len(g.Network.Ports) != 1 {
+		t.Fatalf("bridge-mode gateway ports: %+v, want only the user's", g.Network.Ports)
+	}
+}
+
 // flagArgs is the flag and its value in args, or nil.
 func flagArgs(args []any, flag string) []any {
 	for i, a := range args {
