@@ -18,7 +18,7 @@ func (c *Client) setupBridge() error {
 	}
 	m, err := bridgenet.New(bridgenet.Config{StateDir: c.cfg.DataDir, HostIP: host, Logger: c.logger,
 		BridgeName: c.cfg.BridgeName, Subnet: c.cfg.BridgeSubnet, DisableNAT: c.cfg.BridgeNoNAT,
-		Sandbox: docker.NewPause()})
+		Sandbox: docker.NewPause(), AgentAddr: c.cfg.HTTPAddr})
 	if err != nil {
 		if c.cfg.BridgeName != "" || c.cfg.BridgeSubnet != "" {
 			// The operator asked for these settings: say so at start.

@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"net"
+	"path/filepath"
 	"sort"
 	"strconv"
 
@@ -14,8 +15,9 @@ import (
 
 // MeshProxyMetricsTargets lists the /metrics endpoints of the sidecar
 // proxies and ingress gateways running on this node: each injected proxy
-// task serves them on 127.0.0.1 at its "<task>-metrics" port (none in a
-// bridge namespace). The labels are the proxy's service and namespace
+// task serves them on 127.0.0.1 at its "<task>-metrics" port, or in a
+// bridge namespace (whose loopback is not the agent's) on the Unix socket
+// <task dir>/metrics.sock. The labels are the proxy's service and namespace
 // only, so series stay bounded; the proxies of one service on this node
 // are summed by the gatherer.
 func (c *Client) MeshProxyMetricsTargets() []proxy.Target {
@@ -40,21 +42,25 @@ func (c *Client) MeshProxyMetricsTargets() []proxy.Target {
 			if st, ok := ar.TaskState(t.Name); !ok || st.State != structs.TaskStateRunning {
 				continue
 			}
-			port, ok := allocPortValue(a, structs.ProxyMetricsPortLabel(t.Name))
-			if !ok {
-				continue
-			}
 			ns := a.Namespace
 			if ns == "" {
 				ns = structs.DefaultNamespace
 			}
-			out = append(out, proxy.Target{
-				URL:    fmt.Sprintf("http://%s/metrics", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))),
-				Labels: map[string]string{"service": svc, "namespace": ns},
-			})
+			target := proxy.Target{Labels: map[string]string{"service": svc, "namespace": ns}}
+			if g.Network.IsBridge() {
+				target.URL = "http://proxy/metrics"
+				target.Socket = filepath.Join(ar.AllocDir().TaskDir(t.Name), structs.ProxyMetricsSocket)
+			} else {
+				port, ok := allocPortValue(a, structs.ProxyMetricsPortLabel(t.Name))
+				if !ok {
+					continue
+				}
+				target.URL = fmt.Sprintf("http://%s/metrics", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			}
+			out = append(out, target)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
+	sort.Slice(out, func(i, j int) bool { return out[i].Socket+out[i].URL < out[j].Socket+out[j].URL })
 	return out
 }
 

@@ -77,8 +77,11 @@ Options:
   -service=<name>
     The service's name, as in the job's service block.
 
-  -metrics-addr=<host:port>
-    Serve the proxy's Prometheus metrics at http://<addr>/metrics.
+  -metrics-addr=<host:port|unix:path>
+    Serve the proxy's Prometheus metrics at http://<addr>/metrics, or on a
+    Unix socket (made 0600) with "unix:/path/to/metrics.sock". The agent
+    injects a loopback port, or in a bridge namespace a socket in the
+    proxy's task directory.
 
   -drain-timeout=<duration>
     How long open connections may take to finish on shutdown. Default: 5s.
@@ -229,12 +232,20 @@ func loadProxyConfigFile(p *proxy.Proxy, path string) error {
 	return nil
 }
 
-// serveProxyMetrics serves reg at /metrics on addr ("" serves nothing).
+// serveProxyMetrics serves reg at /metrics on addr ("" serves nothing):
+// host:port, or unix:PATH for a socket the agent reaches across a
+// network namespace.
 func serveProxyMetrics(addr string, reg *prometheus.Registry, logger hclog.Logger) (func(), error) {
 	if addr == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	var ln net.Listener
+	var err error
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		ln, err = proxy.ListenUnix(path)
+	} else {
+		ln, err = net.Listen("tcp", addr)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -128,6 +128,10 @@ func TestConnectValidate(t *testing.T) {
 		{"no port", `port = "http"
       tags`, `tags`, `the service needs a port`},
 		{"bad protocol", `protocol = "http"`, `protocol = "grpc"`, `protocol "grpc" is invalid`},
+		{"max_procs fraction", `protocol = "http"`, `max_procs = 1.5`, `max_procs 1.5 is invalid: use a whole number from 0`},
+		{"max_procs negative", `protocol = "http"`, `max_procs = -1`, `max_procs -1 is invalid`},
+		{"max_procs huge", `protocol = "http"`, `max_procs = 100000`, `max_procs 100000 is invalid`},
+		{"max_procs string", `protocol = "http"`, `max_procs = "two"`, `max_procs must be a whole number of CPUs, not string two`},
 		{"user task clash", `task "web" {`, `task "connect-proxy-web" {`, `reserved for the sidecar proxy of service "web"`},
 	} {
 		src := strings.Replace(base, tc.from, tc.to, 1)

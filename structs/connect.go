@@ -57,7 +57,8 @@ type ConsulProxy struct {
 	// default.
 	LocalServiceAddress string `json:"local_service_address,omitempty"`
 	LocalServicePort    int    `json:"local_service_port,omitempty"`
-	// Config is free-form; appmesh reads "protocol" ("tcp" or "http").
+	// Config is free-form; appmesh reads "protocol" ("tcp" or "http")
+	// and "max_procs" (the proxy's -max-procs, connect_procs.go).
 	Config    map[string]any    `json:"config,omitempty" hcl:"config,block"`
 	Upstreams []*ConsulUpstream `json:"upstreams,omitempty" hcl:"upstreams,block"`
 }
@@ -260,6 +261,9 @@ func validateConnect(v *ValidationError, g *TaskGroup, s *Service) {
 	case "tcp", "http":
 	default:
 		v.Add("connect.sidecar_service.proxy.config", "protocol %q is invalid: use \"tcp\" or \"http\"", p.Protocol())
+	}
+	if _, err := p.MaxProcs(); err != nil {
+		v.Add("connect.sidecar_service.proxy.config", "%v", err)
 	}
 	if p.LocalServicePort < 0 || p.LocalServicePort > maxPortNumber {
 		v.Add("connect.sidecar_service.proxy", "local_service_port %d is out of range", p.LocalServicePort)

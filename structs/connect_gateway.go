@@ -81,6 +81,9 @@ const (
 	// ProxyMetricsPortSuffix ends the port label of a proxy's (or
 	// gateway's) metrics listener: "<task>-metrics", on loopback only.
 	ProxyMetricsPortSuffix = "-metrics"
+	// ProxyMetricsSocket is the metrics socket of a proxy in a bridge
+	// namespace, in its task directory (mesh/proxy.MetricsSocketName).
+	ProxyMetricsSocket = "metrics.sock"
 	// MeshGatewayIngress is MeshProxyConfig.Gateway of an ingress gateway.
 	MeshGatewayIngress = "ingress"
 )
@@ -252,8 +255,8 @@ func groupReservesPort(g *TaskGroup, port int) bool {
 
 // connectIngressTask builds the gateway task of a service: the sidecar's
 // command, with the gateway's name and kind.
-func connectIngressTask(s *Service, metrics bool) *Task {
-	t := connectProxyTask(s, ConnectIngressName(s.Name), metrics)
+func connectIngressTask(s *Service, bridge bool) *Task {
+	t := connectProxyTask(s, ConnectIngressName(s.Name), bridge)
 	t.Kind = ConnectIngressKindPrefix + s.Name
 	// A gateway is the group's main work, not a sidecar of another task:
 	// it runs as a main task, as in Nomad.

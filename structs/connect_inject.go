@@ -1,6 +1,9 @@
 package structs
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // InjectConnectSidecars adds the sidecar proxy of every group service with
 // connect.sidecar_service: a dynamic port and a prestart sidecar task,
@@ -19,8 +22,9 @@ func (g *TaskGroup) InjectConnectSidecars(job *Job) {
 		}
 	}
 	// The metrics listener binds loopback at a reserved host port; in a
-	// bridge namespace the agent could not reach it, so there is none.
-	metrics := !g.Network.IsBridge()
+	// bridge namespace the agent could not reach that, so the proxy serves
+	// a Unix socket in its task directory instead and has no such port.
+	bridge := g.Network.IsBridge()
 	// Drop injected tasks and ports whose service no longer wants them.
 	kept := g.Tasks[:0:0]
 	for _, t := range g.Tasks {
@@ -49,11 +53,11 @@ func (g *TaskGroup) InjectConnectSidecars(job *Job) {
 			if s.Connect.SidecarService.Port == "" {
 				g.ensureDynamicPort(name)
 			}
-			task = connectProxyTask(s, name, metrics)
+			task = connectProxyTask(s, name, bridge)
 		} else {
-			task = connectIngressTask(s, metrics)
+			task = connectIngressTask(s, bridge)
 		}
-		if metrics {
+		if !bridge {
 			g.ensureDynamicPort(ProxyMetricsPortLabel(name))
 		} else {
 			g.removeInjectedPort(ProxyMetricsPortLabel(name))
@@ -103,13 +107,24 @@ func (g *TaskGroup) removeInjectedPort(label string) {
 // connectProxyTask builds the proxy task of a service. The command is
 // resolved by the client to its own executable (the servers cannot know
 // its path), and ${APPMESH_ALLOC_ID} from the task's environment.
-func connectProxyTask(s *Service, name string, metrics bool) *Task {
+func connectProxyTask(s *Service, name string, bridge bool) *Task {
 	args := []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name}
-	if metrics {
-		// Loopback only: the proxy's /metrics has no ACL; the client agent
-		// scrapes it into its own /v1/metrics.
+	// The proxy's /metrics has no ACL, so it is never on a routable
+	// address: loopback at a reserved port, or in a bridge namespace
+	// (whose loopback the agent cannot reach) a 0600 Unix socket in the
+	// task directory, a filesystem both sides share. The client agent
+	// scrapes either into its own /v1/metrics (client/mesh_metrics.go).
+	if bridge {
+		args = append(args, "-metrics-addr", "unix:${APPMESH_TASK_DIR}/"+ProxyMetricsSocket)
+	} else {
 		env := "APPMESH_PORT_" + strings.ReplaceAll(ProxyMetricsPortLabel(name), "-", "_")
 		args = append(args, "-metrics-addr", "127.0.0.1:${"+env+"}")
+	}
+	if s.HasSidecar() {
+		// Validate rejected a bad value; an unset one keeps the default.
+		if n, err := s.Connect.SidecarService.Proxy.MaxProcs(); err == nil && n > 0 {
+			args = append(args, "-max-procs", strconv.Itoa(n))
+		}
 	}
 	t := &Task{
 		Name:   name,

@@ -100,6 +100,9 @@ type AllocRunner struct {
 	// netSandboxed: the group has docker tasks, so its namespace is held
 	// by a pause container they can join (drivers/docker/pause.go).
 	netSandboxed bool
+	// netAgent: the group runs mesh proxies, which read their config
+	// from the agent's address (bridgenet forward_agent.go).
+	netAgent bool
 
 	// lifecycle orders the tasks by their lifecycle blocks; gates hold
 	// back the tasks whose turn has not come (lifecycle_run.go).
@@ -173,6 +176,7 @@ func New(cfg *Config) (*AllocRunner, error) {
 		ar.netDNS, ar.netHostname = group.Network.DNS, group.Network.Hostname
 		for _, t := range group.Tasks {
 			ar.netSandboxed = ar.netSandboxed || t.Driver == "docker"
+			ar.netAgent = ar.netAgent || t.MeshProxyService() != ""
 		}
 	}
 	ar.gates = newGates(ar.lifecycle, group.Tasks, restored)

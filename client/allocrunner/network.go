@@ -39,7 +39,8 @@ func (ar *AllocRunner) setupNetwork() {
 		ports = append(ports, bridgenet.PortMap{Label: p.Label, HostPort: p.Value, TaskPort: p.To})
 	}
 	ar.mu.Unlock()
-	an, err := ar.netMgr.Setup(ar.id, bridgenet.Request{Ports: ports, Hostname: ar.netHostname, Sandboxed: ar.netSandboxed})
+	an, err := ar.netMgr.Setup(ar.id, bridgenet.Request{Ports: ports, Hostname: ar.netHostname,
+		Sandboxed: ar.netSandboxed, AgentForward: ar.netAgent})
 	if err != nil {
 		ar.logger.Error("bridge network setup failed", "error", err)
 		ar.network.Err = err

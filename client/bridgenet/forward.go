@@ -29,11 +29,17 @@ func startForwarder(hostIP string, hostPort int, target string, logger hclog.Log
 	if err != nil {
 		return nil, err
 	}
+	return serveForwarder(ln, target, logger), nil
+}
+
+// serveForwarder forwards the connections ln accepts to target, dialled
+// from the agent's own namespace.
+func serveForwarder(ln net.Listener, target string, logger hclog.Logger) *forwarder {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &forwarder{ln: ln, target: target, logger: logger, cancel: cancel}
 	f.wg.Add(1)
 	go f.accept(ctx)
-	return f, nil
+	return f
 }
 
 func (f *forwarder) accept(ctx context.Context) {

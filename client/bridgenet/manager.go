@@ -36,7 +36,13 @@ type Config struct {
 	// Sandbox holds the namespace of allocations with docker tasks (nil:
 	// such allocations fail with the reason).
 	Sandbox Sandbox
-	Logger  hclog.Logger
+	// AgentAddr is the client agent's HTTP address (host:port). When it
+	// is on loopback, an allocation whose Request asks for it gets a
+	// listener at the same address inside its namespace that forwards to
+	// the agent (forward_agent.go): its mesh proxies reach their config
+	// at the address the node attribute appmesh.agent_addr names.
+	AgentAddr string
+	Logger    hclog.Logger
 }
 
 // Sandbox runs a process whose network namespace becomes an allocation's:
@@ -53,6 +59,9 @@ type Sandbox interface {
 type Request struct {
 	Ports    []PortMap
 	Hostname string
+	// AgentForward asks for the agent's loopback address inside the
+	// namespace (Config.AgentAddr): the group runs mesh proxies.
+	AgentForward bool
 	// Sandboxed puts the namespace in a Sandbox process (the group has
 	// docker tasks) instead of a namespace file of its own.
 	Sandboxed bool
@@ -173,6 +182,9 @@ func (m *Manager) Setup(allocID string, req Request) (*AllocNet, error) {
 		if err := m.startForwarders(allocID, ip, ports); err != nil {
 			m.teardownLocked(allocID)
 			return nil, err
+		}
+		if req.AgentForward {
+			m.startAgentForwarder(allocID, an.NetNSPath)
 		}
 	}
 	m.logger.Info("allocation network ready", "alloc_id", allocID, "ip", ip.String(), "netns", an.NetNSPath)

@@ -4,6 +4,7 @@ package bridgenet
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 )
 
@@ -21,3 +22,5 @@ func DeleteBridge(string) error { return nil }
 const utsDir = "/run/appmesh-uts"
 
 func createUTS(string, string) error { return errNotLinux }
+
+func listenInNS(string, string) (net.Listener, error) { return nil, errNotLinux }

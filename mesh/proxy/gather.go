@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"sync"
@@ -18,8 +19,20 @@ import (
 // series from another proxy's (e.g. service="web"). Keep them bounded:
 // a service name, never an alloc ID.
 type Target struct {
-	URL    string
+	URL string
+	// Socket, when set, is a Unix socket to fetch URL's path through: a
+	// proxy in a bridge namespace serves its metrics on one in its task
+	// directory, which the agent shares with it.
+	Socket string
 	Labels map[string]string
+}
+
+// where names the target in errors.
+func (t Target) where() string {
+	if t.Socket != "" {
+		return "unix:" + t.Socket
+	}
+	return t.URL
 }
 
 // Gatherer fetches the /metrics of proxies and merges them, so that a
@@ -67,7 +80,7 @@ func (g *Gatherer) Gather() ([]*dto.MetricFamily, error) {
 			if have, ok := merged[name]; ok {
 				if have.GetType() != f.GetType() {
 					merr = append(merr, fmt.Errorf("%s: metric %s has type %s, another proxy's has %s",
-						targets[i].URL, name, f.GetType(), have.GetType()))
+						targets[i].where(), name, f.GetType(), have.GetType()))
 					continue
 				}
 				have.Metric = append(have.Metric, f.Metric...)
@@ -90,21 +103,24 @@ func scrape(client *http.Client, t Target) (map[string]*dto.MetricFamily, error)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("proxy metrics %s: %w", t.URL, err)
+		return nil, fmt.Errorf("proxy metrics %s: %w", t.where(), err)
+	}
+	if t.Socket != "" {
+		client = unixClient(client, t.Socket)
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("proxy metrics %s: %w", t.URL, err)
+		return nil, fmt.Errorf("proxy metrics %s: %w", t.where(), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("proxy metrics %s: status %s", t.URL, resp.Status)
+		return nil, fmt.Errorf("proxy metrics %s: status %s", t.where(), resp.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(http.MaxBytesReader(nil, resp.Body, maxMetricsBody))
 	if err != nil {
-		return nil, fmt.Errorf("proxy metrics %s: parse: %w", t.URL, err)
+		return nil, fmt.Errorf("proxy metrics %s: parse: %w", t.where(), err)
 	}
 	return fams, nil
 }
@@ -134,4 +150,17 @@ func addLabels(f *dto.MetricFamily, labels map[string]string) {
 		sort.Slice(kept, func(i, j int) bool { return kept[i].GetName() < kept[j].GetName() })
 		m.Label = kept
 	}
+}
+
+// unixClient is base with its transport dialling the socket instead of
+// the URL's host. One scrape per socket per Gather: no connection is kept.
+func unixClient(base *http.Client, socket string) *http.Client {
+	c := *base
+	c.Transport = &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return DialUnix(ctx, socket)
+		},
+		DisableKeepAlives: true,
+	}
+	return &c
 }

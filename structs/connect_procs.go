@@ -1,0 +1,48 @@
+package structs
+
+import (
+	"fmt"
+	"math"
+)
+
+// maxProxyProcs bounds config.max_procs: more CPUs than any node has is
+// a typo, not a setting.
+const maxProxyProcs = 1024
+
+// MaxProcs is the sidecar's config.max_procs, passed to the injected
+// `appmesh connect proxy` as -max-procs: how many CPUs its Go runtime runs
+// on at once. 0 (or unset) keeps the proxy's adaptive default. Free-form
+// config decodes numbers as float64 (HCL and JSON), msgpack may give an
+// integer type; a fraction, a negative number or a string is an error.
+func (p *ConsulProxy) MaxProcs() (int, error) {
+	if p == nil {
+		return 0, nil
+	}
+	v, ok := p.Config["max_procs"]
+	if !ok || v == nil {
+		return 0, nil
+	}
+	var n float64
+	switch x := v.(type) {
+	case float64:
+		n = x
+	case float32:
+		n = float64(x)
+	case int:
+		n = float64(x)
+	case int64:
+		n = float64(x)
+	case uint64:
+		n = float64(x)
+	case int32:
+		n = float64(x)
+	case uint32:
+		n = float64(x)
+	default:
+		return 0, fmt.Errorf("max_procs must be a whole number of CPUs, not %T %v", v, v)
+	}
+	if n != math.Trunc(n) || n < 0 || n > maxProxyProcs {
+		return 0, fmt.Errorf("max_procs %v is invalid: use a whole number from 0 (adaptive, the default) to %d", v, maxProxyProcs)
+	}
+	return int(n), nil
+}
