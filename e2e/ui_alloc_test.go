@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 )
 
 // TestUIAllocPendingThenRunning: a newcomer clicks the allocation of a
@@ -59,7 +58,7 @@ func TestUIAllocPendingThenRunning(t *testing.T) {
 	})
 
 	b := newBrowser(t, 1280, 900)
-	b.step("open the pending allocation", chromedp.Navigate(a.addr+"/ui/#/alloc/"+allocs[0].ID))
+	b.open("open the pending allocation", a.addr+"/ui/#/alloc/"+allocs[0].ID)
 	b.waitText("#main dl", "pending")
 	b.waitText("#main", "the logs appear when one does")
 	if b.exists("#exec-connect") || b.exists("#log-output") {

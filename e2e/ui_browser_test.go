@@ -75,6 +75,43 @@ func (b *browser) step(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// bootWait is how long open waits for the UI's modules to load and run
+// before it reloads the page once.
+const bootWait = 20 * time.Second
+
+// open loads url and waits until the UI's scripts have run (main.js marks
+// <html data-booted>). Headless chromium on a loaded CI machine once left
+// two of main.js's imports unrequested, so that no script ran and the page
+// said "Loading…" for a minute while the agent saw no request for them. A
+// page whose scripts have not run after bootWait is logged with the files
+// it did load and reloaded once; a second failure fails the test.
+func (b *browser) open(what, url string) {
+	b.t.Helper()
+	b.step(what, chromedp.Navigate(url))
+	if b.booted(bootWait) {
+		return
+	}
+	var loaded []string
+	b.eval("list what the page loaded", `performance.getEntriesByType("resource").map((e) => e.name.replace(location.origin, ""))`, &loaded)
+	b.t.Logf("%s: the UI's scripts had not run after %s (loaded: %s); reloading once", what, bootWait, strings.Join(loaded, " "))
+	b.step(what+" (reload)", chromedp.Reload())
+	if !b.booted(waitTimeout) {
+		b.fail(what, fmt.Errorf("the UI's scripts did not run within %s, nor within %s of a reload", bootWait, waitTimeout))
+	}
+}
+
+// booted waits up to d for main.js to have run.
+func (b *browser) booted(d time.Duration) bool {
+	b.t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
+		var ok bool
+		b.eval("check that the UI's scripts ran", `document.documentElement.dataset.booted === "true"`, &ok)
+		if ok || time.Now().After(deadline) {
+			return ok
+		}
+	}
+}
+
 // fail saves a screenshot of the page in a directory that outlives the
 // test (t.TempDir would be removed with it) and fails.
 func (b *browser) fail(what string, err error) {

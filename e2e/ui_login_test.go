@@ -58,7 +58,7 @@ func TestUILoginUserTOTP(t *testing.T) {
 	}
 
 	b := newBrowser(t, 1280, 900)
-	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/jobs"))
+	b.open("open the UI", a.addr+"/ui/#/jobs")
 	b.waitText("h1", "Log in")
 	b.shot("login")
 	userForm := `form[aria-labelledby="login-user-h"]`

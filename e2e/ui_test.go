@@ -59,7 +59,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	a.track(marker)
 
 	// A browser opening the agent's address lands on the UI's overview.
-	b.step("open the agent's address", chromedp.Navigate(a.addr+"/"))
+	b.open("open the agent's address", a.addr+"/")
 	b.waitText("h1", "Cluster overview")
 	b.waitText("#main", "Leader: ")
 	b.waitText("#main", "Clients ready")
@@ -67,7 +67,7 @@ func TestUIJobLifecycle(t *testing.T) {
 	var fcp float64
 	b.eval("read the first paint", `(performance.getEntriesByName("first-contentful-paint")[0] || {startTime: -1}).startTime`, &fcp)
 	t.Logf("first contentful paint of /ui/ (after the redirect from /, cold browser): %.0f ms", fcp)
-	b.step("load the UI again", chromedp.Navigate(a.addr+"/ui/?again"))
+	b.open("load the UI again", a.addr+"/ui/?again")
 	b.waitText("h1", "Cluster overview")
 	b.eval("read the first paint", `(performance.getEntriesByName("first-contentful-paint")[0] || {startTime: -1}).startTime`, &fcp)
 	t.Logf("first contentful paint of /ui/ loaded again (warm browser, files revalidated by ETag): %.0f ms", fcp)
@@ -240,7 +240,7 @@ func TestUIAccessible(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	b := newBrowser(t, 390, 844)
 	b.atPhoneWidth()
-	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/nodes"))
+	b.open("open the UI", a.addr+"/ui/#/nodes")
 	b.waitText("#main table", a.nodeName())
 	b.assertFits("the nodes page", `#main table a[href^="#/node/"]`)
 	var headHidden bool
@@ -300,7 +300,7 @@ func TestUIACL(t *testing.T) {
 	}
 
 	b := newBrowser(t, 1280, 900)
-	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/jobs"))
+	b.open("open the UI", a.addr+"/ui/#/jobs")
 	b.waitText("h1", "Log in")
 	b.setValue("#token", "00000000-0000-0000-0000-000000000000")
 	b.click(`form[aria-labelledby="login-token-h"] button[type=submit]`)
@@ -411,7 +411,7 @@ func TestUIJobPageManyAllocs(t *testing.T) {
 	t.Logf("1,000 allocations of /bin/true placed and finished in %s", time.Since(start).Round(time.Millisecond))
 
 	b := newBrowser(t, 1280, 900)
-	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/"))
+	b.open("open the UI", a.addr+"/ui/")
 	b.waitText("h1", "Cluster overview")
 	var startMs float64
 	b.eval("open the job page", `(() => { const t = performance.now(); location.hash = "#/job/default/many"; return t })()`, &startMs)
@@ -467,7 +467,7 @@ func TestUISchedules(t *testing.T) {
 		}
 	}
 	b := newBrowser(t, 1280, 900)
-	b.step("open the parameterized job", chromedp.Navigate(a.addr+"/ui/#/job/default/param"))
+	b.open("open the parameterized job", a.addr+"/ui/#/job/default/param")
 	b.waitText("#launches", "No launches yet")
 	b.setValue("#dispatch-meta", "who=ui")
 	b.click("#dispatch-job")

@@ -50,7 +50,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 	b := newBrowser(t, 1280, 900)
 	seconds, marker := taskSleep(93)
 	a.track(marker)
-	b.step("open the editor", chromedp.Navigate(a.addr+"/ui/#/run"))
+	b.open("open the editor", a.addr+"/ui/#/run")
 	b.waitText("h1", "Run a job")
 
 	// Tab in the editor indents instead of leaving it.
@@ -163,7 +163,7 @@ func TestUIEditorHCLAndTerminal(t *testing.T) {
 func TestUIRemoteRun(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	b := newBrowser(t, 1280, 900)
-	b.step("open remote run", chromedp.Navigate(a.addr+"/ui/#/remote-run"))
+	b.open("open remote run", a.addr+"/ui/#/remote-run")
 	b.waitText("h1", "Remote run")
 	b.waitText("#run-node", a.nodeName())
 	b.setValue("#run-node", a.nodeName())
@@ -191,7 +191,7 @@ func TestUIRemoteRun(t *testing.T) {
 func TestUIACLManage(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true, acl: true})
 	b := newBrowser(t, 1280, 900)
-	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/#/acl"))
+	b.open("open the UI", a.addr+"/ui/#/acl")
 	b.waitText("h1", "Log in")
 	b.setValue("#token", a.token)
 	b.click(`form[aria-labelledby="login-token-h"] button[type=submit]`)
@@ -300,7 +300,7 @@ func uiToolsByKeyboard(t *testing.T, b *browser) {
 func TestUITerminalEmulation(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true})
 	b := newBrowser(t, 1280, 900)
-	b.step("open the UI", chromedp.Navigate(a.addr+"/ui/"))
+	b.open("open the UI", a.addr+"/ui/")
 	b.waitText("h1", "Cluster overview")
 	var started bool
 	b.eval("load term.js", `(() => { import("./js/term.js").then((m) => {

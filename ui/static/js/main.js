@@ -82,4 +82,7 @@ window.addEventListener("hashchange", async () => {
   await navigate();
   document.getElementById("main").focus({ preventScroll: true });
 });
+// Every module has loaded and run: say so on the page (the browser tests
+// wait for it before they look at a page).
+document.documentElement.dataset.booted = "true";
 navigate();
