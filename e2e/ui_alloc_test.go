@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
 )
 
 // TestUIAllocPendingThenRunning: a newcomer clicks the allocation of a
