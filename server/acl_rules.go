@@ -139,7 +139,7 @@ var rpcRules = map[string]rpcRule{
 		if r.acl.AllowNamespace(name) {
 			return nil
 		}
-		return &acl.PermissionDeniedError{Namespace: name, Rule: "any capability"}
+		return fmt.Errorf("%w: needs any capability in namespace %q", acl.ErrPermissionDenied, namespaceOf(name))
 	}, nsGrant(acl.CapabilityListJobs)),
 }
 
