@@ -47,6 +47,9 @@ var Permissions = []Permission{
 	{Name: "app-view-all", Capabilities: caps(acl.CapabilityListJobs, acl.CapabilityReadJob), Route: "GET /appmesh/applications"},
 	{Name: "app-output-view", Capabilities: caps(acl.CapabilityReadJob, acl.CapabilityReadLogs), Route: "GET /appmesh/app/{name}/output"},
 	{Name: "app-reg", Capabilities: caps(acl.CapabilityReadJob, acl.CapabilitySubmitJob, acl.CapabilitySubmitPrivilegedJob), Route: "PUT /appmesh/app/{name}"},
+	// Enabling registers the raw_exec job again, which also needs
+	// submit-privileged-job; app-control does not give it, or it would
+	// register any privileged job, as app-reg (TestHTTPDoorsLeastPrivilege).
 	{Name: "app-control", Capabilities: caps(acl.CapabilityReadJob, acl.CapabilitySubmitJob), Route: "POST /appmesh/app/{name}/enable|disable"},
 	{Name: "app-delete", Capabilities: caps(acl.CapabilityReadJob, acl.CapabilitySubmitJob), Route: "DELETE /appmesh/app/{name}"},
 	{Name: "app-run-sync", Capabilities: caps(acl.CapabilityReadJob, acl.CapabilityRunCommand, acl.CapabilitySubmitPrivilegedJob, acl.CapabilityReadLogs), Route: "POST /appmesh/app/syncrun"},

@@ -14,20 +14,20 @@ import (
 // method, so adding an endpoint means adding its rule here.
 var rpcRules = map[string]rpcRule{
 	// Jobs.
-	structs.JobRegisterRPC:       {check: checkJobRegister},
-	structs.JobDeregisterRPC:     {check: checkJobDeregister},
+	structs.JobRegisterRPC:       withLeast(checkJobRegister, leastSubmitJob),
+	structs.JobDeregisterRPC:     withLeast(checkJobDeregister, leastSubmitJob),
 	structs.JobGetJobRPC:         nsRule(acl.CapabilityReadJob),
 	structs.JobGetVersionRPC:     nsRule(acl.CapabilityReadJob),
 	"Job.GetVersions":            nsRule(acl.CapabilityReadJob),
 	structs.JobListRPC:           listRule(acl.CapabilityListJobs),
 	structs.JobAllocationsRPC:    nsRule(acl.CapabilityReadJob),
 	structs.JobEvaluationsRPC:    nsRule(acl.CapabilityReadJob),
-	"Job.Plan":                   {check: checkJobPlan},
-	"Job.Revert":                 {check: checkJobRevert},
+	"Job.Plan":                   withLeast(checkJobPlan, leastSubmitJob),
+	"Job.Revert":                 withLeast(checkJobRevert, leastSubmitJob),
 	structs.JobDispatchRPC:       nsRule(acl.CapabilityDispatchJob),
 	structs.JobPeriodicForceRPC:  nsRule(acl.CapabilitySubmitJob),
 	structs.JobPeriodicStatusRPC: nsRule(acl.CapabilityReadJob),
-	structs.JobScaleRPC:          {check: checkJobScale},
+	structs.JobScaleRPC:          withLeast(checkJobScale, nsGrant(acl.CapabilityScaleJob)),
 
 	// Deployments (endpoint_deployment.go): reading is read-job, acting
 	// on one (promote, fail, set health) is submit-job, as in Nomad. The
@@ -40,15 +40,15 @@ var rpcRules = map[string]rpcRule{
 
 	// Allocations and evaluations.
 	structs.AllocListRPC: listRule(acl.CapabilityReadJob),
-	structs.AllocGetAllocRPC: {check: func(r *authRequest) error {
+	structs.AllocGetAllocRPC: withLeast(func(r *authRequest) error {
 		return r.allocNamespace(r.args.(*structs.AllocSpecificRequest).AllocID, acl.CapabilityReadJob)
-	}},
-	structs.AllocStopRPC: {check: func(r *authRequest) error {
+	}, leastReadJob),
+	structs.AllocStopRPC: withLeast(func(r *authRequest) error {
 		return r.allocNamespace(r.args.(*structs.AllocStopRequest).AllocID, acl.CapabilityAllocLifecycle)
-	}},
+	}, nsGrant(acl.CapabilityAllocLifecycle)),
 	structs.AllocGetAllocsRPC: nodeRule(acl.PolicyRead),
 	structs.EvalListRPC:       listRule(acl.CapabilityReadJob),
-	structs.EvalGetEvalRPC:    {check: checkEvalRead},
+	structs.EvalGetEvalRPC:    withLeast(checkEvalRead, leastReadJob),
 
 	// Nodes: the node-scoped calls of a client prove the node's secret,
 	// which their endpoints check (endpoint_node.go).
@@ -133,13 +133,14 @@ var rpcRules = map[string]rpcRule{
 	structs.NamespaceUpsertRPC: managementRule("create or update namespaces"),
 	structs.NamespaceDeleteRPC: managementRule("delete namespaces"),
 	structs.NamespaceListRPC:   anyTokenRule, // filtered to what the token may see
-	structs.NamespaceGetRPC: {check: func(r *authRequest) error {
+	// Any capability in the namespace reads it: list-jobs is the least.
+	structs.NamespaceGetRPC: withLeast(func(r *authRequest) error {
 		name := r.args.(*structs.NamespaceSpecificRequest).Name
 		if r.acl.AllowNamespace(name) {
 			return nil
 		}
-		return &acl.PermissionDeniedError{Namespace: name, Rule: "any capability"}
-	}},
+		return fmt.Errorf("%w: needs any capability in namespace %q", acl.ErrPermissionDenied, namespaceOf(name))
+	}, nsGrant(acl.CapabilityListJobs)),
 }
 
 // checkJobRegister: submit-job (run-command for remote runs) in the job's
@@ -152,11 +153,13 @@ func checkJobRegister(r *authRequest) error {
 
 // checkJobScale allows scale-job, or submit-job which may change the
 // count by registering the job anyway.
+// A refusal names scale-job, the least that would do.
 func checkJobScale(r *authRequest) error {
-	if err := r.acl.CheckNamespace(r.namespace(), acl.CapabilityScaleJob); err == nil {
+	err := r.acl.CheckNamespace(r.namespace(), acl.CapabilityScaleJob)
+	if err == nil || r.acl.CheckNamespace(r.namespace(), acl.CapabilitySubmitJob) == nil {
 		return nil
 	}
-	return r.acl.CheckNamespace(r.namespace(), acl.CapabilitySubmitJob)
+	return err
 }
 
 func checkJobPlan(r *authRequest) error {

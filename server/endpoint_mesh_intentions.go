@@ -17,13 +17,13 @@ import (
 // which its proxies need. An intention whose destination is any namespace
 // ("*") governs all of them and needs operator write.
 func init() {
-	rpcRules[structs.MeshIntentionUpsertRPC] = rpcRule{check: checkIntentionUpsert}
-	rpcRules[structs.MeshIntentionDeleteRPC] = rpcRule{check: checkIntentionDelete}
+	rpcRules[structs.MeshIntentionUpsertRPC] = withLeast(checkIntentionUpsert, leastSubmitJob)
+	rpcRules[structs.MeshIntentionDeleteRPC] = withLeast(checkIntentionDelete, leastSubmitJob)
 	rpcRules[structs.MeshIntentionListRPC] = listRule(acl.CapabilityReadJob)
-	rpcRules[structs.MeshIntentionCheckRPC] = rpcRule{check: func(r *authRequest) error {
+	rpcRules[structs.MeshIntentionCheckRPC] = withLeast(func(r *authRequest) error {
 		args := r.args.(*structs.IntentionCheckRequest)
 		return r.acl.CheckNamespace(orNamespace(args.DestinationNamespace, r.ns), acl.CapabilityReadJob)
-	}}
+	}, leastReadJob)
 }
 
 // orNamespace is ns, or the request's namespace when ns is empty.

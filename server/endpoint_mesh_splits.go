@@ -14,14 +14,14 @@ import (
 // traffic, as a job change would), reading needs read-job. A client
 // agent's node secret reads every namespace (nodeACL).
 func init() {
-	rpcRules[structs.MeshSplitUpsertRPC] = rpcRule{check: func(r *authRequest) error {
+	rpcRules[structs.MeshSplitUpsertRPC] = withLeast(func(r *authRequest) error {
 		args := r.args.(*structs.SplitUpsertRequest)
 		ns := r.namespace()
 		if args.Split != nil {
 			ns = orNamespace(args.Split.Namespace, r.ns)
 		}
 		return r.acl.CheckNamespace(ns, acl.CapabilitySubmitJob)
-	}}
+	}, leastSubmitJob)
 	rpcRules[structs.MeshSplitDeleteRPC] = nsRule(acl.CapabilitySubmitJob)
 	rpcRules[structs.MeshSplitListRPC] = listRule(acl.CapabilityReadJob)
 }

@@ -19,5 +19,5 @@ func selfOrManagement(userOf func(args any) string) rpcRule {
 			return nil
 		}
 		return fmt.Errorf("Permission denied: only a management token or user %q's own login token may do this", name)
-	}}
+	}, least: managementGrant} // or the user's own login (TestLogin_UsersOwnTokenMayChangeOnlyItsOwnPassword)
 }

@@ -95,30 +95,37 @@ type rpcRule struct {
 	open       bool
 	nodeSecret bool
 	check      func(r *authRequest) error
+	// least is what a token needs at the least to pass check
+	// (acl_least.go).
+	least leastGrant
 }
 
 func nsRule(capability string) rpcRule {
-	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckNamespace(r.namespace(), capability) }}
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckNamespace(r.namespace(), capability) },
+		least: nsGrant(capability)}
 }
 
 func listRule(capability string) rpcRule {
-	return rpcRule{check: func(r *authRequest) error { return r.listNamespace(capability) }}
+	return rpcRule{check: func(r *authRequest) error { return r.listNamespace(capability) }, least: nsGrant(capability)}
 }
 
 func nodeRule(access string) rpcRule {
-	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckNode(access) }}
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckNode(access) },
+		least: coarseGrant(structs.AuthorizeNode, access)}
 }
 
 func operatorRule(access string) rpcRule {
-	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckOperator(access) }}
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckOperator(access) },
+		least: coarseGrant(structs.AuthorizeOperator, access)}
 }
 
 func agentRule(access string) rpcRule {
-	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckAgent(access) }}
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckAgent(access) },
+		least: coarseGrant(structs.AuthorizeAgent, access)}
 }
 
 func managementRule(what string) rpcRule {
-	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckManagement(what) }}
+	return rpcRule{check: func(r *authRequest) error { return r.acl.CheckManagement(what) }, least: managementGrant}
 }
 
 // anyTokenRule needs a valid token, or an anonymous request when an
@@ -136,4 +143,4 @@ var anyTokenRule = rpcRule{check: func(r *authRequest) error {
 		return fmt.Errorf("Permission denied: this request needs an ACL token (X-Appmesh-Token or Authorization: Bearer)")
 	}
 	return nil
-}}
+}, least: anyTokenGrant}

@@ -39,8 +39,9 @@ func (s *HTTPServer) registerAppMeshRoutes() {
 	s.route("/appmesh/app/{name}/disable", map[string]door{post: viaRPC(s.amErrors(s.amAppEnable(false)))})
 	s.route("/appmesh/app/{name}/health", map[string]door{get: viaRPC(s.amErrors(s.amAppHealth))})
 	// Output reads task logs on this agent's client directly, not through
-	// an RPC: the door checks read-logs itself.
-	s.route("/appmesh/app/{name}/output", map[string]door{get: inNamespace(capReadLogs, s.amErrors(s.amAppOutput))})
+	// an RPC: the door checks read-logs itself, and read-job, which the
+	// app's lookup needs (app-output-view).
+	s.route("/appmesh/app/{name}/output", map[string]door{get: inNamespaceAnd(capReadLogs, capReadJob, s.amErrors(s.amAppOutput))})
 }
 
 // amErrors answers a handler's error as App Mesh does, {"message": "..."},

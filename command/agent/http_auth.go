@@ -27,6 +27,9 @@ type accessRule struct {
 	// capability (namespace and alloc kinds) or access (read|write).
 	capability string
 	access     string
+	// also is a second capability in the same namespace, which the
+	// handler's own RPCs need (inNamespaceAnd); the door checks it too.
+	also string
 	// allocParam names the path value that holds the allocation ID.
 	allocParam string
 }
@@ -54,6 +57,15 @@ func onAlloc(param, capability string, fn endpoint) door {
 // inNamespace needs a capability in the request's ?namespace=.
 func inNamespace(capability string, fn endpoint) door {
 	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeNamespace, capability: capability}}
+}
+
+// inNamespaceAnd needs two capabilities in the request's ?namespace=: one
+// for what the handler does itself (read a task's log from the client) and
+// one that its RPCs need (read-job, to find the job and its allocations).
+// The door checks both, so that its rule says all a token needs
+// (TestHTTPDoorsLeastPrivilege) and a refusal comes first and names it.
+func inNamespaceAnd(capability, also string, fn endpoint) door {
+	return door{fn: fn, rule: accessRule{kind: structs.AuthorizeNamespace, capability: capability, also: also}}
 }
 
 func agentAccess(access string, fn endpoint) door {
@@ -88,6 +100,13 @@ func (s *HTTPServer) authorize(r *http.Request, rule accessRule) (*structs.ACLAu
 	var reply structs.ACLAuthorizeResponse
 	if err := s.rpc(r, structs.ACLAuthorizeRPC, args, &reply); err != nil {
 		return nil, err
+	}
+	if rule.also != "" {
+		also := *args
+		also.Capability = rule.also
+		if err := s.rpc(r, structs.ACLAuthorizeRPC, &also, &structs.ACLAuthorizeResponse{}); err != nil {
+			return nil, err
+		}
 	}
 	return &reply, nil
 }

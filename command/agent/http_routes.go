@@ -47,7 +47,9 @@ func (s *HTTPServer) registerRoutes() {
 	s.route("/v1/client/allocation/{id}/stats", map[string]door{get: onAlloc("id", capReadJob, s.allocStats)})
 	s.route("/v1/client/allocation/{id}/stdin", map[string]door{
 		post: onAlloc("id", capExec, s.allocStdin), put: onAlloc("id", capExec, s.allocStdin)})
-	s.route("/v1/run/{id}", map[string]door{get: inNamespace(capReadLogs, s.runGet)})
+	// A run's output is its task's log (read-logs); finding the run's job
+	// and allocation is read-job.
+	s.route("/v1/run/{id}", map[string]door{get: inNamespaceAnd(capReadLogs, capReadJob, s.runGet)})
 	s.registerDeploymentRoutes()
 	s.registerOperatorRoutes()
 	s.registerNodeUpdateRoutes()
