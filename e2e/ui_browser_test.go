@@ -100,14 +100,19 @@ func (b *browser) open(what, url string) {
 	}
 }
 
-// booted waits up to d for main.js to have run.
+// booted waits up to d for main.js to have run. A page that is being
+// (re)loaded has no document to ask yet: that counts as not yet.
 func (b *browser) booted(d time.Duration) bool {
 	b.t.Helper()
 	for deadline := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
-		var ok bool
-		b.eval("check that the UI's scripts ran", `document.documentElement.dataset.booted === "true"`, &ok)
-		if ok || time.Now().After(deadline) {
-			return ok
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement?.dataset.booted === "true"`))
+		cancel()
+		if err == nil && ok {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
 		}
 	}
 }
