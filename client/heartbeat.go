@@ -87,13 +87,20 @@ func (c *Client) register() (time.Duration, error) {
 	return resp.HeartbeatTTL, nil
 }
 
+// heartbeat tells the servers the node is alive. Only answered heartbeats
+// are timed: a failure's duration is the RPC layer's timeouts and retries,
+// not the servers' latency, so it is counted on its own instead.
 func (c *Client) heartbeat() (time.Duration, error) {
-	defer metrics.Since(metrics.ClientHeartbeat, time.Now())
+	start := time.Now()
 	req := &structs.NodeHeartbeatRequest{NodeID: c.nodeID, Status: structs.NodeStatusReady, SecretID: c.secretID}
 	var resp structs.NodeUpdateResponse
 	if err := c.rpc(c.ctx, structs.NodeHeartbeatRPC, req, &resp); err != nil {
+		if c.ctx.Err() == nil { // not the agent shutting down
+			metrics.ClientHeartbeatFailures.Inc()
+		}
 		return 0, err
 	}
+	metrics.Since(metrics.ClientHeartbeat, start)
 	if resp.Reconnected {
 		c.reportAll()
 	}

@@ -85,8 +85,12 @@ var (
 var (
 	ClientHeartbeat = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: Namespace, Subsystem: "client", Name: "heartbeat_seconds",
-		Help:    "Round trip of the node's heartbeat to the servers.",
+		Help:    "Round trip of the node's heartbeats that the servers answered; failed ones count in heartbeat_failures_total.",
 		Buckets: latencyBuckets,
+	})
+	ClientHeartbeatFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: Namespace, Subsystem: "client", Name: "heartbeat_failures_total",
+		Help: "Heartbeats of this node that no server answered or that a server refused.",
 	})
 	TaskStarts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Subsystem: "client", Name: "task_starts_total",
@@ -129,7 +133,7 @@ func instruments() []prometheus.Collector {
 	return []prometheus.Collector{
 		RaftApply, FSMApply, RaftLeaderChanges, SchedulerEval, SchedulerPlacements,
 		PlanApply, PlanRejections, Heartbeats, HeartbeatExpirations, BlockingQueries,
-		ClientHeartbeat, TaskStarts, TaskRestarts, TaskOOMKills, TaskExits,
+		ClientHeartbeat, ClientHeartbeatFailures, TaskStarts, TaskRestarts, TaskOOMKills, TaskExits,
 		HTTPRequests, HTTPErrors, HTTPDuration,
 	}
 }
