@@ -1,11 +1,9 @@
 package client
 
 import (
-	"fmt"
-	"net"
+	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 
 	"github.com/appmesh/appmesh/client/allocrunner"
 	"github.com/appmesh/appmesh/mesh/proxy"
@@ -15,11 +13,12 @@ import (
 
 // MeshProxyMetricsTargets lists the /metrics endpoints of the sidecar
 // proxies and ingress gateways running on this node: each injected proxy
-// task serves them on 127.0.0.1 at its "<task>-metrics" port, or in a
-// bridge namespace (whose loopback is not the agent's) on the Unix socket
-// <task dir>/metrics.sock. The labels are the proxy's service and namespace
-// only, so series stay bounded; the proxies of one service on this node
-// are summed by the gatherer.
+// task serves them on the Unix socket <task dir>/metrics.sock, in host
+// and bridge mode alike (a bridge namespace's loopback is not the
+// agent's, and a loopback port would be open to every local user). The
+// labels are the proxy's service and namespace only, so series stay
+// bounded; the proxies of one service on this node are summed by the
+// gatherer.
 func (c *Client) MeshProxyMetricsTargets() []proxy.Target {
 	c.allocMu.RLock()
 	runners := make([]*allocrunner.AllocRunner, 0, len(c.allocs))
@@ -42,35 +41,29 @@ func (c *Client) MeshProxyMetricsTargets() []proxy.Target {
 			if st, ok := ar.TaskState(t.Name); !ok || st.State != structs.TaskStateRunning {
 				continue
 			}
+			socket := filepath.Join(ar.AllocDir().TaskDir(t.Name), structs.ProxyMetricsSocket)
+			// A proxy without the socket is skipped, not reported as a
+			// failed scrape: a host-mode allocation placed before the
+			// upgrade that moved its metrics here still serves them on
+			// its "<task>-metrics" loopback port, which is no longer read
+			// (its series come back when the allocation is replaced), and
+			// a proxy that is just starting has not bound it yet.
+			if _, err := os.Lstat(socket); err != nil {
+				continue
+			}
 			ns := a.Namespace
 			if ns == "" {
 				ns = structs.DefaultNamespace
 			}
-			target := proxy.Target{Labels: map[string]string{"service": svc, "namespace": ns}}
-			if g.Network.IsBridge() {
-				target.URL = "http://proxy/metrics"
-				target.Socket = filepath.Join(ar.AllocDir().TaskDir(t.Name), structs.ProxyMetricsSocket)
-			} else {
-				port, ok := allocPortValue(a, structs.ProxyMetricsPortLabel(t.Name))
-				if !ok {
-					continue
-				}
-				target.URL = fmt.Sprintf("http://%s/metrics", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-			}
-			out = append(out, target)
+			out = append(out, proxy.Target{
+				URL:    "http://proxy/metrics",
+				Socket: socket,
+				Labels: map[string]string{"service": svc, "namespace": ns},
+			})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Socket+out[i].URL < out[j].Socket+out[j].URL })
+	sort.Slice(out, func(i, j int) bool { return out[i].Socket < out[j].Socket })
 	return out
-}
-
-func allocPortValue(a *structs.Allocation, label string) (int, bool) {
-	for _, p := range a.AllocatedPorts {
-		if p.Label == label {
-			return p.Value, true
-		}
-	}
-	return 0, false
 }
 
 // MeshProxyGatherer merges the running proxies' metrics, for the agent's

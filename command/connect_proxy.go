@@ -79,9 +79,9 @@ Options:
 
   -metrics-addr=<host:port|unix:path>
     Serve the proxy's Prometheus metrics at http://<addr>/metrics, or on a
-    Unix socket (made 0600) with "unix:/path/to/metrics.sock". The agent
-    injects a loopback port, or in a bridge namespace a socket in the
-    proxy's task directory.
+    Unix socket (made 0600) with "unix:/path/to/metrics.sock". The
+    endpoint has no ACL check: an injected proxy always gets a socket in
+    its task directory, which the agent serves from /v1/metrics.
 
   -drain-timeout=<duration>
     How long open connections may take to finish on shutdown. Default: 5s.

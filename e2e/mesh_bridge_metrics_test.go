@@ -62,12 +62,12 @@ func meshBridgeAPIJob(marker string) string {
 // TestMeshBridgeProxyMetrics: a sidecar proxy in a bridge namespace
 // serves its metrics on a Unix socket in its task directory (the data
 // directory here is deep enough that the socket's path is longer than
-// sun_path), and the client agent's /v1/metrics holds its series next to
-// a host-mode proxy's: connections and bytes of web's calls to api,
-// labelled by service and namespace only. The agent is a -dev one, on
-// loopback: the proxy reads its config through the agent's address
-// forwarded into the namespace. The api job's max_procs = 2
-// reaches its proxy as -max-procs 2.
+// sun_path), as web's host-mode proxy does, and the client agent's
+// /v1/metrics holds its series next to web's: connections and bytes of
+// web's calls to api, labelled by service and namespace only. The agent
+// is a -dev one, on loopback: the proxy reads its config through the
+// agent's address forwarded into the namespace. The api job's
+// max_procs = 2 reaches its proxy as -max-procs 2.
 func TestMeshBridgeProxyMetrics(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: bridge networking needs root")
@@ -104,6 +104,12 @@ func TestMeshBridgeProxyMetrics(t *testing.T) {
 		}
 		return fi.Mode()&fs.ModeSocket != 0 && fi.Mode().Perm() == 0o600, fi.Mode().String()
 	})
+
+	// web's proxy is in host mode: the same socket, and no metrics port.
+	webAllocs := a.waitAllocs("web", "web running", func(al []alloc) (bool, string) {
+		return len(al) == 1 && al[0].ClientStatus == "running", describeAllocs(al)
+	})
+	checkProxyMetricsSocket(t, a, webAllocs[0].ID, "connect-proxy-web")
 
 	// max_procs reached the injected proxy as its -max-procs flag.
 	proxies := findProcs(allocs[0].ID)

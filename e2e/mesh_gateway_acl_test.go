@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // TestMeshIngressGatewayACL: with ACLs on, an ingress gateway gets what
@@ -15,7 +19,8 @@ import (
 // host port reaches api's sidecar over mTLS, which first refuses it (with
 // ACLs on an unset mesh_default_action is deny), then lets it through once
 // an allow intention from api-ingress to api exists, and refuses it again
-// when that intention is replaced by a deny.
+// when that intention is replaced by a deny. The gateway's metrics are
+// read through the agent's ACL-checked /v1/metrics only.
 func TestMeshIngressGatewayACL(t *testing.T) {
 	a := startAgent(t, agentOptions{dev: true, acl: true})
 	ports := freePorts(t, 3)
@@ -71,11 +76,43 @@ func TestMeshIngressGatewayACL(t *testing.T) {
 			t.Fatalf("call %d through the gateway: %d %q %v", i, code, body, err)
 		}
 	}
+	checkMetricsBehindACL(t, a, gw[0].ID)
 	if r := cli("intention create", "-replace", "-deny", "api-ingress", "api"); r.code != 0 {
 		a.fatalf("intention create: %s", r)
 	}
 	a.waitFor("the deny intention to block the gateway", func() (bool, string) {
 		code, body, err := call()
 		return err == nil && code == http.StatusForbidden, fmt.Sprintf("%d %q %v", code, body, err)
+	})
+}
+
+// checkMetricsBehindACL: with ACLs on, the gateway's metrics reach no one
+// but through the client agent's /v1/metrics, which refuses a caller
+// without a token: the gateway serves them on its 0600 task-directory
+// socket, not on a loopback port any local process could read.
+func checkMetricsBehindACL(t *testing.T, a *agent, gwAlloc string) {
+	t.Helper()
+	checkProxyMetricsSocket(t, a, gwAlloc, "connect-ingress-api-ingress")
+	resp, err := http.Get(a.addr + "/v1/metrics")
+	if err != nil {
+		t.Fatalf("anonymous GET /v1/metrics: %v", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("anonymous GET /v1/metrics: status %d, want 403", resp.StatusCode)
+	}
+	labels := map[string]string{"service": "api-ingress", "namespace": "default", "direction": "outbound", "upstream": "api"}
+	a.waitFor("the gateway's series in /v1/metrics with a token", func() (bool, string) {
+		r := a.request(http.MethodGet, "/v1/metrics", nil)
+		if r.status != http.StatusOK {
+			return false, fmt.Sprintf("status %d: %s", r.status, r.body)
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(bytes.NewReader(r.body))
+		if err != nil {
+			return false, "parse: " + err.Error()
+		}
+		v := seriesValue(fams["appmesh_mesh_proxy_connections_total"], labels)
+		return v >= 10, fmt.Sprintf("appmesh_mesh_proxy_connections_total%v = %v, want the 10 calls at least", labels, v)
 	})
 }

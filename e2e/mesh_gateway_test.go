@@ -115,6 +115,7 @@ func TestMeshIngressGateway(t *testing.T) {
 	if r := a.cli("alloc status", gw[0].ID); !strings.Contains(r.stdout, "connect-ingress-api-ingress") {
 		t.Errorf("the gateway allocation has no task connect-ingress-api-ingress: %s", r)
 	}
+	checkProxyMetricsSocket(t, a, gw[0].ID, "connect-ingress-api-ingress")
 
 	if r := a.cli("intention create", "-deny", "api-ingress", "api"); r.code != 0 {
 		a.fatalf("intention create: %s", r)

@@ -61,9 +61,10 @@ func meshHTTPJob(id, service string, port, sleepSec, upstreamPort int) string {
 `, id, port, service, upstream, sleepSec)
 }
 
-// TestMeshProxyMetrics: after calls from web to api through their
-// sidecars, the client agent's own /v1/metrics holds both proxies'
-// series, labelled by service and namespace (never an allocation),
+// TestMeshProxyMetrics: host-mode sidecars serve their metrics on a 0600
+// socket in their task directory (no port, refused to user nobody), and
+// after calls from web to api through them, the client agent's own
+// /v1/metrics holds both proxies' series, labelled by service and namespace (never an allocation),
 // with non-zero connections, bytes, request latency by upstream and
 // route, handshake failures and intention denials; and the output passes
 // promlint (the checks of `promtool check metrics`).
@@ -103,6 +104,14 @@ func TestMeshProxyMetrics(t *testing.T) {
 		}
 	}
 	checkInboundRefusesOutsiders(t, meshProxyAddr(a, "api-sidecar-proxy"))
+	// Host-mode proxies serve /metrics on their task directory's socket
+	// only, out of other local users' reach.
+	for _, job := range []string{"api", "web"} {
+		al := a.waitAllocs(job, job+" running", func(al []alloc) (bool, string) {
+			return len(al) == 1 && al[0].ClientStatus == "running", describeAllocs(al)
+		})
+		checkProxyMetricsSocket(t, a, al[0].ID, "connect-proxy-"+job)
+	}
 	if r := a.cli("intention create", "-deny", "web", "api"); r.code != 0 {
 		a.fatalf("intention create: %s", r)
 	}

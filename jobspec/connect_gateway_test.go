@@ -40,7 +40,8 @@ const ingressHCL = `job "ingress" {
 `
 
 // An ingress gateway in Nomad's shape parses, and canonicalizing adds its
-// task (a main task, not a sidecar) and loopback metrics port once.
+// task (a main task, not a sidecar) once, with no port of its own: its
+// metrics are on a socket in its task directory.
 func TestConnectIngressGatewayHCL(t *testing.T) {
 	job := parseHCLString(t, ingressHCL)
 	s := job.Groups[0].Services[0]
@@ -64,10 +65,10 @@ func TestConnectIngressGatewayHCL(t *testing.T) {
 	}
 	args, _ := task.Config["args"].([]any)
 	if got := strings.Join(strings.Fields(strings.Trim(strings.ReplaceAll(fmtAny(args), ",", " "), "[]")), " "); !strings.Contains(got,
-		"-service api-ingress -metrics-addr 127.0.0.1:${APPMESH_PORT_connect_ingress_api_ingress_metrics}") {
+		"-service api-ingress -metrics-addr unix:${APPMESH_TASK_DIR}/metrics.sock") {
 		t.Fatalf("args: %v", args)
 	}
-	if len(g.Network.Ports) != 2 || g.Network.Ports[1].Label != "connect-ingress-api-ingress-metrics" {
+	if len(g.Network.Ports) != 1 || g.Network.Ports[0].Label != "inbound" {
 		t.Fatalf("ports: %+v", g.Network.Ports)
 	}
 	first, _ := json.Marshal(job)
@@ -79,7 +80,7 @@ func TestConnectIngressGatewayHCL(t *testing.T) {
 	if second, _ := json.Marshal(&again); string(second) != string(first) {
 		t.Fatalf("injection is not idempotent:\n%s\n%s", first, second)
 	}
-	// Removing the gateway removes its task and port.
+	// Removing the gateway removes its task.
 	again.Groups[0].Services[0].Connect = nil
 	again.Groups[0].Tasks = append(again.Groups[0].Tasks, &structs.Task{Name: "main", Driver: "raw_exec"})
 	again.Canonicalize()

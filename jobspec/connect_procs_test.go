@@ -34,10 +34,11 @@ func TestConnectMaxProcsInjected(t *testing.T) {
 	}
 }
 
-// In a bridge namespace the agent cannot reach the proxy's loopback, so
-// the proxy serves its metrics on a Unix socket in its task directory and
-// gets no "-metrics" port; back in host mode the port returns.
-func TestConnectBridgeMetricsSocket(t *testing.T) {
+// The proxy's /metrics has no ACL check, so in bridge and host mode alike
+// it is served on a 0600 Unix socket in the task directory and the group
+// gets no "-metrics" port: nothing listens for it on loopback, where any
+// local process could read it. Switching the mode changes neither.
+func TestConnectMetricsSocket(t *testing.T) {
 	src := strings.Replace(mustRead(t, "testdata/connect-web.hcl"), "network {\n      port \"http\" {}",
 		"network {\n      mode = \"bridge\"\n      port \"http\" {\n        to = 8080\n      }", 1)
 	job := parseHCLString(t, src)
@@ -49,42 +50,51 @@ func TestConnectBridgeMetricsSocket(t *testing.T) {
 	if !g.Network.IsBridge() {
 		t.Fatal("the job is not in bridge mode: the replacement did not apply")
 	}
-	args, _ := g.LookupTask("connect-proxy-web").Config["args"].([]any)
-	if got := flagArgs(args, "-metrics-addr"); !reflect.DeepEqual(got, []any{"-metrics-addr", "unix:${APPMESH_TASK_DIR}/" + structs.ProxyMetricsSocket}) {
-		t.Fatalf("-metrics-addr in bridge mode = %v (args %v)", got, args)
-	}
-	for _, p := range g.Network.Ports {
-		if strings.HasSuffix(p.Label, structs.ProxyMetricsPortSuffix) {
-			t.Fatalf("bridge mode reserved a metrics port: %+v", p)
-		}
-	}
+	checkMetricsSocket(t, "bridge mode", g, "connect-proxy-web")
 	g.Network.Mode = ""
 	job.Canonicalize()
-	args, _ = g.LookupTask("connect-proxy-web").Config["args"].([]any)
-	if got := flagArgs(args, "-metrics-addr"); !reflect.DeepEqual(got, []any{"-metrics-addr", "127.0.0.1:${APPMESH_PORT_connect_proxy_web_metrics}"}) {
-		t.Fatalf("-metrics-addr in host mode = %v", got)
+	if err := job.Validate(); err != nil {
+		t.Fatalf("validate in host mode: %v", err)
+	}
+	checkMetricsSocket(t, "host mode", g, "connect-proxy-web")
+}
+
+// An ingress gateway serves its metrics on the socket too, in either mode.
+func TestConnectGatewayMetricsSocket(t *testing.T) {
+	for _, tc := range []struct{ mode, old, new string }{
+		{"host mode", "", ""},
+		{"bridge mode", "port \"inbound\" {\n        static = 8080\n      }",
+			"mode = \"bridge\"\n      port \"inbound\" {\n        static = 18080\n        to     = 8080\n      }"},
+	} {
+		job := parseHCLString(t, strings.Replace(ingressHCL, tc.old, tc.new, 1))
+		job.Canonicalize()
+		if err := job.Validate(); err != nil {
+			t.Fatalf("%s: validate: %v", tc.mode, err)
+		}
+		g := job.Groups[0]
+		if g.Network.IsBridge() != (tc.mode == "bridge mode") {
+			t.Fatalf("%s: the replacement did not apply: %+v", tc.mode, g.Network)
+		}
+		checkMetricsSocket(t, tc.mode, g, "connect-ingress-api-ingress")
+		if len(g.Network.Ports) != 1 {
+			t.Fatalf("%s: gateway ports: %+v, want only the user's", tc.mode, g.Network.Ports)
+		}
 	}
 }
 
-// A bridge-mode ingress gateway gets the metrics socket too, and no port.
-func TestConnectBridgeGatewayMetricsSocket(t *testing.T) {
-	src := strings.Replace(ingressHCL, "port \"inbound\" {\n        static = 8080\n      }",
-		"mode = \"bridge\"\n      port \"inbound\" {\n        static = 18080\n        to     = 8080\n      }", 1)
-	job := parseHCLString(t, src)
-	job.Canonicalize()
-	if err := job.Validate(); err != nil {
-		t.Fatalf("validate: %v", err)
+// checkMetricsSocket fails unless the injected task serves its metrics on
+// the task directory's socket and the group reserves no metrics port.
+func checkMetricsSocket(t *testing.T, mode string, g *structs.TaskGroup, task string) {
+	t.Helper()
+	args, _ := g.LookupTask(task).Config["args"].([]any)
+	want := []any{"-metrics-addr", "unix:${APPMESH_TASK_DIR}/" + structs.ProxyMetricsSocket}
+	if got := flagArgs(args, "-metrics-addr"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: %s -metrics-addr = %v, want %v (args %v)", mode, task, got, want, args)
 	}
-	g := job.Groups[0]
-	if !g.Network.IsBridge() {
-		t.Fatal("the job is not in bridge mode: the replacement did not apply")
-	}
-	args, _ := g.LookupTask("connect-ingress-api-ingress").Config["args"].([]any)
-	if got := flagArgs(args, "-metrics-addr"); !reflect.DeepEqual(got, []any{"-metrics-addr", "unix:${APPMESH_TASK_DIR}/" + structs.ProxyMetricsSocket}) {
-		t.Fatalf("gateway -metrics-addr in bridge mode = %v (args %v)", got, args)
-	}
-	if len(g.Network.Ports) != 1 {
-		t.Fatalf("bridge-mode gateway ports: %+v, want only the user's", g.Network.Ports)
+	for _, p := range g.Network.Ports {
+		if strings.HasSuffix(p.Label, "-metrics") {
+			t.Fatalf("%s: a metrics port is reserved: %+v", mode, p)
+		}
 	}
 }
 

@@ -38,11 +38,11 @@ func TestConnectHCL(t *testing.T) {
 		t.Fatalf("injected task: %+v", proxy)
 	}
 	if !reflect.DeepEqual(proxy.Config["args"], []any{"connect", "proxy", "-agent", "${attr.appmesh.agent_addr}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", "web",
-		"-metrics-addr", "127.0.0.1:${APPMESH_PORT_connect_proxy_web_metrics}"}) {
+		"-metrics-addr", "unix:${APPMESH_TASK_DIR}/metrics.sock"}) {
 		t.Fatalf("args: %v", proxy.Config["args"])
 	}
-	if len(g.Network.Ports) != 3 || g.Network.Ports[1].Label != "connect-proxy-web" || g.Network.Ports[1].Static != 0 ||
-		g.Network.Ports[2].Label != "connect-proxy-web-metrics" || g.Network.Ports[2].Static != 0 {
+	// The proxy's mTLS listener is its one port: metrics are on a socket.
+	if len(g.Network.Ports) != 2 || g.Network.Ports[1].Label != "connect-proxy-web" || g.Network.Ports[1].Static != 0 {
 		t.Fatalf("ports: %+v", g.Network.Ports)
 	}
 	// Idempotent, also through a JSON round trip (job inspect, then run).

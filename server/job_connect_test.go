@@ -55,7 +55,7 @@ func TestJobConnectInjection(t *testing.T) {
 	if proxy == nil || !proxy.IsSidecar() || proxy.Driver != "raw_exec" || proxy.Config["command"] != structs.ConnectProxyCommand {
 		t.Fatalf("stored job has no proxy task: %+v", g.Tasks)
 	}
-	if len(g.Network.Ports) != 3 || g.Network.Ports[1].Label != "connect-proxy-web" || g.Network.Ports[2].Label != "connect-proxy-web-metrics" {
+	if len(g.Network.Ports) != 2 || g.Network.Ports[1].Label != "connect-proxy-web" {
 		t.Fatalf("stored ports: %+v", g.Network.Ports)
 	}
 	again := registerJob(t, s, got.Job.Copy())

@@ -78,11 +78,8 @@ const (
 	ConnectIngressPrefix = "connect-ingress-"
 	// ConnectIngressKindPrefix starts its Task.Kind (Nomad's value).
 	ConnectIngressKindPrefix = "connect-ingress:"
-	// ProxyMetricsPortSuffix ends the port label of a proxy's (or
-	// gateway's) metrics listener: "<task>-metrics", on loopback only.
-	ProxyMetricsPortSuffix = "-metrics"
-	// ProxyMetricsSocket is the metrics socket of a proxy in a bridge
-	// namespace, in its task directory (mesh/proxy.MetricsSocketName).
+	// ProxyMetricsSocket is the Unix socket, in its task directory, on
+	// which an injected proxy or gateway serves its /metrics.
 	ProxyMetricsSocket = "metrics.sock"
 	// MeshGatewayIngress is MeshProxyConfig.Gateway of an ingress gateway.
 	MeshGatewayIngress = "ingress"
@@ -90,10 +87,6 @@ const (
 
 // ConnectIngressName is the injected gateway task's name.
 func ConnectIngressName(service string) string { return ConnectIngressPrefix + service }
-
-// ProxyMetricsPortLabel is the metrics port label of an injected proxy or
-// gateway task.
-func ProxyMetricsPortLabel(task string) string { return task + ProxyMetricsPortSuffix }
 
 // ConnectIngressService returns the service a task is the injected ingress
 // gateway of, or "".
@@ -191,9 +184,6 @@ func validateGateway(v *ValidationError, g *TaskGroup, s *Service) {
 		v.Add("connect.gateway", "ingress is required: appmesh supports ingress gateways only (no terminating or mesh gateways)")
 		return
 	}
-	if n := ConnectIngressName(s.Name); !validPortLabel.MatchString(ProxyMetricsPortLabel(n)) {
-		v.Add("connect", "the gateway's task name %q is too long: shorten the service's name", n)
-	}
 	if p := c.Gateway.Proxy; p != nil && p.ConnectTimeout < 0 {
 		v.Add("connect.gateway.proxy", "connect_timeout must not be negative")
 	}
@@ -255,8 +245,8 @@ func groupReservesPort(g *TaskGroup, port int) bool {
 
 // connectIngressTask builds the gateway task of a service: the sidecar's
 // command, with the gateway's name and kind.
-func connectIngressTask(s *Service, bridge bool) *Task {
-	t := connectProxyTask(s, ConnectIngressName(s.Name), bridge)
+func connectIngressTask(s *Service) *Task {
+	t := connectProxyTask(s, ConnectIngressName(s.Name))
 	t.Kind = ConnectIngressKindPrefix + s.Name
 	// A gateway is the group's main work, not a sidecar of another task:
 	// it runs as a main task, as in Nomad.

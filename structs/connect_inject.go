@@ -1,9 +1,6 @@
 package structs
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // InjectConnectSidecars adds the sidecar proxy of every group service with
 // connect.sidecar_service: a dynamic port and a prestart sidecar task,
@@ -21,10 +18,6 @@ func (g *TaskGroup) InjectConnectSidecars(job *Job) {
 			wanted[s.Name] = s
 		}
 	}
-	// The metrics listener binds loopback at a reserved host port; in a
-	// bridge namespace the agent could not reach that, so the proxy serves
-	// a Unix socket in its task directory instead and has no such port.
-	bridge := g.Network.IsBridge()
 	// Drop injected tasks and ports whose service no longer wants them.
 	kept := g.Tasks[:0:0]
 	for _, t := range g.Tasks {
@@ -33,7 +26,6 @@ func (g *TaskGroup) InjectConnectSidecars(job *Job) {
 			if t.ConnectProxyService() != "" {
 				g.removeInjectedPort(ConnectProxyName(svc))
 			}
-			g.removeInjectedPort(ProxyMetricsPortLabel(t.Name))
 			continue
 		}
 		kept = append(kept, t)
@@ -53,14 +45,9 @@ func (g *TaskGroup) InjectConnectSidecars(job *Job) {
 			if s.Connect.SidecarService.Port == "" {
 				g.ensureDynamicPort(name)
 			}
-			task = connectProxyTask(s, name, bridge)
+			task = connectProxyTask(s, name)
 		} else {
-			task = connectIngressTask(s, bridge)
-		}
-		if !bridge {
-			g.ensureDynamicPort(ProxyMetricsPortLabel(name))
-		} else {
-			g.removeInjectedPort(ProxyMetricsPortLabel(name))
+			task = connectIngressTask(s)
 		}
 		if existing != nil {
 			*existing = *task
@@ -107,19 +94,16 @@ func (g *TaskGroup) removeInjectedPort(label string) {
 // connectProxyTask builds the proxy task of a service. The command is
 // resolved by the client to its own executable (the servers cannot know
 // its path), and ${APPMESH_ALLOC_ID} from the task's environment.
-func connectProxyTask(s *Service, name string, bridge bool) *Task {
-	args := []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name}
-	// The proxy's /metrics has no ACL, so it is never on a routable
-	// address: loopback at a reserved port, or in a bridge namespace
-	// (whose loopback the agent cannot reach) a 0600 Unix socket in the
-	// task directory, a filesystem both sides share. The client agent
-	// scrapes either into its own /v1/metrics (client/mesh_metrics.go).
-	if bridge {
-		args = append(args, "-metrics-addr", "unix:${APPMESH_TASK_DIR}/"+ProxyMetricsSocket)
-	} else {
-		env := "APPMESH_PORT_" + strings.ReplaceAll(ProxyMetricsPortLabel(name), "-", "_")
-		args = append(args, "-metrics-addr", "127.0.0.1:${"+env+"}")
-	}
+func connectProxyTask(s *Service, name string) *Task {
+	// The proxy's /metrics has no ACL check of its own, so it is on no
+	// TCP address at all (a loopback port is open to every local user):
+	// in host and bridge mode alike it is a 0600 Unix socket in the task
+	// directory, a filesystem the agent shares with the proxy even across
+	// a network namespace. Only the proxy's user and root (the agent) can
+	// read it; the agent serves it from its own /v1/metrics, behind the
+	// ACL check (client/mesh_metrics.go).
+	args := []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name,
+		"-metrics-addr", "unix:${APPMESH_TASK_DIR}/" + ProxyMetricsSocket}
 	if s.HasSidecar() {
 		// Validate rejected a bad value; an unset one keeps the default.
 		if n, err := s.Connect.SidecarService.Proxy.MaxProcs(); err == nil && n > 0 {

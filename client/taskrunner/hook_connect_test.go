@@ -28,11 +28,11 @@ func TestConnectHook(t *testing.T) {
 		structs.AttrAppmeshBinary: "/opt/appmesh", structs.AttrAppmeshAgentAddr: "10.0.0.5:4646"}}
 	tr := &TaskRunner{task: proxyTask, node: func() *structs.Node { return node }}
 	h := connectHookFor(tr, g.ConnectUpstreams())
-	cfg := &drivers.TaskConfig{Config: proxyTask.Config, Env: map[string]string{EnvAllocID: "a1", "APPMESH_PORT_connect_proxy_web_metrics": "21001"}}
+	cfg := &drivers.TaskConfig{Config: proxyTask.Config, Env: map[string]string{EnvAllocID: "a1", "APPMESH_TASK_DIR": "/data/alloc/a1/connect-proxy-web"}}
 	if err := h.(prestartHook).Prestart(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	want := []any{"connect", "proxy", "-agent", "10.0.0.5:4646", "-alloc-id", "a1", "-service", "web", "-metrics-addr", "127.0.0.1:21001"}
+	want := []any{"connect", "proxy", "-agent", "10.0.0.5:4646", "-alloc-id", "a1", "-service", "web", "-metrics-addr", "unix:/data/alloc/a1/connect-proxy-web/metrics.sock"}
 	if cfg.Config["command"] != "/opt/appmesh" || !reflect.DeepEqual(cfg.Config["args"], want) {
 		t.Fatalf("resolved config: %v", cfg.Config)
 	}
@@ -41,7 +41,7 @@ func TestConnectHook(t *testing.T) {
 	}
 	// A node without the attribute fails the task with a clear reason.
 	node = &structs.Node{}
-	cfg = &drivers.TaskConfig{Config: proxyTask.Config, Env: map[string]string{EnvAllocID: "a1", "APPMESH_PORT_connect_proxy_web_metrics": "21001"}}
+	cfg = &drivers.TaskConfig{Config: proxyTask.Config, Env: map[string]string{EnvAllocID: "a1", "APPMESH_TASK_DIR": "/data/alloc/a1/connect-proxy-web"}}
 	if err := h.(prestartHook).Prestart(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "attr.appmesh.binary") {
 		t.Fatalf("missing attribute: %v", err)
 	}

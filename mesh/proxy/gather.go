@@ -20,9 +20,9 @@ import (
 // a service name, never an alloc ID.
 type Target struct {
 	URL string
-	// Socket, when set, is a Unix socket to fetch URL's path through: a
-	// proxy in a bridge namespace serves its metrics on one in its task
-	// directory, which the agent shares with it.
+	// Socket, when set, is a Unix socket to fetch URL's path through: an
+	// injected proxy serves its metrics on one in its task directory,
+	// which the agent shares with it.
 	Socket string
 	Labels map[string]string
 }
