@@ -107,3 +107,31 @@ func flagArgs(args []any, flag string) []any {
 	}
 	return nil
 }
+
+// An ingress gateway's proxy { config { max_procs = N } } reaches its task
+// as -max-procs N, and a bad value is refused at validation, as for a
+// sidecar.
+func TestConnectGatewayMaxProcs(t *testing.T) {
+	withConfig := func(config string) *structs.Job {
+		src := strings.Replace(ingressHCL, `connect_timeout = "2s"`, "connect_timeout = \"2s\"\n            config {\n              "+config+"\n            }", 1)
+		return parseHCLString(t, src)
+	}
+	job := withConfig("max_procs = 3")
+	job.Canonicalize()
+	if err := job.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	args, _ := job.Groups[0].LookupTask("connect-ingress-api-ingress").Config["args"].([]any)
+	if got, want := flagArgs(args, "-max-procs"), []any{"-max-procs", "3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("gateway -max-procs = %v, want %v (args %v)", got, want, args)
+	}
+	if cp := job.Copy(); !reflect.DeepEqual(cp.Groups[0].Services[0].Connect.Gateway.Proxy.Config, job.Groups[0].Services[0].Connect.Gateway.Proxy.Config) {
+		t.Fatal("the gateway's proxy config is lost in a copy")
+	}
+	bad := withConfig("max_procs = 1.5")
+	bad.Canonicalize()
+	err := bad.Validate()
+	if err == nil || !strings.Contains(err.Error(), "connect.gateway.proxy.config") || !strings.Contains(err.Error(), "max_procs 1.5 is invalid") {
+		t.Fatalf("max_procs = 1.5 on a gateway: %v, want it refused", err)
+	}
+}

@@ -66,7 +66,7 @@ var nomadUnset = map[string][]string{
 	"ConsulConnect": {"Native"},
 	"ConsulGateway": {"Terminating", "Mesh"},
 	"ConsulGatewayProxy": {"EnvoyGatewayBindTaggedAddresses", "EnvoyGatewayBindAddresses", "EnvoyGatewayNoDefaultBind",
-		"EnvoyDNSDiscoveryType", "Config"},
+		"EnvoyDNSDiscoveryType"},
 	"ConsulIngressConfigEntry": {"TLS"},
 	"ConsulIngressService": {"Hosts", "TLS", "RequestHeaders", "ResponseHeaders", "MaxConnections",
 		"MaxPendingRequests", "MaxConcurrentRequests"},

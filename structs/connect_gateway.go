@@ -47,6 +47,9 @@ type ConsulGateway struct {
 type ConsulGatewayProxy struct {
 	// ConnectTimeout bounds one dial to a service instance (default 5s).
 	ConnectTimeout Duration `json:"connect_timeout,omitempty"`
+	// Config is free-form, as in Nomad; appmesh reads "max_procs"
+	// (connect_procs.go) and leaves other keys alone.
+	Config map[string]any `json:"config,omitempty" hcl:"config,block"`
 }
 
 // ConsulIngressConfigEntry lists the gateway's listeners.
@@ -149,6 +152,12 @@ func (gw *ConsulGateway) Copy() *ConsulGateway {
 	out := &ConsulGateway{}
 	if gw.Proxy != nil {
 		p := *gw.Proxy
+		if gw.Proxy.Config != nil {
+			p.Config = make(map[string]any, len(gw.Proxy.Config))
+			for k, v := range gw.Proxy.Config {
+				p.Config[k] = v // values are immutable, as in a task's config
+			}
+		}
 		out.Proxy = &p
 	}
 	if in := gw.Ingress; in != nil {
@@ -186,6 +195,9 @@ func validateGateway(v *ValidationError, g *TaskGroup, s *Service) {
 	}
 	if p := c.Gateway.Proxy; p != nil && p.ConnectTimeout < 0 {
 		v.Add("connect.gateway.proxy", "connect_timeout must not be negative")
+	}
+	if _, err := c.Gateway.Proxy.MaxProcs(); err != nil {
+		v.Add("connect.gateway.proxy.config", "%v", err)
 	}
 	ls := c.Gateway.Ingress.Listeners
 	if len(ls) == 0 {

@@ -104,11 +104,16 @@ func connectProxyTask(s *Service, name string) *Task {
 	// ACL check (client/mesh_metrics.go).
 	args := []any{"connect", "proxy", "-agent", "${attr." + AttrAppmeshAgentAddr + "}", "-alloc-id", "${APPMESH_ALLOC_ID}", "-service", s.Name,
 		"-metrics-addr", "unix:${APPMESH_TASK_DIR}/" + ProxyMetricsSocket}
-	if s.HasSidecar() {
-		// Validate rejected a bad value; an unset one keeps the default.
-		if n, err := s.Connect.SidecarService.Proxy.MaxProcs(); err == nil && n > 0 {
-			args = append(args, "-max-procs", strconv.Itoa(n))
-		}
+	// Validate rejected a bad value; an unset one keeps the default.
+	var procs int
+	switch {
+	case s.HasSidecar():
+		procs, _ = s.Connect.SidecarService.Proxy.MaxProcs()
+	case s.Connect != nil && s.Connect.Gateway != nil:
+		procs, _ = s.Connect.Gateway.Proxy.MaxProcs()
+	}
+	if procs > 0 {
+		args = append(args, "-max-procs", strconv.Itoa(procs))
 	}
 	t := &Task{
 		Name:   name,

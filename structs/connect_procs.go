@@ -11,14 +11,27 @@ const maxProxyProcs = 1024
 
 // MaxProcs is the sidecar's config.max_procs, passed to the injected
 // `appmesh connect proxy` as -max-procs: how many CPUs its Go runtime runs
-// on at once. 0 (or unset) keeps the proxy's adaptive default. Free-form
-// config decodes numbers as float64 (HCL and JSON), msgpack may give an
-// integer type; a fraction, a negative number or a string is an error.
+// on at once. 0 (or unset) keeps the proxy's adaptive default.
 func (p *ConsulProxy) MaxProcs() (int, error) {
 	if p == nil {
 		return 0, nil
 	}
-	v, ok := p.Config["max_procs"]
+	return maxProcsIn(p.Config)
+}
+
+// MaxProcs is an ingress gateway's proxy.config.max_procs, as a sidecar's.
+func (p *ConsulGatewayProxy) MaxProcs() (int, error) {
+	if p == nil {
+		return 0, nil
+	}
+	return maxProcsIn(p.Config)
+}
+
+// maxProcsIn reads max_procs from a free-form proxy config. Free-form
+// config decodes numbers as float64 (HCL and JSON), msgpack may give an
+// integer type; a fraction, a negative number or a string is an error.
+func maxProcsIn(config map[string]any) (int, error) {
+	v, ok := config["max_procs"]
 	if !ok || v == nil {
 		return 0, nil
 	}
