@@ -261,6 +261,7 @@ func TestUIAccessible(t *testing.T) {
 	b.step("press Enter", chromedp.KeyEvent("\r"))
 	b.waitText("#node-drain", "not draining")
 	b.assertNamedControls("node page")
+	b.assertFits("the node page", "#drain-node")
 	b.tabTo("#drain-node")
 	b.step("press Enter", chromedp.KeyEvent("\r"))
 	b.waitText("#node-drain", "draining (deadline")

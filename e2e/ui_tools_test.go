@@ -241,6 +241,12 @@ func TestUIACLManage(t *testing.T) {
 	b.click("#user-create")
 	b.waitText("#acl-users table", "olga")
 	b.waitText("#acl-users table", "active")
+	// The page with every kind of object on it, at a phone's width:
+	// nothing to scroll sideways, and the forms and row buttons on screen.
+	b.atPhoneWidth()
+	b.assertFits("the access control page", "#user-create", `button[data-user-lock="olga"]`, `button[data-user-delete="olga"]`,
+		"#acl-policies table", "#acl-tokens table", "#acl-roles table")
+	b.step("back to a desktop screen", chromedp.EmulateViewport(1280, 900))
 	b.click(`button[data-user-lock="olga"]`)
 	b.waitText("#acl-users table", "locked")
 	b.waitText(`button[data-user-lock="olga"]`, "Unlock")
