@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,10 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // meshBridgeAPIJob is service "api" in a bridge namespace: a raw_exec
@@ -144,38 +139,14 @@ func TestMeshBridgeProxyMetrics(t *testing.T) {
 		}
 	}
 
-	want := []struct {
-		name   string
-		labels map[string]string
-	}{
+	want := []proxySeries{
 		{"appmesh_mesh_proxy_connections_total", map[string]string{"service": "api", "namespace": "default", "direction": "inbound"}},
 		{"appmesh_mesh_proxy_sent_bytes_total", map[string]string{"service": "api", "namespace": "default", "direction": "inbound"}},
 		{"appmesh_mesh_proxy_received_bytes_total", map[string]string{"service": "api", "namespace": "default", "direction": "inbound"}},
 		{"appmesh_mesh_proxy_config_updates_total", map[string]string{"service": "api", "namespace": "default"}},
 		{"appmesh_mesh_proxy_connections_total", map[string]string{"service": "web", "namespace": "default", "direction": "outbound", "upstream": "api"}},
 	}
-	var fams map[string]*dto.MetricFamily
-	a.waitFor("the bridge proxy's series in the agent's /v1/metrics", func() (bool, string) {
-		r := a.request(http.MethodGet, "/v1/metrics", nil)
-		if r.status != http.StatusOK {
-			return false, fmt.Sprintf("status %d: %s", r.status, r.body)
-		}
-		parser := expfmt.NewTextParser(model.UTF8Validation)
-		var err error
-		fams, err = parser.TextToMetricFamilies(bytes.NewReader(r.body))
-		if err != nil {
-			return false, "parse: " + err.Error()
-		}
-		for _, w := range want {
-			if v := seriesValue(fams[w.name], w.labels); v <= 0 {
-				return false, fmt.Sprintf("%s%v = %v", w.name, w.labels, v)
-			}
-		}
-		return true, ""
-	})
-	for _, w := range want {
-		t.Logf("%s%v = %v", w.name, w.labels, seriesValue(fams[w.name], w.labels))
-	}
+	fams, _ := waitProxySeries(a, "the bridge proxy's series in the agent's /v1/metrics", want)
 	if v := seriesValue(fams["appmesh_mesh_proxy_connections_total"], want[0].labels); v < 10 {
 		t.Errorf("api's inbound connections = %v, want at least the 10 calls", v)
 	}

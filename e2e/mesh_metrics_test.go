@@ -120,10 +120,7 @@ func TestMeshProxyMetrics(t *testing.T) {
 		return err == nil && code == http.StatusForbidden, fmt.Sprintf("%d %v", code, err)
 	})
 
-	want := []struct {
-		name   string
-		labels map[string]string
-	}{
+	want := []proxySeries{
 		{"appmesh_mesh_proxy_connections_total", map[string]string{"service": "web", "namespace": "default", "direction": "outbound", "upstream": "api"}},
 		{"appmesh_mesh_proxy_connections_total", map[string]string{"service": "api", "namespace": "default", "direction": "inbound"}},
 		{"appmesh_mesh_proxy_received_bytes_total", map[string]string{"service": "web", "direction": "outbound", "upstream": "api"}},
@@ -134,30 +131,7 @@ func TestMeshProxyMetrics(t *testing.T) {
 		{"appmesh_mesh_proxy_intention_denials_total", map[string]string{"service": "api", "protocol": "http"}},
 		{"appmesh_mesh_proxy_config_updates_total", map[string]string{"service": "web"}},
 	}
-	var body []byte
-	var fams map[string]*dto.MetricFamily
-	a.waitFor("the proxies' series in the agent's /v1/metrics", func() (bool, string) {
-		r := a.request(http.MethodGet, "/v1/metrics", nil)
-		if r.status != http.StatusOK {
-			return false, fmt.Sprintf("status %d: %s", r.status, r.body)
-		}
-		body = r.body
-		parser := expfmt.NewTextParser(model.UTF8Validation)
-		var err error
-		fams, err = parser.TextToMetricFamilies(bytes.NewReader(body))
-		if err != nil {
-			return false, "parse: " + err.Error()
-		}
-		for _, w := range want {
-			if v := seriesValue(fams[w.name], w.labels); v <= 0 {
-				return false, fmt.Sprintf("%s%v = %v", w.name, w.labels, v)
-			}
-		}
-		return true, ""
-	})
-	for _, w := range want {
-		t.Logf("%s%v = %v", w.name, w.labels, seriesValue(fams[w.name], w.labels))
-	}
+	fams, body := waitProxySeries(a, "the proxies' series in the agent's /v1/metrics", want)
 	// Bounded labels: no series of a proxy names an allocation.
 	for name, f := range fams {
 		if !strings.HasPrefix(name, "appmesh_mesh_proxy_") {
@@ -193,6 +167,44 @@ func TestMeshProxyMetrics(t *testing.T) {
 
 // seriesValue is the value of the first series of f whose labels include
 // want (a counter's or gauge's value, a histogram's count); -1 without one.
+// proxySeries is one series a test expects in an agent's /v1/metrics.
+type proxySeries struct {
+	name   string
+	labels map[string]string
+}
+
+// waitProxySeries waits until every wanted series is in the agent's
+// /v1/metrics with a value above zero, logs their values and returns the
+// parsed families and the raw text of the last answer.
+func waitProxySeries(a *agent, what string, want []proxySeries) (map[string]*dto.MetricFamily, []byte) {
+	a.t.Helper()
+	var body []byte
+	var fams map[string]*dto.MetricFamily
+	a.waitFor(what, func() (bool, string) {
+		r := a.request(http.MethodGet, "/v1/metrics", nil)
+		if r.status != http.StatusOK {
+			return false, fmt.Sprintf("status %d: %s", r.status, r.body)
+		}
+		body = r.body
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		var err error
+		fams, err = parser.TextToMetricFamilies(bytes.NewReader(body))
+		if err != nil {
+			return false, "parse: " + err.Error()
+		}
+		for _, w := range want {
+			if v := seriesValue(fams[w.name], w.labels); v <= 0 {
+				return false, fmt.Sprintf("%s%v = %v", w.name, w.labels, v)
+			}
+		}
+		return true, ""
+	})
+	for _, w := range want {
+		a.t.Logf("%s%v = %v", w.name, w.labels, seriesValue(fams[w.name], w.labels))
+	}
+	return fams, body
+}
+
 func seriesValue(f *dto.MetricFamily, want map[string]string) float64 {
 	if f == nil {
 		return -1
