@@ -22,6 +22,13 @@ func startACLAgent(t *testing.T) (*Agent, string) {
 	t.Helper()
 	cfg := DevConfig()
 	cfg.Name = "acl-doors"
+	return startACLAgentWith(t, cfg)
+}
+
+// startACLAgentWith starts cfg (a dev config a test has adjusted) with ACLs
+// on, on free ports, and bootstraps it: the agent and its management token.
+func startACLAgentWith(t *testing.T, cfg *Config) (*Agent, string) {
+	t.Helper()
 	cfg.LogLevel = "ERROR"
 	cfg.ACL.Enabled = true
 	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Gossip = freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)

@@ -15,10 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/appmesh/appmesh/internal/testutil"
-	"github.com/appmesh/appmesh/structs"
 )
 
 // auditRotationAgent starts a dev agent with ACLs on and the audit block
@@ -39,19 +36,8 @@ func auditRotationAgent(t *testing.T, maxBackups int) (doorClient, string, strin
 		t.Fatalf("load %s: %v", file, err)
 	}
 	cfg.Name = "audit-rotation"
-	cfg.LogLevel = "ERROR"
-	cfg.ACL.Enabled = true
-	cfg.Ports.HTTP, cfg.Ports.RPC, cfg.Ports.Gossip = freeTCPPort(t), freeTCPPort(t), freeTCPPort(t)
-	a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: os.Stderr}))
-	if err != nil {
-		t.Fatalf("start agent: %v", err)
-	}
-	t.Cleanup(func() { _ = a.Shutdown() })
-	var boot structs.ACLTokenResponse
-	if err := a.RPC(structs.ACLBootstrapRPC, &structs.ACLBootstrapRequest{}, &boot); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	return doorClient{t: t, base: "http://" + a.HTTPAddr()}, boot.Token.SecretID, path
+	a, mgmt := startACLAgentWith(t, cfg)
+	return doorClient{t: t, base: "http://" + a.HTTPAddr()}, mgmt, path
 }
 
 // Markers that must never reach the audit log: a request body and a
