@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/hashicorp/consul/api"
 	"github.com/hashicorp/go-hclog"
 )
@@ -50,14 +51,7 @@ func consulBackoff(ctx context.Context, d *time.Duration) bool {
 	} else {
 		*d = min(2**d, consulRetryMax)
 	}
-	t := time.NewTimer(*d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return ctxsleep.Sleep(ctx, *d)
 }
 
 // consulOutage logs a Consul outage once and its end once.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-memdb"
 )
@@ -27,10 +28,8 @@ func (s *Server) runDrainDeadlines(ctx context.Context) {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		_ = ws.WatchCtx(wctx)
 		cancel()
-		select {
-		case <-ctx.Done():
+		if !ctxsleep.Sleep(ctx, minPassGap) {
 			return
-		case <-time.After(minPassGap):
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/server/scheduler"
 	"github.com/appmesh/appmesh/server/state"
 	"github.com/appmesh/appmesh/structs"
@@ -164,10 +165,8 @@ func (w *rolloutWatcher) run(ctx context.Context) {
 		// A decision reads all of a job's allocations: pausing between
 		// passes lets reports pile up, so a stream of health reports of a
 		// large job costs a few scans per second, not one per report.
-		select {
-		case <-ctx.Done():
+		if !ctxsleep.Sleep(ctx, rolloutPassPause) {
 			return
-		case <-time.After(rolloutPassPause):
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/appmesh/appmesh/internal/ctxsleep"
 	"github.com/appmesh/appmesh/server/state"
 )
 
@@ -43,10 +44,8 @@ func (s *Server) runSchedules(ctx context.Context) {
 		case <-timer.C:
 		}
 		timer.Stop()
-		select {
-		case <-ctx.Done():
+		if !ctxsleep.Sleep(ctx, minPassGap) {
 			return
-		case <-time.After(minPassGap):
 		}
 	}
 }
