@@ -3,6 +3,7 @@ package structs
 import (
 	"fmt"
 	"math"
+	"reflect"
 )
 
 // maxProxyProcs bounds config.max_procs: more CPUs than any node has is
@@ -36,21 +37,13 @@ func maxProcsIn(config map[string]any) (int, error) {
 		return 0, nil
 	}
 	var n float64
-	switch x := v.(type) {
-	case float64:
-		n = x
-	case float32:
-		n = float64(x)
-	case int:
-		n = float64(x)
-	case int64:
-		n = float64(x)
-	case uint64:
-		n = float64(x)
-	case int32:
-		n = float64(x)
-	case uint32:
-		n = float64(x)
+	switch rv := reflect.ValueOf(v); {
+	case rv.CanFloat():
+		n = rv.Float()
+	case rv.CanInt():
+		n = float64(rv.Int())
+	case rv.CanUint():
+		n = float64(rv.Uint())
 	default:
 		return 0, fmt.Errorf("max_procs must be a whole number of CPUs, not %T %v", v, v)
 	}
