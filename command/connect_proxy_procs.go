@@ -44,7 +44,6 @@ const (
 // procsGovernor sizes the Go runtime on the proxy's open connections: one
 // P while it holds a few, the runtime's default when it holds more.
 type procsGovernor struct {
-	open     func() int
 	mode     int       // procsOneP or procsDefault
 	lowSince time.Time // when the count last fell to procsFew or under (zero: it is above)
 }
@@ -76,7 +75,7 @@ func adaptProxyProcs(ctx context.Context, maxProcs int, open func() int, logger 
 	if maxProcs > 0 || os.Getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) <= 1 {
 		return
 	}
-	g := &procsGovernor{open: open, mode: procsOneP}
+	g := &procsGovernor{mode: procsOneP}
 	apply := func(mode int) {
 		if mode == procsOneP {
 			runtime.GOMAXPROCS(1)
@@ -94,7 +93,7 @@ func adaptProxyProcs(ctx context.Context, maxProcs int, open func() int, logger 
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			if m := g.next(g.open(), now); m != g.mode {
+			if m := g.next(open(), now); m != g.mode {
 				g.mode = m
 				apply(m)
 			}
