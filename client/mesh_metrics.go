@@ -56,7 +56,6 @@ func (c *Client) MeshProxyMetricsTargets() []proxy.Target {
 				ns = structs.DefaultNamespace
 			}
 			out = append(out, proxy.Target{
-				URL:    "http://proxy/metrics",
 				Socket: socket,
 				Labels: map[string]string{"service": svc, "namespace": ns},
 			})

@@ -15,24 +15,14 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Target is one proxy's metrics endpoint and the labels that tell its
-// series from another proxy's (e.g. service="web"). Keep them bounded:
-// a service name, never an alloc ID.
+// Target is one proxy's metrics endpoint, the Unix socket an injected
+// proxy serves /metrics on in its task directory (which the agent shares
+// with it), and the labels that tell its series from another proxy's
+// (e.g. service="web"). Keep them bounded: a service name, never an
+// alloc ID.
 type Target struct {
-	URL string
-	// Socket, when set, is a Unix socket to fetch URL's path through: an
-	// injected proxy serves its metrics on one in its task directory,
-	// which the agent shares with it.
 	Socket string
 	Labels map[string]string
-}
-
-// where names the target in errors.
-func (t Target) where() string {
-	if t.Socket != "" {
-		return "unix:" + t.Socket
-	}
-	return t.URL
 }
 
 // Gatherer fetches the /metrics of proxies and merges them, so that a
@@ -41,9 +31,11 @@ func (t Target) where() string {
 type Gatherer struct {
 	// Targets lists the proxies to scrape at each Gather.
 	Targets func() []Target
-	// Client defaults to one with a 5 s timeout.
-	Client *http.Client
 }
+
+// scrapeTimeout bounds one proxy's answer, so that a stuck proxy cannot
+// hold the agent's /v1/metrics.
+const scrapeTimeout = 5 * time.Second
 
 // maxMetricsBody bounds one proxy's answer.
 const maxMetricsBody = 8 << 20
@@ -53,10 +45,6 @@ const maxMetricsBody = 8 << 20
 // families are still returned.
 func (g *Gatherer) Gather() ([]*dto.MetricFamily, error) {
 	targets := g.Targets()
-	client := g.Client
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
-	}
 	results := make([]map[string]*dto.MetricFamily, len(targets))
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
@@ -64,7 +52,7 @@ func (g *Gatherer) Gather() ([]*dto.MetricFamily, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = scrape(client, t)
+			results[i], errs[i] = scrape(t)
 		}()
 	}
 	wg.Wait()
@@ -80,7 +68,7 @@ func (g *Gatherer) Gather() ([]*dto.MetricFamily, error) {
 			if have, ok := merged[name]; ok {
 				if have.GetType() != f.GetType() {
 					merr = append(merr, fmt.Errorf("%s: metric %s has type %s, another proxy's has %s",
-						targets[i].where(), name, f.GetType(), have.GetType()))
+						"unix:"+targets[i].Socket, name, f.GetType(), have.GetType()))
 					continue
 				}
 				have.Metric = append(have.Metric, f.Metric...)
@@ -98,29 +86,33 @@ func (g *Gatherer) Gather() ([]*dto.MetricFamily, error) {
 	return out, merr.MaybeUnwrap()
 }
 
-func scrape(client *http.Client, t Target) (map[string]*dto.MetricFamily, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL, nil)
+// scrape reads one proxy's /metrics over its socket. No connection is
+// kept: each Gather scrapes a socket once.
+func scrape(t Target) (map[string]*dto.MetricFamily, error) {
+	where := "unix:" + t.Socket
+	client := &http.Client{Timeout: scrapeTimeout, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return DialUnix(ctx, t.Socket)
+		},
+		DisableKeepAlives: true,
+	}}
+	req, err := http.NewRequest(http.MethodGet, "http://proxy/metrics", nil)
 	if err != nil {
-		return nil, fmt.Errorf("proxy metrics %s: %w", t.where(), err)
-	}
-	if t.Socket != "" {
-		client = unixClient(client, t.Socket)
+		return nil, fmt.Errorf("proxy metrics %s: %w", where, err)
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("proxy metrics %s: %w", t.where(), err)
+		return nil, fmt.Errorf("proxy metrics %s: %w", where, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("proxy metrics %s: status %s", t.where(), resp.Status)
+		return nil, fmt.Errorf("proxy metrics %s: status %s", where, resp.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(http.MaxBytesReader(nil, resp.Body, maxMetricsBody))
 	if err != nil {
-		return nil, fmt.Errorf("proxy metrics %s: parse: %w", t.where(), err)
+		return nil, fmt.Errorf("proxy metrics %s: parse: %w", where, err)
 	}
 	return fams, nil
 }
@@ -150,17 +142,4 @@ func addLabels(f *dto.MetricFamily, labels map[string]string) {
 		sort.Slice(kept, func(i, j int) bool { return kept[i].GetName() < kept[j].GetName() })
 		m.Label = kept
 	}
-}
-
-// unixClient is base with its transport dialling the socket instead of
-// the URL's host. One scrape per socket per Gather: no connection is kept.
-func unixClient(base *http.Client, socket string) *http.Client {
-	c := *base
-	c.Transport = &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return DialUnix(ctx, socket)
-		},
-		DisableKeepAlives: true,
-	}
-	return &c
 }

@@ -1,7 +1,8 @@
 package proxy
 
 import (
-	"net/http/httptest"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +12,21 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
+// serveMetricsSocket serves reg's /metrics on a Unix socket, as an
+// injected proxy does, until the test ends.
+func serveMetricsSocket(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "metrics.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return path
+}
+
 func TestGathererMergesProxies(t *testing.T) {
 	var targets []Target
 	for _, svc := range []string{"web", "api"} {
@@ -18,18 +34,15 @@ func TestGathererMergesProxies(t *testing.T) {
 		p := New(testLogger(t), reg)
 		defer p.Close()
 		p.m.connsTotal.WithLabelValues(dirInbound, "").Add(3)
-		srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		defer srv.Close()
-		targets = append(targets, Target{URL: srv.URL + "/metrics", Labels: map[string]string{"service": svc}})
+		targets = append(targets, Target{Socket: serveMetricsSocket(t, reg), Labels: map[string]string{"service": svc}})
 	}
 	// A proxy that is down is an error, not a lost scrape of the others.
-	dead := httptest.NewServer(nil)
-	dead.Close()
-	targets = append(targets, Target{URL: dead.URL + "/metrics"})
+	dead := filepath.Join(t.TempDir(), "gone.sock")
+	targets = append(targets, Target{Socket: dead})
 
 	g := &Gatherer{Targets: func() []Target { return targets }}
 	fams, err := g.Gather()
-	if err == nil || !strings.Contains(err.Error(), dead.URL) {
+	if err == nil || !strings.Contains(err.Error(), "unix:"+dead) {
 		t.Errorf("error for the dead proxy = %v", err)
 	}
 	var series int
@@ -67,9 +80,7 @@ func TestGathererSumsProxiesOfOneService(t *testing.T) {
 		defer p.Close()
 		p.m.connsTotal.WithLabelValues(dirOutbound, "api").Add(n)
 		p.m.requestDuration.WithLabelValues(dirOutbound, "api", "default", "2xx").Observe(0.002 * float64(i+1))
-		srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		defer srv.Close()
-		targets = append(targets, Target{URL: srv.URL + "/metrics", Labels: map[string]string{"service": "web", "namespace": "default"}})
+		targets = append(targets, Target{Socket: serveMetricsSocket(t, reg), Labels: map[string]string{"service": "web", "namespace": "default"}})
 	}
 	g := &Gatherer{Targets: func() []Target { return targets }}
 	const want = `

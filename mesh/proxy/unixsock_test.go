@@ -64,7 +64,7 @@ func TestGathererReadsUnixSocket(t *testing.T) {
 			srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
 			go srv.Serve(ln)
 			g := &Gatherer{Targets: func() []Target {
-				return []Target{{URL: "http://proxy/metrics", Socket: path, Labels: map[string]string{"service": "api"}}}
+				return []Target{{Socket: path, Labels: map[string]string{"service": "api"}}}
 			}}
 			fams, err := g.Gather()
 			if err != nil {
