@@ -10,26 +10,14 @@ import (
 	"time"
 
 	"github.com/appmesh/appmesh/client/taskrunner"
-	"github.com/appmesh/appmesh/drivers/rawexec"
 	"github.com/appmesh/appmesh/structs"
-	"github.com/hashicorp/go-hclog"
 )
 
 func newLimitedRunner(t *testing.T, limit time.Duration, tasks ...*structs.Task) *AllocRunner {
 	t.Helper()
 	d := structs.Duration(limit)
-	job := &structs.Job{ID: "job", Type: structs.JobTypeBatch, Groups: []*structs.TaskGroup{
-		{Name: "g", Count: 1, Tasks: tasks, MaxRunDuration: &d}}}
-	alloc := &structs.Allocation{ID: structs.GenerateID(), JobID: "job", TaskGroup: "g", DesiredStatus: structs.AllocDesiredRun}
-	ar, err := New(&Config{
-		Alloc: alloc, Job: job, DataDir: t.TempDir(),
-		Drivers: oneDriver{rawexec.New(hclog.NewNullLogger())},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ar.Run()
-	t.Cleanup(ar.Destroy)
+	ar, _ := runWithJob(t, &structs.Job{ID: "job", Type: structs.JobTypeBatch, Groups: []*structs.TaskGroup{
+		{Name: "g", Count: 1, Tasks: tasks, MaxRunDuration: &d}}})
 	return ar
 }
 
