@@ -3,16 +3,12 @@ package e2e
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // TestNomadInitFullRuns runs jobspec/testdata/nomad/init-full.nomad.hcl,
@@ -56,29 +52,8 @@ func TestNomadInitFullRuns(t *testing.T) {
 	allocs := a.waitAllocs("kv-full", "both allocations to run", func(as []alloc) (bool, string) {
 		return countStatus(as, "run", "running") == 2, "want 2 running"
 	})
-	client := &http.Client{Timeout: 5 * time.Second}
 	for _, al := range allocs {
-		var full struct {
-			AllocatedPorts []struct {
-				Label string `json:"label"`
-				Value int    `json:"value"`
-				To    int    `json:"to"`
-			} `json:"allocated_ports"`
-		}
-		a.getJSON("/v1/allocation/"+al.ID, &full)
-		if len(full.AllocatedPorts) != 1 || full.AllocatedPorts[0].Label != "kv" || full.AllocatedPorts[0].To != 8080 {
-			a.fatalf("allocation %s ports: %+v; want kv with to = 8080", shortID(al.ID), full.AllocatedPorts)
-		}
-		url := fmt.Sprintf("http://127.0.0.1:%d/", full.AllocatedPorts[0].Value)
-		a.waitFor("the container to answer on "+url, func() (bool, string) {
-			resp, err := client.Get(url)
-			if err != nil {
-				return false, err.Error()
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode == http.StatusOK && strings.HasPrefix(string(body), "hello from"), fmt.Sprintf("%d %q", resp.StatusCode, body)
-		})
+		waitKVAnswers(a, al.ID)
 		matches, _ := filepath.Glob(filepath.Join(a.dataDir, "*", "alloc", al.ID, "server", "local", "seed.txt"))
 		if len(matches) != 1 {
 			a.fatalf("allocation %s: unpacked artifact local/seed.txt not found under %s (%v)", shortID(al.ID), a.dataDir, matches)

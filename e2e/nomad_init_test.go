@@ -52,28 +52,7 @@ func TestNomadInitShortRuns(t *testing.T) {
 	allocs := a.waitAllocs("kv-short", "the allocation to run", func(as []alloc) (bool, string) {
 		return len(as) == 1 && as[0].ClientStatus == "running", describeAllocs(as)
 	})
-	var full struct {
-		AllocatedPorts []struct {
-			Label string `json:"label"`
-			Value int    `json:"value"`
-			To    int    `json:"to"`
-		} `json:"allocated_ports"`
-	}
-	a.getJSON("/v1/allocation/"+allocs[0].ID, &full)
-	if len(full.AllocatedPorts) != 1 || full.AllocatedPorts[0].Label != "kv" || full.AllocatedPorts[0].To != 8080 {
-		a.fatalf("allocated ports: %+v; want kv with to = 8080", full.AllocatedPorts)
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d/", full.AllocatedPorts[0].Value)
-	client := &http.Client{Timeout: 5 * time.Second}
-	a.waitFor("the container to answer on the dynamic host port "+url, func() (bool, string) {
-		resp, err := client.Get(url)
-		if err != nil {
-			return false, err.Error()
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode == http.StatusOK && strings.HasPrefix(string(body), "hello from"), fmt.Sprintf("%d %q", resp.StatusCode, body)
-	})
+	waitKVAnswers(a, allocs[0].ID)
 	if r := a.cli("job stop", "kv-short"); r.code != 0 {
 		a.fatalf("job stop: %s", r)
 	}
@@ -132,4 +111,33 @@ func readUnsupportedPaths(t *testing.T) []string {
 		}
 	}
 	return paths
+}
+
+// waitKVAnswers checks that the allocation of Nomad's init job maps its
+// "kv" port to the container's 8080 and waits for the container to answer
+// on the host port it got.
+func waitKVAnswers(a *agent, allocID string) {
+	a.t.Helper()
+	var full struct {
+		AllocatedPorts []struct {
+			Label string `json:"label"`
+			Value int    `json:"value"`
+			To    int    `json:"to"`
+		} `json:"allocated_ports"`
+	}
+	a.getJSON("/v1/allocation/"+allocID, &full)
+	if len(full.AllocatedPorts) != 1 || full.AllocatedPorts[0].Label != "kv" || full.AllocatedPorts[0].To != 8080 {
+		a.fatalf("allocation %s ports: %+v; want kv with to = 8080", shortID(allocID), full.AllocatedPorts)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/", full.AllocatedPorts[0].Value)
+	client := &http.Client{Timeout: 5 * time.Second}
+	a.waitFor("the container to answer on the dynamic host port "+url, func() (bool, string) {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == http.StatusOK && strings.HasPrefix(string(body), "hello from"), fmt.Sprintf("%d %q", resp.StatusCode, body)
+	})
 }
