@@ -36,14 +36,7 @@ var ownObject = map[string]string{structs.ACLGetPolicyRPC: "Name"}
 // another grant that does not cover its own. So a rule that needs more
 // than it declares, or lets in a grant it does not name, fails here.
 func TestRPCDoorsLeastPrivilege(t *testing.T) {
-	s := testServer(t, func(c *Config) { c.ACLEnabled = true })
-	waitLeader(t, s)
-	victim := testNode("victim", 1000, 1024)
-	registerNode(t, s, victim)
-	mgmt, err := bootstrap(t, s, 0)
-	if err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
+	s, victim, mgmt := doorServer(t)
 	methods := rpcMethods(s)
 	names := make([]string, 0, len(methods))
 	for n := range methods {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // TestRPCDoorsWithTokens completes TestRPCDoors with the two tokens it
@@ -17,14 +19,7 @@ import (
 // get past every door. Node-scoped methods are left out of the management
 // pass: their proof is the node's secret, not a token (TestNodeIdentity_*).
 func TestRPCDoorsWithTokens(t *testing.T) {
-	s := testServer(t, func(c *Config) { c.ACLEnabled = true })
-	waitLeader(t, s)
-	victim := testNode("victim", 1000, 1024)
-	registerNode(t, s, victim)
-	mgmt, err := bootstrap(t, s, 0)
-	if err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
+	s, victim, mgmt := doorServer(t)
 	other := clientToken(t, s, mgmt.SecretID, "other-write", `namespace "other" { policy = "write" }`, time.Hour)
 
 	methods := rpcMethods(s)
@@ -74,4 +69,20 @@ func TestRPCDoorsWithTokens(t *testing.T) {
 	}
 	t.Logf("other namespace's token: tried %d RPC methods, %d open to any valid token; management token: tried %d methods",
 		tried, passed, mgmtTried)
+}
+
+// doorServer starts an ACL-enabled server with a registered node, which
+// node-scoped calls are aimed at, and bootstraps it: the server, the node
+// and the management token.
+func doorServer(t *testing.T) (*Server, *structs.Node, *structs.ACLToken) {
+	t.Helper()
+	s := testServer(t, func(c *Config) { c.ACLEnabled = true })
+	waitLeader(t, s)
+	victim := testNode("victim", 1000, 1024)
+	registerNode(t, s, victim)
+	mgmt, err := bootstrap(t, s, 0)
+	if err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	return s, victim, mgmt
 }
