@@ -242,6 +242,9 @@ func serveProxyMetrics(addr string, reg *prometheus.Registry, logger hclog.Logge
 	var ln net.Listener
 	var err error
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		if path == "" {
+			return nil, fmt.Errorf("-metrics-addr %q names no socket: write unix:/path/to/metrics.sock", addr)
+		}
 		ln, err = proxy.ListenUnix(path)
 	} else {
 		ln, err = net.Listen("tcp", addr)

@@ -23,6 +23,7 @@ import (
 	"github.com/appmesh/appmesh/structs"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mitchellh/cli"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const proxyTestTD = "cmd.appmesh"
@@ -282,5 +283,18 @@ func TestConnectProxyUsage(t *testing.T) {
 		if code := (&ConnectProxyCommand{Meta: Meta{Ui: ui}}).Run(args); code != exitUsage {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, ui.ErrorWriter.String())
 		}
+	}
+}
+
+// A -metrics-addr of "unix:" with no path is refused with what to write,
+// not bound to an unnamed socket nobody can reach.
+func TestProxyMetricsAddrNeedsASocketPath(t *testing.T) {
+	stop, err := serveProxyMetrics("unix:", prometheus.NewRegistry(), hclog.NewNullLogger())
+	if err == nil {
+		stop()
+		t.Fatal(`-metrics-addr "unix:" was accepted`)
+	}
+	if !strings.Contains(err.Error(), "names no socket") {
+		t.Fatalf("error %q does not say what is missing", err)
 	}
 }
