@@ -2,6 +2,7 @@ package structs
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"sort"
 	"strings"
@@ -211,12 +212,7 @@ func (p *ConsulProxy) Copy() *ConsulProxy {
 		return nil
 	}
 	c := *p
-	if p.Config != nil {
-		c.Config = make(map[string]any, len(p.Config))
-		for k, v := range p.Config {
-			c.Config[k] = v
-		}
-	}
+	c.Config = maps.Clone(p.Config)
 	if p.Upstreams != nil {
 		c.Upstreams = make([]*ConsulUpstream, len(p.Upstreams))
 		for i, u := range p.Upstreams {

@@ -2,6 +2,7 @@ package structs
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 )
 
@@ -152,12 +153,7 @@ func (gw *ConsulGateway) Copy() *ConsulGateway {
 	out := &ConsulGateway{}
 	if gw.Proxy != nil {
 		p := *gw.Proxy
-		if gw.Proxy.Config != nil {
-			p.Config = make(map[string]any, len(gw.Proxy.Config))
-			for k, v := range gw.Proxy.Config {
-				p.Config[k] = v // values are immutable, as in a task's config
-			}
-		}
+		p.Config = maps.Clone(gw.Proxy.Config) // values are immutable, as in a task's config
 		out.Proxy = &p
 	}
 	if in := gw.Ingress; in != nil {
