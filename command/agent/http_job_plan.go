@@ -124,5 +124,5 @@ func decodePlanBody(w http.ResponseWriter, r *http.Request) (*structs.JobPlanReq
 	if reg != nil {
 		args.Job, args.Diff = reg.Job, reg.Diff
 	}
-	return args, nil
+	return args, jobNamespaceFromQuery(r, args.Job)
 }

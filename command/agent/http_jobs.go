@@ -61,7 +61,23 @@ func decodeRegisterBody(w http.ResponseWriter, r *http.Request) (*structs.JobReg
 	if reg != nil {
 		args.Job, args.EnforceIndex, args.JobModifyIndex = reg.Job, reg.EnforceIndex, reg.JobModifyIndex
 	}
-	return args, nil
+	return args, jobNamespaceFromQuery(r, args.Job)
+}
+
+// jobNamespaceFromQuery puts a job that names no namespace in the
+// request's ?namespace=, as Nomad does: the job's own field wins, then the
+// query, then "default" (Canonicalize). A write goes to one namespace, so
+// the lists' "*" is refused.
+func jobNamespaceFromQuery(r *http.Request, job *structs.Job) error {
+	ns := r.URL.Query().Get("namespace")
+	if job == nil || job.Namespace != "" || ns == "" {
+		return nil
+	}
+	if ns == structs.AllNamespacesSentinel {
+		return badRequest("?namespace=%s lists every namespace; a job is written to one: name it in ?namespace= or in the job's namespace field", ns)
+	}
+	job.Namespace = ns
+	return nil
 }
 
 // decodeJobBody reads a body that carries a job: appmesh's form is decoded

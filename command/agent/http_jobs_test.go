@@ -51,6 +51,36 @@ func TestJobRegister(t *testing.T) {
 	}
 }
 
+// A job that names no namespace goes to the request's ?namespace=, as in
+// Nomad; a job that names one keeps it; "*" (every namespace, for lists)
+// is refused for a write, and nothing reaches the servers.
+func TestJobRegisterNamespaceFromQuery(t *testing.T) {
+	for _, tc := range []struct{ name, path, body, want string }{
+		{"query fills an unnamed job", "/v1/jobs?namespace=prod", validJobBody, "prod"},
+		{"the job's own field wins", "/v1/jobs?namespace=prod",
+			strings.Replace(validJobBody, `"id": "hello",`, `"id": "hello", "namespace": "dev",`, 1), "dev"},
+		{"neither: default", "/v1/jobs", validJobBody, structs.DefaultNamespace},
+	} {
+		b, h := newTestServer(t)
+		onRegister(b)
+		wantStatus(t, do(t, h, "PUT", tc.path, tc.body), 200)
+		args := b.lastArgs(t, structs.JobRegisterRPC).(*structs.JobRegisterRequest)
+		if args.Job.Namespace != tc.want || args.Namespace != tc.want {
+			t.Errorf("%s: job in namespace %q (request %q), want %q", tc.name, args.Job.Namespace, args.Namespace, tc.want)
+		}
+	}
+	b, h := newTestServer(t)
+	onRegister(b)
+	rec := do(t, h, "PUT", "/v1/jobs?namespace=*", validJobBody)
+	wantStatus(t, rec, 400)
+	if msg := errorOf(t, rec); !strings.Contains(msg, "a job is written to one") {
+		t.Errorf("namespace=* on a write: %q", msg)
+	}
+	if calls := b.recorded(); len(calls) != 0 {
+		t.Errorf("a write to namespace * reached the backend: %v", calls)
+	}
+}
+
 func TestJobRegisterBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name, body string
