@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"slices"
 	"strings"
@@ -87,30 +88,31 @@ const eventWriteBuffer = 256 << 10
 // a subscriber's buffer for more to send with it. A busy cluster commits
 // a batch every millisecond or so; sending each at once costs every
 // subscriber a system call per batch, which with a hundred subscribers
-// was most of the stream's CPU.
-const eventLinger = 25 * time.Millisecond
+// was most of the stream's CPU. It is the broker's frame slot: streams
+// send on that grid, so that those that are caught up send the same
+// frames at the same moment (stream/frame.go).
+const eventLinger = stream.FrameSlot
 
 // eventLingerBusy is the longest linger of a stream whose batches keep
 // coming: each send right after the last one doubles the linger up to
 // it, and a quiet spell of eventLinger resets it. Every send costs a
 // subscriber three write system calls (an HTTP chunk's header, its data,
-// and its end at the flush) whatever its size.
-const eventLingerBusy = 100 * time.Millisecond
+// and its end at the flush) whatever its size. A multiple of eventLinger.
+const eventLingerBusy = 4 * eventLinger
 
-// streamWriter buffers one subscriber's lines and sends them whenever the
-// stream goes idle.
+// streamWriter buffers one subscriber's lines and sends them on the
+// linger's grid.
 type streamWriter struct {
 	bw    *lineBuffer
 	gz    *stream.GzipWriter // nil: plain lines
 	enc   *json.Encoder
 	flush func()
 	form  stream.Form
-	// since is when the oldest unsent line was written (zero: none).
-	since time.Time
-	// linger is how long the lines pending wait, and sent when the last
-	// send was (lingerFor).
+	// linger is how long the batches of a send gather (sendAt), and
+	// sentAt the instant of the last send, on the broker's clock (0:
+	// none yet).
 	linger time.Duration
-	sent   time.Time
+	sentAt time.Duration
 }
 
 func newStreamWriter(req *transport.EventsRequest, w io.Writer, flush func()) *streamWriter {
@@ -129,28 +131,47 @@ func newStreamWriter(req *transport.EventsRequest, w io.Writer, flush func()) *s
 	return sw
 }
 
-// pending notes that a line waits to be sent, and how long it may wait:
-// the first line after a quiet spell eventLinger, as long as lines keep
-// coming up to eventLingerBusy.
-func (sw *streamWriter) pending() {
-	if !sw.since.IsZero() {
-		return
-	}
-	sw.since = time.Now()
-	if sw.since.Sub(sw.sent) < eventLinger {
+// sendAt is when the batches that start with one published at at go
+// out: the next instant of the linger's grid after it. The linger is
+// eventLinger after a quiet spell, and doubles up to eventLingerBusy for
+// each send that follows the last one within eventLinger. Both depend
+// only on publish times and on the grid, so subscribers that are caught
+// up send the same batches at the same instant.
+func (sw *streamWriter) sendAt(at time.Duration) time.Duration {
+	if sw.sentAt > 0 && at-sw.sentAt < eventLinger {
 		sw.linger = min(2*sw.linger, eventLingerBusy)
 	} else {
 		sw.linger = eventLinger
 	}
+	return (at/sw.linger + 1) * sw.linger
 }
 
 // heartbeat sends a heartbeat line at once.
 func (sw *streamWriter) heartbeat() error {
-	if err := sw.enc.Encode(streamLine{Heartbeat: true}); err != nil {
+	var err error
+	if sw.gz != nil {
+		err = sw.gz.WriteChunk(heartbeatChunk)
+	} else {
+		_, err = sw.bw.Write(heartbeatLine)
+	}
+	if err != nil {
 		return err
 	}
 	return sw.idle()
 }
+
+// heartbeatLine is a heartbeat, and heartbeatChunk the same compressed
+// once for every gzip stream.
+var (
+	heartbeatLine  = []byte(`{"heartbeat":true}` + "\n")
+	heartbeatChunk = func() *stream.Chunk {
+		c, err := stream.NewChunk(heartbeatLine)
+		if err != nil {
+			panic(err) // a constant line
+		}
+		return c
+	}()
+)
 
 // close ends a stream that ends normally (a gzip stream needs its
 // trailer) and sends what is buffered.
@@ -164,10 +185,6 @@ func (sw *streamWriter) close() error {
 }
 
 func (sw *streamWriter) idle() error {
-	if !sw.since.IsZero() { // batches went out (not only a heartbeat)
-		sw.sent = time.Now()
-	}
-	sw.since = time.Time{}
 	if err := sw.bw.Flush(); err != nil {
 		return err
 	}
@@ -210,7 +227,6 @@ func (b *lineBuffer) Flush() error {
 // encoded once for every subscriber of the same form (stream.Batch.Line),
 // so a hundred subscribers cost the encoding of one.
 func (sw *streamWriter) batch(b stream.Batch) error {
-	sw.pending()
 	if sw.gz != nil {
 		c, err := b.Chunk(sw.form)
 		if err != nil {
@@ -228,7 +244,7 @@ func (sw *streamWriter) batch(b stream.Batch) error {
 
 // Run writes the stream as newline-delimited JSON until ctx ends, the
 // writer fails or (without Follow) the buffered events are sent. flush is
-// called whenever the stream goes idle.
+// called after each send.
 func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error {
 	sw := newStreamWriter(es.req, w, flush)
 	if sw.gz != nil {
@@ -236,58 +252,71 @@ func (es *EventStream) Run(ctx context.Context, w io.Writer, flush func()) error
 			return err
 		}
 	}
+	if !es.req.Follow {
+		if rerr, werr := es.send(sw, math.MaxInt64); werr != nil {
+			return werr
+		} else if rerr != nil {
+			return es.end(sw, rerr)
+		}
+		return sw.close()
+	}
 	// One timer for the linger sleeps and the heartbeat waits, reset for
 	// each (a new timer and context per wait showed in the profiles).
 	timer := time.NewTimer(eventHeartbeat)
 	timer.Stop()
 	defer timer.Stop()
+	broker := es.srv.events
 	for {
-		batch, ok, err := es.sub.Next(ctx, false)
+		timer.Reset(eventHeartbeat)
+		at, ok, err := es.sub.Peek(ctx, timer.C)
+		timer.Stop() // no stale tick after Stop (Go 1.23 timers)
 		if err != nil {
 			return es.end(sw, err)
 		}
-		if ok {
-			if err := sw.batch(batch); err != nil {
-				return err
-			}
-			continue
-		}
-		if !es.req.Follow {
-			return sw.close()
-		}
-		// Idle with lines pending: sleep out the rest of their linger and
-		// read whatever came meanwhile in one go (a wake-up per batch per
-		// subscriber was a large part of the stream's cost), then send.
-		if !sw.since.IsZero() {
-			if wait := sw.linger - time.Since(sw.since); wait > 0 {
-				if err := sleepCtx(ctx, timer, wait); err != nil {
-					return es.end(sw, err)
-				}
-				continue
-			}
-			if err := sw.idle(); err != nil {
-				return err
-			}
-			continue
-		}
-		// Nothing pending: wait for the next batch up to a heartbeat.
-		timer.Reset(eventHeartbeat)
-		batch, ok, err = es.sub.NextBefore(ctx, timer.C)
-		timer.Stop() // no stale tick after Stop (Go 1.23 timers)
-		switch {
-		case err == nil && !ok: // a heartbeat's time without a batch
+		if !ok { // a heartbeat's time without a batch
 			if err := es.recheck(); err != nil {
 				return es.end(sw, err)
 			}
 			if err := sw.heartbeat(); err != nil {
 				return err
 			}
-		case err != nil:
-			return es.end(sw, err)
-		case ok:
-			if err := sw.batch(batch); err != nil {
-				return err
+			continue
+		}
+		// Sleep out the linger and read whatever came meanwhile in one
+		// go (a wake-up per batch per subscriber was a large part of the
+		// stream's cost). A stream that is behind (it resumed, or waited
+		// for a core) sends every slot that is over at once.
+		due, now := sw.sendAt(at), broker.Now()
+		if due > now {
+			if err := sleepCtx(ctx, timer, due-now); err != nil {
+				return es.end(sw, err)
 			}
+		} else {
+			due = now.Truncate(stream.FrameSlot)
+		}
+		if rerr, werr := es.send(sw, stream.SlotOf(due)); werr != nil {
+			return werr
+		} else if rerr != nil {
+			return es.end(sw, rerr)
+		}
+		sw.sentAt = due
+		if err := sw.idle(); err != nil {
+			return err
+		}
+	}
+}
+
+// send writes every batch published in a slot before the slot before: a
+// gzip stream's whole frames as one shared chunk each. It returns the
+// subscription's error (a lagged subscriber) apart from the writer's.
+func (es *EventStream) send(sw *streamWriter, before int64) (readErr, writeErr error) {
+	for {
+		batch, ok, err := es.sub.NextUpTo(before, sw.gz != nil)
+		if err != nil || !ok {
+			return err, nil
+		}
+		if err := sw.batch(batch); err != nil {
+			return nil, err
 		}
 	}
 }

@@ -32,6 +32,9 @@ type Broker struct {
 	last uint64
 	// wake is closed (and replaced) by every publish.
 	wake chan struct{}
+	// epoch starts the broker's clock (Now); now replaces it in tests.
+	epoch time.Time
+	now   func() time.Duration
 }
 
 // NewBroker returns a broker that keeps up to size batches (0: default).
@@ -39,7 +42,7 @@ func NewBroker(size int) *Broker {
 	if size <= 0 {
 		size = DefaultBufferSize
 	}
-	return &Broker{ring: make([]*entry, size), size: size, wake: make(chan struct{})}
+	return &Broker{ring: make([]*entry, size), size: size, wake: make(chan struct{}), epoch: time.Now()}
 }
 
 // Publish appends the events of one index. Indexes must grow; a batch at
@@ -66,7 +69,18 @@ func (b *Broker) Publish(index uint64, events []*Event) {
 		b.start = (b.start + 1) % b.size
 		b.n--
 	}
-	b.ring[(b.start+b.n)%b.size] = &entry{index: index, events: events}
+	e := &entry{index: index, events: events, at: b.Now()}
+	slot := SlotOf(e.at)
+	if b.n > 0 {
+		if prev := b.ring[(b.start+b.n-1)%b.size]; prev.frame.slot == slot {
+			e.frame = prev.frame
+		}
+	}
+	if e.frame == nil {
+		e.frame = &frame{slot: slot}
+	}
+	e.frame.entries = append(e.frame.entries, e)
+	b.ring[(b.start+b.n)%b.size] = e
 	b.n++
 	b.last = index
 	wake := b.wake
@@ -210,4 +224,70 @@ func (s *Subscription) lagged(err error) error {
 	}
 	return fmt.Errorf("lagged: this subscriber read up to index %d, then fell more than %d indexes behind and %w; re-read the state and reconnect with a newer index",
 		s.cursor, s.b.size, ErrLost)
+}
+
+// Peek waits for the next batch that the filter keeps any of, without
+// taking it, and returns when it was published (Broker.Now); batches the
+// filter keeps nothing of are passed over. It returns ok=false when
+// timeout fires first (nil: never).
+func (s *Subscription) Peek(ctx context.Context, timeout <-chan time.Time) (time.Duration, bool, error) {
+	for {
+		e, ok, wake, err := s.b.next(s.cursor)
+		if err != nil {
+			return 0, false, s.lagged(err)
+		}
+		if ok {
+			if len(s.keep(e.events)) > 0 {
+				return e.at, true, nil
+			}
+			s.cursor = e.index
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		case <-timeout:
+			return 0, false, nil
+		case <-wake:
+		}
+	}
+}
+
+// NextUpTo returns, without waiting, the next batch published in a slot
+// before the slot before (ok=false when there is none). With frames, a
+// slot that is over, that the subscriber has read none of and gets whole
+// comes as one batch whose Chunk is the slot's, compressed once for all
+// the subscribers that send it (frame.go).
+func (s *Subscription) NextUpTo(before int64, frames bool) (Batch, bool, error) {
+	for {
+		e, ok, _, err := s.b.next(s.cursor)
+		if err != nil {
+			return Batch{}, false, s.lagged(err)
+		}
+		if !ok || e.frame.slot >= before {
+			return Batch{}, false, nil
+		}
+		if frames && s.b.frameDone(e) && s.keepsAll(e.frame) {
+			f := e.frame
+			s.cursor = f.last()
+			return Batch{Index: s.cursor, frame: f}, true, nil
+		}
+		s.cursor = e.index
+		switch kept := s.keep(e.events); {
+		case len(kept) == len(e.events):
+			return Batch{Index: e.index, Events: e.events, whole: e}, true, nil
+		case len(kept) > 0:
+			return Batch{Index: e.index, Events: kept}, true, nil
+		}
+	}
+}
+
+// frameDone reports whether e starts a frame of more than one batch whose
+// slot is over: nothing can join it, and a subscriber at e can send it
+// whole. (A frame of one batch is that batch's own chunk.)
+func (b *Broker) frameDone(e *entry) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	f := e.frame
+	return f.entries[0] == e && len(f.entries) > 1 && f.slot < SlotOf(b.Now())
 }

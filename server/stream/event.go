@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/appmesh/appmesh/structs"
 )
@@ -140,13 +141,20 @@ type Batch struct {
 	// whole is the buffered batch this one is all of (nil when a filter
 	// left events out): its line is encoded once for every subscriber.
 	whole *entry
+	// frame, when set, makes this the batches of a whole frame
+	// (NextUpTo): Index is its last, Events is empty.
+	frame *frame
 }
 
 // entry is one buffered batch with its encoded lines, one per form.
 type entry struct {
 	index  uint64
 	events []*Event
-	lines  [forms]encoded
+	// at is when it was published (Broker.Now), and frame the batches
+	// published in the same slot (frame.go).
+	at    time.Duration
+	frame *frame
+	lines [forms]encoded
 	// chunks are the lines compressed (gzip.go), for subscribers that
 	// accept gzip.
 	chunks [forms]sharedChunk
@@ -168,6 +176,9 @@ func (b Batch) Line(form Form) ([]byte, error) {
 	if form < 0 || form >= forms {
 		form = Summary
 	}
+	if b.frame != nil {
+		return b.frame.line(form)
+	}
 	if b.whole != nil {
 		return b.whole.lines[form].get(func() ([]byte, error) { return encodeLine(b.Index, b.Events, form) })
 	}
@@ -177,12 +188,15 @@ func (b Batch) Line(form Form) ([]byte, error) {
 // Chunk is the batch's line and its compressed form (gzip.go), built once
 // for all subscribers that get the batch whole.
 func (b Batch) Chunk(form Form) (*Chunk, error) {
+	if form < 0 || form >= forms {
+		form = Summary
+	}
+	if b.frame != nil {
+		return b.frame.chunk(form)
+	}
 	plain, err := b.Line(form)
 	if err != nil {
 		return nil, err
-	}
-	if form < 0 || form >= forms {
-		form = Summary
 	}
 	if b.whole == nil {
 		return NewChunk(plain)

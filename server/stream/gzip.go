@@ -63,7 +63,9 @@ func Deflate(plain []byte) ([]byte, error) {
 // Chunk is a line and its compressed form, shared by every subscriber
 // that is sent it.
 type Chunk struct {
+	// Plain is nil in a frame's chunk (frame.go), which keeps only size.
 	Plain, Deflated []byte
+	size            int
 	// crc is the CRC-32 of Plain and shift what multiplies a running CRC
 	// when Plain follows (crc.go).
 	crc, shift uint32
@@ -76,7 +78,7 @@ func NewChunk(plain []byte) (*Chunk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Chunk{Plain: plain, Deflated: d, crc: crc32.ChecksumIEEE(plain), shift: crcShift(len(plain))}, nil
+	return &Chunk{Plain: plain, Deflated: d, size: len(plain), crc: crc32.ChecksumIEEE(plain), shift: crcShift(len(plain))}, nil
 }
 
 // GzipWriter writes one subscriber's gzip stream from chunks.
@@ -111,7 +113,7 @@ func (g *GzipWriter) WriteChunk(c *Chunk) error {
 		return err
 	}
 	g.crc = crcAppend(g.crc, c.crc, c.shift)
-	g.size += uint32(len(c.Plain)) // modulo 2^32, as RFC 1952 says
+	g.size += uint32(c.size) // modulo 2^32, as RFC 1952 says
 	_, err := g.w.Write(c.Deflated)
 	return err
 }
