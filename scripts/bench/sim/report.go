@@ -63,8 +63,8 @@ func (r *report) print(w io.Writer) {
 	}
 	lat := append([]time.Duration(nil), r.lat...)
 	p("  submit → placed, per job: p50 %v, p99 %v, max %v (%d jobs finished, %d not)",
-		percentile(lat, 50).Round(time.Millisecond), percentile(lat, 99).Round(time.Millisecond),
-		percentile(lat, 100).Round(time.Millisecond), len(lat), r.unfinished)
+		roundLatency(percentile(lat, 50)), roundLatency(percentile(lat, 99)),
+		roundLatency(percentile(lat, 100)), len(lat), r.unfinished)
 	who := "servers + simulator"
 	if o.procs {
 		who = "the simulator alone; servers below"
@@ -169,4 +169,13 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// roundLatency keeps a tenth of a millisecond below 100 ms: one job at a
+// time is placed in a few milliseconds, where whole ones hide a change.
+func roundLatency(d time.Duration) time.Duration {
+	if d < 100*time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }
