@@ -2,9 +2,7 @@ package stream
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"math"
 	"testing"
 	"time"
@@ -144,17 +142,7 @@ func TestFrameChunkInGzipStream(t *testing.T) {
 		}
 		want.WriteString("{\"heartbeat\":true}\n")
 	}
-	if err := g.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(zr) // checks the trailer's CRC and length
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
+	got := closeAndDecode(t, g, &buf)
 	if !bytes.Equal(got, want.Bytes()) || bytes.Count(got, []byte(`{"index":`)) != 21 {
 		t.Fatalf("decoded:\n%s\nwant:\n%s", got, want.Bytes())
 	}

@@ -48,17 +48,7 @@ func TestGzipSharedChunks(t *testing.T) {
 			}
 			want.Write(lines[i])
 		}
-		if err := g.Close(); err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := io.ReadAll(zr) // checks the trailer's CRC and length
-		if err != nil {
-			t.Fatalf("chunks %v: decode: %v", pick, err)
-		}
+		got := closeAndDecode(t, g, &buf)
 		if !bytes.Equal(got, want.Bytes()) {
 			t.Fatalf("chunks %v: decoded\n%s\nwant\n%s", pick, got, want.Bytes())
 		}
@@ -126,4 +116,22 @@ func BenchmarkEncodeAllocBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(plainBytes)/250, "plain-B/event")
 	b.ReportMetric(float64(gzBytes)/250, "gzip-B/event")
+}
+
+// closeAndDecode ends g's stream and decodes what it wrote to buf,
+// checking the trailer's CRC and length.
+func closeAndDecode(t *testing.T, g *GzipWriter, buf *bytes.Buffer) []byte {
+	t.Helper()
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return got
 }
