@@ -95,13 +95,7 @@ func BenchmarkEncodeAllocBatch(b *testing.B) {
 		b.StopTimer()
 		events := make([]*Event, 250)
 		for j := range events {
-			a := &structs.Allocation{ID: structs.GenerateID(), Namespace: "default",
-				EvalID: "97df295f-11a2-4eff-9224-8aa063050e15", Name: fmt.Sprintf("sim-00003.g[%d]", j),
-				NodeID: nodes[j*7%500], NodeName: fmt.Sprintf("sim-%05d", j*7%500),
-				JobID: "sim-00003", TaskGroup: "g", DesiredStatus: "run", ClientStatus: "running",
-				TaskStates:  map[string]*structs.TaskState{"t": {State: "running", StartedAt: 1796641102933504023}},
-				CreateIndex: 514, ModifyIndex: 530}
-			events[j] = &Event{Topic: TopicAllocation, Type: "AllocationUpdated", Key: a.ID, Namespace: a.Namespace, Index: 530, Payload: a}
+			events[j] = allocEvent(nodes, "sim-00003", j, 530)
 		}
 		b.StartTimer()
 		plain, err := encodeLine(530, events, Summary)
@@ -116,6 +110,18 @@ func BenchmarkEncodeAllocBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(plainBytes)/250, "plain-B/event")
 	b.ReportMetric(float64(gzBytes)/250, "gzip-B/event")
+}
+
+// allocEvent is a running allocation's event as the simulator makes them:
+// allocation j of job, on one of nodes, at index.
+func allocEvent(nodes []string, job string, j int, index uint64) *Event {
+	a := &structs.Allocation{ID: structs.GenerateID(), Namespace: "default",
+		EvalID: "97df295f-11a2-4eff-9224-8aa063050e15", Name: fmt.Sprintf("%s.g[%d]", job, j),
+		NodeID: nodes[j*7%len(nodes)], NodeName: fmt.Sprintf("sim-%05d", j*7%len(nodes)),
+		JobID: job, TaskGroup: "g", DesiredStatus: "run", ClientStatus: "running",
+		TaskStates:  map[string]*structs.TaskState{"t": {State: "running", StartedAt: 1796641102933504023}},
+		CreateIndex: index - 16, ModifyIndex: index}
+	return &Event{Topic: TopicAllocation, Type: "AllocationUpdated", Key: a.ID, Namespace: a.Namespace, Index: index, Payload: a}
 }
 
 // closeAndDecode ends g's stream and decodes what it wrote to buf,
