@@ -68,6 +68,12 @@ func (s *HTTPServer) eventStream(w http.ResponseWriter, r *http.Request) (any, e
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-cache")
+	// Over HTTP/1.1 the body ends when the connection closes instead of
+	// being chunked (net/http sends neither header, and closes after the
+	// stream): a send is then one write system call instead of three (a
+	// chunk's header, its data, its end), for every subscriber every 25 to
+	// 100 ms. HTTP/2 frames the body itself and drops the header.
+	w.Header().Set("Transfer-Encoding", "identity")
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	flush := func() { _ = rc.Flush() }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -213,6 +214,11 @@ func TestEventStream(t *testing.T) {
 	if !strings.Contains(buf.String(), `"type":"JobRegistered"`) || !strings.Contains(buf.String(), `"key":"evweb"`) {
 		t.Errorf("forwarded stream lacks the job: %s", buf.String())
 	}
+
+	// On the wire, over HTTP/1.1: not chunked, ended by the close.
+	if body := rawEventStream(t, a.HTTPAddr(), "topic=Job&index=1&follow=false"); !strings.Contains(body, `"key":"evweb"`) {
+		t.Errorf("raw HTTP/1.1 stream lacks the job: %s", body)
+	}
 	// Compressed, forwarded as it is: the agent sees the server's gzip
 	// header and keeps Gzip set, so the caller is told Content-Encoding.
 	gzReq := &transport.EventsRequest{Topics: []string{"Job"}, Index: 1, Gzip: true}
@@ -283,4 +289,38 @@ func describeUpTo(bs []testLine, end uint64) string {
 		}
 	}
 	return describeBatches(keep)
+}
+
+// rawEventStream reads a gzip event stream over a plain HTTP/1.1
+// connection and checks that its body is sent whole (no chunked framing,
+// each send one write) and ended by the server closing the connection.
+func rawEventStream(t *testing.T, addr, query string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /v1/event/stream?%s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: gzip\r\n\r\n", query, addr)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read the stream's response: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(resp.TransferEncoding) != 0 || !resp.Close || resp.ContentLength != -1 {
+		t.Fatalf("stream response: status %d, transfer encoding %v, close %v, length %d; want 200, none, close, unknown",
+			resp.StatusCode, resp.TransferEncoding, resp.Close, resp.ContentLength)
+	}
+	if enc := resp.Header.Get("Content-Encoding"); enc != "gzip" {
+		t.Fatalf("stream Content-Encoding %q, want gzip", enc)
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr) // to the gzip trailer, then EOF at the close
+	if err != nil {
+		t.Fatalf("decode the stream: %v", err)
+	}
+	return string(plain)
 }
