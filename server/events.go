@@ -96,8 +96,8 @@ const eventLinger = stream.FrameSlot
 // eventLingerBusy is the longest linger of a stream whose batches keep
 // coming: each send right after the last one doubles the linger up to
 // it, and a quiet spell of eventLinger resets it. Every send costs a
-// subscriber three write system calls (an HTTP chunk's header, its data,
-// and its end at the flush) whatever its size. A multiple of eventLinger.
+// subscriber a write system call whatever its size (the HTTP body is not
+// chunked, command/agent/http_events.go). A multiple of eventLinger.
 const eventLingerBusy = 4 * eventLinger
 
 // streamWriter buffers one subscriber's lines and sends them on the
