@@ -155,18 +155,7 @@ func (s *Subscription) Cursor() uint64 { return s.cursor }
 // ErrLost (wrapped in a "lagged" message naming its last index) instead
 // of the publisher ever waiting for it.
 func (s *Subscription) Next(ctx context.Context, wait bool) (Batch, bool, error) {
-	return s.next(ctx, wait, nil)
-}
 
-// NextBefore is Next waiting at most until timeout fires: then it returns
-// ok=false and no error. A stream waits for its next batch many times a
-// second when busy; a timer it reuses costs less than a context with a
-// deadline per wait.
-func (s *Subscription) NextBefore(ctx context.Context, timeout <-chan time.Time) (Batch, bool, error) {
-	return s.next(ctx, true, timeout)
-}
-
-func (s *Subscription) next(ctx context.Context, wait bool, timeout <-chan time.Time) (Batch, bool, error) {
 	for {
 		e, ok, wake, err := s.b.next(s.cursor)
 		if err != nil {
@@ -189,8 +178,6 @@ func (s *Subscription) next(ctx context.Context, wait bool, timeout <-chan time.
 		select {
 		case <-ctx.Done():
 			return Batch{}, false, ctx.Err()
-		case <-timeout: // nil: never
-			return Batch{}, false, nil
 		case <-wake:
 		}
 	}

@@ -158,29 +158,37 @@ func TestLaggedSubscriberDropped(t *testing.T) {
 	}
 }
 
-// TestNextBefore: a wait ends with no batch and no error when its timer
-// fires (a stream's heartbeat), with the batch when one is published
-// meanwhile, and with ctx's error when ctx ends.
-func TestNextBefore(t *testing.T) {
+// TestPeek: a wait ends with nothing when its timer fires (a stream's
+// heartbeat), and with the publish time of the next batch the filter
+// keeps when one is published meanwhile, without taking it; batches the
+// filter keeps nothing of are passed over; an ended ctx ends it.
+func TestPeek(t *testing.T) {
 	b := NewBroker(4)
-	sub, err := b.Subscribe(0, nil)
+	now := fakeClock(b)
+	sub, err := b.Subscribe(0, func(e *Event) bool { return e.Key != "skip" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	timer := time.NewTimer(10 * time.Millisecond)
 	defer timer.Stop()
-	if batch, ok, err := sub.NextBefore(context.Background(), timer.C); ok || err != nil {
-		t.Fatalf("timer fired: got batch %d ok %v err %v, want nothing", batch.Index, ok, err)
+	if at, ok, err := sub.Peek(context.Background(), timer.C); ok || err != nil {
+		t.Fatalf("timer fired: got %v ok %v err %v, want nothing", at, ok, err)
 	}
 	timer.Reset(time.Hour)
+	*now = 30 * time.Millisecond
+	b.Publish(6, []*Event{ev(TopicJob, "skip", 6)})
+	*now = 40 * time.Millisecond
 	go b.Publish(7, []*Event{ev(TopicJob, "7", 7)})
-	batch, ok, err := sub.NextBefore(context.Background(), timer.C)
-	if err != nil || !ok || batch.Index != 7 {
-		t.Fatalf("published 7: got batch %d ok %v err %v", batch.Index, ok, err)
+	at, ok, err := sub.Peek(context.Background(), timer.C)
+	if err != nil || !ok || at != 40*time.Millisecond {
+		t.Fatalf("published 7 at 40ms: got %v ok %v err %v", at, ok, err)
+	}
+	if batch, ok, _ := sub.Next(context.Background(), false); !ok || batch.Index != 7 {
+		t.Fatalf("after Peek the next batch is %d (ok %v), want 7 still there", batch.Index, ok)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := sub.NextBefore(ctx, timer.C); !errors.Is(err, context.Canceled) {
+	if _, _, err := sub.Peek(ctx, timer.C); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ended context: err %v, want context.Canceled", err)
 	}
 }
