@@ -155,7 +155,6 @@ func (s *Subscription) Cursor() uint64 { return s.cursor }
 // ErrLost (wrapped in a "lagged" message naming its last index) instead
 // of the publisher ever waiting for it.
 func (s *Subscription) Next(ctx context.Context, wait bool) (Batch, bool, error) {
-
 	for {
 		e, ok, wake, err := s.b.next(s.cursor)
 		if err != nil {
