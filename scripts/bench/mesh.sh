@@ -6,6 +6,12 @@
 # per request, req/s and MB/s over 1 and over 100 connections, throughput
 # lost against direct). See website/performance.md, "Service mesh proxy".
 #
+# The optional `forward` and `splice` legs are the floor: two plain TCP
+# forwarders in a row (`meshbench forward`: no TLS, no policy), copying
+# through a buffer (forward) or with splice(2) (splice), the cheapest pairs
+# of hops a sidecar pair can add. What they lose against direct, no mesh
+# proxy pair can win back on the same machine.
+#
 #   scripts/bench/mesh.sh
 #   BENCH_DURATION=5s BENCH_LEGS=direct,consul scripts/bench/mesh.sh
 #
@@ -14,7 +20,8 @@
 #   APPMESH_BIN      the appmesh binary (default: bin/appmesh from `make build`)
 #   BENCH_SKIP_BUILD=1  do not run `make build`
 #   BENCH_LEGS       legs to run, in order (default direct,consul,appmesh;
-#                    direct is the baseline of the report and always runs)
+#                    add forward and splice for the floor; direct is the
+#                    baseline of the report and always runs)
 #   BENCH_DURATION   measured time of each load (default 10s)
 #   BENCH_WARMUP     unmeasured time before each load (default 2s)
 #   BENCH_CONNS      request/response loads by connections (default 1,100)
@@ -128,7 +135,7 @@ bench() { # bench LABEL ADDR
 	results+=("$json")
 }
 
-mapfile -t port < <("$mb" ports 12)
+mapfile -t port < <("$mb" ports 14)
 svc="127.0.0.1:${port[0]}"
 results=()
 
@@ -198,6 +205,15 @@ HCL
 	bench consul "$upstream"
 }
 
+# --- The floor: two plain TCP hops --------------------------------------------
+forward_leg() { # forward_leg LABEL read|splice
+	local first="127.0.0.1:${port[12]}" second="127.0.0.1:${port[13]}"
+	start "$1-api" "$mb" forward -copy "$2" -listen "$second" -to "$svc"
+	start "$1-web" "$mb" forward -copy "$2" -listen "$first" -to "$second"
+	"$mb" probe -addr "$first" -timeout 10s
+	bench "$1" "$first"
+}
+
 # --- appmesh's proxy ---------------------------------------------------------
 appmesh_leg() {
 	local upstream="127.0.0.1:${port[7]}"
@@ -229,6 +245,14 @@ fi
 # --- The legs, round after round ----------------------------------------------
 for ((round = 1; round <= rounds; round++)); do
 	bench direct "$svc"
+	if want forward; then
+		forward_leg forward read
+		stop_leg
+	fi
+	if want splice; then
+		forward_leg splice splice
+		stop_leg
+	fi
 	if want consul; then
 		consul_leg
 		stop_leg

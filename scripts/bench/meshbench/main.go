@@ -10,6 +10,7 @@
 //	meshbench certs  -dir DIR -service-addr ... -upstream-addr ... -inbound-addr ...
 //	meshbench ports  3                                    # free loopback ports
 //	meshbench probe  -addr 127.0.0.1:9001 -timeout 30s    # wait for a path to work
+//	meshbench forward -listen 127.0.0.1:9002 -to 127.0.0.1:9000 # a plain TCP hop
 //
 // Exit status: 0 on success, 1 when a run failed, 2 on bad usage.
 package main
@@ -22,13 +23,14 @@ import (
 	"syscall"
 )
 
-const usage = `usage: meshbench <serve|run|report|certs|ports|probe> [flags]
+const usage = `usage: meshbench <serve|run|report|certs|ports|probe|forward> [flags]
   serve   the echo server every leg talks to
   run     the load of one leg (request/response at each -conns, then bulk)
   report  the side-by-side table of the legs' JSON results
   certs   a throwaway CA, two leaves and the two appmesh proxy configs
   ports   N free loopback TCP ports, one a line
-  probe   wait until one request/response through -addr works`
+  probe   wait until one request/response through -addr works
+  forward a plain TCP forwarder (splice, no TLS): two in a row are the floor leg`
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -40,12 +42,13 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmds := map[string]func(context.Context, []string) error{
-		"serve":  cmdServe,
-		"run":    cmdRun,
-		"report": cmdReport,
-		"certs":  cmdCerts,
-		"ports":  cmdPorts,
-		"probe":  cmdProbe,
+		"serve":   cmdServe,
+		"run":     cmdRun,
+		"report":  cmdReport,
+		"certs":   cmdCerts,
+		"ports":   cmdPorts,
+		"probe":   cmdProbe,
+		"forward": cmdForward,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+)
+
+// cmdForward is the floor of the benchmark: a plain TCP forwarder with no
+// TLS, no identity and no policy. Two of them in a row are the cheapest
+// pair of hops a sidecar pair can add: what such a pair loses against the
+// direct connection on this machine, no mesh proxy pair can win back.
+//
+// -copy read moves the bytes through a buffer with read(2) and write(2),
+// as any proxy that encrypts them must. -copy splice moves them with
+// splice(2) and never sees them (io.Copy between two *net.TCPConn): the
+// cheaper of the two for bulk, the dearer for small messages (two splices
+// through a pipe per message).
+func cmdForward(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("forward", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	to := fs.String("to", "", "address to forward every connection to")
+	mode := fs.String("copy", "read", "how to move the bytes: read (through a buffer) or splice")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *to == "" {
+		return usageError{"-to is required: the address to forward to"}
+	}
+	if *mode != "read" && *mode != "splice" {
+		return usageError{fmt.Sprintf("-copy %q: want read or splice", *mode)}
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	fmt.Fprintf(os.Stderr, "meshbench forward: %s -> %s (%s)\n", ln.Addr(), *to, *mode)
+	return forward(ctx, ln, *to, *mode == "splice")
+}
+
+// forward relays every connection of ln to the address to until ctx ends,
+// then closes the listener and the open connections and waits for their
+// goroutines.
+func forward(ctx context.Context, ln net.Listener, to string, splice bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+		wg    sync.WaitGroup
+	)
+	hold := func(c net.Conn) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if ctx.Err() != nil {
+			return false
+		}
+		conns[c] = struct{}{}
+		return true
+	}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for c := range conns {
+			c.Close()
+		}
+	}()
+	defer func() { cancel(); <-stopped; wg.Wait() }()
+	var d net.Dialer
+	for {
+		down, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("accept: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer down.Close()
+			up, err := d.DialContext(ctx, "tcp", to)
+			if err != nil {
+				if ctx.Err() == nil {
+					fmt.Fprintf(os.Stderr, "meshbench forward: dial %s: %v\n", to, err)
+				}
+				return
+			}
+			defer up.Close()
+			if !hold(down) || !hold(up) {
+				return
+			}
+			relay(down.(*net.TCPConn), up.(*net.TCPConn), splice)
+			mu.Lock()
+			delete(conns, down)
+			delete(conns, up)
+			mu.Unlock()
+		}()
+	}
+}
+
+// relay copies both ways until both directions end, passing each
+// half-close on.
+func relay(a, b *net.TCPConn, splice bool) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		copyHalfTCP(b, a, splice)
+	}()
+	copyHalfTCP(a, b, splice)
+	wg.Wait()
+}
+
+func copyHalfTCP(dst, src *net.TCPConn, splice bool) {
+	var err error
+	if splice {
+		// TCPConn.ReadFrom splices from a TCP source.
+		_, err = io.Copy(dst, src)
+	} else {
+		// Hiding src's WriterTo and dst's ReaderFrom keeps io.CopyBuffer
+		// on the plain read/write loop.
+		_, err = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 32<<10))
+	}
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		// A reset on one side ends both: the other copy sees it closed.
+		src.Close()
+		dst.Close()
+		return
+	}
+	dst.CloseWrite()
+}
