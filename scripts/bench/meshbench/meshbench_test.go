@@ -283,12 +283,14 @@ func TestReportVerdict(t *testing.T) {
 	direct := &legResults{Label: "direct", Results: []*result{rr(1, 20000, 50*time.Microsecond, 100*time.Microsecond), rr(100, 50000, time.Millisecond, 3*time.Millisecond)}}
 	consul := &legResults{Label: "consul", Results: []*result{rr(1, 8000, 120*time.Microsecond, 300*time.Microsecond), rr(100, 30000, 3*time.Millisecond, 9*time.Millisecond)}}
 	appmesh := &legResults{Label: "appmesh", Results: []*result{rr(1, 10000, 100*time.Microsecond, 250*time.Microsecond), rr(100, 44000, 2*time.Millisecond, 6*time.Millisecond)}}
+	forward := &legResults{Label: "forward", Results: []*result{rr(100, 46000, 2*time.Millisecond, 5*time.Millisecond)}}
 	var out bytes.Buffer
-	writeReport(&out, []*legResults{direct, consul, appmesh})
+	writeReport(&out, []*legResults{direct, forward, consul, appmesh})
 	s := out.String()
 	for _, want := range []string{
 		"no slower than consul at 1 connections", "no slower than consul at 100 connections",
 		"under 10%: 12.0% MISS", "+50µs", "+1.00ms", "+150µs", "60.0%",
+		"floor: forward (two plain TCP hops, no TLS) loses 8.0% against direct at 100 connections",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q:\n%s", want, s)

@@ -111,6 +111,8 @@ func writeVerdict(out io.Writer, legs []*legResults) {
 			am = l
 		case strings.HasPrefix(l.Label, "consul"):
 			cs = l
+		case l.Label == "forward" || l.Label == "splice":
+			writeFloor(out, legs[0], l)
 		}
 	}
 	if am == nil {
@@ -132,6 +134,18 @@ func writeVerdict(out io.Writer, legs []*legResults) {
 				trimFloat(loss, 1), okMiss(loss < 10))
 		}
 	}
+}
+
+// writeFloor reports what two plain TCP hops (a floor leg) lose against
+// direct at 100 connections: the part of any proxy pair's loss that is the
+// hops themselves, before TLS and policy.
+func writeFloor(out io.Writer, base, floor *legResults) {
+	f, b := find(floor, "rr", 100), find(base, "rr", 100)
+	if f == nil || b == nil || b.ReqPerS <= 0 {
+		return
+	}
+	fmt.Fprintf(out, "floor: %s (two plain TCP hops, no TLS) loses %s%% against direct at 100 connections\n",
+		floor.Label, trimFloat(100*(1-f.ReqPerS/b.ReqPerS), 1))
 }
 
 func okMiss(ok bool) string {
