@@ -30,6 +30,9 @@
 #   BENCH_SERVICE_TIME  the server waits this long before each response
 #                    (default 0: an echo; e.g. 10ms for a service that works,
 #                    so that 100 connections no longer saturate the CPU)
+#   BENCH_SERVICE_JITTER  spread the service time evenly over its value ±
+#                    this (default 0), so that the connections' waits do
+#                    not end together
 #   BENCH_ROUNDS     run the legs this many times, interleaved (default 1);
 #                    the report shows each figure's median over the rounds
 #   BENCH_OUT        keep the per-leg JSON results and logs in this directory
@@ -50,6 +53,7 @@ bulk_conns="${BENCH_BULK_CONNS-1}"
 req="${BENCH_REQ:-1024}"
 resp="${BENCH_RESP:-1024}"
 service_time="${BENCH_SERVICE_TIME:-0s}"
+service_jitter="${BENCH_SERVICE_JITTER:-0s}"
 legs="${BENCH_LEGS:-direct,consul,appmesh}"
 rounds="${BENCH_ROUNDS:-1}"
 
@@ -142,7 +146,7 @@ results=()
 # --- The service ---------------------------------------------------------------
 # The echo server stays up for every leg: the direct leg loads it straight,
 # each proxy pair forwards to it.
-start server "$mb" serve -addr "$svc" -delay "$service_time"
+start server "$mb" serve -addr "$svc" -delay "$service_time" -jitter "$service_jitter"
 "$mb" probe -addr "$svc" -timeout 10s
 
 # --- Consul's built-in proxy ---------------------------------------------------
@@ -264,5 +268,5 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 echo
-echo "== mesh proxy benchmark: ${req} B requests, ${resp} B responses, service time $service_time, $duration per load, $rounds round(s) =="
+echo "== mesh proxy benchmark: ${req} B requests, ${resp} B responses, service time $service_time ± $service_jitter, $duration per load, $rounds round(s) =="
 "$mb" report "${results[@]}"

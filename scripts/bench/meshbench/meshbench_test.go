@@ -33,6 +33,10 @@ func TestPercentileNearestRank(t *testing.T) {
 
 // startServer runs the echo server on a loopback port for the test.
 func startServer(t *testing.T, delay time.Duration) string {
+	return startServerST(t, serviceTime{mean: delay})
+}
+
+func startServerST(t *testing.T, delay serviceTime) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,6 +99,35 @@ func TestServiceTime(t *testing.T) {
 
 // A path that breaks during the load must show up as errors, not as a
 // quietly shorter run.
+// With a jitter the service times spread over mean ± jitter, and no
+// further.
+func TestServiceTimeJitter(t *testing.T) {
+	st := serviceTime{mean: 10 * time.Millisecond, jitter: 5 * time.Millisecond}
+	seen := map[time.Duration]bool{}
+	for range 1000 {
+		d := st.next()
+		if d < 5*time.Millisecond || d > 15*time.Millisecond {
+			t.Fatalf("service time %v outside 10ms ± 5ms", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 100 {
+		t.Fatalf("1,000 service times took only %d values", len(seen))
+	}
+	addr := startServerST(t, st)
+	o := loadOptions{addr: addr, label: "jitter", req: 10, resp: 10, duration: 300 * time.Millisecond}
+	r, err := runRR(context.Background(), o, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Requests == 0 || r.Latency.P50 < 5*time.Millisecond {
+		t.Fatalf("service time 10ms ± 5ms, 4 connections: p50 %v, %d requests", r.Latency.P50, r.Requests)
+	}
+	if got := (serviceTime{mean: 3}).next(); got != 3 {
+		t.Fatalf("no jitter: service time %v, want the mean", got)
+	}
+}
+
 func TestLoadCountsBrokenConnections(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
