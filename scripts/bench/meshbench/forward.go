@@ -47,65 +47,22 @@ func cmdForward(ctx context.Context, args []string) error {
 // then closes the listener and the open connections and waits for their
 // goroutines.
 func forward(ctx context.Context, ln net.Listener, to string, splice bool) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		wg    sync.WaitGroup
-	)
-	hold := func(c net.Conn) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if ctx.Err() != nil {
-			return false
-		}
-		conns[c] = struct{}{}
-		return true
-	}
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		<-ctx.Done()
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for c := range conns {
-			c.Close()
-		}
-	}()
-	defer func() { cancel(); <-stopped; wg.Wait() }()
 	var d net.Dialer
-	for {
-		down, err := ln.Accept()
+	return acceptLoop(ctx, ln, func(g *connGroup, down net.Conn) {
+		up, err := d.DialContext(g.ctx, "tcp", to)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
+			if g.ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "meshbench forward: dial %s: %v\n", to, err)
 			}
-			return fmt.Errorf("accept: %w", err)
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer down.Close()
-			up, err := d.DialContext(ctx, "tcp", to)
-			if err != nil {
-				if ctx.Err() == nil {
-					fmt.Fprintf(os.Stderr, "meshbench forward: dial %s: %v\n", to, err)
-				}
-				return
-			}
-			defer up.Close()
-			if !hold(down) || !hold(up) {
-				return
-			}
-			relay(down.(*net.TCPConn), up.(*net.TCPConn), splice)
-			mu.Lock()
-			delete(conns, down)
-			delete(conns, up)
-			mu.Unlock()
-		}()
-	}
+		if !g.hold(up) {
+			up.Close()
+			return
+		}
+		defer g.release(up)
+		relay(down.(*net.TCPConn), up.(*net.TCPConn), splice)
+	})
 }
 
 // relay copies both ways until both directions end, passing each

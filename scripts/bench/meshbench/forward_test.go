@@ -11,21 +11,7 @@ import (
 // startForward runs a forwarder to `to` on a loopback port for the test
 // and returns its address.
 func startForward(t *testing.T, to string, splice bool) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- forward(ctx, ln, to, splice) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("forward: %v", err)
-		}
-	})
-	return ln.Addr().String()
+	return startLoop(t, func(ctx context.Context, ln net.Listener) error { return forward(ctx, ln, to, splice) })
 }
 
 // Two forwarders in a row (the floor leg) carry request/response and bulk
@@ -94,5 +80,39 @@ func TestForwardBadFlags(t *testing.T) {
 		if _, ok := cmdForward(context.Background(), args).(usageError); !ok {
 			t.Errorf("forward %v: want a usage error", args)
 		}
+	}
+}
+
+// Stopping a forwarder closes the connections it relays and waits for
+// their goroutines.
+func TestForwardStopClosesOpenConnections(t *testing.T) {
+	svc := startServer(t, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- forward(ctx, ln, svc, false) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := firstExchange(c, hello{Mode: modeRR, ReqSize: 10, RespSize: 10}, make([]byte, 10), make([]byte, 10)); err != nil {
+		t.Fatalf("exchange through the forwarder: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("forward: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("forward did not return a minute after its context ended")
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("read %d bytes from a connection the stopped forwarder should have closed", n)
 	}
 }

@@ -37,6 +37,12 @@ func startServer(t *testing.T, delay time.Duration) string {
 }
 
 func startServerST(t *testing.T, delay serviceTime) string {
+	return startLoop(t, func(ctx context.Context, ln net.Listener) error { return serve(ctx, ln, delay) })
+}
+
+// startLoop runs an accept loop (serve, forward) on a loopback port until
+// the test ends, and returns its address.
+func startLoop(t *testing.T, run func(context.Context, net.Listener) error) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,11 +50,11 @@ func startServerST(t *testing.T, delay serviceTime) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, delay) }()
+	go func() { done <- run(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+			t.Errorf("accept loop on %s: %v", ln.Addr(), err)
 		}
 	})
 	return ln.Addr().String()

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"sync"
 	"time"
 )
 
@@ -54,51 +53,11 @@ func (st serviceTime) next() time.Duration {
 // of the machine, and a proxy's loss of throughput shows whether it keeps
 // up rather than how much CPU it takes from the load generator.
 func serve(ctx context.Context, ln net.Listener, delay serviceTime) error {
-	// Our own cancel so that a failing listener also ends the stopper.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-		wg    sync.WaitGroup
-	)
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		<-ctx.Done()
-		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
+	return acceptLoop(ctx, ln, func(g *connGroup, c net.Conn) {
+		if err := handle(c, delay); err != nil && !errors.Is(err, io.EOF) && g.ctx.Err() == nil {
+			fmt.Fprintf(os.Stderr, "meshbench serve: %s: %v\n", c.RemoteAddr(), err)
 		}
-		mu.Unlock()
-	}()
-	defer func() { cancel(); <-stopped; wg.Wait() }()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("accept: %w", err)
-		}
-		mu.Lock()
-		conns[c] = struct{}{}
-		mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				c.Close()
-			}()
-			if err := handle(c, delay); err != nil && !errors.Is(err, io.EOF) && ctx.Err() == nil {
-				fmt.Fprintf(os.Stderr, "meshbench serve: %s: %v\n", c.RemoteAddr(), err)
-			}
-		}()
-	}
+	})
 }
 
 // handle speaks the protocol of wire.go on one connection. A client that
