@@ -214,7 +214,11 @@ forward_leg() { # forward_leg LABEL read|splice
 	local first="127.0.0.1:${port[12]}" second="127.0.0.1:${port[13]}"
 	start "$1-api" "$mb" forward -copy "$2" -listen "$second" -to "$svc"
 	start "$1-web" "$mb" forward -copy "$2" -listen "$first" -to "$second"
-	"$mb" probe -addr "$first" -timeout 10s
+	"$mb" probe -addr "$first" -timeout 10s || {
+		log "forwarders not ready; logs in $out (set BENCH_OUT to keep them)"
+		tail -n 20 "$out/$1"-*.log >&2
+		return 1
+	}
 	bench "$1" "$first"
 }
 

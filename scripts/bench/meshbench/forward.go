@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,9 +17,12 @@ import (
 //
 // -copy read moves the bytes through a buffer with read(2) and write(2),
 // as any proxy that encrypts them must. -copy splice moves them with
-// splice(2) and never sees them (io.Copy between two *net.TCPConn): the
-// cheaper of the two for bulk, the dearer for small messages (two splices
-// through a pipe per message).
+// splice(2) and never sees them (io.Copy between two *net.TCPConn); it was
+// the cheaper of the two with an echo server and in bulk, and level with
+// a service time (performance.md).
+//
+// client/bridgenet's port forwarder is the same relay in splice mode, but
+// it is the client's, unexported, and has no read mode.
 func cmdForward(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("forward", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
@@ -88,8 +90,9 @@ func copyHalfTCP(dst, src *net.TCPConn, splice bool) {
 		// on the plain read/write loop.
 		_, err = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 32<<10))
 	}
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		// A reset on one side ends both: the other copy sees it closed.
+	if err != nil {
+		// A reset on one side (or the forwarder stopping) ends both: the
+		// other copy sees them closed.
 		src.Close()
 		dst.Close()
 		return

@@ -30,7 +30,7 @@ const usage = `usage: meshbench <serve|run|report|certs|ports|probe|forward> [fl
   certs   a throwaway CA, two leaves and the two appmesh proxy configs
   ports   N free loopback TCP ports, one a line
   probe   wait until one request/response through -addr works
-  forward a plain TCP forwarder (splice, no TLS): two in a row are the floor leg`
+  forward a plain TCP forwarder (no TLS; -copy read or splice): two in a row are the floor`
 
 func main() { os.Exit(run(os.Args[1:])) }
 

@@ -103,8 +103,6 @@ func TestServiceTime(t *testing.T) {
 	}
 }
 
-// A path that breaks during the load must show up as errors, not as a
-// quietly shorter run.
 // With a jitter the service times spread over mean ± jitter, and no
 // further.
 func TestServiceTimeJitter(t *testing.T) {
@@ -134,6 +132,8 @@ func TestServiceTimeJitter(t *testing.T) {
 	}
 }
 
+// A path that breaks during the load must show up as errors, not as a
+// quietly shorter run.
 func TestLoadCountsBrokenConnections(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
