@@ -301,6 +301,9 @@ func rawEventStream(t *testing.T, addr, query string) string {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// follow=false: the server ends the body by closing; a server that
+	// does not fails here instead of hanging the test.
+	conn.SetDeadline(time.Now().Add(time.Minute))
 	fmt.Fprintf(conn, "GET /v1/event/stream?%s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: gzip\r\n\r\n", query, addr)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-
-	"github.com/appmesh/appmesh/structs"
 	"testing"
 	"time"
+
+	"github.com/appmesh/appmesh/structs"
 )
 
 // fakeClock makes a broker whose clock the test sets.
@@ -174,7 +174,10 @@ func benchSlot(b *testing.B, frames bool) {
 	out := make([]*GzipWriter, subscribers)
 	var sent countWriter
 	for i := range subs {
-		subs[i], _ = br.Subscribe(0, nil)
+		var err error
+		if subs[i], err = br.Subscribe(0, nil); err != nil {
+			b.Fatal(err)
+		}
 		out[i] = NewGzipWriter(&sent)
 	}
 	index := uint64(0)

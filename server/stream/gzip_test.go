@@ -113,14 +113,15 @@ func BenchmarkEncodeAllocBatch(b *testing.B) {
 }
 
 // allocEvent is a running allocation's event as the simulator makes them:
-// allocation j of job, on one of nodes, at index.
+// allocation j of job, on one of nodes, modified at index (created up to
+// 16 indexes before it).
 func allocEvent(nodes []string, job string, j int, index uint64) *Event {
 	a := &structs.Allocation{ID: structs.GenerateID(), Namespace: "default",
 		EvalID: "97df295f-11a2-4eff-9224-8aa063050e15", Name: fmt.Sprintf("%s.g[%d]", job, j),
 		NodeID: nodes[j*7%len(nodes)], NodeName: fmt.Sprintf("sim-%05d", j*7%len(nodes)),
 		JobID: job, TaskGroup: "g", DesiredStatus: "run", ClientStatus: "running",
 		TaskStates:  map[string]*structs.TaskState{"t": {State: "running", StartedAt: 1796641102933504023}},
-		CreateIndex: index - 16, ModifyIndex: index}
+		CreateIndex: index - min(index, 16), ModifyIndex: index}
 	return &Event{Topic: TopicAllocation, Type: "AllocationUpdated", Key: a.ID, Namespace: a.Namespace, Index: index, Payload: a}
 }
 
